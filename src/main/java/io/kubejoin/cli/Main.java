@@ -1,0 +1,90 @@
+package io.kubejoin.cli;
+
+import io.kubejoin.inventory.InvalidInputException;
+import io.kubejoin.inventory.Problem;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.List;
+import picocli.CommandLine;
+
+/** Entry point: sets up logging, runs the picocli command tree, maps failures to exit codes. */
+public final class Main {
+    /** Exit codes shared by every command. */
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_BAD_INPUT = 2;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs kubejoin in this JVM and returns its exit code (tests call this). */
+    public static int run(String... args) {
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        configureLogging(args);
+        CommandLine cli = commandLine(out, err);
+        return cli.execute(args);
+    }
+
+    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new KubejoinCommand());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, commandLine.getErr(), args(parseResult)));
+        cli.setParameterExceptionHandler((ex, args) -> {
+            PrintWriter e = ex.getCommandLine().getErr();
+            e.println("kubejoin: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
+            e.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+            return EXIT_BAD_INPUT;
+        });
+        return cli;
+    }
+
+    private static List<String> args(CommandLine.ParseResult parseResult) {
+        return parseResult == null ? List.of() : parseResult.originalArgs();
+    }
+
+    private static int handle(Exception ex, PrintWriter err, List<String> args) {
+        if (ex instanceof InvalidInputException invalid) {
+            for (Problem p : invalid.problems()) {
+                err.println(p.format());
+            }
+            int n = invalid.problems().size();
+            err.println(n == 1 ? "1 problem; nothing was changed." : n + " problems; nothing was changed.");
+            return EXIT_BAD_INPUT;
+        }
+        if (ex instanceof UserFacingException user) {
+            err.println("kubejoin: " + user.getMessage());
+            return user.exitCode();
+        }
+        // A bug, not bad input: show the trace only with -v so users are not met with one by default.
+        err.println("kubejoin: internal error: " + ex);
+        if (args.contains("-v") || args.contains("--verbose")) {
+            ex.printStackTrace(err);
+        } else {
+            err.println("Re-run with -v for details, and please report it.");
+        }
+        return EXIT_FAILED;
+    }
+
+    /** slf4j-simple reads its settings once, at the first logger: set them before anything logs. */
+    static void configureLogging(String[] args) {
+        boolean verbose = Arrays.asList(args).contains("-v") || Arrays.asList(args).contains("--verbose");
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "info");
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+        System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
+        System.setProperty("org.slf4j.simpleLogger.showDateTime", verbose ? "true" : "false");
+        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+        // third-party libraries stay quiet unless asked
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.sshd", verbose ? "info" : "warn");
+        System.setProperty("org.slf4j.simpleLogger.log.io.fabric8", verbose ? "info" : "warn");
+    }
+}
