@@ -1,5 +1,7 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.inventory.InventoryLoader;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -17,6 +19,7 @@ public class RenderCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new UserFacingException("render is not built yet", Main.EXIT_FAILED);
+        Inventory inv = InventoryLoader.load(inventory);
+        throw new UserFacingException("render is not built yet for " + inv.nodes().size() + " nodes", Main.EXIT_FAILED);
     }
 }
