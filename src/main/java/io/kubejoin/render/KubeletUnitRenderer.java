@@ -46,7 +46,8 @@ public final class KubeletUnitRenderer {
         if (flagAvailable("logtostderr", v)) flags.put("logtostderr", "true"); // klog flags went in 1.26
         flags.put("v", Integer.toString(node.kubelet().verbosity()));
         // the user's flags come last, sorted, each replacing the flag kubejoin would have set
-        Map<String, String> user = new TreeMap<>(node.kubelet().flags());
+        Map<String, String> user = new TreeMap<>();
+        node.kubelet().flags().forEach((flag, value) -> user.put(flag.replaceFirst("^-+", ""), value));
         user.keySet().removeIf(flag -> {
             boolean gone = !flagAvailable(flag, v);
             if (gone) warnings.add("kubelet " + v.minorString() + " has no --" + flag + " flag: not rendered");

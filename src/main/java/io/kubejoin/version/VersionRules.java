@@ -38,7 +38,8 @@ public final class VersionRules {
         }
         rules.add(rule(Component.KUBELET, Kind.FLAG, "dynamic-config-dir", 0, 22, 24, "drop it",
                 "Dynamic Kubelet Configuration was removed in 1.24"));
-        rules.add(rule(Component.KUBELET, Kind.FLAG, "container-runtime", 0, 24, 27, "drop it",
+        rules.add(rule(Component.KUBELET, Kind.FLAG, "container-runtime", 0, 24, 27,
+                "drop it: kubelet finds the runtime by its endpoint, use kubelet.config." + CONTAINER_RUNTIME_ENDPOINT_FIELD,
                 "only 'remote' is valid from 1.24 (its default); kubejoin sets =remote for CRI runtimes before 1.24"));
         rules.add(rule(Component.KUBELET, Kind.FLAG, "container-runtime-endpoint", 0, 27, 0,
                 "use kubelet.config." + CONTAINER_RUNTIME_ENDPOINT_FIELD,
