@@ -26,7 +26,7 @@ final class KubeProxyFields {
         for (String name : BASELINE) rules.add(field(name, 0, 0, ""));
         rules.add(field("udpIdleTimeout", 0, 26, "only used by the userspace proxy, removed in 1.26 (kubernetes#112133)"));
         rules.add(field("detectLocalMode", 18, 0, ""));
-        rules.add(field("bindAddressHardFail", 18, 0, ""));
+        rules.add(field("bindAddressHardFail", 19, 0, "kubernetes#89350"));
         rules.add(field("windowsRunAsService", 19, 0, "Windows only"));
         rules.add(field("detectLocal", 24, 0, "settings for the BridgeInterface / InterfaceNamePrefix local modes"));
         rules.add(field("logging", 28, 0, "structured logging options (kubernetes#117800)"));

@@ -17,7 +17,7 @@ final class KubeletFields {
     }
 
     private static final String[] BASELINE = {
-            "enableServer", "staticPodPath", "syncFrequency", "fileCheckFrequency", "httpCheckFrequency",
+            "staticPodPath", "syncFrequency", "fileCheckFrequency", "httpCheckFrequency",
             "staticPodURL", "staticPodURLHeader", "address", "port", "readOnlyPort", "tlsCertFile",
             "tlsPrivateKeyFile", "tlsCipherSuites", "tlsMinVersion", "rotateCertificates", "serverTLSBootstrap",
             "authentication", "authorization", "registryPullQPS", "registryBurst", "eventRecordQPS", "eventBurst",
@@ -34,16 +34,19 @@ final class KubeletFields {
             "evictionMinimumReclaim", "podsPerCore", "enableControllerAttachDetach", "protectKernelDefaults",
             "makeIPTablesUtilChains", "iptablesMasqueradeBit", "iptablesDropBit", "featureGates", "failSwapOn",
             "containerLogMaxSize", "containerLogMaxFiles", "configMapAndSecretChangeDetectionStrategy",
-            "systemReserved", "kubeReserved", "reservedSystemCPUs", "showHiddenMetricsForVersion",
+            "systemReserved", "kubeReserved", "reservedSystemCPUs",
             "systemReservedCgroup", "kubeReservedCgroup", "enforceNodeAllocatable", "allowedUnsafeSysctls",
     };
 
     static List<VersionRule> rules() {
         List<VersionRule> rules = new ArrayList<>();
         for (String name : BASELINE) rules.add(field(name, 0, ""));
-        rules.add(field("volumePluginDir", 19, "was only the --volume-plugin-dir flag before"));
-        rules.add(field("providerID", 19, "was only the --provider-id flag before"));
-        rules.add(field("kernelMemcgNotification", 19, ""));
+        rules.add(field("volumePluginDir", 18, "was only the --volume-plugin-dir flag before (kubernetes#88480)"));
+        rules.add(field("showHiddenMetricsForVersion", 18, "kubernetes#85282"));
+        rules.add(field("enableServer", 19, "was only the --enable-server flag before (kubernetes#90494)"));
+        rules.add(field("providerID", 19, "was only the --provider-id flag before (kubernetes#90494)"));
+        rules.add(field("runOnce", 19, "was only the --runonce flag before"));
+        rules.add(field("kernelMemcgNotification", 19, "kubernetes#91863"));
         rules.add(field("logging", 19, "structured logging options"));
         rules.add(field("enableSystemLogHandler", 19, ""));
         rules.add(field("shutdownGracePeriod", 20, "graceful node shutdown"));
@@ -70,15 +73,15 @@ final class KubeletFields {
         rules.add(field("maxParallelImagePulls", 27, ""));
         rules.add(field("enableSystemLogQuery", 27, ""));
         rules.add(field("imageMaximumGCAge", 29, ""));
-        rules.add(field("podLogsDir", 29, ""));
+        rules.add(field("podLogsDir", 30, "kubernetes#112957"));
         rules.add(field("containerLogMaxWorkers", 30, ""));
         rules.add(field("containerLogMonitorInterval", 30, ""));
-        rules.add(field("userNamespaces", 30, ""));
         rules.add(field("failCgroupV1", 31,
                 "kubelet refuses cgroup v1 hosts when true (the default from 1.35); set false to keep v1 hosts"));
         rules.add(field("singleProcessOOMKill", 32, ""));
         rules.add(field("crashLoopBackOff", 32, ""));
-        rules.add(field("mergeDefaultEvictionSettings", 33, ""));
+        rules.add(field("mergeDefaultEvictionSettings", 33, "kubernetes#127577"));
+        rules.add(field("userNamespaces", 33, "userNamespaces.idsPerPod (kubernetes#130028)"));
         rules.add(field("imagePullCredentialsVerificationPolicy", 33, ""));
         rules.add(field("preloadedImagesVerificationAllowlist", 33, ""));
         return rules;
