@@ -84,8 +84,10 @@ public final class VersionChecks {
                     .map(n -> "did you mean " + n + "?")
                     .orElse("see the " + kind + " reference for " + v.minorString()));
         } else if (rule.get().notYetIn(v)) {
+            String why = rule.get().note().equals(kind + " field") ? "" : " (" + rule.get().note() + ")";
             add(path, key + " is a " + kind + " field only from " + rule.get().since().minorString()
-                    + "; the target is " + v.minorString(), "remove it, or target a newer release");
+                    + "; the target is " + v.minorString() + why,
+                    "remove it, or target " + rule.get().since().minorString() + " or later");
         } else if (rule.get().removedIn(v)) {
             add(path, key + " was removed from " + kind + " in " + rule.get().removed().minorString()
                     + " (" + rule.get().note() + ")", "remove it");

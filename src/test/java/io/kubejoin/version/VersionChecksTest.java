@@ -63,7 +63,16 @@ class VersionChecksTest {
         Problem p = only(VersionChecks.check(withKubelet("1.30.0", Map.of("failCgroupV1", false), Map.of())));
         assertThat(p.fieldPath()).isEqualTo("kubelet.config.failCgroupV1");
         assertThat(p.message()).contains("only from 1.31").contains("1.30");
+        assertThat(p.fix()).isEqualTo("remove it, or target 1.31 or later");
         assertThat(VersionChecks.check(withKubelet("1.31.0", Map.of("failCgroupV1", false), Map.of()))).isEmpty();
+    }
+
+    @Test
+    void containerRuntimeEndpointFieldBefore127PointsAtTheFlag() {
+        Problem p = only(VersionChecks.check(withKubelet("1.26.0",
+                Map.of("containerRuntimeEndpoint", "unix:///run/containerd/containerd.sock"), Map.of())));
+        assertThat(p.fieldPath()).isEqualTo("kubelet.config.containerRuntimeEndpoint");
+        assertThat(p.message()).contains("only from 1.27").contains("--container-runtime-endpoint");
     }
 
     @Test
