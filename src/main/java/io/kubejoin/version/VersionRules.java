@@ -49,7 +49,7 @@ public final class VersionRules {
                 "kubejoin writes the registerWithTaints field from 1.23, the flag before"));
         rules.add(rule(Component.KUBELET, Kind.FLAG, "pod-infra-container-image", 0, 27, 35,
                 "drop it: set the sandbox (pause) image in the container runtime's configuration",
-                "the runtime, not kubelet, chooses the sandbox image"));
+                "the runtime, not kubelet, chooses the sandbox image (kubernetes#133779)"));
         for (Component c : Component.values()) {
             for (String flag : KLOG_FLAGS) {
                 rules.add(rule(c, Kind.FLAG, flag, 0, 23, 26, KLOG_FIX, "klog flag removed by KEP-2845"));
