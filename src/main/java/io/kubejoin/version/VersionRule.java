@@ -1,0 +1,66 @@
+package io.kubejoin.version;
+
+/**
+ * One row of {@link VersionRules}: something a kubelet or kube-proxy release accepts only from / until a release.
+ *
+ * @param component   which binary the rule is about
+ * @param kind        what it governs
+ * @param name        flag without dashes, config JSON field name, runtime kind, proxy mode or feature gate name
+ * @param since       first release that has it; null when it predates 1.17, the oldest release kubejoin supports
+ * @param deprecated  release that deprecated it (still accepted, kubejoin warns); null when not deprecated
+ * @param removed     first release that no longer has it; null when still present in 1.35
+ * @param replacement what to use instead once removed (shown in fixes); may be empty
+ * @param note        one line on why the rule exists
+ */
+public record VersionRule(Component component, Kind kind, String name, KubeVersion since, KubeVersion deprecated,
+                          KubeVersion removed, String replacement, String note) {
+
+    public enum Component {
+        KUBELET("kubelet"), KUBE_PROXY("kube-proxy");
+
+        private final String binary;
+
+        Component(String binary) {
+            this.binary = binary;
+        }
+
+        public String binary() {
+            return binary;
+        }
+    }
+
+    public enum Kind {
+        /** a command-line flag */
+        FLAG,
+        /** a top-level field of KubeletConfiguration v1beta1 / KubeProxyConfiguration v1alpha1 */
+        CONFIG_FIELD,
+        /** a container runtime kubelet can drive */
+        RUNTIME,
+        /** a kube-proxy mode */
+        PROXY_MODE,
+        /** a feature gate kubejoin must set; the rule's range is when it must be set */
+        FEATURE_GATE
+    }
+
+    /** True when the release {@code v} has this flag / field / mode. */
+    public boolean availableIn(KubeVersion v) {
+        return (since == null || v.atLeast(since)) && (removed == null || !v.atLeast(removed));
+    }
+
+    public boolean removedIn(KubeVersion v) {
+        return removed != null && v.atLeast(removed);
+    }
+
+    public boolean notYetIn(KubeVersion v) {
+        return since != null && !v.atLeast(since);
+    }
+
+    public boolean deprecatedIn(KubeVersion v) {
+        return deprecated != null && v.atLeast(deprecated) && availableIn(v);
+    }
+
+    /** "--logtostderr" for flags, the bare name otherwise. */
+    public String displayName() {
+        return kind == Kind.FLAG ? "--" + name : name;
+    }
+}

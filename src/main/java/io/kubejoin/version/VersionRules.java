@@ -1,0 +1,128 @@
+package io.kubejoin.version;
+
+import io.kubejoin.version.VersionRule.Component;
+import io.kubejoin.version.VersionRule.Kind;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The one table of what each kubelet / kube-proxy release (1.17 … 1.35) accepts. Renderers ask it what they may
+ * emit and {@link VersionChecks} asks it what the user may override, so the two never disagree.
+ */
+public final class VersionRules {
+    private VersionRules() {
+    }
+
+    public static final String CONTAINER_RUNTIME_ENDPOINT_FIELD = "containerRuntimeEndpoint";
+    public static final String NFTABLES_GATE = "NFTablesProxyMode";
+
+    /** The klog flags KEP-2845 deprecated in 1.23 and removed in 1.26, from every component. */
+    static final List<String> KLOG_FLAGS = List.of("add-dir-header", "alsologtostderr", "log-backtrace-at",
+            "log-dir", "log-file", "log-file-max-size", "logtostderr", "one-output", "skip-headers",
+            "skip-log-headers", "stderrthreshold");
+
+    private static final String KLOG_FIX = "drop it: from 1.26 logs always go to stderr, which journald collects";
+    private static final String DOCKERSHIM_FIX = "drop it: the setting belongs to the container runtime since "
+            + "dockershim was removed in 1.24";
+
+    private static final List<VersionRule> ALL = build();
+
+    private static List<VersionRule> build() {
+        List<VersionRule> rules = new ArrayList<>();
+        for (String flag : List.of("image-pull-progress-deadline", "network-plugin", "network-plugin-mtu",
+                "cni-bin-dir", "cni-conf-dir", "cni-cache-dir", "docker-endpoint")) {
+            rules.add(rule(Component.KUBELET, Kind.FLAG, flag, 0, 0, 24, DOCKERSHIM_FIX,
+                    "dockershim-only flag, removed with dockershim"));
+        }
+        rules.add(rule(Component.KUBELET, Kind.FLAG, "dynamic-config-dir", 0, 22, 24, "drop it",
+                "Dynamic Kubelet Configuration was removed in 1.24"));
+        rules.add(rule(Component.KUBELET, Kind.FLAG, "container-runtime", 0, 24, 27,
+                "drop it: kubelet finds the runtime by its endpoint, use kubelet.config." + CONTAINER_RUNTIME_ENDPOINT_FIELD,
+                "only 'remote' is valid from 1.24 (its default); kubejoin sets =remote for CRI runtimes before 1.24"));
+        rules.add(rule(Component.KUBELET, Kind.FLAG, "container-runtime-endpoint", 0, 27, 0,
+                "use kubelet.config." + CONTAINER_RUNTIME_ENDPOINT_FIELD,
+                "deprecated in 1.27 for the config field; kubejoin uses the flag only before 1.27"));
+        rules.add(rule(Component.KUBELET, Kind.FLAG, "register-with-taints", 0, 23, 0,
+                "use kubelet.config.registerWithTaints or the node's taints",
+                "kubejoin writes the registerWithTaints field from 1.23, the flag before"));
+        rules.add(rule(Component.KUBELET, Kind.FLAG, "pod-infra-container-image", 0, 27, 35,
+                "drop it: set the sandbox (pause) image in the container runtime's configuration",
+                "the runtime, not kubelet, chooses the sandbox image (kubernetes#133779)"));
+        for (Component c : Component.values()) {
+            for (String flag : KLOG_FLAGS) {
+                rules.add(rule(c, Kind.FLAG, flag, 0, 23, 26, KLOG_FIX, "klog flag removed by KEP-2845"));
+            }
+        }
+        rules.add(rule(Component.KUBELET, Kind.RUNTIME, "docker", 0, 20, 24,
+                "use containerd (or cri-dockerd as a CRI endpoint)", "dockershim was removed from kubelet in 1.24"));
+        rules.add(rule(Component.KUBE_PROXY, Kind.PROXY_MODE, "nftables", 29, 0, 0, "use ipvs or iptables",
+                "alpha in 1.29-1.30 (feature gate), beta and on by default in 1.31, GA in 1.33"));
+        rules.add(rule(Component.KUBE_PROXY, Kind.FEATURE_GATE, NFTABLES_GATE, 29, 0, 31, "",
+                "kubejoin sets featureGates.NFTablesProxyMode=true for nftables mode while the mode is alpha"));
+        rules.add(rule(Component.KUBE_PROXY, Kind.PROXY_MODE, "ipvs", 0, 35, 0, "consider nftables",
+                "deprecated in 1.35; still rendered, with a warning"));
+        rules.add(rule(Component.KUBE_PROXY, Kind.PROXY_MODE, "iptables", 0, 0, 0, "", "the default mode"));
+        rules.add(rule(Component.KUBE_PROXY, Kind.PROXY_MODE, "userspace", 0, 23, 26, "use ipvs, iptables or nftables",
+                "removed in 1.26 (kubernetes#112133); kubejoin writes the article's portRange only while it exists"));
+        rules.addAll(KubeletFields.rules());
+        rules.addAll(KubeProxyFields.rules());
+        return Collections.unmodifiableList(rules);
+    }
+
+    private static VersionRule rule(Component c, Kind k, String name, int since, int deprecated, int removed,
+                                    String replacement, String note) {
+        return new VersionRule(c, k, name, since == 0 ? null : KubeVersion.minor(since),
+                deprecated == 0 ? null : KubeVersion.minor(deprecated),
+                removed == 0 ? null : KubeVersion.minor(removed), replacement, note);
+    }
+
+    public static List<VersionRule> all() {
+        return ALL;
+    }
+
+    public static Optional<VersionRule> find(Component component, Kind kind, String name) {
+        return ALL.stream().filter(r -> r.component() == component && r.kind() == kind && r.name().equals(name))
+                .findFirst();
+    }
+
+    /** True when the flag exists in that release; flags the table does not know are assumed to exist. */
+    public static boolean flagAvailable(Component component, String flag, KubeVersion v) {
+        return find(component, Kind.FLAG, flag).map(r -> r.availableIn(v)).orElse(true);
+    }
+
+    public static boolean fieldAvailable(Component component, String field, KubeVersion v) {
+        return find(component, Kind.CONFIG_FIELD, field).map(r -> r.availableIn(v)).orElse(false);
+    }
+
+    public static boolean available(Component component, Kind kind, String name, KubeVersion v) {
+        return find(component, kind, name).map(r -> r.availableIn(v)).orElse(false);
+    }
+
+    /** Every config field name of the component, in any release. */
+    public static List<String> fieldNames(Component component) {
+        return ALL.stream().filter(r -> r.component() == component && r.kind() == Kind.CONFIG_FIELD)
+                .map(VersionRule::name).toList();
+    }
+
+    /** Flags of the component that release {@code v} no longer has. */
+    public static List<VersionRule> removedFlags(Component component, KubeVersion v) {
+        return ALL.stream().filter(r -> r.component() == component && r.kind() == Kind.FLAG && r.removedIn(v))
+                .toList();
+    }
+
+    /** The known config field closest to a misspelt one, if any is close enough to be a likely typo. */
+    public static Optional<String> nearestField(Component component, String name) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : fieldNames(component)) {
+            int d = NearestName.distance(name.toLowerCase(), candidate.toLowerCase());
+            if (d < bestDistance) {
+                best = candidate;
+                bestDistance = d;
+            }
+        }
+        return bestDistance <= Math.max(2, name.length() / 4) ? Optional.ofNullable(best) : Optional.empty();
+    }
+}

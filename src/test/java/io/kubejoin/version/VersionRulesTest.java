@@ -1,0 +1,146 @@
+package io.kubejoin.version;
+
+import static io.kubejoin.version.KubeVersion.minor;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubejoin.version.VersionRule.Component;
+import io.kubejoin.version.VersionRule.Kind;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The table's facts, each checked on both sides of its boundary. */
+class VersionRulesTest {
+
+    private static void flagRemovedIn(Component c, String flag, int release) {
+        assertThat(VersionRules.flagAvailable(c, flag, minor(release - 1))).as("--%s in %d", flag, release - 1).isTrue();
+        assertThat(VersionRules.flagAvailable(c, flag, minor(release))).as("--%s in %d", flag, release).isFalse();
+    }
+
+    private static void fieldFrom(Component c, String field, int release) {
+        assertThat(VersionRules.fieldAvailable(c, field, minor(release - 1))).as("%s in %d", field, release - 1).isFalse();
+        assertThat(VersionRules.fieldAvailable(c, field, minor(release))).as("%s in %d", field, release).isTrue();
+        assertThat(VersionRules.fieldAvailable(c, field, minor(35))).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"image-pull-progress-deadline", "network-plugin", "cni-bin-dir", "cni-conf-dir",
+            "cni-cache-dir"})
+    void dockershimFlagsWentIn124(String flag) {
+        flagRemovedIn(Component.KUBELET, flag, 24);
+    }
+
+    @Test
+    void klogFlagsWentIn126FromBothComponents() {
+        assertThat(VersionRules.KLOG_FLAGS).containsExactlyInAnyOrder("add-dir-header", "alsologtostderr",
+                "log-backtrace-at", "log-dir", "log-file", "log-file-max-size", "logtostderr", "one-output",
+                "skip-headers", "skip-log-headers", "stderrthreshold");
+        for (Component c : Component.values()) {
+            for (String flag : VersionRules.KLOG_FLAGS) flagRemovedIn(c, flag, 26);
+        }
+        // --v and --vmodule stay
+        assertThat(VersionRules.flagAvailable(Component.KUBELET, "v", minor(35))).isTrue();
+    }
+
+    @Test
+    void runtimeFlagsAndField() {
+        flagRemovedIn(Component.KUBELET, "container-runtime", 27);
+        fieldFrom(Component.KUBELET, "containerRuntimeEndpoint", 27);
+        // the endpoint flag is only deprecated, kubejoin just stops writing it
+        assertThat(VersionRules.flagAvailable(Component.KUBELET, "container-runtime-endpoint", minor(35))).isTrue();
+        assertThat(VersionRules.find(Component.KUBELET, Kind.FLAG, "container-runtime").orElseThrow().replacement())
+                .contains("kubelet.config.containerRuntimeEndpoint");
+    }
+
+    @Test
+    void podInfraContainerImageWentIn135() {
+        flagRemovedIn(Component.KUBELET, "pod-infra-container-image", 35);
+    }
+
+    @Test
+    void versionGatedKubeletFields() {
+        fieldFrom(Component.KUBELET, "failCgroupV1", 31);
+        fieldFrom(Component.KUBELET, "registerWithTaints", 23);
+        fieldFrom(Component.KUBELET, "imageMaximumGCAge", 29);
+        // added after 1.35: must not be offered for any supported release
+        for (String later : List.of("tlsCurvePreferences", "draManagerReconcilePeriod", "memoryReservationPolicy")) {
+            assertThat(VersionRules.fieldAvailable(Component.KUBELET, later, minor(35))).as(later).isFalse();
+        }
+    }
+
+    @Test
+    void theArticlesKubeletFieldsExistInEverySupportedRelease() {
+        List<String> article = List.of("address", "staticPodPath", "syncFrequency", "fileCheckFrequency",
+                "httpCheckFrequency", "staticPodURL", "port", "readOnlyPort", "rotateCertificates",
+                "serverTLSBootstrap", "authentication", "authorization", "registryPullQPS", "registryBurst",
+                "eventRecordQPS", "eventBurst", "enableDebuggingHandlers", "enableContentionProfiling", "healthzPort",
+                "healthzBindAddress", "clusterDomain", "clusterDNS", "nodeStatusUpdateFrequency",
+                "nodeStatusReportFrequency", "imageMinimumGCAge", "imageGCHighThresholdPercent",
+                "imageGCLowThresholdPercent", "volumeStatsAggPeriod", "kubeletCgroups", "systemCgroups", "cgroupRoot",
+                "cgroupsPerQOS", "cgroupDriver", "runtimeRequestTimeout", "hairpinMode", "maxPods", "podCIDR",
+                "podPidsLimit", "resolvConf", "maxOpenFiles", "kubeAPIQPS", "kubeAPIBurst", "serializeImagePulls",
+                "evictionHard", "evictionSoft", "enableControllerAttachDetach", "failSwapOn", "containerLogMaxSize",
+                "containerLogMaxFiles", "systemReserved", "kubeReserved", "systemReservedCgroup",
+                "kubeReservedCgroup", "enforceNodeAllocatable");
+        for (int m = 17; m <= 35; m++) {
+            for (String f : article) {
+                assertThat(VersionRules.fieldAvailable(Component.KUBELET, f, minor(m))).as("%s in 1.%d", f, m).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void kubeProxyFields() {
+        assertThat(VersionRules.fieldAvailable(Component.KUBE_PROXY, "portRange", minor(35))).isTrue();
+        assertThat(VersionRules.fieldAvailable(Component.KUBE_PROXY, "udpIdleTimeout", minor(25))).isTrue();
+        assertThat(VersionRules.fieldAvailable(Component.KUBE_PROXY, "udpIdleTimeout", minor(26))).isFalse();
+        fieldFrom(Component.KUBE_PROXY, "detectLocalMode", 18);
+        fieldFrom(Component.KUBE_PROXY, "logging", 28);
+        fieldFrom(Component.KUBE_PROXY, "nftables", 29);
+        assertThat(VersionRules.fieldAvailable(Component.KUBE_PROXY, "conntrack", minor(17))).isTrue();
+    }
+
+    @Test
+    void proxyModesAndRuntime() {
+        assertThat(VersionRules.available(Component.KUBE_PROXY, Kind.PROXY_MODE, "nftables", minor(28))).isFalse();
+        assertThat(VersionRules.available(Component.KUBE_PROXY, Kind.PROXY_MODE, "nftables", minor(29))).isTrue();
+        Set<Integer> gated = new HashSet<>();
+        for (int m = 17; m <= 35; m++) {
+            if (VersionRules.available(Component.KUBE_PROXY, Kind.FEATURE_GATE, VersionRules.NFTABLES_GATE, minor(m))) {
+                gated.add(m);
+            }
+        }
+        assertThat(gated).containsExactlyInAnyOrder(29, 30);
+        VersionRule ipvs = VersionRules.find(Component.KUBE_PROXY, Kind.PROXY_MODE, "ipvs").orElseThrow();
+        assertThat(ipvs.deprecatedIn(minor(34))).isFalse();
+        assertThat(ipvs.deprecatedIn(minor(35))).isTrue();
+        assertThat(ipvs.availableIn(minor(35))).isTrue();
+        assertThat(VersionRules.available(Component.KUBELET, Kind.RUNTIME, "docker", minor(23))).isTrue();
+        assertThat(VersionRules.available(Component.KUBELET, Kind.RUNTIME, "docker", minor(24))).isFalse();
+    }
+
+    @Test
+    void suggestsTheFieldATypoMeant() {
+        assertThat(VersionRules.nearestField(Component.KUBELET, "containerLogMaxSzie")).contains("containerLogMaxSize");
+        assertThat(VersionRules.nearestField(Component.KUBELET, "clusterDns")).contains("clusterDNS");
+        assertThat(VersionRules.nearestField(Component.KUBE_PROXY, "clusterCidr")).contains("clusterCIDR");
+        assertThat(VersionRules.nearestField(Component.KUBELET, "completelyUnrelated")).isEmpty();
+    }
+
+    @Test
+    void tableIsConsistent() {
+        Set<String> seen = new HashSet<>();
+        for (VersionRule r : VersionRules.all()) {
+            assertThat(seen.add(r.component() + "/" + r.kind() + "/" + r.name())).as("duplicate row %s", r).isTrue();
+            assertThat(r.note()).as("note of %s", r.name()).isNotBlank();
+            if (r.since() != null && r.removed() != null) assertThat(r.since()).isLessThan(r.removed());
+            if (r.removed() != null) {
+                assertThat(r.removed().minor()).isBetween(18, 35);
+                if (r.kind() == Kind.FLAG) assertThat(r.replacement()).as("fix for %s", r.name()).isNotBlank();
+            }
+        }
+    }
+}
