@@ -18,7 +18,9 @@ import tools.jackson.databind.json.JsonMapper;
  * cfssl validates on load (every profile needs an expiry; a named profile needs usages), plus two
  * deliberate differences: an unknown usage name is a problem (cfssl drops it silently, so a typo
  * such as "client-auth" would yield a certificate kube-apiserver rejects), and an unknown profile
- * name is a problem (cfssl silently falls back to the default profile).
+ * name is a problem (cfssl silently falls back to the default profile). Fields that only matter to a
+ * public CA (ocsp_url, crl_url, issuer_urls, policies, CT logs, whitelists) are accepted and not written
+ * into certificates; remote signing, fixed not_before/not_after and CA-issuing profiles cannot be selected.
  */
 public final class CaConfig {
     /** The article's ca-config.json; also what {@code kubejoin pki init-ca} writes. */

@@ -41,10 +41,4 @@ public final class GoDuration {
                 .plusNanos(nanos.remainder(BigDecimal.valueOf(1_000_000_000L)).longValue());
         return negative ? d.negated() : d;
     }
-
-    /** Formats whole hours as Go would print them for config files ("87600h"). */
-    public static String format(Duration d) {
-        if (d.toMinutesPart() == 0 && d.toSecondsPart() == 0 && d.toNanosPart() == 0) return d.toHours() + "h";
-        return d.getSeconds() + "s";
-    }
 }

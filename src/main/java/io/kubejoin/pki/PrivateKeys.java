@@ -56,27 +56,27 @@ public final class PrivateKeys {
                     "write a decrypted copy readable only by you: openssl pkey -in " + name(file)
                             + " -out ca-key-plain.pem && chmod 600 ca-key-plain.pem, and point " + field + " at it");
         }
+        PrivateKeyInfo info;
+        if (found instanceof PEMKeyPair pair) {
+            info = pair.getPrivateKeyInfo();
+        } else if (found instanceof PrivateKeyInfo pki) {
+            info = pki;
+        } else {
+            throw PkiProblems.invalid(file, field, "the file holds a " + describe(found) + ", not a private key",
+                    "give the private key file (ca-key.pem), not the certificate");
+        }
+        PrivateKey key;
         try {
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-            PrivateKey key;
-            if (found instanceof PEMKeyPair pair) {
-                key = converter.getPrivateKey(pair.getPrivateKeyInfo());
-            } else if (found instanceof PrivateKeyInfo info) {
-                key = converter.getPrivateKey(info);
-            } else {
-                throw PkiProblems.invalid(file, field, "the file holds a " + describe(found) + ", not a private key",
-                        "give the private key file (ca-key.pem), not the certificate");
-            }
-            if (!(key instanceof RSAPrivateKey) && !(key instanceof ECPrivateKey)) {
-                throw PkiProblems.invalid(file, field, "unsupported key type " + key.getAlgorithm(),
-                        "kubejoin signs with RSA or ECDSA CA keys only");
-            }
-            return key;
+            key = new JcaPEMKeyConverter().getPrivateKey(info);
         } catch (IOException | RuntimeException e) {
-            if (e instanceof io.kubejoin.inventory.InvalidInputException inv) throw inv;
             throw PkiProblems.invalid(file, field, "cannot decode the private key (" + e.getMessage() + ")",
                     "check it with: openssl pkey -in " + name(file) + " -noout");
         }
+        if (!(key instanceof RSAPrivateKey) && !(key instanceof ECPrivateKey)) {
+            throw PkiProblems.invalid(file, field, "unsupported key type " + key.getAlgorithm(),
+                    "kubejoin signs with RSA or ECDSA CA keys only");
+        }
+        return key;
     }
 
     private static String name(Path file) {
@@ -85,6 +85,8 @@ public final class PrivateKeys {
 
     private static String describe(Object o) {
         String n = o.getClass().getSimpleName();
+        if (n.contains("CertificationRequest")) return "certificate request";
+        if (n.contains("CRL")) return "CRL";
         if (n.contains("Certificate")) return "certificate";
         if (n.contains("PublicKey") || n.contains("SubjectPublicKeyInfo")) return "public key";
         return n;

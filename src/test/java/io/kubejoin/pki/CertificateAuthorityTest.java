@@ -106,6 +106,17 @@ class CertificateAuthorityTest {
     }
 
     @Test
+    void caWhoseKeyUsageLacksCertSignIsAProblem() {
+        OpenSsl.key(dir, "ec-sec1", "ca-key.pem");
+        OpenSsl.selfSigned(dir, "ca-key.pem", "ca.pem", "nosign", "nosign", 30);
+
+        Problem p = only(org.assertj.core.api.Assertions.catchThrowable(this::load));
+
+        assertThat(p.fieldPath()).isEqualTo("pki.caCert");
+        assertThat(p.message()).contains("keyCertSign");
+    }
+
+    @Test
     void encryptedKeysAreRefusedWithHowToDecrypt() {
         OpenSsl.ca(dir, "ec-sec1");
         OpenSsl.ok(dir, "pkey", "-in", "ca-key.pem", "-aes256", "-passout", "pass:secret", "-out", "enc-pkcs8.pem");

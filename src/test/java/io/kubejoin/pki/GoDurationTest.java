@@ -27,9 +27,4 @@ class GoDurationTest {
         assertThatThrownBy(() -> GoDuration.parse("365d")).hasMessageContaining("8760h");
         assertThatThrownBy(() -> GoDuration.parse("1H")).hasMessageContaining("not a Go duration");
     }
-
-    @Test
-    void formatsWholeHours() {
-        assertThat(GoDuration.format(Duration.ofHours(87600))).isEqualTo("87600h");
-    }
 }

@@ -67,6 +67,9 @@ public final class OpenSsl {
             basicConstraints = critical,CA:TRUE
             keyUsage = critical,keyCertSign,cRLSign
             subjectKeyIdentifier = hash
+            [nosign]
+            basicConstraints = critical,CA:TRUE
+            keyUsage = critical,digitalSignature
             [leaf]
             basicConstraints = critical,CA:FALSE
             keyUsage = critical,digitalSignature
