@@ -55,10 +55,13 @@ public class PkiInitCaCommand implements Callable<Integer> {
     boolean force;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         KeySpec key = keySpec();
         Duration lifetime = lifetime();
         if (commonName.isBlank()) throw bad("--cn", "must not be empty", "give the CA a name, e.g. --cn kubernetes-ca");
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw bad("--dir", dir + " exists and is not a directory", "choose a directory path");
+        }
         List<Path> targets = List.of(dir.resolve(CERT), dir.resolve(KEY), dir.resolve(CONFIG));
         if (!force) {
             List<Problem> existing = new ArrayList<>();
@@ -71,10 +74,14 @@ public class PkiInitCaCommand implements Callable<Integer> {
             if (!existing.isEmpty()) throw new InvalidInputException(existing);
         }
         CaGenerator.GeneratedCa ca = CaGenerator.generate(commonName, key, lifetime, Instant.now());
-        // key first: a ca.pem without its key would be useless, the reverse is merely incomplete
-        AtomicFiles.write(dir.resolve(KEY), ca.privateKeyPem().getBytes(StandardCharsets.US_ASCII), 0600);
-        AtomicFiles.write(dir.resolve(CERT), ca.certificatePem().getBytes(StandardCharsets.US_ASCII), 0644);
-        AtomicFiles.write(dir.resolve(CONFIG), CaConfig.ARTICLE_JSON.getBytes(StandardCharsets.UTF_8), 0644);
+        try {
+            // key first: a ca.pem without its key would be useless, the reverse is merely incomplete
+            AtomicFiles.write(dir.resolve(KEY), ca.privateKeyPem().getBytes(StandardCharsets.US_ASCII), 0600);
+            AtomicFiles.write(dir.resolve(CERT), ca.certificatePem().getBytes(StandardCharsets.US_ASCII), 0644);
+            AtomicFiles.write(dir.resolve(CONFIG), CaConfig.ARTICLE_JSON.getBytes(StandardCharsets.UTF_8), 0644);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new UserFacingException("cannot write the CA into " + dir + ": " + e, Main.EXIT_FAILED, e);
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.println("Created CA '" + ca.certificate().getSubjectX500Principal().getName() + "' (" + key + "), valid until "
                 + ca.certificate().getNotAfter().toInstant());

@@ -56,7 +56,7 @@ public final class CertificateAuthority {
         String text = PemFiles.readText(file, field);
         List<PemObject> blocks = PemFiles.blocks(text);
         if (blocks == null || blocks.isEmpty()) {
-            throw PkiProblems.invalid(file, field, "not a PEM file (no -----BEGIN CERTIFICATE----- block)",
+            throw PkiProblems.invalid(file, field, "not a PEM certificate file (no valid -----BEGIN CERTIFICATE----- block)",
                     "a DER certificate can be converted with: openssl x509 -inform der -in " + file + " -out ca.pem");
         }
         List<PemObject> certs = blocks.stream().filter(b -> b.getType().equals("CERTIFICATE")).toList();

@@ -123,4 +123,24 @@ class PkiInitCaCommandTest {
         assertThat(expiry.err()).contains("--expiry").contains("10y");
         assertThat(dir).doesNotExist();
     }
+
+    @Test
+    void dirThatIsAFileIsBadInput() throws Exception {
+        Path file = Files.writeString(tmp.resolve("afile"), "x");
+
+        Run r = run("pki", "init-ca", "--dir", file.toString());
+
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("not a directory");
+    }
+
+    @Test
+    void unwritableDirFailsWithAMessageNotATrace() throws Exception {
+        Path file = Files.writeString(tmp.resolve("afile"), "x");
+
+        Run r = run("pki", "init-ca", "--dir", file.resolve("sub").toString()); // a directory below a file: works as root too
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("cannot write the CA").doesNotContain("internal error").doesNotContain("\tat ");
+    }
 }

@@ -154,7 +154,7 @@ class CertificateAuthorityTest {
         OpenSsl.ok(dir, "x509", "-in", "ca.pem", "-outform", "der", "-out", "ca.der");
         Problem der = only(org.assertj.core.api.Assertions.catchThrowable(() ->
                 CertificateAuthority.load(dir.resolve("ca.der"), "pki.caCert", dir.resolve("ca-key.pem"), "pki.caKey")));
-        assertThat(der.message()).contains("not a PEM file");
+        assertThat(der.message()).contains("not a PEM certificate file");
         assertThat(der.fix()).contains("-inform der");
 
         Problem swapped = only(org.assertj.core.api.Assertions.catchThrowable(() ->
