@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 /** Groups the certificate commands. */
 @Command(name = "pki", mixinStandardHelpOptions = true,
         description = "Certificate authority helpers.",
-        subcommands = {})
+        subcommands = {PkiInitCaCommand.class})
 public class PkiCommand implements Runnable {
     @Spec
     CommandSpec spec;
