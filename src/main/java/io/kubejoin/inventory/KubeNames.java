@@ -33,7 +33,7 @@ final class KubeNames {
     static boolean isDns1123Subdomain(String s) {
         if (s == null || s.isEmpty() || s.length() > 253) return false;
         for (String label : s.split("\\.", -1)) {
-            if (!DNS1123_LABEL.matcher(label).matches()) return false;
+            if (label.length() > 63 || !DNS1123_LABEL.matcher(label).matches()) return false;
         }
         return true;
     }

@@ -15,7 +15,7 @@ final class Suggestions {
             if (c.toLowerCase(Locale.ROOT).equals(lower)) return Optional.of(c);
         }
         // allow roughly one typo per four characters, at least one, so short keys don't match everything
-        int budget = Math.max(1, Math.min(3, typed.length() / 4));
+        int budget = typed.length() < 3 ? 0 : Math.max(1, Math.min(3, typed.length() / 4));
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String c : candidates) {

@@ -38,11 +38,8 @@ final class YamlMap {
         this.path = path;
         for (NodeTuple t : node.getValue()) {
             int line = line(t.getKeyNode());
-            if (!(t.getKeyNode() instanceof ScalarNode keyNode)) {
-                ctx.problemAt(line, path, "a field name must be plain text, not a list or map", "write key: value");
-                continue;
-            }
-            String key = keyNode.getValue();
+            // the composer refuses non-scalar keys (allowNonScalarKeys is off), so every key is a scalar here
+            String key = ((ScalarNode) t.getKeyNode()).getValue();
             String keyPath = FieldPaths.child(path, key);
             if (entries.containsKey(key)) {
                 ctx.problemAt(line, keyPath, "'" + key + "' is given twice (first on line "
@@ -50,8 +47,7 @@ final class YamlMap {
                 continue;
             }
             if (fields != null && !fields.contains(key)) {
-                String fix = key.equals("<<") ? "YAML merge keys are not supported; write the fields out"
-                        : Suggestions.didYouMean(key, fields, "known fields here: " + String.join(", ", fields));
+                String fix = Suggestions.didYouMean(key, fields, "known fields here: " + String.join(", ", fields));
                 ctx.problemAt(line, keyPath, "unknown field '" + key + "'", fix);
                 continue;
             }
