@@ -71,7 +71,7 @@ public final class InventoryLoader {
         LoadContext ctx = new LoadContext(file);
         Optional<Node> root = compose(ctx);
         if (root.isEmpty()) throw new InvalidInputException(ctx.problems());
-        YamlMap top = YamlMap.open(ctx, "", root.get(), InventoryReader.TOP);
+        YamlMap top = YamlMap.open(ctx, "", root.get(), InventoryReader.TOP, InventoryReader.HOMES);
         if (top == null) {
             // the generic "must be a map" text reads oddly for a whole file; say what the file should be
             ctx.problems().clear();
@@ -85,7 +85,12 @@ public final class InventoryLoader {
         if (structureSound) {
             ctx.problems().addAll(VersionChecks.check(inventory));
         }
-        if (!ctx.problems().isEmpty()) throw new InvalidInputException(ctx.problems());
+        if (!ctx.problems().isEmpty()) {
+            // in file order, so the list reads top to bottom alongside the file; file-level ones (line 0) first
+            List<Problem> sorted = new java.util.ArrayList<>(ctx.problems());
+            sorted.sort(java.util.Comparator.comparingInt(Problem::line));
+            throw new InvalidInputException(sorted);
+        }
         return inventory;
     }
 

@@ -33,6 +33,9 @@ final class InventoryReader {
     static final List<String> NODE = List.of("name", "address", "labels", "taints", "kubelet", "kubeProxy", "ssh");
     static final List<String> TAINT = List.of("key", "value", "effect");
 
+    /** Section of each nested field, so a nested field written at the top level gets "it belongs under network:". */
+    static final Map<String, String> HOMES = homes();
+
     private final LoadContext ctx;
 
     InventoryReader(LoadContext ctx) {
@@ -340,6 +343,14 @@ final class InventoryReader {
         if (text.equals("~")) return Path.of(System.getProperty("user.home"));
         if (text.startsWith("~/")) return Path.of(System.getProperty("user.home"), text.substring(2));
         return Path.of(text);
+    }
+
+    private static Map<String, String> homes() {
+        Map<String, String> homes = new LinkedHashMap<>();
+        Map.of("pki", PKI, "network", NETWORK, "paths", PATHS, "kubeProxy", List.of("mode", "ipvsScheduler"),
+                "bootstrap", BOOTSTRAP, "ssh", SSH).forEach((section, fields) -> fields.forEach(f -> homes.put(f, section)));
+        homes.put("flags", "kubelet");
+        return Map.copyOf(homes);
     }
 
     private static String orDefault(String value, String fallback) {

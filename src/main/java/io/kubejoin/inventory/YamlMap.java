@@ -33,7 +33,7 @@ final class YamlMap {
     private final String path;
     private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
 
-    private YamlMap(LoadContext ctx, String path, MappingNode node, List<String> fields) {
+    private YamlMap(LoadContext ctx, String path, MappingNode node, List<String> fields, Map<String, String> homes) {
         this.ctx = ctx;
         this.path = path;
         for (NodeTuple t : node.getValue()) {
@@ -47,7 +47,9 @@ final class YamlMap {
                 continue;
             }
             if (fields != null && !fields.contains(key)) {
-                String fix = Suggestions.didYouMean(key, fields, "known fields here: " + String.join(", ", fields));
+                String fix = Suggestions.didYouMean(key, fields, homes.containsKey(key)
+                        ? "it belongs under '" + homes.get(key) + ":' (" + homes.get(key) + "." + key + ")"
+                        : "known fields here: " + String.join(", ", fields));
                 ctx.problemAt(line, keyPath, "unknown field '" + key + "'", fix);
                 continue;
             }
@@ -58,7 +60,12 @@ final class YamlMap {
 
     /** The mapping at path, with the field names it may hold; null (and a problem) when the node is no mapping. */
     static YamlMap open(LoadContext ctx, String path, Node node, List<String> fields) {
-        if (node instanceof MappingNode m) return new YamlMap(ctx, path, m, fields);
+        return open(ctx, path, node, fields, Map.of());
+    }
+
+    /** As {@link #open(LoadContext, String, Node, List)}; homes maps a field written here by mistake to its section. */
+    static YamlMap open(LoadContext ctx, String path, Node node, List<String> fields, Map<String, String> homes) {
+        if (node instanceof MappingNode m) return new YamlMap(ctx, path, m, fields, homes);
         ctx.problemAt(line(node), path, "must be a map of fields, not " + describe(node), "write it as 'field: value' lines");
         return null;
     }
@@ -202,7 +209,7 @@ final class YamlMap {
             }
             return list;
         }
-        YamlMap m = new YamlMap(ctx, path, (MappingNode) n, null);
+        YamlMap m = new YamlMap(ctx, path, (MappingNode) n, null, Map.of());
         Map<String, Object> map = new LinkedHashMap<>();
         for (Map.Entry<String, NodeTuple> e : m.entries.entrySet()) {
             map.put(e.getKey(), toJava(ctx, m.path(e.getKey()), e.getValue().getValueNode(), depth + 1));

@@ -56,6 +56,20 @@ class InventoryValidationTest {
     }
 
     @Test
+    void nestedFieldAtTheTopLevelIsPointedToItsSection() {
+        List<Problem> ps = problems(dir, VALID + "clusterCIDR: 10.0.0.0/8\ncaKey: ca-key.pem\n");
+        problemAt(ps, "clusterCIDR", 7, "unknown field 'clusterCIDR'", "it belongs under 'network:' (network.clusterCIDR)");
+        problemAt(ps, "caKey", 8, "unknown field 'caKey'", "it belongs under 'pki:'");
+    }
+
+    @Test
+    void unquotedVersionNumberIsReadAsWritten(@TempDir Path d) {
+        // YAML reads 1.30 as a float; the loader keeps the text, so it is 1.30, not 1.3
+        Inventory inv = InventoryLoader.load(InventoryFiles.write(d, VALID.replace("\"1.32.4\"", "1.30")));
+        assertThat(inv.kubernetesVersion()).isEqualTo(new io.kubejoin.version.KubeVersion(1, 30, 0));
+    }
+
+    @Test
     void keysInsideFreeFormConfigAreNotCheckedHere(@TempDir Path d) {
         // version-aware checks of config keys live in VersionChecks; the loader keeps them as written
         Inventory inv = InventoryLoader.load(InventoryFiles.write(d, VALID + """
@@ -500,8 +514,11 @@ class InventoryValidationTest {
                 runtime: docker
                 nodes:
                   - { name: Slave, address: 127.0.0.1 }
+                sandbox: maybe
                 """);
+        // in file order, although the reader finds some and the validator the others
         assertThat(ps).extracting(Problem::fieldPath)
-                .containsExactlyInAnyOrder("apiServer", "runtime", "nodes[0].name", "nodes[0].address");
+                .containsExactly("apiServer", "runtime", "nodes[0].name", "nodes[0].address", "sandbox");
+        assertThat(ps).extracting(Problem::line).containsExactly(2, 4, 6, 6, 7);
     }
 }
