@@ -64,6 +64,9 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * inventory's structure is sound.
  */
 public final class InventoryLoader {
+    // far beyond any real inventory, and below snakeyaml-engine's own 3 MB input limit
+    private static final long MAX_BYTES = 2L * 1024 * 1024;
+
     private InventoryLoader() {
     }
 
@@ -105,6 +108,11 @@ public final class InventoryLoader {
             }
             if (Files.isDirectory(file)) {
                 ctx.problemAt(0, "", "is a folder, not an inventory file", "give the inventory YAML file with -f");
+                return Optional.empty();
+            }
+            if (Files.size(file) > MAX_BYTES) {
+                ctx.problemAt(0, "", "is " + Files.size(file) / 1024 + " KiB, too large for an inventory",
+                        "check that -f names the inventory YAML file");
                 return Optional.empty();
             }
             text = Files.readString(file);

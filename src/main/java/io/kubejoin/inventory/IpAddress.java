@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 record IpAddress(byte[] bytes) {
     // Go's net.ParseIP (what kubelet uses) rejects leading zeros such as 192.168.01.1
     private static final Pattern V4 = Pattern.compile("(0|[1-9]\\d{0,2})(\\.(0|[1-9]\\d{0,2})){3}");
-    private static final Pattern V6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
+    // starting with a hex digit or ':' keeps InetAddress on its literal parser (anything else may go to DNS)
+    private static final Pattern V6_CHARS = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
 
     static Optional<IpAddress> parse(String text) {
         if (text == null) return Optional.empty();

@@ -144,6 +144,13 @@ class InventoryBadFileTest {
     }
 
     @Test
+    void hugeFile() throws Exception {
+        Path file = dir.resolve("big.yaml");
+        Files.writeString(file, "# " + "x".repeat(3 * 1024 * 1024) + "\n");
+        problemAt(problemsOfPath(file), "", 0, "too large for an inventory", "-f");
+    }
+
+    @Test
     void hugeNumber() {
         problemAt(problems(dir, VALID + "ssh: { port: 99999999999999999999 }\n"), "ssh.port", 7, "is too large",
                 "port: 2");

@@ -27,6 +27,7 @@ class NetworkValuesTest {
         assertThat(IpAddress.parse("fd00:::1")).isEmpty();
         assertThat(IpAddress.parse("[::1]")).isEmpty();
         assertThat(IpAddress.parse("fe80::1%eth0")).isEmpty();
+        assertThat(IpAddress.parse(".:1")).isEmpty();
     }
 
     @Test
