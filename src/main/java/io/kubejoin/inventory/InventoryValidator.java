@@ -212,7 +212,7 @@ final class InventoryValidator {
 
     private void nodes() {
         Map<String, Integer> names = new HashMap<>();
-        Map<IpAddress, Integer> addresses = new HashMap<>();
+        Map<Object, Integer> addresses = new HashMap<>();
         for (Node node : inv.nodes()) {
             String at = node.fieldPath();
             if (node.name() != null) {
@@ -226,7 +226,9 @@ final class InventoryValidator {
             if (node.address() != null) {
                 Optional<IpAddress> ip = address(node);
                 if (ip.isPresent()) {
-                    Integer first = addresses.putIfAbsent(ip.get(), node.index());
+                    // the sandbox runs several nodes on loopback, told apart by their ssh port
+                    Object key = inv.sandbox() ? List.of(ip.get(), node.ssh() == null ? 0 : node.ssh().port()) : ip.get();
+                    Integer first = addresses.putIfAbsent(key, node.index());
                     if (first != null) {
                         ctx.problem(at + ".address", node.address() + " is also the address of nodes[" + first + "]",
                                 "give every node its own address");

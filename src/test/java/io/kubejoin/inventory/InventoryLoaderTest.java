@@ -215,6 +215,21 @@ class InventoryLoaderTest {
     }
 
     @Test
+    void sandboxNodesMayShareAnAddressWhenTheirSshPortsDiffer(@TempDir Path dir) {
+        String yaml = InventoryFiles.VALID.replace("192.168.0.114", "127.0.0.1") + """
+                    ssh: { port: 2201 }
+                  - name: two
+                    address: 127.0.0.1
+                    ssh: { port: 2202 }
+                sandbox: true
+                """;
+        assertThat(InventoryLoader.load(InventoryFiles.write(dir, yaml)).nodes()).hasSize(2);
+        List<Problem> ps = InventoryFiles.problems(dir, yaml.replace("2202", "2201"));
+        InventoryFiles.problemAt(ps, "nodes[1].address", 9, "127.0.0.1 is also the address of nodes[0]",
+                "its own address");
+    }
+
+    @Test
     void dualStackAndSingleDnsAddressAreAccepted(@TempDir Path dir) {
         Inventory inv = InventoryLoader.load(InventoryFiles.write(dir, InventoryFiles.VALID + """
                 network:
