@@ -86,7 +86,7 @@ public final class InventoryLoader {
         boolean structureSound = ctx.problems().isEmpty();
         new InventoryValidator(ctx, inventory).validate();
         if (structureSound) {
-            ctx.problems().addAll(VersionChecks.check(inventory));
+            addVersionProblems(ctx.problems(), VersionChecks.check(inventory));
         }
         if (!ctx.problems().isEmpty()) {
             // in file order, so the list reads top to bottom alongside the file; file-level ones (line 0) first
@@ -95,6 +95,19 @@ public final class InventoryLoader {
             throw new InvalidInputException(sorted);
         }
         return inventory;
+    }
+
+    /**
+     * Adds the version-aware problems, except where this loader already reported on the same field and line:
+     * a few rules (docker after 1.24, hostnameOverride) are checked on both sides, and one message per field is enough.
+     */
+    static void addVersionProblems(List<Problem> ours, List<Problem> versionProblems) {
+        List<Problem> before = List.copyOf(ours);
+        for (Problem p : versionProblems) {
+            boolean reported = before.stream().anyMatch(o -> o.line() == p.line()
+                    && java.util.Objects.equals(o.fieldPath(), p.fieldPath()));
+            if (!reported) ours.add(p);
+        }
     }
 
     private static Optional<Node> compose(LoadContext ctx) {

@@ -192,6 +192,19 @@ class InventoryLoaderTest {
     }
 
     @Test
+    void versionProblemsAreAddedUnlessTheSameFieldWasAlreadyReported() {
+        Path f = Path.of("inventory.yaml");
+        List<Problem> ours = new java.util.ArrayList<>(List.of(
+                new Problem(f, 7, "runtime", "docker cannot be used", "use containerd")));
+        InventoryLoader.addVersionProblems(ours, List.of(
+                new Problem(f, 7, "runtime", "dockershim was removed", "cri-dockerd"),
+                new Problem(f, 9, "kubelet.config.maxPodz", "not a field", "did you mean maxPods?"),
+                new Problem(f, 9, "kubelet.config.maxPodz", "not a field", "did you mean maxPods?")));
+        assertThat(ours).extracting(Problem::message)
+                .containsExactly("docker cannot be used", "not a field", "not a field");
+    }
+
+    @Test
     void runtimeForms(@TempDir Path dir) {
         assertThat(runtime(dir, "docker", "1.23.0")).isEqualTo(ContainerRuntime.docker());
         assertThat(runtime(dir, "unix:///run/cri-dockerd.sock", "1.32.0"))
