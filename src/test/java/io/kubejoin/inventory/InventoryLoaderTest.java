@@ -46,7 +46,7 @@ class InventoryLoaderTest {
                 Map.entry("serializeImagePulls", false),
                 Map.entry("evictionHard", Map.of("memory.available", "100Mi", "nodefs.available", "10%")),
                 Map.entry("enforceNodeAllocatable", List.of("pods")));
-        assertThat(inv.kubelet().flags()).containsExactly(Map.entry("node-labels-from", "inventory"));
+        assertThat(inv.kubelet().flags()).containsExactly(Map.entry("lock-file", "/var/run/kubelet.lock"));
         assertThat(inv.kubelet().verbosity()).isEqualTo(2);
         assertThat(inv.kubeProxy().mode()).isEqualTo(ProxyMode.IPVS);
         assertThat(inv.kubeProxy().ipvsScheduler()).isEqualTo("rr");
@@ -94,7 +94,7 @@ class InventoryLoaderTest {
                 Map.entry("serializeImagePulls", false),
                 Map.entry("evictionHard", Map.of("memory.available", "200Mi", "nodefs.available", "10%")),
                 Map.entry("enforceNodeAllocatable", List.of("pods")));
-        assertThat(slave.kubelet().flags()).containsExactly(Map.entry("node-labels-from", "inventory"),
+        assertThat(slave.kubelet().flags()).containsExactly(Map.entry("lock-file", "/var/run/kubelet.lock"),
                 Map.entry("node-ip", "192.168.0.114"));
         assertThat(slave.kubeProxy().config()).isEqualTo(Map.of("clientConnection", Map.of("qps", 50, "burst", 200)));
         assertThat(slave.kubeProxy().mode()).isEqualTo(ProxyMode.IPVS);
