@@ -101,14 +101,15 @@ class InventoryBadFileTest {
                 kubernetesVersion: "1.32.4"
                 apiServer: https://192.168.0.107:6443
                 pki: { caCert: ca.pem, caKey: ca-key.pem }
-                kubelet:
-                  config: &common { maxPods: 110 }
+                kubeProxy:
+                  config: { clientConnection: &conn { qps: 100, burst: 200 } }
                 nodes:
                   - name: slave
                     address: 192.168.0.114
-                    kubeProxy: { config: *common }
+                    kubeProxy: { config: { clientConnection: *conn } }
                 """));
-        assertThat(inv.nodes().get(0).kubeProxy().config()).containsEntry("maxPods", 110);
+        assertThat(inv.nodes().get(0).kubeProxy().config())
+                .isEqualTo(java.util.Map.of("clientConnection", java.util.Map.of("qps", 100, "burst", 200)));
     }
 
     @Test
