@@ -15,7 +15,9 @@ import java.util.Optional;
  *
  * <p>Decisions: a CIDR with host bits set is refused (suggesting the network address), since kubelet and
  * kube-proxy would silently use a different range than written; a node address inside the service or cluster
- * (pod) CIDR is refused, since traffic to it would be captured by service rules or pod routes.
+ * (pod) CIDR is refused, since traffic to it would be captured by service rules or pod routes; the bootstrap
+ * token lives 1m to 24h (kubeadm's default is the ceiling: kubejoin deletes the token once the node joined).
+ * With {@code sandbox: true} node addresses may be loopback and may repeat when the nodes' ssh ports differ.
  */
 final class InventoryValidator {
     private static final Duration MIN_TOKEN_TTL = Duration.ofMinutes(1);
