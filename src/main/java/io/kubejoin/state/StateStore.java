@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -74,21 +73,13 @@ public final class StateStore {
         write(TOKENS, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
     }
 
-    /** kube-proxy's stored certificate and key PEMs, if both exist. */
-    public Optional<String[]> kubeProxyCertificate() {
-        Path cert = dir.resolve(KUBE_PROXY_CERT);
-        Path key = dir.resolve(KUBE_PROXY_KEY);
-        if (!Files.exists(cert) || !Files.exists(key)) return Optional.empty();
-        try {
-            return Optional.of(new String[] {Files.readString(cert), Files.readString(key)});
-        } catch (IOException e) {
-            throw new StateException("cannot read " + cert + " or " + key + ": " + e.getMessage(), e);
-        }
+    /** Where kube-proxy's certificate (P1) is kept; written by {@code pki.CertificateStore}. */
+    public Path kubeProxyCertFile() {
+        return dir.resolve(KUBE_PROXY_CERT);
     }
 
-    public void saveKubeProxyCertificate(String certPem, String keyPem) {
-        write(KUBE_PROXY_KEY, keyPem);
-        write(KUBE_PROXY_CERT, certPem);
+    public Path kubeProxyKeyFile() {
+        return dir.resolve(KUBE_PROXY_KEY);
     }
 
     private void write(String name, String content) {

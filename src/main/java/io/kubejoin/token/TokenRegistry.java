@@ -19,23 +19,25 @@ public final class TokenRegistry {
     private TokenRegistry() {
     }
 
-    /** Result: the tokens to use, and whether any differs from what was stored (so the caller saves them). */
-    public record Tokens(Map<String, BootstrapToken> byNode, boolean changed) {
+    /** Result: the tokens to use, whether they differ from what was stored (so the caller saves them), how many are new. */
+    public record Tokens(Map<String, BootstrapToken> byNode, boolean changed, int issued) {
     }
 
     public static Tokens reconcile(Inventory inv, Map<String, BootstrapToken> stored, Instant now, SecureRandom random) {
         Map<String, BootstrapToken> result = new TreeMap<>();
         boolean changed = false;
+        int issued = 0;
         for (Node node : inv.nodes()) {
             BootstrapToken t = stored.get(node.name());
             if (t == null || t.expiration().isBefore(now.plus(MIN_REMAINING))) {
                 t = BootstrapToken.generate(random, node.name(), now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plus(inv.bootstrap().tokenTTL()));
                 changed = true;
+                issued++;
             }
             result.put(node.name(), t);
         }
         // tokens of nodes no longer in the inventory are dropped from the state
         if (!stored.keySet().equals(result.keySet())) changed = true;
-        return new Tokens(result, changed);
+        return new Tokens(result, changed, issued);
     }
 }

@@ -33,15 +33,6 @@ class StateStoreTest {
     }
 
     @Test
-    void kubeProxyCertificateRoundTrip() throws Exception {
-        StateStore store = new StateStore(dir.resolve("s"));
-        assertThat(store.kubeProxyCertificate()).isEmpty();
-        store.saveKubeProxyCertificate("CERT", "KEY");
-        assertThat(store.kubeProxyCertificate()).hasValueSatisfying(p -> assertThat(p).containsExactly("CERT", "KEY"));
-        assertThat(SecureFiles.mode(store.dir().resolve("kube-proxy-key.pem"))).isEqualTo(0600);
-    }
-
-    @Test
     void corruptTokenFileIsReportedWithTheFix() throws Exception {
         StateStore store = new StateStore(dir);
         Files.writeString(dir.resolve("tokens.json"), "{ not json");

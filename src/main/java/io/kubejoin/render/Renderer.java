@@ -1,0 +1,76 @@
+package io.kubejoin.render;
+
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.inventory.Node;
+import io.kubejoin.token.BootstrapToken;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Pure rendering: inventory + version + secrets in, files out. No I/O, no clock, no randomness, so the same
+ * inputs always give byte-identical files.
+ */
+public final class Renderer {
+    public static final int PUBLIC = 0644;
+    public static final int PRIVATE = 0600;
+
+    private Renderer() {
+    }
+
+    /** Everything, for all nodes and the cluster, in a stable order (node, then path). */
+    public static Rendered render(Inventory inv, ClusterMaterial material, Map<String, BootstrapToken> tokens) {
+        RenderWarnings warnings = new RenderWarnings();
+        List<RenderedFile> files = new ArrayList<>();
+        for (Node node : inv.nodes()) {
+            BootstrapToken token = tokens.get(node.name());
+            if (token == null) throw new IllegalArgumentException("no bootstrap token for node " + node.name());
+            files.addAll(renderNode(inv, node, material, token, warnings));
+        }
+        files.addAll(renderCluster(inv, inv.nodes().stream().map(n -> tokens.get(n.name())).toList()));
+        files.sort(Comparator.comparing(RenderedFile::node).thenComparing(RenderedFile::path));
+        return new Rendered(files, warnings.all());
+    }
+
+    /** Every file one node needs (K2-K7, P1-P7), with the destination's mode. */
+    public static List<RenderedFile> renderNode(Inventory inv, Node node, ClusterMaterial material,
+                                                BootstrapToken token, RenderWarnings warnings) {
+        NodeFiles f = new NodeFiles(inv.paths());
+        String n = node.name();
+        List<RenderedFile> files = new ArrayList<>();
+        // kubelet's clientCAFile and the CA the kubeconfigs trust
+        files.add(RenderedFile.text(n, f.caCert(), PUBLIC, material.caCertPem()));
+        files.add(RenderedFile.text(n, f.kubeletBootstrapKubeconfig(), PRIVATE,
+                Kubeconfigs.bootstrap(inv.apiServer(), material.caCertPem(), token.value())));
+        files.add(RenderedFile.text(n, f.kubeletConfig(), PUBLIC, KubeletConfigRenderer.render(inv, node, warnings)));
+        files.add(RenderedFile.text(n, f.kubeletUnit(), PUBLIC, KubeletUnitRenderer.render(inv, node, warnings)));
+        files.add(RenderedFile.text(n, f.kubeProxyCert(), PUBLIC, material.kubeProxyCertPem()));
+        files.add(RenderedFile.text(n, f.kubeProxyKey(), PRIVATE, material.kubeProxyKeyPem()));
+        files.add(RenderedFile.text(n, f.kubeProxyKubeconfig(), PRIVATE,
+                Kubeconfigs.clientCertificate(inv.apiServer(), material.caCertPem(), "kube-proxy",
+                        material.kubeProxyCertPem(), material.kubeProxyKeyPem())));
+        files.add(RenderedFile.text(n, f.kubeProxyConfig(), PUBLIC, KubeProxyConfigRenderer.render(inv, node, warnings)));
+        files.add(RenderedFile.text(n, f.kubeProxyUnit(), PUBLIC, KubeProxyUnitRenderer.render(inv, node, warnings)));
+        files.add(RenderedFile.text(n, f.modulesLoadConf(), PUBLIC, ModulesLoadRenderer.render(inv, node, warnings)));
+        return files;
+    }
+
+    /** K1, K8, K9 as manifests a person could review or apply; the token Secrets carry secrets (0600). */
+    public static List<RenderedFile> renderCluster(Inventory inv, List<BootstrapToken> tokens) {
+        List<RenderedFile> files = new ArrayList<>();
+        StringBuilder secrets = new StringBuilder();
+        for (BootstrapToken t : tokens) {
+            secrets.append("---\n").append(ClusterManifests.toYaml(ClusterManifests.bootstrapTokenSecret(inv, t)));
+        }
+        files.add(RenderedFile.text(RenderedFile.CLUSTER, "bootstrap-token-secrets.yaml", PRIVATE, secrets.toString()));
+        files.add(RenderedFile.text(RenderedFile.CLUSTER, "clusterrolebindings.yaml", PUBLIC,
+                "---\n" + ClusterManifests.toYaml(ClusterManifests.kubeletBootstrap())
+                        + "---\n" + ClusterManifests.toYaml(ClusterManifests.apiServerKubeletApis(inv))));
+        return files;
+    }
+
+    /** The result: files and warnings for the user. */
+    public record Rendered(List<RenderedFile> files, List<String> warnings) {
+    }
+}
