@@ -47,10 +47,15 @@ public class RenderCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         long start = System.nanoTime();
         Inventory inv = InventoryLoader.load(inventory);
+        long loaded = System.nanoTime();
         StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(inventory));
         RenderInputs.Prepared inputs = RenderInputs.prepare(inv, state, Clock.systemUTC().instant(), new SecureRandom());
+        long prepared = System.nanoTime();
         Renderer.Rendered rendered = Renderer.render(inv, inputs.material(), inputs.tokens());
+        long renderedAt = System.nanoTime();
         RenderOutput.write(output, rendered.files());
+        log.debug("timings: load+validate {} ms, secrets {} ms, render {} ms, write {} ms",
+                ms(loaded - start), ms(prepared - loaded), ms(renderedAt - prepared), ms(System.nanoTime() - renderedAt));
 
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -60,8 +65,12 @@ public class RenderCommand implements Callable<Integer> {
         long nodeFiles = rendered.files().stream().filter(f -> !f.node().equals(RenderedFile.CLUSTER)).count();
         out.printf("Rendered %d files for %d node(s) of Kubernetes %s, and %d cluster manifests, into %s (%d ms)%n",
                 nodeFiles, inv.nodes().size(), inv.kubernetesVersion(),
-                rendered.files().size() - nodeFiles, output, (System.nanoTime() - start) / 1_000_000);
+                rendered.files().size() - nodeFiles, output, ms(System.nanoTime() - start));
         out.printf("Manifest: %s; secrets kept in %s%n", output.resolve(RenderOutput.MANIFEST), state.dir());
         return Main.EXIT_OK;
+    }
+
+    private static long ms(long nanos) {
+        return nanos / 1_000_000;
     }
 }

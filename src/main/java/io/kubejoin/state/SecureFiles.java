@@ -1,6 +1,10 @@
 package io.kubejoin.state;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.EnumSet;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -21,11 +25,18 @@ public final class SecureFiles {
      */
     public static void writeAtomically(Path target, byte[] content, int mode) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp",
-                PosixFilePermissions.asFileAttribute(permissions(0600)));
+        if (!Files.isDirectory(dir)) Files.createDirectories(dir);
+        // a fixed temp name per thread: cheaper than createTempFile (no random names), and a leftover from a
+        // killed run is simply overwritten by the next one
+        Path tmp = dir.resolve("." + target.getFileName() + ".kubejoin-tmp-" + Thread.currentThread().getId());
         try {
-            Files.write(tmp, content);
+            try (SeekableByteChannel ch = Files.newByteChannel(tmp, EnumSet.of(StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(permissions(0600)))) {
+                ByteBuffer buf = ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) ch.write(buf);
+            }
+            // an old temp file keeps its old mode, and umask may have narrowed the new one: always set it
             Files.setPosixFilePermissions(tmp, permissions(mode));
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
