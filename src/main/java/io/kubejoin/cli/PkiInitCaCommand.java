@@ -1,12 +1,13 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.GoDuration;
+
 import io.kubejoin.inventory.InvalidInputException;
 import io.kubejoin.inventory.Problem;
-import io.kubejoin.pki.AtomicFiles;
+import io.kubejoin.util.SecureFiles;
 import io.kubejoin.pki.CaConfig;
 import io.kubejoin.pki.CaGenerator;
 import io.kubejoin.pki.Certificates;
-import io.kubejoin.pki.GoDuration;
 import io.kubejoin.pki.KeySpec;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -76,9 +77,9 @@ public class PkiInitCaCommand implements Callable<Integer> {
         CaGenerator.GeneratedCa ca = CaGenerator.generate(commonName, key, lifetime, Instant.now());
         try {
             // key first: a ca.pem without its key would be useless, the reverse is merely incomplete
-            AtomicFiles.write(dir.resolve(KEY), ca.privateKeyPem().getBytes(StandardCharsets.US_ASCII), 0600);
-            AtomicFiles.write(dir.resolve(CERT), ca.certificatePem().getBytes(StandardCharsets.US_ASCII), 0644);
-            AtomicFiles.write(dir.resolve(CONFIG), CaConfig.ARTICLE_JSON.getBytes(StandardCharsets.UTF_8), 0644);
+            SecureFiles.writeDurably(dir.resolve(KEY), ca.privateKeyPem().getBytes(StandardCharsets.US_ASCII), 0600);
+            SecureFiles.writeDurably(dir.resolve(CERT), ca.certificatePem().getBytes(StandardCharsets.US_ASCII), 0644);
+            SecureFiles.writeDurably(dir.resolve(CONFIG), CaConfig.ARTICLE_JSON.getBytes(StandardCharsets.UTF_8), 0644);
         } catch (IOException | UnsupportedOperationException e) {
             throw new UserFacingException("cannot write the CA into " + dir + ": " + e, Main.EXIT_FAILED, e);
         }

@@ -1,5 +1,9 @@
 package io.kubejoin.inventory;
 
+import io.kubejoin.util.Suggestions;
+
+import io.kubejoin.util.GoDuration;
+
 import io.kubejoin.version.KubeVersion;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -249,7 +253,7 @@ final class InventoryReader {
         Duration ttl = Defaults.TOKEN_TTL;
         String text = m.string("tokenTTL");
         if (text != null) {
-            ttl = GoDuration.parse(text).orElse(null);
+            ttl = GoDuration.tryParse(text).orElse(null);
             if (ttl == null) {
                 ctx.problem(m.path("tokenTTL"), "'" + text + "' is not a duration",
                         "write a number with a unit, such as 30m, 1h or 24h");

@@ -1,5 +1,9 @@
 package io.kubejoin.inventory;
 
+import io.kubejoin.util.Suggestions;
+
+import io.kubejoin.util.GoDuration;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

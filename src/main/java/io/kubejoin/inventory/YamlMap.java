@@ -1,5 +1,7 @@
 package io.kubejoin.inventory;
 
+import io.kubejoin.util.Suggestions;
+
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

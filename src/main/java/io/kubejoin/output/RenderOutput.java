@@ -1,7 +1,7 @@
 package io.kubejoin.output;
 
 import io.kubejoin.render.RenderedFile;
-import io.kubejoin.state.SecureFiles;
+import io.kubejoin.util.SecureFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package io.kubejoin.pki;
 
+import io.kubejoin.util.GoDuration;
+
 import io.kubejoin.inventory.InvalidInputException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package io.kubejoin.pki;
 
+import io.kubejoin.util.SecureFiles;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -35,8 +37,8 @@ public final class CertificateStore {
         CertificateCheck check = StoredCertificate.check(certFile, keyFile, ca, csr, profile, now, minRemaining);
         if (check.reusable()) return new Obtained(check.stored(), true, List.of());
         IssuedCertificate issued = CertificateIssuer.issue(ca, csr, profile, now);
-        AtomicFiles.write(keyFile, issued.privateKeyPem().getBytes(StandardCharsets.US_ASCII), 0600);
-        AtomicFiles.write(certFile, issued.certificatePem().getBytes(StandardCharsets.US_ASCII), 0644);
+        SecureFiles.writeDurably(keyFile, issued.privateKeyPem().getBytes(StandardCharsets.US_ASCII), 0600);
+        SecureFiles.writeDurably(certFile, issued.certificatePem().getBytes(StandardCharsets.US_ASCII), 0644);
         boolean firstIssue = check.stored() == null && check.reasons().stream().allMatch(r -> r.endsWith("does not exist"));
         return new Obtained(issued, false, firstIssue ? List.of() : check.reasons());
     }

@@ -1,5 +1,7 @@
 package io.kubejoin.state;
 
+import io.kubejoin.util.SecureFiles;
+
 import io.kubejoin.inventory.InvalidInputException;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Problem;

@@ -1,5 +1,7 @@
 package io.kubejoin.state;
 
+import io.kubejoin.util.SecureFiles;
+
 import io.kubejoin.token.BootstrapToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,7 @@
 package io.kubejoin.version;
 
+import io.kubejoin.util.Suggestions;
+
 import io.kubejoin.version.VersionRule.Component;
 import io.kubejoin.version.VersionRule.Kind;
 import java.util.ArrayList;
@@ -117,7 +119,7 @@ public final class VersionRules {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : fieldNames(component)) {
-            int d = NearestName.distance(name.toLowerCase(), candidate.toLowerCase());
+            int d = io.kubejoin.util.Suggestions.distance(name.toLowerCase(), candidate.toLowerCase());
             if (d < bestDistance) {
                 best = candidate;
                 bestDistance = d;

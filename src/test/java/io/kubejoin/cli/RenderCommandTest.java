@@ -2,7 +2,7 @@ package io.kubejoin.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubejoin.state.SecureFiles;
+import io.kubejoin.util.SecureFiles;
 import io.kubejoin.testing.Golden;
 import io.kubejoin.testing.Processes;
 import java.io.IOException;

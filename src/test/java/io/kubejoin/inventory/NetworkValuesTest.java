@@ -1,5 +1,9 @@
 package io.kubejoin.inventory;
 
+import io.kubejoin.util.Suggestions;
+
+import io.kubejoin.util.GoDuration;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -70,17 +74,17 @@ class NetworkValuesTest {
 
     @Test
     void goDurations() {
-        assertThat(GoDuration.parse("1h")).contains(Duration.ofHours(1));
-        assertThat(GoDuration.parse("1h30m")).contains(Duration.ofMinutes(90));
-        assertThat(GoDuration.parse("1.5h")).contains(Duration.ofMinutes(90));
-        assertThat(GoDuration.parse("90s")).contains(Duration.ofSeconds(90));
-        assertThat(GoDuration.parse("250ms")).contains(Duration.ofMillis(250));
-        assertThat(GoDuration.parse("0")).contains(Duration.ZERO);
-        assertThat(GoDuration.parse("-5m")).contains(Duration.ofMinutes(-5));
-        assertThat(GoDuration.parse("1d")).isEmpty();
-        assertThat(GoDuration.parse("3600")).isEmpty();
-        assertThat(GoDuration.parse("h")).isEmpty();
-        assertThat(GoDuration.parse("1h 30m")).isEmpty();
+        assertThat(GoDuration.tryParse("1h")).contains(Duration.ofHours(1));
+        assertThat(GoDuration.tryParse("1h30m")).contains(Duration.ofMinutes(90));
+        assertThat(GoDuration.tryParse("1.5h")).contains(Duration.ofMinutes(90));
+        assertThat(GoDuration.tryParse("90s")).contains(Duration.ofSeconds(90));
+        assertThat(GoDuration.tryParse("250ms")).contains(Duration.ofMillis(250));
+        assertThat(GoDuration.tryParse("0")).contains(Duration.ZERO);
+        assertThat(GoDuration.tryParse("-5m")).contains(Duration.ofMinutes(-5));
+        assertThat(GoDuration.tryParse("1d")).isEmpty();
+        assertThat(GoDuration.tryParse("3600")).isEmpty();
+        assertThat(GoDuration.tryParse("h")).isEmpty();
+        assertThat(GoDuration.tryParse("1h 30m")).isEmpty();
         assertThat(GoDuration.format(Duration.ofMinutes(90))).isEqualTo("1h30m");
         assertThat(GoDuration.format(Duration.ofHours(48))).isEqualTo("48h");
         assertThat(GoDuration.format(Duration.ZERO)).isEqualTo("0s");

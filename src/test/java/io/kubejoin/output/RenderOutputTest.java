@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kubejoin.render.RenderedFile;
-import io.kubejoin.state.SecureFiles;
+import io.kubejoin.util.SecureFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.kubejoin.state;
 
+import io.kubejoin.util.SecureFiles;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubejoin.inventory.Inventory;

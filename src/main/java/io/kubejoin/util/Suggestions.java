@@ -1,15 +1,15 @@
-package io.kubejoin.inventory;
+package io.kubejoin.util;
 
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Optional;
 
 /** "Did you mean" for misspelt field names and enum values: case-insensitive match first, then edit distance. */
-final class Suggestions {
+public final class Suggestions {
     private Suggestions() {
     }
 
-    static Optional<String> closest(String typed, Collection<String> candidates) {
+    public static Optional<String> closest(String typed, Collection<String> candidates) {
         String lower = typed.toLowerCase(Locale.ROOT);
         for (String c : candidates) {
             if (c.toLowerCase(Locale.ROOT).equals(lower)) return Optional.of(c);
@@ -29,12 +29,12 @@ final class Suggestions {
     }
 
     /** " — did you mean 'x'?" style fix text, or the fallback when nothing is close. */
-    static String didYouMean(String typed, Collection<String> candidates, String fallback) {
+    public static String didYouMean(String typed, Collection<String> candidates, String fallback) {
         return closest(typed, candidates).map(c -> "did you mean '" + c + "'?").orElse(fallback);
     }
 
     /** Optimal string alignment distance: Levenshtein plus transposition of two adjacent characters. */
-    static int distance(String a, String b) {
+    public static int distance(String a, String b) {
         int[][] d = new int[a.length() + 1][b.length() + 1];
         for (int i = 0; i <= a.length(); i++) d[i][0] = i;
         for (int j = 0; j <= b.length(); j++) d[0][j] = j;

@@ -1,12 +1,13 @@
-package io.kubejoin.pki;
+package io.kubejoin.util;
 
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Go's time.ParseDuration syntax ("87600h", "1h30m", "1.5h"), which cfssl uses for expiry and backdate. */
+/** Go's time.ParseDuration syntax ("87600h", "1h30m", "1.5h"), which cfssl and Kubernetes configs use. */
 public final class GoDuration {
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
     private static final Map<String, Long> NANOS = Map.of(
@@ -40,5 +41,23 @@ public final class GoDuration {
         Duration d = Duration.ofNanos(0).plusSeconds(nanos.divideToIntegralValue(BigDecimal.valueOf(1_000_000_000L)).longValueExact())
                 .plusNanos(nanos.remainder(BigDecimal.valueOf(1_000_000_000L)).longValue());
         return negative ? d.negated() : d;
+    }
+
+    /** Like {@link #parse}, empty instead of an exception for text that is not a duration. */
+    public static Optional<Duration> tryParse(String text) {
+        try {
+            return text == null ? Optional.empty() : Optional.of(parse(text.trim()));
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Shortest Go-style text: 1h, 30m, 1h30m, 45s. */
+    public static String format(Duration d) {
+        StringBuilder sb = new StringBuilder();
+        if (d.toHours() > 0) sb.append(d.toHours()).append('h');
+        if (d.toMinutesPart() > 0) sb.append(d.toMinutesPart()).append('m');
+        if (d.toSecondsPart() > 0 || sb.length() == 0) sb.append(d.toSecondsPart()).append('s');
+        return sb.toString();
     }
 }

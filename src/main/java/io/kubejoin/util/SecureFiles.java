@@ -1,8 +1,8 @@
-package io.kubejoin.state;
+package io.kubejoin.util;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.EnumSet;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -24,17 +24,27 @@ public final class SecureFiles {
      * into place, so readers see the old file or the new one, never a partial one or a moment of mode 0644.
      */
     public static void writeAtomically(Path target, byte[] content, int mode) throws IOException {
+        write(target, content, mode, false);
+    }
+
+    /** As {@link #writeAtomically}, and flushed to disk before the rename: for keys that must survive a crash. */
+    public static void writeDurably(Path target, byte[] content, int mode) throws IOException {
+        write(target, content, mode, true);
+    }
+
+    private static void write(Path target, byte[] content, int mode, boolean sync) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir)) Files.createDirectories(dir);
         // a fixed temp name per thread: cheaper than createTempFile (no random names), and a leftover from a
         // killed run is simply overwritten by the next one
         Path tmp = dir.resolve("." + target.getFileName() + ".kubejoin-tmp-" + Thread.currentThread().getId());
         try {
-            try (SeekableByteChannel ch = Files.newByteChannel(tmp, EnumSet.of(StandardOpenOption.CREATE,
+            try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE,
                     StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE),
                     PosixFilePermissions.asFileAttribute(permissions(0600)))) {
                 ByteBuffer buf = ByteBuffer.wrap(content);
                 while (buf.hasRemaining()) ch.write(buf);
+                if (sync) ch.force(true); // the rename must not outlive the data after a crash
             }
             // an old temp file keeps its old mode, and umask may have narrowed the new one: always set it
             Files.setPosixFilePermissions(tmp, permissions(mode));

@@ -1,4 +1,4 @@
-package io.kubejoin.pki;
+package io.kubejoin.util;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
