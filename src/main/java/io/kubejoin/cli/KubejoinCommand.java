@@ -16,6 +16,7 @@ import picocli.AutoComplete;
         subcommands = {
                 RenderCommand.class,
                 PkiCommand.class,
+                TokenCommand.class,
                 AutoComplete.GenerateCompletion.class,
         })
 public class KubejoinCommand implements Runnable {
