@@ -110,8 +110,10 @@ public final class KubeConnection implements AutoCloseable {
         return source;
     }
 
+    /** The server URL as the kubeconfig gives it (fabric8 adds a trailing slash; messages do without). */
     public String serverUrl() {
-        return config.getMasterUrl();
+        String url = config.getMasterUrl();
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
     public Duration requestTimeout() {
