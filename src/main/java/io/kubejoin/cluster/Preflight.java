@@ -76,7 +76,7 @@ public final class Preflight {
     public Finding checkVersionSkew(KubeVersion kubelet) {
         VersionInfo info = admin.call(Access.cluster("get", "/version"), () -> admin.client().getKubernetesVersion());
         KubeVersion server = parse(info);
-        if (server == null) {
+        if (server == null || server.major() == 0) {
             return Finding.warn(CHECK_VERSION, "kube-apiserver reports no version kubejoin can read ("
                     + (info == null ? "none" : info.getGitVersion()) + ")", "check the version skew by hand");
         }
