@@ -43,7 +43,9 @@ public final class NodeReadiness {
         CSR_SIGNING,
         /** certificate issued but no Node object */
         NOT_REGISTERED,
-        NOT_READY
+        NOT_READY,
+        /** the API could not be read to say why (e.g. no right to list CSRs) */
+        UNKNOWN
     }
 
     /**
@@ -146,8 +148,13 @@ public final class NodeReadiness {
                 out.put(node, new Result(node, State.READY, took, ""));
                 continue;
             }
-            if (csrs == null && !lastSeen.containsKey(node)) csrs = CsrView.list(conn);
-            out.put(node, diagnose(node, lastSeen.get(node), tokenIdsByNode.get(node), csrs));
+            try {
+                if (csrs == null && !lastSeen.containsKey(node)) csrs = CsrView.list(conn);
+                out.put(node, diagnose(node, lastSeen.get(node), tokenIdsByNode.get(node), csrs));
+            } catch (io.kubejoin.cli.UserFacingException e) {
+                // the wait's answer (not Ready) stands even when the reason cannot be read
+                out.put(node, new Result(node, State.UNKNOWN, null, "not Ready, and kubejoin could not tell why: " + e.getMessage()));
+            }
         }
         return out;
     }

@@ -101,6 +101,47 @@ class KubeConnectionTest {
     }
 
     @Test
+    void silentServerTimesOutWithTheLimitNamed() throws Exception {
+        // accepts the connection, never answers
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            Thread acceptor = new Thread(() -> {
+                java.util.List<java.net.Socket> held = new java.util.ArrayList<>();
+                try {
+                    while (true) held.add(silent.accept());
+                } catch (IOException closed) {
+                    held.forEach(h -> { try { h.close(); } catch (IOException ignored) { } });
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            String url = "http://127.0.0.1:" + silent.getLocalPort();
+            Path kubeconfig = dir.resolve("k");
+            Files.writeString(kubeconfig, MockCluster.kubeconfig(url, "t"));
+            long start = System.nanoTime();
+            try (KubeConnection conn = KubeConnection.open(kubeconfig, Duration.ofSeconds(1))) {
+                assertThatThrownBy(() -> conn.call(Access.cluster("list", "nodes"), () -> conn.client().nodes().list()))
+                        .isInstanceOf(UserFacingException.class)
+                        .hasMessageStartingWith("kube-apiserver at " + url + " did not answer within 1 s: ");
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no silent retries").isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void httpsUrlForAPlainHttpPort() throws IOException {
+        try (MockCluster cluster = new MockCluster()) {
+            String url = "https://127.0.0.1:" + cluster.server.getPort();
+            Path kubeconfig = dir.resolve("k");
+            Files.writeString(kubeconfig, MockCluster.kubeconfig(url, "t"));
+            try (KubeConnection conn = KubeConnection.open(kubeconfig, Duration.ofSeconds(3))) {
+                assertThatThrownBy(() -> conn.call(Access.cluster("list", "nodes"), () -> conn.client().nodes().list()))
+                        .isInstanceOf(UserFacingException.class)
+                        .hasMessageStartingWith("the server at " + url + " does not speak TLS");
+            }
+        }
+    }
+
+    @Test
     void serverCertificateFromAnotherCa() throws Exception {
         Instant now = Instant.now();
         CaGenerator.GeneratedCa clusterCa = CaGenerator.generate("cluster-ca", KeySpec.ECDSA_256, Duration.ofDays(1), now);

@@ -111,6 +111,17 @@ class NodeReadinessTest {
         assertThat(r.get("n").state()).isEqualTo(State.CSR_PENDING);
     }
 
+    @Test
+    void aDiagnosisThatCannotBeReadStillReportsNotReady() {
+        cluster.server.expect().get().withPath("/apis/certificates.k8s.io/v1/certificatesigningrequests")
+                .andReturn(403, new io.fabric8.kubernetes.api.model.StatusBuilder().withCode(403).withReason("Forbidden")
+                        .withMessage("forbidden").build()).always();
+        Map<String, Result> r = readiness.waitForReady(List.of("x"), Instant.now().plusMillis(300));
+        assertThat(r.get("x").state()).isEqualTo(State.UNKNOWN);
+        assertThat(r.get("x").diagnosis()).startsWith("not Ready, and kubejoin could not tell why: ")
+                .contains("list certificatesigningrequests (403 Forbidden)");
+    }
+
     static CertificateSigningRequestStatus approved(Instant at, String cert) {
         return new CertificateSigningRequestStatusBuilder().addNewCondition().withType("Approved").withStatus("True")
                 .withReason("AutoApproved").withLastUpdateTime(at.toString()).endCondition()
