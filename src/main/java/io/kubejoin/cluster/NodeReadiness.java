@@ -99,7 +99,21 @@ public final class NodeReadiness {
         Map<String, Duration> readyAfter = new ConcurrentHashMap<>();
         Map<String, Node> lastSeen = new ConcurrentHashMap<>();
 
+        boolean rewatch = false;
         while (readyAfter.size() < wanted.size() && clock.instant().isBefore(deadline)) {
+            if (rewatch) {
+                // the previous watch ended early: pause so a server that keeps closing watches is not hammered
+                long pause = Math.min(1000, Duration.between(clock.instant(), deadline).toMillis());
+                if (pause > 0) {
+                    try {
+                        Thread.sleep(pause);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
+            rewatch = true;
             CountDownLatch done = new CountDownLatch(1);
             Watcher<Node> watcher = new Watcher<>() {
                 @Override

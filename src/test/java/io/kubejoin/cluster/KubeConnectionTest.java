@@ -204,6 +204,17 @@ class KubeConnectionTest {
                 .satisfies(e -> assertThat(((UserFacingException) e).exitCode()).isEqualTo(2));
     }
 
+    @Test
+    void unreadableKubeconfigIsBadInputWithoutItsContent() throws IOException {
+        Path garbage = dir.resolve("garbage");
+        Files.writeString(garbage, "users: [ {name: admin, user: {token: s3cr3t-value}\n");
+        assertThatThrownBy(() -> KubeConnection.open(garbage, Duration.ofSeconds(1)))
+                .isInstanceOf(UserFacingException.class)
+                .hasMessageStartingWith("cannot read kubeconfig " + garbage + ": it is not a valid kubeconfig")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cr3t-value"))
+                .satisfies(e -> assertThat(((UserFacingException) e).exitCode()).isEqualTo(2));
+    }
+
     private Path tlsKubeconfig(int port, String caPem) throws IOException {
         String ca = Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.US_ASCII));
         String text = MockCluster.kubeconfig("https://127.0.0.1:" + port, "t")
