@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.kubejoin.cli.Main;
 import io.kubejoin.cli.UserFacingException;
-import io.kubejoin.inventory.Bootstrap;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.render.ClusterManifests;
 import io.kubejoin.token.BootstrapToken;
@@ -82,27 +81,11 @@ public final class TokenService {
         return token;
     }
 
-    /** The manifest ClusterManifests renders, with this request's group, description and node label applied. */
+    /** The manifest ClusterManifests renders, with this request's group, description and node label. */
     static Secret secretFor(BootstrapToken token, String extraGroup, Request request) {
-        // ClusterManifests takes the group from an Inventory; a one-field Inventory stand-in would be worse than
-        // overriding the two keys it derives, so render and then adjust.
-        Secret rendered = ClusterManifests.bootstrapTokenSecret(inventoryStub(extraGroup), token);
-        SecretBuilder b = new SecretBuilder(rendered).addToStringData("auth-extra-groups", extraGroup);
-        if (request.description() != null) {
-            b.addToStringData("description", request.description());
-        } else if (request.node() == null) {
-            b.addToStringData("description", "kubejoin bootstrap token");
-        }
-        if (request.node() == null) {
-            b.editMetadata().removeFromLabels(ClusterManifests.NODE_LABEL).endMetadata();
-        }
-        return b.build();
-    }
-
-    private static Inventory inventoryStub(String extraGroup) {
-        String group = extraGroup.substring("system:bootstrappers:".length());
-        return new Inventory(null, null, null, null, null, null, null, null, null, null, null, null,
-                new Bootstrap(Duration.ofHours(1), group), null, false, List.of());
+        String description = request.description() != null ? request.description()
+                : request.node() == null ? "kubejoin bootstrap token" : "kubejoin bootstrap token for node " + request.node();
+        return ClusterManifests.bootstrapTokenSecret(token, extraGroup, description);
     }
 
     /** Every bootstrap token in the cluster (kubejoin's and others'), soonest to expire first. */
