@@ -1,7 +1,7 @@
 package io.kubejoin.cluster;
 
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.kubejoin.inventory.Inventory;
 import io.kubejoin.cli.Main;
 import io.kubejoin.cli.UserFacingException;
 import io.kubejoin.inventory.Inventory;
