@@ -1,9 +1,11 @@
 package io.kubejoin.cluster;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.kubejoin.inventory.Bootstrap;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.cli.Main;
 import io.kubejoin.cli.UserFacingException;
+import io.kubejoin.inventory.Bootstrap;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.render.ClusterManifests;
 import io.kubejoin.token.BootstrapToken;
