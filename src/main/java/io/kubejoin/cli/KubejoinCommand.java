@@ -16,6 +16,7 @@ import picocli.AutoComplete;
         subcommands = {
                 RenderCommand.class,
                 PkiCommand.class,
+                PreflightCommand.class,
                 TokenCommand.class,
                 AutoComplete.GenerateCompletion.class,
         })
