@@ -187,7 +187,9 @@ public final class CsrSigningController {
         CsrRegistry r = registry;
         if (r == null) throw new IllegalStateException("signer not attached to the CSR registry");
         var response = r.status(name, Serialization.asJson(csr));
-        if (response.code() / 100 != 2) {
+        if (response.code() == 409) {
+            enqueue(name); // changed meanwhile (e.g. re-approved): like the real controller, requeue and look again
+        } else if (response.code() / 100 != 2) {
             LOG.warning("sandbox csrsigning: status update of CSR " + name + " answered " + response.code());
         }
     }
