@@ -48,6 +48,10 @@ final class ApiStatus {
         return response(status(400, "BadRequest", message, null, null));
     }
 
+    static MockResponse unsupportedMediaType(String contentType) {
+        return response(status(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json", null, null));
+    }
+
     static MockResponse methodNotAllowed() {
         return response(status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", null, null));
     }

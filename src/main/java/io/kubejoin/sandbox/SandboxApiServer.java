@@ -142,6 +142,7 @@ public final class SandboxApiServer implements AutoCloseable {
             throw e;
         }
         this.url = (options.https() ? "https" : "http") + "://127.0.0.1:" + web.getPort();
+        dispatcher.serverAddress("127.0.0.1:" + web.getPort());
         if (options.signer()) signer.start();
     }
 

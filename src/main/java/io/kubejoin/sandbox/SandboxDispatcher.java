@@ -18,7 +18,10 @@ import java.util.function.Supplier;
 /**
  * Stands for kube-apiserver's handler chain in front of its registries: authentication (401),
  * authorization (403), then the few handlers the CRUD mock lacks (CSR create/approval/status, the
- * self reviews, /version, Secret stringData), and everything else to fabric8's CRUD dispatcher.
+ * self reviews, /version, discovery, Secret stringData), and everything else to fabric8's CRUD dispatcher.
+ * Request bodies must be JSON: protobuf (what kubectl's typed commands such as {@code kubectl certificate
+ * approve} send) and YAML get 415, where a real server would accept them. Runs on the mock's Vert.x event
+ * loops, so every handler is short and never blocks.
  */
 final class SandboxDispatcher extends Dispatcher {
     private final ObjectStore store;
@@ -28,6 +31,7 @@ final class SandboxDispatcher extends Dispatcher {
     private final BootstrapTokenAuthenticator bootstrap;
     private volatile boolean bootstrapTokenAuth = true;
     private final Supplier<String> versionJson;
+    private volatile Supplier<String> serverAddress = () -> "127.0.0.1:443";
     /** Called once per HTTP request (drops the mock server's record of it, which would otherwise grow forever). */
     private final Runnable onRequest;
 
@@ -43,6 +47,10 @@ final class SandboxDispatcher extends Dispatcher {
 
     void addAuthenticator(Authenticator a) {
         authenticators.add(a);
+    }
+
+    void serverAddress(String hostPort) {
+        this.serverAddress = () -> hostPort;
     }
 
     void bootstrapTokenAuth(boolean enabled) {
@@ -69,7 +77,12 @@ final class SandboxDispatcher extends Dispatcher {
             return ApiStatus.badRequest("malformed request path");
         }
         if (!authorizer.allowed(user.get(), ri)) return ApiStatus.forbidden(user.get(), ri);
-        return handle(user.get(), ri, request);
+        MockResponse response = handle(user.get(), ri, request);
+        // the CRUD mock sends no Content-Type; client-go (kubectl) would then try to read JSON as protobuf
+        if (response != null && response.getWebSocketListener() == null && response.header("Content-Type") == null) {
+            response.setHeader("Content-Type", "application/json");
+        }
+        return response;
     }
 
     Optional<UserInfo> authenticate(RecordedRequest request) {
@@ -99,7 +112,18 @@ final class SandboxDispatcher extends Dispatcher {
             if (ri.path().equals("/version") || ri.path().equals("/version/")) {
                 return "GET".equals(method) ? ApiStatus.json(200, versionJson.get()) : ApiStatus.methodNotAllowed();
             }
+            if ("GET".equals(method)) {
+                MockResponse doc = Discovery.answer(ri.path(), serverAddress.get());
+                if (doc != null) return doc;
+            }
             return store.crud().dispatch(request);
+        }
+        String contentType = request.getHeader("Content-Type");
+        if (("POST".equals(method) || "PUT".equals(method)) && contentType != null
+                && !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")
+                && !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("*/*")) {
+            // only JSON is understood here; a real server also takes YAML and protobuf
+            return ApiStatus.unsupportedMediaType(contentType);
         }
         String body = new String(request.getBody().getBytes(), StandardCharsets.UTF_8);
         if (CsrRegistry.GROUP.equals(ri.apiGroup()) && "certificatesigningrequests".equals(ri.resource())) {

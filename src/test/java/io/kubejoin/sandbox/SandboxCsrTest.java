@@ -244,6 +244,41 @@ class SandboxCsrTest {
     }
 
     @Test
+    void kubectlListsCsrsAndIsRefusedSecretsWithABootstrapToken(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        io.kubejoin.testing.Processes.requireTool("kubectl");
+        String token = createToken(admin, "kctl01", Map.of());
+        server.clientWithToken(token).certificates().v1().certificateSigningRequests()
+                .resource(csr("kubectl-csr", TestCsrs.kubeletClientRequest("n9"))).create();
+        java.nio.file.Path kubeconfig = dir.resolve("admin.kubeconfig");
+        server.writeAdminKubeconfig(kubeconfig);
+        List<String> kubectl = List.of("kubectl", "--kubeconfig", kubeconfig.toString(), "--cache-dir", dir.resolve("cache").toString(),
+                "--request-timeout=10s");
+        var get = io.kubejoin.testing.Processes.run(concat(kubectl, "get", "csr"));
+        assertThat(get.exitCode()).as(get.stderr()).isZero();
+        assertThat(get.stdout()).contains("kubectl-csr");
+        // (kubectl certificate approve sends a protobuf body, which the sandbox answers with 415: see SandboxDispatcher)
+        var name = io.kubejoin.testing.Processes.run(concat(kubectl, "get", "csr", "kubectl-csr", "-o", "jsonpath={.spec.username}"));
+        assertThat(name.stdout()).isEqualTo("system:bootstrap:kctl01");
+        var bootGet = io.kubejoin.testing.Processes.run(List.of("kubectl", "--server", server.url(), "--token", token,
+                "--certificate-authority", writeCa(dir).toString(), "--cache-dir", dir.resolve("cache2").toString(),
+                "--request-timeout=10s", "get", "secrets", "-n", "kube-system"));
+        assertThat(bootGet.exitCode()).isNotZero();
+        assertThat(bootGet.stderr()).contains("Forbidden").contains("system:bootstrap:kctl01");
+    }
+
+    private static java.nio.file.Path writeCa(java.nio.file.Path dir) throws java.io.IOException {
+        java.nio.file.Path ca = dir.resolve("ca.pem");
+        java.nio.file.Files.writeString(ca, server.caCertificatePem());
+        return ca;
+    }
+
+    private static List<String> concat(List<String> a, String... b) {
+        List<String> l = new java.util.ArrayList<>(a);
+        l.addAll(List.of(b));
+        return l;
+    }
+
+    @Test
     void nodeStatusCanBeUpdatedAndPatchedByTheNodeItself() {
         admin.nodes().resource(new NodeBuilder().withNewMetadata().withName("w1").addToLabels("role", "worker").endMetadata().build()).create();
         admin.nodes().resource(new NodeBuilder().withNewMetadata().withName("w2").endMetadata().build()).create();
