@@ -16,7 +16,7 @@ final class ApiStatus {
     }
 
     static MockResponse unauthorized() {
-        return response(status(401, "Unauthorized", "Unauthorized", null, null));
+        return response(status(401, "Unauthorized", "Unauthorized"));
     }
 
     /** errors.NewForbidden through the RBAC authorizer's message. */
@@ -34,7 +34,7 @@ final class ApiStatus {
                     .withKind(ri.resource()).endDetails().build());
         }
         message = "forbidden: User \"" + user.username() + "\" cannot " + ri.verb() + " path \"" + ri.path() + "\"";
-        return response(status(403, "Forbidden", message, null, null));
+        return response(status(403, "Forbidden", message));
     }
 
     static MockResponse notFound(String group, String resource, String name) {
@@ -45,15 +45,15 @@ final class ApiStatus {
     }
 
     static MockResponse badRequest(String message) {
-        return response(status(400, "BadRequest", message, null, null));
+        return response(status(400, "BadRequest", message));
     }
 
     static MockResponse unsupportedMediaType(String contentType) {
-        return response(status(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json", null, null));
+        return response(status(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json"));
     }
 
     static MockResponse methodNotAllowed() {
-        return response(status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", null, null));
+        return response(status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
     }
 
     static MockResponse conflict(String group, String resource, String name, String message) {
@@ -63,16 +63,13 @@ final class ApiStatus {
                 .withNewDetails().withName(name).withGroup(group.isEmpty() ? null : group).withKind(resource).endDetails().build());
     }
 
-    /** errors.NewInvalid: 422 with one cause per field error. */
+    /** errors.NewInvalid: 422, message "Kind.group "name" is invalid: field: detail" (several in brackets), one cause each. */
     static MockResponse invalid(String group, String kind, String name, List<StatusCause> causes) {
-        StringBuilder msg = new StringBuilder(kind + " \"" + (name == null ? "" : name) + "\" is invalid: ");
-        for (int i = 0; i < causes.size(); i++) {
-            if (i > 0) msg.append(", ");
-            msg.append(causes.get(i).getField()).append(": ").append(causes.get(i).getMessage());
-        }
-        if (causes.size() > 1) msg.insert(msg.indexOf(": ") + 2, "[").append("]");
+        List<String> parts = causes.stream().map(c -> c.getField() + ": " + c.getMessage()).toList();
+        String qualified = group.isEmpty() ? kind : kind + "." + group;
+        String detail = parts.size() == 1 ? parts.get(0) : "[" + String.join(", ", parts) + "]";
         return response(new StatusBuilder().withStatus("Failure").withCode(422).withReason("Invalid")
-                .withMessage(msg.toString())
+                .withMessage(qualified + " \"" + (name == null ? "" : name) + "\" is invalid: " + detail)
                 .withNewDetails().withName(name).withGroup(group.isEmpty() ? null : group).withKind(kind)
                 .withCauses(causes).endDetails().build());
     }
@@ -81,7 +78,7 @@ final class ApiStatus {
         return new io.fabric8.kubernetes.api.model.StatusCauseBuilder().withReason(reason).withField(field).withMessage(message).build();
     }
 
-    private static Status status(int code, String reason, String message, String name, String kind) {
+    private static Status status(int code, String reason, String message) {
         return new StatusBuilder().withStatus("Failure").withCode(code).withReason(reason).withMessage(message).build();
     }
 

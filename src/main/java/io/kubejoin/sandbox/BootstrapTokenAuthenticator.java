@@ -9,7 +9,6 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,7 +25,7 @@ import java.util.regex.Pattern;
  * {@code bootstrap.kubernetes.io/token}, its {@code token-secret} equals the secret (constant time) and
  * {@code token-id} the id, its {@code expiration} (RFC 3339) has not passed (an unparseable one counts
  * as expired), {@code usage-bootstrap-authentication} is "true", and every {@code auth-extra-groups}
- * entry is a valid {@code system:bootstrappers:...} group. The identity is
+ * entry is a valid {@code system:bootstrappers:...} group (comma-separated, no spaces). The identity is
  * {@code system:bootstrap:<id>} in {@code system:bootstrappers} plus the extra groups.
  * A refusal is silent to the client (401 from the union) and logged here without the secret, like the
  * real "invalid bearer token" line.
@@ -131,15 +130,17 @@ public final class BootstrapTokenAuthenticator implements Authenticator {
         }
     }
 
-    /** cluster-bootstrap's GetGroups: system:bootstrappers first, then each valid extra group once; null if one is invalid. */
+    /**
+     * cluster-bootstrap's GetGroups: system:bootstrappers plus each extra group, split on "," without trimming
+     * (" system:bootstrappers:x" is invalid there too), deduplicated and sorted; null if one is invalid.
+     */
     static List<String> groups(String extra) {
-        Set<String> groups = new LinkedHashSet<>();
+        Set<String> groups = new java.util.TreeSet<>();
         groups.add(UserInfo.BOOTSTRAPPERS);
         if (extra != null && !extra.isEmpty()) {
             for (String g : extra.split(",", -1)) {
-                String t = g.trim();
-                if (!GROUP.matcher(t).matches()) return null;
-                groups.add(t);
+                if (!GROUP.matcher(g).matches()) return null;
+                groups.add(g);
             }
         }
         return new ArrayList<>(groups);

@@ -70,8 +70,9 @@ class BootstrapTokenAuthenticatorTest {
 
     @Test
     void extraGroupsFollowClusterBootstrapRules() {
-        assertThat(BootstrapTokenAuthenticator.groups("system:bootstrappers:a, system:bootstrappers:b,system:bootstrappers:a"))
+        assertThat(BootstrapTokenAuthenticator.groups("system:bootstrappers:b,system:bootstrappers:a,system:bootstrappers:b"))
                 .containsExactly("system:bootstrappers", "system:bootstrappers:a", "system:bootstrappers:b");
+        assertThat(BootstrapTokenAuthenticator.groups("system:bootstrappers:a, system:bootstrappers:b")).as("no trimming").isNull();
         assertThat(BootstrapTokenAuthenticator.groups("system:nodes")).isNull();
         assertThat(BootstrapTokenAuthenticator.groups("system:bootstrappers:UPPER")).isNull();
         assertThat(BootstrapTokenAuthenticator.groups("")).containsExactly("system:bootstrappers");

@@ -115,7 +115,7 @@ class SandboxApiServerTest {
 
     @Test
     void validBootstrapTokenAuthenticatesAsItsBootstrapUser() {
-        String token = createToken(admin, "aaaaaa", Map.of("auth-extra-groups", "system:bootstrappers:kubejoin, system:bootstrappers:worker"));
+        String token = createToken(admin, "aaaaaa", Map.of("auth-extra-groups", "system:bootstrappers:worker,system:bootstrappers:kubejoin"));
         RawApi.Answer a = raw.post("/apis/authentication.k8s.io/v1/selfsubjectreviews", token,
                 "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"SelfSubjectReview\"}");
         assertThat(a.code()).isEqualTo(201);
