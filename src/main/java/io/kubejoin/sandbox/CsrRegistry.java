@@ -122,6 +122,10 @@ final class CsrRegistry {
         return updateSubresource(name, body, true);
     }
 
+    MockResponse approval(String name, CertificateSigningRequest sent) {
+        return updateSubresource(name, sent, true);
+    }
+
     /** PUT .../certificatesigningrequests/NAME/status: certificate and non-approval conditions. */
     MockResponse status(String name, String body) {
         return updateSubresource(name, body, false);
@@ -134,6 +138,11 @@ final class CsrRegistry {
         } catch (RuntimeException e) {
             return ApiStatus.badRequest("the body of the request was in an unknown format");
         }
+        return updateSubresource(name, sent, approval);
+    }
+
+    private MockResponse updateSubresource(String name, CertificateSigningRequest sent, boolean approval) {
+        if (sent == null) return ApiStatus.badRequest("the body of the request was in an unknown format");
         if (sent.getMetadata() != null && sent.getMetadata().getName() != null && !name.equals(sent.getMetadata().getName())) {
             return ApiStatus.badRequest("the name of the object (" + sent.getMetadata().getName()
                     + ") does not match the name on the URL (" + name + ")");

@@ -18,8 +18,8 @@ import java.util.function.Supplier;
  * Stands for kube-apiserver's handler chain in front of its registries: authentication (401),
  * authorization (403), then the few handlers the CRUD mock lacks (CSR create/approval/status, the
  * self reviews, /version, discovery, Secret stringData), and everything else to fabric8's CRUD dispatcher.
- * Request bodies must be JSON: protobuf (what kubectl's typed commands such as {@code kubectl certificate
- * approve} send) and YAML get 415, where a real server would accept them. Runs on the mock's Vert.x event
+ * Request bodies must be JSON, except the protobuf CSR approval {@code kubectl certificate approve|deny} sends;
+ * other protobuf (kubectl's typed writes) and YAML bodies get 415, where a real server would accept them. Runs on the mock's Vert.x event
  * loops, so every handler is short and never blocks.
  */
 final class SandboxDispatcher extends Dispatcher {
@@ -118,6 +118,15 @@ final class SandboxDispatcher extends Dispatcher {
             return store.crud().dispatch(request);
         }
         String contentType = request.getHeader("Content-Type");
+        if ("PUT".equals(method) && "approval".equals(ri.subresource()) && CsrRegistry.GROUP.equals(ri.apiGroup())
+                && "certificatesigningrequests".equals(ri.resource()) && contentType != null
+                && contentType.startsWith("application/vnd.kubernetes.protobuf")) {
+            try { // kubectl certificate approve/deny
+                return csrs.approval(ri.name(), ProtobufCsr.decode(request.getBody().getBytes()));
+            } catch (IllegalArgumentException e) {
+                return ApiStatus.badRequest("the body of the request was in an unknown format: " + e.getMessage());
+            }
+        }
         if (("POST".equals(method) || "PUT".equals(method)) && contentType != null
                 && !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")
                 && !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("*/*")) {

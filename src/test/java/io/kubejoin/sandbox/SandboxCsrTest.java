@@ -244,7 +244,7 @@ class SandboxCsrTest {
     }
 
     @Test
-    void kubectlListsCsrsAndIsRefusedSecretsWithABootstrapToken(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void kubectlListsApprovesAndDeniesCsrsAsInTheArticle(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         io.kubejoin.testing.Processes.requireTool("kubectl");
         String token = createToken(admin, "kctl01", Map.of());
         server.clientWithToken(token).certificates().v1().certificateSigningRequests()
@@ -256,7 +256,23 @@ class SandboxCsrTest {
         var get = io.kubejoin.testing.Processes.run(concat(kubectl, "get", "csr"));
         assertThat(get.exitCode()).as(get.stderr()).isZero();
         assertThat(get.stdout()).contains("kubectl-csr");
-        // (kubectl certificate approve sends a protobuf body, which the sandbox answers with 415: see SandboxDispatcher)
+        var approve = io.kubejoin.testing.Processes.run(concat(kubectl, "certificate", "approve", "kubectl-csr"));
+        assertThat(approve.exitCode()).as(approve.stderr()).isZero();
+        assertThat(approve.stdout()).contains("approved");
+        CertificateSigningRequest c = admin.certificates().v1().certificateSigningRequests().withName("kubectl-csr").get();
+        assertThat(c.getStatus().getConditions()).singleElement().satisfies(x -> {
+            assertThat(x.getType()).isEqualTo("Approved");
+            assertThat(x.getStatus()).isEqualTo("True");
+            assertThat(x.getReason()).isEqualTo("KubectlApprove");
+            assertThat(x.getLastUpdateTime()).isNotEmpty();
+        });
+        assertThat(c.getSpec().getUsername()).isEqualTo("system:bootstrap:kctl01");
+        server.clientWithToken(token).certificates().v1().certificateSigningRequests()
+                .resource(csr("kubectl-deny", TestCsrs.kubeletClientRequest("n9"))).create();
+        var deny = io.kubejoin.testing.Processes.run(concat(kubectl, "certificate", "deny", "kubectl-deny"));
+        assertThat(deny.exitCode()).as(deny.stderr()).isZero();
+        assertThat(admin.certificates().v1().certificateSigningRequests().withName("kubectl-deny").get().getStatus().getConditions())
+                .extracting(CertificateSigningRequestCondition::getType).containsExactly("Denied");
         var name = io.kubejoin.testing.Processes.run(concat(kubectl, "get", "csr", "kubectl-csr", "-o", "jsonpath={.spec.username}"));
         assertThat(name.stdout()).isEqualTo("system:bootstrap:kctl01");
         var bootGet = io.kubejoin.testing.Processes.run(List.of("kubectl", "--server", server.url(), "--token", token,
