@@ -238,6 +238,14 @@ public final class SandboxApiServer implements AutoCloseable {
         dispatcher.bootstrapTokenAuth(enabled);
     }
 
+    /**
+     * On: bootstrap tokens may create CSRs only where a ClusterRoleBinding to system:node-bootstrapper covers them
+     * (kubejoin's K9), as on a real cluster. Off (the default): that binding is assumed.
+     */
+    public void requireBootstrapBinding(boolean required) {
+        dispatcher.authorizer().requireBootstrapBinding(required);
+    }
+
     /** On: kube-controller-manager runs (signs approved CSRs, renews its lease). Off reproduces T2. */
     public void signer(boolean running) {
         if (running) signer.start();

@@ -1,6 +1,10 @@
 package io.kubejoin.sandbox;
 
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Subject;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Stands for kube-apiserver's {@code --authorization-mode=Node,RBAC} with only the default policy kubejoin
@@ -11,8 +15,9 @@ import java.util.Set;
  *   <li>every authenticated user: discovery and public-info paths (system:discovery,
  *       system:public-info-viewer) and the self reviews (system:basic-user);</li>
  *   <li>{@code system:bootstrappers}: create/get/list/watch CertificateSigningRequests
- *       (system:node-bootstrapper, which the cluster grants through kubejoin's K9 binding — the binding
- *       itself is assumed, not checked);</li>
+ *       (system:node-bootstrapper, which the cluster grants through kubejoin's K9 binding). The binding is
+ *       assumed unless {@link #requireBootstrapBinding} is on: then a ClusterRoleBinding to ClusterRole
+ *       system:node-bootstrapper naming the user or one of its groups must exist, as on a real cluster;</li>
  *   <li>a node ({@code system:node:NAME} in {@code system:nodes}): the same CSR rights, get/list/watch of
  *       nodes, create/update/patch of its own Node and Node status, and of its own Lease in
  *       kube-node-lease (a small part of the Node authorizer and NodeRestriction).</li>
@@ -23,13 +28,26 @@ final class SandboxAuthorizer {
     private static final Set<String> READ_VERBS = Set.of("get", "list", "watch");
     private static final Set<String> WRITE_OWN = Set.of("create", "get", "update", "patch");
 
+    private final Supplier<List<ClusterRoleBinding>> clusterRoleBindings;
+    private volatile boolean requireBootstrapBinding;
+
+    SandboxAuthorizer(Supplier<List<ClusterRoleBinding>> clusterRoleBindings) {
+        this.clusterRoleBindings = clusterRoleBindings;
+    }
+
+    void requireBootstrapBinding(boolean required) {
+        this.requireBootstrapBinding = required;
+    }
+
     boolean allowed(UserInfo user, RequestInfo ri) {
         if (user.inGroup(UserInfo.MASTERS)) return true;
         if (!ri.resourceRequest()) return publicPath(ri);
         if (selfReview(ri)) return true;
         boolean csr = "certificates.k8s.io".equals(ri.apiGroup()) && "certificatesigningrequests".equals(ri.resource())
                 && ri.subresource().isEmpty() && CSR_VERBS.contains(ri.verb());
-        if (user.inGroup(UserInfo.BOOTSTRAPPERS) && csr) return true;
+        if (user.inGroup(UserInfo.BOOTSTRAPPERS) && csr) {
+            return !requireBootstrapBinding || boundTo(user, "system:node-bootstrapper");
+        }
         String node = user.nodeName();
         if (node != null) {
             if (csr) return true;
@@ -60,5 +78,18 @@ final class SandboxAuthorizer {
         return p.equals("/api") || p.startsWith("/api/") || p.equals("/apis") || p.startsWith("/apis/")
                 || p.equals("/version") || p.equals("/version/") || p.startsWith("/healthz") || p.startsWith("/livez")
                 || p.startsWith("/readyz") || p.startsWith("/openapi/");
+    }
+
+    /** Whether a ClusterRoleBinding grants ClusterRole {@code role} to the user or one of its groups. */
+    private boolean boundTo(UserInfo user, String role) {
+        for (ClusterRoleBinding b : clusterRoleBindings.get()) {
+            if (b.getRoleRef() == null || !"ClusterRole".equals(b.getRoleRef().getKind()) || !role.equals(b.getRoleRef().getName())) continue;
+            if (b.getSubjects() == null) continue;
+            for (Subject s : b.getSubjects()) {
+                if ("Group".equals(s.getKind()) && user.inGroup(s.getName())) return true;
+                if ("User".equals(s.getKind()) && user.username().equals(s.getName())) return true;
+            }
+        }
+        return false;
     }
 }

@@ -25,7 +25,7 @@ import java.util.function.Supplier;
 final class SandboxDispatcher extends Dispatcher {
     private final ObjectStore store;
     private final CsrRegistry csrs;
-    private final SandboxAuthorizer authorizer = new SandboxAuthorizer();
+    private final SandboxAuthorizer authorizer;
     private final List<Authenticator> authenticators = new CopyOnWriteArrayList<>();
     private final BootstrapTokenAuthenticator bootstrap;
     private volatile boolean bootstrapTokenAuth = true;
@@ -37,6 +37,7 @@ final class SandboxDispatcher extends Dispatcher {
     SandboxDispatcher(ObjectStore store, CsrRegistry csrs, BootstrapTokenAuthenticator bootstrap,
                       List<Authenticator> authenticators, Supplier<String> versionJson, Runnable onRequest) {
         this.store = store;
+        this.authorizer = new SandboxAuthorizer(this::clusterRoleBindings);
         this.csrs = csrs;
         this.bootstrap = bootstrap;
         this.authenticators.addAll(authenticators);
@@ -58,6 +59,12 @@ final class SandboxDispatcher extends Dispatcher {
 
     boolean bootstrapTokenAuth() {
         return bootstrapTokenAuth;
+    }
+
+    private List<io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding> clusterRoleBindings() {
+        return store.get("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings")
+                .map(l -> Serialization.unmarshal(l, io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingList.class).getItems())
+                .orElse(List.of());
     }
 
     SandboxAuthorizer authorizer() {

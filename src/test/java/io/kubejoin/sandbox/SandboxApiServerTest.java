@@ -194,6 +194,21 @@ class SandboxApiServerTest {
     }
 
     @Test
+    void withBindingsRequiredBootstrapUsersNeedTheK9Binding() {
+        String token = createToken(admin, "hhhhhh", Map.of());
+        server.requireBootstrapBinding(true);
+        try {
+            assertThat(raw.get("/apis/certificates.k8s.io/v1/certificatesigningrequests", token).code()).isEqualTo(403);
+            admin.rbac().clusterRoleBindings().resource(io.kubejoin.render.ClusterManifests.kubeletBootstrap()).create();
+            assertThat(raw.get("/apis/certificates.k8s.io/v1/certificatesigningrequests", token).code()).isEqualTo(200);
+            assertThat(raw.get("/api/v1/namespaces/kube-system/secrets", token).code()).isEqualTo(403);
+        } finally {
+            server.requireBootstrapBinding(false);
+            admin.rbac().clusterRoleBindings().withName(io.kubejoin.render.ClusterManifests.kubeletBootstrap().getMetadata().getName()).delete();
+        }
+    }
+
+    @Test
     void selfSubjectAccessReviewAnswersPerPolicy() {
         String token = createToken(admin, "ffffff", Map.of());
         String csrCreate = "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectAccessReview\",\"spec\":{\"resourceAttributes\":"
