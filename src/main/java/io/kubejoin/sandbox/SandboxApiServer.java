@@ -61,9 +61,10 @@ public final class SandboxApiServer implements AutoCloseable {
      * @param leaseDuration the controller-manager lease's leaseDurationSeconds (real default 15 s)
      * @param leaseRenewInterval how often the lease is renewed (real retry period 2 s)
      * @param clock         the time source of token expiry, CSR conditions, certificates and the lease
+     * @param port          the port on 127.0.0.1 to listen on; 0 picks a free one
      */
     public record Options(String gitVersion, SandboxCa ca, boolean https, boolean signer, Duration signingDuration,
-                          Duration leaseDuration, Duration leaseRenewInterval, Clock clock) {
+                          Duration leaseDuration, Duration leaseRenewInterval, Clock clock, int port) {
         public Options {
             Objects.requireNonNull(gitVersion, "gitVersion");
             if (!VERSION.matcher(gitVersion).matches()) throw new IllegalArgumentException("gitVersion must look like v1.32.4: " + gitVersion);
@@ -71,39 +72,44 @@ public final class SandboxApiServer implements AutoCloseable {
             Objects.requireNonNull(leaseDuration, "leaseDuration");
             Objects.requireNonNull(leaseRenewInterval, "leaseRenewInterval");
             Objects.requireNonNull(clock, "clock");
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
         }
 
         public static Options defaults() {
             return new Options("v1.32.4", null, true, true, Duration.ofDays(365), Duration.ofSeconds(15),
-                    Duration.ofSeconds(2), Clock.systemUTC());
+                    Duration.ofSeconds(2), Clock.systemUTC(), 0);
         }
 
         public Options withGitVersion(String v) {
-            return new Options(v, ca, https, signer, signingDuration, leaseDuration, leaseRenewInterval, clock);
+            return new Options(v, ca, https, signer, signingDuration, leaseDuration, leaseRenewInterval, clock, port);
         }
 
         public Options withCa(SandboxCa c) {
-            return new Options(gitVersion, c, https, signer, signingDuration, leaseDuration, leaseRenewInterval, clock);
+            return new Options(gitVersion, c, https, signer, signingDuration, leaseDuration, leaseRenewInterval, clock, port);
         }
 
         public Options withHttps(boolean h) {
-            return new Options(gitVersion, ca, h, signer, signingDuration, leaseDuration, leaseRenewInterval, clock);
+            return new Options(gitVersion, ca, h, signer, signingDuration, leaseDuration, leaseRenewInterval, clock, port);
         }
 
         public Options withSigner(boolean s) {
-            return new Options(gitVersion, ca, https, s, signingDuration, leaseDuration, leaseRenewInterval, clock);
+            return new Options(gitVersion, ca, https, s, signingDuration, leaseDuration, leaseRenewInterval, clock, port);
         }
 
         public Options withSigningDuration(Duration d) {
-            return new Options(gitVersion, ca, https, signer, d, leaseDuration, leaseRenewInterval, clock);
+            return new Options(gitVersion, ca, https, signer, d, leaseDuration, leaseRenewInterval, clock, port);
         }
 
         public Options withLease(Duration duration, Duration renewInterval) {
-            return new Options(gitVersion, ca, https, signer, signingDuration, duration, renewInterval, clock);
+            return new Options(gitVersion, ca, https, signer, signingDuration, duration, renewInterval, clock, port);
+        }
+
+        public Options withPort(int p) {
+            return new Options(gitVersion, ca, https, signer, signingDuration, leaseDuration, leaseRenewInterval, clock, p);
         }
 
         public Options withClock(Clock c) {
-            return new Options(gitVersion, ca, https, signer, signingDuration, leaseDuration, leaseRenewInterval, c);
+            return new Options(gitVersion, ca, https, signer, signingDuration, leaseDuration, leaseRenewInterval, c, port);
         }
     }
 
@@ -134,7 +140,7 @@ public final class SandboxApiServer implements AutoCloseable {
         this.web = new MockWebServer();
         this.dispatcher = new SandboxDispatcher(store, csrs, bootstrap, List.of(tokens), this::versionJson, this::dropRecordedRequest);
         this.mock = new KubernetesMockServer(new Context(Serialization.jsonMapper()), web, new HashMap<>(), dispatcher, options.https());
-        mock.start(InetAddress.getLoopbackAddress(), 0);
+        mock.start(InetAddress.getLoopbackAddress(), options.port());
         try {
             if (options.https()) ServingTls.install(web, ca, options.clock().instant());
         } catch (RuntimeException e) {

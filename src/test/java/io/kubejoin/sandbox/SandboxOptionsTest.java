@@ -24,9 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SandboxOptionsTest {
     @Test
-    void plainHttpWorksAndItsKubeconfigCarriesNoCa(@TempDir Path dir) throws Exception {
-        try (SandboxApiServer server = SandboxApiServer.start(SandboxApiServer.Options.defaults().withHttps(false).withSigner(false))) {
-            assertThat(server.url()).startsWith("http://127.0.0.1:");
+    void plainHttpOnAChosenPortWorksAndItsKubeconfigCarriesNoCa(@TempDir Path dir) throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        try (SandboxApiServer server = SandboxApiServer.start(SandboxApiServer.Options.defaults().withHttps(false).withSigner(false)
+                .withPort(port))) {
+            assertThat(server.url()).isEqualTo("http://127.0.0.1:" + port);
             assertThat(server.adminClient().getKubernetesVersion().getGitVersion()).isEqualTo("v1.32.4");
             assertThat(new RawApi(server).get("/api/v1/namespaces", null).code()).isEqualTo(401);
             Path kubeconfig = dir.resolve("k");
