@@ -52,6 +52,10 @@ final class ApiStatus {
         return response(status(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json"));
     }
 
+    static MockResponse internalError(String message) {
+        return response(status(500, "InternalError", message));
+    }
+
     static MockResponse methodNotAllowed() {
         return response(status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
     }

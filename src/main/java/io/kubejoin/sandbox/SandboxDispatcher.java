@@ -23,6 +23,7 @@ import java.util.function.Supplier;
  * loops, so every handler is short and never blocks.
  */
 final class SandboxDispatcher extends Dispatcher {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(SandboxDispatcher.class.getName());
     private final ObjectStore store;
     private final CsrRegistry csrs;
     private final SandboxAuthorizer authorizer;
@@ -83,9 +84,17 @@ final class SandboxDispatcher extends Dispatcher {
             return ApiStatus.badRequest("malformed request path");
         }
         if (!authorizer.allowed(user.get(), ri)) return ApiStatus.forbidden(user.get(), ri);
-        MockResponse response = handle(user.get(), ri, request);
+        MockResponse response;
+        try {
+            response = handle(user.get(), ri, request);
+        } catch (RuntimeException e) {
+            // the mock's handlers throw on paths they do not know; a real server answers 500 rather than hang up
+            LOG.log(java.util.logging.Level.WARNING, "sandbox API server: " + request.getMethod() + " " + ri.path() + " failed", e);
+            response = ApiStatus.internalError("an error on the server (" + e.getClass().getSimpleName() + ") has prevented the request from succeeding");
+        }
+        if (response == null) response = ApiStatus.methodNotAllowed();
         // the CRUD mock sends no Content-Type; client-go (kubectl) would then try to read JSON as protobuf
-        if (response != null && response.getWebSocketListener() == null && response.header("Content-Type") == null) {
+        if (response.getWebSocketListener() == null && response.header("Content-Type") == null) {
             response.setHeader("Content-Type", "application/json");
         }
         return response;
@@ -148,6 +157,8 @@ final class SandboxDispatcher extends Dispatcher {
                     return "approval".equals(ri.subresource()) ? csrs.approval(ri.name(), body) : csrs.status(ri.name(), body);
                 }
                 if (!"get".equals(ri.verb())) return ApiStatus.methodNotAllowed();
+                return store.get(CsrRegistry.path(ri.name())).map(o -> ApiStatus.json(200, o))
+                        .orElseGet(() -> ApiStatus.notFound(CsrRegistry.GROUP, "certificatesigningrequests", ri.name()));
             }
         }
         if ("authorization.k8s.io".equals(ri.apiGroup()) && "selfsubjectaccessreviews".equals(ri.resource()) && "create".equals(ri.verb())) {

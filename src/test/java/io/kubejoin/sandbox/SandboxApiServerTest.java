@@ -274,6 +274,13 @@ class SandboxApiServerTest {
     }
 
     @Test
+    void aBodyTheMockCannotReadIsAnsweredNotLeftHanging() {
+        RawApi.Answer a = raw.post("/api/v1/nodes", server.adminToken(), "not json");
+        assertThat(a.code()).isGreaterThanOrEqualTo(400);
+        assertThat(json(a.body())).containsEntry("kind", "Status").containsEntry("status", "Failure");
+    }
+
+    @Test
     void manyConcurrentRequestsAllSucceed() throws Exception {
         String token = createToken(admin, "gggggg", Map.of());
         ExecutorService pool = Executors.newFixedThreadPool(16);

@@ -211,6 +211,9 @@ class SandboxCsrTest {
         RawApi.Answer a = raw.call("PUT", "/apis/certificates.k8s.io/v1/certificatesigningrequests/sneaky/approval",
                 server.adminToken(), Serialization.asJson(c));
         assertThat(a.code()).as(a.body()).isEqualTo(200);
+        RawApi.Answer viaSubresource = raw.get("/apis/certificates.k8s.io/v1/certificatesigningrequests/sneaky/approval", server.adminToken());
+        assertThat(viaSubresource.code()).isEqualTo(200);
+        assertThat(viaSubresource.body()).contains("\"name\":\"sneaky\"");
         CertificateSigningRequest stored = admin.certificates().v1().certificateSigningRequests().withName("sneaky").get();
         assertThat(stored.getSpec().getUsername()).isEqualTo("kubernetes-admin");
         assertThat(stored.getStatus().getCertificate()).isNullOrEmpty();
