@@ -20,8 +20,8 @@
  * certificates; register node identities with {@code addToken}); RBAC evaluation of stored Roles and bindings
  * (except the optional K9 check); admission (NodeRestriction beyond own Node/Lease writes); the csrapproving
  * controller (no automatic approval); protobuf and YAML request bodies (415) other than the CSR approval
- * {@code kubectl certificate approve|deny} sends; aggregated discovery; field selectors other than
- * metadata.name on watches; strategic-merge and apply patches (the mock answers 415/404); server-side
+ * {@code kubectl certificate approve|deny} sends; aggregated discovery; field selectors (the mock
+ * ignores them, at best honouring metadata.name); strategic-merge and apply patches (the mock answers 415/404); server-side
  * defaulting and validation of objects other than CSRs; finalizers and graceful deletion; real kubelets.
  */
 package io.kubejoin.sandbox;
