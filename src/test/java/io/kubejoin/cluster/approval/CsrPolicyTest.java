@@ -43,7 +43,8 @@ class CsrPolicyTest {
      * lying kubelet could, loopback, worker-2's address and the API server's service IP.
      */
     static final ApprovalContext CONTEXT = new InventoryApprovalContext(
-            Map.of("worker-1", Set.of(ip("10.0.0.11")), "worker-2", Set.of(ip("10.0.0.12"))),
+            Map.of("worker-1", Set.of(ip("10.0.0.11")), "worker-2", Set.of(ip("10.0.0.12")),
+                    "worker-6", Set.of(ip("fd00::16"))),
             Map.of("abc123", "worker-1", "def456", "worker-2", "ghost1", "worker-9"),
             node -> node.equals("worker-1") ? Optional.of(List.of(
                     new NodeAddress("10.0.0.11", "InternalIP"),
@@ -149,6 +150,13 @@ class CsrPolicyTest {
         }
 
         @Test
+        void servingWithAnIpv6InventoryAddressWrittenDifferently() {
+            CertificateSigningRequest c = serving("worker-6",
+                    nodeRequest("worker-6").dns("worker-6").ip("fd00:0:0:0:0:0:0:16").specRequest());
+            assertDecision(decide(c), Verdict.APPROVE, Rule.APPROVED);
+        }
+
+        @Test
         void contextFromTheArticleInventory() {
             ApprovalContext ctx = InventoryApprovalContext.of(TestInventories.article(), Map.of("abc123", "slave"),
                     n -> Optional.empty(), InventoryApprovalContext.DEFAULT_MAX_SERVING_EXPIRATION);
@@ -179,6 +187,12 @@ class CsrPolicyTest {
             assertDecision(decide(serving("worker-1", nodeRequest("worker-1").dns("worker-1").ip("10.0.0.11")
                             .ip("10.9.9.9").specRequest())), Verdict.DENY, Rule.IP_SAN,
                     "IP address 10.9.9.9 is not an address of node worker-1 (inventory: 10.0.0.11; Node status: ");
+        }
+
+        @Test
+        void ipv6SanNotTheNodes() {
+            assertDecision(decide(serving("worker-6", nodeRequest("worker-6").dns("worker-6").ip("fd00::17")
+                    .specRequest())), Verdict.DENY, Rule.IP_SAN, "is not an address of node worker-6 (inventory: fd00:");
         }
 
         @Test
