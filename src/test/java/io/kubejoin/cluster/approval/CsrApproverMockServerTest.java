@@ -128,4 +128,28 @@ class CsrApproverMockServerTest {
         assertThat(after.getStatus() == null || after.getStatus().getConditions() == null
                 || after.getStatus().getConditions().isEmpty()).isTrue();
     }
+
+    @Test
+    void watchDecidesCsrsAsTheyArrive() throws Exception {
+        Inventory inv = twoNodes();
+        java.util.concurrent.BlockingQueue<CsrApprover.Outcome> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+        client.certificates().v1().certificateSigningRequests()
+                .resource(bootstrapClient("old111", nodeRequest("worker-1").specRequest())).create();
+        try (CsrApprover approver = new CsrApprover(client, inv, Duration.ofDays(30))) {
+            approver.watch(seen::add);
+            // the one that existed before the watch comes from the initial list
+            CsrApprover.Outcome first = seen.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(first).isNotNull();
+            assertThat(first.csrName()).isEqualTo("node-csr-old111");
+            client.certificates().v1().certificateSigningRequests()
+                    .resource(bootstrapClient("new222", nodeRequest("worker-2").specRequest())).create();
+            CsrApprover.Outcome next;
+            do {
+                next = seen.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(next).as("an outcome for node-csr-new222").isNotNull();
+            } while (!next.csrName().equals("node-csr-new222"));
+            assertThat(next.action()).isEqualTo(CsrApprover.Action.LEFT_PENDING);
+            assertThat(next.decision().rule()).isEqualTo(Rule.FOREIGN_TOKEN);
+        }
+    }
 }
