@@ -16,6 +16,8 @@ import picocli.AutoComplete;
         subcommands = {
                 RenderCommand.class,
                 PkiCommand.class,
+                PreflightCommand.class,
+                TokenCommand.class,
                 AutoComplete.GenerateCompletion.class,
         })
 public class KubejoinCommand implements Runnable {

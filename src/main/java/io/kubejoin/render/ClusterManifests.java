@@ -30,20 +30,31 @@ public final class ClusterManifests {
      * naming the node it was issued for (the approver only lets that token's CSR become that node).
      */
     public static Secret bootstrapTokenSecret(Inventory inv, BootstrapToken token) {
+        return bootstrapTokenSecret(token, inv.bootstrap().extraGroup(), "kubejoin bootstrap token for node " + token.node());
+    }
+
+    /**
+     * The same for a token made by hand ({@code kubejoin token create}): any extra group and description; the node
+     * label only when the token was issued for a node.
+     */
+    public static Secret bootstrapTokenSecret(BootstrapToken token, String extraGroup, String description) {
         Map<String, String> data = new LinkedHashMap<>();
-        data.put("description", "kubejoin bootstrap token for node " + token.node());
+        data.put("description", description);
         data.put("token-id", token.id());
         data.put("token-secret", token.secret());
         data.put("expiration", DateTimeFormatter.ISO_INSTANT.format(token.expiration().truncatedTo(ChronoUnit.SECONDS)));
         data.put("usage-bootstrap-authentication", "true");
-        data.put("auth-extra-groups", inv.bootstrap().extraGroup());
-        return new SecretBuilder()
+        data.put("auth-extra-groups", extraGroup);
+        SecretBuilder secret = new SecretBuilder()
                 .withNewMetadata()
                 .withName(token.secretName())
                 .withNamespace("kube-system")
-                .addToLabels(NODE_LABEL, token.node())
                 .addToLabels(MANAGED_BY_LABEL, "kubejoin")
-                .endMetadata()
+                .endMetadata();
+        if (!token.node().isEmpty()) {
+            secret.editMetadata().addToLabels(NODE_LABEL, token.node()).endMetadata();
+        }
+        return secret
                 .withType("bootstrap.kubernetes.io/token")
                 .withStringData(data)
                 .build();

@@ -1,0 +1,69 @@
+package io.kubejoin.cluster;
+
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.inventory.InventoryLoader;
+import io.kubejoin.util.GoDuration;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * The options of every command that talks to the cluster (picocli mixin): where admin credentials come from
+ * (--kubeconfig, else $KUBECONFIG, else the inventory's kubeconfig, else ~/.kube/config), an optional inventory,
+ * and how long one request may take.
+ */
+public class ClusterOptions {
+    @Option(names = "--kubeconfig", paramLabel = "FILE",
+            description = "Admin kubeconfig (default: $KUBECONFIG, else the inventory's 'kubeconfig', else ~/.kube/config).")
+    Path kubeconfig;
+
+    @Option(names = {"-f", "--inventory"}, paramLabel = "FILE",
+            description = "Inventory YAML file (optional here: supplies the kubeconfig and bootstrap defaults).")
+    Path inventoryFile;
+
+    @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            converter = GoDurationConverter.class,
+            description = "How long one API request may take, e.g. 10s, 1m (default: ${DEFAULT-VALUE}).")
+    Duration requestTimeout;
+
+    private Inventory inventory;
+    private boolean inventoryLoaded;
+
+    /** The inventory named with -f, loaded once; null when none was given. Bad input exits 2. */
+    public Inventory inventory() {
+        if (!inventoryLoaded) {
+            inventory = inventoryFile == null ? null : InventoryLoader.load(inventoryFile);
+            inventoryLoaded = true;
+        }
+        return inventory;
+    }
+
+    public Path kubeconfigPath() {
+        return KubeConnection.resolveKubeconfig(kubeconfig, System.getenv("KUBECONFIG"), inventory());
+    }
+
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    /** Opens the admin connection (no request made yet). */
+    public KubeConnection connect() {
+        return KubeConnection.open(kubeconfigPath(), requestTimeout);
+    }
+
+    /** Go-style durations for options ("10s", "1h30m"); picocli turns a bad one into a usage error (exit 2). */
+    public static final class GoDurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                Duration d = GoDuration.parse(value.trim());
+                if (d.isNegative() || d.isZero()) throw new TypeConversionException("'" + value + "' must be positive");
+                return d;
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.kubejoin.cluster;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.kubejoin.cli.Main;
+import io.kubejoin.cli.UserFacingException;
+import io.kubejoin.inventory.Inventory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * Admin access to the cluster: a fabric8 client with short timeouts and no silent retries, plus the name of the
+ * kubeconfig it came from so every failure can say which credentials or CA were at fault.
+ * Every API call kubejoin makes goes through {@link #call(Access, Supplier)}, which turns transport and HTTP
+ * failures into one-line {@link UserFacingException}s (see {@link ApiErrors}).
+ */
+public final class KubeConnection implements AutoCloseable {
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+    private final KubernetesClient client;
+    private final Config config;
+    private final String source;
+
+    private KubeConnection(KubernetesClient client, Config config, String source) {
+        this.client = client;
+        this.config = config;
+        this.source = source;
+    }
+
+    /**
+     * Which kubeconfig to use: the --kubeconfig option, else $KUBECONFIG (its first entry), else the inventory's
+     * {@code kubeconfig} (which defaults to ~/.kube/config), else ~/.kube/config.
+     */
+    public static Path resolveKubeconfig(Path option, String kubeconfigEnv, Inventory inventory) {
+        if (option != null) return option;
+        if (kubeconfigEnv != null && !kubeconfigEnv.isBlank()) {
+            for (String entry : kubeconfigEnv.split(java.io.File.pathSeparator)) {
+                if (!entry.isBlank()) return Path.of(entry.trim());
+            }
+        }
+        if (inventory != null && inventory.kubeconfig() != null) return inventory.kubeconfig();
+        return Path.of(System.getProperty("user.home"), ".kube", "config");
+    }
+
+    /** Opens a connection from a kubeconfig file (its current context). No request is made yet. */
+    public static KubeConnection open(Path kubeconfig, Duration requestTimeout) {
+        if (!Files.isRegularFile(kubeconfig)) {
+            throw new UserFacingException("kubeconfig " + kubeconfig + " does not exist: pass --kubeconfig FILE, "
+                    + "set KUBECONFIG, or set 'kubeconfig:' in the inventory", Main.EXIT_BAD_INPUT);
+        }
+        Config config;
+        try {
+            config = Config.fromKubeconfig(kubeconfig.toFile());
+        } catch (RuntimeException e) {
+            // fabric8's messages here can quote file content; keep only the type so a token cannot leak
+            throw new UserFacingException("cannot read kubeconfig " + kubeconfig + ": it is not a valid kubeconfig ("
+                    + e.getClass().getSimpleName() + ")", Main.EXIT_BAD_INPUT);
+        }
+        if (config.getMasterUrl() == null || config.getMasterUrl().isBlank()) {
+            throw new UserFacingException("kubeconfig " + kubeconfig + " names no server for its current context",
+                    Main.EXIT_BAD_INPUT);
+        }
+        return of(config, "kubeconfig " + kubeconfig, requestTimeout);
+    }
+
+    /**
+     * A connection from a ready fabric8 Config (tests, derived clients). The timeouts are forced: kubejoin would
+     * rather fail in seconds with a reason than hang on fabric8's defaults (and its exponential retries).
+     */
+    public static KubeConnection of(Config config, String source, Duration requestTimeout) {
+        Config tuned = new ConfigBuilder(config)
+                .withRequestTimeout(millis(requestTimeout))
+                .withConnectionTimeout(millis(requestTimeout))
+                .withRequestRetryBackoffLimit(0)
+                .build();
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(tuned).build();
+        return new KubeConnection(client, tuned, source);
+    }
+
+    /**
+     * A separate client that talks to the same server, trusting the same CA, but authenticates only with the
+     * given bearer token (no client certificate, no kubeconfig to fall back on). Used to act as a bootstrap
+     * token, as kubelet will.
+     */
+    public KubeConnection asBearerToken(String token, String description) {
+        // Start from an empty Config: copying the admin one would keep its client certificate and its kubeconfig
+        // file, and fabric8 re-reads that file after a 401 - the probe would then silently become the admin.
+        Config probe = new ConfigBuilder(Config.empty())
+                .withMasterUrl(config.getMasterUrl())
+                .withCaCertData(config.getCaCertData())
+                .withCaCertFile(config.getCaCertFile())
+                .withTrustCerts(config.isTrustCerts())
+                .withDisableHostnameVerification(config.isDisableHostnameVerification())
+                .withHttp2Disable(config.isHttp2Disable())
+                .withOauthToken(token)
+                .build();
+        return of(probe, description, Duration.ofMillis(config.getRequestTimeout()));
+    }
+
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** Where the credentials came from, e.g. "kubeconfig /root/.kube/config": for messages. */
+    public String source() {
+        return source;
+    }
+
+    /** The server URL as the kubeconfig gives it (fabric8 adds a trailing slash; messages do without). */
+    public String serverUrl() {
+        String url = config.getMasterUrl();
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    public Duration requestTimeout() {
+        return Duration.ofMillis(config.getRequestTimeout());
+    }
+
+    Config config() {
+        return config;
+    }
+
+    /** Runs one API operation; any failure becomes a one-line UserFacingException naming what was refused. */
+    public <T> T call(Access access, Supplier<T> operation) {
+        try {
+            return operation.get();
+        } catch (RuntimeException e) {
+            throw ApiErrors.translate(e, access, this);
+        }
+    }
+
+    public void run(Access access, Runnable operation) {
+        call(access, () -> {
+            operation.run();
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    private static int millis(Duration d) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, d.toMillis()));
+    }
+}

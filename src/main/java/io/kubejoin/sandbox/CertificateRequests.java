@@ -1,0 +1,86 @@
+package io.kubejoin.sandbox;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Set;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCSException;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
+import org.bouncycastle.util.io.pem.PemObject;
+import org.bouncycastle.util.io.pem.PemReader;
+
+/** certificates.k8s.io/v1 request helpers shared by the API validation and the signer (pkg/apis/certificates). */
+final class CertificateRequests {
+    /** The KeyUsage values certificates.k8s.io/v1 accepts. */
+    static final Set<String> KNOWN_USAGES = Set.of("signing", "digital signature", "content commitment",
+            "key encipherment", "key agreement", "data encipherment", "cert sign", "crl sign", "encipher only",
+            "decipher only", "any", "server auth", "client auth", "code signing", "email protection", "s/mime",
+            "ipsec end system", "ipsec tunnel", "ipsec user", "timestamping", "ocsp signing", "microsoft sgc",
+            "netscape sgc");
+
+    private CertificateRequests() {
+    }
+
+    /** spec.request as sent in JSON (base64 of the PEM) → the PKCS#10 request, signature checked, as ParseCSR + CheckSignature. */
+    static JcaPKCS10CertificationRequest parseSpecRequest(String base64Pem) {
+        byte[] pem;
+        try {
+            pem = Base64.getDecoder().decode(base64Pem);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("illegal base64 data");
+        }
+        return parsePem(new String(pem, StandardCharsets.UTF_8));
+    }
+
+    static JcaPKCS10CertificationRequest parsePem(String pem) {
+        PemObject block;
+        try (PemReader r = new PemReader(new StringReader(pem))) {
+            block = r.readPemObject();
+        } catch (IOException | RuntimeException e) {
+            block = null;
+        }
+        if (block == null || !"CERTIFICATE REQUEST".equals(block.getType())) {
+            throw new IllegalArgumentException("PEM block type must be CERTIFICATE REQUEST");
+        }
+        JcaPKCS10CertificationRequest csr;
+        try {
+            csr = new JcaPKCS10CertificationRequest(block.getContent());
+        } catch (RuntimeException | IOException e) {
+            throw new IllegalArgumentException("x509: malformed certificate request");
+        }
+        try {
+            if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(publicKey(csr)))) {
+                throw new IllegalArgumentException("x509: ECDSA/RSA verification failure");
+            }
+        } catch (OperatorCreationException | PKCSException e) {
+            throw new IllegalArgumentException("x509: cannot verify signature: " + e.getMessage());
+        }
+        return csr;
+    }
+
+    /** The request's public key through the JDK's own key factories (they do not resolve algorithm OIDs, names they do). */
+    static PublicKey publicKey(JcaPKCS10CertificationRequest csr) {
+        var spki = csr.getSubjectPublicKeyInfo();
+        var oid = spki.getAlgorithm().getAlgorithm();
+        String alg;
+        if (X9ObjectIdentifiers.id_ecPublicKey.equals(oid)) alg = "EC";
+        else if (PKCSObjectIdentifiers.rsaEncryption.equals(oid)) alg = "RSA";
+        else if (EdECObjectIdentifiers.id_Ed25519.equals(oid)) alg = "Ed25519";
+        else throw new IllegalArgumentException("x509: unsupported public key algorithm " + oid);
+        try {
+            return KeyFactory.getInstance(alg).generatePublic(new X509EncodedKeySpec(spki.getEncoded()));
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException("x509: malformed public key: " + e.getMessage());
+        }
+    }
+}

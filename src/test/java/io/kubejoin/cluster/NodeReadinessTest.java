@@ -1,0 +1,144 @@
+package io.kubejoin.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestStatus;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestStatusBuilder;
+import io.kubejoin.cluster.NodeReadiness.Result;
+import io.kubejoin.cluster.NodeReadiness.State;
+import io.kubejoin.token.BootstrapToken;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class NodeReadinessTest {
+    final MockCluster cluster = new MockCluster();
+    final KubeConnection conn = cluster.connect();
+    final TokenService tokens = new TokenService(conn, Clock.systemUTC(), new SecureRandom());
+    final NodeReadiness readiness = new NodeReadiness(conn, tokens, Clock.systemUTC(), Duration.ofSeconds(20));
+
+    @AfterEach
+    void close() {
+        conn.close();
+        cluster.close();
+    }
+
+    static Node node(String name, String ready, String reason, String message) {
+        return new NodeBuilder().withNewMetadata().withName(name).endMetadata()
+                .withNewStatus().addNewCondition().withType("Ready").withStatus(ready).withReason(reason)
+                .withMessage(message).endCondition().endStatus().build();
+    }
+
+    @Test
+    void seesNodesBecomeReadyThroughTheWatch() throws Exception {
+        conn.client().nodes().resource(node("already", "True", "KubeletReady", "kubelet is posting ready status")).create();
+        Instant start = Instant.now();
+        CompletableFuture<Map<String, Result>> waiting = CompletableFuture.supplyAsync(
+                () -> readiness.waitForReady(List.of("already", "late"), start.plusSeconds(20)));
+        Thread.sleep(500);
+        Node late = conn.client().nodes().resource(node("late", "False", "KubeletNotReady", "starting")).create();
+        Thread.sleep(300);
+        late.getStatus().getConditions().get(0).setStatus("True");
+        conn.client().nodes().resource(late).updateStatus();
+
+        Map<String, Result> results = waiting.get(10, TimeUnit.SECONDS);
+        assertThat(Duration.between(start, Instant.now())).as("returns when Ready, not at the deadline")
+                .isLessThan(Duration.ofSeconds(10));
+        assertThat(results.get("already").state()).isEqualTo(State.READY);
+        assertThat(results.get("already").took()).isLessThan(Duration.ofMillis(500));
+        assertThat(results.get("late").state()).isEqualTo(State.READY);
+        assertThat(results.get("late").took()).isGreaterThanOrEqualTo(Duration.ofMillis(700));
+        assertThat(results.get("late").toString()).startsWith("late: Ready after ");
+    }
+
+    @Test
+    void saysWhyEachNodeIsNotReadyAtTheDeadline() {
+        Instant now = Instant.now();
+        tokenAndCsr("no-csr", null);
+        tokenAndCsr("pending", new CertificateSigningRequestStatus());
+        tokenAndCsr("unsigned", approved(now.minusSeconds(60), null));
+        tokenAndCsr("signing", approved(now.minusSeconds(1), null));
+        tokenAndCsr("signed", approved(now.minusSeconds(60), "Y2VydA=="));
+        tokenAndCsr("denied", new CertificateSigningRequestStatusBuilder().addNewCondition().withType("Denied")
+                .withStatus("True").withReason("KubejoinRefused").withMessage("names another node").endCondition().build());
+        conn.client().nodes().resource(node("not-ready", "False", "KubeletNotReady",
+                "container runtime network not ready: NetworkReady=false")).create();
+
+        Map<String, Result> r = readiness.waitForReady(
+                List.of("no-token", "no-csr", "pending", "unsigned", "signing", "signed", "denied", "not-ready"),
+                Instant.now().plusMillis(800));
+
+        assertThat(r.get("no-token").state()).isEqualTo(State.NO_CSR);
+        assertThat(r.get("no-token").diagnosis()).startsWith("it has no bootstrap token in the cluster (expired or deleted?): "
+                + "kubelet never started, or could not authenticate");
+        assertThat(r.get("no-csr").state()).isEqualTo(State.NO_CSR);
+        assertThat(r.get("no-csr").diagnosis()).matches("no certificate signing request from its bootstrap token [a-z0-9]{6}\\.\\*\\*\\*\\*: "
+                + "kubelet never started, or could not authenticate .*");
+        assertThat(r.get("pending").state()).isEqualTo(State.CSR_PENDING);
+        assertThat(r.get("pending").diagnosis()).isEqualTo("its certificate signing request csr-pending is waiting for approval");
+        assertThat(r.get("unsigned").state()).isEqualTo(State.CSR_NOT_SIGNED);
+        assertThat(r.get("unsigned").diagnosis()).contains("csr-unsigned was approved 6").contains("kube-controller-manager is not signing")
+                .contains("--cluster-signing-cert-file/--cluster-signing-key-file");
+        assertThat(r.get("signing").state()).isEqualTo(State.CSR_SIGNING);
+        assertThat(r.get("signed").state()).isEqualTo(State.NOT_REGISTERED);
+        assertThat(r.get("denied").state()).isEqualTo(State.CSR_REFUSED);
+        assertThat(r.get("denied").diagnosis()).isEqualTo("its certificate signing request csr-denied was denied: "
+                + "KubejoinRefused: names another node");
+        assertThat(r.get("not-ready").state()).isEqualTo(State.NOT_READY);
+        assertThat(r.get("not-ready").diagnosis()).isEqualTo("registered but NotReady: KubeletNotReady: "
+                + "container runtime network not ready: NetworkReady=false");
+        assertThat(r.values()).noneMatch(Result::ready);
+    }
+
+    @Test
+    void usesTheTokenIdsTheCallerGives() {
+        BootstrapToken t = BootstrapToken.generate(new SecureRandom(), "n", Instant.now().plusSeconds(600));
+        csr("csr-n", t.username(), new CertificateSigningRequestStatus());
+        Map<String, Result> r = readiness.waitForReady(Map.of("n", java.util.Set.of(t.id())), Instant.now().plusMillis(300));
+        assertThat(r.get("n").state()).isEqualTo(State.CSR_PENDING);
+    }
+
+    @Test
+    void aDiagnosisThatCannotBeReadStillReportsNotReady() {
+        cluster.server.expect().get().withPath("/apis/certificates.k8s.io/v1/certificatesigningrequests")
+                .andReturn(403, new io.fabric8.kubernetes.api.model.StatusBuilder().withCode(403).withReason("Forbidden")
+                        .withMessage("forbidden").build()).always();
+        Map<String, Result> r = readiness.waitForReady(List.of("x"), Instant.now().plusMillis(300));
+        assertThat(r.get("x").state()).isEqualTo(State.UNKNOWN);
+        assertThat(r.get("x").diagnosis()).startsWith("not Ready, and kubejoin could not tell why: ")
+                .contains("list certificatesigningrequests (403 Forbidden)");
+    }
+
+    static CertificateSigningRequestStatus approved(Instant at, String cert) {
+        return new CertificateSigningRequestStatusBuilder().addNewCondition().withType("Approved").withStatus("True")
+                .withReason("AutoApproved").withLastUpdateTime(at.toString()).endCondition()
+                .withCertificate(cert).build();
+    }
+
+    void tokenAndCsr(String node, CertificateSigningRequestStatus status) {
+        BootstrapToken t = tokens.create(new TokenService.Request(node, Duration.ofHours(1), "kubejoin", null));
+        if (status != null) csr("csr-" + node, t.username(), status);
+    }
+
+    void csr(String name, String user, CertificateSigningRequestStatus status) {
+        CertificateSigningRequest created = conn.client().certificates().v1().certificateSigningRequests().resource(
+                new CertificateSigningRequestBuilder().withNewMetadata().withName(name).endMetadata()
+                        .withNewSpec().withUsername(user).withSignerName("kubernetes.io/kube-apiserver-client-kubelet")
+                        .withRequest("cmVx").withUsages("client auth").endSpec().build()).create();
+        created.setStatus(status);
+        conn.client().certificates().v1().certificateSigningRequests().resource(created).updateStatus();
+    }
+}
