@@ -1,0 +1,280 @@
+package io.kubejoin.cluster.approval;
+
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestCondition;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestConditionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.render.ClusterManifests;
+import io.kubejoin.token.BootstrapToken;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * K11 without the article's "approve everything": lists or watches CertificateSigningRequests and approves or
+ * denies each through the approval subresource as {@link CsrPolicy} decides, with kubejoin's reason and message
+ * in the condition. Token → node comes from the kube-system bootstrap-token Secrets labelled kubejoin.io/node
+ * (only the Secret's name and labels are read, never the token secret), Node addresses from the Node objects.
+ */
+public final class CsrApprover implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CsrApprover.class);
+    static final String BOOTSTRAP_TOKEN_TYPE = "bootstrap.kubernetes.io/token";
+    static final String TOKEN_SECRET_PREFIX = "bootstrap-token-";
+    static final long MAX_BACKOFF_SECONDS = 30;
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
+
+    /** What happened to one CSR. */
+    public enum Action { APPROVED, DENIED, LEFT_PENDING, FAILED }
+
+    /**
+     * @param error why the API call failed ({@link Action#FAILED} only), else null
+     */
+    public record Outcome(String csrName, CsrDecision decision, Action action, String error) {
+        @Override
+        public String toString() {
+            return csrName + ": " + action + (error == null ? "" : " (" + error + ")") + " — " + decision;
+        }
+    }
+
+    private final KubernetesClient client;
+    private final Inventory inventory;
+    private final Duration maxServingExpiration;
+    private final Clock clock;
+    private final CsrPolicy policy = new CsrPolicy();
+    private final Object lock = new Object();
+    private ApprovalContext cached;
+    private volatile boolean closed;
+    private volatile Watch watch;
+    private ScheduledExecutorService reconnector;
+
+    public CsrApprover(KubernetesClient client, Inventory inventory, Duration maxServingExpiration) {
+        this(client, inventory, maxServingExpiration, Clock.systemUTC());
+    }
+
+    CsrApprover(KubernetesClient client, Inventory inventory, Duration maxServingExpiration, Clock clock) {
+        this.client = Objects.requireNonNull(client);
+        this.inventory = Objects.requireNonNull(inventory);
+        this.maxServingExpiration = Objects.requireNonNull(maxServingExpiration);
+        this.clock = Objects.requireNonNull(clock);
+    }
+
+    /** A snapshot of what the policy needs: kubejoin's token Secrets and the Node objects' addresses. */
+    public ApprovalContext loadContext() {
+        Map<String, String> tokens = new HashMap<>();
+        for (Secret s : client.secrets().inNamespace("kube-system").withLabel(ClusterManifests.NODE_LABEL).list()
+                .getItems()) {
+            tokenId(s).ifPresent(id -> tokens.put(id, s.getMetadata().getLabels().get(ClusterManifests.NODE_LABEL)));
+        }
+        Map<String, List<NodeAddress>> nodes = new HashMap<>();
+        for (io.fabric8.kubernetes.api.model.Node n : client.nodes().list().getItems()) {
+            List<NodeAddress> addrs = n.getStatus() == null || n.getStatus().getAddresses() == null
+                    ? List.of() : List.copyOf(n.getStatus().getAddresses());
+            nodes.put(n.getMetadata().getName(), addrs);
+        }
+        return InventoryApprovalContext.of(inventory, tokens, name -> Optional.ofNullable(nodes.get(name)),
+                maxServingExpiration);
+    }
+
+    /**
+     * The token id a bootstrap-token Secret makes valid. kube-apiserver finds the Secret by the name
+     * bootstrap-token-&lt;id&gt; and requires its token-id to match, so a Secret failing either cannot
+     * authenticate anybody and is skipped.
+     */
+    static Optional<String> tokenId(Secret s) {
+        if (!BOOTSTRAP_TOKEN_TYPE.equals(s.getType()) || s.getMetadata() == null
+                || s.getMetadata().getName() == null || !s.getMetadata().getName().startsWith(TOKEN_SECRET_PREFIX)) {
+            return Optional.empty();
+        }
+        String node = s.getMetadata().getLabels() == null ? null
+                : s.getMetadata().getLabels().get(ClusterManifests.NODE_LABEL);
+        String id = s.getMetadata().getName().substring(TOKEN_SECRET_PREFIX.length());
+        if (node == null || node.isEmpty() || !BootstrapToken.ID.matcher(id).matches()) return Optional.empty();
+        String declared = null;
+        if (s.getData() != null && s.getData().get("token-id") != null) {
+            try {
+                declared = new String(Base64.getDecoder().decode(s.getData().get("token-id")), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        } else if (s.getStringData() != null) {
+            declared = s.getStringData().get("token-id"); // a server that did not merge stringData into data
+        }
+        if (declared != null && !declared.equals(id)) {
+            LOG.warn("Secret kube-system/{} declares token-id {}; kube-apiserver would not accept it, skipped",
+                    s.getMetadata().getName(), declared);
+            return Optional.empty();
+        }
+        return Optional.of(id);
+    }
+
+    /** Decides every pending CSR once, with one fresh snapshot, and approves or denies it. */
+    public List<Outcome> approveOnce() {
+        synchronized (lock) {
+            ApprovalContext context = loadContext();
+            cached = context;
+            List<Outcome> outcomes = new ArrayList<>();
+            for (CertificateSigningRequest csr : client.certificates().v1().certificateSigningRequests().list()
+                    .getItems()) {
+                CsrDecision d = policy.decide(csr, context);
+                if (d.rule() == Rule.ALREADY_DECIDED) continue;
+                outcomes.add(apply(csr, d));
+            }
+            return outcomes;
+        }
+    }
+
+    /**
+     * Decides one CSR with the cached snapshot; anything short of approval is decided again with a fresh one, so
+     * a token or Node created after the snapshot never gets a legitimate CSR denied or skipped.
+     */
+    public Outcome handle(CertificateSigningRequest csr) {
+        synchronized (lock) {
+            ApprovalContext context = cached;
+            boolean fresh = false;
+            if (context == null) {
+                context = cached = loadContext();
+                fresh = true;
+            }
+            CsrDecision d = policy.decide(csr, context);
+            if (d.verdict() != Verdict.APPROVE && d.rule() != Rule.ALREADY_DECIDED
+                    && d.rule() != Rule.UNHANDLED_SIGNER && !fresh) {
+                context = cached = loadContext();
+                d = policy.decide(csr, context);
+            }
+            if (d.rule() == Rule.ALREADY_DECIDED) {
+                return new Outcome(csr.getMetadata().getName(), d, Action.LEFT_PENDING, null);
+            }
+            return apply(csr, d);
+        }
+    }
+
+    private Outcome apply(CertificateSigningRequest csr, CsrDecision d) {
+        String name = csr.getMetadata().getName();
+        if (d.verdict() == Verdict.IGNORE) {
+            LOG.info("CSR {} left pending: {}", name, d.message());
+            return new Outcome(name, d, Action.LEFT_PENDING, null);
+        }
+        String now = DateTimeFormatter.ISO_INSTANT.format(Instant.now(clock).truncatedTo(ChronoUnit.SECONDS));
+        CertificateSigningRequestCondition condition = new CertificateSigningRequestConditionBuilder()
+                .withType(d.verdict() == Verdict.APPROVE ? "Approved" : "Denied")
+                .withStatus("True")
+                .withReason(d.conditionReason())
+                .withMessage(d.message())
+                .withLastUpdateTime(now)
+                .withLastTransitionTime(now)
+                .build();
+        try {
+            var resource = client.certificates().v1().certificateSigningRequests().withName(name);
+            if (d.verdict() == Verdict.APPROVE) {
+                resource.approve(condition);
+                LOG.info("CSR {} approved: {}", name, d.message());
+                return new Outcome(name, d, Action.APPROVED, null);
+            }
+            resource.deny(condition);
+            LOG.warn("CSR {} denied: {}", name, d.message());
+            return new Outcome(name, d, Action.DENIED, null);
+        } catch (KubernetesClientException e) {
+            String error = "HTTP " + e.getCode() + ": " + e.getMessage();
+            LOG.warn("CSR {}: could not write the {} condition: {}", name,
+                    d.verdict() == Verdict.APPROVE ? "Approved" : "Denied", error);
+            return new Outcome(name, d, Action.FAILED, error);
+        }
+    }
+
+    /**
+     * Handles pending CSRs now and then as they are added or modified, until {@link #close()}. When the watch
+     * closes with an error it lists again (catching up on what it missed) and watches anew, backing off up to
+     * {@value #MAX_BACKOFF_SECONDS} s while the API server is unreachable.
+     */
+    public void watch(Consumer<Outcome> listener) {
+        Objects.requireNonNull(listener);
+        synchronized (lock) {
+            if (reconnector != null) throw new IllegalStateException("already watching");
+            reconnector = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "kubejoin-csr-approver");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        reconnector.execute(() -> start(listener, FIRST_BACKOFF));
+    }
+
+    /** Lists, then watches; on failure tries again after {@code backoff}, doubling it up to the maximum. */
+    private void start(Consumer<Outcome> listener, Duration backoff) {
+        if (closed) return;
+        try {
+            // list first so CSRs created before (or while) the watch was down are not missed
+            approveOnce().forEach(listener);
+            watch = client.certificates().v1().certificateSigningRequests().watch(new Watcher<>() {
+                @Override
+                public void eventReceived(Watcher.Action action, CertificateSigningRequest csr) {
+                    if (closed || (action != Watcher.Action.ADDED && action != Watcher.Action.MODIFIED)) return;
+                    try {
+                        Outcome o = handle(csr);
+                        if (o.decision().rule() != Rule.ALREADY_DECIDED) listener.accept(o);
+                    } catch (RuntimeException e) {
+                        LOG.warn("CSR {}: {}", csr.getMetadata().getName(), e.toString());
+                    }
+                }
+
+                @Override
+                public void onClose(WatcherException cause) {
+                    if (closed) return;
+                    LOG.warn("CSR watch closed ({}); listing and watching again", cause.getMessage());
+                    schedule(listener, FIRST_BACKOFF, FIRST_BACKOFF);
+                }
+
+                @Override
+                public void onClose() {
+                    // closed by us
+                }
+            });
+            if (closed) watch.close();
+        } catch (RuntimeException e) {
+            LOG.warn("CSR approver cannot reach the API server ({}); retrying in {} ms", e.getMessage(),
+                    backoff.toMillis());
+            Duration next = backoff.multipliedBy(2);
+            Duration max = Duration.ofSeconds(MAX_BACKOFF_SECONDS);
+            schedule(listener, backoff, next.compareTo(max) > 0 ? max : next);
+        }
+    }
+
+    private void schedule(Consumer<Outcome> listener, Duration delay, Duration nextBackoff) {
+        ScheduledExecutorService ex = reconnector;
+        if (closed || ex == null || ex.isShutdown()) return;
+        ex.schedule(() -> start(listener, nextBackoff), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops watching; safe to call more than once. */
+    @Override
+    public void close() {
+        closed = true;
+        Watch w = watch;
+        if (w != null) w.close();
+        ScheduledExecutorService ex = reconnector;
+        if (ex != null) ex.shutdownNow();
+    }
+}
