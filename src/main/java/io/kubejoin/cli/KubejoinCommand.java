@@ -17,6 +17,7 @@ import picocli.AutoComplete;
                 RenderCommand.class,
                 PkiCommand.class,
                 PreflightCommand.class,
+                ApproveCommand.class,
                 TokenCommand.class,
                 AutoComplete.GenerateCompletion.class,
         })

@@ -174,7 +174,7 @@ public final class CsrApprover implements AutoCloseable {
     private Outcome apply(CertificateSigningRequest csr, CsrDecision d) {
         String name = csr.getMetadata().getName();
         if (d.verdict() == Verdict.IGNORE) {
-            LOG.info("CSR {} left pending: {}", name, d.message());
+            LOG.debug("CSR {} left pending: {}", name, d.message());
             return new Outcome(name, d, Action.LEFT_PENDING, null);
         }
         String now = DateTimeFormatter.ISO_INSTANT.format(Instant.now(clock).truncatedTo(ChronoUnit.SECONDS));
@@ -190,11 +190,11 @@ public final class CsrApprover implements AutoCloseable {
             var resource = client.certificates().v1().certificateSigningRequests().withName(name);
             if (d.verdict() == Verdict.APPROVE) {
                 resource.approve(condition);
-                LOG.info("CSR {} approved: {}", name, d.message());
+                LOG.debug("CSR {} approved: {}", name, d.message());
                 return new Outcome(name, d, Action.APPROVED, null);
             }
             resource.deny(condition);
-            LOG.warn("CSR {} denied: {}", name, d.message());
+            LOG.debug("CSR {} denied: {}", name, d.message());
             return new Outcome(name, d, Action.DENIED, null);
         } catch (KubernetesClientException e) {
             String error = "HTTP " + e.getCode() + ": " + e.getMessage();

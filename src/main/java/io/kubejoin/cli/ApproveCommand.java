@@ -1,0 +1,113 @@
+package io.kubejoin.cli;
+
+import io.kubejoin.cluster.ClusterOptions;
+import io.kubejoin.cluster.KubeConnection;
+import io.kubejoin.cluster.approval.CsrApprover;
+import io.kubejoin.inventory.Inventory;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * kubejoin approve: K11 done safely. Replaces the article's "approve every pending CSR" pipe with the policy:
+ * only a node's own token or identity, only its own names and addresses.
+ */
+@Command(name = "approve", mixinStandardHelpOptions = true,
+        description = {"Approve the kubelet CSRs of the inventory's nodes that pass kubejoin's checks, deny forged ones "
+                + "(with the reason in the Denied condition), and leave others pending.",
+                "--once handles what is pending now; --watch keeps running and also approves kubelet serving-"
+                        + "certificate renewals, which nothing else in a binary install approves."})
+public class ApproveCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    static class Mode {
+        @Option(names = "--once", required = true, description = "Handle the pending CSRs, then exit (the default).")
+        boolean once;
+
+        @Option(names = "--watch", required = true, description = "Keep handling CSRs as they come, until stopped.")
+        boolean watch;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Mode mode;
+
+    @Option(names = "--for", paramLabel = "DURATION", converter = ClusterOptions.GoDurationConverter.class,
+            description = "With --watch: stop after this long (default: until interrupted).")
+    Duration watchFor;
+
+    @Option(names = "--max-serving-expiration", paramLabel = "DURATION", defaultValue = "8760h",
+            converter = ClusterOptions.GoDurationConverter.class,
+            description = "Longest spec.expirationSeconds a serving CSR may ask for (default: ${DEFAULT-VALUE}).")
+    Duration maxServingExpiration;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Inventory inv = cluster.inventory();
+        if (inv == null) {
+            throw new ParameterException(spec.commandLine(), "approve needs the inventory (-f): it only approves its nodes");
+        }
+        boolean watch = mode != null && mode.watch;
+        if (watchFor != null && !watch) {
+            throw new ParameterException(spec.commandLine(), "--for goes with --watch");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (KubeConnection conn = cluster.connect();
+             CsrApprover approver = new CsrApprover(conn.client(), inv, maxServingExpiration)) {
+            if (!watch) {
+                List<CsrApprover.Outcome> outcomes = conn.call(
+                        io.kubejoin.cluster.Access.cluster("approve", "certificatesigningrequests"), approver::approveOnce);
+                outcomes.forEach(o -> print(out, o));
+                out.printf("%d CSR(s): %d approved, %d denied, %d left pending, %d failed%n", outcomes.size(),
+                        count(outcomes, CsrApprover.Action.APPROVED), count(outcomes, CsrApprover.Action.DENIED),
+                        count(outcomes, CsrApprover.Action.LEFT_PENDING), count(outcomes, CsrApprover.Action.FAILED));
+                out.flush();
+                return count(outcomes, CsrApprover.Action.FAILED) > 0 ? Main.EXIT_FAILED : Main.EXIT_OK;
+            }
+            CountDownLatch stop = new CountDownLatch(1);
+            Thread hook = new Thread(stop::countDown, "kubejoin-approve-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            out.println("watching CertificateSigningRequests on " + conn.serverUrl()
+                    + (watchFor == null ? " (Ctrl-C to stop)" : " for " + watchFor));
+            out.flush();
+            approver.watch(o -> print(out, o));
+            if (watchFor == null) stop.await();
+            else stop.await(watchFor.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // already stopping: nothing to remove
+            }
+            return Main.EXIT_OK;
+        }
+    }
+
+    private static synchronized void print(PrintWriter out, CsrApprover.Outcome o) {
+        String action = switch (o.action()) {
+            case APPROVED -> "approved";
+            case DENIED -> "denied";
+            case LEFT_PENDING -> "pending";
+            case FAILED -> "failed";
+        };
+        out.printf("%-8s %s: %s%s%n", action, o.csrName(), o.decision().message(),
+                o.error() == null ? "" : " (" + o.error() + ")");
+        out.flush();
+    }
+
+    private static long count(List<CsrApprover.Outcome> outcomes, CsrApprover.Action action) {
+        return outcomes.stream().filter(o -> o.action() == action).count();
+    }
+}
