@@ -19,6 +19,7 @@ import picocli.AutoComplete;
                 PreflightCommand.class,
                 ApproveCommand.class,
                 TokenCommand.class,
+                BenchCommand.class,
                 AutoComplete.GenerateCompletion.class,
         })
 public class KubejoinCommand implements Runnable {

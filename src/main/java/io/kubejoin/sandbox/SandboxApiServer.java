@@ -42,6 +42,7 @@ public final class SandboxApiServer implements AutoCloseable {
     public static final String ADMIN_USER = "kubernetes-admin";
     private static final Pattern VERSION = Pattern.compile("^v(\\d+)\\.(\\d+)\\.\\d+.*$");
     /** The mock logs every request at INFO: too costly for benchmarks and noise in tests. Kept referenced so the level sticks. */
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SandboxApiServer.class);
     private static final java.util.logging.Logger MOCK_LOG = quiet("io.fabric8.mockwebserver.MockWebServer");
 
     private static java.util.logging.Logger quiet(String name) {
@@ -275,7 +276,13 @@ public final class SandboxApiServer implements AutoCloseable {
             }
             clients.clear();
         }
-        mock.shutdown();
+        try {
+            mock.shutdown();
+        } catch (IllegalStateException e) {
+            // Vert.x did not finish closing within the mock's own wait (seen under heavy load with connections
+            // still draining); the port is released when it does, and nothing else holds it
+            LOG.debug("sandbox API server shutdown: {}", e.getMessage());
+        }
     }
 
     private Optional<Secret> kubeSystemSecret(String name) {
