@@ -1,0 +1,98 @@
+package io.kubejoin.remote;
+
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.apache.sshd.client.config.hosts.KnownHostEntry;
+import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
+import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
+import org.apache.sshd.client.keyverifier.RejectAllServerKeyVerifier;
+import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.AttributeRepository;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.digest.BuiltinDigests;
+
+/**
+ * The client's one ServerKeyVerifier: checks each connection against the known_hosts file its node names (carried
+ * in the connection context), and remembers why a key was refused so the error can say so.
+ */
+final class HostKeyVerifier implements ServerKeyVerifier {
+    static final AttributeRepository.AttributeKey<Attempt> ATTEMPT = new AttributeRepository.AttributeKey<>();
+
+    enum Refusal { UNKNOWN, CHANGED, REVOKED }
+
+    /** Per connection attempt: the file to check and, afterwards, what happened. */
+    static final class Attempt {
+        final Path knownHosts;
+        final boolean acceptNew;
+        volatile PublicKey presented;
+        volatile Refusal refusal;
+        volatile PublicKey expected;
+        volatile boolean recorded;
+
+        Attempt(Path knownHosts, boolean acceptNew) {
+            this.knownHosts = knownHosts.toAbsolutePath();
+            this.acceptNew = acceptNew;
+        }
+    }
+
+    // one parsed known_hosts per (file, mode): reloaded by MINA when the file changes, and appends are serialized
+    private final ConcurrentMap<String, KnownHosts> files = new ConcurrentHashMap<>();
+
+    @Override
+    public boolean verifyServerKey(ClientSession session, SocketAddress remote, PublicKey serverKey) {
+        Attempt a = attempt(session);
+        if (a == null) return false; // a connection not opened by SshConnector: refuse rather than guess
+        a.presented = serverKey;
+        return files.computeIfAbsent(a.acceptNew + ":" + a.knownHosts, k -> new KnownHosts(a.knownHosts, a.acceptNew))
+                .verifyServerKey(session, remote, serverKey);
+    }
+
+    static Attempt attempt(ClientSession session) {
+        AttributeRepository ctx = session.getConnectionContext();
+        return ctx == null ? null : ctx.getAttribute(ATTEMPT);
+    }
+
+    static String fingerprint(PublicKey key) {
+        return KeyUtils.getFingerPrint(BuiltinDigests.sha256, key);
+    }
+
+    private static final class KnownHosts extends KnownHostsServerKeyVerifier {
+        KnownHosts(Path file, boolean acceptNew) {
+            // the delegate decides about keys that are not in the file at all; modified keys never reach it
+            super(acceptNew ? AcceptAllServerKeyVerifier.INSTANCE : RejectAllServerKeyVerifier.INSTANCE, file);
+        }
+
+        @Override
+        protected boolean acceptUnknownHostKey(ClientSession session, SocketAddress remote, PublicKey key) {
+            boolean accepted = super.acceptUnknownHostKey(session, remote, key); // records the key when accepted
+            Attempt a = attempt(session);
+            if (a != null) {
+                if (accepted) a.recorded = true;
+                else a.refusal = Refusal.UNKNOWN;
+            }
+            return accepted;
+        }
+
+        @Override
+        public boolean acceptModifiedServerKey(ClientSession session, SocketAddress remote, KnownHostEntry entry,
+                PublicKey expected, PublicKey actual) {
+            Attempt a = attempt(session);
+            if (a != null) {
+                a.refusal = Refusal.CHANGED;
+                a.expected = expected;
+            }
+            return false; // never, in any mode
+        }
+
+        @Override
+        protected void handleRevokedKey(ClientSession session, SocketAddress remote, PublicKey key) {
+            Attempt a = attempt(session);
+            if (a != null) a.refusal = Refusal.REVOKED;
+            super.handleRevokedKey(session, remote, key);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package io.kubejoin.remote;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import org.apache.sshd.client.ClientBuilder;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
+import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
+import org.apache.sshd.client.future.AuthFuture;
+import org.apache.sshd.client.future.ConnectFuture;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.AttributeRepository;
+import org.apache.sshd.common.NamedFactory;
+import org.apache.sshd.common.kex.BuiltinDHFactories;
+import org.apache.sshd.common.kex.KeyExchangeFactory;
+import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.core.CoreModuleProperties;
+
+/**
+ * The one MINA {@link SshClient} of a run: its NIO2 threads, timer and parsed keys are shared by every node, so a
+ * run of 1,000 nodes uses {@link SshOptions#ioThreads()} I/O threads plus a timer, not threads per node.
+ */
+public final class SshConnector implements AutoCloseable {
+    private final SshClient client;
+    private final SshOptions options;
+    private final Identities identities;
+
+    public SshConnector(SshOptions options) {
+        this.options = options;
+        this.identities = new Identities(options.passphrase());
+        SshClient c = SshClient.setUpDefaultClient();
+        // only what the inventory says: no ~/.ssh/config, no ~/.ssh/id_* keys, no password prompts
+        c.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
+        c.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
+        c.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+        c.setServerKeyVerifier(new HostKeyVerifier());
+        if (options.preferCurve25519()) c.setKeyExchangeFactories(curve25519First(c.getKeyExchangeFactories()));
+        // without TCP_NODELAY each exec waits 40-80 ms on Nagle's algorithm (measured, stack notes)
+        CoreModuleProperties.TCP_NODELAY.set(c, true);
+        CoreModuleProperties.NIO_WORKERS.set(c, options.ioThreads());
+        CoreModuleProperties.HEARTBEAT_INTERVAL.set(c, options.keepalive());
+        CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(c, 3);
+        CoreModuleProperties.IO_CONNECT_TIMEOUT.set(c, options.connectTimeout());
+        CoreModuleProperties.AUTH_TIMEOUT.set(c, options.authTimeout());
+        c.start();
+        this.client = c;
+    }
+
+    /** curve25519-sha256 (and its libssh alias) first, then MINA's remaining defaults as a fallback. */
+    static List<KeyExchangeFactory> curve25519First(List<KeyExchangeFactory> defaults) {
+        List<String> first = List.of(BuiltinDHFactories.curve25519.getName(),
+                BuiltinDHFactories.curve25519_libssh.getName());
+        List<KeyExchangeFactory> out = new ArrayList<>(NamedFactory.setUpTransformedFactories(false,
+                List.of(BuiltinDHFactories.curve25519, BuiltinDHFactories.curve25519_libssh), ClientBuilder.DH2KEX));
+        for (KeyExchangeFactory f : defaults) {
+            if (!first.contains(f.getName())) out.add(f);
+        }
+        return out;
+    }
+
+    public SshOptions options() {
+        return options;
+    }
+
+    /** Connects and logs in now (so an unreachable node fails here, fast); reconnects later if the link drops. */
+    public SshTransport open(SshTarget target) throws TransportException {
+        SshTransport t = new SshTransport(this, target);
+        t.session(); // connect eagerly
+        return t;
+    }
+
+    ClientSession connect(SshTarget target) throws TransportException {
+        String who = target.display();
+        List<KeyPair> keys = identities.load(target.identityFile(), who);
+        HostKeyVerifier.Attempt attempt = new HostKeyVerifier.Attempt(target.knownHosts(), options.acceptNewHostKeys());
+        ClientSession session = null;
+        try {
+            ConnectFuture cf = client.connect(target.user(), target.host(), target.port(),
+                    AttributeRepository.ofKeyValuePair(HostKeyVerifier.ATTEMPT, attempt), null);
+            if (!cf.await(options.connectTimeout())) {
+                cf.cancel();
+                throw new TransportException(TransportException.Kind.CONNECT_TIMEOUT, who,
+                        "no TCP connection within " + options.connectTimeout().toSeconds() + " s");
+            }
+            session = cf.getSession(); // throws the connect failure, if any
+            for (KeyPair kp : keys) session.addPublicKeyIdentity(kp);
+            AuthFuture af = session.auth();
+            if (!af.await(options.authTimeout())) {
+                throw refusalOr(attempt, target, new TransportException(TransportException.Kind.CONNECT_TIMEOUT, who,
+                        "key exchange and login did not finish within " + options.authTimeout().toSeconds() + " s"));
+            }
+            af.verify(); // throws the login failure, if any
+            ClientSession done = session;
+            session = null;
+            return done;
+        } catch (TransportException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw refusalOr(attempt, target, classify(e, target));
+        } finally {
+            if (session != null) session.close(true);
+        }
+    }
+
+    /** A refused host key explains a failed connection better than MINA's generic "key did not validate". */
+    private static TransportException refusalOr(HostKeyVerifier.Attempt a, SshTarget t, TransportException other) {
+        if (a.refusal == null || a.presented == null) return other;
+        String type = org.apache.sshd.common.config.keys.KeyUtils.getKeyType(a.presented);
+        String fp = HostKeyVerifier.fingerprint(a.presented);
+        String kh = a.knownHosts.toString();
+        String scan = "ssh-keyscan -p " + t.port() + " " + t.host() + " >> " + kh;
+        String msg = switch (a.refusal) {
+            case UNKNOWN -> "host key " + type + " " + fp + " of " + t.knownHostsName() + " is not in " + kh
+                    + ". Compare it with the node's own key (on the node: ssh-keygen -lf /etc/ssh/ssh_host_"
+                    + shortType(type) + "_key.pub), then add it with `" + scan
+                    + "`, or run with --accept-new-host-keys to record new keys on first use";
+            case CHANGED -> "HOST KEY CHANGED for " + t.knownHostsName() + ": " + kh + " has "
+                    + (a.expected == null ? "another key" : HostKeyVerifier.fingerprint(a.expected))
+                    + " but the node presented " + type + " " + fp
+                    + ". This is either a reinstalled node or someone intercepting the connection; kubejoin never "
+                    + "accepts a changed key (not even with --accept-new-host-keys). If the node was reinstalled, "
+                    + "remove the old entry with `ssh-keygen -R '" + t.knownHostsName() + "' -f " + kh
+                    + "`, verify the new key, then `" + scan + "`";
+            case REVOKED -> "host key " + type + " " + fp + " of " + t.knownHostsName() + " is marked @revoked in "
+                    + kh;
+        };
+        return new HostKeyException(a.refusal == HostKeyVerifier.Refusal.UNKNOWN
+                ? TransportException.Kind.HOST_KEY_UNKNOWN : TransportException.Kind.HOST_KEY_CHANGED,
+                t.display(), type, fp, msg);
+    }
+
+    private static String shortType(String type) {
+        if (type.contains("ed25519")) return "ed25519";
+        if (type.contains("ecdsa")) return "ecdsa";
+        return "rsa";
+    }
+
+    static TransportException classify(Throwable e, SshTarget t) {
+        String who = t.display();
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof ConnectException || c instanceof NoRouteToHostException) {
+                return new TransportException(TransportException.Kind.UNREACHABLE, who,
+                        "cannot connect (" + c.getMessage() + "); is sshd running and port " + t.port() + " open?", e);
+            }
+            if (c instanceof UnknownHostException || c instanceof UnresolvedAddressException) {
+                return new TransportException(TransportException.Kind.UNKNOWN_HOST, who,
+                        "host name " + t.host() + " does not resolve", e);
+            }
+            if (c instanceof SocketTimeoutException || c instanceof TimeoutException) {
+                return new TransportException(TransportException.Kind.CONNECT_TIMEOUT, who, "timed out connecting", e);
+            }
+        }
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("No more authentication methods") || m.contains("authentication")) {
+            return new TransportException(TransportException.Kind.AUTH_FAILED, who,
+                    "the node refused key " + t.identityFile() + " for user " + t.user()
+                            + " (is its public key in that user's authorized_keys?)", e);
+        }
+        return new TransportException(TransportException.Kind.CONNECTION_LOST, who,
+                "connection closed while connecting: " + m, e);
+    }
+
+    /** Threads the shared client uses (for the measurement in the report; stable however many nodes). */
+    public static long clientThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().contains("SshClient")).count();
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.stop();
+        } catch (RuntimeException ignored) {
+            // best effort at the end of a run
+        }
+    }
+}

@@ -1,0 +1,292 @@
+package io.kubejoin.remote;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ClientChannelEvent;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.kex.KexProposalOption;
+import org.apache.sshd.sftp.client.SftpClient;
+import org.apache.sshd.sftp.client.SftpClientFactory;
+import org.apache.sshd.sftp.client.impl.AbstractSftpClient;
+import org.apache.sshd.sftp.client.impl.SftpOutputStreamAsync;
+import org.apache.sshd.sftp.common.SftpConstants;
+import org.apache.sshd.sftp.common.SftpException;
+
+/**
+ * {@link Transport} over one SSH connection (MINA SSHD). The connection is opened by {@link SshConnector#open} and
+ * reopened by the next call after it drops, host key checked again each time.
+ *
+ * <p>Pushes as root: SFTP writes {@code .<name>.kubejoin-tmp} beside the destination (created 0600, given the final
+ * mode after the last byte), then one command keeps the backups and renames. Pushes as another user: SFTP writes to
+ * a private staging folder, then one {@code sudo -n sh -c} command {@code install}s each file as root with its mode
+ * to the same temp name and renames it. Either way a destination is only ever replaced by rename(2).
+ */
+public final class SshTransport implements Transport {
+    /** Internal commands (survey, mkdir, finish) are small; this bounds them on a hung node. */
+    static final Duration INTERNAL_TIMEOUT = Duration.ofSeconds(60);
+    private static final int SFTP_BUFFER = 32 * 1024;
+
+    private final SshConnector connector;
+    private final SshTarget target;
+    private ClientSession session;
+    private SftpClient sftp;
+    private boolean closed;
+
+    SshTransport(SshConnector connector, SshTarget target) {
+        this.connector = connector;
+        this.target = target;
+    }
+
+    @Override
+    public String target() {
+        return target.display();
+    }
+
+    public SshTarget sshTarget() {
+        return target;
+    }
+
+    synchronized ClientSession session() throws TransportException {
+        if (closed) throw new IllegalStateException(target() + ": transport closed");
+        if (session == null || !session.isOpen() || session.isClosing()) {
+            dropSession();
+            session = connector.connect(target);
+        }
+        return session;
+    }
+
+    private synchronized void dropSession() {
+        if (sftp != null) {
+            try {
+                sftp.close();
+            } catch (IOException ignored) {
+                // the connection is gone or going anyway
+            }
+            sftp = null;
+        }
+        if (session != null) {
+            session.close(true);
+            session = null;
+        }
+    }
+
+    @Override
+    public Optional<Negotiated> negotiated() {
+        ClientSession s;
+        synchronized (this) {
+            s = session;
+        }
+        if (s == null) return Optional.empty();
+        return Optional.of(new Negotiated(s.getNegotiatedKexParameter(KexProposalOption.ALGORITHMS),
+                s.getNegotiatedKexParameter(KexProposalOption.SERVERKEYS),
+                s.getNegotiatedKexParameter(KexProposalOption.C2SENC),
+                s.getNegotiatedKexParameter(KexProposalOption.C2SMAC)));
+    }
+
+    /** The command as root: as given for root, else through {@code sudo -n sh -c} (never prompts; fails instead). */
+    String asRoot(String command) {
+        return target.needsSudo() ? "sudo -n sh -c " + RemotePaths.quote(command) : command;
+    }
+
+    @Override
+    public ExecResult exec(String command, Duration timeout) throws TransportException {
+        return execRaw(asRoot(command), timeout);
+    }
+
+    /** Runs exactly {@code command} as the login user. */
+    ExecResult execRaw(String command, Duration timeout) throws TransportException {
+        ClientSession s = session();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (ChannelExec ch = s.createExecChannel(command)) {
+            ch.setOut(out); // written from the I/O thread: no pump thread per command
+            ch.setErr(err);
+            ch.open().verify(timeout);
+            ch.getInvertedIn().close(); // EOF on stdin: a command that reads it ends instead of hanging
+            Set<ClientChannelEvent> ev = ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), timeout);
+            if (ev.contains(ClientChannelEvent.TIMEOUT)) {
+                ch.close(true);
+                throw new TransportException(TransportException.Kind.COMMAND_TIMEOUT, target(),
+                        "command did not finish within " + timeout.toSeconds() + " s (it may still run on the node): "
+                                + abbreviate(command));
+            }
+            Integer status = ch.getExitStatus();
+            if (status == null) {
+                if (!s.isOpen() || s.isClosing()) throw lost("while running " + abbreviate(command), null);
+                String signal = ch.getExitSignal();
+                return new ExecResult(-1, out.toString(StandardCharsets.UTF_8),
+                        err.toString(StandardCharsets.UTF_8) + (signal != null ? "[killed by signal " + signal + "]"
+                                : "[no exit status]"));
+            }
+            return new ExecResult(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } catch (TransportException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            if (isTimeout(e)) {
+                throw new TransportException(TransportException.Kind.COMMAND_TIMEOUT, target(),
+                        "no answer within " + timeout.toSeconds() + " s opening a channel for " + abbreviate(command), e);
+            }
+            throw lost("while running " + abbreviate(command), e);
+        }
+    }
+
+    private static boolean isTimeout(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.util.concurrent.TimeoutException || c instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private TransportException lost(String what, Throwable cause) {
+        dropSession();
+        return new TransportException(TransportException.Kind.CONNECTION_LOST, target(),
+                "connection lost " + what + (cause == null || cause.getMessage() == null ? "" : ": "
+                        + cause.getMessage()), cause);
+    }
+
+    private static String abbreviate(String command) {
+        String firstLine = command.lines().findFirst().orElse("");
+        return firstLine.length() > 80 ? firstLine.substring(0, 80) + "…" : firstLine;
+    }
+
+    @Override
+    public Map<String, String> sha256(Collection<String> paths) throws TransportException {
+        if (paths.isEmpty()) return Map.of();
+        paths.forEach(RemotePaths::requireAbsolute);
+        ExecResult r = exec("sha256sum -- " + RemotePaths.quoteAll(paths) + " 2>/dev/null; exit 0", INTERNAL_TIMEOUT);
+        return RemotePaths.parseSha256(r.stdout(), Set.copyOf(paths));
+    }
+
+    @Override
+    public PushResult push(List<RemoteFile> files) throws TransportException {
+        if (files.isEmpty()) return new PushResult(List.of());
+        RemotePaths.requireDistinct(files);
+        List<String> paths = files.stream().map(RemoteFile::path).toList();
+        boolean direct = !target.needsSudo();
+        // one read-only command: hashes, modes, owners (and, for SFTP as root, which folders are missing)
+        ExecResult survey = exec(RemotePaths.surveyCommand(paths, direct ? RemotePaths.parents(files) : List.of()),
+                INTERNAL_TIMEOUT);
+        RemotePaths.Survey s = RemotePaths.parseSurvey(survey.stdout(), paths);
+        PushPlan plan = PushPlan.of(files, s.files(), true);
+        if (plan.write().isEmpty() && plan.fixModeOnly().isEmpty()) return plan.result(files, Set.of());
+
+        List<String> staged = null;
+        if (!plan.write().isEmpty()) {
+            if (direct) {
+                List<String> missing = RemotePaths.parents(plan.write()).stream().filter(s.missingDirs()::contains)
+                        .toList();
+                if (!missing.isEmpty()) {
+                    requireOk(exec("umask 022 && mkdir -p -- " + RemotePaths.quoteAll(missing), INTERNAL_TIMEOUT),
+                            "creating folders " + missing);
+                }
+                for (RemoteFile f : plan.write()) upload(RemotePaths.tmp(f.path()), f, true);
+            } else {
+                String dir = stagingDir();
+                staged = new ArrayList<>();
+                for (int i = 0; i < plan.write().size(); i++) {
+                    RemoteFile f = plan.write().get(i);
+                    String path = dir + "/" + i + "-" + RemotePaths.name(f.path());
+                    upload(path, f, false);
+                    staged.add(path);
+                }
+            }
+        }
+        ExecResult fin = exec(RemotePaths.finishCommand(plan.write(), staged, plan.fixModeOnly()), INTERNAL_TIMEOUT);
+        requireOk(fin, "placing files");
+        Set<String> backedUp = new HashSet<>();
+        fin.stdout().lines().filter(l -> l.startsWith("B /")).forEach(l -> backedUp.add(l.substring(2)));
+        return plan.result(files, backedUp);
+    }
+
+    private void requireOk(ExecResult r, String what) throws TransportException {
+        if (r.ok()) return;
+        String hint = r.stderr().contains("sudo") && r.stderr().contains("password")
+                ? " (user " + target.user() + " needs passwordless sudo: NOPASSWD in sudoers)" : "";
+        throw new TransportException(TransportException.Kind.REMOTE_FAILURE, target(),
+                what + " failed: " + r.summary() + hint);
+    }
+
+    private synchronized SftpClient sftp() throws TransportException {
+        ClientSession s = session();
+        if (sftp == null || !sftp.isOpen()) {
+            try {
+                sftp = SftpClientFactory.instance().createSftpClient(s);
+            } catch (IOException e) {
+                throw lost("opening SFTP", e);
+            }
+        }
+        return sftp;
+    }
+
+    private String stagingDir() throws TransportException {
+        SftpClient c = sftp();
+        try {
+            String dir = target.stagingDir() != null ? target.stagingDir() : c.canonicalPath(".") + "/.kubejoin-staging";
+            try {
+                c.mkdir(dir);
+            } catch (SftpException e) {
+                if (e.getStatus() != SftpConstants.SSH_FX_FILE_ALREADY_EXISTS && e.getStatus() != SftpConstants.SSH_FX_FAILURE) {
+                    throw e;
+                }
+            }
+            // private: staged copies of keys wait here until sudo install moves them
+            c.setStat(dir, new SftpClient.Attributes().perms(0700));
+            return dir;
+        } catch (SftpException e) {
+            throw new TransportException(TransportException.Kind.REMOTE_FAILURE, target(),
+                    "cannot prepare staging folder: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw lost("preparing the staging folder", e);
+        }
+    }
+
+    /**
+     * Writes one file over SFTP. The file is made 0600 before any byte is written (an old temp file keeps its old
+     * mode, and the server's umask is unknown), and gets its final mode only when complete.
+     */
+    private void upload(String path, RemoteFile f, boolean finalMode) throws TransportException {
+        SftpClient c = sftp();
+        try {
+            SftpClient.CloseableHandle h = c.open(path, EnumSet.of(SftpClient.OpenMode.Write,
+                    SftpClient.OpenMode.Create, SftpClient.OpenMode.Truncate));
+            try {
+                c.setStat(h, new SftpClient.Attributes().perms(0600));
+            } catch (IOException e) {
+                h.close();
+                throw e;
+            }
+            // pipelined writes: a large binary does not pay one round trip per 32 KiB
+            try (SftpOutputStreamAsync out = new SftpOutputStreamAsync((AbstractSftpClient) c, SFTP_BUFFER, path, h,
+                    true)) {
+                out.write(f.content());
+            }
+            if (finalMode) c.setStat(path, new SftpClient.Attributes().perms(f.mode()));
+        } catch (SftpException e) {
+            throw new TransportException(TransportException.Kind.REMOTE_FAILURE, target(),
+                    "cannot write " + path + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            throw lost("while uploading " + f.path(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        dropSession();
+    }
+}

@@ -1,0 +1,130 @@
+package io.kubejoin.remote;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.Command;
+import org.apache.sshd.sftp.server.SftpEventListener;
+import org.apache.sshd.sftp.server.SftpSubsystemFactory;
+
+/**
+ * An in-process MINA SSH server on 127.0.0.1: real SFTP on this machine's file system and real commands through
+ * {@code sh -c} (tests only use paths under their temp folders). Records every command it runs.
+ */
+final class MinaNode implements AutoCloseable {
+    final SshServer server;
+    final KeyPair hostKey;
+    final List<String> commands = new CopyOnWriteArrayList<>();
+    private final String pathPrefix;
+
+    MinaNode(List<PublicKey> authorized, Path extraPath, SftpEventListener listener) throws Exception {
+        this.hostKey = KeyUtils.generateKeyPair(KeyPairProvider.ECDSA_SHA2_NISTP256, 256);
+        this.pathPrefix = extraPath == null ? "" : extraPath + ":";
+        server = SshServer.setUpDefaultServer();
+        server.setHost("127.0.0.1");
+        server.setPort(0);
+        server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
+        server.setPublickeyAuthenticator((user, key, session) ->
+                authorized.stream().anyMatch(a -> KeyUtils.compareKeys(a, key)));
+        server.setCommandFactory((channel, command) -> {
+            commands.add(command);
+            return new ShCommand(command, pathPrefix);
+        });
+        SftpSubsystemFactory sftp = new SftpSubsystemFactory.Builder().build();
+        if (listener != null) sftp.addSftpEventListener(listener);
+        server.setSubsystemFactories(List.of(sftp));
+        CoreModuleProperties.TCP_NODELAY.set(server, true); // else every exec waits on Nagle (stack notes)
+        CoreModuleProperties.NIO_WORKERS.set(server, 2);
+        server.start();
+    }
+
+    int port() {
+        return server.getPort();
+    }
+
+    String knownHostsLine() {
+        return TestKeys.knownHostsLine("127.0.0.1", port(), hostKey.getPublic());
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.stop(true);
+    }
+
+    /** {@code sh -c command} as a child process, streams copied both ways. */
+    static final class ShCommand implements Command {
+        private final String command;
+        private final String pathPrefix;
+        private OutputStream out;
+        private OutputStream err;
+        private ExitCallback exit;
+        private volatile Process process;
+
+        ShCommand(String command, String pathPrefix) {
+            this.command = command;
+            this.pathPrefix = pathPrefix;
+        }
+
+        @Override public void setInputStream(InputStream in) { }
+        @Override public void setOutputStream(OutputStream out) { this.out = out; }
+        @Override public void setErrorStream(OutputStream err) { this.err = err; }
+        @Override public void setExitCallback(ExitCallback callback) { this.exit = callback; }
+
+        @Override
+        public void start(ChannelSession channel, Environment env) throws IOException {
+            ProcessBuilder pb = new ProcessBuilder("sh", "-c", command);
+            Map<String, String> e = pb.environment();
+            e.put("PATH", pathPrefix + e.getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
+            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            process = pb.start();
+            Thread t = new Thread(() -> {
+                try {
+                    Thread e2 = pump(process.getErrorStream(), err);
+                    process.getInputStream().transferTo(out);
+                    e2.join(10_000);
+                    out.flush();
+                    boolean done = process.waitFor(60, TimeUnit.SECONDS);
+                    exit.onExit(done ? process.exitValue() : 255);
+                } catch (IOException | InterruptedException ex) {
+                    exit.onExit(255, String.valueOf(ex));
+                }
+            }, "test-sh");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private static Thread pump(InputStream in, OutputStream out) {
+            Thread t = new Thread(() -> {
+                try {
+                    in.transferTo(out);
+                    out.flush();
+                } catch (IOException ignored) {
+                    // channel closed
+                }
+            }, "test-sh-err");
+            t.setDaemon(true);
+            t.start();
+            return t;
+        }
+
+        @Override
+        public void destroy(ChannelSession channel) {
+            Process p = process;
+            if (p != null) p.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.kubejoin.remote;
+
+import io.kubejoin.testing.Processes;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Debian's real OpenSSH sshd on 127.0.0.1 at a free high port, configured only from files in {@code dir}. It runs
+ * as a child of the test JVM and is stopped by its own PID. HOME is set to a folder of the test (SetEnv) so that
+ * root's ~/.bashrc on this machine, which runs slow shell init, is not read for every command.
+ */
+final class OpenSshNode implements AutoCloseable {
+    static final Path SSHD = Path.of("/usr/sbin/sshd");
+
+    final Path dir;
+    final int port;
+    final Path hostPub;
+    private final Process process;
+
+    /** Skips where sshd is not installed, except in CI (CI=true), where its absence is a failure. */
+    static void requireSshd() {
+        boolean present = Files.isExecutable(SSHD);
+        if ("true".equals(System.getenv("CI"))) {
+            if (!present) throw new AssertionError(SSHD + " is missing; .ci/run must install openssh-server");
+        } else {
+            Assumptions.assumeTrue(present, SSHD + " not installed (apt-get install openssh-server): skipping");
+        }
+    }
+
+    OpenSshNode(Path dir, List<Path> authorizedPublicKeys) throws Exception {
+        requireSshd();
+        this.dir = dir;
+        // sshd refuses to start without its privilege separation folder; the packaged service creates it the same way
+        Path privsep = Path.of("/run/sshd");
+        if (!Files.isDirectory(privsep)) Files.createDirectories(privsep);
+        Path hostKey = dir.resolve("ssh_host_ed25519_key");
+        Processes.Result r = Processes.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                hostKey.toString()));
+        if (r.exitCode() != 0) throw new AssertionError("ssh-keygen: " + r.stderr());
+        hostPub = Path.of(hostKey + ".pub");
+        StringBuilder ak = new StringBuilder();
+        for (Path p : authorizedPublicKeys) ak.append(Files.readString(p).strip()).append('\n');
+        Files.writeString(dir.resolve("authorized_keys"), ak);
+        Path home = dir.resolve("home");
+        Files.createDirectories(home);
+        Process started = null;
+        int chosen = 0;
+        for (int attempt = 0; attempt < 3 && started == null; attempt++) {
+            chosen = freePort();
+            Path cfg = dir.resolve("sshd_config");
+            Files.writeString(cfg, String.join("\n",
+                    "Port " + chosen,
+                    "ListenAddress 127.0.0.1",
+                    "HostKey " + hostKey,
+                    "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
+                    "PidFile " + dir.resolve("sshd.pid"),
+                    "Subsystem sftp internal-sftp",
+                    "UsePAM no",
+                    "StrictModes no",
+                    "PermitRootLogin prohibit-password",
+                    "PasswordAuthentication no",
+                    "KbdInteractiveAuthentication no",
+                    "PrintMotd no",
+                    "MaxStartups 300",
+                    "SetEnv HOME=" + home,
+                    ""));
+            Process p = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f", cfg.toString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
+            if (waitListening(p, chosen)) {
+                started = p;
+            } else {
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+        if (started == null) throw new AssertionError("sshd did not start: " + Files.readString(dir.resolve("sshd.log")));
+        process = started;
+        port = chosen;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static boolean waitListening(Process p, int port) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) return false;
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return true;
+            } catch (IOException e) {
+                Thread.sleep(20);
+            }
+        }
+        return false;
+    }
+
+    String knownHostsLine() throws IOException {
+        String[] parts = Files.readString(hostPub).strip().split(" ");
+        return "[127.0.0.1]:" + port + " " + parts[0] + " " + parts[1] + "\n";
+    }
+
+    String log() throws IOException {
+        return Files.readString(dir.resolve("sshd.log"));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy(); // SIGTERM to the listener we started, by its PID
+        if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly();
+    }
+}

@@ -1,0 +1,36 @@
+package io.kubejoin.remote;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubejoin.testing.Processes;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class RemotePathsTest {
+    @Test
+    void quotingSurvivesTheShell() {
+        for (String s : List.of("plain", "it's", "a b", "$(reboot)", "`x`", "\\", "'\"'", "*")) {
+            Processes.Result r = Processes.run(List.of("sh", "-c", "printf %s " + RemotePaths.quote(s)));
+            assertThat(r.stdout()).isEqualTo(s);
+        }
+    }
+
+    @Test
+    void tempAndBackupNamesStayInTheDestinationFolder() {
+        assertThat(RemotePaths.tmp("/etc/kubernetes/kubelet.conf")).isEqualTo("/etc/kubernetes/.kubelet.conf.kubejoin-tmp");
+        assertThat(RemotePaths.tmp("/x")).isEqualTo("/.x.kubejoin-tmp");
+        assertThat(RemotePaths.bak("/etc/a")).isEqualTo("/etc/a.kubejoin-bak");
+    }
+
+    @Test
+    void sha256OutputOnlyForAskedPaths() {
+        String h = "a".repeat(64);
+        String out = h + "  /etc/a\n" + h + "  /etc/other\n\\" + h + "  /etc/b\\nc\nM 600 0 /etc/a\nD /etc/x\n";
+        RemotePaths.Survey s = RemotePaths.parseSurvey(out, List.of("/etc/a", "/etc/b"));
+        assertThat(s.files()).containsOnlyKeys("/etc/a");
+        assertThat(s.files().get("/etc/a")).isEqualTo(new RemotePaths.RemoteState(h, 0600, 0));
+        assertThat(s.missingDirs()).containsExactly("/etc/x");
+    }
+}

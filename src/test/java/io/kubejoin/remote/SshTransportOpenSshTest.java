@@ -1,0 +1,108 @@
+package io.kubejoin.remote;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubejoin.util.SecureFiles;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Against Debian's OpenSSH server: the implementation kubejoin meets on real nodes. */
+@Timeout(60)
+class SshTransportOpenSshTest {
+    static final Duration T = Duration.ofSeconds(20);
+
+    @TempDir
+    static Path base;
+    static OpenSshNode sshd;
+    static Path knownHosts;
+
+    @BeforeAll
+    static void start() throws Exception {
+        OpenSshNode.requireSshd();
+        Path keys = Files.createDirectories(base.resolve("keys"));
+        List<Path> pubs = new ArrayList<>();
+        for (String type : List.of("ed25519", "rsa", "ecdsa")) {
+            pubs.add(Path.of(TestKeys.generate(keys, type, "") + ".pub"));
+        }
+        sshd = new OpenSshNode(Files.createDirectories(base.resolve("sshd")), pubs);
+        knownHosts = base.resolve("known_hosts");
+        Files.writeString(knownHosts, sshd.knownHostsLine());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (sshd != null) sshd.close();
+    }
+
+    static SshTarget target(String keyType) {
+        return new SshTarget("127.0.0.1", sshd.port, "root", base.resolve("keys/id_" + keyType), knownHosts, null);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ed25519", "rsa", "ecdsa"})
+    void logsInWithEachKeyTypeRunsCommandsAndNegotiatesCurve25519(String type) throws Exception {
+        try (SshConnector c = new SshConnector(SshOptions.defaults());
+                SshTransport t = c.open(target(type))) {
+            ExecResult r = t.exec("echo \"$HOME\"; exit 7", T);
+            assertThat(r.exitCode()).isEqualTo(7);
+            assertThat(r.stdout().strip()).isEqualTo(sshd.dir.resolve("home").toString());
+            Negotiated n = t.negotiated().orElseThrow();
+            System.out.println("[measure] OpenSSH, " + type + " client key: " + n);
+            assertThat(n.kex()).isEqualTo("curve25519-sha256");
+            assertThat(n.hostKeyType()).isEqualTo("ssh-ed25519");
+            assertThat(n.cipher()).isNotBlank();
+        }
+    }
+
+    @Test
+    void pushCycleNewUnchangedChangedWithBackup(@TempDir Path dir) throws Exception {
+        List<RemoteFile> files = new ArrayList<>(List.of(
+                new RemoteFile(dir + "/etc/kubernetes/bootstrap.kubeconfig", 0600, bytes("secret\n")),
+                new RemoteFile(dir + "/etc/kubernetes/kubelet-config.yaml", 0644, bytes("a: 1\n")),
+                new RemoteFile(dir + "/opt/k8s/bin/kubelet", 0755, new byte[200_000])));
+        try (SshConnector c = new SshConnector(SshOptions.defaults());
+                SshTransport t = c.open(target("ed25519"))) {
+            assertThat(t.push(files).changed()).hasSize(3);
+            assertThat(SecureFiles.mode(Path.of(files.get(0).path()))).isEqualTo(0600);
+            assertThat(SecureFiles.mode(Path.of(files.get(2).path()))).isEqualTo(0755);
+            assertThat(SecureFiles.mode(dir.resolve("opt/k8s"))).isEqualTo(0755);
+            assertThat(Files.readAllBytes(Path.of(files.get(2).path()))).hasSize(200_000);
+
+            assertThat(t.push(files).anyChanged()).isFalse();
+
+            files.set(1, new RemoteFile(files.get(1).path(), 0644, bytes("a: 2\n")));
+            PushResult r = t.push(files);
+            assertThat(r.changed()).containsExactly(files.get(1).path());
+            assertThat(Files.readString(Path.of(files.get(1).path()))).isEqualTo("a: 2\n");
+            assertThat(Files.readString(Path.of(files.get(1).path() + ".kubejoin-bak"))).isEqualTo("a: 1\n");
+            assertThat(t.sha256(List.of(files.get(1).path()))).containsEntry(files.get(1).path(),
+                    files.get(1).sha256());
+        }
+    }
+
+    @Test
+    void defaultKeyExchangeIsWhatMinaPrefersAndStillWorks() throws Exception {
+        try (SshConnector c = new SshConnector(SshOptions.defaults().withPreferCurve25519(false));
+                SshTransport t = c.open(target("ed25519"))) {
+            assertThat(t.exec("true", T).ok()).isTrue();
+            Negotiated n = t.negotiated().orElseThrow();
+            System.out.println("[measure] OpenSSH, MINA default kex order: " + n);
+            assertThat(n.kex()).isNotEqualTo("curve25519-sha256");
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
