@@ -1,0 +1,173 @@
+package io.kubejoin.join;
+
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.inventory.Node;
+import io.kubejoin.remote.Transport;
+import io.kubejoin.remote.TransportException;
+import io.kubejoin.render.RenderedFile;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the node phases on many nodes at once: bounded parallelism, one connection per node reused by all its
+ * phases, phases in order on each node; a failed phase stops that node only (others go on), transient failures
+ * (a dropped connection) are retried with backoff, and --fail-fast stops starting new nodes after a failure.
+ */
+public final class JoinRunner {
+    private static final Logger log = LoggerFactory.getLogger(JoinRunner.class);
+
+    /** Opens the transport to one node (SSH, or local with --local). */
+    @FunctionalInterface
+    public interface TransportFactory {
+        Transport open(Node node) throws TransportException;
+    }
+
+    public record Options(int parallel, int retries, Duration retryBackoff, boolean failFast) {
+        public static Options defaults() {
+            return new Options(50, 2, Duration.ofSeconds(1), false);
+        }
+    }
+
+    public record PhaseRecord(String phase, boolean skipped, boolean changed, String summary, Duration took) {
+    }
+
+    /**
+     * @param failedPhase null when the node joined; "connect" when it could not be reached
+     * @param journal     the failed unit's last journal lines, if any
+     */
+    public record NodeReport(String node, boolean ok, List<PhaseRecord> phases, List<String> changedFiles, Duration took,
+                             String failedPhase, String error, String hint, List<String> journal) {
+        public boolean changed() {
+            return phases.stream().anyMatch(PhaseRecord::changed);
+        }
+    }
+
+    private final List<NodePhase> phases;
+    private final Set<String> skip;
+    private final Options options;
+
+    public JoinRunner(List<NodePhase> phases, Set<String> skip, Options options) {
+        this.phases = List.copyOf(phases);
+        this.skip = Set.copyOf(skip);
+        this.options = options;
+    }
+
+    /** Joins every node of the inventory; reports come back in inventory order. */
+    public List<NodeReport> run(Inventory inv, Map<String, List<RenderedFile>> filesByNode, TransportFactory transports,
+                                Consumer<String> progress) throws InterruptedException {
+        int threads = Math.max(1, Math.min(options.parallel(), inv.nodes().size()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "kubejoin-node");
+            t.setDaemon(true);
+            return t;
+        });
+        AtomicBoolean stop = new AtomicBoolean();
+        try {
+            List<Future<NodeReport>> futures = new ArrayList<>();
+            for (Node node : inv.nodes()) {
+                futures.add(pool.submit(() -> {
+                    if (stop.get()) {
+                        return notStarted(node);
+                    }
+                    NodeReport r = joinNode(inv, node, filesByNode.getOrDefault(node.name(), List.of()), transports, progress);
+                    if (!r.ok() && options.failFast()) stop.set(true);
+                    return r;
+                }));
+            }
+            List<NodeReport> reports = new ArrayList<>();
+            for (Future<NodeReport> f : futures) {
+                try {
+                    reports.add(f.get());
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("node worker failed", e.getCause());
+                }
+            }
+            return reports;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private NodeReport notStarted(Node node) {
+        return new NodeReport(node.name(), false, List.of(), List.of(), Duration.ZERO, "not started",
+                "not started: --fail-fast stopped the run after another node failed", "", List.of());
+    }
+
+    NodeReport joinNode(Inventory inv, Node node, List<RenderedFile> files, TransportFactory transports,
+                        Consumer<String> progress) throws InterruptedException {
+        long start = System.nanoTime();
+        List<PhaseRecord> records = new ArrayList<>();
+        Transport transport;
+        try {
+            transport = openWithRetries(node, transports);
+        } catch (TransportException e) {
+            progress.accept(node.name() + ": cannot connect: " + e.getMessage());
+            return new NodeReport(node.name(), false, records, List.of(), since(start), "connect", e.getMessage(),
+                    "check the node's address, SSH port, user, key and known_hosts entry", List.of());
+        }
+        try (transport) {
+            NodeContext ctx = new NodeContext(inv, node, files, transport);
+            for (NodePhase phase : phases) {
+                if (skip.contains(phase.name())) {
+                    records.add(new PhaseRecord(phase.name(), true, false, "skipped", Duration.ZERO));
+                    continue;
+                }
+                long phaseStart = System.nanoTime();
+                try {
+                    PhaseResult result = runWithRetries(phase, ctx);
+                    records.add(new PhaseRecord(phase.name(), false, result.changed(), result.summary(), since(phaseStart)));
+                    progress.accept(node.name() + ": " + phase.name() + ": " + result.summary());
+                } catch (PhaseFailure f) {
+                    records.add(new PhaseRecord(phase.name(), false, false, "failed: " + f.getMessage(), since(phaseStart)));
+                    progress.accept(node.name() + ": " + phase.name() + " FAILED: " + f.getMessage());
+                    return new NodeReport(node.name(), false, records, List.copyOf(new LinkedHashSet<>(ctx.changedFiles())),
+                            since(start), phase.name(), f.getMessage(), f.hint(), f.journal());
+                }
+            }
+            return new NodeReport(node.name(), true, records, List.copyOf(new LinkedHashSet<>(ctx.changedFiles())),
+                    since(start), null, null, null, List.of());
+        }
+    }
+
+    private Transport openWithRetries(Node node, TransportFactory transports) throws TransportException, InterruptedException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return transports.open(node);
+            } catch (TransportException e) {
+                if (!e.isTransient() || attempt >= options.retries()) throw e;
+                log.debug("{}: connect attempt {} failed ({}); retrying", node.name(), attempt + 1, e.getMessage());
+                Thread.sleep(options.retryBackoff().multipliedBy(1L << attempt).toMillis());
+            }
+        }
+    }
+
+    private PhaseResult runWithRetries(NodePhase phase, NodeContext ctx) throws PhaseFailure, InterruptedException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return phase.run(ctx);
+            } catch (PhaseFailure f) {
+                // only what may heal by itself is retried: a dropped connection, not a refused config
+                if (!f.isTransient() || attempt >= options.retries()) throw f;
+                log.debug("{}: {} attempt {} failed ({}); retrying", ctx.node().name(), phase.name(), attempt + 1,
+                        f.getMessage());
+                Thread.sleep(options.retryBackoff().multipliedBy(1L << attempt).toMillis());
+            }
+        }
+    }
+
+    private static Duration since(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+}

@@ -1,0 +1,96 @@
+package io.kubejoin.join.phases;
+
+import io.kubejoin.join.NodeContext;
+import io.kubejoin.join.NodePhase;
+import io.kubejoin.join.PhaseFailure;
+import io.kubejoin.join.PhaseResult;
+import io.kubejoin.remote.PushResult;
+import io.kubejoin.remote.RemoteFile;
+import io.kubejoin.remote.TransportException;
+import io.kubejoin.render.NodeFiles;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Places a group of rendered files on the node (K3, K5, K7 for kubelet; P2, P4 for kube-proxy): atomically, with
+ * their modes, skipping files the node already has byte for byte.
+ */
+public final class PushFilesPhase implements NodePhase {
+    private final String name;
+    private final String description;
+    private final Function<NodeFiles, List<String>> paths;
+
+    public PushFilesPhase(String name, String description, Function<NodeFiles, List<String>> paths) {
+        this.name = name;
+        this.description = description;
+        this.paths = paths;
+    }
+
+    /** kubelet's files: CA, bootstrap kubeconfig, KubeletConfiguration, unit (K2-K7). */
+    public static PushFilesPhase kubelet() {
+        return new PushFilesPhase("kubelet-files",
+                "push ca.pem, kubelet-bootstrap.kubeconfig, kubelet-config.yaml, kubelet.service (K3, K5, K7)",
+                KubeletFiles::paths);
+    }
+
+    /** kube-proxy's files: certificate and key, kubeconfig, config, unit, modules-load file (P2-P7). */
+    public static PushFilesPhase kubeProxy() {
+        return new PushFilesPhase("kube-proxy-files",
+                "push kube-proxy.pem/-key.pem, kube-proxy.kubeconfig, kube-proxy-config.yaml, kube-proxy.service, "
+                        + "modules-load.d file (P2, P4, P6, P7)",
+                KubeProxyFiles::paths);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    public List<String> paths(NodeFiles files) {
+        return paths.apply(files);
+    }
+
+    @Override
+    public PhaseResult run(NodeContext ctx) throws PhaseFailure {
+        List<String> wanted = paths.apply(ctx.paths());
+        List<RemoteFile> files = ctx.files(wanted).stream().map(RemoteFile::of).toList();
+        PushResult result;
+        try {
+            result = ctx.transport().push(files);
+        } catch (TransportException e) {
+            throw new PhaseFailure("pushing files to " + ctx.transport().target() + " failed: " + e.getMessage(),
+                    "no destination file is left half-written; run the join again", List.of(), e.isTransient(), e);
+        }
+        List<String> changed = result.changed();
+        ctx.recordChanged(changed);
+        String summary = changed.isEmpty() ? files.size() + " files unchanged"
+                : changed.size() + " of " + files.size() + " files changed";
+        return new PhaseResult(!changed.isEmpty(), summary, changed);
+    }
+
+    /** Which destination paths belong to kubelet. */
+    public static final class KubeletFiles {
+        private KubeletFiles() {
+        }
+
+        public static List<String> paths(NodeFiles f) {
+            return List.of(f.caCert(), f.kubeletBootstrapKubeconfig(), f.kubeletConfig(), f.kubeletUnit());
+        }
+    }
+
+    /** Which destination paths belong to kube-proxy. */
+    public static final class KubeProxyFiles {
+        private KubeProxyFiles() {
+        }
+
+        public static List<String> paths(NodeFiles f) {
+            return List.of(f.kubeProxyCert(), f.kubeProxyKey(), f.kubeProxyKubeconfig(), f.kubeProxyConfig(),
+                    f.kubeProxyUnit(), f.modulesLoadConf());
+        }
+    }
+}

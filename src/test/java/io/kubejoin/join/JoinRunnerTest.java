@@ -1,0 +1,189 @@
+package io.kubejoin.join;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kubejoin.inventory.InvalidInputException;
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.inventory.InventoryLoader;
+import io.kubejoin.remote.Transport;
+import io.kubejoin.remote.TransportException;
+import io.kubejoin.render.RenderedFile;
+import io.kubejoin.render.Renderer;
+import io.kubejoin.state.RenderInputs;
+import io.kubejoin.state.StateStore;
+import io.kubejoin.util.SecureFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The phases and runner on three shim nodes: files really land, services restart only when their files change. */
+@Timeout(120)
+class JoinRunnerTest {
+    @TempDir
+    Path dir;
+    Inventory inv;
+    Map<String, List<RenderedFile>> files;
+    final Map<String, ShimNode> nodes = new ConcurrentHashMap<>();
+    final JoinRunner.Options fast = new JoinRunner.Options(8, 2, Duration.ofMillis(10), false);
+
+    @BeforeEach
+    void render() throws Exception {
+        Path pki = Path.of("examples/pki").toAbsolutePath();
+        Files.writeString(dir.resolve("inventory.yaml"), Files.readString(Path.of("examples/current/inventory.yaml"))
+                .replace("../pki/", pki + "/"));
+        inv = InventoryLoader.load(dir.resolve("inventory.yaml"));
+        files = renderFiles(inv);
+    }
+
+    private Map<String, List<RenderedFile>> renderFiles(Inventory inventory) {
+        StateStore state = new StateStore(dir.resolve("state"));
+        RenderInputs.Prepared in = RenderInputs.prepare(inventory, state, Instant.now(), new SecureRandom());
+        return Renderer.render(inventory, in.material(), in.tokens()).files().stream()
+                .filter(f -> !f.node().equals(RenderedFile.CLUSTER))
+                .collect(Collectors.groupingBy(RenderedFile::node));
+    }
+
+    private Transport open(io.kubejoin.inventory.Node node) throws TransportException {
+        return nodes.computeIfAbsent(node.name(), n -> {
+            try {
+                return new ShimNode(Files.createDirectories(dir.resolve("nodes").resolve(n)));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    private List<JoinRunner.NodeReport> join(Set<String> skip, JoinRunner.Options options) throws Exception {
+        List<String> progress = new ArrayList<>();
+        return new JoinRunner(JoinPhases.nodeFilePhases(), skip, options)
+                .run(inv, files, this::open, line -> { synchronized (progress) { progress.add(line); } });
+    }
+
+    private long count(ShimNode n, String line) throws Exception {
+        return n.log().stream().filter(l -> l.equals(line)).count();
+    }
+
+    @Test
+    void joinsThreeNodesThenASecondRunChangesNothing() throws Exception {
+        List<JoinRunner.NodeReport> first = join(Set.of(), fast);
+        assertThat(first).extracting(JoinRunner.NodeReport::ok).containsOnly(true);
+        assertThat(first).extracting(JoinRunner.NodeReport::node).containsExactly("worker-1", "worker-2", "worker-3");
+        ShimNode w1 = nodes.get("worker-1");
+        Path kubeconfig = w1.root.resolve("etc/kubernetes/kubelet-bootstrap.kubeconfig");
+        assertThat(kubeconfig).exists();
+        assertThat(SecureFiles.mode(kubeconfig)).isEqualTo(0600);
+        assertThat(w1.root.resolve("etc/systemd/system/kube-proxy.service")).exists();
+        assertThat(first.get(0).changedFiles()).hasSize(10);
+        assertThat(w1.log()).contains("systemctl enable kubelet", "systemctl restart kubelet",
+                "systemctl restart kube-proxy", "modprobe nf_tables");
+
+        List<JoinRunner.NodeReport> second = join(Set.of(), fast);
+        assertThat(second).allSatisfy(r -> {
+            assertThat(r.ok()).isTrue();
+            assertThat(r.changed()).as(r.toString()).isFalse();
+            assertThat(r.changedFiles()).isEmpty();
+        });
+        assertThat(count(w1, "systemctl restart kubelet")).isEqualTo(1);
+        assertThat(count(w1, "systemctl restart kube-proxy")).isEqualTo(1);
+    }
+
+    @Test
+    void aChangedKubeletConfigRestartsKubeletOnly() throws Exception {
+        join(Set.of(), fast);
+        Files.writeString(dir.resolve("inventory.yaml"),
+                Files.readString(dir.resolve("inventory.yaml")).replace("maxPods: 110", "maxPods: 100"));
+        inv = InventoryLoader.load(dir.resolve("inventory.yaml"));
+        files = renderFiles(inv);
+        List<JoinRunner.NodeReport> again = join(Set.of(), fast);
+        JoinRunner.NodeReport w1 = again.get(0);
+        assertThat(w1.changedFiles()).containsExactly("/etc/kubernetes/kubelet-config.yaml");
+        assertThat(count(nodes.get("worker-1"), "systemctl restart kubelet")).isEqualTo(2);
+        assertThat(count(nodes.get("worker-1"), "systemctl restart kube-proxy")).isEqualTo(1);
+        // worker-3 overrides maxPods itself: unchanged
+        assertThat(again.get(2).changedFiles()).isEmpty();
+        assertThat(Files.readString(nodes.get("worker-1").root.resolve("etc/kubernetes/kubelet-config.yaml.kubejoin-bak")))
+                .contains("maxPods: 110");
+    }
+
+    @Test
+    void aFailingKubeletStopsThatNodeWithItsJournalAndOthersGoOn() throws Exception {
+        open(inv.node("worker-2").orElseThrow());
+        nodes.get("worker-2").failService("kubelet",
+                "E1126 02:49:04.846285 15529 server.go:302] \"command failed\" err=\"failed to load kubelet config file\"");
+        List<JoinRunner.NodeReport> reports = join(Set.of(), fast);
+        JoinRunner.NodeReport w2 = reports.get(1);
+        assertThat(w2.ok()).isFalse();
+        assertThat(w2.failedPhase()).isEqualTo("kubelet-start");
+        assertThat(w2.error()).contains("kubelet did not start");
+        assertThat(w2.journal()).singleElement().asString().contains("failed to load kubelet config file");
+        assertThat(w2.phases()).extracting(JoinRunner.PhaseRecord::phase).containsExactly("kubelet-files", "kubelet-start");
+        assertThat(reports.get(0).ok()).isTrue();
+        assertThat(reports.get(2).ok()).isTrue();
+    }
+
+    @Test
+    void skippedPhasesDoNothing() throws Exception {
+        List<JoinRunner.NodeReport> reports = join(Set.of("kube-proxy-files", "kube-proxy-start"), fast);
+        assertThat(reports).allMatch(JoinRunner.NodeReport::ok);
+        assertThat(nodes.get("worker-1").root.resolve("etc/systemd/system/kube-proxy.service")).doesNotExist();
+        assertThat(reports.get(0).phases()).filteredOn(JoinRunner.PhaseRecord::skipped)
+                .extracting(JoinRunner.PhaseRecord::phase).containsExactly("kube-proxy-files", "kube-proxy-start");
+    }
+
+    @Test
+    void unknownPhaseNamesAreBadInputWithASuggestion() {
+        assertThatThrownBy(() -> JoinPhases.validateSkips(List.of("kubelet-file"), JoinPhases.nodeFilePhases()))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("did you mean 'kubelet-files'");
+        assertThat(JoinPhases.describe(JoinPhases.nodeFilePhases())).hasSize(4)
+                .first().asString().startsWith("kubelet-files");
+    }
+
+    @Test
+    void transientConnectFailuresAreRetriedOthersAreReported() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        Map<String, Integer> perNode = new HashMap<>();
+        JoinRunner runner = new JoinRunner(JoinPhases.nodeFilePhases(), Set.of(), fast);
+        List<JoinRunner.NodeReport> reports = runner.run(inv, files, node -> {
+            synchronized (perNode) {
+                perNode.merge(node.name(), 1, Integer::sum);
+            }
+            if (node.name().equals("worker-1") && attempts.incrementAndGet() == 1) {
+                throw new TransportException(TransportException.Kind.CONNECTION_LOST, node.name(), "connection reset");
+            }
+            if (node.name().equals("worker-3")) {
+                throw new TransportException(TransportException.Kind.HOST_KEY_CHANGED, node.name(), "host key changed");
+            }
+            return open(node);
+        }, line -> { });
+        assertThat(reports.get(0).ok()).isTrue();
+        assertThat(perNode.get("worker-1")).isEqualTo(2);
+        assertThat(reports.get(2).ok()).isFalse();
+        assertThat(reports.get(2).failedPhase()).isEqualTo("connect");
+        assertThat(perNode.get("worker-3")).isEqualTo(1); // a changed host key is never retried
+    }
+
+    @Test
+    void failFastStartsNoMoreNodes() throws Exception {
+        open(inv.node("worker-1").orElseThrow());
+        nodes.get("worker-1").failService("kubelet", "boom");
+        List<JoinRunner.NodeReport> reports = join(Set.of(), new JoinRunner.Options(1, 0, Duration.ZERO, true));
+        assertThat(reports.get(0).ok()).isFalse();
+        assertThat(reports.get(1).failedPhase()).isEqualTo("not started");
+        assertThat(reports.get(2).failedPhase()).isEqualTo("not started");
+    }
+}

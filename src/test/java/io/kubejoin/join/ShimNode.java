@@ -1,0 +1,113 @@
+package io.kubejoin.join;
+
+import io.kubejoin.remote.ExecResult;
+import io.kubejoin.remote.LocalTransport;
+import io.kubejoin.remote.Negotiated;
+import io.kubejoin.remote.PushResult;
+import io.kubejoin.remote.RemoteFile;
+import io.kubejoin.remote.Transport;
+import io.kubejoin.remote.TransportException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A test node: files land under a root folder (the real LocalTransport), and commands run for real through sh with
+ * systemctl, journalctl and modprobe replaced by shims that record calls and keep service state in files — so no
+ * test ever touches this machine's systemd or kernel.
+ */
+final class ShimNode implements Transport {
+    private static final String SYSTEMCTL = """
+            #!/bin/sh
+            s="$SHIM_STATE"; mkdir -p "$s"; echo "systemctl $*" >> "$s/log"
+            cmd="$1"; shift; [ "$1" = "--quiet" ] && shift
+            case "$cmd" in
+              daemon-reload) ;;
+              enable) touch "$s/enabled-$1" ;;
+              is-enabled) if [ -f "$s/enabled-$1" ]; then echo enabled; else echo disabled; exit 1; fi ;;
+              start|restart) if [ -f "$s/fail-$1" ]; then exit 1; fi; touch "$s/active-$1" ;;
+              is-active) [ -f "$s/active-$1" ] || exit 3 ;;
+              *) echo "shim systemctl: unsupported: $cmd" >&2; exit 2 ;;
+            esac
+            """;
+    private static final String JOURNALCTL = """
+            #!/bin/sh
+            s="$SHIM_STATE"; echo "journalctl $*" >> "$s/log"
+            [ -f "$s/journal-$2" ] && cat "$s/journal-$2"; exit 0
+            """;
+    private static final String MODPROBE = """
+            #!/bin/sh
+            echo "modprobe $*" >> "$SHIM_STATE/log"
+            """;
+
+    final Path root;
+    final Path state;
+    private final Path bin;
+    private final LocalTransport files;
+
+    ShimNode(Path root) throws IOException {
+        this.root = root;
+        this.state = root.resolve("shim-state");
+        this.bin = root.resolve("shim-bin");
+        Files.createDirectories(state);
+        Files.createDirectories(bin);
+        write("systemctl", SYSTEMCTL);
+        write("journalctl", JOURNALCTL);
+        write("modprobe", MODPROBE);
+        this.files = new LocalTransport(root);
+    }
+
+    private void write(String name, String script) throws IOException {
+        Path p = bin.resolve(name);
+        Files.writeString(p, script);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /** Lines the shims recorded, in order. */
+    List<String> log() throws IOException {
+        Path log = state.resolve("log");
+        return Files.exists(log) ? Files.readAllLines(log) : List.of();
+    }
+
+    void failService(String unit, String... journal) throws IOException {
+        Files.writeString(state.resolve("fail-" + unit), "");
+        Files.writeString(state.resolve("journal-" + unit), String.join("\n", Arrays.asList(journal)) + "\n");
+    }
+
+    @Override
+    public String target() {
+        return "shim:" + root.getFileName();
+    }
+
+    @Override
+    public ExecResult exec(String command, Duration timeout) throws TransportException {
+        return files.exec("export SHIM_STATE='" + state + "' PATH='" + bin + "':\"$PATH\"; " + command, timeout);
+    }
+
+    @Override
+    public Map<String, String> sha256(Collection<String> paths) throws TransportException {
+        return files.sha256(paths);
+    }
+
+    @Override
+    public PushResult push(List<RemoteFile> list) throws TransportException {
+        return files.push(list);
+    }
+
+    @Override
+    public Optional<Negotiated> negotiated() {
+        return Optional.empty();
+    }
+
+    @Override
+    public void close() {
+        files.close();
+    }
+}
