@@ -19,6 +19,13 @@ public final class VersionRules {
 
     public static final String CONTAINER_RUNTIME_ENDPOINT_FIELD = "containerRuntimeEndpoint";
     public static final String NFTABLES_GATE = "NFTablesProxyMode";
+    /** failCgroupV1 (a field from 1.31) defaults to true from 1.35: kubelet then refuses cgroup v1 hosts. */
+    static final KubeVersion FAIL_CGROUP_V1_BY_DEFAULT = KubeVersion.minor(35);
+
+    /** Whether kubelet of this release refuses a cgroup v1 host when the user leaves failCgroupV1 unset. */
+    public static boolean kubeletRefusesCgroupV1ByDefault(KubeVersion v) {
+        return v.atLeast(FAIL_CGROUP_V1_BY_DEFAULT);
+    }
 
     /** The klog flags KEP-2845 deprecated in 1.23 and removed in 1.26, from every component. */
     static final List<String> KLOG_FLAGS = List.of("add-dir-header", "alsologtostderr", "log-backtrace-at",

@@ -1,0 +1,93 @@
+package io.kubejoin.join.phases;
+
+import io.kubejoin.join.NodeCommands;
+import io.kubejoin.join.NodeContext;
+import io.kubejoin.join.NodePhase;
+import io.kubejoin.join.PhaseFailure;
+import io.kubejoin.join.PhaseResult;
+import io.kubejoin.remote.ExecResult;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * P8, done as checks instead of by eye: kubelet's healthz (:10248), kube-proxy's healthz (:10256), and the
+ * {@code kubernetes} service VIP present in the proxy mode's rules (ipvsadm / iptables-save / nft) — the rules
+ * that are missing when kube-proxy's hostnameOverride does not match the kubelet's.
+ */
+public final class VerifyPhase implements NodePhase {
+    @Override
+    public String name() {
+        return "verify";
+    }
+
+    @Override
+    public String description() {
+        return "kubelet healthz :10248, kube-proxy healthz :10256, the kubernetes service VIP in the proxy rules (P8)";
+    }
+
+    @Override
+    public PhaseResult run(NodeContext ctx) throws PhaseFailure {
+        String host = hostForUrl(ctx.node().address());
+        List<String> failures = new ArrayList<>();
+        List<String> journalUnits = new ArrayList<>();
+        if (!NodeCommands.exec(ctx.transport(), "curl -fsS --max-time 5 http://" + host + ":10248/healthz").ok()) {
+            failures.add("kubelet healthz on " + host + ":10248 does not answer ok");
+            journalUnits.add("kubelet");
+        }
+        if (!NodeCommands.exec(ctx.transport(), "curl -fsS --max-time 5 http://" + host + ":10256/healthz").ok()) {
+            failures.add("kube-proxy healthz on " + host + ":10256 does not answer");
+            journalUnits.add("kube-proxy");
+        }
+        String vip = serviceVip(ctx.inventory().network().serviceCIDR());
+        ExecResult rules = NodeCommands.exec(ctx.transport(), rulesCommand(ctx.node().kubeProxy().mode().value(), vip));
+        if (!rules.ok()) {
+            failures.add("no " + ctx.node().kubeProxy().mode().value() + " rule for the kubernetes service " + vip
+                    + ":443 — kube-proxy has not programmed the service rules");
+            journalUnits.add("kube-proxy");
+        }
+        if (!failures.isEmpty()) {
+            List<String> journal = new ArrayList<>();
+            for (String unit : journalUnits.stream().distinct().toList()) {
+                journal.addAll(NodeCommands.journal(ctx.transport(), unit));
+            }
+            throw new PhaseFailure(String.join("; ", failures),
+                    "check 'systemctl status kubelet kube-proxy' on the node; kube-proxy's hostnameOverride must be "
+                            + "the node name", journal, false, null);
+        }
+        return PhaseResult.unchanged("kubelet and kube-proxy healthy; " + vip + ":443 in the "
+                + ctx.node().kubeProxy().mode().value() + " rules");
+    }
+
+    static String rulesCommand(String mode, String vip) {
+        return switch (mode) {
+            case "ipvs" -> "ipvsadm -Ln -t " + hostForUrl(vip) + ":443";
+            case "nftables" -> "nft list table " + (vip.contains(":") ? "ip6" : "ip") + " kube-proxy | grep -qF -- "
+                    + NodeCommands.quote(vip);
+            default -> (vip.contains(":") ? "ip6tables-save" : "iptables-save") + " -t nat | grep -qF -- "
+                    + NodeCommands.quote("-d " + vip + "/" + (vip.contains(":") ? "128" : "32"));
+        };
+    }
+
+    /** The first address of the (first) service range: the ClusterIP of the {@code kubernetes} service. */
+    static String serviceVip(String serviceCidr) {
+        String cidr = serviceCidr.split(",")[0].trim();
+        String[] parts = cidr.split("/");
+        try {
+            byte[] base = InetAddress.getByName(parts[0]).getAddress();
+            byte[] vip = new BigInteger(1, base).add(BigInteger.ONE).toByteArray();
+            byte[] out = new byte[base.length];
+            int copy = Math.min(vip.length, out.length);
+            System.arraycopy(vip, vip.length - copy, out, out.length - copy, copy);
+            return InetAddress.getByAddress(out).getHostAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not a CIDR: " + serviceCidr, e);
+        }
+    }
+
+    static String hostForUrl(String address) {
+        return address.contains(":") ? "[" + address + "]" : address;
+    }
+}

@@ -1,0 +1,91 @@
+package io.kubejoin.join;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kubejoin.inventory.ContainerRuntime;
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.inventory.ProxyMode;
+import io.kubejoin.join.phases.NodePreflightPhase;
+import io.kubejoin.join.phases.VerifyPhase;
+import io.kubejoin.testing.TestInventories;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** node-preflight and verify read the node's state through commands; scripted answers stand for the node. */
+class NodeChecksTest {
+    private static NodeContext ctx(Inventory inv, ScriptedTransport t) {
+        return new NodeContext(inv, inv.nodes().get(0), List.of(), t);
+    }
+
+    private static ScriptedTransport healthyNode() {
+        return new ScriptedTransport()
+                .answer("test -S '/run/containerd/containerd.sock'", 0, "")
+                .answer("tail -n +2 /proc/swaps", 0, "")
+                .answer("stat -fc %T /sys/fs/cgroup", 0, "cgroup2fs\n")
+                .answer("ss -Hltn", 0, "")
+                .answer("systemctl is-active", 3, "");
+    }
+
+    @Test
+    void preflightPassesOnAHealthyNode() throws Exception {
+        Inventory inv = TestInventories.current("1.35.0");
+        PhaseResult r = new NodePreflightPhase().run(ctx(inv, healthyNode()));
+        assertThat(r.changed()).isFalse();
+    }
+
+    @Test
+    void preflightNamesEachProblemAndItsFix() {
+        Inventory inv = TestInventories.current("1.35.0");
+        ScriptedTransport node = new ScriptedTransport()
+                .answer("test -S", 1, "")
+                .answer("tail -n +2 /proc/swaps", 0, "/swapfile file 1048572 0 -2\n")
+                .answer("stat -fc %T /sys/fs/cgroup", 0, "tmpfs\n")
+                .answer("ss -Hltn 'sport = :10250'", 0, "LISTEN 0 4096 *:10250 *:*\n")
+                .answer("ss -Hltn 'sport = :10256'", 0, "")
+                .answer("systemctl is-active --quiet kubelet", 3, "");
+        assertThatThrownBy(() -> new NodePreflightPhase().run(ctx(inv, node)))
+                .isInstanceOf(PhaseFailure.class)
+                .hasMessageContaining("/run/containerd/containerd.sock is missing")
+                .hasMessageContaining("swap is on")
+                .hasMessageContaining("cgroup v1")
+                .hasMessageContaining("port 10250 is taken")
+                .satisfies(e -> assertThat(((PhaseFailure) e).hint()).contains("swapoff -a").contains("cgroup v2"));
+    }
+
+    @Test
+    void cgroupV1AndSwapAreFineWhereTheConfigAllowsThem() throws Exception {
+        Inventory inv = TestInventories.build("1.30.0", ContainerRuntime.containerd(), ProxyMode.IPVS,
+                Map.of("failSwapOn", false), Map.of(), Map.of());
+        ScriptedTransport node = healthyNode().answer("tail -n +2 /proc/swaps", 0, "/swapfile file 1 0 -2\n");
+        new NodePreflightPhase().run(ctx(inv, node));
+        assertThat(node.commands).noneMatch(c -> c.startsWith("stat -fc")).noneMatch(c -> c.startsWith("tail"));
+    }
+
+    @Test
+    void verifyChecksHealthzAndTheServiceVipInTheModesRules() throws Exception {
+        Inventory inv = TestInventories.article(); // ipvs, serviceCIDR 10.254.0.0/16
+        ScriptedTransport node = new ScriptedTransport()
+                .answer("curl", 0, "ok")
+                .answer("ipvsadm -Ln -t 10.254.0.1:443", 0, "TCP  10.254.0.1:443 rr\n");
+        PhaseResult r = new VerifyPhase().run(ctx(inv, node));
+        assertThat(r.summary()).contains("10.254.0.1:443");
+        assertThat(node.commands).contains("curl -fsS --max-time 5 http://192.168.0.114:10248/healthz",
+                "curl -fsS --max-time 5 http://192.168.0.114:10256/healthz");
+    }
+
+    @Test
+    void verifyReportsMissingRulesWithKubeProxysJournal() {
+        Inventory inv = TestInventories.build("1.33.0", ContainerRuntime.containerd(), ProxyMode.NFTABLES);
+        ScriptedTransport node = new ScriptedTransport()
+                .answer("curl", 0, "ok")
+                .answer("nft list table ip kube-proxy", 1, "")
+                .answer("journalctl -u kube-proxy", 0, "E1126 node_ip.go:40] can't determine this node's IP\n");
+        assertThatThrownBy(() -> new VerifyPhase().run(ctx(inv, node)))
+                .isInstanceOf(PhaseFailure.class)
+                .hasMessageContaining("no nftables rule for the kubernetes service 10.254.0.1:443")
+                .satisfies(e -> assertThat(((PhaseFailure) e).journal()).singleElement().asString()
+                        .contains("can't determine this node's IP"));
+    }
+}
