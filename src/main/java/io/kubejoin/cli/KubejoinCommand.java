@@ -18,6 +18,7 @@ import picocli.AutoComplete;
                 PkiCommand.class,
                 PreflightCommand.class,
                 ApproveCommand.class,
+                JoinCommand.class,
                 TokenCommand.class,
                 BenchCommand.class,
                 AutoComplete.GenerateCompletion.class,

@@ -40,6 +40,11 @@ public class ClusterOptions {
         return inventory;
     }
 
+    /** The -f path as given, or null. */
+    public Path inventoryFile() {
+        return inventoryFile;
+    }
+
     public Path kubeconfigPath() {
         return KubeConnection.resolveKubeconfig(kubeconfig, System.getenv("KUBECONFIG"), inventory());
     }

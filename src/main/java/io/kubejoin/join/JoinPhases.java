@@ -24,12 +24,16 @@ public final class JoinPhases {
 
     /** Checks --skip-phases names against the phases; an unknown one is bad input with a suggestion. */
     public static Set<String> validateSkips(Collection<String> skips, List<NodePhase> phases) {
-        List<String> names = phases.stream().map(NodePhase::name).toList();
+        return validateSkipNames(skips, phases.stream().map(NodePhase::name).toList());
+    }
+
+    /** The same against any list of phase names (the join adds its cluster steps). */
+    public static Set<String> validateSkipNames(Collection<String> skips, List<String> names) {
         List<Problem> problems = new ArrayList<>();
         for (String s : skips) {
             if (!names.contains(s)) {
                 problems.add(new Problem(null, 0, "--skip-phases", "unknown phase '" + s + "'",
-                        Suggestions.didYouMean(s, names, "the phases are: " + String.join(", ", names))));
+                        Suggestions.didYouMean(s, names, "see 'kubejoin join --list-phases'")));
             }
         }
         if (!problems.isEmpty()) throw new InvalidInputException(problems);

@@ -1,0 +1,181 @@
+package io.kubejoin.cli;
+
+import io.kubejoin.cluster.ClusterOptions;
+import io.kubejoin.cluster.KubeConnection;
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.join.Join;
+import io.kubejoin.join.JoinPhases;
+import io.kubejoin.join.JoinRunner;
+import io.kubejoin.remote.LocalTransport;
+import io.kubejoin.remote.SshConnector;
+import io.kubejoin.remote.SshOptions;
+import io.kubejoin.remote.SshTarget;
+import io.kubejoin.state.StateStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** kubejoin join: the whole procedure for every node of the inventory, in parallel, safe to re-run. */
+@Command(name = "join", mixinStandardHelpOptions = true,
+        description = {"Join the inventory's nodes: control-plane preflight, RBAC and bootstrap tokens once, then on "
+                + "every node in parallel: push files over SSH, start kubelet, approve its CSRs, wait Ready, start "
+                + "kube-proxy, verify. A second run changes nothing.",
+                "Exit 0 when every node joined, 1 when some failed, 2 for bad input or a refused preflight."})
+public class JoinCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--list-phases", description = "List the phases and exit.")
+    boolean listPhases;
+
+    @Option(names = "--skip-phases", split = ",", paramLabel = "PHASE", description = "Phases to skip (comma-separated).")
+    List<String> skipPhases = new ArrayList<>();
+
+    @Option(names = "--parallel", defaultValue = "50", description = "Nodes joined at once (default: ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @Option(names = "--retries", defaultValue = "2",
+            description = "Retries of a phase after a transient failure such as a dropped connection (default: ${DEFAULT-VALUE}).")
+    int retries;
+
+    @Option(names = "--fail-fast", description = "Start no more nodes once one has failed.")
+    boolean failFast;
+
+    @Option(names = "--ready-timeout", defaultValue = "5m", converter = ClusterOptions.GoDurationConverter.class,
+            description = "How long a node may take to become Ready (default: ${DEFAULT-VALUE}).")
+    Duration readyTimeout;
+
+    @Option(names = "--local", description = "Run on the node itself (the inventory must list exactly this one node).")
+    boolean local;
+
+    @Option(names = "--accept-new-host-keys",
+            description = "Trust a node's SSH host key on first use and record it in known_hosts (a changed key is always refused).")
+    boolean acceptNewHostKeys;
+
+    @Option(names = "--auto-approve-bootstrap-clients",
+            description = "Also bind the blanket nodeclient auto-approval for bootstrap tokens (off: kubejoin's approver is stricter).")
+    boolean autoApproveBootstrapClients;
+
+    @Option(names = "--max-serving-expiration", defaultValue = "8760h", converter = ClusterOptions.GoDurationConverter.class,
+            description = "Longest serving certificate a node may ask for (default: ${DEFAULT-VALUE}).")
+    Duration maxServingExpiration;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Where generated secrets are kept (default: .kubejoin/<inventory name>/ beside the inventory).")
+    Path stateDir;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
+    String output;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        if (listPhases) {
+            Join.describePhases().forEach(out::println);
+            out.flush();
+            return Main.EXIT_OK;
+        }
+        if (!output.equals("table") && !output.equals("json")) {
+            throw new ParameterException(spec.commandLine(), "-o takes table or json");
+        }
+        Set<String> skip = JoinPhases.validateSkipNames(skipPhases, Join.phaseNames());
+        Inventory inv = cluster.inventory();
+        if (inv == null) throw new ParameterException(spec.commandLine(), "join needs the inventory: -f inventory.yaml");
+        if (local && inv.nodes().size() != 1) {
+            throw new ParameterException(spec.commandLine(), "--local joins this machine: the inventory must list exactly one node");
+        }
+        StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(cluster.inventoryFile()));
+        DateTimeFormatter time = DateTimeFormatter.ofPattern("HH:mm:ss");
+        Join.Settings settings = new Join.Settings(skip, new JoinRunner.Options(parallel, retries, Duration.ofSeconds(1),
+                failFast), readyTimeout, autoApproveBootstrapClients, maxServingExpiration);
+        Join.Outcome outcome;
+        try (KubeConnection conn = cluster.connect();
+             SshConnector ssh = local ? null : new SshConnector(SshOptions.defaults().withAcceptNewHostKeys(acceptNewHostKeys))) {
+            JoinRunner.TransportFactory transports = local ? node -> LocalTransport.onThisMachine()
+                    : node -> ssh.open(SshTarget.of(node));
+            outcome = Join.run(inv, conn, state, transports, settings, Clock.systemUTC(), line -> {
+                synchronized (out) {
+                    out.println(LocalTime.now().format(time) + " " + line);
+                    out.flush();
+                }
+            });
+        }
+        if (outcome.refused()) {
+            out.println("preflight failed: nothing was pushed to any node");
+            out.flush();
+            return Main.EXIT_BAD_INPUT;
+        }
+        if (output.equals("json")) out.println(json(outcome));
+        else out.print(table(outcome.nodes()));
+        out.flush();
+        return outcome.allJoined() ? Main.EXIT_OK : Main.EXIT_FAILED;
+    }
+
+    static String table(List<JoinRunner.NodeReport> reports) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%-24s %-7s %-8s %-9s %s%n", "NODE", "RESULT", "CHANGED", "DURATION", "FAILED PHASE / HINT"));
+        for (JoinRunner.NodeReport r : reports) {
+            sb.append(String.format("%-24s %-7s %-8d %-9s %s%n", r.node(), r.ok() ? "joined" : "FAILED",
+                    r.changedFiles().size(), String.format("%.1fs", r.took().toMillis() / 1000.0),
+                    r.ok() ? "" : r.failedPhase() + ": " + r.error() + (r.hint() == null || r.hint().isEmpty() ? "" : " — " + r.hint())));
+            if (!r.ok()) {
+                for (String line : r.journal()) sb.append("    | ").append(line).append('\n');
+            }
+        }
+        long ok = reports.stream().filter(JoinRunner.NodeReport::ok).count();
+        sb.append(String.format("%d of %d nodes joined%n", ok, reports.size()));
+        return sb.toString();
+    }
+
+    static String json(Join.Outcome outcome) {
+        JsonMapper mapper = JsonMapper.builder().build();
+        ObjectNode root = mapper.createObjectNode();
+        ArrayNode nodes = root.putArray("nodes");
+        for (JoinRunner.NodeReport r : outcome.nodes()) {
+            ObjectNode n = nodes.addObject();
+            n.put("node", r.node());
+            n.put("joined", r.ok());
+            n.put("durationMs", r.took().toMillis());
+            ArrayNode changed = n.putArray("changedFiles");
+            r.changedFiles().forEach(changed::add);
+            ArrayNode phases = n.putArray("phases");
+            for (JoinRunner.PhaseRecord p : r.phases()) {
+                ObjectNode o = phases.addObject();
+                o.put("phase", p.phase());
+                o.put("skipped", p.skipped());
+                o.put("changed", p.changed());
+                o.put("summary", p.summary());
+                o.put("durationMs", p.took().toMillis());
+            }
+            if (!r.ok()) {
+                n.put("failedPhase", r.failedPhase());
+                n.put("error", r.error());
+                n.put("hint", r.hint());
+                ArrayNode journal = n.putArray("journal");
+                r.journal().forEach(journal::add);
+            }
+        }
+        ArrayNode cluster = root.putArray("cluster");
+        outcome.clusterLines().forEach(cluster::add);
+        return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+    }
+}

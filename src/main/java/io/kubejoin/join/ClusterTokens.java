@@ -1,0 +1,44 @@
+package io.kubejoin.join;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.kubejoin.cluster.Access;
+import io.kubejoin.cluster.KubeConnection;
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.inventory.Node;
+import io.kubejoin.render.ClusterManifests;
+import io.kubejoin.token.BootstrapToken;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * K1 for a join: makes each node's bootstrap token (the one its rendered bootstrap kubeconfig carries, kept in the
+ * state folder) valid in the cluster — unless the node is already registered, since a joined kubelet uses its own
+ * certificate and a spare credential is better not created.
+ */
+public final class ClusterTokens {
+    private ClusterTokens() {
+    }
+
+    /** @return one line per node that needed a token created */
+    public static List<String> ensure(KubeConnection conn, Inventory inv, Map<String, BootstrapToken> tokens) {
+        Set<String> existing = conn.call(Access.in("kube-system", "list", "secrets"),
+                () -> conn.client().secrets().inNamespace("kube-system").list().getItems()).stream()
+                .map(s -> s.getMetadata().getName()).collect(Collectors.toSet());
+        Set<String> registered = conn.call(Access.cluster("list", "nodes"),
+                () -> conn.client().nodes().list().getItems()).stream()
+                .map(n -> n.getMetadata().getName()).collect(Collectors.toSet());
+        List<String> created = new ArrayList<>();
+        for (Node node : inv.nodes()) {
+            BootstrapToken token = tokens.get(node.name());
+            if (token == null || registered.contains(node.name()) || existing.contains(token.secretName())) continue;
+            Secret secret = ClusterManifests.bootstrapTokenSecret(inv, token);
+            conn.run(Access.in("kube-system", "create", "secrets"),
+                    () -> conn.client().secrets().inNamespace("kube-system").resource(secret).create());
+            created.add(node.name() + ": bootstrap token " + token.redacted() + " created, expires " + token.expiration());
+        }
+        return created;
+    }
+}

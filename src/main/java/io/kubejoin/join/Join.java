@@ -1,0 +1,134 @@
+package io.kubejoin.join;
+
+import io.kubejoin.cluster.Finding;
+import io.kubejoin.cluster.KubeConnection;
+import io.kubejoin.cluster.NodeReadiness;
+import io.kubejoin.cluster.Preflight;
+import io.kubejoin.cluster.RbacService;
+import io.kubejoin.cluster.TokenService;
+import io.kubejoin.cluster.approval.CsrApprover;
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.join.phases.NodePreflightPhase;
+import io.kubejoin.join.phases.PushFilesPhase;
+import io.kubejoin.join.phases.StartServicePhase;
+import io.kubejoin.join.phases.VerifyPhase;
+import io.kubejoin.join.phases.WaitReadyPhase;
+import io.kubejoin.render.RenderedFile;
+import io.kubejoin.render.Renderer;
+import io.kubejoin.state.RenderInputs;
+import io.kubejoin.state.StateStore;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * The whole procedure for many nodes: cluster steps once (preflight T1/T2, RBAC K8/K9, tokens K1), the approver
+ * watching CSRs (K11) while the node phases run on every node in parallel (files, start, wait Ready, kube-proxy,
+ * verify). The CLI command only gathers options and prints; tests drive this class with their own transports.
+ */
+public final class Join {
+    /** Cluster-wide steps, in order; each can be skipped by name like a node phase. */
+    public static final List<String> CLUSTER_STEPS = List.of("preflight", "rbac", "tokens", "approver");
+    private static final Map<String, String> CLUSTER_STEP_DESCRIPTIONS = Map.of(
+            "preflight", "control plane: bootstrap tokens accepted (T1), controller-manager running (T2), version skew",
+            "rbac", "ClusterRoleBindings kubelet-bootstrap, kube-apiserver:kubelet-apis, node renewals (K8, K9)",
+            "tokens", "one bootstrap token Secret per node not yet registered (K1)",
+            "approver", "approve the nodes' legitimate kubelet CSRs while the join runs, deny forged ones (K11)");
+
+    public record Settings(Set<String> skip, JoinRunner.Options runner, Duration readyTimeout,
+                           boolean autoApproveBootstrapClients, Duration maxServingExpiration) {
+    }
+
+    /** What happened: the cluster steps' lines and a report per node; refused when preflight failed. */
+    public record Outcome(List<Finding> preflight, boolean refused, List<String> clusterLines,
+                          List<JoinRunner.NodeReport> nodes) {
+        public boolean allJoined() {
+            return !refused && nodes.stream().allMatch(JoinRunner.NodeReport::ok);
+        }
+    }
+
+    private Join() {
+    }
+
+    /** Node phases in order; wait-ready needs the cluster connection. */
+    public static List<NodePhase> nodePhases(KubeConnection conn, Clock clock, Duration readyTimeout) {
+        TokenService tokens = new TokenService(conn, clock, new SecureRandom());
+        NodeReadiness readiness = new NodeReadiness(conn, tokens, clock, NodeReadiness.DEFAULT_SIGNING_GRACE);
+        return List.of(new NodePreflightPhase(), PushFilesPhase.kubelet(), StartServicePhase.kubelet(),
+                new WaitReadyPhase(readiness, tokens, readyTimeout, clock), PushFilesPhase.kubeProxy(),
+                StartServicePhase.kubeProxy(), new VerifyPhase());
+    }
+
+    /** "name  description" for every cluster step and node phase, for --list-phases. */
+    public static List<String> describePhases() {
+        List<String> lines = new ArrayList<>();
+        lines.add("once per cluster:");
+        CLUSTER_STEPS.forEach(s -> lines.add(String.format("  %-16s %s", s, CLUSTER_STEP_DESCRIPTIONS.get(s))));
+        lines.add("per node, in order:");
+        for (NodePhase p : nodePhases(null, Clock.systemUTC(), Duration.ZERO)) {
+            lines.add(String.format("  %-16s %s", p.name(), p.description()));
+        }
+        return lines;
+    }
+
+    /** All phase names, for validating --skip-phases. */
+    public static List<String> phaseNames() {
+        List<String> names = new ArrayList<>(CLUSTER_STEPS);
+        nodePhases(null, Clock.systemUTC(), Duration.ZERO).forEach(p -> names.add(p.name()));
+        return names;
+    }
+
+    public static Outcome run(Inventory inv, KubeConnection conn, StateStore state, JoinRunner.TransportFactory transports,
+                              Settings settings, Clock clock, Consumer<String> progress) throws InterruptedException {
+        Set<String> skip = settings.skip();
+        List<String> clusterLines = new ArrayList<>();
+        List<Finding> findings = List.of();
+        if (!skip.contains("preflight")) {
+            findings = new Preflight(conn, new TokenService(conn, clock, new SecureRandom()), clock,
+                    Preflight.Settings.defaults()).run(inv);
+            findings.forEach(f -> progress.accept("preflight: " + f.format()));
+            if (Preflight.anyFailed(findings)) {
+                return new Outcome(findings, true, clusterLines, List.of());
+            }
+        }
+        if (!skip.contains("rbac")) {
+            for (RbacService.Result r : new RbacService(conn).ensure(inv, settings.autoApproveBootstrapClients())) {
+                clusterLines.add("rbac: " + r);
+                progress.accept("rbac: " + r);
+            }
+        }
+        RenderInputs.Prepared inputs = RenderInputs.prepare(inv, state, clock.instant(), new SecureRandom());
+        inputs.notes().forEach(progress);
+        if (!skip.contains("tokens")) {
+            for (String line : ClusterTokens.ensure(conn, inv, inputs.tokens())) {
+                clusterLines.add("tokens: " + line);
+                progress.accept("tokens: " + line);
+            }
+        }
+        Renderer.Rendered rendered = Renderer.render(inv, inputs.material(), inputs.tokens());
+        rendered.warnings().forEach(w -> progress.accept("warning: " + w));
+        Map<String, List<RenderedFile>> files = rendered.files().stream()
+                .filter(f -> !f.node().equals(RenderedFile.CLUSTER))
+                .collect(Collectors.groupingBy(RenderedFile::node));
+
+        CsrApprover approver = null;
+        if (!skip.contains("approver")) {
+            approver = new CsrApprover(conn.client(), inv, settings.maxServingExpiration());
+            approver.watch(o -> progress.accept("approver: " + o.csrName() + " " + o.action().name().toLowerCase()
+                    + ": " + o.decision().message()));
+        }
+        try {
+            List<NodePhase> phases = nodePhases(conn, clock, settings.readyTimeout());
+            JoinRunner runner = new JoinRunner(phases, skip, settings.runner());
+            return new Outcome(findings, false, clusterLines, runner.run(inv, files, transports, progress));
+        } finally {
+            if (approver != null) approver.close();
+        }
+    }
+}
