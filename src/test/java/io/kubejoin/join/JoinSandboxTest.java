@@ -1,0 +1,111 @@
+package io.kubejoin.join;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubejoin.cluster.KubeConnection;
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.inventory.InventoryLoader;
+import io.kubejoin.remote.Transport;
+import io.kubejoin.sandbox.SandboxApiServer;
+import io.kubejoin.state.StateStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The join's cluster steps against the sandbox API server and its node phases on shim nodes. The phases that
+ * need a running kubelet (wait-ready, verify) and the checks of this machine (node-preflight) are skipped here.
+ */
+@Timeout(120)
+class JoinSandboxTest {
+    static final Set<String> NO_KUBELET = Set.of("node-preflight", "wait-ready", "verify");
+
+    @TempDir
+    Path dir;
+    SandboxApiServer sandbox;
+    Inventory inv;
+    KubeConnection conn;
+    final Map<String, ShimNode> nodes = new ConcurrentHashMap<>();
+    final List<String> progress = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        sandbox = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion("v1.34.2"));
+        Path pki = Path.of("examples/pki").toAbsolutePath();
+        Files.writeString(dir.resolve("inventory.yaml"), Files.readString(Path.of("examples/current/inventory.yaml"))
+                .replace("../pki/", pki + "/").replace("https://10.0.0.10:6443", sandbox.url()));
+        inv = InventoryLoader.load(dir.resolve("inventory.yaml"));
+        Path kubeconfig = dir.resolve("admin.kubeconfig");
+        sandbox.writeAdminKubeconfig(kubeconfig);
+        conn = KubeConnection.open(kubeconfig, Duration.ofSeconds(10));
+    }
+
+    @AfterEach
+    void stop() {
+        conn.close();
+        sandbox.close();
+    }
+
+    private Transport open(io.kubejoin.inventory.Node node) {
+        return nodes.computeIfAbsent(node.name(), n -> {
+            try {
+                return new ShimNode(Files.createDirectories(dir.resolve("nodes").resolve(n)));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    private Join.Outcome join(Set<String> skip) throws InterruptedException {
+        Join.Settings settings = new Join.Settings(skip, new JoinRunner.Options(8, 1, Duration.ofMillis(10), false),
+                Duration.ofSeconds(30), false, Duration.ofDays(365));
+        return Join.run(inv, conn, new StateStore(dir.resolve("state")), this::open, settings, Clock.systemUTC(),
+                line -> { synchronized (progress) { progress.add(line); } });
+    }
+
+    @Test
+    void joinCreatesRbacAndTokensAndPushesThenConvergesOnTheSecondRun() throws Exception {
+        Join.Outcome first = join(NO_KUBELET);
+        assertThat(first.refused()).isFalse();
+        assertThat(first.allJoined()).as(String.join("\n", progress)).isTrue();
+        assertThat(first.clusterLines()).filteredOn(l -> l.startsWith("rbac:")).hasSize(3)
+                .allMatch(l -> l.endsWith(": created"));
+        assertThat(first.clusterLines()).filteredOn(l -> l.startsWith("tokens:")).hasSize(3);
+        var secrets = sandbox.adminClient().secrets().inNamespace("kube-system").list().getItems();
+        assertThat(secrets).filteredOn(s -> "bootstrap.kubernetes.io/token".equals(s.getType())).hasSize(3);
+        // the token in each node's bootstrap kubeconfig is the one whose Secret was created
+        String kubeconfig = Files.readString(nodes.get("worker-2").root.resolve("etc/kubernetes/kubelet-bootstrap.kubeconfig"));
+        assertThat(secrets).anyMatch(s -> kubeconfig.contains("token: " + s.getMetadata().getName()
+                .substring("bootstrap-token-".length()) + "."));
+        // nothing secret in the progress lines
+        assertThat(String.join("\n", progress)).doesNotContain("PRIVATE KEY").doesNotContainPattern("token: [a-z0-9]{6}\\.[a-z0-9]{16}");
+
+        progress.clear();
+        Join.Outcome second = join(NO_KUBELET);
+        assertThat(second.allJoined()).isTrue();
+        assertThat(second.clusterLines()).filteredOn(l -> l.startsWith("rbac:")).allMatch(l -> l.endsWith(": unchanged"));
+        assertThat(second.clusterLines()).noneMatch(l -> l.startsWith("tokens:"));
+        assertThat(second.nodes()).allSatisfy(r -> assertThat(r.changed()).as(r.node()).isFalse());
+    }
+
+    @Test
+    void refusedPreflightPushesNothing() throws Exception {
+        sandbox.bootstrapTokenAuth(false);
+        Join.Outcome outcome = join(Set.of("node-preflight", "wait-ready", "verify"));
+        assertThat(outcome.refused()).isTrue();
+        assertThat(outcome.nodes()).isEmpty();
+        assertThat(nodes).isEmpty();
+        assertThat(String.join("\n", progress)).contains("--enable-bootstrap-token-auth");
+    }
+}
