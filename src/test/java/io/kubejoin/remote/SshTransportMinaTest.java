@@ -386,6 +386,36 @@ class SshTransportMinaTest {
         }
     }
 
+    @Test
+    void reachesANodeThroughABastionCheckingBothHostKeysUnderTheirOwnNames() throws Exception {
+        try (MinaNode bastion = new MinaNode(List.of(TestKeys.publicKey(clientKey)), null, null, true)) {
+            Path bastionKnown = dir.resolve("bastion_known_hosts");
+            Files.writeString(bastionKnown, bastion.knownHostsLine());
+            SshTarget jump = new SshTarget("127.0.0.1", bastion.port(), "jumper", clientKey, bastionKnown, null);
+            try (SshTransport t = connector.open(target().via(jump))) {
+                assertThat(t.target()).contains("via jumper@127.0.0.1:" + bastion.port());
+                assertThat(t.exec("echo through", T).stdout()).isEqualTo("through\n");
+                assertThat(t.push(List.of(file("via/bastion.txt", 0640, "x\n"))).changed()).hasSize(1);
+                assertThat(SecureFiles.mode(dir.resolve("via/bastion.txt"))).isEqualTo(0640);
+            }
+            assertThat(node.commands).contains("echo through");
+            assertThat(bastion.commands).as("the bastion only forwards").isEmpty();
+
+            // accept-new through the bastion records the node under its own name, not the forwarding port
+            Files.delete(knownHosts);
+            try (SshConnector tofu = new SshConnector(SshOptions.defaults().withAcceptNewHostKeys(true));
+                    SshTransport t = tofu.open(target().via(jump))) {
+                assertThat(t.exec("true", T).ok()).isTrue();
+            }
+            assertThat(Files.readString(knownHosts)).startsWith("[127.0.0.1]:" + node.port() + " ");
+
+            // a node key that is unknown is refused through the bastion as well
+            Files.delete(knownHosts);
+            assertThatThrownBy(() -> connector.open(target().via(jump))).isInstanceOfSatisfying(
+                    HostKeyException.class, e -> assertThat(e.getMessage()).contains("[127.0.0.1]:" + node.port()));
+        }
+    }
+
     private List<Path> leftoverTempFiles() throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
             return s.filter(p -> p.getFileName().toString().endsWith(".kubejoin-tmp")).toList();
