@@ -372,6 +372,30 @@ class SshTransportMinaTest {
     }
 
     @Test
+    void pushWithASudoThatWantsAPasswordFailsWithTheHint() throws Exception {
+        Path strict = dir.resolve("strict-shims");
+        Files.createDirectories(strict);
+        Path sudo = strict.resolve("sudo");
+        Files.writeString(sudo, "#!/bin/sh\necho 'sudo: a password is required' >&2\nexit 1\n");
+        Files.setPosixFilePermissions(sudo, SecureFiles.permissions(0755));
+        try (MinaNode strictNode = new MinaNode(List.of(TestKeys.publicKey(clientKey)), strict, null)) {
+            Files.writeString(knownHosts, strictNode.knownHostsLine());
+            SshTarget t = new SshTarget("127.0.0.1", strictNode.port(), "deploy", clientKey, knownHosts,
+                    dir.resolve("staging").toString());
+            try (SshTransport tr = connector.open(t)) {
+                assertThatThrownBy(() -> tr.push(List.of(file("etc/x.conf", 0644, "x\n"))))
+                        .isInstanceOfSatisfying(TransportException.class, e -> {
+                            System.out.println("[message] " + e.getMessage());
+                            assertThat(e.kind()).isEqualTo(TransportException.Kind.REMOTE_FAILURE);
+                            assertThat(e.isTransient()).isFalse();
+                            assertThat(e.getMessage()).contains("password is required", "NOPASSWD");
+                        });
+                assertThat(dir.resolve("etc/x.conf")).doesNotExist();
+            }
+        }
+    }
+
+    @Test
     void threadsStayBoundedWithManyOpenConnections() throws Exception {
         int n = 40;
         connector.close(); // only the client under test may own "SshClient" threads while counting
