@@ -192,6 +192,20 @@ class SshTransportMinaTest {
     }
 
     @Test
+    void readsTextFilesForPlanDiffsAndCapsRunawayOutput() throws Exception {
+        Path a = dir.resolve("it's here.conf");
+        Files.writeString(a, "line 1\nline 2\n");
+        try (SshTransport t = connector.open(target())) {
+            assertThat(t.readText(a.toString())).contains("line 1\nline 2\n");
+            assertThat(t.readText(dir.resolve("missing").toString())).isEmpty();
+            assertThat(t.readText(dir.toString())).as("a folder is not a file").isEmpty();
+            ExecResult big = t.exec("head -c 5000000 /dev/zero | tr '\\0' x", T);
+            assertThat(big.stdout()).hasSizeLessThan(BoundedOutput.DEFAULT_LIMIT + 100)
+                    .endsWith("[kubejoin: " + (5_000_000 - BoundedOutput.DEFAULT_LIMIT) + " more bytes of output dropped]\n");
+        }
+    }
+
+    @Test
     void unknownHostKeyIsRefusedWithItsFingerprintAndTheFix() throws Exception {
         Files.delete(knownHosts);
         String fp = HostKeyVerifier.fingerprint(node.hostKey.getPublic());
