@@ -49,6 +49,11 @@ public record SshOptions(
                 source);
     }
 
+    public SshOptions withKeepalive(Duration interval) {
+        return new SshOptions(acceptNewHostKeys, connectTimeout, authTimeout, interval, preferCurve25519, ioThreads,
+                passphrase);
+    }
+
     public SshOptions withIoThreads(int threads) {
         return new SshOptions(acceptNewHostKeys, connectTimeout, authTimeout, keepalive, preferCurve25519, threads,
                 passphrase);

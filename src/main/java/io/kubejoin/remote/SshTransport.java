@@ -55,6 +55,11 @@ public final class SshTransport implements Transport {
         return target;
     }
 
+    /** True while the SSH connection is up (keepalive closes it when the node stops answering). */
+    public synchronized boolean isConnected() {
+        return session != null && session.isOpen() && !session.isClosing();
+    }
+
     synchronized ClientSession session() throws TransportException {
         if (closed) throw new IllegalStateException(target() + ": transport closed");
         if (session == null || !session.isOpen() || session.isClosing()) {

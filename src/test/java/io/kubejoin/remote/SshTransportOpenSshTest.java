@@ -142,6 +142,32 @@ class SshTransportOpenSshTest {
         }
     }
 
+    @Test
+    void keepaliveNoticesANodeThatStoppedAnsweringAndTheNextCallReconnects() throws Exception {
+        try (SshConnector c = new SshConnector(SshOptions.defaults().withKeepalive(Duration.ofMillis(200)));
+                SshTransport t = c.open(target("ed25519"))) {
+            assertThat(t.exec("true", T).ok()).isTrue();
+            List<ProcessHandle> frozen = sshd.sessionProcesses();
+            assertThat(frozen).isNotEmpty();
+            signal("STOP", frozen); // the node hangs: TCP stays up, nothing answers
+            try {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (t.isConnected() && System.nanoTime() < deadline) Thread.sleep(50);
+                assertThat(t.isConnected()).as("closed after unanswered keepalives").isFalse();
+            } finally {
+                signal("CONT", frozen);
+            }
+            assertThat(t.exec("echo back", T).stdout()).isEqualTo("back\n");
+        }
+    }
+
+    /** kill -SIG to exactly the given PIDs (children of the sshd this test started). */
+    private static void signal(String sig, List<ProcessHandle> processes) {
+        List<String> cmd = new ArrayList<>(List.of("kill", "-" + sig));
+        processes.forEach(p -> cmd.add(Long.toString(p.pid())));
+        io.kubejoin.testing.Processes.run(cmd); // some may have exited already: the exit code does not matter
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
