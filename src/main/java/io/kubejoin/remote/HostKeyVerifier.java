@@ -13,7 +13,9 @@ import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.digest.BuiltinDigests;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
 
 /**
  * The client's one ServerKeyVerifier: checks each connection against the known_hosts file its node names (carried
@@ -28,14 +30,23 @@ final class HostKeyVerifier implements ServerKeyVerifier {
     static final class Attempt {
         final Path knownHosts;
         final boolean acceptNew;
+        /** the node as the inventory names it: through a bastion the TCP peer is a local forwarding port */
+        final String host;
+        final int port;
         volatile PublicKey presented;
         volatile Refusal refusal;
         volatile PublicKey expected;
         volatile boolean recorded;
 
-        Attempt(Path knownHosts, boolean acceptNew) {
+        Attempt(Path knownHosts, boolean acceptNew, String host, int port) {
             this.knownHosts = knownHosts.toAbsolutePath();
             this.acceptNew = acceptNew;
+            this.host = host;
+            this.port = port;
+        }
+
+        String knownHostsName() {
+            return port == 22 ? host : "[" + host + "]:" + port;
         }
     }
 
@@ -64,6 +75,24 @@ final class HostKeyVerifier implements ServerKeyVerifier {
         KnownHosts(Path file, boolean acceptNew) {
             // the delegate decides about keys that are not in the file at all; modified keys never reach it
             super(acceptNew ? AcceptAllServerKeyVerifier.INSTANCE : RejectAllServerKeyVerifier.INSTANCE, file);
+        }
+
+        /** Look the node up by its inventory name and port, not by the socket's peer (a forwarding port). */
+        @Override
+        protected java.util.Collection<SshdSocketAddress> resolveHostNetworkIdentities(ClientSession session,
+                SocketAddress remote) {
+            Attempt a = attempt(session);
+            return a == null ? super.resolveHostNetworkIdentities(session, remote)
+                    : java.util.List.of(new SshdSocketAddress(a.host, a.port));
+        }
+
+        /** Recorded as OpenSSH writes it ("[host]:port type key"), for the inventory's name of the node. */
+        @Override
+        protected KnownHostEntry prepareKnownHostEntry(ClientSession session, SocketAddress remote, PublicKey key)
+                throws Exception {
+            Attempt a = attempt(session);
+            if (a == null) return super.prepareKnownHostEntry(session, remote, key);
+            return KnownHostEntry.parseKnownHostEntry(a.knownHostsName() + " " + PublicKeyEntry.toString(key));
         }
 
         @Override

@@ -98,7 +98,9 @@ public final class LocalTransport implements Transport {
         CompletableFuture<String> f = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try (in) {
-                f.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                BoundedOutput b = new BoundedOutput(BoundedOutput.DEFAULT_LIMIT);
+                in.transferTo(b);
+                f.complete(b.text());
             } catch (IOException e) {
                 f.completeExceptionally(e);
             }
@@ -131,6 +133,18 @@ public final class LocalTransport implements Transport {
             throw new TransportException(TransportException.Kind.REMOTE_FAILURE, target(), "cannot read " + file, e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public Optional<String> readText(String path) throws TransportException {
+        Path p = resolve(path);
+        if (!Files.isRegularFile(p)) return Optional.empty();
+        try {
+            return Optional.of(new String(Files.readAllBytes(p), StandardCharsets.UTF_8)); // lenient, as over SSH
+        } catch (IOException e) {
+            throw new TransportException(TransportException.Kind.REMOTE_FAILURE, target(), "cannot read " + p + ": "
+                    + e.getMessage(), e);
         }
     }
 

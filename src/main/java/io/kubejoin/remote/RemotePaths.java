@@ -132,6 +132,21 @@ final class RemotePaths {
         return out;
     }
 
+    /** Exit 3 = no such regular file; anything else non-zero is a failure to report. */
+    static String readCommand(String path) {
+        String q = quote(path);
+        return "if [ -f " + q + " ]; then exec cat -- " + q + "; else exit 3; fi";
+    }
+
+    static java.util.Optional<String> parseRead(ExecResult r, String path, String target) throws TransportException {
+        if (r.exitCode() == 3) return java.util.Optional.empty();
+        if (!r.ok()) {
+            throw new TransportException(TransportException.Kind.REMOTE_FAILURE, target,
+                    "cannot read " + path + ": " + r.summary());
+        }
+        return java.util.Optional.of(r.stdout());
+    }
+
     /** Folders to create for {@code files}, without duplicates. */
     static List<String> parents(Collection<RemoteFile> files) {
         Set<String> dirs = new LinkedHashSet<>();

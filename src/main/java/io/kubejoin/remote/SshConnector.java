@@ -22,6 +22,7 @@ import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.apache.sshd.common.kex.KeyExchangeFactory;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.core.CoreModuleProperties;
 
 /**
@@ -78,12 +79,61 @@ public final class SshConnector implements AutoCloseable {
     }
 
     ClientSession connect(SshTarget target) throws TransportException {
+        if (target.jump() == null) return connect(target, target.host(), target.port());
+        // ProxyJump: a local port forwarded through the bastion's session to the node, then an ordinary
+        // connection to that port; the node's host key is still checked under the node's own name
+        ClientSession bastion = bastion(target.jump());
+        SshdSocketAddress local;
+        try {
+            local = bastion.startLocalPortForwarding(new SshdSocketAddress("127.0.0.1", 0),
+                    new SshdSocketAddress(target.host(), target.port()));
+        } catch (IOException e) {
+            throw new TransportException(TransportException.Kind.CONNECTION_LOST, target.display(),
+                    "cannot forward a port through the bastion: " + e.getMessage(), e);
+        }
+        try {
+            ClientSession s = connect(target, local.getHostName(), local.getPort());
+            s.addCloseFutureListener(f -> {
+                try {
+                    bastion.stopLocalPortForwarding(local);
+                } catch (IOException ignored) {
+                    // the bastion session is closing too
+                }
+            });
+            return s;
+        } catch (TransportException e) {
+            try {
+                bastion.stopLocalPortForwarding(local);
+            } catch (IOException ignored) {
+                // best effort
+            }
+            throw e;
+        }
+    }
+
+    /** One session per bastion, shared by all nodes behind it (each node is a channel on it). */
+    private ClientSession bastion(SshTarget jump) throws TransportException {
+        String key = jump.display() + " " + jump.identityFile();
+        synchronized (bastions) {
+            ClientSession s = bastions.get(key);
+            if (s == null || !s.isOpen() || s.isClosing()) {
+                s = connect(jump, jump.host(), jump.port());
+                bastions.put(key, s);
+            }
+            return s;
+        }
+    }
+
+    private final java.util.Map<String, ClientSession> bastions = new java.util.HashMap<>();
+
+    private ClientSession connect(SshTarget target, String host, int port) throws TransportException {
         String who = target.display();
         List<KeyPair> keys = identities.load(target.identityFile(), who);
-        HostKeyVerifier.Attempt attempt = new HostKeyVerifier.Attempt(target.knownHosts(), options.acceptNewHostKeys());
+        HostKeyVerifier.Attempt attempt = new HostKeyVerifier.Attempt(target.knownHosts(), options.acceptNewHostKeys(),
+                target.host(), target.port());
         ClientSession session = null;
         try {
-            ConnectFuture cf = client.connect(target.user(), target.host(), target.port(),
+            ConnectFuture cf = client.connect(target.user(), host, port,
                     AttributeRepository.ofKeyValuePair(HostKeyVerifier.ATTEMPT, attempt), null);
             if (!cf.await(options.connectTimeout())) {
                 cf.cancel();
@@ -175,6 +225,10 @@ public final class SshConnector implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (bastions) {
+            bastions.values().forEach(s -> s.close(true));
+            bastions.clear();
+        }
         try {
             client.stop();
         } catch (RuntimeException ignored) {

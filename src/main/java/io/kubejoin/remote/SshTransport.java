@@ -1,8 +1,6 @@
 package io.kubejoin.remote;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -57,6 +55,11 @@ public final class SshTransport implements Transport {
         return target;
     }
 
+    /** True while the SSH connection is up (keepalive closes it when the node stops answering). */
+    public synchronized boolean isConnected() {
+        return session != null && session.isOpen() && !session.isClosing();
+    }
+
     synchronized ClientSession session() throws TransportException {
         if (closed) throw new IllegalStateException(target() + ": transport closed");
         if (session == null || !session.isOpen() || session.isClosing()) {
@@ -107,8 +110,8 @@ public final class SshTransport implements Transport {
     /** Runs exactly {@code command} as the login user. */
     ExecResult execRaw(String command, Duration timeout) throws TransportException {
         ClientSession s = session();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        BoundedOutput out = new BoundedOutput(BoundedOutput.DEFAULT_LIMIT);
+        BoundedOutput err = new BoundedOutput(BoundedOutput.DEFAULT_LIMIT);
         try (ChannelExec ch = s.createExecChannel(command)) {
             ch.setOut(out); // written from the I/O thread: no pump thread per command
             ch.setErr(err);
@@ -125,11 +128,11 @@ public final class SshTransport implements Transport {
             if (status == null) {
                 if (!s.isOpen() || s.isClosing()) throw lost("while running " + abbreviate(command), null);
                 String signal = ch.getExitSignal();
-                return new ExecResult(-1, out.toString(StandardCharsets.UTF_8),
-                        err.toString(StandardCharsets.UTF_8) + (signal != null ? "[killed by signal " + signal + "]"
+                return new ExecResult(-1, out.text(),
+                        err.text() + (signal != null ? "[killed by signal " + signal + "]"
                                 : "[no exit status]"));
             }
-            return new ExecResult(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            return new ExecResult(status, out.text(), err.text());
         } catch (TransportException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -168,6 +171,13 @@ public final class SshTransport implements Transport {
         paths.forEach(RemotePaths::requireAbsolute);
         ExecResult r = exec("sha256sum -- " + RemotePaths.quoteAll(paths) + " 2>/dev/null; exit 0", INTERNAL_TIMEOUT);
         return RemotePaths.parseSha256(r.stdout(), Set.copyOf(paths));
+    }
+
+    @Override
+    public Optional<String> readText(String path) throws TransportException {
+        RemotePaths.requireAbsolute(path);
+        ExecResult r = exec(RemotePaths.readCommand(path), INTERNAL_TIMEOUT);
+        return RemotePaths.parseRead(r, path, target());
     }
 
     @Override

@@ -28,6 +28,12 @@ public interface Transport extends AutoCloseable {
     Map<String, String> sha256(Collection<String> paths) throws TransportException;
 
     /**
+     * The content of a text file on the node (read as root), for {@code plan}'s diffs; empty when it is not a
+     * regular file. Output beyond 4 MiB is cut.
+     */
+    Optional<String> readText(String path) throws TransportException;
+
+    /**
      * Places each file unless the node already has the same bytes (one hashing command for all of them). A changed
      * file is written to {@code .<name>.kubejoin-tmp} in its folder, given its mode, the old file is kept as
      * {@code <name>.kubejoin-bak}, and the temp file is renamed over the destination, so a destination is always

@@ -99,6 +99,15 @@ class LocalTransportTest {
     }
 
     @Test
+    void readsTextUnderTheRoot() throws Exception {
+        LocalTransport t = new LocalTransport(root);
+        t.push(List.of(f("/etc/a.conf", 0644, "a=1\n")));
+        assertThat(t.readText("/etc/a.conf")).contains("a=1\n");
+        assertThat(t.readText("/etc/none")).isEmpty();
+        assertThat(t.resolve("/etc/a.conf")).isEqualTo(root.resolve("etc/a.conf"));
+    }
+
+    @Test
     void badRequestsAreRefused() {
         LocalTransport t = new LocalTransport(root);
         assertThatThrownBy(() -> f("etc/relative", 0644, "x")).isInstanceOf(IllegalArgumentException.class);

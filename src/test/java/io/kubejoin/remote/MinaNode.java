@@ -16,6 +16,7 @@ import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.forward.AcceptAllForwardingFilter;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 import org.apache.sshd.sftp.server.SftpEventListener;
@@ -32,6 +33,12 @@ final class MinaNode implements AutoCloseable {
     private final String pathPrefix;
 
     MinaNode(List<PublicKey> authorized, Path extraPath, SftpEventListener listener) throws Exception {
+        this(authorized, extraPath, listener, false);
+    }
+
+    /** forwarding: act as a bastion (allow direct-tcpip channels, as ProxyJump uses). */
+    MinaNode(List<PublicKey> authorized, Path extraPath, SftpEventListener listener, boolean forwarding)
+            throws Exception {
         this.hostKey = KeyUtils.generateKeyPair(KeyPairProvider.ECDSA_SHA2_NISTP256, 256);
         this.pathPrefix = extraPath == null ? "" : extraPath + ":";
         server = SshServer.setUpDefaultServer();
@@ -47,6 +54,7 @@ final class MinaNode implements AutoCloseable {
         SftpSubsystemFactory sftp = new SftpSubsystemFactory.Builder().build();
         if (listener != null) sftp.addSftpEventListener(listener);
         server.setSubsystemFactories(List.of(sftp));
+        if (forwarding) server.setForwardingFilter(AcceptAllForwardingFilter.INSTANCE);
         CoreModuleProperties.TCP_NODELAY.set(server, true); // else every exec waits on Nagle (stack notes)
         CoreModuleProperties.NIO_WORKERS.set(server, 2);
         server.start();

@@ -110,6 +110,11 @@ final class OpenSshNode implements AutoCloseable {
         return "[127.0.0.1]:" + port + " " + parts[0] + " " + parts[1] + "\n";
     }
 
+    /** The per-connection sshd processes (children of the listener this fixture started). */
+    List<ProcessHandle> sessionProcesses() {
+        return process.descendants().toList();
+    }
+
     String log() throws IOException {
         return Files.readString(dir.resolve("sshd.log"));
     }

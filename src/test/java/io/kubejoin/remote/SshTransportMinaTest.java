@@ -192,11 +192,26 @@ class SshTransportMinaTest {
     }
 
     @Test
+    void readsTextFilesForPlanDiffsAndCapsRunawayOutput() throws Exception {
+        Path a = dir.resolve("it's here.conf");
+        Files.writeString(a, "line 1\nline 2\n");
+        try (SshTransport t = connector.open(target())) {
+            assertThat(t.readText(a.toString())).contains("line 1\nline 2\n");
+            assertThat(t.readText(dir.resolve("missing").toString())).isEmpty();
+            assertThat(t.readText(dir.toString())).as("a folder is not a file").isEmpty();
+            ExecResult big = t.exec("head -c 5000000 /dev/zero | tr '\\0' x", T);
+            assertThat(big.stdout()).hasSizeLessThan(BoundedOutput.DEFAULT_LIMIT + 100)
+                    .endsWith("[kubejoin: " + (5_000_000 - BoundedOutput.DEFAULT_LIMIT) + " more bytes of output dropped]\n");
+        }
+    }
+
+    @Test
     void unknownHostKeyIsRefusedWithItsFingerprintAndTheFix() throws Exception {
         Files.delete(knownHosts);
         String fp = HostKeyVerifier.fingerprint(node.hostKey.getPublic());
         assertThatThrownBy(() -> connector.open(target()))
                 .isInstanceOfSatisfying(HostKeyException.class, e -> {
+                    System.out.println("[message] " + e.getMessage());
                     assertThat(e.kind()).isEqualTo(TransportException.Kind.HOST_KEY_UNKNOWN);
                     assertThat(e.isTransient()).isFalse();
                     assertThat(e.fingerprint()).isEqualTo(fp).startsWith("SHA256:");
@@ -216,6 +231,7 @@ class SshTransportMinaTest {
         try (SshConnector tofu = new SshConnector(SshOptions.defaults().withAcceptNewHostKeys(true))) {
             assertThatThrownBy(() -> tofu.open(target()))
                     .isInstanceOfSatisfying(HostKeyException.class, e -> {
+                        System.out.println("[message] " + e.getMessage());
                         assertThat(e.kind()).isEqualTo(TransportException.Kind.HOST_KEY_CHANGED);
                         assertThat(e.getMessage()).contains("HOST KEY CHANGED",
                                 HostKeyVerifier.fingerprint(node.hostKey.getPublic()),
@@ -250,6 +266,7 @@ class SshTransportMinaTest {
         SshTarget t = new SshTarget("127.0.0.1", closedPort, "root", clientKey, knownHosts, null);
         assertThatThrownBy(() -> connector.open(t))
                 .isInstanceOfSatisfying(TransportException.class, e -> {
+                    System.out.println("[message] " + e.getMessage());
                     assertThat(e.kind()).isEqualTo(TransportException.Kind.UNREACHABLE);
                     assertThat(e.isTransient()).isTrue();
                     assertThat(e.getMessage()).contains("root@127.0.0.1:" + closedPort, "cannot connect");
@@ -262,6 +279,7 @@ class SshTransportMinaTest {
         Path stranger = TestKeys.generate(dir, "ecdsa", "");
         assertThatThrownBy(() -> connector.open(target().withIdentityFile(stranger)))
                 .isInstanceOfSatisfying(TransportException.class, e -> {
+                    System.out.println("[message] " + e.getMessage());
                     assertThat(e.kind()).isEqualTo(TransportException.Kind.AUTH_FAILED);
                     assertThat(e.isTransient()).isFalse();
                     assertThat(e.getMessage()).contains(stranger.toString());
@@ -280,6 +298,7 @@ class SshTransportMinaTest {
             }
             try (SshConnector c = new SshConnector(SshOptions.defaults().withPassphrase(() -> "wrong battery"))) {
                 assertThatThrownBy(() -> c.open(t)).isInstanceOfSatisfying(TransportException.class, e -> {
+                    System.out.println("[message] " + e.getMessage());
                     assertThat(e.kind()).isEqualTo(TransportException.Kind.IDENTITY);
                     assertThat(e.getMessage()).contains(enc.toString(), "passphrase").doesNotContain("wrong battery");
                 });
@@ -305,6 +324,7 @@ class SshTransportMinaTest {
         try (SshTransport t = connector.open(target())) {
             dropOnWriteOf = "kubelet.kubejoin-tmp";
             assertThatThrownBy(() -> t.push(files)).isInstanceOfSatisfying(TransportException.class, e -> {
+                System.out.println("[message] " + e.getMessage());
                 assertThat(e.kind()).isEqualTo(TransportException.Kind.CONNECTION_LOST);
                 assertThat(e.isTransient()).isTrue();
             });
@@ -366,8 +386,33 @@ class SshTransportMinaTest {
     }
 
     @Test
+    void pushWithASudoThatWantsAPasswordFailsWithTheHint() throws Exception {
+        Path strict = dir.resolve("strict-shims");
+        Files.createDirectories(strict);
+        Path sudo = strict.resolve("sudo");
+        Files.writeString(sudo, "#!/bin/sh\necho 'sudo: a password is required' >&2\nexit 1\n");
+        Files.setPosixFilePermissions(sudo, SecureFiles.permissions(0755));
+        try (MinaNode strictNode = new MinaNode(List.of(TestKeys.publicKey(clientKey)), strict, null)) {
+            Files.writeString(knownHosts, strictNode.knownHostsLine());
+            SshTarget t = new SshTarget("127.0.0.1", strictNode.port(), "deploy", clientKey, knownHosts,
+                    dir.resolve("staging").toString());
+            try (SshTransport tr = connector.open(t)) {
+                assertThatThrownBy(() -> tr.push(List.of(file("etc/x.conf", 0644, "x\n"))))
+                        .isInstanceOfSatisfying(TransportException.class, e -> {
+                            System.out.println("[message] " + e.getMessage());
+                            assertThat(e.kind()).isEqualTo(TransportException.Kind.REMOTE_FAILURE);
+                            assertThat(e.isTransient()).isFalse();
+                            assertThat(e.getMessage()).contains("password is required", "NOPASSWD");
+                        });
+                assertThat(dir.resolve("etc/x.conf")).doesNotExist();
+            }
+        }
+    }
+
+    @Test
     void threadsStayBoundedWithManyOpenConnections() throws Exception {
         int n = 40;
+        connector.close(); // only the client under test may own "SshClient" threads while counting
         try (SshConnector c = new SshConnector(SshOptions.defaults().withIoThreads(2))) {
             List<SshTransport> open = new ArrayList<>();
             ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -377,12 +422,45 @@ class SshTransportMinaTest {
                 for (Future<SshTransport> f : fs) open.add(f.get());
                 for (SshTransport t : open) assertThat(t.exec("true", T).ok()).isTrue();
                 long threads = SshConnector.clientThreads();
-                System.out.println("[measure] MINA client threads with " + n + " open connections: " + threads);
-                assertThat(threads).isLessThanOrEqualTo(2 + 3);
+                System.out.println("[measure] MINA client threads with " + n + " open connections: " + threads + " "
+                        + Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                                .filter(x -> x.contains("SshClient")).sorted().toList());
+                // per client: ioThreads NIO2 threads, as many resume threads, one timer; nothing per connection
+                assertThat(threads).isLessThanOrEqualTo(2 * 2 + 1);
             } finally {
                 pool.shutdownNow();
                 open.forEach(SshTransport::close);
             }
+        }
+    }
+
+    @Test
+    void reachesANodeThroughABastionCheckingBothHostKeysUnderTheirOwnNames() throws Exception {
+        try (MinaNode bastion = new MinaNode(List.of(TestKeys.publicKey(clientKey)), null, null, true)) {
+            Path bastionKnown = dir.resolve("bastion_known_hosts");
+            Files.writeString(bastionKnown, bastion.knownHostsLine());
+            SshTarget jump = new SshTarget("127.0.0.1", bastion.port(), "jumper", clientKey, bastionKnown, null);
+            try (SshTransport t = connector.open(target().via(jump))) {
+                assertThat(t.target()).contains("via jumper@127.0.0.1:" + bastion.port());
+                assertThat(t.exec("echo through", T).stdout()).isEqualTo("through\n");
+                assertThat(t.push(List.of(file("via/bastion.txt", 0640, "x\n"))).changed()).hasSize(1);
+                assertThat(SecureFiles.mode(dir.resolve("via/bastion.txt"))).isEqualTo(0640);
+            }
+            assertThat(node.commands).contains("echo through");
+            assertThat(bastion.commands).as("the bastion only forwards").isEmpty();
+
+            // accept-new through the bastion records the node under its own name, not the forwarding port
+            Files.delete(knownHosts);
+            try (SshConnector tofu = new SshConnector(SshOptions.defaults().withAcceptNewHostKeys(true));
+                    SshTransport t = tofu.open(target().via(jump))) {
+                assertThat(t.exec("true", T).ok()).isTrue();
+            }
+            assertThat(Files.readString(knownHosts)).startsWith("[127.0.0.1]:" + node.port() + " ");
+
+            // a node key that is unknown is refused through the bastion as well
+            Files.delete(knownHosts);
+            assertThatThrownBy(() -> connector.open(target().via(jump))).isInstanceOfSatisfying(
+                    HostKeyException.class, e -> assertThat(e.getMessage()).contains("[127.0.0.1]:" + node.port()));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.kubejoin.remote;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kubejoin.util.SecureFiles;
 import java.nio.charset.StandardCharsets;
@@ -100,6 +101,71 @@ class SshTransportOpenSshTest {
             System.out.println("[measure] OpenSSH, MINA default kex order: " + n);
             assertThat(n.kex()).isNotEqualTo("curve25519-sha256");
         }
+    }
+
+    @Test
+    void killingTheNodesSessionMidUploadLeavesNoPartialFileAndTheRetryCompletes(@TempDir Path dir) throws Exception {
+        Path dest = dir.resolve("opt/k8s/bin/kubelet");
+        Files.createDirectories(dest.getParent());
+        Files.writeString(dest, "old kubelet\n");
+        byte[] big = new byte[64 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(big);
+        List<RemoteFile> files = List.of(new RemoteFile(dest.toString(), 0755, big));
+        Path tmp = dest.resolveSibling(".kubelet.kubejoin-tmp");
+        try (SshConnector c = new SshConnector(SshOptions.defaults());
+                SshTransport t = c.open(target("ed25519"))) {
+            var push = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return t.push(files);
+                } catch (TransportException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!(Files.exists(tmp) && Files.size(tmp) > 1_000_000) && !push.isDone()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(2);
+            }
+            assertThat(push.isDone()).as("upload still running when the session is killed").isFalse();
+            // the per-connection sshd processes are children of the sshd this test started
+            sshd.sessionProcesses().forEach(ProcessHandle::destroyForcibly);
+            assertThatThrownBy(push::join).hasCauseInstanceOf(TransportException.class)
+                    .cause().satisfies(e -> assertThat(((TransportException) e).isTransient()).isTrue());
+            assertThat(Files.readString(dest)).isEqualTo("old kubelet\n");
+            assertThat(Files.size(tmp)).isLessThan(big.length);
+
+            PushResult retry = t.push(files);
+            assertThat(retry.changed()).containsExactly(dest.toString());
+            assertThat(Files.readAllBytes(dest)).isEqualTo(big);
+            assertThat(Files.readString(dest.resolveSibling("kubelet.kubejoin-bak"))).isEqualTo("old kubelet\n");
+            assertThat(tmp).doesNotExist();
+        }
+    }
+
+    @Test
+    void keepaliveNoticesANodeThatStoppedAnsweringAndTheNextCallReconnects() throws Exception {
+        try (SshConnector c = new SshConnector(SshOptions.defaults().withKeepalive(Duration.ofMillis(200)));
+                SshTransport t = c.open(target("ed25519"))) {
+            assertThat(t.exec("true", T).ok()).isTrue();
+            List<ProcessHandle> frozen = sshd.sessionProcesses();
+            assertThat(frozen).isNotEmpty();
+            signal("STOP", frozen); // the node hangs: TCP stays up, nothing answers
+            try {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (t.isConnected() && System.nanoTime() < deadline) Thread.sleep(50);
+                assertThat(t.isConnected()).as("closed after unanswered keepalives").isFalse();
+            } finally {
+                signal("CONT", frozen);
+            }
+            assertThat(t.exec("echo back", T).stdout()).isEqualTo("back\n");
+        }
+    }
+
+    /** kill -SIG to exactly the given PIDs (children of the sshd this test started). */
+    private static void signal(String sig, List<ProcessHandle> processes) {
+        List<String> cmd = new ArrayList<>(List.of("kill", "-" + sig));
+        processes.forEach(p -> cmd.add(Long.toString(p.pid())));
+        io.kubejoin.testing.Processes.run(cmd); // some may have exited already: the exit code does not matter
     }
 
     private static byte[] bytes(String s) {

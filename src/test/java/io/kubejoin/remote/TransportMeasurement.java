@@ -82,4 +82,39 @@ class TransportMeasurement {
             }
         }
     }
+
+    /** 1,000 connections open at once from one client (to one in-process server): threads and heap. */
+    @Test
+    void thousandOpenConnections() throws Exception {
+        int n = 1000;
+        Path key = TestKeys.generate(dir, "ed25519", "");
+        Path kh = dir.resolve("known_hosts");
+        try (MinaNode mina = new MinaNode(List.of(TestKeys.publicKey(key)), null, null)) {
+            Files.writeString(kh, mina.knownHostsLine());
+            SshTarget target = new SshTarget("127.0.0.1", mina.port(), "root", key, kh, null);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(50);
+            List<SshTransport> open = java.util.Collections.synchronizedList(new ArrayList<>());
+            try (SshConnector c = new SshConnector(SshOptions.defaults())) {
+                System.gc();
+                long heapBefore = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+                long start = System.nanoTime();
+                List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+                for (int i = 0; i < n; i++) fs.add(pool.submit(() -> open.add(c.open(target))));
+                for (var f : fs) f.get();
+                double secs = (System.nanoTime() - start) / 1e9;
+                // keepalive and exec on a sample of the open connections
+                for (int i = 0; i < n; i += 100) assertThat(open.get(i).exec("true", Duration.ofSeconds(10)).ok()).isTrue();
+                System.gc();
+                long heapAfter = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+                System.out.printf("[measure] %d connections open at once (50 opening in parallel): %.1f s to open, "
+                        + "client threads %d (JVM total %d incl. the in-process server and the 50 openers), "
+                        + "heap +%d MiB (client and server together)%n", open.size(), secs,
+                        SshConnector.clientThreads(), Thread.activeCount(), (heapAfter - heapBefore) >> 20);
+                assertThat(open).hasSize(n);
+            } finally {
+                pool.shutdownNow();
+                open.forEach(SshTransport::close);
+            }
+        }
+    }
 }
