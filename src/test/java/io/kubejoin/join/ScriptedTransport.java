@@ -41,6 +41,11 @@ final class ScriptedTransport implements Transport {
     }
 
     @Override
+    public Optional<String> readText(String path) {
+        throw new AssertionError("not scripted");
+    }
+
+    @Override
     public PushResult push(List<RemoteFile> files) {
         throw new AssertionError("not scripted");
     }

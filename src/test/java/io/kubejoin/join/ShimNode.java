@@ -97,6 +97,11 @@ final class ShimNode implements Transport {
     }
 
     @Override
+    public Optional<String> readText(String path) throws TransportException {
+        return files.readText(path);
+    }
+
+    @Override
     public PushResult push(List<RemoteFile> list) throws TransportException {
         return files.push(list);
     }
