@@ -19,6 +19,7 @@ import picocli.AutoComplete;
                 PreflightCommand.class,
                 ApproveCommand.class,
                 JoinCommand.class,
+                PlanCommand.class,
                 TokenCommand.class,
                 BenchCommand.class,
                 AutoComplete.GenerateCompletion.class,

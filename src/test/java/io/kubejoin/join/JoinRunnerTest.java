@@ -186,4 +186,42 @@ class JoinRunnerTest {
         assertThat(reports.get(1).failedPhase()).isEqualTo("not started");
         assertThat(reports.get(2).failedPhase()).isEqualTo("not started");
     }
+
+    @Test
+    void planShowsWhatAJoinWouldChangeAndChangesNothing() throws Exception {
+        List<Plan.NodePlan> before = Plan.plan(inv, files, this::open, 4);
+        assertThat(before).allSatisfy(p -> {
+            assertThat(p.changes()).isEqualTo(10);
+            assertThat(p.restarts()).containsExactly("kubelet", "kube-proxy");
+        });
+        assertThat(nodes.get("worker-1").root.resolve("etc/kubernetes")).doesNotExist();
+
+        join(Set.of(), fast);
+        assertThat(Plan.plan(inv, files, this::open, 4)).allSatisfy(p -> assertThat(p.changes()).isZero());
+
+        Files.writeString(dir.resolve("inventory.yaml"),
+                Files.readString(dir.resolve("inventory.yaml")).replace("maxPods: 110", "maxPods: 100"));
+        inv = InventoryLoader.load(dir.resolve("inventory.yaml"));
+        files = renderFiles(inv);
+        Plan.NodePlan w1 = Plan.plan(inv, files, this::open, 4).get(0);
+        assertThat(w1.changes()).isEqualTo(1);
+        assertThat(w1.restarts()).containsExactly("kubelet");
+        Plan.FilePlan cfg = w1.files().stream().filter(f -> f.state() == Plan.FileState.CHANGED).findFirst().orElseThrow();
+        assertThat(cfg.path()).isEqualTo("/etc/kubernetes/kubelet-config.yaml");
+        assertThat(cfg.diff()).contains("-maxPods: 110", "+maxPods: 100");
+        // nothing was written by planning
+        assertThat(Files.readString(nodes.get("worker-1").root.resolve("etc/kubernetes/kubelet-config.yaml")))
+                .contains("maxPods: 110");
+    }
+
+    @Test
+    void planNeverShowsSecretContent() throws Exception {
+        join(Set.of(), fast);
+        Files.writeString(nodes.get("worker-1").root.resolve("etc/kubernetes/kubelet-bootstrap.kubeconfig"), "old secret\n");
+        Plan.FilePlan f = Plan.plan(inv, files, this::open, 4).get(0).files().stream()
+                .filter(x -> x.path().endsWith("kubelet-bootstrap.kubeconfig")).findFirst().orElseThrow();
+        assertThat(f.state()).isEqualTo(Plan.FileState.CHANGED);
+        assertThat(f.secret()).isTrue();
+        assertThat(f.diff()).isEmpty();
+    }
 }

@@ -1,0 +1,84 @@
+package io.kubejoin.cli;
+
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.inventory.InventoryLoader;
+import io.kubejoin.join.Plan;
+import io.kubejoin.remote.LocalTransport;
+import io.kubejoin.remote.SshConnector;
+import io.kubejoin.remote.SshOptions;
+import io.kubejoin.remote.SshTarget;
+import io.kubejoin.render.RenderedFile;
+import io.kubejoin.render.Renderer;
+import io.kubejoin.state.RenderInputs;
+import io.kubejoin.state.StateStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** kubejoin plan: what join would change on each node, changing nothing. */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = "Show what 'kubejoin join' would change on each node: files new, changed (with a diff, never for "
+                + "files holding a secret) or unchanged, and the services it would restart. Changes nothing on the nodes.")
+public class PlanCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-f", "--inventory"}, required = true, paramLabel = "FILE", description = "Inventory YAML file.")
+    Path inventory;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "State folder (default: beside the inventory).")
+    Path stateDir;
+
+    @Option(names = "--parallel", defaultValue = "50", description = "Nodes read at once (default: ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @Option(names = "--local", description = "Plan for this machine (the inventory must list exactly one node).")
+    boolean local;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Inventory inv = InventoryLoader.load(inventory);
+        if (local && inv.nodes().size() != 1) {
+            throw new ParameterException(spec.commandLine(), "--local plans for this machine: the inventory must list exactly one node");
+        }
+        StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(inventory));
+        RenderInputs.Prepared inputs = RenderInputs.prepare(inv, state, Clock.systemUTC().instant(), new SecureRandom());
+        Map<String, List<RenderedFile>> files = Renderer.render(inv, inputs.material(), inputs.tokens()).files().stream()
+                .filter(f -> !f.node().equals(RenderedFile.CLUSTER)).collect(Collectors.groupingBy(RenderedFile::node));
+        List<Plan.NodePlan> plans;
+        try (SshConnector ssh = local ? null : new SshConnector(SshOptions.defaults())) {
+            plans = Plan.plan(inv, files, local ? node -> LocalTransport.onThisMachine() : node -> ssh.open(SshTarget.of(node)),
+                    parallel);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        boolean unreadable = false;
+        for (Plan.NodePlan p : plans) {
+            if (p.error() != null) {
+                out.printf("%s: cannot read the node: %s%n", p.node(), p.error());
+                unreadable = true;
+                continue;
+            }
+            out.printf("%s: %d change(s)%s%n", p.node(), p.changes(),
+                    p.restarts().isEmpty() ? "" : "; would restart " + String.join(", ", p.restarts()));
+            for (Plan.FilePlan f : p.files()) {
+                if (f.state() == Plan.FileState.UNCHANGED) continue;
+                out.printf("  %-9s %s%s%n", f.state().name().toLowerCase(), f.path(), f.secret() ? " (holds a secret: no diff)" : "");
+                f.diff().forEach(line -> out.println("    " + line));
+            }
+        }
+        long total = plans.stream().mapToLong(Plan.NodePlan::changes).sum();
+        out.printf("%d change(s) on %d node(s)%n", total, plans.stream().filter(p -> p.changes() > 0).count());
+        out.flush();
+        return unreadable ? Main.EXIT_FAILED : Main.EXIT_OK;
+    }
+}

@@ -1,0 +1,107 @@
+package io.kubejoin.join;
+
+import com.github.difflib.DiffUtils;
+import com.github.difflib.UnifiedDiffUtils;
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.inventory.Node;
+import io.kubejoin.join.phases.PushFilesPhase;
+import io.kubejoin.remote.Transport;
+import io.kubejoin.remote.TransportException;
+import io.kubejoin.render.NodeFiles;
+import io.kubejoin.render.RenderedFile;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * {@code kubejoin plan}: what a join would change on each node — files new, changed (with a diff for text files
+ * that hold no secret) or unchanged, and the services it would restart — reading the nodes, changing nothing.
+ */
+public final class Plan {
+    public enum FileState { NEW, CHANGED, UNCHANGED }
+
+    /** @param diff unified diff lines; empty for unchanged files and for files carrying a secret */
+    public record FilePlan(String path, FileState state, boolean secret, List<String> diff) {
+    }
+
+    /** @param error why the node could not be read, else null */
+    public record NodePlan(String node, List<FilePlan> files, List<String> restarts, String error) {
+        public long changes() {
+            return files.stream().filter(f -> f.state() != FileState.UNCHANGED).count();
+        }
+    }
+
+    private Plan() {
+    }
+
+    public static List<NodePlan> plan(Inventory inv, Map<String, List<RenderedFile>> filesByNode,
+                                      JoinRunner.TransportFactory transports, int parallel) throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallel, inv.nodes().size())));
+        try {
+            List<Future<NodePlan>> futures = new ArrayList<>();
+            for (Node node : inv.nodes()) {
+                futures.add(pool.submit(() -> {
+                    try (Transport t = transports.open(node)) {
+                        return planNode(inv, node, filesByNode.getOrDefault(node.name(), List.of()), t);
+                    } catch (TransportException e) {
+                        return new NodePlan(node.name(), List.of(), List.of(), e.getMessage());
+                    }
+                }));
+            }
+            List<NodePlan> plans = new ArrayList<>();
+            for (Future<NodePlan> f : futures) {
+                try {
+                    plans.add(f.get());
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+            return plans;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    public static NodePlan planNode(Inventory inv, Node node, List<RenderedFile> files, Transport t)
+            throws TransportException {
+        Map<String, String> remote = t.sha256(files.stream().map(RenderedFile::path).toList());
+        List<FilePlan> plans = new ArrayList<>();
+        List<String> changed = new ArrayList<>();
+        for (RenderedFile f : files) {
+            String have = remote.get(f.path());
+            if (have != null && have.equals(f.sha256())) {
+                plans.add(new FilePlan(f.path(), FileState.UNCHANGED, f.isSecret(), List.of()));
+                continue;
+            }
+            changed.add(f.path());
+            List<String> diff = List.of();
+            if (!f.isSecret()) {
+                // secrets are never printed, not even their old or new lines
+                Optional<String> old = have == null ? Optional.empty() : t.readText(f.path());
+                diff = diff(f.path(), old.orElse(""), f.contentAsString());
+            }
+            plans.add(new FilePlan(f.path(), have == null ? FileState.NEW : FileState.CHANGED, f.isSecret(), diff));
+        }
+        NodeFiles paths = new NodeFiles(inv.paths());
+        List<String> restarts = new ArrayList<>();
+        if (changed.stream().anyMatch(List.of(paths.caCert(), paths.kubeletConfig(), paths.kubeletUnit())::contains)) {
+            restarts.add("kubelet");
+        }
+        if (changed.stream().anyMatch(PushFilesPhase.KubeProxyFiles.paths(paths)::contains)) {
+            restarts.add("kube-proxy");
+        }
+        return new NodePlan(node.name(), plans, restarts, null);
+    }
+
+    static List<String> diff(String path, String before, String after) {
+        List<String> a = before.isEmpty() ? List.of() : Arrays.asList(before.split("\n", -1));
+        List<String> b = Arrays.asList(after.split("\n", -1));
+        return UnifiedDiffUtils.generateUnifiedDiff(path, path, a, DiffUtils.diff(a, b), 2);
+    }
+}
