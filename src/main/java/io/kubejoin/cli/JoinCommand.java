@@ -6,10 +6,6 @@ import io.kubejoin.inventory.Inventory;
 import io.kubejoin.join.Join;
 import io.kubejoin.join.JoinPhases;
 import io.kubejoin.join.JoinRunner;
-import io.kubejoin.remote.LocalTransport;
-import io.kubejoin.remote.SshConnector;
-import io.kubejoin.remote.SshOptions;
-import io.kubejoin.remote.SshTarget;
 import io.kubejoin.state.StateStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -64,12 +60,8 @@ public class JoinCommand implements Callable<Integer> {
             description = "How long a node may take to become Ready (default: ${DEFAULT-VALUE}).")
     Duration readyTimeout;
 
-    @Option(names = "--local", description = "Run on the node itself (the inventory must list exactly this one node).")
-    boolean local;
-
-    @Option(names = "--accept-new-host-keys",
-            description = "Trust a node's SSH host key on first use and record it in known_hosts (a changed key is always refused).")
-    boolean acceptNewHostKeys;
+    @Mixin
+    NodeAccessOptions nodeAccess;
 
     @Option(names = "--auto-approve-bootstrap-clients",
             description = "Also bind the blanket nodeclient auto-approval for bootstrap tokens (off: kubejoin's approver is stricter).")
@@ -100,7 +92,7 @@ public class JoinCommand implements Callable<Integer> {
         Set<String> skip = JoinPhases.validateSkipNames(skipPhases, Join.phaseNames());
         Inventory inv = cluster.inventory();
         if (inv == null) throw new ParameterException(spec.commandLine(), "join needs the inventory: -f inventory.yaml");
-        if (local && inv.nodes().size() != 1) {
+        if (nodeAccess.local() && inv.nodes().size() != 1) {
             throw new ParameterException(spec.commandLine(), "--local joins this machine: the inventory must list exactly one node");
         }
         StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(cluster.inventoryFile()));
@@ -108,11 +100,8 @@ public class JoinCommand implements Callable<Integer> {
         Join.Settings settings = new Join.Settings(skip, new JoinRunner.Options(parallel, retries, Duration.ofSeconds(1),
                 failFast), readyTimeout, autoApproveBootstrapClients, maxServingExpiration);
         Join.Outcome outcome;
-        try (KubeConnection conn = cluster.connect();
-             SshConnector ssh = local ? null : new SshConnector(SshOptions.defaults().withAcceptNewHostKeys(acceptNewHostKeys))) {
-            JoinRunner.TransportFactory transports = local ? node -> LocalTransport.onThisMachine()
-                    : node -> ssh.open(SshTarget.of(node));
-            outcome = Join.run(inv, conn, state, transports, settings, Clock.systemUTC(), line -> {
+        try (KubeConnection conn = cluster.connect(); NodeAccessOptions.Access nodes = nodeAccess.open()) {
+            outcome = Join.run(inv, conn, state, nodes.transports(), settings, Clock.systemUTC(), line -> {
                 synchronized (out) {
                     out.println(LocalTime.now().format(time) + " " + line);
                     out.flush();

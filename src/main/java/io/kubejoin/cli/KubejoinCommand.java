@@ -20,6 +20,7 @@ import picocli.AutoComplete;
                 ApproveCommand.class,
                 JoinCommand.class,
                 PlanCommand.class,
+                ResetCommand.class,
                 TokenCommand.class,
                 BenchCommand.class,
                 AutoComplete.GenerateCompletion.class,

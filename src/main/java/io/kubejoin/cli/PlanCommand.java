@@ -3,10 +3,6 @@ package io.kubejoin.cli;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
 import io.kubejoin.join.Plan;
-import io.kubejoin.remote.LocalTransport;
-import io.kubejoin.remote.SshConnector;
-import io.kubejoin.remote.SshOptions;
-import io.kubejoin.remote.SshTarget;
 import io.kubejoin.render.RenderedFile;
 import io.kubejoin.render.Renderer;
 import io.kubejoin.state.RenderInputs;
@@ -20,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -42,13 +39,13 @@ public class PlanCommand implements Callable<Integer> {
     @Option(names = "--parallel", defaultValue = "50", description = "Nodes read at once (default: ${DEFAULT-VALUE}).")
     int parallel;
 
-    @Option(names = "--local", description = "Plan for this machine (the inventory must list exactly one node).")
-    boolean local;
+    @Mixin
+    NodeAccessOptions nodeAccess;
 
     @Override
     public Integer call() throws InterruptedException {
         Inventory inv = InventoryLoader.load(inventory);
-        if (local && inv.nodes().size() != 1) {
+        if (nodeAccess.local() && inv.nodes().size() != 1) {
             throw new ParameterException(spec.commandLine(), "--local plans for this machine: the inventory must list exactly one node");
         }
         StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(inventory));
@@ -56,9 +53,8 @@ public class PlanCommand implements Callable<Integer> {
         Map<String, List<RenderedFile>> files = Renderer.render(inv, inputs.material(), inputs.tokens()).files().stream()
                 .filter(f -> !f.node().equals(RenderedFile.CLUSTER)).collect(Collectors.groupingBy(RenderedFile::node));
         List<Plan.NodePlan> plans;
-        try (SshConnector ssh = local ? null : new SshConnector(SshOptions.defaults())) {
-            plans = Plan.plan(inv, files, local ? node -> LocalTransport.onThisMachine() : node -> ssh.open(SshTarget.of(node)),
-                    parallel);
+        try (NodeAccessOptions.Access nodes = nodeAccess.open()) {
+            plans = Plan.plan(inv, files, nodes.transports(), parallel);
         }
         PrintWriter out = spec.commandLine().getOut();
         boolean unreadable = false;

@@ -108,4 +108,52 @@ class JoinSandboxTest {
         assertThat(nodes).isEmpty();
         assertThat(String.join("\n", progress)).contains("--enable-bootstrap-token-auth");
     }
+
+    private Map<String, List<io.kubejoin.render.RenderedFile>> rendered(StateStore state) {
+        var inputs = io.kubejoin.state.RenderInputs.prepare(inv, state, java.time.Instant.now(), new java.security.SecureRandom());
+        return io.kubejoin.render.Renderer.render(inv, inputs.material(), inputs.tokens()).files().stream()
+                .filter(f -> !f.node().equals("cluster"))
+                .collect(java.util.stream.Collectors.groupingBy(io.kubejoin.render.RenderedFile::node));
+    }
+
+    @Test
+    void resetRemovesTheStaleCredentialRevalidatesTheTokenAndRestartsKubelet() throws Exception {
+        join(NO_KUBELET);
+        ShimNode w1 = nodes.get("worker-1");
+        Files.writeString(w1.root.resolve("etc/kubernetes/kubelet.kubeconfig"), "stale");
+        Files.writeString(w1.root.resolve("etc/kubernetes/cert/kubelet-client-current.pem"), "stale");
+        Files.writeString(w1.root.resolve("etc/kubernetes/cert/kubelet-client-2026-11-26-02-00-00.pem"), "stale");
+        StateStore state = new StateStore(dir.resolve("state"));
+        var token = state.tokens().get("worker-1");
+        sandbox.adminClient().secrets().inNamespace("kube-system").withName(token.secretName()).delete();
+
+        List<String> done = Reset.recover(inv, inv.node("worker-1").orElseThrow(), conn, w1, token,
+                rendered(state).get("worker-1"));
+        assertThat(done).anyMatch(l -> l.contains("made valid again")).anyMatch(l -> l.contains("kubelet started"));
+        assertThat(w1.root.resolve("etc/kubernetes/kubelet.kubeconfig")).doesNotExist();
+        assertThat(w1.root.resolve("etc/kubernetes/cert/kubelet-client-current.pem")).doesNotExist();
+        assertThat(w1.root.resolve("etc/kubernetes/cert/kubelet-client-2026-11-26-02-00-00.pem")).doesNotExist();
+        assertThat(w1.root.resolve("etc/kubernetes/kubelet-bootstrap.kubeconfig")).exists();
+        assertThat(sandbox.adminClient().secrets().inNamespace("kube-system").withName(token.secretName()).get()).isNotNull();
+        assertThat(w1.log()).containsSubsequence("systemctl stop kubelet", "systemctl start kubelet");
+        assertThat(String.join("\n", done)).doesNotContain(token.secret());
+    }
+
+    @Test
+    void fullResetUndoesTheJoin() throws Exception {
+        join(NO_KUBELET);
+        sandbox.adminClient().nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder()
+                .withNewMetadata().withName("worker-2").endMetadata().build()).create();
+        ShimNode w2 = nodes.get("worker-2");
+        List<String> done = Reset.full(inv, inv.node("worker-2").orElseThrow(), conn, w2,
+                rendered(new StateStore(dir.resolve("state"))).get("worker-2"), Clock.systemUTC());
+        assertThat(done).anyMatch(l -> l.contains("Node worker-2 deleted")).anyMatch(l -> l.contains("tokens deleted"));
+        assertThat(w2.root.resolve("etc/kubernetes/kubelet-config.yaml")).doesNotExist();
+        assertThat(w2.root.resolve("etc/systemd/system/kube-proxy.service")).doesNotExist();
+        assertThat(sandbox.adminClient().nodes().withName("worker-2").get()).isNull();
+        assertThat(w2.log()).contains("systemctl disable --now kubelet", "systemctl disable --now kube-proxy");
+        // the other nodes keep their tokens
+        assertThat(sandbox.adminClient().secrets().inNamespace("kube-system").list().getItems())
+                .filteredOn(s -> "bootstrap.kubernetes.io/token".equals(s.getType())).hasSize(2);
+    }
 }

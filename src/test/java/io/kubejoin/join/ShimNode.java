@@ -31,6 +31,8 @@ final class ShimNode implements Transport {
             case "$cmd" in
               daemon-reload) ;;
               enable) touch "$s/enabled-$1" ;;
+              disable) [ "$1" = "--now" ] && shift; rm -f "$s/enabled-$1" "$s/active-$1" ;;
+              stop) rm -f "$s/active-$1" ;;
               is-enabled) if [ -f "$s/enabled-$1" ]; then echo enabled; else echo disabled; exit 1; fi ;;
               start|restart) if [ -f "$s/fail-$1" ]; then exit 1; fi; touch "$s/active-$1" ;;
               is-active) [ -f "$s/active-$1" ] || exit 3 ;;
@@ -88,8 +90,19 @@ final class ShimNode implements Transport {
 
     @Override
     public ExecResult exec(String command, Duration timeout) throws TransportException {
-        return files.exec("export SHIM_STATE='" + state + "' PATH='" + bin + "':\"$PATH\"; " + command, timeout);
+        // kubejoin single-quotes every node path it puts in a command: re-root them under this node's folder, and
+        // refuse any other absolute path, so no test command ever touches this machine's /etc, /data or /opt
+        String rooted = QUOTED_PATH.matcher(command).replaceAll("$1'" + java.util.regex.Matcher.quoteReplacement(root.toString()) + "/");
+        if (UNROOTED.matcher(rooted).find()) {
+            throw new AssertionError("command with an unquoted node path would run on this machine: " + command);
+        }
+        return files.exec("export SHIM_STATE='" + state + "' PATH='" + bin + "':\"$PATH\"; " + rooted, timeout);
     }
+
+    /** An opening quote of an absolute path (not the closing quote of 'dir'/glob). */
+    private static final java.util.regex.Pattern QUOTED_PATH = java.util.regex.Pattern.compile("(^|[\\s=])'/");
+    private static final java.util.regex.Pattern UNROOTED =
+            java.util.regex.Pattern.compile("(^|[\\s=])/(etc|data|opt|var|run|usr|sys|proc|srv|home|root)(/|\\s|$)");
 
     @Override
     public Map<String, String> sha256(Collection<String> paths) throws TransportException {

@@ -1,0 +1,49 @@
+package io.kubejoin.cli;
+
+import io.kubejoin.join.JoinRunner;
+import io.kubejoin.remote.LocalTransport;
+import io.kubejoin.remote.SshConnector;
+import io.kubejoin.remote.SshOptions;
+import io.kubejoin.remote.SshTarget;
+import picocli.CommandLine.Option;
+
+/** How commands reach the nodes (picocli mixin): SSH with verified host keys, or --local on the node itself. */
+public class NodeAccessOptions {
+    @Option(names = "--local", description = "Run on the node itself (the inventory must list exactly this one node).")
+    boolean local;
+
+    @Option(names = "--accept-new-host-keys",
+            description = "Trust a node's unknown SSH host key on first use and record it in known_hosts "
+                    + "(a changed key is always refused).")
+    boolean acceptNewHostKeys;
+
+    /** Transports to the nodes; close it when done (it holds the shared SSH client). */
+    public Access open() {
+        SshConnector ssh = local ? null : new SshConnector(SshOptions.defaults().withAcceptNewHostKeys(acceptNewHostKeys));
+        return new Access(ssh, local);
+    }
+
+    public boolean local() {
+        return local;
+    }
+
+    /** The factory and the SSH client behind it. */
+    public static final class Access implements AutoCloseable {
+        private final SshConnector ssh;
+        private final boolean local;
+
+        Access(SshConnector ssh, boolean local) {
+            this.ssh = ssh;
+            this.local = local;
+        }
+
+        public JoinRunner.TransportFactory transports() {
+            return local ? node -> LocalTransport.onThisMachine() : node -> ssh.open(SshTarget.of(node));
+        }
+
+        @Override
+        public void close() {
+            if (ssh != null) ssh.close();
+        }
+    }
+}
