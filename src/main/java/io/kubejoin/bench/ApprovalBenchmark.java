@@ -167,6 +167,6 @@ public final class ApprovalBenchmark {
                 new Network("10.244.0.0/16", "10.96.0.0/12", List.of("10.96.0.10"), "cluster.local"),
                 new NodePaths("/opt/k8s/bin", "/data/k8s/k8s", "/etc/kubernetes", "/etc/kubernetes/cert"),
                 ContainerRuntime.containerd(), kubelet, proxy, "kubernetes-api",
-                new Bootstrap(Duration.ofHours(1), "kubejoin"), ssh, true, nodes);
+                new Bootstrap(Duration.ofHours(1), "kubejoin"), ssh, io.kubejoin.inventory.Binaries.none(), true, nodes);
     }
 }

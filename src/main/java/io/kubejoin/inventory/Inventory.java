@@ -13,6 +13,7 @@ import java.util.Optional;
  *
  * @param source      the file this came from (messages name it; state lives beside it)
  * @param locations   YAML field path to line number, for messages about semantic problems
+ * @param binaries  where kubelet and kube-proxy come from, or {@link Binaries#none()}
  * @param sandbox     true only for inventories written by the kubejoin sandbox: node addresses may be loopback
  */
 public record Inventory(
@@ -30,6 +31,7 @@ public record Inventory(
         String apiServerKubeletUser,
         Bootstrap bootstrap,
         Ssh ssh,
+        Binaries binaries,
         boolean sandbox,
         List<Node> nodes) {
 

@@ -8,6 +8,7 @@ import io.kubejoin.version.KubeVersion;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +26,8 @@ import org.snakeyaml.engine.v2.nodes.Node;
  */
 final class InventoryReader {
     static final List<String> TOP = List.of("kubernetesVersion", "apiServer", "kubeconfig", "pki", "network", "paths",
-            "runtime", "kubelet", "kubeProxy", "apiServerKubeletUser", "bootstrap", "ssh", "sandbox", "nodes");
+            "runtime", "kubelet", "kubeProxy", "apiServerKubeletUser", "bootstrap", "ssh", "binaries", "sandbox", "nodes");
+    static final List<String> BINARIES = List.of("dir", "tarball");
     static final List<String> PKI = List.of("caCert", "caKey", "caConfig", "profile", "kubeProxyCsr");
     static final List<String> NETWORK = List.of("clusterCIDR", "serviceCIDR", "clusterDNS", "clusterDomain");
     static final List<String> PATHS = List.of("binDir", "dataDir", "configDir", "certDir");
@@ -59,10 +61,11 @@ final class InventoryReader {
         String kubeletUser = orDefault(top.string("apiServerKubeletUser"), Defaults.API_SERVER_KUBELET_USER);
         Bootstrap bootstrap = bootstrap(top.map("bootstrap", BOOTSTRAP));
         Ssh ssh = ssh(top.map("ssh", SSH), null);
+        Binaries binaries = binaries(top.map("binaries", BINARIES));
         Boolean sandbox = top.bool("sandbox");
         List<io.kubejoin.inventory.Node> nodes = nodes(top, kubelet, kubeProxy, ssh);
         return new Inventory(ctx.file(), ctx.locations(), version, apiServer, kubeconfig, pki, network, paths, runtime,
-                kubelet, kubeProxy, kubeletUser, bootstrap, ssh, sandbox != null && sandbox, nodes);
+                kubelet, kubeProxy, kubeletUser, bootstrap, ssh, binaries, sandbox != null && sandbox, nodes);
     }
 
     private KubeVersion version(YamlMap top) {
@@ -117,6 +120,32 @@ final class InventoryReader {
             return null;
         }
         return URI.create("https://" + uri.getRawAuthority());
+    }
+
+    /** binaries: { dir: ./bin } or { tarball: kubernetes-node-linux-amd64.tar.gz }, never both. */
+    private Binaries binaries(YamlMap m) {
+        if (m == null) return Binaries.none();
+        Path dir = localPath(m, "dir", null);
+        Path tarball = localPath(m, "tarball", null);
+        if (dir != null && tarball != null) {
+            ctx.problem(m.path("tarball"), "give either binaries.dir or binaries.tarball, not both", "remove one of them");
+        } else if (dir == null && tarball == null && !m.has("dir") && !m.has("tarball")) {
+            ctx.problem(m.path("dir"), "binaries needs dir or tarball",
+                    "add dir: <folder with kubelet and kube-proxy> or tarball: kubernetes-node-linux-amd64.tar.gz");
+        }
+        if (dir != null) {
+            for (String bin : List.of("kubelet", "kube-proxy")) {
+                if (!Files.isRegularFile(dir.resolve(bin)) || !Files.isReadable(dir.resolve(bin))) {
+                    ctx.problem(m.path("dir"), "no readable " + bin + " in " + dir,
+                            "put the release's kubelet and kube-proxy binaries there, or use binaries.tarball");
+                }
+            }
+        }
+        if (tarball != null && (!Files.isRegularFile(tarball) || !Files.isReadable(tarball))) {
+            ctx.problem(m.path("tarball"), "cannot read " + tarball,
+                    "give the path of the official node tarball, kubernetes-node-linux-amd64.tar.gz");
+        }
+        return new Binaries(dir, tarball);
     }
 
     private Pki pki(YamlMap top) {

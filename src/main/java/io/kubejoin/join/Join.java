@@ -8,6 +8,7 @@ import io.kubejoin.cluster.RbacService;
 import io.kubejoin.cluster.TokenService;
 import io.kubejoin.cluster.approval.CsrApprover;
 import io.kubejoin.inventory.Inventory;
+import io.kubejoin.join.phases.BinariesPhase;
 import io.kubejoin.join.phases.NodePreflightPhase;
 import io.kubejoin.join.phases.PushFilesPhase;
 import io.kubejoin.join.phases.StartServicePhase;
@@ -57,10 +58,10 @@ public final class Join {
     }
 
     /** Node phases in order; wait-ready needs the cluster connection. */
-    public static List<NodePhase> nodePhases(KubeConnection conn, Clock clock, Duration readyTimeout) {
+    public static List<NodePhase> nodePhases(KubeConnection conn, Clock clock, Duration readyTimeout, NodeBinaries binaries) {
         TokenService tokens = new TokenService(conn, clock, new SecureRandom());
         NodeReadiness readiness = new NodeReadiness(conn, tokens, clock, NodeReadiness.DEFAULT_SIGNING_GRACE);
-        return List.of(new NodePreflightPhase(), PushFilesPhase.kubelet(), StartServicePhase.kubelet(),
+        return List.of(new NodePreflightPhase(), new BinariesPhase(binaries), PushFilesPhase.kubelet(), StartServicePhase.kubelet(),
                 new WaitReadyPhase(readiness, tokens, readyTimeout, clock), PushFilesPhase.kubeProxy(),
                 StartServicePhase.kubeProxy(), new VerifyPhase());
     }
@@ -71,7 +72,7 @@ public final class Join {
         lines.add("once per cluster:");
         CLUSTER_STEPS.forEach(s -> lines.add(String.format("  %-16s %s", s, CLUSTER_STEP_DESCRIPTIONS.get(s))));
         lines.add("per node, in order:");
-        for (NodePhase p : nodePhases(null, Clock.systemUTC(), Duration.ZERO)) {
+        for (NodePhase p : nodePhases(null, Clock.systemUTC(), Duration.ZERO, null)) {
             lines.add(String.format("  %-16s %s", p.name(), p.description()));
         }
         return lines;
@@ -80,7 +81,7 @@ public final class Join {
     /** All phase names, for validating --skip-phases. */
     public static List<String> phaseNames() {
         List<String> names = new ArrayList<>(CLUSTER_STEPS);
-        nodePhases(null, Clock.systemUTC(), Duration.ZERO).forEach(p -> names.add(p.name()));
+        nodePhases(null, Clock.systemUTC(), Duration.ZERO, null).forEach(p -> names.add(p.name()));
         return names;
     }
 
@@ -124,7 +125,9 @@ public final class Join {
                     + ": " + o.decision().message()));
         }
         try {
-            List<NodePhase> phases = nodePhases(conn, clock, settings.readyTimeout());
+            NodeBinaries binaries = inv.binaries().managed() && !skip.contains("binaries")
+                    ? NodeBinaries.load(inv.binaries()) : null;
+            List<NodePhase> phases = nodePhases(conn, clock, settings.readyTimeout(), binaries);
             JoinRunner runner = new JoinRunner(phases, skip, settings.runner());
             return new Outcome(findings, false, clusterLines, runner.run(inv, files, transports, progress));
         } finally {

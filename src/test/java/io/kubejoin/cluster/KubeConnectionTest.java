@@ -188,7 +188,7 @@ class KubeConnectionTest {
         Inventory inv = TestInventories.article();
         Inventory withKubeconfig = new Inventory(inv.source(), inv.locations(), inv.kubernetesVersion(), inv.apiServer(),
                 Path.of("/inv/admin.kubeconfig"), inv.pki(), inv.network(), inv.paths(), inv.runtime(), inv.kubelet(),
-                inv.kubeProxy(), inv.apiServerKubeletUser(), inv.bootstrap(), inv.ssh(), inv.sandbox(), inv.nodes());
+                inv.kubeProxy(), inv.apiServerKubeletUser(), inv.bootstrap(), inv.ssh(), inv.binaries(), inv.sandbox(), inv.nodes());
         assertThat(KubeConnection.resolveKubeconfig(Path.of("/opt/k"), "/env/k", withKubeconfig)).isEqualTo(Path.of("/opt/k"));
         assertThat(KubeConnection.resolveKubeconfig(null, "/env/a:/env/b", withKubeconfig)).isEqualTo(Path.of("/env/a"));
         assertThat(KubeConnection.resolveKubeconfig(null, "", withKubeconfig)).isEqualTo(Path.of("/inv/admin.kubeconfig"));

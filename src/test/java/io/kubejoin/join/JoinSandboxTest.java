@@ -43,8 +43,12 @@ class JoinSandboxTest {
     void start() throws Exception {
         sandbox = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion("v1.34.2"));
         Path pki = Path.of("examples/pki").toAbsolutePath();
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Files.writeString(bin.resolve("kubelet"), "#!/bin/sh\necho kubelet stand-in\n");
+        Files.writeString(bin.resolve("kube-proxy"), "#!/bin/sh\necho kube-proxy stand-in\n");
         Files.writeString(dir.resolve("inventory.yaml"), Files.readString(Path.of("examples/current/inventory.yaml"))
-                .replace("../pki/", pki + "/").replace("https://10.0.0.10:6443", sandbox.url()));
+                .replace("../pki/", pki + "/").replace("https://10.0.0.10:6443", sandbox.url())
+                + "binaries: { dir: " + bin + " }\n");
         inv = InventoryLoader.load(dir.resolve("inventory.yaml"));
         Path kubeconfig = dir.resolve("admin.kubeconfig");
         sandbox.writeAdminKubeconfig(kubeconfig);
@@ -82,6 +86,9 @@ class JoinSandboxTest {
         assertThat(first.clusterLines()).filteredOn(l -> l.startsWith("rbac:")).hasSize(3)
                 .allMatch(l -> l.endsWith(": created"));
         assertThat(first.clusterLines()).filteredOn(l -> l.startsWith("tokens:")).hasSize(3);
+        Path kubelet = nodes.get("worker-1").root.resolve("opt/k8s/bin/kubelet");
+        assertThat(kubelet).hasContent("#!/bin/sh\necho kubelet stand-in");
+        assertThat(io.kubejoin.util.SecureFiles.mode(kubelet)).isEqualTo(0755);
         var secrets = sandbox.adminClient().secrets().inNamespace("kube-system").list().getItems();
         assertThat(secrets).filteredOn(s -> "bootstrap.kubernetes.io/token".equals(s.getType())).hasSize(3);
         // the token in each node's bootstrap kubeconfig is the one whose Secret was created

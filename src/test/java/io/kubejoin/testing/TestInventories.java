@@ -43,6 +43,6 @@ public final class TestInventories {
                 new Network("172.30.0.0/16", "10.254.0.0/16", List.of("10.254.0.2"), "cluster.local"),
                 new NodePaths("/opt/k8s/bin", "/data/k8s/k8s", "/etc/kubernetes", "/etc/kubernetes/cert"),
                 runtime, kubelet, proxy, "kubernetes-api",
-                new Bootstrap(java.time.Duration.ofHours(1), "kubejoin"), ssh, false, nodes);
+                new Bootstrap(java.time.Duration.ofHours(1), "kubejoin"), ssh, Binaries.none(), false, nodes);
     }
 }

@@ -45,19 +45,19 @@ public final class Fixtures {
     public static Inventory withNodes(Inventory i, List<Node> nodes) {
         return new Inventory(i.source(), i.locations(), i.kubernetesVersion(), i.apiServer(), i.kubeconfig(),
                 i.pki(), i.network(), i.paths(), i.runtime(), i.kubelet(), i.kubeProxy(), i.apiServerKubeletUser(),
-                i.bootstrap(), i.ssh(), i.sandbox(), nodes);
+                i.bootstrap(), i.ssh(), i.binaries(), i.sandbox(), nodes);
     }
 
     public static Inventory withLocations(Inventory i, SourceLocations locations) {
         return new Inventory(i.source(), locations, i.kubernetesVersion(), i.apiServer(), i.kubeconfig(),
                 i.pki(), i.network(), i.paths(), i.runtime(), i.kubelet(), i.kubeProxy(), i.apiServerKubeletUser(),
-                i.bootstrap(), i.ssh(), i.sandbox(), i.nodes());
+                i.bootstrap(), i.ssh(), i.binaries(), i.sandbox(), i.nodes());
     }
 
     public static Inventory sandbox(Inventory i) {
         return new Inventory(i.source(), i.locations(), i.kubernetesVersion(), i.apiServer(), i.kubeconfig(),
                 i.pki(), i.network(), i.paths(), i.runtime(), i.kubelet(), i.kubeProxy(), i.apiServerKubeletUser(),
-                i.bootstrap(), i.ssh(), true, i.nodes());
+                i.bootstrap(), i.ssh(), i.binaries(), true, i.nodes());
     }
 
     private static <T> Map<String, T> merged(Map<String, T> base, Map<String, T> over) {

@@ -42,7 +42,7 @@ public final class StartServicePhase implements NodePhase {
                         + quote(ctx.paths().kubeletRootDir())),
                 // not the bootstrap kubeconfig: kubelet reads it only while it has no client certificate, so a
                 // renewed token must not restart a kubelet that has joined
-                f -> List.of(f.caCert(), f.kubeletConfig(), f.kubeletUnit()));
+                f -> List.of(f.caCert(), f.kubeletConfig(), f.kubeletUnit(), f.kubeletBinary()));
     }
 
     public static StartServicePhase kubeProxy() {
@@ -59,7 +59,11 @@ public final class StartServicePhase implements NodePhase {
                     }
                     return cmds;
                 },
-                PushFilesPhase.KubeProxyFiles::paths);
+                f -> {
+                    List<String> paths = new ArrayList<>(PushFilesPhase.KubeProxyFiles.paths(f));
+                    paths.add(f.kubeProxyBinary());
+                    return paths;
+                });
     }
 
     @Override

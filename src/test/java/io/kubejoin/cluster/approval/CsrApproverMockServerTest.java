@@ -45,7 +45,7 @@ class CsrApproverMockServerTest {
                 new Node("worker-2", "10.0.0.12", 1, Map.of(), List.of(), proto.kubelet(), proto.kubeProxy(), proto.ssh()));
         return new Inventory(a.source(), a.locations(), a.kubernetesVersion(), a.apiServer(), a.kubeconfig(), a.pki(),
                 a.network(), a.paths(), a.runtime(), a.kubelet(), a.kubeProxy(), a.apiServerKubeletUser(), a.bootstrap(),
-                a.ssh(), a.sandbox(), nodes);
+                a.ssh(), a.binaries(), a.sandbox(), nodes);
     }
 
     @BeforeEach

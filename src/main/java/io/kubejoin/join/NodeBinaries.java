@@ -1,0 +1,74 @@
+package io.kubejoin.join;
+
+import io.kubejoin.inventory.Binaries;
+import io.kubejoin.inventory.InvalidInputException;
+import io.kubejoin.inventory.Problem;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * kubelet and kube-proxy as bytes, read once per run from a folder or from the official node tarball and shared
+ * by every node's push (one copy in memory however many nodes).
+ */
+public final class NodeBinaries {
+    public static final String KUBELET = "kubelet";
+    public static final String KUBE_PROXY = "kube-proxy";
+    /** Where the official kubernetes-node-linux-*.tar.gz keeps them. */
+    static final String TARBALL_DIR = "kubernetes/node/bin/";
+
+    private final Map<String, byte[]> binaries;
+
+    private NodeBinaries(Map<String, byte[]> binaries) {
+        this.binaries = binaries;
+    }
+
+    public byte[] get(String name) {
+        return binaries.get(name);
+    }
+
+    public static NodeBinaries load(Binaries source) {
+        try {
+            if (source.dir() != null) {
+                Map<String, byte[]> m = new HashMap<>();
+                for (String b : new String[] {KUBELET, KUBE_PROXY}) m.put(b, Files.readAllBytes(source.dir().resolve(b)));
+                return new NodeBinaries(m);
+            }
+            return new NodeBinaries(fromTarball(source.tarball()));
+        } catch (IOException e) {
+            Path file = source.dir() != null ? source.dir() : source.tarball();
+            throw new InvalidInputException(new Problem(file, 0, source.dir() != null ? "binaries.dir" : "binaries.tarball",
+                    "cannot read the binaries: " + e.getMessage(), "check the file"));
+        }
+    }
+
+    private static Map<String, byte[]> fromTarball(Path tarball) throws IOException {
+        Map<String, byte[]> m = new HashMap<>();
+        try (InputStream in = new GZIPInputStream(new BufferedInputStream(Files.newInputStream(tarball)));
+             TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+            TarArchiveEntry e;
+            while ((e = tar.getNextEntry()) != null) {
+                String name = e.getName().replaceFirst("^\\./", "");
+                if (e.isFile() && name.startsWith(TARBALL_DIR)) {
+                    String bin = name.substring(TARBALL_DIR.length());
+                    if (bin.equals(KUBELET) || bin.equals(KUBE_PROXY)) m.put(bin, tar.readAllBytes());
+                }
+            }
+        }
+        for (String b : new String[] {KUBELET, KUBE_PROXY}) {
+            if (!m.containsKey(b)) {
+                throw new InvalidInputException(new Problem(tarball, 0, "binaries.tarball",
+                        "the tarball has no " + TARBALL_DIR + b,
+                        "use the official kubernetes-node-linux-<arch>.tar.gz of the inventory's kubernetesVersion"));
+            }
+        }
+        return m;
+    }
+}

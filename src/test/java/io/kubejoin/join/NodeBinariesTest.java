@@ -1,0 +1,64 @@
+package io.kubejoin.join;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kubejoin.inventory.Binaries;
+import io.kubejoin.inventory.InvalidInputException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** kubelet and kube-proxy read from the official node tarball's layout, or from a folder. */
+class NodeBinariesTest {
+    @TempDir
+    Path dir;
+
+    private Path tarball(Map<String, String> entries) throws Exception {
+        Path tgz = dir.resolve("kubernetes-node-linux-amd64.tar.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(tgz));
+             TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            for (Map.Entry<String, String> e : entries.entrySet()) {
+                byte[] data = e.getValue().getBytes(StandardCharsets.UTF_8);
+                TarArchiveEntry entry = new TarArchiveEntry(e.getKey());
+                entry.setSize(data.length);
+                entry.setMode(0755);
+                tar.putArchiveEntry(entry);
+                tar.write(data);
+                tar.closeArchiveEntry();
+            }
+        }
+        return tgz;
+    }
+
+    @Test
+    void readsBothFromTheOfficialTarballLayout() throws Exception {
+        Path tgz = tarball(Map.of("kubernetes/node/bin/kubelet", "K", "kubernetes/node/bin/kube-proxy", "P",
+                "kubernetes/node/bin/kubeadm", "A", "kubernetes/LICENSES", "L"));
+        NodeBinaries b = NodeBinaries.load(new Binaries(null, tgz));
+        assertThat(new String(b.get("kubelet"), StandardCharsets.UTF_8)).isEqualTo("K");
+        assertThat(new String(b.get("kube-proxy"), StandardCharsets.UTF_8)).isEqualTo("P");
+    }
+
+    @Test
+    void aTarballWithoutKubeProxyIsBadInput() throws Exception {
+        Path tgz = tarball(Map.of("kubernetes/node/bin/kubelet", "K"));
+        assertThatThrownBy(() -> NodeBinaries.load(new Binaries(null, tgz)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("binaries.tarball").hasMessageContaining("kubernetes/node/bin/kube-proxy");
+    }
+
+    @Test
+    void readsAFolder() throws Exception {
+        Files.writeString(dir.resolve("kubelet"), "K");
+        Files.writeString(dir.resolve("kube-proxy"), "P");
+        assertThat(NodeBinaries.load(new Binaries(dir, null)).get("kubelet")).containsExactly('K');
+    }
+}
