@@ -5,6 +5,10 @@ import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.join.Join;
 import io.kubejoin.join.JoinPhases;
+import io.kubejoin.join.JoinReport;
+import io.kubejoin.join.LiveProgress;
+import io.kubejoin.util.SecureFiles;
+import java.util.function.Consumer;
 import io.kubejoin.join.JoinRunner;
 import io.kubejoin.state.StateStore;
 import java.io.PrintWriter;
@@ -75,6 +79,13 @@ public class JoinCommand implements Callable<Integer> {
             description = "Where generated secrets are kept (default: .kubejoin/<inventory name>/ beside the inventory).")
     Path stateDir;
 
+    @Option(names = "--report", paramLabel = "FILE.html",
+            description = "Also write an HTML page showing each node's phases on a timeline.")
+    Path report;
+
+    @Option(names = "--plain", description = "Plain timestamped lines even on a terminal.")
+    boolean plain;
+
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
     String output;
 
@@ -100,13 +111,29 @@ public class JoinCommand implements Callable<Integer> {
         Join.Settings settings = new Join.Settings(skip, new JoinRunner.Options(parallel, retries, Duration.ofSeconds(1),
                 failFast), readyTimeout, autoApproveBootstrapClients, maxServingExpiration);
         Join.Outcome outcome;
+        // live display only on a real terminal; CI logs and pipes get one timestamped line per event
+        LiveProgress live = !plain && System.console() != null && output.equals("table")
+                ? new LiveProgress(out, inv.nodes().size()) : null;
+        Consumer<String> progress = live != null ? live : line -> {
+            synchronized (out) {
+                out.println(LocalTime.now().format(time) + " " + line);
+                out.flush();
+            }
+        };
         try (KubeConnection conn = cluster.connect(); NodeAccessOptions.Access nodes = nodeAccess.open()) {
-            outcome = Join.run(inv, conn, state, nodes.transports(), settings, Clock.systemUTC(), line -> {
-                synchronized (out) {
-                    out.println(LocalTime.now().format(time) + " " + line);
-                    out.flush();
-                }
-            });
+            outcome = Join.run(inv, conn, state, nodes.transports(), settings, Clock.systemUTC(), progress,
+                    live != null ? live : new JoinRunner.Listener() { });
+        } finally {
+            if (live != null) live.finish();
+        }
+        if (report != null) {
+            try {
+                SecureFiles.writeAtomically(report, JoinReport.html(outcome, "kubejoin join: " + cluster.inventoryFile())
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8), 0644);
+                out.println("report: " + report);
+            } catch (java.io.IOException e) {
+                out.println("warning: cannot write the report " + report + ": " + e.getMessage());
+            }
         }
         if (outcome.refused()) {
             out.println("preflight failed: nothing was pushed to any node");

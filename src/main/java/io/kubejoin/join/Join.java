@@ -87,6 +87,12 @@ public final class Join {
 
     public static Outcome run(Inventory inv, KubeConnection conn, StateStore state, JoinRunner.TransportFactory transports,
                               Settings settings, Clock clock, Consumer<String> progress) throws InterruptedException {
+        return run(inv, conn, state, transports, settings, clock, progress, new JoinRunner.Listener() { });
+    }
+
+    public static Outcome run(Inventory inv, KubeConnection conn, StateStore state, JoinRunner.TransportFactory transports,
+                              Settings settings, Clock clock, Consumer<String> progress, JoinRunner.Listener listener)
+            throws InterruptedException {
         Set<String> skip = settings.skip();
         List<String> clusterLines = new ArrayList<>();
         List<Finding> findings = List.of();
@@ -128,7 +134,7 @@ public final class Join {
             NodeBinaries binaries = inv.binaries().managed() && !skip.contains("binaries")
                     ? NodeBinaries.load(inv.binaries()) : null;
             List<NodePhase> phases = nodePhases(conn, clock, settings.readyTimeout(), binaries);
-            JoinRunner runner = new JoinRunner(phases, skip, settings.runner());
+            JoinRunner runner = new JoinRunner(phases, skip, settings.runner()).listener(listener);
             return new Outcome(findings, false, clusterLines, runner.run(inv, files, transports, progress));
         } finally {
             if (approver != null) approver.close();

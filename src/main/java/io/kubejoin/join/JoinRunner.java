@@ -40,7 +40,18 @@ public final class JoinRunner {
         }
     }
 
-    public record PhaseRecord(String phase, boolean skipped, boolean changed, String summary, Duration took) {
+    /** @param start when the phase began, from the start of the run (for the report's timeline) */
+    public record PhaseRecord(String phase, boolean skipped, boolean changed, String summary, Duration start,
+                              Duration took) {
+    }
+
+    /** Structured progress, for a live display; every method has a no-op default. */
+    public interface Listener {
+        default void phaseStarted(String node, String phase) {
+        }
+
+        default void nodeFinished(NodeReport report) {
+        }
     }
 
     /**
@@ -57,11 +68,18 @@ public final class JoinRunner {
     private final List<NodePhase> phases;
     private final Set<String> skip;
     private final Options options;
+    private Listener listener = new Listener() { };
+    private long runStart = System.nanoTime();
 
     public JoinRunner(List<NodePhase> phases, Set<String> skip, Options options) {
         this.phases = List.copyOf(phases);
         this.skip = Set.copyOf(skip);
         this.options = options;
+    }
+
+    public JoinRunner listener(Listener l) {
+        this.listener = l;
+        return this;
     }
 
     /** Joins every node of the inventory; reports come back in inventory order. */
@@ -74,6 +92,7 @@ public final class JoinRunner {
             return t;
         });
         AtomicBoolean stop = new AtomicBoolean();
+        runStart = System.nanoTime();
         try {
             List<Future<NodeReport>> futures = new ArrayList<>();
             for (Node node : inv.nodes()) {
@@ -83,6 +102,7 @@ public final class JoinRunner {
                     }
                     NodeReport r = joinNode(inv, node, filesByNode.getOrDefault(node.name(), List.of()), transports, progress);
                     if (!r.ok() && options.failFast()) stop.set(true);
+                    listener.nodeFinished(r);
                     return r;
                 }));
             }
@@ -121,16 +141,19 @@ public final class JoinRunner {
             NodeContext ctx = new NodeContext(inv, node, files, transport);
             for (NodePhase phase : phases) {
                 if (skip.contains(phase.name())) {
-                    records.add(new PhaseRecord(phase.name(), true, false, "skipped", Duration.ZERO));
+                    records.add(new PhaseRecord(phase.name(), true, false, "skipped", since(runStart), Duration.ZERO));
                     continue;
                 }
                 long phaseStart = System.nanoTime();
+                listener.phaseStarted(node.name(), phase.name());
                 try {
                     PhaseResult result = runWithRetries(phase, ctx);
-                    records.add(new PhaseRecord(phase.name(), false, result.changed(), result.summary(), since(phaseStart)));
+                    records.add(new PhaseRecord(phase.name(), false, result.changed(), result.summary(),
+                            Duration.ofNanos(phaseStart - runStart), since(phaseStart)));
                     progress.accept(node.name() + ": " + phase.name() + ": " + result.summary());
                 } catch (PhaseFailure f) {
-                    records.add(new PhaseRecord(phase.name(), false, false, "failed: " + f.getMessage(), since(phaseStart)));
+                    records.add(new PhaseRecord(phase.name(), false, false, "failed: " + f.getMessage(),
+                            Duration.ofNanos(phaseStart - runStart), since(phaseStart)));
                     progress.accept(node.name() + ": " + phase.name() + " FAILED: " + f.getMessage());
                     return new NodeReport(node.name(), false, records, List.copyOf(new LinkedHashSet<>(ctx.changedFiles())),
                             since(start), phase.name(), f.getMessage(), f.hint(), f.journal());

@@ -224,4 +224,29 @@ class JoinRunnerTest {
         assertThat(f.secret()).isTrue();
         assertThat(f.diff()).isEmpty();
     }
+
+    @Test
+    void htmlReportShowsEachNodesPhasesAndFailures() throws Exception {
+        open(inv.node("worker-3").orElseThrow());
+        nodes.get("worker-3").failService("kube-proxy", "E1126 server.go:495] \"Error running ProxyServer\" err=<nil>");
+        List<JoinRunner.NodeReport> reports = join(Set.of(), fast);
+        String html = JoinReport.html(new Join.Outcome(List.of(), false, List.of("rbac: created"), reports), "join <test>");
+        assertThat(html).startsWith("<!DOCTYPE html>").contains("<title>join &lt;test&gt;</title>")
+                .contains("2 of 3 nodes joined").contains("failed: kube-proxy-start")
+                .contains("err=&lt;nil&gt;").doesNotContain("err=<nil>").doesNotContain("<script");
+        // one bar per phase that ran: 4 on each joined node, 4 on the failed one (its last one failed)
+        assertThat(html.split("class=\"bar ", -1)).hasSize(13);
+        assertThat(html.split("class=\"bar failed", -1)).hasSize(2);
+    }
+
+    @Test
+    void liveProgressFrameShowsNodesInFlightAndTheBar() {
+        Map<String, String> inFlight = new java.util.LinkedHashMap<>();
+        for (int i = 1; i <= 12; i++) inFlight.put("worker-" + i, "kubelet-files");
+        List<String> frame = LiveProgress.frame(inFlight, 30, 2, 50);
+        assertThat(frame).hasSize(12);
+        assertThat(frame.get(0)).isEqualTo("  worker-1: kubelet-files");
+        assertThat(frame.get(10)).isEqualTo("  … and 2 more in flight");
+        assertThat(frame.get(11)).startsWith("[###################...........] 32/50 done: 30 joined, 2 failed, 12 in flight");
+    }
 }
