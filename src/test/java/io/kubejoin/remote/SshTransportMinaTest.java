@@ -319,6 +319,7 @@ class SshTransportMinaTest {
         new java.util.Random(1).nextBytes(big);
         List<RemoteFile> files = List.of(
                 file("etc/kubernetes/kubelet-config.yaml", 0644, "new\n"),
+                file("etc/kubernetes/bootstrap.kubeconfig", 0600, "token: secret\n"),
                 new RemoteFile(dir.resolve("opt/k8s/bin/kubelet").toString(), 0755, big),
                 file("etc/kubernetes/kube-proxy.kubeconfig", 0600, "proxy\n"));
         try (SshTransport t = connector.open(target())) {
@@ -336,10 +337,14 @@ class SshTransportMinaTest {
             Path partial = dir.resolve("opt/k8s/bin/.kubelet.kubejoin-tmp");
             assertThat(partial).exists();
             assertThat(Files.size(partial)).isLessThan(big.length);
+            assertThat(dir.resolve("etc/kubernetes/bootstrap.kubeconfig")).doesNotExist();
+            assertThat(SecureFiles.mode(dir.resolve("etc/kubernetes/.bootstrap.kubeconfig.kubejoin-tmp")))
+                    .as("a secret waiting in its temp file is never readable by others").isEqualTo(0600);
 
             dropOnWriteOf = null;
             PushResult retry = t.push(files); // same transport: it reconnects
-            assertThat(retry.changed()).hasSize(3);
+            assertThat(retry.changed()).hasSize(4);
+            assertThat(SecureFiles.mode(dir.resolve("etc/kubernetes/bootstrap.kubeconfig"))).isEqualTo(0600);
             assertThat(read(existing)).isEqualTo("new\n");
             assertThat(Files.readAllBytes(dir.resolve("opt/k8s/bin/kubelet"))).isEqualTo(big);
             assertThat(SecureFiles.mode(dir.resolve("opt/k8s/bin/kubelet"))).isEqualTo(0755);
