@@ -170,6 +170,7 @@ public final class SshTransport implements Transport {
         if (paths.isEmpty()) return Map.of();
         paths.forEach(RemotePaths::requireAbsolute);
         ExecResult r = exec("sha256sum -- " + RemotePaths.quoteAll(paths) + " 2>/dev/null; exit 0", INTERNAL_TIMEOUT);
+        requireOk(r, "hashing files"); // the command itself always exits 0: a failure is sudo's or the shell's
         return RemotePaths.parseSha256(r.stdout(), Set.copyOf(paths));
     }
 
@@ -189,6 +190,7 @@ public final class SshTransport implements Transport {
         // one read-only command: hashes, modes, owners (and, for SFTP as root, which folders are missing)
         ExecResult survey = exec(RemotePaths.surveyCommand(paths, direct ? RemotePaths.parents(files) : List.of()),
                 INTERNAL_TIMEOUT);
+        requireOk(survey, "surveying files"); // exits 0 by design: otherwise sudo or the shell failed
         RemotePaths.Survey s = RemotePaths.parseSurvey(survey.stdout(), paths);
         PushPlan plan = PushPlan.of(files, s.files(), true);
         if (plan.write().isEmpty() && plan.fixModeOnly().isEmpty()) return plan.result(files, Set.of());

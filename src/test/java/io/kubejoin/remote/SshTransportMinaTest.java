@@ -407,8 +407,12 @@ class SshTransportMinaTest {
                             System.out.println("[message] " + e.getMessage());
                             assertThat(e.kind()).isEqualTo(TransportException.Kind.REMOTE_FAILURE);
                             assertThat(e.isTransient()).isFalse();
-                            assertThat(e.getMessage()).contains("password is required", "NOPASSWD");
+                            assertThat(e.getMessage()).contains("surveying files", "password is required", "NOPASSWD");
                         });
+                assertThatThrownBy(() -> tr.sha256(List.of("/etc/hostname")))
+                        .as("not an empty map, as if the files were missing")
+                        .isInstanceOfSatisfying(TransportException.class,
+                                e -> assertThat(e.getMessage()).contains("NOPASSWD"));
                 assertThat(dir.resolve("etc/x.conf")).doesNotExist();
             }
         }
