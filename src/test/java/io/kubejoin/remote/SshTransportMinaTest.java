@@ -257,6 +257,33 @@ class SshTransportMinaTest {
     }
 
     @Test
+    void acceptNewCreatesAMissingKnownHostsFolder() throws Exception {
+        Path kh = dir.resolve("fresh-home/.ssh/known_hosts");
+        SshTarget t = new SshTarget("127.0.0.1", node.port(), "root", clientKey, kh, null);
+        try (SshConnector tofu = new SshConnector(SshOptions.defaults().withAcceptNewHostKeys(true));
+                SshTransport tr = tofu.open(t)) {
+            assertThat(tr.exec("true", T).ok()).isTrue();
+        }
+        assertThat(Files.readString(kh)).startsWith("[127.0.0.1]:" + node.port() + " ");
+        assertThat(SecureFiles.mode(kh.getParent())).isEqualTo(0700);
+    }
+
+    @Test
+    void acceptNewRefusesAKeyItCannotRecord() throws Exception {
+        Path blocker = dir.resolve("not-a-folder");
+        Files.writeString(blocker, "x");
+        Path kh = blocker.resolve("known_hosts"); // its parent is a file: nothing can be written there
+        SshTarget t = new SshTarget("127.0.0.1", node.port(), "root", clientKey, kh, null);
+        try (SshConnector tofu = new SshConnector(SshOptions.defaults().withAcceptNewHostKeys(true))) {
+            assertThatThrownBy(() -> tofu.open(t)).isInstanceOfSatisfying(HostKeyException.class, e -> {
+                System.out.println("[message] " + e.getMessage());
+                assertThat(e.getMessage()).contains("cannot record host key", kh.toString());
+            });
+        }
+        assertThat(node.commands).isEmpty();
+    }
+
+    @Test
     void unreachableNodeFailsFastWithATransientError() throws Exception {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
