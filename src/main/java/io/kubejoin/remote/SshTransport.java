@@ -97,9 +97,12 @@ public final class SshTransport implements Transport {
                 s.getNegotiatedKexParameter(KexProposalOption.C2SMAC)));
     }
 
-    /** The command as root: as given for root, else through {@code sudo -n sh -c} (never prompts; fails instead). */
+    /**
+     * The command as root, always run by {@code sh} whatever the login shell is (kubejoin's scripts are POSIX sh):
+     * {@code sh -c} for root, {@code sudo -n sh -c} otherwise (never prompts; fails instead).
+     */
     String asRoot(String command) {
-        return target.needsSudo() ? "sudo -n sh -c " + RemotePaths.quote(command) : command;
+        return (target.needsSudo() ? "sudo -n sh -c " : "sh -c ") + RemotePaths.quote(command);
     }
 
     @Override
