@@ -6,7 +6,6 @@ import java.security.PublicKey;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.apache.sshd.client.config.hosts.KnownHostEntry;
-import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
 import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
 import org.apache.sshd.client.keyverifier.RejectAllServerKeyVerifier;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
@@ -24,7 +23,7 @@ import org.apache.sshd.common.util.net.SshdSocketAddress;
 final class HostKeyVerifier implements ServerKeyVerifier {
     static final AttributeRepository.AttributeKey<Attempt> ATTEMPT = new AttributeRepository.AttributeKey<>();
 
-    enum Refusal { UNKNOWN, CHANGED, REVOKED }
+    enum Refusal { UNKNOWN, CHANGED, REVOKED, UNRECORDABLE }
 
     /** Per connection attempt: the file to check and, afterwards, what happened. */
     static final class Attempt {
@@ -37,6 +36,7 @@ final class HostKeyVerifier implements ServerKeyVerifier {
         volatile Refusal refusal;
         volatile PublicKey expected;
         volatile boolean recorded;
+        volatile Throwable recordFailure;
 
         Attempt(Path knownHosts, boolean acceptNew, String host, int port) {
             this.knownHosts = knownHosts.toAbsolutePath();
@@ -74,7 +74,8 @@ final class HostKeyVerifier implements ServerKeyVerifier {
     private static final class KnownHosts extends KnownHostsServerKeyVerifier {
         KnownHosts(Path file, boolean acceptNew) {
             // the delegate decides about keys that are not in the file at all; modified keys never reach it
-            super(acceptNew ? AcceptAllServerKeyVerifier.INSTANCE : RejectAllServerKeyVerifier.INSTANCE, file);
+            // (a lambda rather than AcceptAllServerKeyVerifier, which logs a warning per host)
+            super(acceptNew ? (session, remote, key) -> true : RejectAllServerKeyVerifier.INSTANCE, file);
         }
 
         /** Look the node up by its inventory name and port, not by the socket's peer (a forwarding port). */
@@ -100,10 +101,36 @@ final class HostKeyVerifier implements ServerKeyVerifier {
             boolean accepted = super.acceptUnknownHostKey(session, remote, key); // records the key when accepted
             Attempt a = attempt(session);
             if (a != null) {
-                if (accepted) a.recorded = true;
-                else a.refusal = Refusal.UNKNOWN;
+                if (!accepted) {
+                    a.refusal = Refusal.UNKNOWN;
+                } else if (a.recordFailure != null) {
+                    // trust on first use means recorded on first use: a key that cannot be written is refused
+                    a.refusal = Refusal.UNRECORDABLE;
+                    return false;
+                } else {
+                    a.recorded = true;
+                }
             }
             return accepted;
+        }
+
+        /** Creates a missing folder (~/.ssh on a fresh machine) with OpenSSH's mode before appending. */
+        @Override
+        protected KnownHostEntry updateKnownHostsFile(ClientSession session, SocketAddress remote, PublicKey key,
+                Path file, java.util.Collection<HostEntryPair> knownHosts) throws Exception {
+            Path dir = file.toAbsolutePath().getParent();
+            if (dir != null && !java.nio.file.Files.isDirectory(dir)) {
+                java.nio.file.Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions
+                        .asFileAttribute(io.kubejoin.util.SecureFiles.permissions(0700)));
+            }
+            return super.updateKnownHostsFile(session, remote, key, file, knownHosts);
+        }
+
+        @Override
+        protected void handleKnownHostsFileUpdateFailure(ClientSession session, SocketAddress remote, PublicKey key,
+                Path file, java.util.Collection<HostEntryPair> knownHosts, Throwable reason) {
+            Attempt a = attempt(session);
+            if (a != null) a.recordFailure = reason;
         }
 
         @Override

@@ -11,19 +11,23 @@ import java.util.HexFormat;
  * @param path    absolute, normalized destination path ("/etc/kubernetes/kubelet-config.yaml")
  * @param mode    POSIX permission bits (0600, 0644, 0755)
  * @param content exact bytes
+ * @param sha256  lower-case hex sha256 of content, computed once per instance (the 3-argument constructor): a
+ *                100 MB kubelet binary shared by 1,000 nodes' pushes is hashed once, not per node. Pass it only
+ *                when already computed from these very bytes: pushes trust it to decide what to skip.
  */
-public record RemoteFile(String path, int mode, byte[] content) {
+public record RemoteFile(String path, int mode, byte[] content, String sha256) {
     public RemoteFile {
         RemotePaths.requireAbsolute(path);
         if ((mode & ~07777) != 0) throw new IllegalArgumentException("mode " + Integer.toOctalString(mode));
+        if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) throw new IllegalArgumentException("sha256 " + sha256);
+    }
+
+    public RemoteFile(String path, int mode, byte[] content) {
+        this(path, mode, content, sha256(content));
     }
 
     public static RemoteFile of(RenderedFile f) {
         return new RemoteFile(f.path(), f.mode(), f.content());
-    }
-
-    public String sha256() {
-        return sha256(content);
     }
 
     static String sha256(byte[] bytes) {

@@ -173,7 +173,7 @@ final class RemotePaths {
      * and renames, then mode/owner fixes of files whose bytes were already right.
      *
      * @param staged   staged path per changed file (sudo mode: SFTP wrote there as the login user), or null when
-     *                 the temp files were written in place as root and already have their mode
+     *                 SFTP wrote the temp files in place as root (they get their modes here, before the renames)
      */
     static String finishCommand(List<RemoteFile> changed, List<String> staged, List<RemoteFile> modeOnly) {
         StringBuilder sb = new StringBuilder("umask 022\n").append(PLACE_FUNCTION);
@@ -186,6 +186,13 @@ final class RemotePaths {
                 sb.append("install -m ").append(String.format("%04o", f.mode())).append(" -o 0 -g 0 -- ")
                         .append(quote(staged.get(i))).append(' ').append(quote(tmp(f.path()))).append(" || exit 1\n");
             }
+        }
+        if (staged == null) {
+            // SFTP wrote the temp files: their final modes, one chmod per distinct mode, before any rename
+            java.util.Map<Integer, List<String>> byMode = new java.util.TreeMap<>();
+            for (RemoteFile f : changed) byMode.computeIfAbsent(f.mode(), m -> new ArrayList<>()).add(tmp(f.path()));
+            byMode.forEach((mode, tmps) -> sb.append("chmod ").append(String.format("%04o", mode)).append(" -- ")
+                    .append(quoteAll(tmps)).append(" || exit 1\n"));
         }
         for (RemoteFile f : changed) {
             sb.append("place ").append(quote(tmp(f.path()))).append(' ').append(quote(f.path())).append(' ')

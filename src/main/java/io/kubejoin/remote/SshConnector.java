@@ -181,8 +181,12 @@ public final class SshConnector implements AutoCloseable {
                     + "`, verify the new key, then `" + scan + "`";
             case REVOKED -> "host key " + type + " " + fp + " of " + t.knownHostsName() + " is marked @revoked in "
                     + kh;
+            case UNRECORDABLE -> "cannot record host key " + type + " " + fp + " of " + t.knownHostsName() + " to "
+                    + kh + " (" + a.recordFailure + "); a key accepted on first use must be recorded, so it was "
+                    + "refused: make " + kh + " writable";
         };
         return new HostKeyException(a.refusal == HostKeyVerifier.Refusal.UNKNOWN
+                || a.refusal == HostKeyVerifier.Refusal.UNRECORDABLE
                 ? TransportException.Kind.HOST_KEY_UNKNOWN : TransportException.Kind.HOST_KEY_CHANGED,
                 t.display(), type, fp, msg);
     }

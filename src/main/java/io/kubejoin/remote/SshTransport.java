@@ -97,9 +97,12 @@ public final class SshTransport implements Transport {
                 s.getNegotiatedKexParameter(KexProposalOption.C2SMAC)));
     }
 
-    /** The command as root: as given for root, else through {@code sudo -n sh -c} (never prompts; fails instead). */
+    /**
+     * The command as root, always run by {@code sh} whatever the login shell is (kubejoin's scripts are POSIX sh):
+     * {@code sh -c} for root, {@code sudo -n sh -c} otherwise (never prompts; fails instead).
+     */
     String asRoot(String command) {
-        return target.needsSudo() ? "sudo -n sh -c " + RemotePaths.quote(command) : command;
+        return (target.needsSudo() ? "sudo -n sh -c " : "sh -c ") + RemotePaths.quote(command);
     }
 
     @Override
@@ -170,6 +173,7 @@ public final class SshTransport implements Transport {
         if (paths.isEmpty()) return Map.of();
         paths.forEach(RemotePaths::requireAbsolute);
         ExecResult r = exec("sha256sum -- " + RemotePaths.quoteAll(paths) + " 2>/dev/null; exit 0", INTERNAL_TIMEOUT);
+        requireOk(r, "hashing files"); // the command itself always exits 0: a failure is sudo's or the shell's
         return RemotePaths.parseSha256(r.stdout(), Set.copyOf(paths));
     }
 
@@ -189,6 +193,7 @@ public final class SshTransport implements Transport {
         // one read-only command: hashes, modes, owners (and, for SFTP as root, which folders are missing)
         ExecResult survey = exec(RemotePaths.surveyCommand(paths, direct ? RemotePaths.parents(files) : List.of()),
                 INTERNAL_TIMEOUT);
+        requireOk(survey, "surveying files"); // exits 0 by design: otherwise sudo or the shell failed
         RemotePaths.Survey s = RemotePaths.parseSurvey(survey.stdout(), paths);
         PushPlan plan = PushPlan.of(files, s.files(), true);
         if (plan.write().isEmpty() && plan.fixModeOnly().isEmpty()) return plan.result(files, Set.of());
@@ -264,26 +269,29 @@ public final class SshTransport implements Transport {
     }
 
     /**
-     * Writes one file over SFTP. The file is made 0600 before any byte is written (an old temp file keeps its old
-     * mode, and the server's umask is unknown), and gets its final mode only when complete.
+     * Writes one file over SFTP: open, pipelined writes, close (three round trips plus one for a secret). A file
+     * that others may not read is made 0600 before its first byte (an old temp file keeps its old mode and the
+     * server's umask is unknown); the final mode is set by the finishing command, before the rename. Staged files
+     * (sudo mode) sit in a 0700 folder and need no extra step.
      */
-    private void upload(String path, RemoteFile f, boolean finalMode) throws TransportException {
+    private void upload(String path, RemoteFile f, boolean inPlace) throws TransportException {
         SftpClient c = sftp();
         try {
             SftpClient.CloseableHandle h = c.open(path, EnumSet.of(SftpClient.OpenMode.Write,
                     SftpClient.OpenMode.Create, SftpClient.OpenMode.Truncate));
-            try {
-                c.setStat(h, new SftpClient.Attributes().perms(0600));
-            } catch (IOException e) {
-                h.close();
-                throw e;
+            if (inPlace && (f.mode() & 0004) == 0) {
+                try {
+                    c.setStat(h, new SftpClient.Attributes().perms(0600));
+                } catch (IOException e) {
+                    h.close();
+                    throw e;
+                }
             }
             // pipelined writes: a large binary does not pay one round trip per 32 KiB
             try (SftpOutputStreamAsync out = new SftpOutputStreamAsync((AbstractSftpClient) c, SFTP_BUFFER, path, h,
                     true)) {
                 out.write(f.content());
             }
-            if (finalMode) c.setStat(path, new SftpClient.Attributes().perms(f.mode()));
         } catch (SftpException e) {
             throw new TransportException(TransportException.Kind.REMOTE_FAILURE, target(),
                     "cannot write " + path + ": " + e.getMessage(), e);

@@ -33,4 +33,19 @@ class RemotePathsTest {
         assertThat(s.files().get("/etc/a")).isEqualTo(new RemotePaths.RemoteState(h, 0600, 0));
         assertThat(s.missingDirs()).containsExactly("/etc/x");
     }
+
+    @Test
+    void aNodeOfTheInventoryBecomesATargetWithItsSshSettings() {
+        var node = io.kubejoin.testing.TestInventories.article().nodes().get(0);
+        SshTarget t = SshTarget.of(node);
+        assertThat(t.host()).isEqualTo(node.address());
+        assertThat(t.port()).isEqualTo(node.ssh().port());
+        assertThat(t.user()).isEqualTo(node.ssh().user());
+        assertThat(t.identityFile()).isEqualTo(node.ssh().identityFile());
+        assertThat(t.knownHosts()).isEqualTo(node.ssh().knownHosts());
+        assertThat(t.jump()).isNull();
+        assertThat(t.knownHostsName()).isEqualTo(t.port() == 22 ? node.address() : "[" + node.address() + "]:" + t.port());
+        assertThat(t.withUser("deploy").needsSudo()).isTrue();
+        assertThat(t.withUser("root").needsSudo()).isFalse();
+    }
 }

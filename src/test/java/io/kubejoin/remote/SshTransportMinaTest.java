@@ -122,7 +122,7 @@ class SshTransportMinaTest {
             node.commands.clear();
             PushResult second = t.push(files);
             assertThat(second.anyChanged()).isFalse();
-            assertThat(node.commands).hasSize(1).allMatch(c -> c.startsWith("sha256sum -- "));
+            assertThat(node.commands).hasSize(1).allMatch(c -> c.startsWith("sh -c 'sha256sum -- "));
 
             List<RemoteFile> changed = new ArrayList<>(files);
             changed.set(1, file("etc/kubernetes/kubelet-config.yaml", 0644, "kind: KubeletConfiguration\nv: 2\n"));
@@ -133,7 +133,7 @@ class SshTransportMinaTest {
             assertThat(read(dir.resolve("etc/kubernetes/kubelet-config.yaml"))).endsWith("v: 2\n");
             assertThat(read(dir.resolve("etc/kubernetes/kubelet-config.yaml.kubejoin-bak")))
                     .isEqualTo("kind: KubeletConfiguration\n");
-            assertThat(node.commands.stream().filter(c -> c.startsWith("sha256sum"))).hasSize(1);
+            assertThat(node.commands.stream().filter(c -> c.contains("sha256sum"))).hasSize(1);
             assertThat(leftoverTempFiles()).isEmpty();
         }
     }
@@ -257,6 +257,33 @@ class SshTransportMinaTest {
     }
 
     @Test
+    void acceptNewCreatesAMissingKnownHostsFolder() throws Exception {
+        Path kh = dir.resolve("fresh-home/.ssh/known_hosts");
+        SshTarget t = new SshTarget("127.0.0.1", node.port(), "root", clientKey, kh, null);
+        try (SshConnector tofu = new SshConnector(SshOptions.defaults().withAcceptNewHostKeys(true));
+                SshTransport tr = tofu.open(t)) {
+            assertThat(tr.exec("true", T).ok()).isTrue();
+        }
+        assertThat(Files.readString(kh)).startsWith("[127.0.0.1]:" + node.port() + " ");
+        assertThat(SecureFiles.mode(kh.getParent())).isEqualTo(0700);
+    }
+
+    @Test
+    void acceptNewRefusesAKeyItCannotRecord() throws Exception {
+        Path blocker = dir.resolve("not-a-folder");
+        Files.writeString(blocker, "x");
+        Path kh = blocker.resolve("known_hosts"); // its parent is a file: nothing can be written there
+        SshTarget t = new SshTarget("127.0.0.1", node.port(), "root", clientKey, kh, null);
+        try (SshConnector tofu = new SshConnector(SshOptions.defaults().withAcceptNewHostKeys(true))) {
+            assertThatThrownBy(() -> tofu.open(t)).isInstanceOfSatisfying(HostKeyException.class, e -> {
+                System.out.println("[message] " + e.getMessage());
+                assertThat(e.getMessage()).contains("cannot record host key", kh.toString());
+            });
+        }
+        assertThat(node.commands).isEmpty();
+    }
+
+    @Test
     void unreachableNodeFailsFastWithATransientError() throws Exception {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -319,6 +346,7 @@ class SshTransportMinaTest {
         new java.util.Random(1).nextBytes(big);
         List<RemoteFile> files = List.of(
                 file("etc/kubernetes/kubelet-config.yaml", 0644, "new\n"),
+                file("etc/kubernetes/bootstrap.kubeconfig", 0600, "token: secret\n"),
                 new RemoteFile(dir.resolve("opt/k8s/bin/kubelet").toString(), 0755, big),
                 file("etc/kubernetes/kube-proxy.kubeconfig", 0600, "proxy\n"));
         try (SshTransport t = connector.open(target())) {
@@ -336,10 +364,14 @@ class SshTransportMinaTest {
             Path partial = dir.resolve("opt/k8s/bin/.kubelet.kubejoin-tmp");
             assertThat(partial).exists();
             assertThat(Files.size(partial)).isLessThan(big.length);
+            assertThat(dir.resolve("etc/kubernetes/bootstrap.kubeconfig")).doesNotExist();
+            assertThat(SecureFiles.mode(dir.resolve("etc/kubernetes/.bootstrap.kubeconfig.kubejoin-tmp")))
+                    .as("a secret waiting in its temp file is never readable by others").isEqualTo(0600);
 
             dropOnWriteOf = null;
             PushResult retry = t.push(files); // same transport: it reconnects
-            assertThat(retry.changed()).hasSize(3);
+            assertThat(retry.changed()).hasSize(4);
+            assertThat(SecureFiles.mode(dir.resolve("etc/kubernetes/bootstrap.kubeconfig"))).isEqualTo(0600);
             assertThat(read(existing)).isEqualTo("new\n");
             assertThat(Files.readAllBytes(dir.resolve("opt/k8s/bin/kubelet"))).isEqualTo(big);
             assertThat(SecureFiles.mode(dir.resolve("opt/k8s/bin/kubelet"))).isEqualTo(0755);
@@ -402,8 +434,12 @@ class SshTransportMinaTest {
                             System.out.println("[message] " + e.getMessage());
                             assertThat(e.kind()).isEqualTo(TransportException.Kind.REMOTE_FAILURE);
                             assertThat(e.isTransient()).isFalse();
-                            assertThat(e.getMessage()).contains("password is required", "NOPASSWD");
+                            assertThat(e.getMessage()).contains("surveying files", "password is required", "NOPASSWD");
                         });
+                assertThatThrownBy(() -> tr.sha256(List.of("/etc/hostname")))
+                        .as("not an empty map, as if the files were missing")
+                        .isInstanceOfSatisfying(TransportException.class,
+                                e -> assertThat(e.getMessage()).contains("NOPASSWD"));
                 assertThat(dir.resolve("etc/x.conf")).doesNotExist();
             }
         }
@@ -446,7 +482,7 @@ class SshTransportMinaTest {
                 assertThat(t.push(List.of(file("via/bastion.txt", 0640, "x\n"))).changed()).hasSize(1);
                 assertThat(SecureFiles.mode(dir.resolve("via/bastion.txt"))).isEqualTo(0640);
             }
-            assertThat(node.commands).contains("echo through");
+            assertThat(node.commands).contains("sh -c 'echo through'");
             assertThat(bastion.commands).as("the bastion only forwards").isEmpty();
 
             // accept-new through the bastion records the node under its own name, not the forwarding port

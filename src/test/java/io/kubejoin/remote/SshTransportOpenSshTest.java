@@ -92,6 +92,27 @@ class SshTransportOpenSshTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void theFixTheUnknownKeyMessageSuggestsWorksPlainAndHashed(boolean hashed, @TempDir Path dir) throws Exception {
+        Path kh = dir.resolve("known_hosts");
+        SshTarget t = new SshTarget("127.0.0.1", sshd.port, "root", base.resolve("keys/id_ed25519"), kh, null);
+        String command;
+        try (SshConnector c = new SshConnector(SshOptions.defaults())) {
+            HostKeyException e = org.junit.jupiter.api.Assertions.assertThrows(HostKeyException.class, () -> c.open(t));
+            String m = e.getMessage();
+            command = m.substring(m.indexOf("`ssh-keyscan") + 1, m.indexOf('`', m.indexOf("`ssh-keyscan") + 1));
+        }
+        // run it as a user would (ssh-keyscan -H hashes the names, as Debian's HashKnownHosts does)
+        String run = hashed ? command.replace("ssh-keyscan ", "ssh-keyscan -H ") : command;
+        var r = io.kubejoin.testing.Processes.run(List.of("sh", "-c", run));
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        if (hashed) assertThat(Files.readString(kh)).startsWith("|1|");
+        try (SshConnector c = new SshConnector(SshOptions.defaults()); SshTransport tr = c.open(t)) {
+            assertThat(tr.exec("true", T).ok()).isTrue();
+        }
+    }
+
     @Test
     void defaultKeyExchangeIsWhatMinaPrefersAndStillWorks() throws Exception {
         try (SshConnector c = new SshConnector(SshOptions.defaults().withPreferCurve25519(false));

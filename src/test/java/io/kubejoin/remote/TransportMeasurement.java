@@ -46,7 +46,9 @@ class TransportMeasurement {
                         double[] pushMs = new double[RUNS];
                         double[] execMs = new double[RUNS];
                         String negotiated = "";
+                        java.time.Duration cpu0 = java.time.Duration.ZERO;
                         for (int i = -WARMUP; i < RUNS; i++) {
+                            if (i == 0) cpu0 = ProcessHandle.current().info().totalCpuDuration().orElseThrow();
                             List<RemoteFile> files = new ArrayList<>();
                             for (int f = 0; f < 10; f++) {
                                 files.add(new RemoteFile(dir + "/node-" + server + "/f" + f, 0644,
@@ -68,6 +70,8 @@ class TransportMeasurement {
                             }
                             if (i >= 0) ms[i] = (System.nanoTime() - start) / 1e6;
                         }
+                        double cpuMs = (ProcessHandle.current().info().totalCpuDuration().orElseThrow().minus(cpu0)
+                                .toNanos() / 1e6) / RUNS;
                         Arrays.sort(ms);
                         Arrays.sort(connectMs);
                         Arrays.sort(pushMs);
@@ -75,8 +79,10 @@ class TransportMeasurement {
                         System.out.printf("[measure] %-7s kex %-24s median %6.1f ms  p90 %6.1f ms  min %6.1f ms"
                                 + "  (connect+auth+push 10 new files+1 exec, %d runs)%n", server, negotiated,
                                 ms[RUNS / 2], ms[RUNS * 9 / 10], ms[0], RUNS);
-                        System.out.printf("[measure] %-7s   medians: connect+auth %.1f ms, push %.1f ms, exec %.1f ms%n",
-                                server, connectMs[RUNS / 2], pushMs[RUNS / 2], execMs[RUNS / 2]);
+                        System.out.printf("[measure] %-7s   medians: connect+auth %.1f ms, push %.1f ms, exec %.1f ms;"
+                                + " JVM CPU per node %.1f ms (%s)%n", server, connectMs[RUNS / 2], pushMs[RUNS / 2],
+                                execMs[RUNS / 2], cpuMs, server.equals("MINA")
+                                        ? "client and in-process server" : "client only; sshd is a separate process");
                     }
                 }
             }
