@@ -181,6 +181,14 @@ final class SandboxDispatcher extends Dispatcher {
         if ("authentication.k8s.io".equals(ri.apiGroup()) && "selfsubjectreviews".equals(ri.resource()) && "create".equals(ri.verb())) {
             return SelfReviews.subjectReview(user, ri.apiVersion());
         }
+        if (ri.apiGroup().isEmpty() && "nodes".equals(ri.resource()) && "create".equals(ri.verb()) && user.nodeName() != null) {
+            // NodeRestriction: a node creates only its own Node (the authorizer cannot see the name of a create)
+            String name = nodeName(body);
+            if (!user.nodeName().equals(name)) {
+                return ApiStatus.admissionForbidden("nodes", name == null ? "" : name,
+                        "node \"" + user.nodeName() + "\" is not allowed to modify node \"" + name + "\"");
+            }
+        }
         if (ri.apiGroup().isEmpty() && "secrets".equals(ri.resource()) && ("create".equals(ri.verb()) || "update".equals(ri.verb()))) {
             String merged = mergeStringData(body);
             if (merged != null) {
@@ -188,6 +196,15 @@ final class SandboxDispatcher extends Dispatcher {
             }
         }
         return store.crud().dispatch(request);
+    }
+
+    private static String nodeName(String body) {
+        try {
+            io.fabric8.kubernetes.api.model.Node n = Serialization.unmarshal(body, io.fabric8.kubernetes.api.model.Node.class);
+            return n == null || n.getMetadata() == null ? null : n.getMetadata().getName();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** A real server stores Secret stringData into data (base64) on every write; the mock would keep stringData. */

@@ -79,6 +79,9 @@ final class SecureFront implements AutoCloseable {
                 .setHost("127.0.0.1").setPort(port)
                 .setSsl(true).setKeyCertOptions(servingKeyCert)
                 .setClientAuth(ClientAuth.REQUEST)
+                // as the mock's own listener: kubectl's exec/attach subprotocols, Expect: 100-continue
+                .setWebSocketSubProtocols(List.of("v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "v1.channel.k8s.io"))
+                .setHandle100ContinueAutomatically(true).setWebSocketClosingTimeout(1)
                 .setTrustOptions(TrustOptions.wrap(new RequestAnyClientCert()));
         HttpServer server = vertx.createHttpServer(opts).requestHandler(req -> {
             identify(req, x509, proof);

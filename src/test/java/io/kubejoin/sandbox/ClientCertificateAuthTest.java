@@ -82,7 +82,10 @@ class ClientCertificateAuthTest {
         node.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("cert-n1")
                 .endMetadata().build()).create();
         assertThat(admin.nodes().withName("cert-n1").get()).isNotNull();
-        // and not another node's
+        // and not another node's (NodeRestriction), neither created nor changed
+        assertThat(catchCode(() -> node.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder()
+                .withNewMetadata().withName("cert-n9").endMetadata().build()).create())).isEqualTo(403);
+        assertThat(admin.nodes().withName("cert-n9").get()).isNull();
         admin.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("cert-n2")
                 .endMetadata().build()).create();
         assertThat(catchCode(() -> node.nodes().withName("cert-n2").edit(n -> {
@@ -96,6 +99,24 @@ class ClientCertificateAuthTest {
         Map<?, ?> userInfo = (Map<?, ?>) ((Map<?, ?>) Serialization.unmarshal(who.body, Map.class).get("status")).get("userInfo");
         assertThat(userInfo.get("username")).isEqualTo("system:node:cert-n1");
         assertThat((List<Object>) userInfo.get("groups")).containsExactly("system:nodes", "system:authenticated");
+    }
+
+    /** A real Go TLS client (kubectl) presenting the node certificate from a kubeconfig, as kubelet does. */
+    @Test
+    void kubectlWithTheNodeCertificateIsTheNode(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        io.kubejoin.testing.Processes.requireTool("kubectl");
+        String[] cert = nodeCertificate("cert-kubectl");
+        java.nio.file.Path kubeconfig = dir.resolve("node.kubeconfig");
+        java.nio.file.Files.writeString(kubeconfig, io.kubejoin.render.Kubeconfigs.clientCertificate(java.net.URI.create(server.url()),
+                server.caCertificatePem(), "system:node:cert-kubectl", cert[0], cert[1]));
+        // (kubectl auth whoami posts protobuf, which the sandbox does not decode): a node may list nodes, not secrets
+        var nodes = io.kubejoin.testing.Processes.run(List.of("kubectl", "--kubeconfig", kubeconfig.toString(), "--request-timeout=10s",
+                "get", "nodes", "-o", "name"));
+        assertThat(nodes.exitCode()).as(nodes.toString()).isZero();
+        var secrets = io.kubejoin.testing.Processes.run(List.of("kubectl", "--kubeconfig", kubeconfig.toString(), "--request-timeout=10s",
+                "get", "secrets", "-A"));
+        assertThat(secrets.exitCode()).isNotZero();
+        assertThat(secrets.stderr()).contains("User \"system:node:cert-kubectl\" cannot list");
     }
 
     @Test
@@ -142,20 +163,31 @@ class ClientCertificateAuthTest {
     @Test
     void frontOverheadIsSmall() throws Exception {
         HttpClient http = http(null, null);
-        int n = 400;
-        double viaFront = 0;
-        double direct = 0;
-        for (int round = 0; round < 2; round++) { // first round warms up both paths
-            viaFront = perRequestMicros(http, server.url(), n);
-            direct = perRequestMicros(http, server.internalUrl(), n);
-        }
         String[] cert = nodeCertificate("cert-bench");
         HttpClient withCert = http(cert[0], keyOf(cert[1]));
-        perRequestMicros(withCert, server.url(), n);
-        double viaFrontCert = perRequestMicros(withCert, server.url(), n);
-        System.out.printf("sandbox front overhead: direct %.0f us/request, via front (token) %.0f us, via front (client cert) %.0f us%n",
-                direct, viaFront, viaFrontCert);
-        assertThat(viaFront).isLessThan(direct * 3 + 2000);
+        int n = 300;
+        List<Double> viaFront = new java.util.ArrayList<>();
+        List<Double> direct = new java.util.ArrayList<>();
+        List<Double> viaFrontCert = new java.util.ArrayList<>();
+        for (int round = 0; round < 6; round++) { // interleaved, first round is warm-up
+            double f = perRequestMicros(http, server.url(), n);
+            double d = perRequestMicros(http, server.internalUrl(), n);
+            double c = perRequestMicros(withCert, server.url(), n);
+            if (round == 0) continue;
+            viaFront.add(f);
+            direct.add(d);
+            viaFrontCert.add(c);
+        }
+        System.out.printf("sandbox front overhead (median of 5 x %d sequential GET /version, keep-alive): direct to the mock %.0f us/request, "
+                + "via the front with a token %.0f us, via the front with a client certificate %.0f us%n",
+                n, median(direct), median(viaFront), median(viaFrontCert));
+        assertThat(median(viaFront)).isLessThan(median(direct) * 3 + 2000);
+    }
+
+    private static double median(List<Double> xs) {
+        List<Double> s = new java.util.ArrayList<>(xs);
+        java.util.Collections.sort(s);
+        return s.get(s.size() / 2);
     }
 
     private static double perRequestMicros(HttpClient http, String base, int n) throws Exception {
