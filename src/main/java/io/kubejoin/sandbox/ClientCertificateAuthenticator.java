@@ -35,21 +35,37 @@ final class ClientCertificateAuthenticator {
     Optional<UserInfo> authenticate(List<X509Certificate> chain) {
         if (chain == null || chain.isEmpty()) return Optional.empty();
         X509Certificate leaf = chain.get(0);
-        if (!verifies(leaf)) return Optional.empty();
-        return identity(leaf);
+        // what does not change (signature, issuer, constraints, usages, subject) is checked once per certificate;
+        // the validity period at every request, as the real authenticator's verify does
+        if (checked.size() > MAX_CACHED) checked.clear();
+        Optional<UserInfo> id = checked.computeIfAbsent(leaf, ClientCertificateAuthenticator.this::staticChecks);
+        if (id.isEmpty() || !validNow(leaf)) return Optional.empty();
+        return id;
     }
 
-    boolean verifies(X509Certificate leaf) {
+    private static final int MAX_CACHED = 10_000;
+    private final java.util.Map<X509Certificate, Optional<UserInfo>> checked = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Optional<UserInfo> staticChecks(X509Certificate leaf) {
         try {
-            if (!leaf.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) return false;
+            if (!leaf.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) return Optional.empty();
             leaf.verify(ca.getPublicKey());
+            if (leaf.getBasicConstraints() >= 0) return Optional.empty(); // a CA certificate is no client identity
+            List<String> eku = leaf.getExtendedKeyUsage();
+            if (eku != null && !eku.contains(CLIENT_AUTH) && !eku.contains(ANY_EKU)) return Optional.empty();
+            return identity(leaf);
+        } catch (java.security.GeneralSecurityException e) {
+            return Optional.empty();
+        }
+    }
+
+    private boolean validNow(X509Certificate leaf) {
+        try {
             Date at = Date.from(now.get());
             leaf.checkValidity(at);
             ca.checkValidity(at);
-            if (leaf.getBasicConstraints() >= 0) return false; // a CA certificate is no client identity
-            List<String> eku = leaf.getExtendedKeyUsage();
-            return eku == null || eku.contains(CLIENT_AUTH) || eku.contains(ANY_EKU);
-        } catch (java.security.GeneralSecurityException e) {
+            return true;
+        } catch (java.security.cert.CertificateExpiredException | java.security.cert.CertificateNotYetValidException e) {
             return false;
         }
     }
