@@ -697,6 +697,7 @@ public final class SimulatedKubelet {
 
     /** Registers the Node, posts Ready, files the serving CSR: kubelet_node_status.go and the serving certificate manager. */
     private Future<Void> registerAndReady(Startup s, Connection c) {
+        if (stopped) return Future.failedFuture(new KubeletExit("stopped"));
         String name = s.nodeName();
         journal.info("kubelet_node_status.go:72", "\"Attempting to register node\" node=\"" + name + "\"");
         Map<String, String> labels = new LinkedHashMap<>();
@@ -735,6 +736,7 @@ public final class SimulatedKubelet {
                 current.getStatus().getConditions().stream().filter(x -> !"Ready".equals(x.getType())).forEach(conditions::add);
             }
             conditions.add(ready);
+            if (current.getStatus() == null) current.setStatus(new io.fabric8.kubernetes.api.model.NodeStatus());
             current.getStatus().setConditions(conditions);
             current.getStatus().setAddresses(addresses(s));
             return call(c, HttpMethod.PUT, "/api/v1/nodes/" + name + "/status", Serialization.asJson(current));
