@@ -33,9 +33,11 @@ import java.util.regex.Pattern;
 /**
  * The sandbox's kube-apiserver (with, see {@link CsrSigningController}, the part of kube-controller-manager
  * kubejoin depends on): fabric8's CRUD mock server stores the objects; {@link SandboxDispatcher} in front of it
- * authenticates every request (admin token, bootstrap tokens, registered tokens), authorizes it with the
+ * authenticates every request (client certificates from the sandbox CA through {@link SecureFront}, admin token,
+ * bootstrap tokens, registered tokens), authorizes it with the
  * default bootstrap policy, and serves what the mock cannot (CSR identity, /approval, /status, self reviews,
- * /version). Listens on 127.0.0.1, a free port, HTTPS with a serving certificate from the sandbox CA.
+ * /version). Listens on 127.0.0.1, a free port, HTTPS with a serving certificate from the sandbox CA (the public
+ * port is {@link SecureFront}'s; the mock's own listener is internal).
  * A simulator for tests, {@code kubejoin demo} and benchmarks — not a Kubernetes API server.
  */
 public final class SandboxApiServer implements AutoCloseable {

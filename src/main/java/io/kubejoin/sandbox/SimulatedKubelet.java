@@ -97,8 +97,8 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
  *       Ready=True through {@code /status}, and with serverTLSBootstrap files its serving CSR (signer
  *       kubernetes.io/kubelet-serving, DNS SAN = name, IP SAN = address).</li>
  * </ul>
- * Not simulated: pods, the node Lease and status heartbeats after Ready, client/serving certificate rotation,
- * waiting for the serving certificate, retries with backoff (a refusal ends in {@link State#FAILED} where the real
+ * Once Ready it waits in the background for the serving certificate and writes {@code kubelet-server-current.pem}.
+ * Not simulated: pods, the node Lease and status heartbeats after Ready, certificate rotation, retries with backoff (a refusal ends in {@link State#FAILED} where the real
  * kubelet would crash-loop under systemd), the kubelet's own HTTPS server. Runs as callbacks on a shared
  * {@link SimulatorRuntime}; every line it would print goes to its {@link Journal} (never a token or key).
  */
@@ -233,6 +233,13 @@ public final class SimulatedKubelet {
     /** Name of the serving CSR it created, or null. */
     public String servingCsrName() {
         return servingCsrName;
+    }
+
+    /** Waits until the client certificate request exists (or it settled), at most the timeout; returns its name or null. */
+    public String awaitClientCsr(long timeout, TimeUnit unit) throws InterruptedException {
+        long end = System.nanoTime() + unit.toNanos(timeout);
+        while (clientCsrName == null && state() == State.RUNNING && System.nanoTime() < end) Thread.sleep(10);
+        return clientCsrName;
     }
 
     /** Waits until it is READY, FAILED or STOPPED, or the timeout passes; returns the state then. */
@@ -761,13 +768,19 @@ public final class SimulatedKubelet {
         return out;
     }
 
+    /**
+     * The serving certificate manager with serverTLSBootstrap: files the CSR as the node, and (without holding up
+     * Ready, as kubelet) waits for its certificate, then writes {@code kubelet-server-<time>.pem} and the
+     * {@code kubelet-server-current.pem} symlink in the cert dir.
+     */
     private Future<Void> servingCsr(Startup s, Connection c) {
+        KeyPair keys = ecKey();
         return runtime.vertx().executeBlocking(() -> {
             List<GeneralName> sans = new ArrayList<>();
             sans.add(new GeneralName(GeneralName.dNSName, s.nodeName()));
             String ip = s.flags().getOrDefault("node-ip", s.address());
             if (!"0.0.0.0".equals(ip) && !"::".equals(ip)) sans.add(new GeneralName(GeneralName.iPAddress, ip));
-            return csrPem(ecKey(), s.nodeName(), sans);
+            return csrPem(keys, s.nodeName(), sans);
         }, false).compose(pem -> {
             List<String> usages = new ArrayList<>(List.of("digital signature"));
             if (!version.atLeast(27)) usages.add("key encipherment");
@@ -784,10 +797,36 @@ public final class SimulatedKubelet {
                         + ": Failed while requesting a signed certificate from the control plane: cannot create certificate signing request: " + reason(a));
                 return Future.succeededFuture(); // the node stays Ready; the real kubelet retries in the background
             }
-            servingCsrName = Serialization.unmarshal(a.body(), CertificateSigningRequest.class).getMetadata().getName();
+            String name = Serialization.unmarshal(a.body(), CertificateSigningRequest.class).getMetadata().getName();
+            servingCsrName = name;
+            waitForCertificate(c, name)
+                    .compose(certPem -> runtime.vertx().executeBlocking(() -> writeServingFiles(s, keys, certPem), false))
+                    .onFailure(e -> journal.error("certificate_manager.go:562", CsrSigningController.KUBELET_SERVING
+                            + ": certificate request was not signed: " + e.getMessage()));
             return Future.succeededFuture();
         });
     }
+
+    private Void writeServingFiles(Startup s, KeyPair keys, String certPem) throws IOException {
+        String certDir = s.certDir().endsWith("/") ? s.certDir().substring(0, s.certDir().length() - 1) : s.certDir();
+        String pemName = "kubelet-server-" + PEM_STAMP.format(runtime.clock().instant()) + ".pem";
+        Path dir = root.local(certDir);
+        Files.createDirectories(dir);
+        SecureFiles.writeAtomically(dir.resolve(pemName), (certificates(certPem) + sec1Pem(keys)).getBytes(StandardCharsets.US_ASCII), 0600);
+        Path current = dir.resolve("kubelet-server-current.pem");
+        Files.deleteIfExists(current);
+        Files.createSymbolicLink(current, Path.of(pemName));
+        servingCertificateWritten = true;
+        journal.info("certificate_store.go:130", "Loading cert/key pair from \"" + root.root().relativize(dir.resolve(pemName)) + "\".");
+        return null;
+    }
+
+    /** Whether the serving certificate was issued and written (kubelet-server-current.pem). */
+    public boolean servingCertificateWritten() {
+        return servingCertificateWritten;
+    }
+
+    private volatile boolean servingCertificateWritten;
 
     // ---------------------------------------------------------------- keys, requests, PEM
 

@@ -113,6 +113,10 @@ class SimulatedKubeletTest {
             assertThat(serving.getSpec().getSignerName()).isEqualTo(CsrSigningController.KUBELET_SERVING);
             assertThat(serving.getSpec().getUsername()).isEqualTo("system:node:n1");
             assertThat(serving.getSpec().getUsages()).contains("server auth");
+            // approved by kubejoin's approver (names and address belong to n1), signed: kubelet writes its serving pair
+            approveUntil(admin, nodes, k::servingCertificateWritten);
+            assertThat(k.servingCertificateWritten()).as("journal %s", k.journal().lines()).isTrue();
+            assertThat(Files.readSymbolicLink(certDir.resolve("kubelet-server-current.pem")).toString()).startsWith("kubelet-server-");
             assertThat(k.journal().lines()).anyMatch(l -> l.contains("Successfully registered node"));
             String bootstrapKubeconfig = Files.readString(nodes.root("n1").resolve("etc/kubernetes/kubelet-bootstrap.kubeconfig"));
             java.util.regex.Matcher token = java.util.regex.Pattern.compile("token: (\\S+)").matcher(bootstrapKubeconfig);
