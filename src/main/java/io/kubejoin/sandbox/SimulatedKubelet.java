@@ -774,8 +774,10 @@ public final class SimulatedKubelet {
      * {@code kubelet-server-current.pem} symlink in the cert dir.
      */
     private Future<Void> servingCsr(Startup s, Connection c) {
-        KeyPair keys = ecKey();
+        KeyPair[] keyHolder = new KeyPair[1];
         return runtime.vertx().executeBlocking(() -> {
+            KeyPair keys = ecKey();
+            keyHolder[0] = keys;
             List<GeneralName> sans = new ArrayList<>();
             sans.add(new GeneralName(GeneralName.dNSName, s.nodeName()));
             String ip = s.flags().getOrDefault("node-ip", s.address());
@@ -800,7 +802,7 @@ public final class SimulatedKubelet {
             String name = Serialization.unmarshal(a.body(), CertificateSigningRequest.class).getMetadata().getName();
             servingCsrName = name;
             waitForCertificate(c, name)
-                    .compose(certPem -> runtime.vertx().executeBlocking(() -> writeServingFiles(s, keys, certPem), false))
+                    .compose(certPem -> runtime.vertx().executeBlocking(() -> writeServingFiles(s, keyHolder[0], certPem), false))
                     .onFailure(e -> journal.error("certificate_manager.go:562", CsrSigningController.KUBELET_SERVING
                             + ": certificate request was not signed: " + e.getMessage()));
             return Future.succeededFuture();

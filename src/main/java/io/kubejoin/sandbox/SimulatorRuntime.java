@@ -24,7 +24,7 @@ public final class SimulatorRuntime implements AutoCloseable {
 
     private SimulatorRuntime(int eventLoops, int workers, Clock clock) {
         this.clock = clock;
-        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(workers)
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(workers).setInternalBlockingPoolSize(2)
                 .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
         this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000).setKeepAlive(true),
                 new PoolOptions().setHttp1MaxSize(4));

@@ -77,9 +77,10 @@ final class RenderedNodes {
                     ClientCertificateAuthTest.pkcs8Pem(proxyKey.getPrivate()));
             List<RenderedFile> files = new ArrayList<>();
             SecureRandom random = new SecureRandom();
+            io.fabric8.kubernetes.client.KubernetesClient admin = server.adminClient();
             for (Node n : inv.nodes()) {
                 BootstrapToken token = BootstrapToken.generate(random, n.name(), now.plus(Duration.ofHours(1)));
-                server.adminClient().resource(ClusterManifests.bootstrapTokenSecret(inv, token)).create();
+                admin.resource(ClusterManifests.bootstrapTokenSecret(inv, token)).create();
                 files.addAll(Renderer.renderNode(inv, n, material, token, new RenderWarnings()));
             }
             RenderOutput.write(dir.resolve("out"), files);

@@ -314,4 +314,44 @@ class SimulatedKubeletTest {
         assertThat(many).allSatisfy(k -> assertThat(k.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED));
         assertThat(Thread.activeCount()).isLessThan(before + 20);
     }
+
+    /** Many kubelets joining at once on one runtime: all Ready, and the thread count does not grow with them. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void fiftyNodesJoinTogetherOnSharedThreads(@TempDir Path tmp) throws Exception {
+        int n = 50;
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            String[] spec = new String[2 * n];
+            for (int i = 0; i < n; i++) {
+                spec[2 * i] = "w" + i;
+                spec[2 * i + 1] = "127.0.3." + (i + 1);
+            }
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", spec);
+            long threadsBefore = vertxThreads();
+            long t0 = System.nanoTime();
+            List<SimulatedKubelet> kubelets = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("w" + i), "w" + i, KubeVersion.parse("1.32.4"),
+                        SimulatedKubelet.Options.sandbox());
+                kubelets.add(k);
+                k.start();
+            }
+            approveUntil(server.adminClient(), nodes, () -> kubelets.stream().allMatch(k -> k.state() != SimulatedKubelet.State.RUNNING));
+            long threadsDuring = vertxThreads();
+            for (SimulatedKubelet k : kubelets) {
+                assertThat(k.awaitSettled(30, TimeUnit.SECONDS)).as("%s journal %s", k, k.journal().lines()).isEqualTo(SimulatedKubelet.State.READY);
+            }
+            System.out.printf("%d simulated kubelets Ready in %d ms (Vert.x threads %d before, %d during)%n", n,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), threadsBefore, threadsDuring);
+            assertThat(server.adminClient().nodes().list().getItems()).hasSize(n);
+            // the runtime's pools are fixed (2 event loops, 4 workers, 2 internal blocking); the sandbox server's own Vert.x
+            // grows its internal blocking pool (at most 20) during the TLS handshakes. Not one thread per kubelet.
+            assertThat(threadsDuring).isLessThan(threadsBefore + 25);
+        }
+    }
+
+    /** Threads of the Vert.x instances (the runtime's and the sandbox server's): all the simulated nodes run on. */
+    private static long vertxThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("vert.x-")).count();
+    }
 }
