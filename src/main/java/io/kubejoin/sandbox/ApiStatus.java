@@ -37,6 +37,13 @@ final class ApiStatus {
         return response(status(403, "Forbidden", message));
     }
 
+    /** An admission plugin's refusal (403 Forbidden), e.g. NodeRestriction's. */
+    static MockResponse admissionForbidden(String resource, String name, String message) {
+        return response(new StatusBuilder().withStatus("Failure").withCode(403).withReason("Forbidden")
+                .withMessage(resource + " \"" + name + "\" is forbidden: " + message)
+                .withNewDetails().withName(name).withKind(resource).endDetails().build());
+    }
+
     static MockResponse notFound(String group, String resource, String name) {
         String what = group.isEmpty() ? resource : resource + "." + group;
         return response(new StatusBuilder().withStatus("Failure").withCode(404).withReason("NotFound")

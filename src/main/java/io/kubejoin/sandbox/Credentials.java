@@ -1,9 +1,9 @@
 package io.kubejoin.sandbox;
 
 /**
- * What a request presents to the authenticators. Only the bearer token today: the mock server's
- * HTTP layer does not hand client certificates to its dispatcher, so x509 identities (kubelet after
- * bootstrap) must be added through {@link Authenticator} by a later change or mapped to static tokens.
+ * What a request presents to the bearer-token authenticators. Client certificates do not pass through here:
+ * {@link SecureFront} verifies them ({@link ClientCertificateAuthenticator}) and hands the dispatcher the identity
+ * in front-proxy headers, which {@link SandboxDispatcher} consults before any token.
  *
  * @param bearerToken the value after {@code Authorization: Bearer }, or null when absent
  */

@@ -33,9 +33,11 @@ import java.util.regex.Pattern;
 /**
  * The sandbox's kube-apiserver (with, see {@link CsrSigningController}, the part of kube-controller-manager
  * kubejoin depends on): fabric8's CRUD mock server stores the objects; {@link SandboxDispatcher} in front of it
- * authenticates every request (admin token, bootstrap tokens, registered tokens), authorizes it with the
+ * authenticates every request (client certificates from the sandbox CA through {@link SecureFront}, admin token,
+ * bootstrap tokens, registered tokens), authorizes it with the
  * default bootstrap policy, and serves what the mock cannot (CSR identity, /approval, /status, self reviews,
- * /version). Listens on 127.0.0.1, a free port, HTTPS with a serving certificate from the sandbox CA.
+ * /version). Listens on 127.0.0.1, a free port, HTTPS with a serving certificate from the sandbox CA (the public
+ * port is {@link SecureFront}'s; the mock's own listener is internal).
  * A simulator for tests, {@code kubejoin demo} and benchmarks — not a Kubernetes API server.
  */
 public final class SandboxApiServer implements AutoCloseable {
@@ -124,6 +126,7 @@ public final class SandboxApiServer implements AutoCloseable {
     private final CsrSigningController signer;
     private final String adminToken;
     private final String url;
+    private final SecureFront front;
     private final List<KubernetesClient> clients = new ArrayList<>();
 
     private SandboxApiServer(Options options) {
@@ -141,15 +144,26 @@ public final class SandboxApiServer implements AutoCloseable {
         this.web = new MockWebServer();
         this.dispatcher = new SandboxDispatcher(store, csrs, bootstrap, List.of(tokens), this::versionJson, this::dropRecordedRequest);
         this.mock = new KubernetesMockServer(new Context(Serialization.jsonMapper()), web, new HashMap<>(), dispatcher, options.https());
-        mock.start(InetAddress.getLoopbackAddress(), options.port());
+        // with HTTPS the public port is the front's (client certificates); the mock's own listener is internal
+        mock.start(InetAddress.getLoopbackAddress(), options.https() ? 0 : options.port());
+        SecureFront f = null;
         try {
-            if (options.https()) ServingTls.install(web, ca, options.clock().instant());
+            if (options.https()) {
+                var keyCert = ServingTls.install(web, ca, options.clock().instant());
+                String proof = SecureFront.newProof();
+                dispatcher.frontProof(proof);
+                f = SecureFront.start(ServingTls.vertx(web), keyCert,
+                        new ClientCertificateAuthenticator(ca.certificate(), options.clock()::instant), proof, dispatcher,
+                        options.port());
+            }
         } catch (RuntimeException e) {
             mock.shutdown();
             throw e;
         }
-        this.url = (options.https() ? "https" : "http") + "://127.0.0.1:" + web.getPort();
-        dispatcher.serverAddress("127.0.0.1:" + web.getPort());
+        this.front = f;
+        int port = front != null ? front.port() : web.getPort();
+        this.url = (options.https() ? "https" : "http") + "://127.0.0.1:" + port;
+        dispatcher.serverAddress("127.0.0.1:" + port);
         if (options.signer()) signer.start();
     }
 
@@ -201,6 +215,28 @@ public final class SandboxApiServer implements AutoCloseable {
             clients.add(c);
         }
         return c;
+    }
+
+    /**
+     * A client authenticating with a client certificate (kubectl's client-certificate-data/client-key-data),
+     * as a kubelet does after TLS bootstrap; the sandbox maps it to user = CN, groups = O when it was issued by
+     * the sandbox CA and is valid now. Closed with the server.
+     */
+    public KubernetesClient clientWithCertificate(String certPem, String keyPem) {
+        Config config = clientConfig(null);
+        config.setClientCertData(base64(certPem));
+        config.setClientKeyData(base64(keyPem));
+        config.setClientKeyAlgo(keyPem.contains("RSA PRIVATE KEY") ? "RSA" : "EC");
+        KubernetesClient c = new KubernetesClientBuilder().withConfig(config).build();
+        synchronized (clients) {
+            clients.add(c);
+        }
+        return c;
+    }
+
+    /** The mock's internal listener (behind the front when HTTPS); for overhead measurements only. */
+    String internalUrl() {
+        return (options.https() ? "https" : "http") + "://127.0.0.1:" + web.getPort();
     }
 
     /** The fabric8 configuration {@link #clientWithToken} uses, for callers that build their own client. */
@@ -276,6 +312,7 @@ public final class SandboxApiServer implements AutoCloseable {
             }
             clients.clear();
         }
+        if (front != null) front.close();
         try {
             mock.shutdown();
         } catch (IllegalStateException e) {

@@ -18,9 +18,9 @@ import java.util.function.Supplier;
  *       (system:node-bootstrapper, which the cluster grants through kubejoin's K9 binding). The binding is
  *       assumed unless {@link #requireBootstrapBinding} is on: then a ClusterRoleBinding to ClusterRole
  *       system:node-bootstrapper naming the user or one of its groups must exist, as on a real cluster;</li>
- *   <li>a node ({@code system:node:NAME} in {@code system:nodes}): the same CSR rights, get/list/watch of
+ *   <li>a node ({@code system:node:NAME} in {@code system:nodes}, by token or client certificate): the same CSR rights, get/list/watch of
  *       nodes, create/update/patch of its own Node and Node status, and of its own Lease in
- *       kube-node-lease (a small part of the Node authorizer and NodeRestriction).</li>
+ *       kube-node-lease (a small part of the Node authorizer; the dispatcher adds NodeRestriction's check of a created Node's name).</li>
  * </ul>
  */
 final class SandboxAuthorizer {

@@ -32,6 +32,8 @@ final class SandboxDispatcher extends Dispatcher {
     private volatile boolean bootstrapTokenAuth = true;
     private final Supplier<String> versionJson;
     private volatile Supplier<String> serverAddress = () -> "127.0.0.1:443";
+    /** The value {@link SecureFront} proves its identity headers with; null: no front, headers never honoured. */
+    private volatile String frontProof;
     /** Called once per HTTP request (drops the mock server's record of it, which would otherwise grow forever). */
     private final Runnable onRequest;
 
@@ -48,6 +50,10 @@ final class SandboxDispatcher extends Dispatcher {
 
     void addAuthenticator(Authenticator a) {
         authenticators.add(a);
+    }
+
+    void frontProof(String proof) {
+        this.frontProof = proof;
     }
 
     void serverAddress(String hostPort) {
@@ -101,6 +107,14 @@ final class SandboxDispatcher extends Dispatcher {
     }
 
     Optional<UserInfo> authenticate(RecordedRequest request) {
+        // x509 first, as in kube-apiserver's union: the front verified the client certificate and says who it is
+        if (SecureFront.proofMatches(frontProof, request.getHeader(SecureFront.PROOF_HEADER))) {
+            String user = request.getHeader(SecureFront.USER_HEADER);
+            if (user != null && !user.isEmpty()) {
+                List<String> groups = request.getHeaders().headers(SecureFront.GROUP_HEADER);
+                return Optional.of(new UserInfo(user, "", groups == null ? List.of() : groups).withAuthenticatedGroup());
+            }
+        }
         Credentials c = new Credentials(bearer(request.getHeader("Authorization")));
         if (c.bearerToken() == null) return Optional.empty();
         for (Authenticator a : authenticators) {
@@ -167,6 +181,14 @@ final class SandboxDispatcher extends Dispatcher {
         if ("authentication.k8s.io".equals(ri.apiGroup()) && "selfsubjectreviews".equals(ri.resource()) && "create".equals(ri.verb())) {
             return SelfReviews.subjectReview(user, ri.apiVersion());
         }
+        if (ri.apiGroup().isEmpty() && "nodes".equals(ri.resource()) && "create".equals(ri.verb()) && user.nodeName() != null) {
+            // NodeRestriction: a node creates only its own Node (the authorizer cannot see the name of a create)
+            String name = nodeName(body);
+            if (!user.nodeName().equals(name)) {
+                return ApiStatus.admissionForbidden("nodes", name == null ? "" : name,
+                        "node \"" + user.nodeName() + "\" is not allowed to modify node \"" + name + "\"");
+            }
+        }
         if (ri.apiGroup().isEmpty() && "secrets".equals(ri.resource()) && ("create".equals(ri.verb()) || "update".equals(ri.verb()))) {
             String merged = mergeStringData(body);
             if (merged != null) {
@@ -174,6 +196,15 @@ final class SandboxDispatcher extends Dispatcher {
             }
         }
         return store.crud().dispatch(request);
+    }
+
+    private static String nodeName(String body) {
+        try {
+            io.fabric8.kubernetes.api.model.Node n = Serialization.unmarshal(body, io.fabric8.kubernetes.api.model.Node.class);
+            return n == null || n.getMetadata() == null ? null : n.getMetadata().getName();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** A real server stores Secret stringData into data (base64) on every write; the mock would keep stringData. */

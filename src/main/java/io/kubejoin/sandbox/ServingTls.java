@@ -32,7 +32,21 @@ final class ServingTls {
     private ServingTls() {
     }
 
-    static void install(MockWebServer web, SandboxCa ca, Instant now) {
+    /** Issues the serving certificate, installs it on the mock's own listener and returns it for {@link SecureFront}. */
+    static PemKeyCertOptions install(MockWebServer web, SandboxCa ca, Instant now) {
+        PemKeyCertOptions keyCert = issue(ca, now);
+        HttpServer server = httpServer(web);
+        Future<Boolean> f = server.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(keyCert));
+        try {
+            Boolean ok = f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            if (!Boolean.TRUE.equals(ok)) throw new IllegalStateException("the mock server refused the serving certificate");
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot install the sandbox serving certificate: " + e.getMessage(), e);
+        }
+        return keyCert;
+    }
+
+    static PemKeyCertOptions issue(SandboxCa ca, Instant now) {
         KeyPair pair = KeySpec.ECDSA_256.generate();
         GeneralName[] sans = {
                 new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
@@ -48,16 +62,19 @@ final class ServingTls {
         String keyPem = "-----BEGIN PRIVATE KEY-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pair.getPrivate().getEncoded())
                 + "\n-----END PRIVATE KEY-----\n";
-        PemKeyCertOptions keyCert = new PemKeyCertOptions()
+        return new PemKeyCertOptions()
                 .setCertValue(Buffer.buffer(Certificates.toPem(cert)))
                 .setKeyValue(Buffer.buffer(keyPem));
-        HttpServer server = httpServer(web);
-        Future<Boolean> f = server.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(keyCert));
+    }
+
+    /** The Vert.x instance the mock runs on (private field, hence the reflection), so the front shares its event loops. */
+    static io.vertx.core.Vertx vertx(MockWebServer web) {
         try {
-            Boolean ok = f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            if (!Boolean.TRUE.equals(ok)) throw new IllegalStateException("the mock server refused the serving certificate");
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot install the sandbox serving certificate: " + e.getMessage(), e);
+            Field f = MockWebServer.class.getDeclaredField("vertx");
+            f.setAccessible(true);
+            return (io.vertx.core.Vertx) f.get(web);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("this fabric8 mockwebserver version keeps its Vert.x instance elsewhere", e);
         }
     }
 

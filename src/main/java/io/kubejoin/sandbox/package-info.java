@@ -6,6 +6,9 @@
  * <ul>
  *   <li>{@code SandboxApiServer} — kube-apiserver (fabric8's CRUD mock server as storage, HTTPS on 127.0.0.1
  *       with a serving certificate from {@code SandboxCa});</li>
+ *   <li>{@code SecureFront} — its secure serving: the TLS listener that requests client certificates and feeds the
+ *       mock's handler in-process, passing the verified identity as front-proxy headers (X-Remote-User/Group);</li>
+ *   <li>{@code ClientCertificateAuthenticator} — {@code --client-ca-file} (x509: user = CN, groups = O);</li>
  *   <li>{@code SandboxDispatcher} — its handler chain: authentication, authorization, the handlers the mock lacks;</li>
  *   <li>{@code StaticTokenAuthenticator} — {@code --token-auth-file} (admin token, tokens tests register);</li>
  *   <li>{@code BootstrapTokenAuthenticator} — {@code --enable-bootstrap-token-auth};</li>
@@ -13,15 +16,18 @@
  *   <li>{@code CsrRegistry} — the CertificateSigningRequest registry strategies (create, /approval, /status);</li>
  *   <li>{@code SelfReviews}, {@code Discovery} — SelfSubjectAccessReview/SelfSubjectReview, legacy discovery;</li>
  *   <li>{@code CsrSigningController} — kube-controller-manager's csrsigning for the two kubelet signers;</li>
- *   <li>{@code ControllerManagerLease} — kube-controller-manager's leader-election Lease.</li>
+ *   <li>{@code ControllerManagerLease} — kube-controller-manager's leader-election Lease;</li>
+ *   <li>{@code SimulatedKubelet} — kubelet's start-up checks and TLS bootstrap up to Ready (files under a node root
+ *       folder, {@code NodeRoot}); {@code SimulatedKubeProxy} — kube-proxy's start-up checks and healthz;
+ *       {@code Journal} — a unit's journal; {@code SimulatorRuntime} — the threads all simulated nodes share.</li>
  * </ul>
  *
- * <p>Not simulated (gaps): client-certificate authentication (the mock's HTTP layer does not pass peer
- * certificates; register node identities with {@code addToken}); RBAC evaluation of stored Roles and bindings
- * (except the optional K9 check); admission (NodeRestriction beyond own Node/Lease writes); the csrapproving
+ * <p>Not simulated (gaps): client certificates on plain-HTTP sandboxes ({@code https=false}) and intermediate
+ * client CAs; HTTP/2 (the TLS front offers HTTP/1.1 only); RBAC evaluation of stored Roles and bindings
+ * (except the optional K9 check); admission (NodeRestriction beyond own Node/Lease writes and the name of a created Node); the csrapproving
  * controller (no automatic approval); protobuf and YAML request bodies (415) other than the CSR approval
  * {@code kubectl certificate approve|deny} sends; aggregated discovery; field selectors (the mock
  * ignores them, at best honouring metadata.name); strategic-merge and apply patches (the mock answers 415/404); server-side
- * defaulting and validation of objects other than CSRs; finalizers and graceful deletion; real kubelets.
+ * defaulting and validation of objects other than CSRs; finalizers and graceful deletion; kubelet and kube-proxy beyond their start-up (see their class comments).
  */
 package io.kubejoin.sandbox;

@@ -1,0 +1,172 @@
+package io.kubejoin.sandbox;
+
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.vertx.HttpServerRequestHandler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.TrustOptions;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * Stands for kube-apiserver's secure serving with {@code --client-ca-file}: the TLS listener asks every client
+ * for a certificate without requiring one (Go's {@code tls.RequestClientCert}) and the x509 authenticator
+ * ({@link ClientCertificateAuthenticator}) decides what it proves, so a certificate from another CA ends in 401,
+ * not in a failed handshake. fabric8's mock server does not hand peer certificates to its dispatcher, so this
+ * listener is the sandbox's public port and feeds the mock's own request handler in-process (same Vert.x event
+ * loops, no second hop; watches, websocket upgrades and streaming are the mock handler's own). The identity
+ * travels to {@link SandboxDispatcher} the way kube-apiserver's front-proxy passes it
+ * ({@code --requestheader-username-headers=X-Remote-User}, {@code --requestheader-group-headers=X-Remote-Group}):
+ * every {@code X-Remote-*} header a client sent is removed first, and the dispatcher honours the headers only
+ * together with a per-sandbox random proof (where the real server checks the front-proxy's client certificate),
+ * so a request sent straight to the mock's internal listener cannot claim an identity either.
+ */
+final class SecureFront implements AutoCloseable {
+    static final String USER_HEADER = "X-Remote-User";
+    static final String GROUP_HEADER = "X-Remote-Group";
+    static final String PROOF_HEADER = "X-Kubejoin-Front-Proof";
+    private static final String STRIPPED_PREFIX = "x-remote-";
+
+    private final HttpServer server;
+    private final int port;
+
+    private SecureFront(HttpServer server) {
+        this.server = server;
+        this.port = server.actualPort();
+    }
+
+    /** A random value the dispatcher compares {@link #PROOF_HEADER} with. */
+    static String newProof() {
+        byte[] b = new byte[24];
+        new SecureRandom().nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    static boolean proofMatches(String expected, String presented) {
+        return expected != null && presented != null
+                && MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), presented.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    static SecureFront start(Vertx vertx, PemKeyCertOptions servingKeyCert, ClientCertificateAuthenticator x509,
+                             String proof, Dispatcher dispatcher, int port) {
+        HttpServerRequestHandler mockHandler = new HttpServerRequestHandler(vertx) {
+            @Override
+            protected MockResponse onHttpRequest(RecordedRequest request) {
+                return dispatcher.dispatch(request);
+            }
+        };
+        HttpServerOptions opts = new HttpServerOptions()
+                .setHost("127.0.0.1").setPort(port)
+                .setSsl(true).setKeyCertOptions(servingKeyCert)
+                .setClientAuth(ClientAuth.REQUEST)
+                // as the mock's own listener: kubectl's exec/attach subprotocols, Expect: 100-continue
+                .setWebSocketSubProtocols(List.of("v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "v1.channel.k8s.io"))
+                .setHandle100ContinueAutomatically(true).setWebSocketClosingTimeout(1)
+                .setTrustOptions(TrustOptions.wrap(new RequestAnyClientCert()));
+        HttpServer server = vertx.createHttpServer(opts).requestHandler(req -> {
+            identify(req, x509, proof);
+            mockHandler.handle(req);
+        });
+        try {
+            server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the sandbox API server's TLS listener on 127.0.0.1:" + port
+                    + ": " + e.getMessage(), e);
+        }
+        return new SecureFront(server);
+    }
+
+    /** Strips client-sent identity headers, then adds the verified certificate's identity, if any. */
+    static void identify(HttpServerRequest req, ClientCertificateAuthenticator x509, String proof) {
+        MultiMap h = req.headers();
+        for (String name : new ArrayList<>(h.names())) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (lower.startsWith(STRIPPED_PREFIX) || lower.equals(PROOF_HEADER.toLowerCase(Locale.ROOT))) h.remove(name);
+        }
+        if (!req.isSSL()) return;
+        Optional<UserInfo> user;
+        try {
+            List<java.security.cert.Certificate> peer = req.connection().peerCertificates();
+            if (peer == null || peer.isEmpty()) return;
+            user = x509.authenticate(ClientCertificateAuthenticator.x509(peer));
+        } catch (SSLPeerUnverifiedException | CertificateException e) {
+            return; // no certificate: the bearer token decides
+        }
+        if (user.isEmpty()) return;
+        h.add(PROOF_HEADER, proof);
+        h.add(USER_HEADER, user.get().username());
+        for (String g : user.get().groups()) h.add(GROUP_HEADER, g);
+    }
+
+    int port() {
+        return port;
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // closing anyway; Vert.x releases the port when it finishes
+        }
+    }
+
+    /**
+     * Accepts any client certificate at the TLS layer (Go's RequestClientCert): verification is the
+     * authenticator's, so that a bad certificate is a 401 as on kube-apiserver, not a handshake failure.
+     * Names no acceptable issuers, so clients send whatever certificate they hold.
+     */
+    private static final class RequestAnyClientCert extends X509ExtendedTrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            throw new CertificateException("server side only");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            throw new CertificateException("server side only");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("server side only");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}

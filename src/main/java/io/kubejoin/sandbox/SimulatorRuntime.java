@@ -1,0 +1,67 @@
+package io.kubejoin.sandbox;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the simulated nodes share instead of each running its own threads (a real node has its own CPU; a
+ * thousand simulated ones must share two): one Vert.x instance with a couple of event loops and a small worker
+ * pool, one HTTP client and one WebSocket client. Every {@link SimulatedKubelet} and {@link SimulatedKubeProxy}
+ * runs as callbacks and short blocking tasks (file reads, key generation) on it; none owns a thread.
+ */
+public final class SimulatorRuntime implements AutoCloseable {
+    private final Vertx vertx;
+    private final HttpClientAgent http;
+    private final WebSocketClient webSockets;
+    private final Clock clock;
+
+    private SimulatorRuntime(int eventLoops, int workers, Clock clock) {
+        this.clock = clock;
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(workers).setInternalBlockingPoolSize(2)
+                .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
+        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000).setKeepAlive(true),
+                new PoolOptions().setHttp1MaxSize(4));
+        this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout(5_000));
+    }
+
+    /** Two event loops and four workers: enough for a thousand simulated nodes on a two-core machine. */
+    public static SimulatorRuntime create() {
+        return new SimulatorRuntime(2, 4, Clock.systemUTC());
+    }
+
+    public static SimulatorRuntime create(int eventLoops, int workers, Clock clock) {
+        return new SimulatorRuntime(eventLoops, workers, clock);
+    }
+
+    Vertx vertx() {
+        return vertx;
+    }
+
+    HttpClientAgent http() {
+        return http;
+    }
+
+    WebSocketClient webSockets() {
+        return webSockets;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public void close() {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // closing anyway
+        }
+    }
+}
