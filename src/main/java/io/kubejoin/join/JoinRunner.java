@@ -179,7 +179,13 @@ public final class JoinRunner {
     private PhaseResult runWithRetries(NodePhase phase, NodeContext ctx) throws PhaseFailure, InterruptedException {
         for (int attempt = 0; ; attempt++) {
             try {
-                return phase.run(ctx);
+                try {
+                    return phase.run(ctx);
+                } catch (RuntimeException e) {
+                    // an API error (a timeout, a refused request) fails this node's phase, never the whole run
+                    throw new PhaseFailure(phase.name() + ": " + e.getMessage(),
+                            "check the API server and run the join again", List.of(), false, e);
+                }
             } catch (PhaseFailure f) {
                 // only what may heal by itself is retried: a dropped connection, not a refused config
                 if (!f.isTransient() || attempt >= options.retries()) throw f;

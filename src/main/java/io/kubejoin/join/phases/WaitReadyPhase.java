@@ -10,7 +10,6 @@ import io.kubejoin.join.PhaseResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -45,8 +44,8 @@ public final class WaitReadyPhase implements NodePhase {
     @Override
     public PhaseResult run(NodeContext ctx) throws PhaseFailure {
         String node = ctx.node().name();
-        Map<String, NodeReadiness.Result> results =
-                readiness.waitForReady(Map.of(node, (Set<String>) null), clock.instant().plus(timeout));
+        java.util.Map<String, NodeReadiness.Result> results =
+                readiness.waitForReady(java.util.Collections.singletonMap(node, (Set<String>) null), clock.instant().plus(timeout));
         NodeReadiness.Result r = results.get(node);
         if (r == null || !r.ready()) {
             String why = r == null ? "no answer about the node" : r.diagnosis();

@@ -1,0 +1,135 @@
+package io.kubejoin.join;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubejoin.cluster.KubeConnection;
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.inventory.InventoryLoader;
+import io.kubejoin.remote.Transport;
+import io.kubejoin.sandbox.SandboxApiServer;
+import io.kubejoin.sandbox.SimulatedKubelet;
+import io.kubejoin.sandbox.SimulatorRuntime;
+import io.kubejoin.state.StateStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A whole join of three nodes against the sandbox: API server with bootstrap-token auth and the csrsigning
+ * simulator, nodes whose kubelet and kube-proxy are the sandbox's simulators reading what the join pushed. Only
+ * node-preflight is skipped (it checks this machine's runtime socket and swap).
+ */
+@Timeout(180)
+class JoinEndToEndTest {
+    @TempDir
+    Path dir;
+    SandboxApiServer sandbox;
+    SimulatorRuntime runtime;
+    KubeConnection conn;
+    Inventory inv;
+    final Map<String, SimulatedNode> nodes = new ConcurrentHashMap<>();
+    final List<String> progress = new ArrayList<>();
+    SimulatedKubelet.Options kubeletOptions = SimulatedKubelet.Options.defaults();
+
+    @BeforeEach
+    void start() throws Exception {
+        Path pki = Path.of("examples/pki").toAbsolutePath();
+        // the sandbox serves and signs with the inventory's CA, as the cluster of a real inventory does: the
+        // kubelets verify the API server with the CA their bootstrap kubeconfig embeds
+        var ca = io.kubejoin.pki.CertificateAuthority.load(pki.resolve("ca.pem"), "pki.caCert", pki.resolve("ca-key.pem"), "pki.caKey");
+        sandbox = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion("v1.34.2")
+                .withCa(io.kubejoin.sandbox.SandboxCa.of(ca)));
+        runtime = SimulatorRuntime.create();
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Files.writeString(bin.resolve("kubelet"), "#!/bin/sh\n# stands for kubelet: the simulator runs instead\n");
+        Files.writeString(bin.resolve("kube-proxy"), "#!/bin/sh\n# stands for kube-proxy\n");
+        Files.writeString(dir.resolve("inventory.yaml"), Files.readString(Path.of("examples/current/inventory.yaml"))
+                .replace("../pki/", pki + "/").replace("https://10.0.0.10:6443", sandbox.url())
+                + "binaries: { dir: " + bin + " }\n");
+        inv = InventoryLoader.load(dir.resolve("inventory.yaml"));
+        Path kubeconfig = dir.resolve("admin.kubeconfig");
+        sandbox.writeAdminKubeconfig(kubeconfig);
+        conn = KubeConnection.open(kubeconfig, Duration.ofSeconds(10));
+    }
+
+    @AfterEach
+    void stop() {
+        nodes.values().forEach(SimulatedNode::shutdown);
+        runtime.close();
+        conn.close();
+        sandbox.close();
+    }
+
+    private Transport open(io.kubejoin.inventory.Node node) {
+        return nodes.computeIfAbsent(node.name(), n -> {
+            try {
+                return new SimulatedNode(new ShimNode(Files.createDirectories(dir.resolve("nodes").resolve(n))), n,
+                        inv.kubernetesVersion(), runtime, kubeletOptions);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    private Join.Outcome join() throws InterruptedException {
+        Join.Settings settings = new Join.Settings(Set.of("node-preflight"),
+                new JoinRunner.Options(8, 1, Duration.ofMillis(10), false), Duration.ofSeconds(60), false,
+                Duration.ofDays(365));
+        return Join.run(inv, conn, new StateStore(dir.resolve("state")), this::open, settings, Clock.systemUTC(),
+                line -> { synchronized (progress) { progress.add(line); } });
+    }
+
+    @Test
+    void threeNodesJoinBecomeReadyAndASecondRunChangesNothing() throws Exception {
+        Join.Outcome first = join();
+        assertThat(first.allJoined()).as(String.join("\n", progress) + "\n" + first.nodes().get(0).journal()).isTrue();
+        var client = sandbox.adminClient();
+        assertThat(client.nodes().list().getItems()).extracting(n -> n.getMetadata().getName())
+                .containsExactlyInAnyOrder("worker-1", "worker-2", "worker-3");
+        // tokens are gone once each node holds its certificate
+        assertThat(client.secrets().inNamespace("kube-system").list().getItems())
+                .noneMatch(s -> "bootstrap.kubernetes.io/token".equals(s.getType()));
+        assertThat(first.nodes()).allSatisfy(r -> assertThat(r.phases()).extracting(JoinRunner.PhaseRecord::phase)
+                .containsExactly("node-preflight", "binaries", "kubelet-files", "kubelet-start", "wait-ready",
+                        "kube-proxy-files", "kube-proxy-start", "verify"));
+
+        progress.clear();
+        Join.Outcome second = join();
+        assertThat(second.allJoined()).as(String.join("\n", progress)).isTrue();
+        assertThat(second.nodes()).allSatisfy(r -> assertThat(r.changed()).as(r.node() + " " + r.phases()).isFalse());
+        assertThat(nodes.get("worker-1").shim.log().stream().filter(l -> l.startsWith("systemctl restart"))).isEmpty();
+    }
+
+    @Test
+    void aForgedCsrIsDeniedThatNodeFailsOthersJoin() throws Exception {
+        open(inv.node("worker-2").orElseThrow());
+        // worker-2's kubelet asks for worker-3's identity with worker-2's token
+        kubeletOptions = SimulatedKubelet.Options.defaults().withForgeCsrForNode("worker-3");
+        nodes.clear();
+        open(inv.node("worker-2").orElseThrow());
+        kubeletOptions = SimulatedKubelet.Options.defaults();
+        Join.Settings settings = new Join.Settings(Set.of("node-preflight"),
+                new JoinRunner.Options(8, 0, Duration.ofMillis(10), false), Duration.ofSeconds(20), false,
+                Duration.ofDays(365));
+        Join.Outcome outcome = Join.run(inv, conn, new StateStore(dir.resolve("state")), this::open, settings,
+                Clock.systemUTC(), line -> { synchronized (progress) { progress.add(line); } });
+        JoinRunner.NodeReport w2 = outcome.nodes().get(1);
+        assertThat(w2.ok()).isFalse();
+        assertThat(w2.failedPhase()).isEqualTo("wait-ready");
+        assertThat(w2.error()).contains("denied");
+        assertThat(String.join("\n", progress)).contains("was issued for node worker-2, but the request is for system:node:worker-3");
+        assertThat(outcome.nodes().get(0).ok()).isTrue();
+        assertThat(outcome.nodes().get(2).ok()).isTrue();
+    }
+}
