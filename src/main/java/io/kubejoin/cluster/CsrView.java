@@ -39,43 +39,42 @@ public record CsrView(String name, String username, Instant created, Instant app
     }
 
     static CsrView of(CertificateSigningRequest c) {
-        Instant approved = null;
-        String refusal = null;
-        if (c.getStatus() != null && c.getStatus().getConditions() != null) {
-            for (var cond : c.getStatus().getConditions()) {
-                if ("False".equals(cond.getStatus())) continue;
-                Instant at = time(cond.getLastUpdateTime(), cond.getLastTransitionTime());
-                switch (cond.getType()) {
-                    case "Approved" -> approved = at == null ? Instant.EPOCH : at;
-                    case "Denied" -> refusal = "denied: " + text(cond.getReason(), cond.getMessage());
-                    case "Failed" -> refusal = "failed: " + text(cond.getReason(), cond.getMessage());
-                    default -> { }
-                }
-            }
-        }
-        boolean cert = c.getStatus() != null && c.getStatus().getCertificate() != null && !c.getStatus().getCertificate().isEmpty();
-        return new CsrView(c.getMetadata().getName(), c.getSpec() == null ? null : c.getSpec().getUsername(),
-                time(c.getMetadata().getCreationTimestamp(), null), approved, refusal, cert);
+        List<Condition> conds = c.getStatus() == null || c.getStatus().getConditions() == null ? List.of()
+                : c.getStatus().getConditions().stream().map(x -> new Condition(x.getType(), x.getStatus(), x.getReason(),
+                x.getMessage(), x.getLastUpdateTime(), x.getLastTransitionTime())).toList();
+        return of(c.getMetadata(), c.getSpec() == null ? null : c.getSpec().getUsername(), conds,
+                c.getStatus() == null ? null : c.getStatus().getCertificate());
     }
 
+    /** The same for certificates.k8s.io/v1beta1, the only CSR API of clusters before 1.19. */
     static CsrView of(io.fabric8.kubernetes.api.model.certificates.v1beta1.CertificateSigningRequest c) {
+        List<Condition> conds = c.getStatus() == null || c.getStatus().getConditions() == null ? List.of()
+                : c.getStatus().getConditions().stream().map(x -> new Condition(x.getType(), x.getStatus(), x.getReason(),
+                x.getMessage(), x.getLastUpdateTime(), x.getLastTransitionTime())).toList();
+        return of(c.getMetadata(), c.getSpec() == null ? null : c.getSpec().getUsername(), conds,
+                c.getStatus() == null ? null : c.getStatus().getCertificate());
+    }
+
+    /** The fields both API versions share. */
+    private record Condition(String type, String status, String reason, String message, String updated, String transitioned) {
+    }
+
+    private static CsrView of(io.fabric8.kubernetes.api.model.ObjectMeta meta, String username, List<Condition> conditions,
+                              String certificate) {
         Instant approved = null;
         String refusal = null;
-        if (c.getStatus() != null && c.getStatus().getConditions() != null) {
-            for (var cond : c.getStatus().getConditions()) {
-                if ("False".equals(cond.getStatus())) continue;
-                Instant at = time(cond.getLastUpdateTime(), cond.getLastTransitionTime());
-                switch (cond.getType()) {
-                    case "Approved" -> approved = at == null ? Instant.EPOCH : at;
-                    case "Denied" -> refusal = "denied: " + text(cond.getReason(), cond.getMessage());
-                    case "Failed" -> refusal = "failed: " + text(cond.getReason(), cond.getMessage());
-                    default -> { }
-                }
+        for (Condition cond : conditions) {
+            if ("False".equals(cond.status())) continue;
+            Instant at = time(cond.updated(), cond.transitioned());
+            switch (cond.type()) {
+                case "Approved" -> approved = at == null ? Instant.EPOCH : at;
+                case "Denied" -> refusal = "denied: " + text(cond.reason(), cond.message());
+                case "Failed" -> refusal = "failed: " + text(cond.reason(), cond.message());
+                default -> { }
             }
         }
-        boolean cert = c.getStatus() != null && c.getStatus().getCertificate() != null && !c.getStatus().getCertificate().isEmpty();
-        return new CsrView(c.getMetadata().getName(), c.getSpec() == null ? null : c.getSpec().getUsername(),
-                time(c.getMetadata().getCreationTimestamp(), null), approved, refusal, cert);
+        boolean cert = certificate != null && !certificate.isEmpty();
+        return new CsrView(meta.getName(), username, time(meta.getCreationTimestamp(), null), approved, refusal, cert);
     }
 
     private static String text(String reason, String message) {
