@@ -57,6 +57,10 @@ public class JoinCommand implements Callable<Integer> {
             description = "Retries of a phase after a transient failure such as a dropped connection (default: ${DEFAULT-VALUE}).")
     int retries;
 
+    @Option(names = "--batch-size", defaultValue = "0",
+            description = "Join in rolling batches of this many nodes, each after the previous one finished (0: all at once).")
+    int batchSize;
+
     @Option(names = "--fail-fast", description = "Start no more nodes once one has failed.")
     boolean failFast;
 
@@ -109,7 +113,7 @@ public class JoinCommand implements Callable<Integer> {
         StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(cluster.inventoryFile()));
         DateTimeFormatter time = DateTimeFormatter.ofPattern("HH:mm:ss");
         Join.Settings settings = new Join.Settings(skip, new JoinRunner.Options(parallel, retries, Duration.ofSeconds(1),
-                failFast), readyTimeout, autoApproveBootstrapClients, maxServingExpiration);
+                failFast, batchSize), readyTimeout, autoApproveBootstrapClients, maxServingExpiration);
         Join.Outcome outcome;
         // live display only on a real terminal; CI logs and pipes get one timestamped line per event
         LiveProgress live = !plain && System.console() != null && output.equals("table")

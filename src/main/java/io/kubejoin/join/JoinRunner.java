@@ -34,9 +34,18 @@ public final class JoinRunner {
         Transport open(Node node) throws TransportException;
     }
 
-    public record Options(int parallel, int retries, Duration retryBackoff, boolean failFast) {
+    /** @param batchSize nodes per rolling batch: a batch starts when the previous one has finished (0: one batch) */
+    public record Options(int parallel, int retries, Duration retryBackoff, boolean failFast, int batchSize) {
+        public Options(int parallel, int retries, Duration retryBackoff, boolean failFast) {
+            this(parallel, retries, retryBackoff, failFast, 0);
+        }
+
         public static Options defaults() {
             return new Options(50, 2, Duration.ofSeconds(1), false);
+        }
+
+        public Options withBatchSize(int size) {
+            return new Options(parallel, retries, retryBackoff, failFast, size);
         }
     }
 
@@ -94,24 +103,30 @@ public final class JoinRunner {
         AtomicBoolean stop = new AtomicBoolean();
         runStart = System.nanoTime();
         try {
-            List<Future<NodeReport>> futures = new ArrayList<>();
-            for (Node node : inv.nodes()) {
-                futures.add(pool.submit(() -> {
-                    if (stop.get()) {
-                        return notStarted(node);
-                    }
-                    NodeReport r = joinNode(inv, node, filesByNode.getOrDefault(node.name(), List.of()), transports, progress);
-                    if (!r.ok() && options.failFast()) stop.set(true);
-                    listener.nodeFinished(r);
-                    return r;
-                }));
-            }
+            List<Node> all = inv.nodes();
+            int batch = options.batchSize() > 0 ? options.batchSize() : Math.max(1, all.size());
             List<NodeReport> reports = new ArrayList<>();
-            for (Future<NodeReport> f : futures) {
-                try {
-                    reports.add(f.get());
-                } catch (ExecutionException e) {
-                    throw new IllegalStateException("node worker failed", e.getCause());
+            // rolling batches: the next batch starts only when the previous one has finished, so a bad change
+            // stops at one batch's worth of nodes with --fail-fast
+            for (int from = 0; from < all.size(); from += batch) {
+                List<Future<NodeReport>> futures = new ArrayList<>();
+                for (Node node : all.subList(from, Math.min(all.size(), from + batch))) {
+                    futures.add(pool.submit(() -> {
+                        if (stop.get()) {
+                            return notStarted(node);
+                        }
+                        NodeReport r = joinNode(inv, node, filesByNode.getOrDefault(node.name(), List.of()), transports, progress);
+                        if (!r.ok() && options.failFast()) stop.set(true);
+                        listener.nodeFinished(r);
+                        return r;
+                    }));
+                }
+                for (Future<NodeReport> f : futures) {
+                    try {
+                        reports.add(f.get());
+                    } catch (ExecutionException e) {
+                        throw new IllegalStateException("node worker failed", e.getCause());
+                    }
                 }
             }
             return reports;

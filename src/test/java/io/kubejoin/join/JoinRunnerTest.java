@@ -249,4 +249,15 @@ class JoinRunnerTest {
         assertThat(frame.get(10)).isEqualTo("  … and 2 more in flight");
         assertThat(frame.get(11)).startsWith("[###################...........] 32/50 done: 30 joined, 2 failed, 12 in flight");
     }
+
+    @Test
+    void rollingBatchesWithFailFastStopAfterTheFailingBatch() throws Exception {
+        open(inv.node("worker-1").orElseThrow());
+        nodes.get("worker-1").failService("kubelet", "boom");
+        // batches of 2: worker-1 and worker-2 run together, worker-3 never starts
+        List<JoinRunner.NodeReport> reports = join(Set.of(), new JoinRunner.Options(8, 0, Duration.ZERO, true, 2));
+        assertThat(reports.get(0).ok()).isFalse();
+        assertThat(reports.get(1).ok()).isTrue();
+        assertThat(reports.get(2).failedPhase()).isEqualTo("not started");
+    }
 }

@@ -9,6 +9,7 @@ import io.kubejoin.inventory.ProxyMode;
 import io.kubejoin.join.phases.NodePreflightPhase;
 import io.kubejoin.join.phases.VerifyPhase;
 import io.kubejoin.testing.TestInventories;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,9 @@ class NodeChecksTest {
                 .answer("tail -n +2 /proc/swaps", 0, "")
                 .answer("stat -fc %T /sys/fs/cgroup", 0, "cgroup2fs\n")
                 .answer("ss -Hltn", 0, "")
-                .answer("systemctl is-active", 3, "");
+                .answer("systemctl is-active", 3, "")
+                .answer("for m in", 0, "")
+                .answer("date +%s", 0, Instant.now().getEpochSecond() + "\n");
     }
 
     @Test
@@ -44,13 +47,17 @@ class NodeChecksTest {
                 .answer("stat -fc %T /sys/fs/cgroup", 0, "tmpfs\n")
                 .answer("ss -Hltn 'sport = :10250'", 0, "LISTEN 0 4096 *:10250 *:*\n")
                 .answer("ss -Hltn 'sport = :10256'", 0, "")
-                .answer("systemctl is-active --quiet kubelet", 3, "");
+                .answer("systemctl is-active --quiet kubelet", 3, "")
+                .answer("for m in", 0, "ip_vs\nip_vs_sh\n")
+                .answer("date +%s", 0, (Instant.now().getEpochSecond() - 600) + "\n");
         assertThatThrownBy(() -> new NodePreflightPhase().run(ctx(inv, node)))
                 .isInstanceOf(PhaseFailure.class)
                 .hasMessageContaining("/run/containerd/containerd.sock is missing")
                 .hasMessageContaining("swap is on")
                 .hasMessageContaining("cgroup v1")
                 .hasMessageContaining("port 10250 is taken")
+                .hasMessageContaining("modules kube-proxy's ipvs mode needs are missing: ip_vs, ip_vs_sh")
+                .hasMessageMatching("(?s).*clock is 60[0-9] s away.*")
                 .satisfies(e -> assertThat(((PhaseFailure) e).hint()).contains("swapoff -a").contains("cgroup v2"));
     }
 

@@ -7,6 +7,7 @@ import io.kubejoin.join.NodePhase;
 import io.kubejoin.join.PhaseFailure;
 import io.kubejoin.join.PhaseResult;
 import io.kubejoin.remote.ExecResult;
+import io.kubejoin.render.ModulesLoadRenderer;
 import io.kubejoin.version.VersionRules;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,18 @@ import java.util.List;
  * kubelet's and kube-proxy's ports taken by something else.
  */
 public final class NodePreflightPhase implements NodePhase {
+    /** More than this and fresh certificates (backdated 5 min by cfssl and the signer) may look not yet valid. */
+    static final long MAX_SKEW_SECONDS = 120;
+    private final java.time.Clock clock;
+
+    public NodePreflightPhase() {
+        this(java.time.Clock.systemUTC());
+    }
+
+    public NodePreflightPhase(java.time.Clock clock) {
+        this.clock = clock;
+    }
+
     @Override
     public String name() {
         return "node-preflight";
@@ -24,7 +37,8 @@ public final class NodePreflightPhase implements NodePhase {
 
     @Override
     public String description() {
-        return "runtime socket present, swap vs failSwapOn, cgroup v2 where required, ports 10250/10256 free";
+        return "runtime socket present, swap vs failSwapOn, cgroup v2 where required, ports 10250/10256 free, "
+                + "the proxy mode's kernel modules available, clock within 2 min of this machine's";
     }
 
     @Override
@@ -62,6 +76,29 @@ public final class NodePreflightPhase implements NodePhase {
                     && !NodeCommands.exec(t, "systemctl is-active --quiet " + port[1]).ok()) {
                 problems.add("port " + port[0] + " is taken, but " + port[1] + " is not running");
                 fixes.add("stop whatever listens on " + port[0] + " ('ss -ltnp')");
+            }
+        }
+        List<String> modules = ModulesLoadRenderer.modules(ctx.inventory(), ctx.node());
+        StringBuilder check = new StringBuilder("for m in");
+        modules.forEach(m -> check.append(' ').append(NodeCommands.quote(m)));
+        // built into the kernel, already loaded, or loadable: anything else kube-proxy's mode cannot use
+        check.append("; do [ -d \"/sys/module/$m\" ] || modinfo -n \"$m\" >/dev/null 2>&1 || echo \"$m\"; done");
+        ExecResult missing = NodeCommands.exec(t, check.toString());
+        if (missing.ok() && !missing.stdout().isBlank()) {
+            problems.add("kernel modules kube-proxy's " + ctx.node().kubeProxy().mode().value() + " mode needs are missing: "
+                    + String.join(", ", missing.stdout().strip().split("\\s+")));
+            fixes.add("install the kernel's extra modules package, or choose another kubeProxy.mode");
+        }
+        ExecResult date = NodeCommands.exec(t, "date +%s");
+        if (date.ok()) {
+            try {
+                long skew = Math.abs(Long.parseLong(date.stdout().strip()) - clock.instant().getEpochSecond());
+                if (skew > MAX_SKEW_SECONDS) {
+                    problems.add("the node's clock is " + skew + " s away from this machine's");
+                    fixes.add("sync the clocks (chrony/systemd-timesyncd): certificates would look not yet valid or expired");
+                }
+            } catch (NumberFormatException e) {
+                // an unexpected date output is not a reason to stop the join
             }
         }
         if (!problems.isEmpty()) {
