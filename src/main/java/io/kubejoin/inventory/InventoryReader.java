@@ -35,7 +35,7 @@ final class InventoryReader {
     static final List<String> KUBE_PROXY = List.of("mode", "ipvsScheduler", "config", "verbosity");
     static final List<String> NODE_KUBE_PROXY = List.of("config", "verbosity");
     static final List<String> BOOTSTRAP = List.of("tokenTTL", "group");
-    static final List<String> SSH = List.of("user", "port", "identityFile", "knownHosts");
+    static final List<String> SSH = List.of("user", "port", "identityFile", "knownHosts", "proxyJump");
     static final List<String> NODE = List.of("name", "address", "labels", "taints", "kubelet", "kubeProxy", "ssh");
     static final List<String> TAINT = List.of("key", "value", "effect");
 
@@ -297,7 +297,18 @@ final class InventoryReader {
         Integer port = base == null ? Integer.valueOf(Defaults.SSH_PORT) : Integer.valueOf(base.port());
         Path identity = base == null ? expand(Defaults.SSH_IDENTITY_FILE) : base.identityFile();
         Path knownHosts = base == null ? expand(Defaults.SSH_KNOWN_HOSTS) : base.knownHosts();
+        String proxyJump = base == null ? null : base.proxyJump();
         if (m != null) {
+            String jump = m.string("proxyJump");
+            if (jump != null) {
+                java.util.regex.Matcher jm = Ssh.PROXY_JUMP.matcher(jump);
+                if (!jm.matches() || (jm.group(3) != null && (Integer.parseInt(jm.group(3)) < 1 || Integer.parseInt(jm.group(3)) > 65535))) {
+                    ctx.problem(m.path("proxyJump"), "'" + jump + "' is not a bastion like admin@bastion.example:22",
+                            "write [user@]host[:port], as OpenSSH's ProxyJump takes it (one hop)");
+                } else {
+                    proxyJump = jump;
+                }
+            }
             user = orDefault(m.string("user"), user);
             Integer p = m.integer("port");
             if (p != null) port = p;
@@ -306,7 +317,7 @@ final class InventoryReader {
             if (i != null) identity = i;
             if (k != null) knownHosts = k;
         }
-        return new Ssh(user, port, identity, knownHosts);
+        return new Ssh(user, port, identity, knownHosts, proxyJump);
     }
 
     private List<io.kubejoin.inventory.Node> nodes(YamlMap top, KubeletSpec kubelet, KubeProxySpec kubeProxy, Ssh ssh) {

@@ -29,9 +29,14 @@ public record SshTarget(String host, int port, String user, Path identityFile, P
         this(host, port, user, identityFile, knownHosts, stagingDir, null);
     }
 
+    /** The node's target, through its ssh.proxyJump bastion when it has one (same key and known_hosts). */
     public static SshTarget of(Node node) {
-        return new SshTarget(node.address(), node.ssh().port(), node.ssh().user(), node.ssh().identityFile(),
+        SshTarget target = new SshTarget(node.address(), node.ssh().port(), node.ssh().user(), node.ssh().identityFile(),
                 node.ssh().knownHosts(), null, null);
+        var jump = node.ssh().jump();
+        if (jump == null) return target;
+        return target.via(new SshTarget(jump.host(), jump.port(), jump.user(), node.ssh().identityFile(),
+                node.ssh().knownHosts(), null, null));
     }
 
     public SshTarget withUser(String newUser) {
