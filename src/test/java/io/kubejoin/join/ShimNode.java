@@ -24,31 +24,6 @@ import java.util.Optional;
  * test ever touches this machine's systemd or kernel.
  */
 final class ShimNode implements Transport {
-    private static final String SYSTEMCTL = """
-            #!/bin/sh
-            s="$SHIM_STATE"; mkdir -p "$s"; echo "systemctl $*" >> "$s/log"
-            cmd="$1"; shift; [ "$1" = "--quiet" ] && shift
-            case "$cmd" in
-              daemon-reload) ;;
-              enable) touch "$s/enabled-$1" ;;
-              disable) [ "$1" = "--now" ] && shift; rm -f "$s/enabled-$1" "$s/active-$1" ;;
-              stop) rm -f "$s/active-$1" ;;
-              is-enabled) if [ -f "$s/enabled-$1" ]; then echo enabled; else echo disabled; exit 1; fi ;;
-              start|restart) if [ -f "$s/fail-$1" ]; then exit 1; fi; touch "$s/active-$1" ;;
-              is-active) [ -f "$s/active-$1" ] || exit 3 ;;
-              *) echo "shim systemctl: unsupported: $cmd" >&2; exit 2 ;;
-            esac
-            """;
-    private static final String JOURNALCTL = """
-            #!/bin/sh
-            s="$SHIM_STATE"; echo "journalctl $*" >> "$s/log"
-            [ -f "$s/journal-$2" ] && cat "$s/journal-$2"; exit 0
-            """;
-    private static final String MODPROBE = """
-            #!/bin/sh
-            echo "modprobe $*" >> "$SHIM_STATE/log"
-            """;
-
     final Path root;
     final Path state;
     private final Path bin;
@@ -58,24 +33,13 @@ final class ShimNode implements Transport {
         this.root = root;
         this.state = root.resolve("shim-state");
         this.bin = root.resolve("shim-bin");
-        Files.createDirectories(state);
-        Files.createDirectories(bin);
-        write("systemctl", SYSTEMCTL);
-        write("journalctl", JOURNALCTL);
-        write("modprobe", MODPROBE);
+        io.kubejoin.testing.ShimScripts.install(bin, state);
         this.files = new LocalTransport(root);
-    }
-
-    private void write(String name, String script) throws IOException {
-        Path p = bin.resolve(name);
-        Files.writeString(p, script);
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     /** Lines the shims recorded, in order. */
     List<String> log() throws IOException {
-        Path log = state.resolve("log");
-        return Files.exists(log) ? Files.readAllLines(log) : List.of();
+        return io.kubejoin.testing.ShimScripts.log(state);
     }
 
     void failService(String unit, String... journal) throws IOException {
@@ -96,7 +60,7 @@ final class ShimNode implements Transport {
         if (UNROOTED.matcher(rooted).find()) {
             throw new AssertionError("command with an unquoted node path would run on this machine: " + command);
         }
-        return files.exec("export SHIM_STATE='" + state + "' PATH='" + bin + "':\"$PATH\"; " + rooted, timeout);
+        return files.exec("export PATH='" + bin + "':\"$PATH\"; " + rooted, timeout);
     }
 
     /** An opening quote of an absolute path (not the closing quote of 'dir'/glob). */

@@ -35,7 +35,33 @@ final class OpenSshNode implements AutoCloseable {
     }
 
     OpenSshNode(Path dir, List<Path> authorizedPublicKeys) throws Exception {
+        this(dir, authorizedPublicKeys, false);
+    }
+
+    /**
+     * An sshd whose sessions see a node of their own, in a private mount namespace ({@code unshare --mount}): /etc
+     * and /opt are overlays whose changes land in {@code dir/root/etc} and {@code dir/root/opt}, and systemctl,
+     * journalctl and modprobe are shims (in /usr/local/sbin, first on sshd's PATH) keeping state in
+     * {@code dir/shim-state}. So absolute destinations really land, and this machine is never changed.
+     */
+    static OpenSshNode isolated(Path dir, List<Path> authorizedPublicKeys) throws Exception {
+        return new OpenSshNode(dir, authorizedPublicKeys, true);
+    }
+
+    /** Whether this machine can run isolated nodes (mount namespaces and overlayfs); CI must. */
+    static void requireIsolation() {
+        boolean ok = Processes.run(List.of("sh", "-c", "command -v unshare && unshare --mount --propagation private "
+                + "true")).exitCode() == 0;
+        if ("true".equals(System.getenv("CI"))) {
+            if (!ok) throw new AssertionError("unshare --mount is unavailable; the isolated sshd tests need it");
+        } else {
+            Assumptions.assumeTrue(ok, "unshare --mount unavailable: skipping isolated sshd nodes");
+        }
+    }
+
+    private OpenSshNode(Path dir, List<Path> authorizedPublicKeys, boolean isolated) throws Exception {
         requireSshd();
+        if (isolated) requireIsolation();
         this.dir = dir;
         // sshd refuses to start without its privilege separation folder; the packaged service creates it the same way
         Path privsep = Path.of("/run/sshd");
@@ -71,7 +97,10 @@ final class OpenSshNode implements AutoCloseable {
                     "MaxStartups 300",
                     "SetEnv HOME=" + home,
                     ""));
-            Process p = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f", cfg.toString())
+            List<String> command = List.of(SSHD.toString(), "-D", "-e", "-f", cfg.toString());
+            if (isolated) command = List.of("unshare", "--mount", "--propagation", "private", "sh", "-ec",
+                    isolationScript(dir) + "exec " + String.join(" ", command));
+            Process p = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
             if (waitListening(p, chosen)) {
                 started = p;
@@ -83,6 +112,30 @@ final class OpenSshNode implements AutoCloseable {
         if (started == null) throw new AssertionError("sshd did not start: " + Files.readString(dir.resolve("sshd.log")));
         process = started;
         port = chosen;
+    }
+
+    /** Mounts done inside the namespace before sshd starts; unshare and sh exec, so the PID stays sshd's. */
+    private static String isolationScript(Path dir) throws IOException {
+        Path root = dir.resolve("root");
+        Path work = dir.resolve("overlay-work");
+        io.kubejoin.testing.ShimScripts.install(dir.resolve("shim-bin"), dir.resolve("shim-state"));
+        StringBuilder sh = new StringBuilder();
+        for (String top : List.of("etc", "opt")) {
+            Files.createDirectories(root.resolve(top));
+            Files.createDirectories(work.resolve(top));
+            sh.append("mount -t overlay overlay -o lowerdir=/").append(top).append(",upperdir=").append(root.resolve(top))
+                    .append(",workdir=").append(work.resolve(top)).append(" /").append(top).append("; ");
+        }
+        sh.append("mount --bind ").append(dir.resolve("shim-bin")).append(" /usr/local/sbin; ");
+        return sh.toString();
+    }
+
+    Path root() {
+        return dir.resolve("root");
+    }
+
+    List<String> shimLog() throws IOException {
+        return io.kubejoin.testing.ShimScripts.log(dir.resolve("shim-state"));
     }
 
     private static int freePort() throws IOException {
