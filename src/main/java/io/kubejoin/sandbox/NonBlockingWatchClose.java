@@ -12,7 +12,9 @@ import java.util.concurrent.Executors;
  * WatchEventsListener.onClosed waits (up to a minute) for its event executor to finish — on the Vert.x event loop
  * that serves every other connection too; when an event is in flight at that moment, every API call on the loop
  * stalls until the wait ends (measured: join requests timing out after 10 s). Here that wait runs on a thread of its
- * own; everything else is passed through unchanged. A real kube-apiserver ends a watch without such a stall.
+ * own, after the listener has been taken off the mock's list of watchers (by reflection on fabric8 8.0.0's
+ * {@code watchEventListenerList}); everything else is passed through unchanged. A real kube-apiserver ends a watch
+ * without such a stall.
  */
 final class NonBlockingWatchClose extends WebSocketListener {
     private static final ExecutorService CLOSER = Executors.newCachedThreadPool(r -> {
@@ -64,7 +66,21 @@ final class NonBlockingWatchClose extends WebSocketListener {
 
     @Override
     public void onClosed(WebSocket ws, int code, String reason) {
+        // first stop new events reaching it (the mock removes the listener only after its wait, and an event
+        // scheduled on its shut-down executor in between would fail the request that caused it), then wait aside
+        deregister();
         CLOSER.execute(() -> delegate.onClosed(ws, code, reason));
+    }
+
+    @SuppressWarnings("unchecked")
+    private void deregister() {
+        try {
+            java.lang.reflect.Field f = delegate.getClass().getDeclaredField("watchEventListenerList");
+            f.setAccessible(true);
+            ((java.util.Set<Object>) f.get(delegate)).remove(delegate);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // not the mock's watch listener (or a fabric8 version without that field): nothing to deregister
+        }
     }
 
     @Override
