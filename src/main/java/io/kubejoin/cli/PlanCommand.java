@@ -14,7 +14,6 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,8 +49,7 @@ public class PlanCommand implements Callable<Integer> {
         }
         StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(inventory));
         RenderInputs.Prepared inputs = RenderInputs.prepare(inv, state, Clock.systemUTC().instant(), new SecureRandom());
-        Map<String, List<RenderedFile>> files = Renderer.render(inv, inputs.material(), inputs.tokens()).files().stream()
-                .filter(f -> !f.node().equals(RenderedFile.CLUSTER)).collect(Collectors.groupingBy(RenderedFile::node));
+        Map<String, List<RenderedFile>> files = Renderer.render(inv, inputs.material(), inputs.tokens()).byNode();
         List<Plan.NodePlan> plans;
         try (NodeAccessOptions.Access nodes = nodeAccess.open()) {
             plans = Plan.plan(inv, files, nodes.transports(), parallel);

@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -78,8 +77,7 @@ public class ResetCommand implements Callable<Integer> {
         StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(cluster.inventoryFile()));
         Clock clock = Clock.systemUTC();
         RenderInputs.Prepared inputs = RenderInputs.prepare(inv, state, clock.instant(), new SecureRandom());
-        Map<String, List<RenderedFile>> files = Renderer.render(inv, inputs.material(), inputs.tokens()).files().stream()
-                .filter(f -> !f.node().equals(RenderedFile.CLUSTER)).collect(Collectors.groupingBy(RenderedFile::node));
+        Map<String, List<RenderedFile>> files = Renderer.render(inv, inputs.material(), inputs.tokens()).byNode();
         PrintWriter out = spec.commandLine().getOut();
         int failed = 0;
         List<String> recovered = new ArrayList<>();

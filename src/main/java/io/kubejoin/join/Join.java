@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 /**
  * The whole procedure for many nodes: cluster steps once (preflight T1/T2, RBAC K8/K9, tokens K1), the approver
@@ -120,9 +119,7 @@ public final class Join {
         }
         Renderer.Rendered rendered = Renderer.render(inv, inputs.material(), inputs.tokens());
         rendered.warnings().forEach(w -> progress.accept("warning: " + w));
-        Map<String, List<RenderedFile>> files = rendered.files().stream()
-                .filter(f -> !f.node().equals(RenderedFile.CLUSTER))
-                .collect(Collectors.groupingBy(RenderedFile::node));
+        Map<String, List<RenderedFile>> files = rendered.byNode();
 
         CsrApprover approver = null;
         if (!skip.contains("approver")) {

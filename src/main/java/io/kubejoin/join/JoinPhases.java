@@ -39,10 +39,4 @@ public final class JoinPhases {
         if (!problems.isEmpty()) throw new InvalidInputException(problems);
         return new LinkedHashSet<>(skips);
     }
-
-    /** "name  description" lines for --list-phases. */
-    public static List<String> describe(List<NodePhase> phases) {
-        int width = phases.stream().mapToInt(p -> p.name().length()).max().orElse(0);
-        return phases.stream().map(p -> String.format("%-" + width + "s  %s", p.name(), p.description())).toList();
-    }
 }

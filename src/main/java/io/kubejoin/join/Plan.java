@@ -4,7 +4,7 @@ import com.github.difflib.DiffUtils;
 import com.github.difflib.UnifiedDiffUtils;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
-import io.kubejoin.join.phases.PushFilesPhase;
+import io.kubejoin.join.phases.StartServicePhase;
 import io.kubejoin.remote.Transport;
 import io.kubejoin.remote.TransportException;
 import io.kubejoin.render.NodeFiles;
@@ -90,11 +90,9 @@ public final class Plan {
         }
         NodeFiles paths = new NodeFiles(inv.paths());
         List<String> restarts = new ArrayList<>();
-        if (changed.stream().anyMatch(List.of(paths.caCert(), paths.kubeletConfig(), paths.kubeletUnit())::contains)) {
-            restarts.add("kubelet");
-        }
-        if (changed.stream().anyMatch(PushFilesPhase.KubeProxyFiles.paths(paths)::contains)) {
-            restarts.add("kube-proxy");
+        // the same triggers the start phases use, so plan says exactly what join would restart
+        for (StartServicePhase start : List.of(StartServicePhase.kubelet(), StartServicePhase.kubeProxy())) {
+            if (changed.stream().anyMatch(start.restartTriggers(paths)::contains)) restarts.add(start.unit());
         }
         return new NodePlan(node.name(), plans, restarts, null);
     }

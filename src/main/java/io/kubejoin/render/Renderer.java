@@ -72,5 +72,10 @@ public final class Renderer {
 
     /** The result: files and warnings for the user. */
     public record Rendered(List<RenderedFile> files, List<String> warnings) {
+        /** Each node's files (the cluster manifests left out), as the join pushes them. */
+        public Map<String, List<RenderedFile>> byNode() {
+            return files.stream().filter(f -> !f.node().equals(RenderedFile.CLUSTER))
+                    .collect(java.util.stream.Collectors.groupingBy(RenderedFile::node));
+        }
     }
 }

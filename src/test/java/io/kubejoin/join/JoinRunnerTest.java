@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,9 +52,7 @@ class JoinRunnerTest {
     private Map<String, List<RenderedFile>> renderFiles(Inventory inventory) {
         StateStore state = new StateStore(dir.resolve("state"));
         RenderInputs.Prepared in = RenderInputs.prepare(inventory, state, Instant.now(), new SecureRandom());
-        return Renderer.render(inventory, in.material(), in.tokens()).files().stream()
-                .filter(f -> !f.node().equals(RenderedFile.CLUSTER))
-                .collect(Collectors.groupingBy(RenderedFile::node));
+        return Renderer.render(inventory, in.material(), in.tokens()).byNode();
     }
 
     private Transport open(io.kubejoin.inventory.Node node) throws TransportException {
@@ -149,8 +146,10 @@ class JoinRunnerTest {
     void unknownPhaseNamesAreBadInputWithASuggestion() {
         assertThatThrownBy(() -> JoinPhases.validateSkips(List.of("kubelet-file"), JoinPhases.nodeFilePhases()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("did you mean 'kubelet-files'");
-        assertThat(JoinPhases.describe(JoinPhases.nodeFilePhases())).hasSize(4)
-                .first().asString().startsWith("kubelet-files");
+        // --list-phases: the cluster steps, then every node phase in order, each with its description
+        assertThat(Join.describePhases()).contains("once per cluster:", "per node, in order:")
+                .anyMatch(l -> l.startsWith("  kubelet-files    push ca.pem"))
+                .filteredOn(l -> l.startsWith("  ")).hasSize(12);
     }
 
     @Test

@@ -118,9 +118,7 @@ class JoinSandboxTest {
 
     private Map<String, List<io.kubejoin.render.RenderedFile>> rendered(StateStore state) {
         var inputs = io.kubejoin.state.RenderInputs.prepare(inv, state, java.time.Instant.now(), new java.security.SecureRandom());
-        return io.kubejoin.render.Renderer.render(inv, inputs.material(), inputs.tokens()).files().stream()
-                .filter(f -> !f.node().equals("cluster"))
-                .collect(java.util.stream.Collectors.groupingBy(io.kubejoin.render.RenderedFile::node));
+        return io.kubejoin.render.Renderer.render(inv, inputs.material(), inputs.tokens()).byNode();
     }
 
     @Test

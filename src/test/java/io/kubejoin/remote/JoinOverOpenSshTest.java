@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -135,8 +134,7 @@ class JoinOverOpenSshTest {
 
         RenderInputs.Prepared in = RenderInputs.prepare(inv, new StateStore(dir.resolve("state")), Instant.now(),
                 new SecureRandom());
-        Map<String, List<RenderedFile>> files = Renderer.render(inv, in.material(), in.tokens()).files().stream()
-                .filter(f -> !f.node().equals(RenderedFile.CLUSTER)).collect(Collectors.groupingBy(RenderedFile::node));
+        Map<String, List<RenderedFile>> files = Renderer.render(inv, in.material(), in.tokens()).byNode();
         assertThat(Plan.plan(inv, files, node -> ssh.open(SshTarget.of(node)), 4))
                 .allSatisfy(p -> assertThat(p.changes()).as(p.node()).isZero());
     }

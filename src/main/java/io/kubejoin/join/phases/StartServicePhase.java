@@ -66,6 +66,16 @@ public final class StartServicePhase implements NodePhase {
                 });
     }
 
+    /** The unit this phase starts ("kubelet", "kube-proxy"). */
+    public String unit() {
+        return unit;
+    }
+
+    /** The destinations whose change makes this phase restart its service. */
+    public List<String> restartTriggers(NodeFiles paths) {
+        return files.apply(paths);
+    }
+
     @Override
     public String name() {
         return name;
