@@ -1,20 +1,63 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.bench.JoinBenchmark;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** Groups the benchmarks; each runs against the in-process sandbox, never a real cluster. */
+/**
+ * kubejoin bench --nodes N: a timed join of N sandbox nodes (sandbox and join each in a process of its own); the
+ * subcommands time single parts. Everything runs against the sandbox on this machine, never a real cluster.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmarks against the in-process sandbox (nothing outside this machine is contacted).",
+        description = {"Benchmarks against the sandbox on this machine (nothing else is contacted).",
+                "With --nodes N: start the sandbox with N nodes in one process, time an ordinary 'kubejoin join' of "
+                        + "all of them in another; print wall time, nodes/s, time per phase, the join process's CPU, "
+                        + "peak RSS and peak heap."},
         subcommands = {BenchApprovalsCommand.class})
-public class BenchCommand implements Runnable {
+public class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--nodes", description = "Nodes to join (e.g. 100, 500, 1000).")
+    Integer nodes;
+
+    @Option(names = "--parallel", defaultValue = "50", description = "join --parallel (default: ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @Option(names = "--join-heap", defaultValue = "512m", description = "The join process's -Xmx (default: ${DEFAULT-VALUE}).")
+    String joinHeap;
+
+    @Option(names = "--sandbox-heap", defaultValue = "2g", description = "The sandbox process's -Xmx (default: ${DEFAULT-VALUE}).")
+    String sandboxHeap;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Folder for the sandbox, logs and results (default: a new temp folder).")
+    Path dir;
+
+    @Option(names = "--join-arg", paramLabel = "ARG", description = "Extra argument for the timed join (repeatable).")
+    List<String> joinArgs = new ArrayList<>();
+
     @Override
-    public void run() {
-        throw new ParameterException(spec.commandLine(), "Missing subcommand; see 'kubejoin bench --help'.");
+    public Integer call() throws IOException, InterruptedException {
+        if (nodes == null) {
+            throw new ParameterException(spec.commandLine(), "give --nodes N, or a subcommand; see 'kubejoin bench --help'.");
+        }
+        if (nodes < 1 || nodes > 60_000) throw new ParameterException(spec.commandLine(), "--nodes takes 1 to 60000");
+        PrintWriter out = spec.commandLine().getOut();
+        Path where = dir != null ? dir : Files.createTempDirectory("kubejoin-bench-");
+        JoinBenchmark.Result r = JoinBenchmark.run(new JoinBenchmark.Settings(nodes, parallel, joinHeap, sandboxHeap, where,
+                joinArgs), out);
+        out.print(r.format());
+        out.flush();
+        return r.joined() == r.nodes() ? Main.EXIT_OK : Main.EXIT_FAILED;
     }
 }

@@ -118,10 +118,12 @@ public class JoinCommand implements Callable<Integer> {
         // live display only on a real terminal; CI logs and pipes get one timestamped line per event
         LiveProgress live = !plain && System.console() != null && output.equals("table")
                 ? new LiveProgress(out, inv.nodes().size()) : null;
+        // with -o json, standard output is the JSON document alone: progress goes to standard error
+        PrintWriter progressOut = output.equals("json") ? spec.commandLine().getErr() : out;
         Consumer<String> progress = live != null ? live : line -> {
-            synchronized (out) {
-                out.println(LocalTime.now().format(time) + " " + line);
-                out.flush();
+            synchronized (progressOut) {
+                progressOut.println(LocalTime.now().format(time) + " " + line);
+                progressOut.flush();
             }
         };
         try (KubeConnection conn = cluster.connect(); NodeAccessOptions.Access nodes = nodeAccess.open()) {
@@ -134,14 +136,14 @@ public class JoinCommand implements Callable<Integer> {
             try {
                 SecureFiles.writeAtomically(report, JoinReport.html(outcome, "kubejoin join: " + cluster.inventoryFile())
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8), 0644);
-                out.println("report: " + report);
+                progressOut.println("report: " + report);
             } catch (java.io.IOException e) {
-                out.println("warning: cannot write the report " + report + ": " + e.getMessage());
+                progressOut.println("warning: cannot write the report " + report + ": " + e.getMessage());
             }
         }
         if (outcome.refused()) {
-            out.println("preflight failed: nothing was pushed to any node");
-            out.flush();
+            progressOut.println("preflight failed: nothing was pushed to any node");
+            progressOut.flush();
             return Main.EXIT_BAD_INPUT;
         }
         if (output.equals("json")) out.println(json(outcome));

@@ -23,6 +23,8 @@ import picocli.AutoComplete;
                 ResetCommand.class,
                 TokenCommand.class,
                 BenchCommand.class,
+                SandboxCommand.class,
+                DemoCommand.class,
                 AutoComplete.GenerateCompletion.class,
         })
 public class KubejoinCommand implements Runnable {

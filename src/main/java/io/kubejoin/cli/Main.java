@@ -18,7 +18,9 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code = run(args);
+        io.kubejoin.bench.ProcessStats.writeIfRequested(); // only when a benchmark asked for the figures
+        System.exit(code);
     }
 
     /** Runs kubejoin in this JVM and returns its exit code (tests call this). */

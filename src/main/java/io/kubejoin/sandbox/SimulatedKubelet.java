@@ -184,7 +184,10 @@ public final class SimulatedKubelet {
             state = State.RUNNING;
         }
         runtime.vertx().<Startup>executeBlocking(this::load, false)
-                .compose(s -> clientCredential(s).compose(c -> registerAndReady(s, c)))
+                .compose(s -> {
+                    markLoaded();
+                    return clientCredential(s).compose(c -> registerAndReady(s, c));
+                })
                 .onSuccess(v -> settle(State.READY, null))
                 .onFailure(e -> {
                     if (e instanceof KubeletExit exit) settle(State.FAILED, exit.getMessage());
@@ -240,6 +243,31 @@ public final class SimulatedKubelet {
         long end = System.nanoTime() + unit.toNanos(timeout);
         while (clientCsrName == null && state() == State.RUNNING && System.nanoTime() < end) Thread.sleep(10);
         return clientCsrName;
+    }
+
+    /**
+     * Waits until it has read its unit, flags, config and files (the moment a real kubelet that refuses them exits,
+     * so systemd shows it failed), or the timeout passes; returns the state then.
+     */
+    public State awaitLoaded(long timeout, TimeUnit unit) throws InterruptedException {
+        long end = System.nanoTime() + unit.toNanos(timeout);
+        synchronized (lock) {
+            while ((state == State.RUNNING || state == State.NEW) && !loaded) {
+                long left = end - System.nanoTime();
+                if (left <= 0) break;
+                TimeUnit.NANOSECONDS.timedWait(lock, left);
+            }
+            return state;
+        }
+    }
+
+    private boolean loaded;
+
+    private void markLoaded() {
+        synchronized (lock) {
+            loaded = true;
+            lock.notifyAll();
+        }
     }
 
     /** Waits until it is READY, FAILED or STOPPED, or the timeout passes; returns the state then. */

@@ -72,7 +72,7 @@ public final class VerifyPhase implements NodePhase {
     }
 
     /** The first address of the (first) service range: the ClusterIP of the {@code kubernetes} service. */
-    static String serviceVip(String serviceCidr) {
+    public static String serviceVip(String serviceCidr) {
         String cidr = serviceCidr.split(",")[0].trim();
         String[] parts = cidr.split("/");
         try {

@@ -1,0 +1,137 @@
+package io.kubejoin.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code kubejoin bench --nodes N}: the sandbox in a process of its own, then a timed, ordinary {@code kubejoin join}
+ * of all N nodes in another, so the figures are the join's alone: wall time, nodes/s, time per phase, the join
+ * process's CPU seconds, peak RSS and peak heap (it writes them itself, see {@link ProcessStats}).
+ */
+public final class JoinBenchmark {
+    /** How the two processes are started. */
+    public record Settings(int nodes, int parallel, String joinHeap, String sandboxHeap, Path dir, List<String> joinArgs) {
+    }
+
+    public record PhaseFigures(String phase, int nodes, double meanSeconds, double p50Seconds, double maxSeconds) {
+    }
+
+    public record Result(int nodes, int joined, double sandboxStartSeconds, double wallSeconds, ProcessStats join,
+                         List<PhaseFigures> phases, int exitCode, Path dir) {
+        public double nodesPerSecond() {
+            return wallSeconds == 0 ? 0 : joined / wallSeconds;
+        }
+
+        public String format() {
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format("nodes joined      %d of %d (join exit %d)%n", joined, nodes, exitCode));
+            sb.append(String.format("join wall time    %.1f s   (%.1f nodes/s)%n", wallSeconds, nodesPerSecond()));
+            sb.append(String.format("join CPU          %.1f s%n", join.cpuSeconds()));
+            sb.append(String.format("join peak RSS     %d MiB%n", join.peakRssKiB() / 1024));
+            sb.append(String.format("join peak heap    %d MiB of %d MiB max (sum of heap pools' peaks)%n",
+                    join.peakHeapBytes() >> 20, join.maxHeapBytes() >> 20));
+            sb.append(String.format("join peak threads %d%n", join.peakThreads()));
+            sb.append(String.format("sandbox start     %.1f s (separate process, not in the figures above)%n", sandboxStartSeconds));
+            sb.append(String.format("%-18s %6s %9s %9s %9s%n", "PHASE", "NODES", "MEAN", "P50", "MAX"));
+            for (PhaseFigures p : phases) {
+                sb.append(String.format("%-18s %6d %8.2fs %8.2fs %8.2fs%n", p.phase(), p.nodes(), p.meanSeconds(),
+                        p.p50Seconds(), p.maxSeconds()));
+            }
+            sb.append("files: ").append(dir).append('\n');
+            return sb.toString();
+        }
+    }
+
+    private JoinBenchmark() {
+    }
+
+    public static Result run(Settings s, PrintWriter progress) throws IOException, InterruptedException {
+        Path dir = s.dir().toAbsolutePath();
+        Files.createDirectories(dir);
+        Path sandboxDir = dir.resolve("sandbox");
+        Path sandboxLog = dir.resolve("sandbox.log");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        String classpath = System.getProperty("java.class.path");
+
+        List<String> sandboxCmd = List.of(java, "-Xmx" + s.sandboxHeap(), "-cp", classpath, "io.kubejoin.cli.Main",
+                "sandbox", "up", "--nodes", Integer.toString(s.nodes()), "--dir", sandboxDir.toString());
+        progress.println("starting the sandbox (" + s.nodes() + " nodes) in its own process; log: " + sandboxLog);
+        progress.flush();
+        long t0 = System.nanoTime();
+        Process sandbox = new ProcessBuilder(sandboxCmd).redirectErrorStream(true)
+                .redirectOutput(sandboxLog.toFile()).start();
+        try {
+            awaitReady(sandbox, sandboxLog);
+            double sandboxStart = (System.nanoTime() - t0) / 1e9;
+            Path stats = dir.resolve("join.stats");
+            Path json = dir.resolve("join.json");
+            Path joinLog = dir.resolve("join.log");
+            List<String> joinCmd = new ArrayList<>(List.of(java, "-Xmx" + s.joinHeap(), "-D" + ProcessStats.PROPERTY + "=" + stats,
+                    "-cp", classpath, "io.kubejoin.cli.Main", "join", "-f", sandboxDir.resolve("inventory.yaml").toString(),
+                    "--kubeconfig", sandboxDir.resolve("admin.kubeconfig").toString(), "--plain", "-o", "json",
+                    "--parallel", Integer.toString(s.parallel()), "--report", dir.resolve("join-report.html").toString()));
+            joinCmd.addAll(s.joinArgs());
+            progress.printf("sandbox up in %.1f s; timing: kubejoin join --parallel %d (heap %s); log: %s%n", sandboxStart,
+                    s.parallel(), s.joinHeap(), joinLog);
+            progress.flush();
+            long j0 = System.nanoTime();
+            Process join = new ProcessBuilder(joinCmd).redirectOutput(json.toFile()).redirectError(joinLog.toFile()).start();
+            int exit = join.waitFor();
+            double wall = (System.nanoTime() - j0) / 1e9;
+            ProcessStats figures = Files.exists(stats) ? ProcessStats.read(stats) : new ProcessStats(0, -1, 0, 0, 0);
+            JsonNode root = parse(json);
+            int joined = 0;
+            Map<String, List<Double>> byPhase = new LinkedHashMap<>();
+            for (JsonNode n : root.path("nodes")) {
+                if (n.path("joined").asBoolean()) joined++;
+                for (JsonNode p : n.path("phases")) {
+                    if (p.path("skipped").asBoolean()) continue;
+                    byPhase.computeIfAbsent(p.path("phase").asString(), k -> new ArrayList<>())
+                            .add(p.path("durationMs").asLong() / 1000.0);
+                }
+            }
+            List<PhaseFigures> phases = new ArrayList<>();
+            byPhase.forEach((phase, times) -> {
+                List<Double> sorted = times.stream().sorted().toList();
+                phases.add(new PhaseFigures(phase, sorted.size(), sorted.stream().mapToDouble(d -> d).average().orElse(0),
+                        sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1)));
+            });
+            return new Result(s.nodes(), joined, sandboxStart, wall, figures, phases, exit, dir);
+        } finally {
+            // the sandbox is our own child: SIGTERM lets it stop its servers; then it is gone
+            sandbox.destroy();
+            if (!sandbox.waitFor(30, TimeUnit.SECONDS)) sandbox.destroyForcibly();
+        }
+    }
+
+    private static void awaitReady(Process sandbox, Path log) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log)) {
+                String text = Files.readString(log, StandardCharsets.UTF_8);
+                if (text.contains("\nsandbox ready") || text.startsWith("sandbox ready")) return;
+            }
+            if (!sandbox.isAlive()) {
+                throw new IOException("the sandbox process ended (exit " + sandbox.exitValue() + "); see " + log);
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException("the sandbox did not get ready within 10 minutes; see " + log);
+    }
+
+    private static JsonNode parse(Path json) throws IOException {
+        String text = Files.readString(json, StandardCharsets.UTF_8);
+        if (text.isBlank()) return JsonMapper.builder().build().createObjectNode();
+        return JsonMapper.builder().build().readTree(text);
+    }
+}

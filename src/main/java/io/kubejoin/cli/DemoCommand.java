@@ -1,0 +1,169 @@
+package io.kubejoin.cli;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.kubejoin.cluster.KubeConnection;
+import io.kubejoin.sandbox.Sandbox;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * kubejoin demo: the whole procedure on a simulated cluster, in under a minute. Starts the sandbox, runs the
+ * ordinary {@code join} against it (the same command a real cluster gets), shows the nodes as
+ * {@code kubectl get nodes} would, runs the join a second time to show it changes nothing, then stops.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Show kubejoin working end to end on a simulated cluster on this machine (nothing else is "
+                + "contacted): start the sandbox, join its nodes with the ordinary 'join', list the nodes, join again "
+                + "(nothing changes), stop. Leaves the inventory and the HTML report in --dir."})
+public class DemoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--nodes", defaultValue = "3", description = "Worker machines (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Folder for the sandbox's files (default: a new temp folder).")
+    Path dir;
+
+    @Mixin
+    SandboxOptions shape;
+
+    @Override
+    public Integer call() throws IOException {
+        if (nodes < 1 || nodes > 1000) throw new UserFacingException("--nodes takes 1 to 1000 for the demo", Main.EXIT_BAD_INPUT);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Path where = dir != null ? dir : Files.createTempDirectory("kubejoin-demo-");
+        if (dir != null && Files.isDirectory(dir.resolve("nodes"))) {
+            throw new UserFacingException(dir + " holds an earlier sandbox; give a new --dir", Main.EXIT_BAD_INPUT);
+        }
+        long t0 = System.nanoTime();
+        out.println("== kubejoin demo: a simulated cluster on this machine (sandbox; nothing else is contacted)");
+        try (Sandbox sandbox = Sandbox.start(where, shape.options(nodes))) {
+            var inv = sandbox.inventory();
+            out.printf("   Kubernetes %s, %s, kube-proxy %s; API server %s; %d machines reachable over SSH on %s …%n",
+                    inv.kubernetesVersion(), inv.runtime().kind().name().toLowerCase(),
+                    inv.nodes().get(0).kubeProxy().mode().value(), sandbox.api().url(), nodes,
+                    inv.nodes().get(0).address());
+            out.println("   inventory: " + sandbox.inventoryFile());
+            out.println();
+            Path report = where.resolve("join-report.html");
+            out.println("== kubejoin join -f " + sandbox.inventoryFile() + " --report " + report);
+            out.flush();
+            int first = cli(out, err).execute("join", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
+                    sandbox.adminKubeconfig().toString(), "--plain", "--report", report.toString());
+            out.println();
+            out.println("== the cluster's nodes (as kubectl get nodes -o wide would show them)");
+            try (KubeConnection conn = KubeConnection.open(sandbox.adminKubeconfig(), Duration.ofSeconds(10))) {
+                out.print(nodeTable(conn.client().nodes().list().getItems(), Instant.now()));
+            }
+            out.println();
+            out.println("== the same join again: it must change nothing");
+            out.flush();
+            StringWriter json = new StringWriter();
+            StringWriter lines = new StringWriter();
+            int second = cli(new PrintWriter(json), new PrintWriter(lines)).execute("join", "-f",
+                    sandbox.inventoryFile().toString(), "--kubeconfig", sandbox.adminKubeconfig().toString(), "--plain",
+                    "-o", "json");
+            out.println("   " + summarizeRerun(json.toString()));
+            if (second != Main.EXIT_OK) out.print(lines); // its progress lines, only when they explain a failure
+            out.println();
+            boolean ok = first == Main.EXIT_OK && second == Main.EXIT_OK;
+            out.printf("== %s in %.1f s. Report: %s%n", ok ? "done" : "FAILED", (System.nanoTime() - t0) / 1e9, report);
+            out.println("   To try it yourself: kubejoin sandbox up --nodes 3 --dir DIR, then kubejoin join -f DIR/inventory.yaml");
+            out.flush();
+            return ok ? Main.EXIT_OK : Main.EXIT_FAILED;
+        }
+    }
+
+    private static CommandLine cli(PrintWriter out, PrintWriter err) {
+        return Main.commandLine(out, err);
+    }
+
+    /** One line: how many files and services the re-run changed, which must be none. */
+    static String summarizeRerun(String json) {
+        if (json.isBlank()) return "second join: no result";
+        JsonNode root = JsonMapper.builder().build().readTree(json);
+        int files = 0;
+        int restarted = 0;
+        int joined = 0;
+        int total = 0;
+        for (JsonNode n : root.path("nodes")) {
+            total++;
+            if (n.path("joined").asBoolean()) joined++;
+            files += n.path("changedFiles").size();
+            for (JsonNode p : n.path("phases")) {
+                if (p.path("phase").asString().endsWith("-start") && p.path("changed").asBoolean()) restarted++;
+            }
+        }
+        return String.format("second join: %d of %d nodes joined, %d files changed, %d services restarted", joined,
+                total, files, restarted);
+    }
+
+    /** NAME STATUS ROLES AGE VERSION INTERNAL-IP, as kubectl get nodes -o wide prints them. */
+    static String nodeTable(List<Node> nodes, Instant now) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP"});
+        for (Node n : nodes) {
+            String status = "Unknown";
+            for (NodeCondition c : n.getStatus() == null || n.getStatus().getConditions() == null ? List.<NodeCondition>of()
+                    : n.getStatus().getConditions()) {
+                if (c.getType().equals("Ready")) status = "True".equals(c.getStatus()) ? "Ready" : "NotReady";
+            }
+            if (n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable())) status += ",SchedulingDisabled";
+            List<String> roles = n.getMetadata().getLabels() == null ? List.of() : n.getMetadata().getLabels().keySet().stream()
+                    .filter(k -> k.startsWith("node-role.kubernetes.io/"))
+                    .map(k -> k.substring("node-role.kubernetes.io/".length())).sorted().toList();
+            String ip = "<none>";
+            if (n.getStatus() != null && n.getStatus().getAddresses() != null) {
+                for (NodeAddress a : n.getStatus().getAddresses()) {
+                    if (a.getType().equals("InternalIP")) ip = a.getAddress();
+                }
+            }
+            String created = n.getMetadata().getCreationTimestamp();
+            String age = created == null ? "<unknown>" : age(Duration.between(Instant.parse(created), now));
+            String version = n.getStatus() != null && n.getStatus().getNodeInfo() != null
+                    ? n.getStatus().getNodeInfo().getKubeletVersion() : "";
+            rows.add(new String[] {n.getMetadata().getName(), status, roles.isEmpty() ? "<none>" : String.join(",", roles),
+                    age, version, ip});
+        }
+        int[] width = new int[6];
+        for (String[] r : rows) for (int i = 0; i < 6; i++) width[i] = Math.max(width[i], r[i].length());
+        StringBuilder sb = new StringBuilder();
+        for (String[] r : rows) {
+            for (int i = 0; i < 6; i++) {
+                sb.append(r[i]);
+                if (i < 5) sb.append(" ".repeat(width[i] - r[i].length() + 3));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** kubectl's short ages: 42s, 5m, 3h, 2d. */
+    static String age(Duration d) {
+        long s = Math.max(0, d.toSeconds());
+        if (s < 120) return s + "s";
+        if (s < 7200) return s / 60 + "m";
+        if (s < 172800) return s / 3600 + "h";
+        return s / 86400 + "d";
+    }
+}

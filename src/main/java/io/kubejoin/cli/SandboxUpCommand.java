@@ -1,0 +1,66 @@
+package io.kubejoin.cli;
+
+import io.kubejoin.sandbox.Sandbox;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * kubejoin sandbox up: starts the simulated cluster in this process, writes what joining it needs into --dir, and
+ * stays up until interrupted (Ctrl-C, SIGTERM).
+ */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = {"Start a simulated cluster and N simulated worker machines in this process; write an inventory, "
+                + "the CA, an admin kubeconfig, an SSH key and known_hosts into --dir; stay up until Ctrl-C.",
+                "Then, from another terminal: kubejoin join -f DIR/inventory.yaml"})
+public class SandboxUpCommand implements Callable<Integer> {
+    /** The line that tells a supervising process (kubejoin bench) the sandbox serves. */
+    public static final String READY_LINE = "sandbox ready";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--nodes", defaultValue = "3", description = "Worker machines to simulate (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--dir", defaultValue = "kubejoin-sandbox", paramLabel = "DIR",
+            description = "Folder to write into (default: ${DEFAULT-VALUE}); the nodes' file systems live in DIR/nodes.")
+    Path dir;
+
+    @Mixin
+    SandboxOptions shape;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        if (nodes < 1 || nodes > 60_000) throw new UserFacingException("--nodes takes 1 to 60000", Main.EXIT_BAD_INPUT);
+        PrintWriter out = spec.commandLine().getOut();
+        long t0 = System.nanoTime();
+        Sandbox sandbox = Sandbox.start(dir, shape.options(nodes));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            sandbox.close();
+            stopped.countDown();
+        }, "sandbox-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        var inv = sandbox.inventory();
+        out.printf("sandbox: Kubernetes %s (simulated), %d nodes on %s … %s, SSH port %d, API server %s (started in %.1f s)%n",
+                inv.kubernetesVersion(), nodes, inv.nodes().get(0).address(),
+                inv.nodes().get(inv.nodes().size() - 1).address(), sandbox.ssh().port(), sandbox.api().url(),
+                (System.nanoTime() - t0) / 1e9);
+        out.println("  inventory:  " + sandbox.inventoryFile());
+        out.println("  kubeconfig: " + sandbox.adminKubeconfig());
+        out.println("join the nodes: kubejoin join -f " + sandbox.inventoryFile());
+        out.println("stop: Ctrl-C (pid " + ProcessHandle.current().pid() + ")");
+        out.println(READY_LINE);
+        out.flush();
+        stopped.await();
+        return Main.EXIT_OK;
+    }
+}

@@ -1,0 +1,225 @@
+package io.kubejoin.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubejoin.cli.Main;
+import io.kubejoin.sandbox.Sandbox;
+import io.kubejoin.sandbox.SandboxNode;
+import io.kubejoin.sandbox.SimulatedKubelet;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The end-to-end suite: the ordinary {@code kubejoin join}, {@code plan} and {@code reset} commands against the
+ * sandbox — a simulated API server and signer, and worker machines that are real SSH servers on their own loopback
+ * addresses, whose kubelet and kube-proxy simulators read what the join pushed. Nothing is mocked between the CLI
+ * and the SSH wire.
+ */
+@Timeout(240)
+class SandboxEndToEndTest {
+    @TempDir
+    Path dir;
+    Sandbox sandbox;
+
+    @AfterEach
+    void stop() {
+        if (sandbox != null) sandbox.close();
+    }
+
+    record Run(int exit, String out, String err) {
+        JsonNode json() {
+            return JsonMapper.builder().build().readTree(out);
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exit + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
+        }
+    }
+
+    private Run kubejoin(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private Run join(String... extra) {
+        List<String> args = new ArrayList<>(List.of("join", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
+                sandbox.adminKubeconfig().toString(), "--plain", "-o", "json", "--ready-timeout", "60s"));
+        args.addAll(List.of(extra));
+        return kubejoin(args.toArray(String[]::new));
+    }
+
+    private static JsonNode node(Run r, String name) {
+        for (JsonNode n : r.json().path("nodes")) {
+            if (n.path("node").asString().equals(name)) return n;
+        }
+        throw new AssertionError("no report for " + name + " in " + r);
+    }
+
+    private static int changedFiles(Run r) {
+        int n = 0;
+        for (JsonNode node : r.json().path("nodes")) n += node.path("changedFiles").size();
+        return n;
+    }
+
+    private void start(Sandbox.Options options) throws IOException {
+        sandbox = Sandbox.start(dir.resolve("sandbox"), options);
+    }
+
+    private List<String> bootstrapTokenSecrets() {
+        return sandbox.api().adminClient().secrets().inNamespace("kube-system").list().getItems().stream()
+                .filter(s -> "bootstrap.kubernetes.io/token".equals(s.getType()))
+                .map(s -> s.getMetadata().getName()).toList();
+    }
+
+    private boolean ready(String node) {
+        var n = sandbox.api().adminClient().nodes().withName(node).get();
+        return n != null && n.getStatus().getConditions().stream()
+                .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+    }
+
+    @Test
+    void threeNodesJoinThenARerunChangesNothingAndPlanAgrees() throws Exception {
+        start(Sandbox.Options.defaults(3));
+        Run first = join();
+        assertThat(first.exit()).as(first.toString()).isZero();
+        for (String n : sandbox.nodes().keySet()) {
+            assertThat(ready(n)).as(n + " Ready").isTrue();
+            assertThat(sandbox.node(n).kubeProxy().healthz()).isEqualTo(200);
+            assertThat(node(first, n).path("phases")).extracting(p -> p.path("phase").asString())
+                    .containsExactly("node-preflight", "binaries", "kubelet-files", "kubelet-start", "wait-ready",
+                            "kube-proxy-files", "kube-proxy-start", "verify");
+            // what the node got really is on its disk, with the modes the article gives
+            Path root = sandbox.node(n).root();
+            assertThat(Files.readString(root.resolve("etc/systemd/system/kubelet.service"))).contains("ExecStart=/opt/k8s/bin/kubelet");
+            assertThat(Files.getPosixFilePermissions(root.resolve("etc/kubernetes/kubelet-bootstrap.kubeconfig")))
+                    .hasSize(2); // 0600
+            assertThat(Files.exists(root.resolve("etc/kubernetes/kubelet.kubeconfig"))).isTrue();
+        }
+        assertThat(bootstrapTokenSecrets()).as("tokens deleted once every node holds its certificate").isEmpty();
+        assertThat(first.err()).doesNotContainPattern("[a-z0-9]{6}\\.[a-z0-9]{16}"); // no token secret in the output
+
+        Run second = join();
+        assertThat(second.exit()).as(second.toString()).isZero();
+        assertThat(changedFiles(second)).as(second.toString()).isZero();
+        for (JsonNode n : second.json().path("nodes")) {
+            for (JsonNode p : n.path("phases")) {
+                assertThat(p.path("changed").asBoolean()).as(n.path("node") + " " + p).isFalse();
+            }
+        }
+
+        Run plan = kubejoin("plan", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
+                sandbox.adminKubeconfig().toString());
+        assertThat(plan.exit()).as(plan.toString()).isZero();
+        assertThat(plan.out()).doesNotContain("changed:").doesNotContain("new:");
+    }
+
+    @Test
+    void aForgedCsrIsDeniedWithItsReasonAndTheOtherNodesJoin() throws Exception {
+        start(Sandbox.Options.defaults(3));
+        List<String> names = new ArrayList<>(sandbox.nodes().keySet());
+        sandbox.node(names.get(1)).forgeCsrFor(names.get(2));
+        Run r = join("--retries", "0", "--ready-timeout", "20s");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+        JsonNode bad = node(r, names.get(1));
+        assertThat(bad.path("joined").asBoolean()).isFalse();
+        assertThat(bad.path("failedPhase").asString()).isEqualTo("wait-ready");
+        assertThat(bad.path("error").asString()).contains("denied");
+        assertThat(r.err()).contains("but the request is for system:node:" + names.get(2));
+        assertThat(node(r, names.get(0)).path("joined").asBoolean()).isTrue();
+        assertThat(node(r, names.get(2)).path("joined").asBoolean()).isTrue();
+    }
+
+    @Test
+    void bootstrapTokenAuthOffIsRefusedBeforeAnyPushWithTheFlagNamed() throws Exception {
+        start(Sandbox.Options.defaults(2));
+        sandbox.api().bootstrapTokenAuth(false);
+        Run r = join();
+        assertThat(r.exit()).as(r.toString()).isEqualTo(2);
+        assertThat(r.out() + r.err()).contains("--enable-bootstrap-token-auth");
+        for (SandboxNode n : sandbox.nodes().values()) {
+            try (Stream<Path> files = Files.walk(n.root().resolve("etc"))) {
+                assertThat(files.filter(Files::isRegularFile)).as("nothing pushed to " + n.name()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void signerNotRunningIsDiagnosed() throws Exception {
+        start(Sandbox.Options.defaults(1));
+        sandbox.api().signer(false);
+        Run r = join("--retries", "0", "--ready-timeout", "15s");
+        assertThat(r.exit()).as(r.toString()).isNotZero();
+        assertThat(r.out() + r.err()).contains("kube-controller-manager");
+    }
+
+    @Test
+    void aConnectionDroppedMidPushIsRetriedAndLeavesNoPartialFile() throws Exception {
+        start(Sandbox.Options.defaults(2));
+        SandboxNode victim = sandbox.nodes().values().iterator().next();
+        sandbox.ssh().dropConnectionDuringNextPush(victim.address(), 100);
+        Run r = join();
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.err()).contains("retry");
+        try (Stream<Path> files = Files.walk(victim.root())) {
+            assertThat(files.map(Path::toString)).noneMatch(p -> p.endsWith(".kubejoin-tmp") && !p.contains("/."));
+        }
+        assertThat(ready(victim.name())).isTrue();
+    }
+
+    @Test
+    void aFailingKubeletIsReportedWithItsJournalAndTheOthersJoin() throws Exception {
+        start(Sandbox.Options.defaults(3));
+        List<String> names = new ArrayList<>(sandbox.nodes().keySet());
+        sandbox.node(names.get(0)).failKubelet(true);
+        Run r = join("--retries", "0");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+        JsonNode bad = node(r, names.get(0));
+        assertThat(bad.path("failedPhase").asString()).isEqualTo("kubelet-start");
+        assertThat(bad.path("journal").toString()).contains("simulated failure at start");
+        assertThat(ready(names.get(1))).isTrue();
+        assertThat(ready(names.get(2))).isTrue();
+    }
+
+    @Test
+    void resetRecoversANodeWithAStaleCredential() throws Exception {
+        start(Sandbox.Options.defaults(1));
+        String name = sandbox.nodes().keySet().iterator().next();
+        assertThat(join().exit()).isZero();
+        // T3: the node's client credential is stale (e.g. signed by a CA that was replaced)
+        Path kubeconfig = sandbox.node(name).root().resolve("etc/kubernetes/kubelet.kubeconfig");
+        Files.delete(kubeconfig);
+        Run reset = kubejoin("reset", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
+                sandbox.adminKubeconfig().toString(), name);
+        assertThat(reset.exit()).as(reset.toString()).isZero();
+        Run again = join();
+        assertThat(again.exit()).as(again.toString()).isZero();
+        assertThat(Files.exists(kubeconfig)).isTrue();
+        assertThat(ready(name)).isTrue();
+    }
+
+    @Test
+    void theArticlesClusterJoins() throws Exception {
+        start(Sandbox.Options.article(2));
+        Run r = join();
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(sandbox.inventory().kubernetesVersion().toString()).isEqualTo("1.17.2");
+        String unit = Files.readString(sandbox.nodes().values().iterator().next().root()
+                .resolve("etc/systemd/system/kubelet.service"));
+        assertThat(unit).contains("--network-plugin"); // dockershim's flags: still there in 1.17
+    }
+}

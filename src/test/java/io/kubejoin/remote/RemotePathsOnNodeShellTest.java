@@ -1,0 +1,222 @@
+package io.kubejoin.remote;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubejoin.sandbox.NodeShell;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The commands SshTransport sends for hashing, reading and pushing, run by the sandbox node's shell on a folder:
+ * the same strings (RemotePaths), wrapped as {@code SshTransport.asRoot} wraps them, parsed as SshTransport parses
+ * the answers. SFTP's part of a push (writing the temp or staged files) is done here directly.
+ */
+class RemotePathsOnNodeShellTest {
+    @TempDir
+    Path dir;
+    private NodeShell shell;
+
+    @BeforeEach
+    void setUp() {
+        shell = NodeShell.forFolder(dir, (program, args, stdin) -> null, Clock.systemUTC(), p -> false);
+    }
+
+    /** As SshTransport.exec: {@code sh -c} for root, {@code sudo -n sh -c} for another login. */
+    private ExecResult exec(String command, boolean sudo) {
+        return shell.run((sudo ? "sudo -n sh -c " : "sh -c ") + RemotePaths.quote(command));
+    }
+
+    private Path local(String nodePath) {
+        return dir.resolve(nodePath.substring(1));
+    }
+
+    private void write(String nodePath, String content, String perms) throws IOException {
+        Path p = local(nodePath);
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, content);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(perms));
+    }
+
+    private String perms(String nodePath) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(local(nodePath)));
+    }
+
+    private static RemoteFile file(String path, int mode, String content) {
+        return new RemoteFile(path, mode, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private RemotePaths.Survey survey(List<RemoteFile> files, boolean withDirs) {
+        List<String> paths = files.stream().map(RemoteFile::path).toList();
+        ExecResult r = exec(RemotePaths.surveyCommand(paths, withDirs ? RemotePaths.parents(files) : List.of()), false);
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stderr()).isEmpty();
+        return RemotePaths.parseSurvey(r.stdout(), paths);
+    }
+
+    @Test
+    void surveyReportsHashesModesRootOwnershipAndMissingFolders() throws IOException {
+        RemoteFile config = file("/etc/kubernetes/kubelet-config.yaml", 0644, "kind: KubeletConfiguration\n");
+        RemoteFile key = file("/etc/kubernetes/cert/kubelet-key.pem", 0600, "key");
+        RemoteFile absent = file("/var/lib/kubelet/config.yaml", 0644, "x");
+        write(config.path(), "kind: KubeletConfiguration\n", "rw-r--r--");
+        write(key.path(), "old key", "rw-rw-rw-");
+
+        RemotePaths.Survey s = survey(List.of(config, key, absent), true);
+
+        assertThat(s.files()).containsOnlyKeys(config.path(), key.path());
+        assertThat(s.files().get(config.path())).isEqualTo(new RemotePaths.RemoteState(config.sha256(), 0644, 0));
+        assertThat(s.files().get(key.path())).isEqualTo(new RemotePaths.RemoteState(
+                RemoteFile.sha256("old key".getBytes(StandardCharsets.UTF_8)), 0666, 0));
+        assertThat(s.missingDirs()).containsExactly("/var/lib/kubelet");
+        PushPlan plan = PushPlan.of(List.of(config, key, absent), s.files(), true);
+        assertThat(plan.unchanged()).containsExactly(config);
+        assertThat(plan.write()).containsExactly(key, absent);
+    }
+
+    @Test
+    void hashingCommandOfSshTransport() throws IOException {
+        write("/opt/k8s/bin/kubelet", "ELF", "rwxr-xr-x");
+        List<String> paths = List.of("/opt/k8s/bin/kubelet", "/opt/k8s/bin/kube-proxy");
+        // SshTransport.sha256's command
+        ExecResult r = exec("sha256sum -- " + RemotePaths.quoteAll(paths) + " 2>/dev/null; exit 0", false);
+        assertThat(r.exitCode()).isZero();
+        assertThat(RemotePaths.parseSha256(r.stdout(), Set.copyOf(paths)))
+                .isEqualTo(Map.of("/opt/k8s/bin/kubelet", RemoteFile.sha256("ELF".getBytes(StandardCharsets.UTF_8))));
+    }
+
+    @Test
+    void readCommandReadsRegularFilesAndExits3Otherwise() throws Exception {
+        write("/etc/kubernetes/kubelet.kubeconfig", "apiVersion: v1\n", "rw-------");
+        ExecResult r = exec(RemotePaths.readCommand("/etc/kubernetes/kubelet.kubeconfig"), false);
+        assertThat(r).isEqualTo(new ExecResult(0, "apiVersion: v1\n", ""));
+        assertThat(RemotePaths.parseRead(r, "/etc/kubernetes/kubelet.kubeconfig", "t")).contains("apiVersion: v1\n");
+
+        ExecResult missing = exec(RemotePaths.readCommand("/etc/kubernetes/none"), false);
+        assertThat(missing.exitCode()).isEqualTo(3);
+        assertThat(RemotePaths.parseRead(missing, "/etc/kubernetes/none", "t")).isEqualTo(Optional.empty());
+        assertThat(exec(RemotePaths.readCommand("/etc/kubernetes"), false).exitCode()).isEqualTo(3);
+        assertThat(exec(RemotePaths.readCommand("/etc/it's here"), true).exitCode()).isEqualTo(3);
+    }
+
+    /** SshTransport.push as root: survey, mkdir of missing folders, SFTP temp files (0600), finish command. */
+    private PushResult pushAsRoot(List<RemoteFile> files) throws IOException {
+        RemotePaths.Survey s = survey(files, true);
+        PushPlan plan = PushPlan.of(files, s.files(), true);
+        if (plan.write().isEmpty() && plan.fixModeOnly().isEmpty()) return plan.result(files, Set.of());
+        List<String> missing = RemotePaths.parents(plan.write()).stream().filter(s.missingDirs()::contains).toList();
+        if (!missing.isEmpty()) {
+            ExecResult mk = exec("umask 022 && mkdir -p -- " + RemotePaths.quoteAll(missing), false);
+            assertThat(mk.exitCode()).as(mk.stderr()).isZero();
+        }
+        for (RemoteFile f : plan.write()) {
+            Path tmp = local(RemotePaths.tmp(f.path()));
+            Files.write(tmp, f.content());
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        }
+        ExecResult fin = exec(RemotePaths.finishCommand(plan.write(), null, plan.fixModeOnly()), false);
+        assertThat(fin.exitCode()).as(fin.stderr()).isZero();
+        assertThat(fin.stderr()).isEmpty();
+        Set<String> backedUp = new HashSet<>();
+        fin.stdout().lines().filter(l -> l.startsWith("B /")).forEach(l -> backedUp.add(l.substring(2)));
+        return plan.result(files, backedUp);
+    }
+
+    @Test
+    void pushAsRootPlacesFilesKeepsBackupsAndIsIdempotent() throws IOException {
+        write("/etc/kubernetes/kubelet-config.yaml", "old config\n", "rw-r--r--");
+        write("/etc/kubernetes/cert/ca.pem", "CA\n", "rw-rw-r--"); // right bytes, wrong mode
+        List<RemoteFile> files = List.of(
+                file("/etc/kubernetes/kubelet-config.yaml", 0644, "new config\n"),
+                file("/etc/kubernetes/cert/ca.pem", 0644, "CA\n"),
+                file("/etc/kubernetes/cert/kubelet-key.pem", 0600, "KEY\n"),
+                file("/opt/k8s/bin/kubelet", 0755, "ELF kubelet"),
+                file("/etc/it's/odd name", 0640, "quoted\n"));
+
+        PushResult first = pushAsRoot(files);
+
+        assertThat(first.changed()).containsExactly("/etc/kubernetes/kubelet-config.yaml", "/etc/kubernetes/cert/ca.pem",
+                "/etc/kubernetes/cert/kubelet-key.pem", "/opt/k8s/bin/kubelet", "/etc/it's/odd name");
+        assertThat(first.files()).filteredOn(PushResult.FileOutcome::backedUp).extracting(PushResult.FileOutcome::path)
+                .containsExactly("/etc/kubernetes/kubelet-config.yaml");
+        assertThat(local("/etc/kubernetes/kubelet-config.yaml")).hasContent("new config");
+        assertThat(local("/etc/kubernetes/kubelet-config.yaml.kubejoin-bak")).hasContent("old config");
+        assertThat(perms("/etc/kubernetes/kubelet-config.yaml.kubejoin-bak")).isEqualTo("rw-r--r--");
+        assertThat(perms("/etc/kubernetes/cert/ca.pem")).isEqualTo("rw-r--r--");
+        assertThat(perms("/etc/kubernetes/cert/kubelet-key.pem")).isEqualTo("rw-------");
+        assertThat(perms("/opt/k8s/bin/kubelet")).isEqualTo("rwxr-xr-x");
+        assertThat(perms("/opt/k8s/bin")).isEqualTo("rwxr-xr-x");
+        assertThat(local("/etc/it's/odd name")).hasContent("quoted");
+        assertThat(perms("/etc/it's/odd name")).isEqualTo("rw-r-----");
+        try (var tmp = Files.walk(dir)) {
+            assertThat(tmp.map(Path::toString)).noneMatch(p -> p.endsWith(RemotePaths.TMP_SUFFIX));
+        }
+
+        PushResult second = pushAsRoot(files);
+        assertThat(second.changed()).isEmpty();
+    }
+
+    @Test
+    void pushWithSudoInstallsStagedCopies() throws IOException {
+        write("/etc/kubernetes/kubelet.service", "old unit\n", "rw-r--r--");
+        List<RemoteFile> changed = List.of(file("/etc/kubernetes/kubelet.service", 0644, "new unit\n"),
+                file("/etc/kubernetes/cert/kubelet-key.pem", 0600, "KEY\n"));
+        List<String> staged = new ArrayList<>();
+        for (int i = 0; i < changed.size(); i++) {
+            String path = "/home/core/.kubejoin-staging/" + i + "-" + RemotePaths.name(changed.get(i).path());
+            write(path, new String(changed.get(i).content(), StandardCharsets.UTF_8), "rw-r--r--");
+            staged.add(path);
+        }
+
+        ExecResult fin = exec(RemotePaths.finishCommand(changed, staged, List.of()), true);
+
+        assertThat(fin).isEqualTo(new ExecResult(0, "B /etc/kubernetes/kubelet.service\n", ""));
+        assertThat(local("/etc/kubernetes/kubelet.service")).hasContent("new unit");
+        assertThat(local("/etc/kubernetes/kubelet.service.kubejoin-bak")).hasContent("old unit");
+        assertThat(local("/etc/kubernetes/cert/kubelet-key.pem")).hasContent("KEY");
+        assertThat(perms("/etc/kubernetes/cert/kubelet-key.pem")).isEqualTo("rw-------");
+        assertThat(perms("/etc/kubernetes/cert")).isEqualTo("rwxr-xr-x");
+        assertThat(local(staged.get(0))).doesNotExist();
+        assertThat(local(staged.get(1))).doesNotExist();
+    }
+
+    @Test
+    void placeRefusesAFolderAsDestination() throws IOException {
+        Files.createDirectories(local("/etc/kubernetes/kubelet.conf"));
+        RemoteFile f = file("/etc/kubernetes/kubelet.conf", 0644, "x");
+        write(RemotePaths.tmp(f.path()), "x", "rw-------");
+
+        ExecResult fin = exec(RemotePaths.finishCommand(List.of(f), null, List.of()), false);
+
+        assertThat(fin.exitCode()).isEqualTo(1);
+        assertThat(fin.stderr()).isEqualTo("/etc/kubernetes/kubelet.conf is a folder\n");
+        assertThat(local("/etc/kubernetes/kubelet.conf")).isDirectory().isEmptyDirectory();
+    }
+
+    @Test
+    void aFailingStepStopsTheFinishWithItsError() throws IOException {
+        RemoteFile f = file("/etc/kubernetes/a.yaml", 0644, "x");
+        // no temp file: SFTP's upload did not happen, so chmod fails and nothing is renamed
+        write("/etc/kubernetes/a.yaml", "old", "rw-r--r--");
+
+        ExecResult fin = exec(RemotePaths.finishCommand(List.of(f), null, List.of()), false);
+
+        assertThat(fin.exitCode()).isEqualTo(1);
+        assertThat(fin.stderr()).isEqualTo("chmod: cannot access '/etc/kubernetes/.a.yaml.kubejoin-tmp': "
+                + "No such file or directory\n");
+        assertThat(local("/etc/kubernetes/a.yaml")).hasContent("old");
+        assertThat(local("/etc/kubernetes/a.yaml.kubejoin-bak")).doesNotExist();
+    }
+}
