@@ -87,6 +87,8 @@ public final class Main {
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         // third-party libraries stay quiet unless asked
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.sshd", verbose ? "info" : "warn");
+        // only the sandbox runs an SSH server: a client that hangs up without a goodbye is no news there
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.sshd.server", verbose ? "info" : "error");
         System.setProperty("org.slf4j.simpleLogger.log.io.fabric8", verbose ? "info" : "warn");
     }
 }

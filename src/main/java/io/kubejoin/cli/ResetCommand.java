@@ -66,7 +66,7 @@ public class ResetCommand implements Callable<Integer> {
     Path stateDir;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         Inventory inv = cluster.inventory();
         if (inv == null) throw new ParameterException(spec.commandLine(), "reset needs the inventory: -f inventory.yaml");
         List<Node> nodes = new ArrayList<>();
@@ -84,19 +84,42 @@ public class ResetCommand implements Callable<Integer> {
         try (KubeConnection conn = cluster.connect(); NodeAccessOptions.Access access = nodeAccess.open();
              CsrApprover approver = full || noWait ? null : new CsrApprover(conn.client(), inv, Duration.ofDays(365))) {
             if (approver != null) approver.watch(o -> out.println(o.csrName() + ": " + o.action().name().toLowerCase()));
-            for (Node node : nodes) {
-                try (Transport t = access.transports().open(node)) {
-                    List<String> done = full
-                            ? Reset.full(inv, node, conn, t, files.get(node.name()), clock)
-                            : Reset.recover(inv, node, conn, t, inputs.tokens().get(node.name()), files.get(node.name()));
-                    done.forEach(line -> out.println(node.name() + ": " + line));
-                    recovered.add(node.name());
-                } catch (TransportException | PhaseFailure e) {
-                    failed++;
-                    out.println(node.name() + ": FAILED: " + e.getMessage());
-                    if (e instanceof PhaseFailure f) f.journal().forEach(l -> out.println("    | " + l));
+            Map<String, Transport> open = new java.util.LinkedHashMap<>();
+            try {
+                for (Node node : nodes) {
+                    Transport t = null;
+                    try {
+                        t = access.transports().open(node);
+                        List<String> done = full
+                                ? Reset.full(inv, node, conn, t, files.get(node.name()), clock)
+                                : Reset.recover(inv, node, conn, t, inputs.tokens().get(node.name()), files.get(node.name()));
+                        done.forEach(line -> out.println(node.name() + ": " + line));
+                        recovered.add(node.name());
+                        open.put(node.name(), t);
+                        t = null;
+                    } catch (TransportException | PhaseFailure e) {
+                        failed++;
+                        out.println(node.name() + ": FAILED: " + e.getMessage());
+                        if (e instanceof PhaseFailure f) f.journal().forEach(l -> out.println("    | " + l));
+                    } finally {
+                        if (t != null) t.close();
+                    }
+                    out.flush();
                 }
-                out.flush();
+                if (approver != null) {
+                    // recovered means a new client certificate, not a Node that still looks Ready from before
+                    java.time.Instant deadline = clock.instant().plus(readyTimeout);
+                    for (String name : List.copyOf(recovered)) {
+                        if (!Reset.awaitNewCredential(inv, open.get(name), deadline, clock)) {
+                            failed++;
+                            recovered.remove(name);
+                            out.println(name + ": kubelet got no new client certificate within " + readyTimeout.toSeconds()
+                                    + " s: see 'journalctl -u kubelet' on the node and 'kubectl get csr'");
+                        }
+                    }
+                }
+            } finally {
+                open.values().forEach(Transport::close);
             }
             if (approver != null && !recovered.isEmpty()) {
                 TokenService tokens = new TokenService(conn, clock, new SecureRandom());

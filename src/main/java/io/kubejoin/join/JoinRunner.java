@@ -17,8 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs the node phases on many nodes at once: bounded parallelism, one connection per node reused by all its
@@ -26,7 +24,6 @@ import org.slf4j.LoggerFactory;
  * (a dropped connection) are retried with backoff, and --fail-fast stops starting new nodes after a failure.
  */
 public final class JoinRunner {
-    private static final Logger log = LoggerFactory.getLogger(JoinRunner.class);
 
     /** Opens the transport to one node (SSH, or local with --local). */
     @FunctionalInterface
@@ -146,7 +143,7 @@ public final class JoinRunner {
         List<PhaseRecord> records = new ArrayList<>();
         Transport transport;
         try {
-            transport = openWithRetries(node, transports);
+            transport = openWithRetries(node, transports, progress);
         } catch (TransportException e) {
             progress.accept(node.name() + ": cannot connect: " + e.getMessage());
             return new NodeReport(node.name(), false, records, List.of(), since(start), "connect", e.getMessage(),
@@ -162,7 +159,7 @@ public final class JoinRunner {
                 long phaseStart = System.nanoTime();
                 listener.phaseStarted(node.name(), phase.name());
                 try {
-                    PhaseResult result = runWithRetries(phase, ctx);
+                    PhaseResult result = runWithRetries(phase, ctx, progress);
                     records.add(new PhaseRecord(phase.name(), false, result.changed(), result.summary(),
                             Duration.ofNanos(phaseStart - runStart), since(phaseStart)));
                     progress.accept(node.name() + ": " + phase.name() + ": " + result.summary());
@@ -179,19 +176,23 @@ public final class JoinRunner {
         }
     }
 
-    private Transport openWithRetries(Node node, TransportFactory transports) throws TransportException, InterruptedException {
+    private Transport openWithRetries(Node node, TransportFactory transports, Consumer<String> progress)
+            throws TransportException, InterruptedException {
         for (int attempt = 0; ; attempt++) {
             try {
                 return transports.open(node);
             } catch (TransportException e) {
                 if (!e.isTransient() || attempt >= options.retries()) throw e;
-                log.debug("{}: connect attempt {} failed ({}); retrying", node.name(), attempt + 1, e.getMessage());
-                Thread.sleep(options.retryBackoff().multipliedBy(1L << attempt).toMillis());
+                Duration wait = options.retryBackoff().multipliedBy(1L << attempt);
+                progress.accept(node.name() + ": connect failed (" + e.getMessage() + "); retry " + (attempt + 1) + " of "
+                        + options.retries() + " in " + wait.toMillis() + " ms");
+                Thread.sleep(wait.toMillis());
             }
         }
     }
 
-    private PhaseResult runWithRetries(NodePhase phase, NodeContext ctx) throws PhaseFailure, InterruptedException {
+    private PhaseResult runWithRetries(NodePhase phase, NodeContext ctx, Consumer<String> progress)
+            throws PhaseFailure, InterruptedException {
         for (int attempt = 0; ; attempt++) {
             try {
                 try {
@@ -204,9 +205,10 @@ public final class JoinRunner {
             } catch (PhaseFailure f) {
                 // only what may heal by itself is retried: a dropped connection, not a refused config
                 if (!f.isTransient() || attempt >= options.retries()) throw f;
-                log.debug("{}: {} attempt {} failed ({}); retrying", ctx.node().name(), phase.name(), attempt + 1,
-                        f.getMessage());
-                Thread.sleep(options.retryBackoff().multipliedBy(1L << attempt).toMillis());
+                Duration wait = options.retryBackoff().multipliedBy(1L << attempt);
+                progress.accept(ctx.node().name() + ": " + phase.name() + ": " + f.getMessage() + "; retry "
+                        + (attempt + 1) + " of " + options.retries() + " in " + wait.toMillis() + " ms");
+                Thread.sleep(wait.toMillis());
             }
         }
     }

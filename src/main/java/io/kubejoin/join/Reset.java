@@ -65,6 +65,27 @@ public final class Reset {
         return done;
     }
 
+    /**
+     * Waits until the recovered kubelet holds a new client credential: it writes {@code kubelet.kubeconfig} once its
+     * CSR was approved and signed. The Node object alone proves nothing here: it stays Ready for a while after the
+     * old kubelet stopped posting status.
+     *
+     * @return true when the credential appeared before the deadline
+     */
+    public static boolean awaitNewCredential(Inventory inv, Transport t, java.time.Instant deadline, Clock clock)
+            throws InterruptedException {
+        String kubeconfig = new NodeFiles(inv.paths()).kubeletKubeconfig();
+        while (true) {
+            try {
+                if (t.exec("test -f " + quote(kubeconfig), NodeCommands.TIMEOUT).ok()) return true;
+            } catch (TransportException e) {
+                // a lost connection is reopened by the next exec; only the deadline ends the wait
+            }
+            if (!clock.instant().isBefore(deadline)) return false;
+            Thread.sleep(250);
+        }
+    }
+
     /** Stops and disables both services, removes every file kubejoin installed (and its backups), deletes the Node and its tokens. */
     public static List<String> full(Inventory inv, Node node, KubeConnection conn, Transport t, List<RenderedFile> files,
                                     Clock clock) throws PhaseFailure {

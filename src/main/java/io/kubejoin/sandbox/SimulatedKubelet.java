@@ -198,12 +198,20 @@ public final class SimulatedKubelet {
                 });
     }
 
-    /** {@code systemctl stop kubelet}: ends any wait; the state becomes STOPPED unless already READY or FAILED. */
+    /** {@code systemctl stop kubelet}: ends any wait; the state becomes STOPPED unless it FAILED. */
     public void stop() {
         stopped = true;
         WebSocket w = watch;
         if (w != null) w.close();
-        settle(State.STOPPED, "stopped");
+        synchronized (lock) {
+            // a Ready kubelet that is stopped is gone as a process (systemctl is-active: inactive); a failed one
+            // keeps its failure for the report
+            if (state != State.FAILED) {
+                state = State.STOPPED;
+                failure = null;
+                lock.notifyAll();
+            }
+        }
     }
 
     public State state() {

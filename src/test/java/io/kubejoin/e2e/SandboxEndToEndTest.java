@@ -58,8 +58,9 @@ class SandboxEndToEndTest {
 
     private Run join(String... extra) {
         List<String> args = new ArrayList<>(List.of("join", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
-                sandbox.adminKubeconfig().toString(), "--plain", "-o", "json", "--ready-timeout", "60s"));
+                sandbox.adminKubeconfig().toString(), "--plain", "-o", "json"));
         args.addAll(List.of(extra));
+        if (!args.contains("--ready-timeout")) args.addAll(List.of("--ready-timeout", "60s"));
         return kubejoin(args.toArray(String[]::new));
     }
 
@@ -122,8 +123,7 @@ class SandboxEndToEndTest {
             }
         }
 
-        Run plan = kubejoin("plan", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
-                sandbox.adminKubeconfig().toString());
+        Run plan = kubejoin("plan", "-f", sandbox.inventoryFile().toString());
         assertThat(plan.exit()).as(plan.toString()).isZero();
         assertThat(plan.out()).doesNotContain("changed:").doesNotContain("new:");
     }
@@ -196,20 +196,43 @@ class SandboxEndToEndTest {
     }
 
     @Test
-    void resetRecoversANodeWithAStaleCredential() throws Exception {
+    void resetRecoversANodeWhoseCredentialWasLost() throws Exception {
         start(Sandbox.Options.defaults(1));
         String name = sandbox.nodes().keySet().iterator().next();
         assertThat(join().exit()).isZero();
-        // T3: the node's client credential is stale (e.g. signed by a CA that was replaced)
-        Path kubeconfig = sandbox.node(name).root().resolve("etc/kubernetes/kubelet.kubeconfig");
+        // T3: kubelet's client credential is gone (or stale): reset makes its token valid again, removes what is
+        // left, restarts kubelet, approves its new CSR and waits for the new certificate
+        Path root = sandbox.node(name).root();
+        Path kubeconfig = root.resolve("etc/kubernetes/kubelet.kubeconfig");
+        Path current = root.resolve("etc/kubernetes/cert/kubelet-client-current.pem");
+        String before = Files.readString(current);
         Files.delete(kubeconfig);
         Run reset = kubejoin("reset", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
-                sandbox.adminKubeconfig().toString(), name);
+                sandbox.adminKubeconfig().toString(), "--ready-timeout", "60s", name);
         assertThat(reset.exit()).as(reset.toString()).isZero();
+        assertThat(reset.out()).contains("Ready again");
+        assertThat(Files.exists(kubeconfig)).isTrue();
+        assertThat(Files.readString(current)).as("a new client certificate").isNotEqualTo(before);
+        assertThat(ready(name)).isTrue();
+        assertThat(bootstrapTokenSecrets()).as("the token reset revived is deleted again").isEmpty();
         Run again = join();
         assertThat(again.exit()).as(again.toString()).isZero();
-        assertThat(Files.exists(kubeconfig)).isTrue();
-        assertThat(ready(name)).isTrue();
+        assertThat(changedFiles(again)).as(again.toString()).isZero();
+    }
+
+    @Test
+    void fullResetRemovesWhatJoinInstalledAndTheNode() throws Exception {
+        start(Sandbox.Options.defaults(1));
+        String name = sandbox.nodes().keySet().iterator().next();
+        assertThat(join().exit()).isZero();
+        Run reset = kubejoin("reset", "--full", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
+                sandbox.adminKubeconfig().toString(), name);
+        assertThat(reset.exit()).as(reset.toString()).isZero();
+        assertThat(sandbox.api().adminClient().nodes().withName(name).get()).isNull();
+        Path root = sandbox.node(name).root();
+        assertThat(root.resolve("etc/systemd/system/kubelet.service")).doesNotExist();
+        assertThat(root.resolve("etc/systemd/system/multi-user.target.wants/kubelet.service")).doesNotExist();
+        assertThat(sandbox.node(name).kubelet().state()).isEqualTo(SimulatedKubelet.State.STOPPED);
     }
 
     @Test
@@ -220,6 +243,6 @@ class SandboxEndToEndTest {
         assertThat(sandbox.inventory().kubernetesVersion().toString()).isEqualTo("1.17.2");
         String unit = Files.readString(sandbox.nodes().values().iterator().next().root()
                 .resolve("etc/systemd/system/kubelet.service"));
-        assertThat(unit).contains("--network-plugin"); // dockershim's flags: still there in 1.17
+        assertThat(unit).contains("--image-pull-progress-deadline"); // a dockershim flag: still there in 1.17
     }
 }
