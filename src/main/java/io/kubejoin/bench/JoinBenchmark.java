@@ -27,7 +27,7 @@ public final class JoinBenchmark {
     }
 
     public record Result(int nodes, int joined, double sandboxStartSeconds, double wallSeconds, ProcessStats join,
-                         List<PhaseFigures> phases, int exitCode, Path dir) {
+                         double sandboxCpuSeconds, List<PhaseFigures> phases, int exitCode, Path dir) {
         public double nodesPerSecond() {
             return wallSeconds == 0 ? 0 : joined / wallSeconds;
         }
@@ -42,6 +42,8 @@ public final class JoinBenchmark {
                     join.peakHeapBytes() >> 20, join.maxHeapBytes() >> 20));
             sb.append(String.format("join peak threads %d%n", join.peakThreads()));
             sb.append(String.format("sandbox start     %.1f s (separate process, not in the figures above)%n", sandboxStartSeconds));
+            sb.append(String.format("sandbox CPU       %.1f s during the join (the simulated cluster's share of the machine)%n",
+                    sandboxCpuSeconds));
             sb.append(String.format("%-18s %6s %9s %9s %9s%n", "PHASE", "NODES", "MEAN", "P50", "MAX"));
             for (PhaseFigures p : phases) {
                 sb.append(String.format("%-18s %6d %8.2fs %8.2fs %8.2fs%n", p.phase(), p.nodes(), p.meanSeconds(),
@@ -84,10 +86,12 @@ public final class JoinBenchmark {
             progress.printf("sandbox up in %.1f s; timing: kubejoin join --parallel %d (heap %s); log: %s%n", sandboxStart,
                     s.parallel(), s.joinHeap(), joinLog);
             progress.flush();
+            double sandboxCpu0 = cpuSeconds(sandbox);
             long j0 = System.nanoTime();
             Process join = new ProcessBuilder(joinCmd).redirectOutput(json.toFile()).redirectError(joinLog.toFile()).start();
             int exit = join.waitFor();
             double wall = (System.nanoTime() - j0) / 1e9;
+            double sandboxCpu = cpuSeconds(sandbox) - sandboxCpu0;
             ProcessStats figures = Files.exists(stats) ? ProcessStats.read(stats) : new ProcessStats(0, -1, 0, 0, 0);
             JsonNode root = parse(json);
             int joined = 0;
@@ -106,12 +110,16 @@ public final class JoinBenchmark {
                 phases.add(new PhaseFigures(phase, sorted.size(), sorted.stream().mapToDouble(d -> d).average().orElse(0),
                         sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1)));
             });
-            return new Result(s.nodes(), joined, sandboxStart, wall, figures, phases, exit, dir);
+            return new Result(s.nodes(), joined, sandboxStart, wall, figures, sandboxCpu, phases, exit, dir);
         } finally {
             // the sandbox is our own child: SIGTERM lets it stop its servers; then it is gone
             sandbox.destroy();
             if (!sandbox.waitFor(30, TimeUnit.SECONDS)) sandbox.destroyForcibly();
         }
+    }
+
+    private static double cpuSeconds(Process p) {
+        return p.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
     }
 
     private static void awaitReady(Process sandbox, Path log) throws IOException, InterruptedException {

@@ -47,12 +47,19 @@ final class SecureFront implements AutoCloseable {
     static final String PROOF_HEADER = "X-Kubejoin-Front-Proof";
     private static final String STRIPPED_PREFIX = "x-remote-";
 
-    private final HttpServer server;
+    /**
+     * Listeners sharing one port, each on its own event loop (Vert.x spreads connections over them): TLS handshakes
+     * and request parsing of hundreds of kubelets run on every core, as kube-apiserver's do. The CRUD store behind
+     * them takes its own read/write lock.
+     */
+    static final int LISTENERS = Math.max(2, Runtime.getRuntime().availableProcessors());
+
+    private final List<HttpServer> servers;
     private final int port;
 
-    private SecureFront(HttpServer server) {
-        this.server = server;
-        this.port = server.actualPort();
+    private SecureFront(List<HttpServer> servers) {
+        this.servers = servers;
+        this.port = servers.get(0).actualPort();
     }
 
     /** A random value the dispatcher compares {@link #PROOF_HEADER} with. */
@@ -83,17 +90,34 @@ final class SecureFront implements AutoCloseable {
                 .setWebSocketSubProtocols(List.of("v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "v1.channel.k8s.io"))
                 .setHandle100ContinueAutomatically(true).setWebSocketClosingTimeout(1)
                 .setTrustOptions(TrustOptions.wrap(new RequestAnyClientCert()));
-        HttpServer server = vertx.createHttpServer(opts).requestHandler(req -> {
-            identify(req, x509, proof);
-            mockHandler.handle(req);
-        });
+        List<HttpServer> servers = new ArrayList<>();
         try {
-            server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            // Vert.x shares a port among listeners only when they name the same one: pick it first
+            opts.setPort(port != 0 ? port : freePort());
+            for (int i = 0; i < LISTENERS; i++) {
+                HttpServer server = vertx.createHttpServer(opts).requestHandler(req -> {
+                    identify(req, x509, proof);
+                    mockHandler.handle(req);
+                });
+                server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                servers.add(server);
+                if (server.actualPort() != servers.get(0).actualPort()) {
+                    throw new IllegalStateException("listener " + i + " got port " + server.actualPort() + ", not "
+                            + servers.get(0).actualPort());
+                }
+            }
         } catch (Exception e) {
+            servers.forEach(s -> s.close());
             throw new IllegalStateException("cannot start the sandbox API server's TLS listener on 127.0.0.1:" + port
                     + ": " + e.getMessage(), e);
         }
-        return new SecureFront(server);
+        return new SecureFront(servers);
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     /** Strips client-sent identity headers, then adds the verified certificate's identity, if any. */
@@ -124,10 +148,12 @@ final class SecureFront implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            server.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // closing anyway; Vert.x releases the port when it finishes
+        for (HttpServer server : servers) {
+            try {
+                server.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // closing anyway; Vert.x releases the port when it finishes
+            }
         }
     }
 

@@ -27,7 +27,8 @@ public final class SimulatorRuntime implements AutoCloseable {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(workers).setInternalBlockingPoolSize(2)
                 .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
         this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000).setKeepAlive(true),
-                new PoolOptions().setHttp1MaxSize(4));
+                // a real kubelet has its own connection: a small shared pool queues hundreds of kubelets' requests
+                new PoolOptions().setHttp1MaxSize(64));
         this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout(5_000));
     }
 
