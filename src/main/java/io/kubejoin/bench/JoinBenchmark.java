@@ -78,7 +78,9 @@ public final class JoinBenchmark {
             Path stats = dir.resolve("join.stats");
             Path json = dir.resolve("join.json");
             Path joinLog = dir.resolve("join.log");
-            List<String> joinCmd = new ArrayList<>(List.of(java, "-Xmx" + s.joinHeap(), "-D" + ProcessStats.PROPERTY + "=" + stats,
+            // the JVM flags of the ./kubejoin launcher (C1 only), so the figures are those of a user's run
+            List<String> joinCmd = new ArrayList<>(List.of(java, "-Xmx" + s.joinHeap(), "-XX:TieredStopAtLevel=1",
+                    "-D" + ProcessStats.PROPERTY + "=" + stats,
                     "-cp", classpath, "io.kubejoin.cli.Main", "join", "-f", sandboxDir.resolve("inventory.yaml").toString(),
                     "--kubeconfig", sandboxDir.resolve("admin.kubeconfig").toString(), "--plain", "-o", "json",
                     "--parallel", Integer.toString(s.parallel()), "--report", dir.resolve("join-report.html").toString()));
