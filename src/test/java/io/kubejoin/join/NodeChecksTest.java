@@ -75,11 +75,27 @@ class NodeChecksTest {
         Inventory inv = TestInventories.article(); // ipvs, serviceCIDR 10.254.0.0/16
         ScriptedTransport node = new ScriptedTransport()
                 .answer("curl", 0, "ok")
-                .answer("ipvsadm -Ln -t 10.254.0.1:443", 0, "TCP  10.254.0.1:443 rr\n");
+                .answer("ipvsadm -Ln -t 10.254.0.1:443", 0, "TCP  10.254.0.1:443 rr\n")
+                .answer("test -e '/etc/kubernetes/cert/kubelet-server-current.pem'", 0, "");
         PhaseResult r = new VerifyPhase().run(ctx(inv, node));
-        assertThat(r.summary()).contains("10.254.0.1:443");
+        assertThat(r.summary()).contains("10.254.0.1:443").contains("serving certificate issued");
         assertThat(node.commands).contains("curl -fsS --max-time 5 http://192.168.0.114:10248/healthz",
                 "curl -fsS --max-time 5 http://192.168.0.114:10256/healthz");
+    }
+
+    @Test
+    void verifyWaitsForTheServingCertificateAndReportsItsAbsence() {
+        Inventory inv = TestInventories.article();
+        ScriptedTransport node = new ScriptedTransport()
+                .answer("curl", 0, "ok")
+                .answer("ipvsadm -Ln -t 10.254.0.1:443", 0, "TCP  10.254.0.1:443 rr\n")
+                .answer("test -e '/etc/kubernetes/cert/kubelet-server-current.pem'", 1, "")
+                .answer("journalctl -u kubelet", 0, "I1126 csr.go:261] certificate signing request csr-x is pending\n");
+        assertThatThrownBy(() -> new VerifyPhase(java.time.Duration.ofMillis(600)).run(ctx(inv, node)))
+                .isInstanceOf(PhaseFailure.class)
+                .hasMessageContaining("no serving certificate")
+                .satisfies(e -> assertThat(((PhaseFailure) e).journal()).singleElement().asString().contains("pending"));
+        assertThat(node.commands.stream().filter(c -> c.startsWith("test -e"))).hasSizeGreaterThan(1);
     }
 
     @Test

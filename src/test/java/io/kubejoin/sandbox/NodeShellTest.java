@@ -594,6 +594,9 @@ class NodeShellTest {
         programs.answer("curl", a -> ok("ok"));
         programs.answer("ipvsadm", a -> a.get(2).equals("10.254.0.1:443") ? ok("TCP 10.254.0.1:443 rr\n")
                 : new ExecResult(1, "", "Memory allocation problem\n"));
+        // kubelet's serving certificate, which verify waits for (serverTLSBootstrap)
+        Files.createDirectories(dir.resolve("etc/kubernetes/cert"));
+        Files.writeString(dir.resolve("etc/kubernetes/cert/kubelet-server-current.pem"), "pem");
         new VerifyPhase().run(ctx(TestInventories.article(), new ShellTransport()));
 
         for (ProxyMode mode : List.of(ProxyMode.NFTABLES, ProxyMode.IPTABLES)) {

@@ -304,6 +304,13 @@ public final class CsrApprover implements AutoCloseable {
         if (w != null) w.close();
         ScheduledExecutorService ex = reconnector;
         if (ex != null) ex.shutdownNow();
-        workers.shutdownNow();
+        // let approvals already under way write their condition: interrupted, they would fail half-done
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) workers.shutdownNow();
+        } catch (InterruptedException e) {
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }

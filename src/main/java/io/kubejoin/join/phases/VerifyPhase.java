@@ -18,6 +18,17 @@ import java.util.List;
  * that are missing when kube-proxy's hostnameOverride does not match the kubelet's.
  */
 public final class VerifyPhase implements NodePhase {
+    private final java.time.Duration servingWait;
+
+    public VerifyPhase() {
+        this(SERVING_WAIT);
+    }
+
+    /** @param servingWait how long to wait for kubelet's serving certificate */
+    public VerifyPhase(java.time.Duration servingWait) {
+        this.servingWait = servingWait;
+    }
+
     @Override
     public String name() {
         return "verify";
@@ -48,6 +59,11 @@ public final class VerifyPhase implements NodePhase {
                     + ":443 — kube-proxy has not programmed the service rules");
             journalUnits.add("kube-proxy");
         }
+        if (failures.isEmpty() && servingCertificateExpected(ctx) && !awaitServingCertificate(ctx, servingWait)) {
+            failures.add("kubelet has no serving certificate after " + servingWait.toSeconds()
+                    + " s: its kubelet-serving CSR was not approved or not signed ('kubectl get csr')");
+            journalUnits.add("kubelet");
+        }
         if (!failures.isEmpty()) {
             List<String> journal = new ArrayList<>();
             for (String unit : journalUnits.stream().distinct().toList()) {
@@ -57,8 +73,36 @@ public final class VerifyPhase implements NodePhase {
                     "check 'systemctl status kubelet kube-proxy' on the node; kube-proxy's hostnameOverride must be "
                             + "the node name", journal, false, null);
         }
-        return PhaseResult.unchanged("kubelet and kube-proxy healthy; " + vip + ":443 in the "
+        return PhaseResult.unchanged("kubelet and kube-proxy healthy" + (servingCertificateExpected(ctx)
+                ? ", serving certificate issued" : "") + "; " + vip + ":443 in the "
                 + ctx.node().kubeProxy().mode().value() + " rules");
+    }
+
+    /** How long verify waits for kubelet's serving certificate (its CSR is filed once the node is Ready). */
+    static final java.time.Duration SERVING_WAIT = java.time.Duration.ofSeconds(60);
+
+    /** serverTLSBootstrap is on (kubejoin's default): kubelet serves :10250 only once its serving CSR is approved. */
+    static boolean servingCertificateExpected(NodeContext ctx) {
+        return !Boolean.FALSE.equals(ctx.node().kubelet().config().get("serverTLSBootstrap"));
+    }
+
+    /**
+     * Waits until kubelet wrote kubelet-server-current.pem (the approver, running for the whole join, approves the
+     * serving CSR): without it {@code kubectl logs/exec} to the node fail, so the join is not done before it.
+     */
+    private static boolean awaitServingCertificate(NodeContext ctx, java.time.Duration wait) throws PhaseFailure {
+        String check = "test -e " + io.kubejoin.join.NodeCommands.quote(ctx.paths().certDir() + "/kubelet-server-current.pem");
+        long end = System.nanoTime() + wait.toNanos();
+        while (true) {
+            if (NodeCommands.exec(ctx.transport(), check).ok()) return true;
+            if (System.nanoTime() > end) return false;
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
 
     static String rulesCommand(String mode, String vip) {
