@@ -25,6 +25,7 @@ import picocli.AutoComplete;
                 BenchCommand.class,
                 SandboxCommand.class,
                 DemoCommand.class,
+                StatusCommand.class,
                 AutoComplete.GenerateCompletion.class,
         })
 public class KubejoinCommand implements Runnable {

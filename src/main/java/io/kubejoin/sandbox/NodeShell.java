@@ -919,6 +919,7 @@ public final class NodeShell {
                 case "tail" -> tail(args, io);
                 case "date" -> date(args, io);
                 case "grep" -> grep(args, io);
+                case "sed" -> sed(args, io);
                 default -> null;
             };
         }
@@ -1643,6 +1644,44 @@ public final class NodeShell {
             } catch (NoSuchFileException e) {
                 io.err().add("cat: " + path + ": No such file or directory\n");
                 st = 1;
+            }
+        }
+        return st;
+    }
+
+    private static final java.util.regex.Pattern SED_RANGE =
+            java.util.regex.Pattern.compile("/([A-Za-z0-9 -]+)/,/([A-Za-z0-9 -]+)/p");
+
+    /**
+     * Only {@code sed -n '/START/,/END/p' [--] FILE…} with literal START/END (letters, digits, blanks, dashes: the
+     * PEM markers kubejoin cuts a certificate out of a cert+key file with): prints each range, START and END lines
+     * included, as sed does; an unfinished range runs to the end of the file.
+     */
+    private int sed(List<String> args, Io io) throws IOException {
+        Opts o = opts("sed", args, "n", "");
+        if (!o.flags().contains('n') || o.operands().size() < 2) throw unsupportedOption("sed", String.join(" ", args));
+        java.util.regex.Matcher m = SED_RANGE.matcher(o.operands().get(0));
+        if (!m.matches()) throw unsupportedOption("sed", "(script: only '/START/,/END/p') " + o.operands().get(0));
+        int st = 0;
+        for (String path : o.operands().subList(1, o.operands().size())) {
+            Path p = local("sed", path);
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(p, StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                io.err().add("sed: can't read " + path + ": No such file or directory\n");
+                st = 2;
+                continue;
+            }
+            boolean in = false;
+            for (String line : lines) {
+                if (!in && line.contains(m.group(1))) {
+                    in = true;
+                    io.out().add(line + "\n");
+                } else if (in) {
+                    io.out().add(line + "\n");
+                    if (line.contains(m.group(2))) in = false;
+                }
             }
         }
         return st;

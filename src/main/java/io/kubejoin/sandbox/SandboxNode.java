@@ -206,8 +206,8 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
                     return ok("");
                 }
                 case "is-active" -> {
-                    boolean active = active(unit);
-                    return new ExecResult(active ? 0 : 3, quiet ? "" : (active ? "active\n" : "inactive\n"), "");
+                    String state = serviceState(unit);
+                    return new ExecResult(state.equals("active") ? 0 : 3, quiet ? "" : state + "\n", "");
                 }
                 case "start", "restart" -> {
                     if (!unitFile) return new ExecResult(5, "", "Failed to " + verb + " " + unit
@@ -235,6 +235,16 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
                         || kubelet.state() == SimulatedKubelet.State.READY);
             }
             return proxy != null && proxy.state() == SimulatedKubeProxy.State.RUNNING;
+        }
+    }
+
+    /** What systemctl is-active prints: active, failed (the process exited with an error) or inactive. */
+    private String serviceState(String unit) {
+        synchronized (services) {
+            if (active(unit)) return "active";
+            boolean failed = unit.equals("kubelet") ? kubelet != null && kubelet.state() == SimulatedKubelet.State.FAILED
+                    : proxy != null && proxy.state() == SimulatedKubeProxy.State.FAILED;
+            return failed ? "failed" : "inactive";
         }
     }
 

@@ -203,6 +203,8 @@ public final class SimulatedKubelet {
         stopped = true;
         WebSocket w = watch;
         if (w != null) w.close();
+        io.vertx.core.http.HttpServer https = servingServer;
+        if (https != null) https.close();
         synchronized (lock) {
             // a Ready kubelet that is stopped is gone as a process (systemctl is-active: inactive); a failed one
             // keeps its failure for the report
@@ -856,7 +858,34 @@ public final class SimulatedKubelet {
         Files.createSymbolicLink(current, Path.of(pemName));
         servingCertificateWritten = true;
         journal.info("certificate_store.go:130", "Loading cert/key pair from \"" + root.root().relativize(dir.resolve(pemName)) + "\".");
+        serve(s.flags().getOrDefault("node-ip", s.address()), certificates(certPem), pkcs8(keys.getPrivate()));
         return null;
+    }
+
+    /** Port of kubelet's authenticated HTTPS API (KubeletConfiguration port, default 10250). */
+    static final int KUBELET_PORT = 10250;
+    private volatile io.vertx.core.http.HttpServer servingServer;
+
+    /**
+     * kubelet's HTTPS server on address:10250 with the serving certificate, so that a TLS handshake shows it as
+     * on a real node (kubejoin status reads its expiry that way). Every request is answered 401, as kubelet does
+     * for a client without credentials; no kubelet API is simulated. A sandbox node's address is its own loopback
+     * address, so the nodes' listeners do not collide.
+     */
+    private void serve(String address, String certPem, String keyPem) {
+        // never a wildcard address: many simulated nodes share this machine
+        if (address == null || stopped || address.equals("0.0.0.0") || address.equals("::")) return;
+        io.vertx.core.http.HttpServerOptions o = new io.vertx.core.http.HttpServerOptions().setHost(address)
+                .setPort(KUBELET_PORT).setSsl(true)
+                .setKeyCertOptions(new PemKeyCertOptions().setCertValue(Buffer.buffer(certPem)).setKeyValue(Buffer.buffer(keyPem)));
+        io.vertx.core.http.HttpServer server = runtime.vertx().createHttpServer(o).requestHandler(req ->
+                req.response().setStatusCode(401).putHeader("Content-Type", "text/plain").end("Unauthorized"));
+        server.listen().onSuccess(v -> {
+            servingServer = server;
+            if (stopped) server.close();
+            journal.info("server.go:163", "\"Starting to listen\" address=\"" + address + "\" port=" + KUBELET_PORT);
+        }).onFailure(e -> journal.error("server.go:175", "\"Failed to listen and serve\" err=\"listen tcp " + address + ":"
+                + KUBELET_PORT + ": bind: " + e.getMessage() + "\""));
     }
 
     /** Whether the serving certificate was issued and written (kubelet-server-current.pem). */

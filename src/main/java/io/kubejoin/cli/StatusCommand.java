@@ -1,0 +1,136 @@
+package io.kubejoin.cli;
+
+import io.kubejoin.cluster.ClusterOptions;
+import io.kubejoin.cluster.KubeConnection;
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.status.FleetStatus;
+import io.kubejoin.status.NodeStatus;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/** kubejoin status: one row per node — registration, Ready, versions, certificate expiry, services, CSRs. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Health of every inventory node (and a line for cluster nodes the inventory does not list): "
+                + "registered, Ready, kubelet version, expiry of kubelet's serving certificate (TLS handshake with "
+                + ":10250), of its client certificate and of kube-proxy's (read over SSH), both services, kube-proxy "
+                + "healthz, pending CSRs. Changes nothing.",
+                "Exit 0 when every node is healthy, 1 when some need action, 2 for bad input."})
+public class StatusCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Mixin
+    NodeAccessOptions nodeAccess;
+
+    @Option(names = "--warn-days", defaultValue = "30",
+            description = "Flag certificates that expire within this many days (default: ${DEFAULT-VALUE}).")
+    int warnDays;
+
+    @Option(names = "--parallel", defaultValue = "50", description = "Nodes probed at once (default: ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
+    String output;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (!List.of("table", "json", "yaml").contains(output)) {
+            throw new ParameterException(spec.commandLine(), "-o takes table, json or yaml");
+        }
+        if (warnDays < 0) throw new ParameterException(spec.commandLine(), "--warn-days must be 0 or more");
+        if (parallel < 1) throw new ParameterException(spec.commandLine(), "--parallel must be 1 or more");
+        Inventory inv = cluster.inventory();
+        if (inv == null) throw new ParameterException(spec.commandLine(), "status needs the inventory: -f inventory.yaml");
+        PrintWriter out = spec.commandLine().getOut();
+        Clock clock = Clock.systemUTC();
+        List<NodeStatus> rows;
+        try (KubeConnection conn = cluster.connect(); NodeAccessOptions.Access nodes = nodeAccess.open()) {
+            rows = FleetStatus.collect(inv, conn, nodes.transports(), new FleetStatus.Settings(parallel, warnDays), clock);
+        }
+        switch (output) {
+            case "json" -> out.println(JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(tree(rows)));
+            case "yaml" -> out.print(YAMLMapper.builder().build().writeValueAsString(tree(rows)));
+            default -> out.print(table(rows, clock.instant()));
+        }
+        out.flush();
+        return rows.stream().allMatch(NodeStatus::healthy) ? Main.EXIT_OK : Main.EXIT_FAILED;
+    }
+
+    static String table(List<NodeStatus> rows, Instant now) {
+        StringBuilder sb = new StringBuilder();
+        String fmt = "%-20s %-9s %-9s %-9s %-10s %-8s %-8s %-10s %-4s %s%n";
+        sb.append(String.format(fmt, "NODE", "READY", "VERSION", "KUBELET", "KUBE-PROXY", "SERVING", "CLIENT",
+                "PROXY-CERT", "CSRS", "ACTION"));
+        for (NodeStatus r : rows) {
+            String ready = !r.registered() ? "missing" : r.ready() == null ? "unknown" : r.ready() ? "Ready" : "NotReady";
+            String proxy = r.proxyService() == null ? "-" : r.proxyService() + (Boolean.FALSE.equals(r.proxyHealthy())
+                    && "active".equals(r.proxyService()) ? "!" : "");
+            sb.append(String.format(fmt, r.node() + (r.inInventory() ? "" : "*"), ready,
+                    r.kubeletVersion() == null ? "-" : r.kubeletVersion(), r.kubeletService() == null ? "-" : r.kubeletService(),
+                    proxy, days(r.servingCertExpiry(), now), days(r.clientCertExpiry(), now), days(r.proxyCertExpiry(), now),
+                    r.pendingCsrs(), r.healthy() ? "" : "yes"));
+        }
+        for (NodeStatus r : rows) {
+            for (String p : r.problems()) sb.append("  ").append(r.node()).append(": ").append(p).append('\n');
+        }
+        long bad = rows.stream().filter(r -> !r.healthy()).count();
+        if (rows.stream().anyMatch(r -> !r.inInventory())) sb.append("* in the cluster, not in the inventory\n");
+        sb.append(bad == 0 ? rows.size() + " nodes healthy\n" : bad + " of " + rows.size() + " nodes need action\n");
+        return sb.toString();
+    }
+
+    /** Days left as "364d", "expired", or "-" when unknown. */
+    static String days(Instant notAfter, Instant now) {
+        if (notAfter == null) return "-";
+        if (!notAfter.isAfter(now)) return "expired";
+        return Duration.between(now, notAfter).toDays() + "d";
+    }
+
+    static ObjectNode tree(List<NodeStatus> rows) {
+        ObjectMapper m = JsonMapper.builder().build();
+        ObjectNode root = m.createObjectNode();
+        ArrayNode nodes = root.putArray("nodes");
+        for (NodeStatus r : rows) {
+            ObjectNode n = nodes.addObject();
+            n.put("node", r.node());
+            n.put("address", r.address());
+            n.put("inInventory", r.inInventory());
+            n.put("registered", r.registered());
+            if (r.ready() != null) n.put("ready", r.ready());
+            if (r.readyMessage() != null) n.put("readyMessage", r.readyMessage());
+            if (r.kubeletVersion() != null) n.put("kubeletVersion", r.kubeletVersion());
+            if (r.expectedVersion() != null) n.put("expectedVersion", r.expectedVersion());
+            if (r.servingCertExpiry() != null) n.put("servingCertificateExpiry", r.servingCertExpiry().toString());
+            if (r.clientCertExpiry() != null) n.put("clientCertificateExpiry", r.clientCertExpiry().toString());
+            if (r.proxyCertExpiry() != null) n.put("kubeProxyCertificateExpiry", r.proxyCertExpiry().toString());
+            if (r.kubeletService() != null) n.put("kubeletService", r.kubeletService());
+            if (r.proxyService() != null) n.put("kubeProxyService", r.proxyService());
+            if (r.proxyHealthy() != null) n.put("kubeProxyHealthy", r.proxyHealthy());
+            n.put("pendingCsrs", r.pendingCsrs());
+            if (r.ssh() != null) n.put("ssh", r.ssh());
+            n.put("healthy", r.healthy());
+            ArrayNode p = n.putArray("problems");
+            r.problems().forEach(p::add);
+        }
+        root.put("healthy", rows.stream().allMatch(NodeStatus::healthy));
+        return root;
+    }
+}

@@ -1,0 +1,259 @@
+package io.kubejoin.status;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.kubejoin.cluster.Access;
+import io.kubejoin.cluster.CsrView;
+import io.kubejoin.cluster.KubeConnection;
+import io.kubejoin.cluster.TokenInfo;
+import io.kubejoin.cluster.TokenService;
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.join.JoinRunner;
+import io.kubejoin.join.NodeCommands;
+import io.kubejoin.remote.ExecResult;
+import io.kubejoin.remote.Transport;
+import io.kubejoin.remote.TransportException;
+import io.kubejoin.render.NodeFiles;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The health of every inventory node (and of cluster nodes the inventory does not list), for {@code kubejoin
+ * status}: two API lists (Nodes, CSRs), then per node in parallel a TLS handshake with kubelet's :10250 and one
+ * SSH command. Reads only; changes nothing anywhere.
+ */
+public final class FleetStatus {
+    /** How long one probe (TLS handshake, SSH command) may take. */
+    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
+    private static final String PEM_CERT = "'/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p'";
+
+    public record Settings(int parallel, int warnDays) {
+    }
+
+    private FleetStatus() {
+    }
+
+    public static List<NodeStatus> collect(Inventory inv, KubeConnection conn, JoinRunner.TransportFactory transports,
+                                           Settings settings, Clock clock) throws InterruptedException {
+        Map<String, Node> cluster = new LinkedHashMap<>();
+        for (Node n : conn.call(Access.cluster("list", "nodes"), () -> conn.client().nodes().list().getItems())) {
+            cluster.put(n.getMetadata().getName(), n);
+        }
+        Map<String, Integer> pending = pendingCsrsByNode(conn);
+        Instant now = clock.instant();
+        List<NodeStatus> out = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(settings.parallel(), inv.nodes().size())), r -> {
+            Thread t = new Thread(r, "kubejoin-status");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<NodeStatus>> futures = new ArrayList<>();
+            for (io.kubejoin.inventory.Node node : inv.nodes()) {
+                futures.add(pool.submit(() -> probe(inv, node, cluster.get(node.name()),
+                        pending.getOrDefault(node.name(), 0), transports, settings, now)));
+            }
+            for (Future<NodeStatus> f : futures) {
+                try {
+                    out.add(f.get());
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("status probe failed", e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (Node n : cluster.values()) {
+            if (inv.node(n.getMetadata().getName()).isPresent()) continue;
+            List<String> problems = new ArrayList<>();
+            Boolean ready = ready(n);
+            if (!Boolean.TRUE.equals(ready)) problems.add("NotReady: " + readyMessage(n));
+            out.add(new NodeStatus(n.getMetadata().getName(), internalIp(n), false, true, ready, readyMessage(n),
+                    kubeletVersion(n), null, null, null, null, null, null, null,
+                    pending.getOrDefault(n.getMetadata().getName(), 0), "not in the inventory", problems));
+        }
+        return out;
+    }
+
+    /** Pending CSRs per node: requested as the node, or with a bootstrap token kubejoin issued for it. */
+    static Map<String, Integer> pendingCsrsByNode(KubeConnection conn) {
+        Map<String, String> tokenNode = new HashMap<>();
+        for (TokenInfo t : new TokenService(conn, Clock.systemUTC(), new SecureRandom()).list()) {
+            if (t.node() != null) tokenNode.put(t.id(), t.node());
+        }
+        Map<String, Integer> out = new HashMap<>();
+        for (CsrView c : CsrView.list(conn)) {
+            if (!c.pending() || c.username() == null) continue;
+            String node = null;
+            if (c.username().startsWith("system:node:")) node = c.username().substring("system:node:".length());
+            else if (c.username().startsWith("system:bootstrap:")) node = tokenNode.get(c.username().substring("system:bootstrap:".length()));
+            if (node != null) out.merge(node, 1, Integer::sum);
+        }
+        return out;
+    }
+
+    private static NodeStatus probe(Inventory inv, io.kubejoin.inventory.Node node, Node api, int pendingCsrs,
+                                    JoinRunner.TransportFactory transports, Settings settings, Instant now) {
+        List<String> problems = new ArrayList<>();
+        Boolean ready = null;
+        String readyMessage = null;
+        String version = null;
+        String expected = inv.kubernetesVersion().gitVersion();
+        if (api == null) {
+            problems.add("not registered with the API server — run kubejoin join");
+        } else {
+            ready = ready(api);
+            readyMessage = readyMessage(api);
+            version = kubeletVersion(api);
+            if (!Boolean.TRUE.equals(ready)) problems.add("NotReady: " + readyMessage);
+            if (version != null && !version.equals(expected)) {
+                problems.add("kubelet " + version + ", the inventory says " + expected + " — run kubejoin join to install it");
+            }
+        }
+        if (pendingCsrs > 0) {
+            problems.add(pendingCsrs + " pending CSR(s) — kubejoin approve, or kubejoin doctor if they pile up");
+        }
+        Instant serving = null;
+        boolean servingExpected = !Boolean.FALSE.equals(node.kubelet().config().get("serverTLSBootstrap"));
+        try {
+            serving = ServingCertificateProbe.fetch(node.address(), ServingCertificateProbe.KUBELET_PORT, PROBE_TIMEOUT)
+                    .getNotAfter().toInstant();
+            expiry("kubelet serving", serving, now, settings.warnDays(), problems);
+        } catch (java.io.IOException e) {
+            if (api != null && servingExpected) {
+                problems.add("kubelet :10250 does not answer TLS (" + e.getMessage() + ")");
+            }
+        }
+        Instant client = null;
+        Instant proxyCert = null;
+        String kubelet = null;
+        String proxy = null;
+        Boolean healthz = null;
+        String ssh = null;
+        NodeFiles paths = new NodeFiles(inv.paths());
+        try (Transport t = transports.open(node)) {
+            ExecResult r = t.exec(probeCommand(paths, node.address()), PROBE_TIMEOUT.multipliedBy(3));
+            Map<String, String> sections = sections(r.stdout());
+            client = notAfter(sections.get("client"));
+            proxyCert = notAfter(sections.get("proxy"));
+            kubelet = firstWord(sections.get("kubelet"));
+            proxy = firstWord(sections.get("kube-proxy"));
+            healthz = "ok".equals(firstWord(sections.get("healthz")));
+            if (client == null) problems.add("no kubelet client certificate (" + paths.certDir() + "/kubelet-client-current.pem)");
+            else expiry("kubelet client", client, now, settings.warnDays(), problems);
+            if (proxyCert == null) problems.add("no kube-proxy certificate (" + paths.kubeProxyCert() + ")");
+            else expiry("kube-proxy", proxyCert, now, settings.warnDays(), problems);
+            if (!"active".equals(kubelet)) problems.add("kubelet service " + (kubelet == null ? "unknown" : kubelet));
+            if (!"active".equals(proxy)) problems.add("kube-proxy service " + (proxy == null ? "unknown" : proxy));
+            if (!healthz) problems.add("kube-proxy healthz :10256 does not answer ok");
+        } catch (TransportException e) {
+            ssh = e.getMessage();
+            problems.add("unreachable over SSH: " + e.getMessage());
+        }
+        return new NodeStatus(node.name(), node.address(), true, api != null, ready, readyMessage, version, expected,
+                serving, client, proxyCert, kubelet, proxy, healthz, pendingCsrs, ssh, problems);
+    }
+
+    /**
+     * One command for everything read on the node: the certificate parts of kubelet's client PEM (which also holds
+     * its key: the key never leaves the node) and of kube-proxy's, the two services' states, kube-proxy's healthz.
+     */
+    static String probeCommand(NodeFiles paths, String address) {
+        String host = address.contains(":") ? "[" + address + "]" : address;
+        return "s() { echo \"== $1\"; }\n"
+                + "s client; sed -n " + PEM_CERT + " -- " + NodeCommands.quote(paths.certDir() + "/kubelet-client-current.pem") + " 2>/dev/null\n"
+                + "s proxy; sed -n " + PEM_CERT + " -- " + NodeCommands.quote(paths.kubeProxyCert()) + " 2>/dev/null\n"
+                + "s kubelet; systemctl is-active kubelet\n"
+                + "s kube-proxy; systemctl is-active kube-proxy\n"
+                + "s healthz; curl -fsS --max-time 5 http://" + host + ":10256/healthz >/dev/null 2>&1 && echo ok || echo failed\n"
+                + "exit 0\n";
+    }
+
+    static Map<String, String> sections(String stdout) {
+        Map<String, String> out = new HashMap<>();
+        String current = null;
+        StringBuilder body = new StringBuilder();
+        for (String line : stdout.split("\n", -1)) {
+            if (line.startsWith("== ")) {
+                if (current != null) out.put(current, body.toString());
+                current = line.substring(3).strip();
+                body.setLength(0);
+            } else if (current != null) {
+                body.append(line).append('\n');
+            }
+        }
+        if (current != null) out.put(current, body.toString());
+        return out;
+    }
+
+    static Instant notAfter(String pem) {
+        if (pem == null || !pem.contains("BEGIN CERTIFICATE")) return null;
+        try {
+            X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+            return c.getNotAfter().toInstant();
+        } catch (CertificateException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String firstWord(String s) {
+        if (s == null || s.isBlank()) return null;
+        return s.strip().split("\\s+")[0];
+    }
+
+    static void expiry(String what, Instant notAfter, Instant now, int warnDays, List<String> problems) {
+        if (!notAfter.isAfter(now)) {
+            problems.add(what + " certificate expired " + notAfter);
+        } else if (notAfter.isBefore(now.plus(Duration.ofDays(warnDays)))) {
+            long days = Duration.between(now, notAfter).toDays();
+            problems.add(what + " certificate expires in " + days + " day(s), " + notAfter);
+        }
+    }
+
+    static Boolean ready(Node n) {
+        for (NodeCondition c : conditions(n)) {
+            if ("Ready".equals(c.getType())) return "True".equals(c.getStatus());
+        }
+        return null;
+    }
+
+    static String readyMessage(Node n) {
+        for (NodeCondition c : conditions(n)) {
+            if ("Ready".equals(c.getType())) {
+                return c.getMessage() != null ? c.getMessage() : c.getReason() != null ? c.getReason() : c.getStatus();
+            }
+        }
+        return "no Ready condition (kubelet never posted status)";
+    }
+
+    private static List<NodeCondition> conditions(Node n) {
+        return n.getStatus() == null || n.getStatus().getConditions() == null ? List.of() : n.getStatus().getConditions();
+    }
+
+    static String kubeletVersion(Node n) {
+        return n.getStatus() == null || n.getStatus().getNodeInfo() == null ? null : n.getStatus().getNodeInfo().getKubeletVersion();
+    }
+
+    static String internalIp(Node n) {
+        if (n.getStatus() == null || n.getStatus().getAddresses() == null) return null;
+        return n.getStatus().getAddresses().stream().filter(a -> "InternalIP".equals(a.getType())).map(a -> a.getAddress())
+                .findFirst().orElse(null);
+    }
+}
