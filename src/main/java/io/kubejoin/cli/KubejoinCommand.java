@@ -26,6 +26,7 @@ import picocli.AutoComplete;
                 SandboxCommand.class,
                 DemoCommand.class,
                 StatusCommand.class,
+                DoctorCommand.class,
                 AutoComplete.GenerateCompletion.class,
         })
 public class KubejoinCommand implements Runnable {

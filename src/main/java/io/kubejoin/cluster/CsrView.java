@@ -14,7 +14,7 @@ import java.util.List;
  * @param refusal    "denied: ..." or "failed: ...", null otherwise
  */
 public record CsrView(String name, String username, Instant created, Instant approvedAt, String refusal,
-                      boolean hasCertificate) {
+                      boolean hasCertificate, String signerName) {
 
     public boolean pending() {
         return approvedAt == null && refusal == null;
@@ -43,7 +43,7 @@ public record CsrView(String name, String username, Instant created, Instant app
                 : c.getStatus().getConditions().stream().map(x -> new Condition(x.getType(), x.getStatus(), x.getReason(),
                 x.getMessage(), x.getLastUpdateTime(), x.getLastTransitionTime())).toList();
         return of(c.getMetadata(), c.getSpec() == null ? null : c.getSpec().getUsername(), conds,
-                c.getStatus() == null ? null : c.getStatus().getCertificate());
+                c.getStatus() == null ? null : c.getStatus().getCertificate(), c.getSpec() == null ? null : c.getSpec().getSignerName());
     }
 
     /** The same for certificates.k8s.io/v1beta1, the only CSR API of clusters before 1.19. */
@@ -52,7 +52,7 @@ public record CsrView(String name, String username, Instant created, Instant app
                 : c.getStatus().getConditions().stream().map(x -> new Condition(x.getType(), x.getStatus(), x.getReason(),
                 x.getMessage(), x.getLastUpdateTime(), x.getLastTransitionTime())).toList();
         return of(c.getMetadata(), c.getSpec() == null ? null : c.getSpec().getUsername(), conds,
-                c.getStatus() == null ? null : c.getStatus().getCertificate());
+                c.getStatus() == null ? null : c.getStatus().getCertificate(), c.getSpec() == null ? null : c.getSpec().getSignerName());
     }
 
     /** The fields both API versions share. */
@@ -60,7 +60,7 @@ public record CsrView(String name, String username, Instant created, Instant app
     }
 
     private static CsrView of(io.fabric8.kubernetes.api.model.ObjectMeta meta, String username, List<Condition> conditions,
-                              String certificate) {
+                              String certificate, String signerName) {
         Instant approved = null;
         String refusal = null;
         for (Condition cond : conditions) {
@@ -74,7 +74,8 @@ public record CsrView(String name, String username, Instant created, Instant app
             }
         }
         boolean cert = certificate != null && !certificate.isEmpty();
-        return new CsrView(meta.getName(), username, time(meta.getCreationTimestamp(), null), approved, refusal, cert);
+        return new CsrView(meta.getName(), username, time(meta.getCreationTimestamp(), null), approved, refusal, cert,
+                signerName);
     }
 
     private static String text(String reason, String message) {

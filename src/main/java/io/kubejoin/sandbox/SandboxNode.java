@@ -41,6 +41,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private volatile KeyPair hostKey;
     private volatile SimulatedKubelet.Options kubeletOptions = SimulatedKubelet.Options.sandbox();
     private volatile boolean runtimeDown;
+    private volatile String hostname;
     private final Object services = new Object();
     private SimulatedKubelet kubelet;
     private SimulatedKubeProxy proxy;
@@ -60,6 +61,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         this.runtime = Objects.requireNonNull(runtime);
         this.serviceVip = Objects.requireNonNull(serviceVip);
         this.runtimeSocket = Objects.requireNonNull(runtimeSocket);
+        this.hostname = name;
         this.shell = NodeShell.forFolder(this.root, this, runtime.clock(), p -> p.equals(this.runtimeSocket) && !runtimeDown);
         try {
             prepareMachine();
@@ -124,6 +126,11 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         kubeletOptions = kubeletOptions.withForgeCsrForNode(otherNode);
     }
 
+    /** The machine's host name (`hostname`): the node name unless a test renames the machine. */
+    public void hostname(String name) {
+        this.hostname = Objects.requireNonNull(name);
+    }
+
     /** The container runtime is stopped: its socket is gone. */
     public void runtimeDown(boolean down) {
         this.runtimeDown = down;
@@ -161,6 +168,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             case "ipvsadm" -> ipvsadm(args);
             case "nft" -> nft(args);
             case "iptables-save", "ip6tables-save" -> iptablesSave(args);
+            case "hostname" -> args.isEmpty() ? ok(hostname + "\n") : usage("hostname", args);
             default -> null;
         };
     }

@@ -174,7 +174,7 @@ public final class FleetStatus {
      * One command for everything read on the node: the certificate parts of kubelet's client PEM (which also holds
      * its key: the key never leaves the node) and of kube-proxy's, the two services' states, kube-proxy's healthz.
      */
-    static String probeCommand(NodeFiles paths, String address) {
+    public static String probeCommand(NodeFiles paths, String address) {
         String host = address.contains(":") ? "[" + address + "]" : address;
         return "s() { echo \"== $1\"; }\n"
                 + "s client; sed -n " + PEM_CERT + " -- " + NodeCommands.quote(paths.certDir() + "/kubelet-client-current.pem") + " 2>/dev/null\n"
@@ -185,7 +185,7 @@ public final class FleetStatus {
                 + "exit 0\n";
     }
 
-    static Map<String, String> sections(String stdout) {
+    public static Map<String, String> sections(String stdout) {
         Map<String, String> out = new HashMap<>();
         String current = null;
         StringBuilder body = new StringBuilder();
@@ -202,7 +202,7 @@ public final class FleetStatus {
         return out;
     }
 
-    static Instant notAfter(String pem) {
+    public static Instant notAfter(String pem) {
         if (pem == null || !pem.contains("BEGIN CERTIFICATE")) return null;
         try {
             X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509")

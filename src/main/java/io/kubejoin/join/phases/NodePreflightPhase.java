@@ -41,41 +41,54 @@ public final class NodePreflightPhase implements NodePhase {
                 + "the proxy mode's kernel modules available, clock within 2 min of this machine's";
     }
 
+    /** One thing wrong with the node, and what to do. */
+    public record Problem(String check, String what, String fix) {
+    }
+
     @Override
     public PhaseResult run(NodeContext ctx) throws PhaseFailure {
+        List<Problem> found = problems(ctx, true);
+        if (!found.isEmpty()) {
+            throw new PhaseFailure(String.join("; ", found.stream().map(Problem::what).toList()),
+                    String.join("; ", found.stream().map(Problem::fix).toList()));
+        }
+        return PhaseResult.unchanged("runtime socket, swap, cgroups and ports fine");
+    }
+
+    /**
+     * The node's conditions kubelet and kube-proxy need (also {@code kubejoin doctor}'s node checks).
+     *
+     * @param ports also check 10250/10256 are free unless their own service holds them (before a join only)
+     */
+    public List<Problem> problems(NodeContext ctx, boolean ports) throws PhaseFailure {
         var t = ctx.transport();
-        List<String> problems = new ArrayList<>();
-        List<String> fixes = new ArrayList<>();
+        List<Problem> found = new ArrayList<>();
         ContainerRuntime runtime = ctx.inventory().runtime();
         String socket = runtime.kind() == ContainerRuntime.Kind.DOCKER ? "/var/run/docker.sock"
                 : runtime.endpoint().replaceFirst("^unix://", "");
         if (!NodeCommands.exec(t, "test -S " + NodeCommands.quote(socket)).ok()) {
-            problems.add("the container runtime socket " + socket + " is missing");
-            fixes.add("install and start " + (runtime.kind() == ContainerRuntime.Kind.CRI ? "the runtime" : runtime.kind()
-                    .name().toLowerCase()));
+            found.add(new Problem("runtime-socket", "the container runtime socket " + socket + " is missing", "install and start " + (runtime.kind() == ContainerRuntime.Kind.CRI ? "the runtime" : runtime.kind()
+                    .name().toLowerCase())));
         }
         Object failSwapOn = ctx.node().kubelet().config().getOrDefault("failSwapOn", Boolean.TRUE);
         if (!Boolean.FALSE.equals(failSwapOn)) {
             ExecResult swaps = NodeCommands.exec(t, "tail -n +2 /proc/swaps");
             if (swaps.ok() && !swaps.stdout().isBlank()) {
-                problems.add("swap is on and kubelet's failSwapOn is true");
-                fixes.add("swapoff -a and remove swap from /etc/fstab, or set kubelet.config.failSwapOn: false");
+                found.add(new Problem("swap", "swap is on and kubelet's failSwapOn is true", "swapoff -a and remove swap from /etc/fstab, or set kubelet.config.failSwapOn: false"));
             }
         }
         if (refusesCgroupV1(ctx)) {
             ExecResult fs = NodeCommands.exec(t, "stat -fc %T /sys/fs/cgroup");
             if (fs.ok() && !fs.stdout().strip().equals("cgroup2fs")) {
-                problems.add("the node uses cgroup v1, which kubelet " + ctx.inventory().kubernetesVersion().minorString()
-                        + " refuses (failCgroupV1)");
-                fixes.add("boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or set kubelet.config.failCgroupV1: false");
+                found.add(new Problem("cgroup-v1", "the node uses cgroup v1, which kubelet " + ctx.inventory().kubernetesVersion().minorString()
+                        + " refuses (failCgroupV1)", "boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or set kubelet.config.failCgroupV1: false"));
             }
         }
-        for (String[] port : new String[][] {{"10250", "kubelet"}, {"10256", "kube-proxy"}}) {
+        for (String[] port : ports ? new String[][] {{"10250", "kubelet"}, {"10256", "kube-proxy"}} : new String[0][]) {
             ExecResult listening = NodeCommands.exec(t, "ss -Hltn 'sport = :" + port[0] + "'");
             if (listening.ok() && !listening.stdout().isBlank()
                     && !NodeCommands.exec(t, "systemctl is-active --quiet " + port[1]).ok()) {
-                problems.add("port " + port[0] + " is taken, but " + port[1] + " is not running");
-                fixes.add("stop whatever listens on " + port[0] + " ('ss -ltnp')");
+                found.add(new Problem("port-taken", "port " + port[0] + " is taken, but " + port[1] + " is not running", "stop whatever listens on " + port[0] + " ('ss -ltnp')"));
             }
         }
         List<String> modules = ModulesLoadRenderer.modules(ctx.inventory(), ctx.node());
@@ -85,26 +98,21 @@ public final class NodePreflightPhase implements NodePhase {
         check.append("; do [ -d \"/sys/module/$m\" ] || modinfo -n \"$m\" >/dev/null 2>&1 || echo \"$m\"; done");
         ExecResult missing = NodeCommands.exec(t, check.toString());
         if (missing.ok() && !missing.stdout().isBlank()) {
-            problems.add("kernel modules kube-proxy's " + ctx.node().kubeProxy().mode().value() + " mode needs are missing: "
-                    + String.join(", ", missing.stdout().strip().split("\\s+")));
-            fixes.add("install the kernel's extra modules package, or choose another kubeProxy.mode");
+            found.add(new Problem("kernel-modules", "kernel modules kube-proxy's " + ctx.node().kubeProxy().mode().value() + " mode needs are missing: "
+                    + String.join(", ", missing.stdout().strip().split("\\s+")), "install the kernel's extra modules package, or choose another kubeProxy.mode"));
         }
         ExecResult date = NodeCommands.exec(t, "date +%s");
         if (date.ok()) {
             try {
                 long skew = Math.abs(Long.parseLong(date.stdout().strip()) - clock.instant().getEpochSecond());
                 if (skew > MAX_SKEW_SECONDS) {
-                    problems.add("the node's clock is " + skew + " s away from this machine's");
-                    fixes.add("sync the clocks (chrony/systemd-timesyncd): certificates would look not yet valid or expired");
+                    found.add(new Problem("clock-skew", "the node's clock is " + skew + " s away from this machine's", "sync the clocks (chrony/systemd-timesyncd): certificates would look not yet valid or expired"));
                 }
             } catch (NumberFormatException e) {
                 // an unexpected date output is not a reason to stop the join
             }
         }
-        if (!problems.isEmpty()) {
-            throw new PhaseFailure(String.join("; ", problems), String.join("; ", fixes));
-        }
-        return PhaseResult.unchanged("runtime socket, swap, cgroups and ports fine");
+        return found;
     }
 
     /** failCgroupV1 set true, or left at its default, which is true from 1.35 (the field exists from 1.31). */

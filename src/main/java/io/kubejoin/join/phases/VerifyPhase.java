@@ -105,7 +105,7 @@ public final class VerifyPhase implements NodePhase {
         }
     }
 
-    static String rulesCommand(String mode, String vip) {
+    public static String rulesCommand(String mode, String vip) {
         return switch (mode) {
             case "ipvs" -> "ipvsadm -Ln -t " + hostForUrl(vip) + ":443";
             case "nftables" -> "nft list table " + (vip.contains(":") ? "ip6" : "ip") + " kube-proxy | grep -qF -- "

@@ -1,0 +1,318 @@
+package io.kubejoin.doctor;
+
+import io.kubejoin.cluster.CsrView;
+import io.kubejoin.cluster.Finding;
+import io.kubejoin.cluster.KubeConnection;
+import io.kubejoin.cluster.Preflight;
+import io.kubejoin.cluster.TokenInfo;
+import io.kubejoin.cluster.TokenService;
+import io.kubejoin.inventory.Inventory;
+import io.kubejoin.inventory.Node;
+import io.kubejoin.join.JoinRunner;
+import io.kubejoin.join.NodeCommands;
+import io.kubejoin.join.NodeContext;
+import io.kubejoin.join.PhaseFailure;
+import io.kubejoin.join.phases.NodePreflightPhase;
+import io.kubejoin.join.phases.VerifyPhase;
+import io.kubejoin.remote.ExecResult;
+import io.kubejoin.remote.Transport;
+import io.kubejoin.remote.TransportException;
+import io.kubejoin.render.NodeFiles;
+import io.kubejoin.status.FleetStatus;
+import io.kubejoin.version.VersionRule;
+import io.kubejoin.version.VersionRules;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The checks of {@code kubejoin doctor}: the control plane (T1, T2 through the preflight, then the CSRs: approved
+ * but never issued, piling up for one node, serving CSRs nobody approves), then each node over SSH: its
+ * conditions (runtime socket, swap, cgroup v1, kernel modules, clock), hostname agreement between kubelet,
+ * kube-proxy and the node name, flags the release removed left in a unit, the proxy mode's tools and rules,
+ * certificate expiry, and the journals of both units matched against {@link JournalSignatures}.
+ *
+ * <p>Reads only, except the control-plane preflight's probe token (created and deleted to test bootstrap-token
+ * authentication, as {@code kubejoin preflight} does).
+ */
+public final class Doctor {
+    /** Journal lines read per unit: enough to hold a few restart cycles of a crash-looping kubelet. */
+    static final int JOURNAL_LINES = 200;
+
+    /**
+     * @param unsignedAfter  an approved CSR without a certificate for this long means no signer runs (T2)
+     * @param servingPending a serving CSR pending this long means no approver runs for them
+     * @param pileUp         this many pending CSRs for one node means its kubelet keeps re-requesting
+     */
+    public record Settings(int parallel, int warnDays, Duration unsignedAfter, Duration servingPending, int pileUp) {
+        public static Settings defaults() {
+            return new Settings(50, 30, Duration.ofMinutes(1), Duration.ofMinutes(5), 3);
+        }
+    }
+
+    private Doctor() {
+    }
+
+    /** Control-plane findings, then each node's in inventory order. */
+    public static List<Diagnosis> run(Inventory inv, List<Node> nodes, KubeConnection conn,
+                                      JoinRunner.TransportFactory transports, Settings settings, Clock clock)
+            throws InterruptedException {
+        List<Diagnosis> out = new ArrayList<>(controlPlane(inv, conn, settings, clock));
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(settings.parallel(), nodes.size())), r -> {
+            Thread t = new Thread(r, "kubejoin-doctor");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<List<Diagnosis>>> futures = new ArrayList<>();
+            for (Node n : nodes) futures.add(pool.submit(() -> node(inv, n, transports, settings, clock)));
+            for (Future<List<Diagnosis>> f : futures) {
+                try {
+                    out.addAll(f.get());
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("a node check failed", e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------ control plane
+
+    static List<Diagnosis> controlPlane(Inventory inv, KubeConnection conn, Settings settings, Clock clock) {
+        List<Diagnosis> out = new ArrayList<>();
+        TokenService tokens = new TokenService(conn, clock, new SecureRandom());
+        for (Finding f : new Preflight(conn, tokens, clock, Preflight.Settings.defaults()).run(inv)) {
+            if (f.level() == Finding.Level.OK) continue;
+            String id = switch (f.check()) {
+                case Preflight.CHECK_TOKEN_AUTH -> "t1-bootstrap-token-auth";
+                case Preflight.CHECK_CONTROLLER_MANAGER -> "t2-controller-manager";
+                default -> f.check();
+            };
+            out.add(new Diagnosis(id, null, f.message(), "preflight " + f.check(), f.fix()));
+        }
+        out.addAll(csrs(CsrView.list(conn), tokens.list(), settings, clock.instant()));
+        return out;
+    }
+
+    /** What the CSRs show: T2 (approved, never issued), one node's CSRs piling up, serving CSRs left pending. */
+    static List<Diagnosis> csrs(List<CsrView> csrs, List<TokenInfo> tokens, Settings settings, Instant now) {
+        List<Diagnosis> out = new ArrayList<>();
+        List<String> unsigned = new ArrayList<>();
+        for (CsrView c : csrs) {
+            if (c.approvedAt() != null && c.refusal() == null && !c.hasCertificate() && c.created() != null
+                    && c.created().plus(settings.unsignedAfter()).isBefore(now)) {
+                unsigned.add(c.name());
+            }
+        }
+        if (!unsigned.isEmpty()) {
+            out.add(new Diagnosis("t2-csrs-not-signed", null, unsigned.size() + " approved CSR(s) got no certificate for over "
+                    + settings.unsignedAfter().toSeconds() + " s: nothing signs kubelet certificates",
+                    "approved, status.certificate empty: " + String.join(", ", unsigned.subList(0, Math.min(5, unsigned.size()))),
+                    "kube-controller-manager must run with --cluster-signing-cert-file and --cluster-signing-key-file "
+                            + "(the cluster CA) and hold its leader lease; then the kubelets get their certificates"));
+        }
+        Map<String, String> tokenNode = new HashMap<>();
+        for (TokenInfo t : tokens) if (t.node() != null) tokenNode.put(t.id(), t.node());
+        Map<String, List<CsrView>> pendingByNode = new LinkedHashMap<>();
+        List<String> servingStale = new ArrayList<>();
+        for (CsrView c : csrs) {
+            if (!c.pending()) continue;
+            String node = nodeOf(c, tokenNode);
+            if (node != null) pendingByNode.computeIfAbsent(node, k -> new ArrayList<>()).add(c);
+            if ("kubernetes.io/kubelet-serving".equals(c.signerName()) && c.created() != null
+                    && c.created().plus(settings.servingPending()).isBefore(now)) {
+                servingStale.add(c.name() + (node == null ? "" : " (" + node + ")"));
+            }
+        }
+        pendingByNode.forEach((node, list) -> {
+            if (list.size() >= settings.pileUp()) {
+                out.add(new Diagnosis("csrs-piling-up", node, list.size() + " CSRs pending for " + node
+                        + ": its kubelet keeps asking and nothing approves (the article's symptom)",
+                        String.join(", ", list.stream().map(CsrView::name).limit(5).toList()),
+                        "kubejoin approve --once approves the legitimate ones; if the kubelet keeps re-requesting, its "
+                                + "credential is stale: kubejoin reset " + node));
+            }
+        });
+        if (!servingStale.isEmpty()) {
+            out.add(new Diagnosis("serving-csrs-unapproved", null, servingStale.size() + " kubelet-serving CSR(s) pending for over "
+                    + settings.servingPending().toMinutes() + " min: no approver runs for serving certificates "
+                    + "(kube-controller-manager never approves them)",
+                    String.join(", ", servingStale.subList(0, Math.min(5, servingStale.size()))),
+                    "kubejoin approve --watch (or re-run kubejoin join, which approves them); without them kubectl "
+                            + "logs/exec to those nodes fail"));
+        }
+        return out;
+    }
+
+    private static String nodeOf(CsrView c, Map<String, String> tokenNode) {
+        String u = c.username();
+        if (u == null) return null;
+        if (u.startsWith("system:node:")) return u.substring("system:node:".length());
+        if (u.startsWith("system:bootstrap:")) return tokenNode.get(u.substring("system:bootstrap:".length()));
+        return null;
+    }
+
+    // ------------------------------------------------------------------------------------------ nodes
+
+    static List<Diagnosis> node(Inventory inv, Node node, JoinRunner.TransportFactory transports, Settings settings,
+                                Clock clock) {
+        List<Diagnosis> out = new ArrayList<>();
+        try (Transport t = transports.open(node)) {
+            NodeContext ctx = new NodeContext(inv, node, List.of(), t);
+            try {
+                for (NodePreflightPhase.Problem p : new NodePreflightPhase(clock).problems(ctx, false)) {
+                    out.add(new Diagnosis(p.check(), node.name(), p.what(), "checked on the node", p.fix()));
+                }
+            } catch (PhaseFailure e) {
+                out.add(new Diagnosis("node-unreachable", node.name(), e.getMessage(), "", e.hint()));
+                return out;
+            }
+            NodeFiles paths = new NodeFiles(inv.paths());
+            String kubeletUnit = t.readText(paths.kubeletUnit()).orElse(null);
+            String proxyUnit = t.readText(paths.kubeProxyUnit()).orElse(null);
+            String proxyConfig = t.readText(paths.kubeProxyConfig()).orElse(null);
+            out.addAll(hostnames(node, kubeletUnit, proxyConfig, run(t, "hostname").stdout().strip()));
+            out.addAll(removedFlags(inv, node, VersionRule.Component.KUBELET, paths.kubeletUnit(), kubeletUnit));
+            out.addAll(removedFlags(inv, node, VersionRule.Component.KUBE_PROXY, paths.kubeProxyUnit(), proxyUnit));
+            out.addAll(proxyRules(inv, node, t));
+            out.addAll(certificates(node, paths, t, settings.warnDays(), clock.instant()));
+            for (String unit : List.of(JournalSignatures.KUBELET, JournalSignatures.KUBE_PROXY)) {
+                ExecResult j = run(t, "journalctl -u " + unit + " -n " + JOURNAL_LINES + " --no-pager -o cat");
+                List<String> lines = j.stdout().isBlank() ? List.of() : Arrays.asList(j.stdout().split("\n"));
+                for (JournalSignatures.Match m : JournalSignatures.match(unit, lines)) {
+                    out.add(new Diagnosis(m.id(), node.name(), m.what(), unit + ": " + m.evidence(),
+                            m.fix().replace("NODE", node.name())));
+                }
+            }
+        } catch (TransportException e) {
+            out.add(new Diagnosis("node-unreachable", node.name(), "cannot reach the node over SSH: " + e.getMessage(), "",
+                    "check the address, SSH port, user, key and known_hosts entry"));
+        }
+        return out;
+    }
+
+    private static ExecResult run(Transport t, String command) throws TransportException {
+        return t.exec(command, NodeCommands.TIMEOUT);
+    }
+
+    private static final Pattern HOSTNAME_OVERRIDE = Pattern.compile("--hostname-override[= ]\"?([^\\s\"\\\\]+)");
+    private static final Pattern PROXY_HOSTNAME = Pattern.compile("(?m)^hostnameOverride:\\s*\"?([^\\s\"#]+)");
+
+    /**
+     * kubelet registers as --hostname-override (else the machine's hostname); kube-proxy looks its node up by its
+     * hostnameOverride: when they differ kube-proxy finds no node, cannot tell its IP and programs no rules.
+     */
+    static List<Diagnosis> hostnames(Node node, String kubeletUnit, String proxyConfig, String machineHostname) {
+        List<Diagnosis> out = new ArrayList<>();
+        String kubeletName = null;
+        if (kubeletUnit != null) {
+            Matcher m = HOSTNAME_OVERRIDE.matcher(kubeletUnit);
+            kubeletName = m.find() ? m.group(1) : machineHostname;
+        }
+        String proxyName = null;
+        if (proxyConfig != null) {
+            Matcher m = PROXY_HOSTNAME.matcher(proxyConfig);
+            proxyName = m.find() ? m.group(1) : machineHostname;
+        }
+        if (kubeletName != null && !kubeletName.isEmpty() && !kubeletName.equals(node.name())) {
+            out.add(new Diagnosis("node-name-mismatch", node.name(), "kubelet registers as \"" + kubeletName
+                    + "\", but the inventory names this node \"" + node.name() + "\"",
+                    kubeletUnit.contains("--hostname-override") ? "--hostname-override=" + kubeletName + " in the kubelet unit"
+                            : "no --hostname-override; hostname is " + machineHostname,
+                    "re-run kubejoin join (it renders --hostname-override=" + node.name() + "), or rename the node in the inventory"));
+        }
+        if (kubeletName != null && proxyName != null && !kubeletName.equals(proxyName)) {
+            out.add(new Diagnosis("hostname-mismatch", node.name(), "kube-proxy looks for node \"" + proxyName
+                    + "\" but kubelet registered \"" + kubeletName + "\": kube-proxy then finds no node and programs no rules",
+                    "hostnameOverride: " + proxyName + " in the kube-proxy config",
+                    "set kube-proxy's hostnameOverride to " + kubeletName + " (kubejoin join renders both from the node name)"));
+        }
+        return out;
+    }
+
+    private static final Pattern FLAG = Pattern.compile("(?:^|\\s)--([a-z0-9][a-z0-9-]*)");
+
+    /** A flag the target release removed, left in a (hand-edited) unit: the binary exits with "unknown flag". */
+    static List<Diagnosis> removedFlags(Inventory inv, Node node, VersionRule.Component component, String unitPath,
+                                        String unit) {
+        if (unit == null) return List.of();
+        List<Diagnosis> out = new ArrayList<>();
+        Matcher m = FLAG.matcher(unit.replace("\\\n", " "));
+        while (m.find()) {
+            String flag = m.group(1);
+            Optional<VersionRule> rule = VersionRules.find(component, VersionRule.Kind.FLAG, flag);
+            if (rule.isPresent() && rule.get().removedIn(inv.kubernetesVersion())) {
+                VersionRule r = rule.get();
+                out.add(new Diagnosis("removed-flag", node.name(), component.binary() + " " + inv.kubernetesVersion()
+                        + " has no --" + flag + " (removed in " + r.removed().minorString() + "): it exits with \"unknown flag\"",
+                        unitPath + ": --" + flag,
+                        "remove it from the unit" + (r.replacement().isEmpty() ? "" : " (" + r.replacement() + ")")
+                                + ", or re-run kubejoin join to render the unit for " + inv.kubernetesVersion()));
+            }
+        }
+        return out;
+    }
+
+    /** The proxy mode's tool present, and the kubernetes Service's VIP in its rules (as verify checks it). */
+    static List<Diagnosis> proxyRules(Inventory inv, Node node, Transport t) throws TransportException {
+        String mode = node.kubeProxy().mode().value();
+        String vip = VerifyPhase.serviceVip(inv.network().serviceCIDR());
+        ExecResult r = run(t, VerifyPhase.rulesCommand(mode, vip));
+        if (r.ok()) return List.of();
+        String tool = switch (mode) {
+            case "ipvs" -> "ipvsadm";
+            case "nftables" -> "nft";
+            default -> "iptables-save";
+        };
+        if (r.exitCode() == 127) {
+            return List.of(new Diagnosis("proxy-tool-missing", node.name(), tool + " is not installed: kube-proxy's "
+                    + mode + " mode needs it", r.summary(), "install " + (mode.equals("ipvs") ? "ipvsadm and ipset"
+                    : mode.equals("nftables") ? "nftables" : "iptables") + " on the node"));
+        }
+        return List.of(new Diagnosis("proxy-rules-missing", node.name(), "no " + mode + " rule for the kubernetes service "
+                + vip + ":443: kube-proxy has not programmed the service rules", tool + ": " + r.summary(),
+                "check 'journalctl -u kube-proxy' (kubejoin doctor matches its lines) and that kube-proxy runs"));
+    }
+
+    /** kubelet's client certificate and kube-proxy's: expired or within the warning window. */
+    static List<Diagnosis> certificates(Node node, NodeFiles paths, Transport t, int warnDays, Instant now)
+            throws TransportException {
+        Map<String, String> s = FleetStatus.sections(run(t, FleetStatus.probeCommand(paths, node.address())).stdout());
+        List<Diagnosis> out = new ArrayList<>();
+        certificate(out, node, "kubelet client", paths.certDir() + "/kubelet-client-current.pem",
+                FleetStatus.notAfter(s.get("client")), warnDays, now, "kubejoin reset " + node.name()
+                        + " (kubelet bootstraps a new one; with rotateCertificates it renews by itself before expiry)");
+        certificate(out, node, "kube-proxy", paths.kubeProxyCert(), FleetStatus.notAfter(s.get("proxy")), warnDays, now,
+                "re-issue it: remove .kubejoin/<inventory>/kube-proxy*.pem and re-run kubejoin join");
+        return out;
+    }
+
+    private static void certificate(List<Diagnosis> out, Node node, String what, String path, Instant notAfter,
+                                    int warnDays, Instant now, String fix) {
+        if (notAfter == null) return;
+        if (!notAfter.isAfter(now)) {
+            out.add(new Diagnosis("certificate-expired", node.name(), "the " + what + " certificate expired",
+                    path + ": notAfter " + notAfter, fix));
+        } else if (notAfter.isBefore(now.plus(Duration.ofDays(warnDays)))) {
+            out.add(new Diagnosis("certificate-expiring", node.name(), "the " + what + " certificate expires in "
+                    + Duration.between(now, notAfter).toDays() + " day(s)", path + ": notAfter " + notAfter, fix));
+        }
+    }
+}

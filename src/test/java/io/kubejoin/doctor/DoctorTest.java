@@ -1,0 +1,278 @@
+package io.kubejoin.doctor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder;
+import io.kubejoin.cli.Main;
+import io.kubejoin.cluster.KubeConnection;
+import io.kubejoin.pki.CaGenerator;
+import io.kubejoin.pki.KeySpec;
+import io.kubejoin.remote.SshConnector;
+import io.kubejoin.remote.SshOptions;
+import io.kubejoin.sandbox.Sandbox;
+import io.kubejoin.sandbox.SandboxNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kubejoin doctor against a joined sandbox fleet: a healthy fleet gives no finding; then each test creates one
+ * condition on one node (or the control plane), asserts the diagnosis, and undoes it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(240)
+class DoctorTest {
+    Sandbox sandbox;
+    List<String> names;
+    KubeConnection conn;
+    SshConnector ssh;
+
+    @BeforeAll
+    void joinAFleet(@TempDir Path dir) throws Exception {
+        sandbox = Sandbox.start(dir.resolve("sandbox"), Sandbox.Options.defaults(3));
+        names = new ArrayList<>(sandbox.nodes().keySet());
+        StringWriter out = new StringWriter();
+        int exit = Main.run(new PrintWriter(out, true), new PrintWriter(out, true), "join", "-f",
+                sandbox.inventoryFile().toString(), "--plain");
+        assertThat(exit).as(out.toString()).isZero();
+        conn = KubeConnection.open(sandbox.adminKubeconfig(), Duration.ofSeconds(10));
+        ssh = new SshConnector(SshOptions.defaults());
+    }
+
+    @AfterAll
+    void stop() {
+        if (ssh != null) ssh.close();
+        if (conn != null) conn.close();
+        if (sandbox != null) sandbox.close();
+    }
+
+    private List<Diagnosis> doctor(Doctor.Settings settings, String... nodes) throws InterruptedException {
+        var inv = sandbox.inventory();
+        List<io.kubejoin.inventory.Node> selected = nodes.length == 0 ? inv.nodes()
+                : List.of(nodes).stream().map(n -> inv.node(n).orElseThrow()).toList();
+        return Doctor.run(inv, selected, conn, n -> ssh.open(io.kubejoin.remote.SshTarget.of(n)), settings, Clock.systemUTC());
+    }
+
+    private List<Diagnosis> doctor(String... nodes) throws InterruptedException {
+        return doctor(Doctor.Settings.defaults(), nodes);
+    }
+
+    private static List<String> ids(List<Diagnosis> found) {
+        return found.stream().map(d -> d.id() + "@" + d.where()).toList();
+    }
+
+    private SandboxNode node(int i) {
+        return sandbox.node(names.get(i));
+    }
+
+    @Test
+    void aHealthyFleetHasNoFindings() throws Exception {
+        assertThat(ids(doctor())).isEmpty();
+        StringWriter out = new StringWriter();
+        int exit = Main.run(new PrintWriter(out, true), new PrintWriter(out, true), "doctor", "-f",
+                sandbox.inventoryFile().toString());
+        assertThat(exit).as(out.toString()).isZero();
+        assertThat(out.toString()).contains("no problems found");
+    }
+
+    @Test
+    void swapOnWithFailSwapOn() throws Exception {
+        Path swaps = node(0).root().resolve("proc/swaps");
+        String before = Files.readString(swaps);
+        Files.writeString(swaps, before + "/swapfile                               file\t\t2097148\t\t0\t\t-2\n");
+        try {
+            List<Diagnosis> found = doctor(names.get(0));
+            assertThat(ids(found)).containsExactly("swap@" + names.get(0));
+            assertThat(found.get(0).fix()).contains("swapoff -a");
+        } finally {
+            Files.writeString(swaps, before);
+        }
+    }
+
+    @Test
+    void containerRuntimeDown() throws Exception {
+        node(1).runtimeDown(true);
+        try {
+            assertThat(ids(doctor(names.get(1)))).containsExactly("runtime-socket@" + names.get(1));
+        } finally {
+            node(1).runtimeDown(false);
+        }
+    }
+
+    @Test
+    void kubeProxysHostnameOverrideDiffersFromTheKubeletsNodeName() throws Exception {
+        Path config = node(2).root().resolve("etc/kubernetes/kube-proxy-config.yaml");
+        String before = Files.readString(config);
+        Files.writeString(config, before.replace("hostnameOverride: " + names.get(2), "hostnameOverride: worker-x"));
+        try {
+            List<Diagnosis> found = doctor(names.get(2));
+            assertThat(ids(found)).contains("hostname-mismatch@" + names.get(2));
+            assertThat(found.stream().filter(d -> d.id().equals("hostname-mismatch")).findFirst().orElseThrow().evidence())
+                    .contains("worker-x");
+        } finally {
+            Files.writeString(config, before);
+        }
+    }
+
+    @Test
+    void theMachinesHostnameIsNotTheNodeNameWithoutAnOverride() throws Exception {
+        Path unit = node(0).root().resolve("etc/systemd/system/kubelet.service");
+        String before = Files.readString(unit);
+        Files.writeString(unit, before.replaceAll("\\s*--hostname-override=\\S+ \\\\\n", "\n"));
+        node(0).hostname("localhost.localdomain");
+        try {
+            assertThat(ids(doctor(names.get(0)))).contains("node-name-mismatch@" + names.get(0));
+        } finally {
+            node(0).hostname(names.get(0));
+            Files.writeString(unit, before);
+        }
+    }
+
+    @Test
+    void aFlagTheReleaseRemovedLeftInAHandEditedUnit() throws Exception {
+        Path unit = node(1).root().resolve("etc/systemd/system/kubelet.service");
+        String before = Files.readString(unit);
+        Files.writeString(unit, before.replace("--v=", "--logtostderr=true \\\n  --v="));
+        try {
+            List<Diagnosis> found = doctor(names.get(1));
+            assertThat(ids(found)).containsExactly("removed-flag@" + names.get(1));
+            assertThat(found.get(0).what()).contains("--logtostderr").contains("removed in 1.26");
+        } finally {
+            Files.writeString(unit, before);
+        }
+    }
+
+    @Test
+    void kubeProxyStoppedLeavesNoServiceRules() throws Exception {
+        assertThat(node(2).exec("systemctl stop kube-proxy").exitCode()).isZero();
+        try {
+            assertThat(ids(doctor(names.get(2)))).contains("proxy-rules-missing@" + names.get(2));
+        } finally {
+            assertThat(node(2).exec("systemctl restart kube-proxy").exitCode()).isZero();
+        }
+    }
+
+    @Test
+    void certificatesNearExpiry() throws Exception {
+        Doctor.Settings d = Doctor.Settings.defaults();
+        List<Diagnosis> found = doctor(new Doctor.Settings(d.parallel(), 400, d.unsignedAfter(), d.servingPending(),
+                d.pileUp()), names.get(0));
+        assertThat(ids(found)).containsExactly("certificate-expiring@" + names.get(0));
+        assertThat(found.get(0).fix()).contains("kubejoin reset " + names.get(0));
+    }
+
+    @Test
+    void csrsPilingUpForOneNodeAndServingCsrsNobodyApproves() throws Exception {
+        List<String> created = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) created.add(servingCsrAs(names.get(1), "doctor-pile-" + i));
+            Doctor.Settings d = Doctor.Settings.defaults();
+            List<Diagnosis> found = doctor(new Doctor.Settings(d.parallel(), d.warnDays(), d.unsignedAfter(),
+                    Duration.ZERO, 3), names.get(0));
+            assertThat(ids(found)).contains("csrs-piling-up@" + names.get(1), "serving-csrs-unapproved@control plane");
+            assertThat(found.stream().filter(x -> x.id().equals("csrs-piling-up")).findFirst().orElseThrow().evidence())
+                    .contains("doctor-pile-0");
+        } finally {
+            for (String c : created) conn.client().certificates().v1().certificateSigningRequests().withName(c).delete();
+        }
+    }
+
+    @Test
+    void t1BootstrapTokenAuthOff() throws Exception {
+        sandbox.api().bootstrapTokenAuth(false);
+        try {
+            List<Diagnosis> found = doctor(names.get(0));
+            assertThat(ids(found)).containsExactly("t1-bootstrap-token-auth@control plane");
+            assertThat(found.get(0).fix()).contains("--enable-bootstrap-token-auth");
+        } finally {
+            sandbox.api().bootstrapTokenAuth(true);
+        }
+    }
+
+    @Test
+    void t3AKubeletWithAStaleClientCredentialIsOfferedTheReset() throws Exception {
+        SandboxNode n = node(2);
+        Path current = n.root().resolve("etc/kubernetes/cert/kubelet-client-current.pem");
+        Path target = current.resolveSibling(Files.readSymbolicLink(current));
+        String before = Files.readString(target);
+        // a client certificate from an earlier cluster's CA: still "valid", but the API server does not know it
+        Files.writeString(target, foreignClientCertificate(n.name()));
+        try {
+            assertThat(n.exec("systemctl restart kubelet").exitCode()).isZero();
+            n.kubelet().awaitSettled(20, java.util.concurrent.TimeUnit.SECONDS);
+            List<Diagnosis> found = doctor(n.name());
+            assertThat(found).as(ids(found) + "\n" + String.join("\n", n.kubelet().journal().lines())).anySatisfy(d -> {
+                assertThat(d.node()).isEqualTo(n.name());
+                assertThat(d.evidence()).contains("Unauthorized");
+                assertThat(d.fix()).contains("kubejoin reset " + n.name());
+            });
+        } finally {
+            Files.writeString(target, before);
+            n.exec("systemctl restart kubelet");
+            n.kubelet().awaitSettled(20, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /** A serving CSR filed with the node's own client certificate (as its kubelet would), left pending. */
+    private String servingCsrAs(String node, String name) throws Exception {
+        String both = Files.readString(sandbox.node(node).root().resolve("etc/kubernetes/cert/kubelet-client-current.pem"));
+        String cert = both.substring(0, both.indexOf("-----END CERTIFICATE-----") + 26);
+        String key = both.substring(both.indexOf("-----BEGIN EC PRIVATE KEY-----"));
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(256);
+        KeyPair kp = g.generateKeyPair();
+        var req = new JcaPKCS10CertificationRequestBuilder(new X500Name("O=system:nodes,CN=system:node:" + node), kp.getPublic())
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate()));
+        String pem = "-----BEGIN CERTIFICATE REQUEST-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(req.getEncoded()) + "\n-----END CERTIFICATE REQUEST-----\n";
+        try (var asNode = sandbox.api().clientWithCertificate(cert, key)) {
+            asNode.certificates().v1().certificateSigningRequests().resource(new CertificateSigningRequestBuilder()
+                    .withNewMetadata().withName(name).endMetadata()
+                    .withNewSpec().withSignerName("kubernetes.io/kubelet-serving")
+                    .withRequest(Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII)))
+                    .withUsages("digital signature", "server auth").endSpec().build()).create();
+        }
+        return name;
+    }
+
+    /** cert + EC key PEM for system:node:NAME signed by a CA the cluster never saw. */
+    private static String foreignClientCertificate(String node) throws Exception {
+        var ca = CaGenerator.generate("old-cluster-ca", KeySpec.ECDSA_256, Duration.ofDays(3650), Instant.now());
+        var caKey = io.kubejoin.pki.PrivateKeys.parse(ca.privateKeyPem(), null, "test CA key");
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(256);
+        KeyPair kp = g.generateKeyPair();
+        var holder = new JcaX509v3CertificateBuilder(
+                X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()), BigInteger.TEN,
+                Date.from(Instant.now().minusSeconds(60)), Date.from(Instant.now().plus(Duration.ofDays(300))),
+                new X500Name("O=system:nodes,CN=system:node:" + node), kp.getPublic())
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey));
+        String certPem = "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(holder.getEncoded()) + "\n-----END CERTIFICATE-----\n";
+        String keyPem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(kp.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+        return certPem + keyPem;
+    }
+}
