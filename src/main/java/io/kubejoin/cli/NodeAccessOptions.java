@@ -19,8 +19,33 @@ public class NodeAccessOptions {
 
     /** Transports to the nodes; close it when done (it holds the shared SSH client). */
     public Access open() {
-        SshConnector ssh = local ? null : new SshConnector(SshOptions.defaults().withAcceptNewHostKeys(acceptNewHostKeys));
+        SshConnector ssh = local ? null : new SshConnector(SshOptions.defaults().withAcceptNewHostKeys(acceptNewHostKeys)
+                .withPassphrase(passphrase(System.getenv(SshOptions.PASSPHRASE_ENV), System.console())));
         return new Access(ssh, local);
+    }
+
+    /**
+     * The key's passphrase: from the environment, else asked once on the terminal (not echoed) when an encrypted key
+     * is first read, else none (the key then fails to load with a message naming the variable).
+     */
+    static java.util.function.Supplier<String> passphrase(String fromEnv, java.io.Console console) {
+        if (fromEnv != null && !fromEnv.isEmpty()) return () -> fromEnv;
+        if (console == null) return () -> null;
+        return new java.util.function.Supplier<>() {
+            private String answer;
+            private boolean asked;
+
+            @Override
+            public synchronized String get() {
+                if (!asked) {
+                    asked = true;
+                    char[] typed = console.readPassword("Passphrase for the SSH key (or set %s): ", SshOptions.PASSPHRASE_ENV);
+                    answer = typed == null ? null : new String(typed);
+                    if (typed != null) java.util.Arrays.fill(typed, ' ');
+                }
+                return answer;
+            }
+        };
     }
 
     public boolean local() {
