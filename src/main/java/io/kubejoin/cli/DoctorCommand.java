@@ -42,12 +42,8 @@ public class DoctorCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NODE", arity = "0..*", description = "Only these nodes (default: every inventory node).")
     List<String> nodeNames = new ArrayList<>();
 
-    @Option(names = "--warn-days", defaultValue = "30",
-            description = "Report certificates that expire within this many days (default: ${DEFAULT-VALUE}).")
-    int warnDays;
-
-    @Option(names = "--parallel", defaultValue = "50", description = "Nodes checked at once (default: ${DEFAULT-VALUE}).")
-    int parallel;
+    @Mixin
+    FleetCheckOptions fleet;
 
     @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
     String output;
@@ -64,7 +60,8 @@ public class DoctorCommand implements Callable<Integer> {
                     "'" + name + "' is not a node of " + cluster.inventoryFile())));
         }
         Doctor.Settings defaults = Doctor.Settings.defaults();
-        Doctor.Settings settings = new Doctor.Settings(parallel, warnDays, defaults.unsignedAfter(),
+        fleet.validate(spec.commandLine());
+        Doctor.Settings settings = new Doctor.Settings(fleet.parallel, fleet.warnDays, defaults.unsignedAfter(),
                 defaults.servingPending(), defaults.pileUp());
         List<Diagnosis> found;
         try (KubeConnection conn = cluster.connect(); NodeAccessOptions.Access access = nodeAccess.open()) {

@@ -40,12 +40,8 @@ public class StatusCommand implements Callable<Integer> {
     @Mixin
     NodeAccessOptions nodeAccess;
 
-    @Option(names = "--warn-days", defaultValue = "30",
-            description = "Flag certificates that expire within this many days (default: ${DEFAULT-VALUE}).")
-    int warnDays;
-
-    @Option(names = "--parallel", defaultValue = "50", description = "Nodes probed at once (default: ${DEFAULT-VALUE}).")
-    int parallel;
+    @Mixin
+    FleetCheckOptions fleet;
 
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
     String output;
@@ -55,15 +51,14 @@ public class StatusCommand implements Callable<Integer> {
         if (!List.of("table", "json", "yaml").contains(output)) {
             throw new ParameterException(spec.commandLine(), "-o takes table, json or yaml");
         }
-        if (warnDays < 0) throw new ParameterException(spec.commandLine(), "--warn-days must be 0 or more");
-        if (parallel < 1) throw new ParameterException(spec.commandLine(), "--parallel must be 1 or more");
+        fleet.validate(spec.commandLine());
         Inventory inv = cluster.inventory();
         if (inv == null) throw new ParameterException(spec.commandLine(), "status needs the inventory: -f inventory.yaml");
         PrintWriter out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();
         List<NodeStatus> rows;
         try (KubeConnection conn = cluster.connect(); NodeAccessOptions.Access nodes = nodeAccess.open()) {
-            rows = FleetStatus.collect(inv, conn, nodes.transports(), new FleetStatus.Settings(parallel, warnDays), clock);
+            rows = FleetStatus.collect(inv, conn, nodes.transports(), new FleetStatus.Settings(fleet.parallel, fleet.warnDays), clock);
         }
         switch (output) {
             case "json" -> out.println(JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(tree(rows)));

@@ -1,17 +1,11 @@
 package io.kubejoin.cluster;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.security.SecureRandom;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
+import io.kubejoin.util.PeerCertificate;
 
 /**
  * Says why a TLS handshake with kube-apiserver failed. The JDK's own messages ("PKIX path building failed") do not
@@ -76,33 +70,9 @@ final class TlsDiagnosis {
         try {
             URI uri = URI.create(url);
             int port = uri.getPort() > 0 ? uri.getPort() : 443;
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[]{new AcceptAll()}, new SecureRandom());
-            try (SSLSocket socket = (SSLSocket) ctx.getSocketFactory().createSocket()) {
-                socket.connect(new InetSocketAddress(uri.getHost(), port), FETCH_TIMEOUT_MS);
-                socket.setSoTimeout(FETCH_TIMEOUT_MS);
-                socket.startHandshake();
-                Certificate[] chain = socket.getSession().getPeerCertificates();
-                return chain.length > 0 && chain[0] instanceof X509Certificate x ? x : null;
-            }
+            return PeerCertificate.fetch(uri.getHost(), port, java.time.Duration.ofMillis(FETCH_TIMEOUT_MS));
         } catch (Exception | LinkageError failed) {
             return null;
-        }
-    }
-
-    /** Only for reading the certificate in {@link #fetch}: that connection carries no request. */
-    private static final class AcceptAll implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }

@@ -19,6 +19,7 @@ import io.kubejoin.remote.Transport;
 import io.kubejoin.remote.TransportException;
 import io.kubejoin.render.NodeFiles;
 import io.kubejoin.status.FleetStatus;
+import io.kubejoin.util.Parallel;
 import io.kubejoin.version.VersionRule;
 import io.kubejoin.version.VersionRules;
 import java.security.SecureRandom;
@@ -32,10 +33,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -72,24 +69,8 @@ public final class Doctor {
                                       JoinRunner.TransportFactory transports, Settings settings, Clock clock)
             throws InterruptedException {
         List<Diagnosis> out = new ArrayList<>(controlPlane(inv, conn, settings, clock));
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(settings.parallel(), nodes.size())), r -> {
-            Thread t = new Thread(r, "kubejoin-doctor");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<List<Diagnosis>>> futures = new ArrayList<>();
-            for (Node n : nodes) futures.add(pool.submit(() -> node(inv, n, transports, settings, clock)));
-            for (Future<List<Diagnosis>> f : futures) {
-                try {
-                    out.addAll(f.get());
-                } catch (ExecutionException e) {
-                    throw new IllegalStateException("a node check failed", e.getCause());
-                }
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        Parallel.map(nodes, settings.parallel(), "kubejoin-doctor", n -> node(inv, n, transports, settings, clock))
+                .forEach(out::addAll);
         return out;
     }
 

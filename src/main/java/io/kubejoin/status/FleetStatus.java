@@ -14,6 +14,8 @@ import io.kubejoin.remote.ExecResult;
 import io.kubejoin.remote.Transport;
 import io.kubejoin.remote.TransportException;
 import io.kubejoin.render.NodeFiles;
+import io.kubejoin.util.Parallel;
+import io.kubejoin.util.PeerCertificate;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -28,10 +30,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * The health of every inventory node (and of cluster nodes the inventory does not list), for {@code kubejoin
@@ -39,6 +37,8 @@ import java.util.concurrent.Future;
  * SSH command. Reads only; changes nothing anywhere.
  */
 public final class FleetStatus {
+    /** kubelet's authenticated HTTPS port, where its serving certificate is presented. */
+    static final int KUBELET_PORT = 10250;
     /** How long one probe (TLS handshake, SSH command) may take. */
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
     private static final String PEM_CERT = "'/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p'";
@@ -57,28 +57,9 @@ public final class FleetStatus {
         }
         Map<String, Integer> pending = pendingCsrsByNode(conn);
         Instant now = clock.instant();
-        List<NodeStatus> out = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(settings.parallel(), inv.nodes().size())), r -> {
-            Thread t = new Thread(r, "kubejoin-status");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<NodeStatus>> futures = new ArrayList<>();
-            for (io.kubejoin.inventory.Node node : inv.nodes()) {
-                futures.add(pool.submit(() -> probe(inv, node, cluster.get(node.name()),
-                        pending.getOrDefault(node.name(), 0), transports, settings, now)));
-            }
-            for (Future<NodeStatus> f : futures) {
-                try {
-                    out.add(f.get());
-                } catch (ExecutionException e) {
-                    throw new IllegalStateException("status probe failed", e.getCause());
-                }
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        List<NodeStatus> out = new ArrayList<>(Parallel.map(inv.nodes(), settings.parallel(), "kubejoin-status",
+                node -> probe(inv, node, cluster.get(node.name()), pending.getOrDefault(node.name(), 0), transports,
+                        settings, now)));
         for (Node n : cluster.values()) {
             if (inv.node(n.getMetadata().getName()).isPresent()) continue;
             List<String> problems = new ArrayList<>();
@@ -132,7 +113,7 @@ public final class FleetStatus {
         Instant serving = null;
         boolean servingExpected = !Boolean.FALSE.equals(node.kubelet().config().get("serverTLSBootstrap"));
         try {
-            serving = ServingCertificateProbe.fetch(node.address(), ServingCertificateProbe.KUBELET_PORT, PROBE_TIMEOUT)
+            serving = PeerCertificate.fetch(node.address(), KUBELET_PORT, PROBE_TIMEOUT)
                     .getNotAfter().toInstant();
             expiry("kubelet serving", serving, now, settings.warnDays(), problems);
         } catch (java.io.IOException e) {

@@ -2,13 +2,12 @@ package io.kubejoin.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubejoin.cli.Main;
+import io.kubejoin.testing.Cli;
+import io.kubejoin.testing.Cli.Run;
 import io.kubejoin.sandbox.Sandbox;
 import io.kubejoin.sandbox.SandboxNode;
 import io.kubejoin.sandbox.SimulatedKubelet;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The end-to-end suite: the ordinary {@code kubejoin join}, {@code plan} and {@code reset} commands against the
@@ -38,37 +36,12 @@ class SandboxEndToEndTest {
         if (sandbox != null) sandbox.close();
     }
 
-    record Run(int exit, String out, String err) {
-        JsonNode json() {
-            return JsonMapper.builder().build().readTree(out);
-        }
-
-        @Override
-        public String toString() {
-            return "exit " + exit + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
-        }
-    }
-
-    private Run kubejoin(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     private Run join(String... extra) {
         List<String> args = new ArrayList<>(List.of("join", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
                 sandbox.adminKubeconfig().toString(), "--plain", "-o", "json"));
         args.addAll(List.of(extra));
         if (!args.contains("--ready-timeout")) args.addAll(List.of("--ready-timeout", "60s"));
-        return kubejoin(args.toArray(String[]::new));
-    }
-
-    private static JsonNode node(Run r, String name) {
-        for (JsonNode n : r.json().path("nodes")) {
-            if (n.path("node").asString().equals(name)) return n;
-        }
-        throw new AssertionError("no report for " + name + " in " + r);
+        return Cli.kubejoin(args.toArray(String[]::new));
     }
 
     private static int changedFiles(Run r) {
@@ -101,7 +74,7 @@ class SandboxEndToEndTest {
         for (String n : sandbox.nodes().keySet()) {
             assertThat(ready(n)).as(n + " Ready").isTrue();
             assertThat(sandbox.node(n).kubeProxy().healthz()).isEqualTo(200);
-            assertThat(node(first, n).path("phases")).extracting(p -> p.path("phase").asString())
+            assertThat(first.node(n).path("phases")).extracting(p -> p.path("phase").asString())
                     .containsExactly("node-preflight", "binaries", "kubelet-files", "kubelet-start", "wait-ready",
                             "kube-proxy-files", "kube-proxy-start", "verify");
             // what the node got really is on its disk, with the modes the article gives
@@ -123,7 +96,7 @@ class SandboxEndToEndTest {
             }
         }
 
-        Run plan = kubejoin("plan", "-f", sandbox.inventoryFile().toString());
+        Run plan = Cli.kubejoin("plan", "-f", sandbox.inventoryFile().toString());
         assertThat(plan.exit()).as(plan.toString()).isZero();
         assertThat(plan.out()).doesNotContain("changed:").doesNotContain("new:");
     }
@@ -135,13 +108,13 @@ class SandboxEndToEndTest {
         sandbox.node(names.get(1)).forgeCsrFor(names.get(2));
         Run r = join("--retries", "0", "--ready-timeout", "20s");
         assertThat(r.exit()).as(r.toString()).isEqualTo(1);
-        JsonNode bad = node(r, names.get(1));
+        JsonNode bad = r.node(names.get(1));
         assertThat(bad.path("joined").asBoolean()).isFalse();
         assertThat(bad.path("failedPhase").asString()).isEqualTo("wait-ready");
         assertThat(bad.path("error").asString()).contains("denied");
         assertThat(r.err()).contains("but the request is for system:node:" + names.get(2));
-        assertThat(node(r, names.get(0)).path("joined").asBoolean()).isTrue();
-        assertThat(node(r, names.get(2)).path("joined").asBoolean()).isTrue();
+        assertThat(r.node(names.get(0)).path("joined").asBoolean()).isTrue();
+        assertThat(r.node(names.get(2)).path("joined").asBoolean()).isTrue();
     }
 
     @Test
@@ -188,7 +161,7 @@ class SandboxEndToEndTest {
         sandbox.node(names.get(0)).failKubelet(true);
         Run r = join("--retries", "0");
         assertThat(r.exit()).as(r.toString()).isEqualTo(1);
-        JsonNode bad = node(r, names.get(0));
+        JsonNode bad = r.node(names.get(0));
         assertThat(bad.path("failedPhase").asString()).isEqualTo("kubelet-start");
         assertThat(bad.path("journal").toString()).contains("simulated failure at start");
         assertThat(ready(names.get(1))).isTrue();
@@ -207,7 +180,7 @@ class SandboxEndToEndTest {
         Path current = root.resolve("etc/kubernetes/cert/kubelet-client-current.pem");
         String before = Files.readString(current);
         Files.delete(kubeconfig);
-        Run reset = kubejoin("reset", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
+        Run reset = Cli.kubejoin("reset", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
                 sandbox.adminKubeconfig().toString(), "--ready-timeout", "60s", name);
         assertThat(reset.exit()).as(reset.toString()).isZero();
         assertThat(reset.out()).contains("Ready again");
@@ -225,7 +198,7 @@ class SandboxEndToEndTest {
         start(Sandbox.Options.defaults(1));
         String name = sandbox.nodes().keySet().iterator().next();
         assertThat(join().exit()).isZero();
-        Run reset = kubejoin("reset", "--full", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
+        Run reset = Cli.kubejoin("reset", "--full", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
                 sandbox.adminKubeconfig().toString(), name);
         assertThat(reset.exit()).as(reset.toString()).isZero();
         assertThat(sandbox.api().adminClient().nodes().withName(name).get()).isNull();

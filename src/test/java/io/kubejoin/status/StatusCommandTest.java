@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder;
-import io.kubejoin.cli.Main;
+import io.kubejoin.testing.Cli;
+import io.kubejoin.testing.Cli.Run;
 import io.kubejoin.sandbox.Sandbox;
 import io.kubejoin.sandbox.SandboxNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * kubejoin status against a joined sandbox fleet: healthy first, then one condition per test on one node, each
@@ -34,20 +32,11 @@ class StatusCommandTest {
     Sandbox sandbox;
     List<String> names;
 
-    record Run(int exit, String out, String err) {
-        JsonNode node(String name) {
-            for (JsonNode n : JsonMapper.builder().build().readTree(out).path("nodes")) {
-                if (n.path("node").asString().equals(name)) return n;
-            }
-            throw new AssertionError("no row for " + name + ": " + out);
-        }
-    }
-
     @BeforeAll
     void joinAFleet(@TempDir Path dir) throws Exception {
         sandbox = Sandbox.start(dir.resolve("sandbox"), Sandbox.Options.defaults(3));
         names = new ArrayList<>(sandbox.nodes().keySet());
-        Run join = kubejoin("join", "-f", sandbox.inventoryFile().toString(), "--plain");
+        Run join = Cli.kubejoin("join", "-f", sandbox.inventoryFile().toString(), "--plain");
         assertThat(join.exit()).as(join.out() + join.err()).isZero();
     }
 
@@ -56,17 +45,10 @@ class StatusCommandTest {
         if (sandbox != null) sandbox.close();
     }
 
-    private Run kubejoin(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     private Run status(String... extra) {
         List<String> args = new ArrayList<>(List.of("status", "-f", sandbox.inventoryFile().toString(), "-o", "json"));
         args.addAll(List.of(extra));
-        return kubejoin(args.toArray(String[]::new));
+        return Cli.kubejoin(args.toArray(String[]::new));
     }
 
     @Test
@@ -82,7 +64,7 @@ class StatusCommandTest {
             assertThat(row.path("clientCertificateExpiry").asString()).startsWith("20");
             assertThat(row.path("kubeProxyCertificateExpiry").asString()).startsWith("20");
         }
-        Run table = kubejoin("status", "-f", sandbox.inventoryFile().toString());
+        Run table = Cli.kubejoin("status", "-f", sandbox.inventoryFile().toString());
         assertThat(table.out()).contains("3 nodes healthy").contains("Ready").contains("364d");
     }
 

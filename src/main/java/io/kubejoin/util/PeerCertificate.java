@@ -1,4 +1,4 @@
-package io.kubejoin.status;
+package io.kubejoin.util;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -13,17 +13,16 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * Reads kubelet's serving certificate from a TLS handshake with its :10250, as {@code openssl s_client} would:
- * no credentials are sent and nothing but the handshake happens. The certificate is only looked at, never
- * trusted for anything, so any chain is accepted here.
+ * The certificate a TLS server presents, from a handshake alone, as {@code openssl s_client} shows it: no
+ * credentials are sent and no request is made. The certificate is only looked at (expiry, names), never trusted
+ * for anything, so any chain is accepted here. Used for kubelet's serving certificate (status) and for
+ * explaining a TLS failure with the API server.
  */
-public final class ServingCertificateProbe {
-    public static final int KUBELET_PORT = 10250;
-
-    private ServingCertificateProbe() {
+public final class PeerCertificate {
+    private PeerCertificate() {
     }
 
-    /** The leaf certificate kubelet presents at {@code host:port}. */
+    /** The leaf certificate presented at {@code host:port}. */
     public static X509Certificate fetch(String host, int port, Duration timeout) throws IOException {
         SSLContext tls;
         try {
