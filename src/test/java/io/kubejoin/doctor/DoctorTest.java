@@ -200,6 +200,36 @@ class DoctorTest {
     }
 
     @Test
+    void clockSkewBetweenThisMachineAndANode() throws Exception {
+        var inv = sandbox.inventory();
+        // this machine's clock ten minutes ahead is the same skew as the node's ten minutes behind
+        List<Diagnosis> found = Doctor.run(inv, List.of(inv.node(names.get(0)).orElseThrow()), conn,
+                n -> ssh.open(io.kubejoin.remote.SshTarget.of(n)), Doctor.Settings.defaults(),
+                Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10)));
+        assertThat(ids(found)).contains("clock-skew@" + names.get(0));
+    }
+
+    @Test
+    void t2ApprovedCsrsThatNothingSigns() throws Exception {
+        sandbox.api().signer(false);
+        String name = servingCsrAs(names.get(2), "doctor-t2");
+        try {
+            // as kubectl certificate approve: the /approval subresource
+            conn.client().certificates().v1().certificateSigningRequests().withName(name).approve();
+            Doctor.Settings d = Doctor.Settings.defaults();
+            List<Diagnosis> found = doctor(new Doctor.Settings(d.parallel(), d.warnDays(), Duration.ZERO,
+                    d.servingPending(), d.pileUp()), names.get(0));
+            assertThat(ids(found)).contains("t2-csrs-not-signed@control plane");
+            Diagnosis t2 = found.stream().filter(x -> x.id().equals("t2-csrs-not-signed")).findFirst().orElseThrow();
+            assertThat(t2.evidence()).contains(name);
+            assertThat(t2.fix()).contains("--cluster-signing-cert-file");
+        } finally {
+            conn.client().certificates().v1().certificateSigningRequests().withName(name).delete();
+            sandbox.api().signer(true);
+        }
+    }
+
+    @Test
     void t1BootstrapTokenAuthOff() throws Exception {
         sandbox.api().bootstrapTokenAuth(false);
         try {
