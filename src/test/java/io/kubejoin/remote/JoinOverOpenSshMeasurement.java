@@ -88,6 +88,10 @@ class JoinOverOpenSshMeasurement {
                 try (SshTransport t = ssh.open(SshTarget.of(inv.nodes().get(0)))) {
                     System.out.println("MEASURE negotiated " + t.negotiated().orElseThrow());
                 }
+                io.kubejoin.bench.ProcessStats st = io.kubejoin.bench.ProcessStats.ofThisProcess();
+                System.out.printf("MEASURE test JVM peak RSS %d MiB, peak heap %d MiB, peak threads %d (the join, the "
+                        + "sandbox API server and JUnit together: an upper bound for the join alone)%n",
+                        st.peakRssKiB() / 1024, st.peakHeapBytes() >> 20, st.peakThreads());
             } finally {
                 for (OpenSshNode n : nodes) n.close();
             }
