@@ -107,6 +107,7 @@ public final class Sandbox implements AutoCloseable {
     public static Sandbox start(Path dir, Options options) throws IOException {
         dir = dir.toAbsolutePath().normalize();
         Files.createDirectories(dir);
+        forgetEarlierSandbox(dir);
         KubeVersion version = KubeVersion.parse(options.version());
         Instant now = Instant.now();
 
@@ -176,6 +177,25 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
+    /**
+     * A new sandbox has a new CA: machines and join state left by an earlier sandbox in the same folder would hold
+     * credentials nobody honours any more. Only folders an earlier sandbox wrote (its inventory says so) are
+     * removed; anything else in the folder is left alone.
+     */
+    private static void forgetEarlierSandbox(Path dir) throws IOException {
+        Path inventory = dir.resolve("inventory.yaml");
+        if (!Files.isRegularFile(inventory) || !Files.readString(inventory).startsWith(MARKER)) return;
+        for (String sub : List.of("nodes", ".kubejoin")) {
+            Path p = dir.resolve(sub);
+            if (!Files.exists(p)) continue;
+            try (var walk = Files.walk(p)) {
+                for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f);
+            }
+        }
+    }
+
+    private static final String MARKER = "# Written by kubejoin's sandbox";
+
     /** node-1 … node-N, zero-padded so that they sort. */
     static String nodeName(int i, int total) {
         int width = Integer.toString(total).length();
@@ -195,7 +215,7 @@ public final class Sandbox implements AutoCloseable {
     private static String inventoryYaml(Options o, KubeVersion version, String apiUrl, String serviceRange, int port,
                                         List<String> names, List<String> addresses) {
         StringBuilder y = new StringBuilder();
-        y.append("# Written by kubejoin's sandbox: a simulated cluster on this machine. Addresses are loopback;\n");
+        y.append(MARKER).append(": a simulated cluster on this machine. Addresses are loopback;\n");
         y.append("# `sandbox: true` is what lets them pass validation.\n");
         y.append("kubernetesVersion: \"").append(version.major()).append('.').append(version.minor()).append('.')
                 .append(version.patch()).append("\"\n");
