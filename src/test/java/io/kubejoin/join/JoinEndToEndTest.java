@@ -6,7 +6,10 @@ import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
 import io.kubejoin.remote.Transport;
+import io.kubejoin.join.phases.VerifyPhase;
+import io.kubejoin.sandbox.NodeSshServer;
 import io.kubejoin.sandbox.SandboxApiServer;
+import io.kubejoin.sandbox.SandboxNode;
 import io.kubejoin.sandbox.SimulatedKubelet;
 import io.kubejoin.sandbox.SimulatorRuntime;
 import io.kubejoin.state.StateStore;
@@ -26,9 +29,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A whole join of three nodes against the sandbox: API server with bootstrap-token auth and the csrsigning
- * simulator, nodes whose kubelet and kube-proxy are the sandbox's simulators reading what the join pushed. Only
- * node-preflight is skipped (it checks this machine's runtime socket and swap).
+ * A whole join of three nodes of the examples/current inventory (labels, taints, per-node overrides) against the
+ * sandbox: API server with bootstrap-token auth and the csrsigning simulator, sandbox machines reached in-process
+ * ({@link InProcessNode}) whose kubelet and kube-proxy simulators read what the join pushed. The e2e suite does the
+ * same over SSH.
  */
 @Timeout(180)
 class JoinEndToEndTest {
@@ -38,7 +42,7 @@ class JoinEndToEndTest {
     SimulatorRuntime runtime;
     KubeConnection conn;
     Inventory inv;
-    final Map<String, SimulatedNode> nodes = new ConcurrentHashMap<>();
+    final Map<String, InProcessNode> nodes = new ConcurrentHashMap<>();
     final List<String> progress = new ArrayList<>();
     SimulatedKubelet.Options kubeletOptions = SimulatedKubelet.Options.defaults();
 
@@ -65,7 +69,7 @@ class JoinEndToEndTest {
 
     @AfterEach
     void stop() {
-        nodes.values().forEach(SimulatedNode::shutdown);
+        nodes.values().forEach(n -> n.node.shutdown());
         runtime.close();
         conn.close();
         sandbox.close();
@@ -74,8 +78,11 @@ class JoinEndToEndTest {
     private Transport open(io.kubejoin.inventory.Node node) {
         return nodes.computeIfAbsent(node.name(), n -> {
             try {
-                return new SimulatedNode(new ShimNode(Files.createDirectories(dir.resolve("nodes").resolve(n))), n,
-                        inv.kubernetesVersion(), runtime, kubeletOptions);
+                SandboxNode machine = new SandboxNode(n, node.address(), Files.createDirectories(dir.resolve("nodes").resolve(n)),
+                        NodeSshServer.generateHostKey(), inv.kubernetesVersion(), runtime,
+                        VerifyPhase.serviceVip(inv.network().serviceCIDR()), "/run/containerd/containerd.sock");
+                if (kubeletOptions.forgeCsrForNode() != null) machine.forgeCsrFor(kubeletOptions.forgeCsrForNode());
+                return new InProcessNode(machine);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -83,7 +90,7 @@ class JoinEndToEndTest {
     }
 
     private Join.Outcome join() throws InterruptedException {
-        Join.Settings settings = new Join.Settings(Set.of("node-preflight"),
+        Join.Settings settings = new Join.Settings(Set.of(),
                 new JoinRunner.Options(8, 1, Duration.ofMillis(10), false), Duration.ofSeconds(60), false,
                 Duration.ofDays(365));
         return Join.run(inv, conn, new StateStore(dir.resolve("state")), this::open, settings, Clock.systemUTC(),
@@ -104,11 +111,15 @@ class JoinEndToEndTest {
                 .containsExactly("node-preflight", "binaries", "kubelet-files", "kubelet-start", "wait-ready",
                         "kube-proxy-files", "kube-proxy-start", "verify"));
 
+        var kubelet1 = nodes.get("worker-1").node.kubelet();
+        var proxy1 = nodes.get("worker-1").node.kubeProxy();
         progress.clear();
         Join.Outcome second = join();
         assertThat(second.allJoined()).as(String.join("\n", progress)).isTrue();
         assertThat(second.nodes()).allSatisfy(r -> assertThat(r.changed()).as(r.node() + " " + r.phases()).isFalse());
-        assertThat(nodes.get("worker-1").shim.log().stream().filter(l -> l.startsWith("systemctl restart"))).isEmpty();
+        // the same kubelet and kube-proxy processes: nothing was restarted
+        assertThat(nodes.get("worker-1").node.kubelet()).isSameAs(kubelet1);
+        assertThat(nodes.get("worker-1").node.kubeProxy()).isSameAs(proxy1);
     }
 
     @Test
@@ -119,7 +130,7 @@ class JoinEndToEndTest {
         nodes.clear();
         open(inv.node("worker-2").orElseThrow());
         kubeletOptions = SimulatedKubelet.Options.defaults();
-        Join.Settings settings = new Join.Settings(Set.of("node-preflight"),
+        Join.Settings settings = new Join.Settings(Set.of(),
                 new JoinRunner.Options(8, 0, Duration.ofMillis(10), false), Duration.ofSeconds(20), false,
                 Duration.ofDays(365));
         Join.Outcome outcome = Join.run(inv, conn, new StateStore(dir.resolve("state")), this::open, settings,
