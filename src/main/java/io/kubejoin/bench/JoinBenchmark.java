@@ -20,14 +20,21 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class JoinBenchmark {
     /** How the two processes are started. */
-    public record Settings(int nodes, int parallel, String joinHeap, String sandboxHeap, Path dir, List<String> joinArgs) {
+    /** @param thenStatus after the join, also time a {@code kubejoin status} of all nodes (in a process of its own) */
+    public record Settings(int nodes, int parallel, String joinHeap, String sandboxHeap, Path dir, List<String> joinArgs,
+                           boolean thenStatus) {
+    }
+
+    /** What the timed {@code kubejoin status} found: its wall time and how many rows were healthy. */
+    public record StatusFigures(double wallSeconds, int healthy, int rows, int exitCode) {
     }
 
     public record PhaseFigures(String phase, int nodes, double meanSeconds, double p50Seconds, double maxSeconds) {
     }
 
     public record Result(int nodes, int joined, double sandboxStartSeconds, double wallSeconds, ProcessStats join,
-                         double sandboxCpuSeconds, List<PhaseFigures> phases, int exitCode, Path dir) {
+                         double sandboxCpuSeconds, List<PhaseFigures> phases, int exitCode, Path dir,
+                         StatusFigures status) {
         public double nodesPerSecond() {
             return wallSeconds == 0 ? 0 : joined / wallSeconds;
         }
@@ -48,6 +55,10 @@ public final class JoinBenchmark {
             for (PhaseFigures p : phases) {
                 sb.append(String.format("%-18s %6d %8.2fs %8.2fs %8.2fs%n", p.phase(), p.nodes(), p.meanSeconds(),
                         p.p50Seconds(), p.maxSeconds()));
+            }
+            if (status != null) {
+                sb.append(String.format("status wall time  %.1f s for %d nodes (%d healthy, exit %d)%n", status.wallSeconds(),
+                        status.rows(), status.healthy(), status.exitCode()));
             }
             sb.append("files: ").append(dir).append('\n');
             return sb.toString();
@@ -112,12 +123,35 @@ public final class JoinBenchmark {
                 phases.add(new PhaseFigures(phase, sorted.size(), sorted.stream().mapToDouble(d -> d).average().orElse(0),
                         sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1)));
             });
-            return new Result(s.nodes(), joined, sandboxStart, wall, figures, sandboxCpu, phases, exit, dir);
+            StatusFigures status = s.thenStatus() ? status(java, classpath, sandboxDir, dir, s, progress) : null;
+            return new Result(s.nodes(), joined, sandboxStart, wall, figures, sandboxCpu, phases, exit, dir, status);
         } finally {
             // the sandbox is our own child: SIGTERM lets it stop its servers; then it is gone
             sandbox.destroy();
             if (!sandbox.waitFor(30, TimeUnit.SECONDS)) sandbox.destroyForcibly();
         }
+    }
+
+    /** kubejoin status of the joined fleet, in a process of its own, as a user would run it. */
+    private static StatusFigures status(String java, String classpath, Path sandboxDir, Path dir, Settings s,
+                                        PrintWriter progress) throws IOException, InterruptedException {
+        Path out = dir.resolve("status.json");
+        progress.println("timing: kubejoin status of " + s.nodes() + " nodes");
+        progress.flush();
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(java, "-Xmx" + s.joinHeap(), "-XX:TieredStopAtLevel=1", "-cp", classpath,
+                "io.kubejoin.cli.Main", "status", "-f", sandboxDir.resolve("inventory.yaml").toString(), "-o", "json",
+                "--parallel", Integer.toString(s.parallel())).redirectOutput(out.toFile())
+                .redirectError(dir.resolve("status.log").toFile()).start();
+        int exit = p.waitFor();
+        double wall = (System.nanoTime() - t0) / 1e9;
+        int healthy = 0;
+        int rows = 0;
+        for (JsonNode n : parse(out).path("nodes")) {
+            rows++;
+            if (n.path("healthy").asBoolean()) healthy++;
+        }
+        return new StatusFigures(wall, healthy, rows, exit);
     }
 
     private static double cpuSeconds(Process p) {

@@ -46,6 +46,9 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--join-arg", paramLabel = "ARG", description = "Extra argument for the timed join (repeatable).")
     List<String> joinArgs = new ArrayList<>();
 
+    @Option(names = "--then-status", description = "After the join, also time 'kubejoin status' of all the nodes.")
+    boolean thenStatus;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (nodes == null) {
@@ -55,7 +58,7 @@ public class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path where = dir != null ? dir : Files.createTempDirectory("kubejoin-bench-");
         JoinBenchmark.Result r = JoinBenchmark.run(new JoinBenchmark.Settings(nodes, parallel, joinHeap, sandboxHeap, where,
-                joinArgs), out);
+                joinArgs, thenStatus), out);
         out.print(r.format());
         out.flush();
         return r.joined() == r.nodes() ? Main.EXIT_OK : Main.EXIT_FAILED;
