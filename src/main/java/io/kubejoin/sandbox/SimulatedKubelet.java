@@ -938,21 +938,25 @@ public final class SimulatedKubelet {
         private static final String ALIAS = "kubelet-client";
         private final PrivateKey key;
         private final X509Certificate[] chain;
+        /** The key type TLS asks for ("EC", "RSA"), from the certificate: a key read by BouncyCastle says "ECDSA". */
+        private final String keyType;
 
         ClientKeyManager(PrivateKey key, X509Certificate[] chain) {
             this.key = Objects.requireNonNull(key);
+            if (chain.length == 0) throw new IllegalArgumentException("no client certificate");
             this.chain = chain.clone();
+            this.keyType = chain[0].getPublicKey().getAlgorithm();
         }
 
         private String alias(String[] keyTypes) {
             if (keyTypes == null) return null;
-            for (String t : keyTypes) if (key.getAlgorithm().equals(t)) return ALIAS;
+            for (String t : keyTypes) if (keyType.equals(t)) return ALIAS;
             return null;
         }
 
         @Override
         public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
-            return key.getAlgorithm().equals(keyType) ? new String[] {ALIAS} : null;
+            return this.keyType.equals(keyType) ? new String[] {ALIAS} : null;
         }
 
         @Override
