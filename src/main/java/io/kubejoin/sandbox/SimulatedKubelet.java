@@ -942,10 +942,16 @@ public final class SimulatedKubelet {
         private final String keyType;
 
         ClientKeyManager(PrivateKey key, X509Certificate[] chain) {
-            this.key = Objects.requireNonNull(key);
             if (chain.length == 0) throw new IllegalArgumentException("no client certificate");
             this.chain = chain.clone();
             this.keyType = chain[0].getPublicKey().getAlgorithm();
+            try {
+                // re-read through the JDK's own key factory (as Vert.x's PEM options did): JSSE signs with it
+                this.key = java.security.KeyFactory.getInstance(keyType)
+                        .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(key.getEncoded()));
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException("unusable client key: " + e.getMessage(), e);
+            }
         }
 
         private String alias(String[] keyTypes) {
