@@ -9,15 +9,18 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,79 +95,62 @@ public final class NodeReadiness {
     /**
      * As {@link #waitForReady(Collection, Instant)}, with each node's bootstrap token ids given by the caller
      * (a null set: look them up).
+     *
+     * <p>Calls in progress at the same time share one watch on the nodes (and the one list that starts it): a join
+     * waiting for fifty nodes at once holds one watch, not fifty, and reads each Node event once. The first waiter
+     * opens it, the last one to leave closes it.
      */
     public Map<String, Result> waitForReady(Map<String, Set<String>> tokenIdsByNode, Instant deadline) {
-        Instant start = clock.instant();
-        Set<String> wanted = new LinkedHashSet<>(tokenIdsByNode.keySet());
-        Map<String, Duration> readyAfter = new ConcurrentHashMap<>();
-        Map<String, Node> lastSeen = new ConcurrentHashMap<>();
-
-        boolean rewatch = false;
-        while (readyAfter.size() < wanted.size() && clock.instant().isBefore(deadline)) {
-            if (rewatch) {
-                // the previous watch ended early: pause so a server that keeps closing watches is not hammered
-                long pause = Math.min(1000, Duration.between(clock.instant(), deadline).toMillis());
-                if (pause > 0) {
-                    try {
-                        Thread.sleep(pause);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        break;
+        Waiter w = new Waiter(new LinkedHashSet<>(tokenIdsByNode.keySet()), clock.instant(), lock.newCondition());
+        Map<String, Duration> readyAfter;
+        Map<String, NodeCondition> readyCondition = new HashMap<>();
+        Set<String> registered = new HashSet<>();
+        enter(w);
+        try {
+            while (clock.instant().isBefore(deadline)) {
+                if (!ensureWatching(deadline)) break;
+                lock.lock();
+                try {
+                    if (w.done()) break;
+                    if (watching) {
+                        long waitMs = Duration.between(clock.instant(), deadline).toMillis();
+                        if (waitMs <= 0) break;
+                        w.changed.await(waitMs, TimeUnit.MILLISECONDS);
+                        if (w.done()) break;
                     }
+                } finally {
+                    lock.unlock();
                 }
             }
-            rewatch = true;
-            CountDownLatch done = new CountDownLatch(1);
-            Watcher<Node> watcher = new Watcher<>() {
-                @Override
-                public void eventReceived(Action action, Node node) {
-                    String name = node.getMetadata().getName();
-                    if (!wanted.contains(name)) return;
-                    if (action == Action.DELETED) {
-                        lastSeen.remove(name);
-                        readyAfter.remove(name);
-                        return;
-                    }
-                    observe(node, start, readyAfter, lastSeen);
-                    if (readyAfter.size() == wanted.size()) done.countDown();
-                }
-
-                @Override
-                public void onClose(WatcherException cause) {
-                    // the watch ended (server restart, expired resourceVersion): watch again from a fresh list
-                    log.debug("node watch closed: {}", cause.getMessage());
-                    done.countDown();
-                }
-            };
-            // watch first, then list: a change between the two is seen by the watch, so nothing is missed
-            Watch watch = conn.call(Access.cluster("watch", "nodes"), () -> conn.client().nodes().watch(watcher));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.lock();
             try {
-                List<Node> current = conn.call(Access.cluster("list", "nodes"), () -> conn.client().nodes().list().getItems());
-                for (Node n : current) {
-                    if (wanted.contains(n.getMetadata().getName())) observe(n, start, readyAfter, lastSeen);
+                readyAfter = new HashMap<>(w.readyAfter);
+                for (String n : w.wanted) {
+                    Seen s = seen.get(n);
+                    if (s == null) continue;
+                    registered.add(n);
+                    if (s.ready() != null) readyCondition.put(n, s.ready());
                 }
-                if (readyAfter.size() == wanted.size()) break;
-                long waitMs = Duration.between(clock.instant(), deadline).toMillis();
-                if (waitMs <= 0 || done.await(waitMs, TimeUnit.MILLISECONDS) && readyAfter.size() == wanted.size()) break;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
             } finally {
-                watch.close();
+                lock.unlock();
             }
+            leave(w);
         }
 
         Map<String, Result> out = new LinkedHashMap<>();
         List<CsrView> csrs = null;
-        for (String node : wanted) {
+        for (String node : w.wanted) {
             Duration took = readyAfter.get(node);
             if (took != null) {
                 out.put(node, new Result(node, State.READY, took, ""));
                 continue;
             }
             try {
-                if (csrs == null && !lastSeen.containsKey(node)) csrs = CsrView.list(conn);
-                out.put(node, diagnose(node, lastSeen.get(node), tokenIdsByNode.get(node), csrs));
+                if (csrs == null && !registered.contains(node)) csrs = CsrView.list(conn);
+                out.put(node, diagnose(node, registered.contains(node), readyCondition.get(node), tokenIdsByNode.get(node), csrs));
             } catch (io.kubejoin.cli.UserFacingException e) {
                 // the wait's answer (not Ready) stands even when the reason cannot be read
                 out.put(node, new Result(node, State.UNKNOWN, null, "not Ready, and kubejoin could not tell why: " + e.getMessage()));
@@ -173,13 +159,177 @@ public final class NodeReadiness {
         return out;
     }
 
-    private void observe(Node node, Instant start, Map<String, Duration> readyAfter, Map<String, Node> lastSeen) {
-        String name = node.getMetadata().getName();
-        lastSeen.put(name, node);
-        if (isReady(node)) {
-            readyAfter.putIfAbsent(name, nonNegative(Duration.between(start, clock.instant())));
+    // ------------------------------------------------------------------ the shared watch
+
+    /** What the watch last showed of a node: its Ready condition (null when it has none yet); nothing else is kept. */
+    private record Seen(NodeCondition ready) {
+    }
+
+    /** One call of waitForReady: the nodes it waits for and when each was first seen Ready. */
+    private static final class Waiter {
+        final Set<String> wanted;
+        final Instant start;
+        final Condition changed;
+        /** Guarded by the lock. */
+        final Map<String, Duration> readyAfter = new HashMap<>();
+
+        Waiter(Set<String> wanted, Instant start, Condition changed) {
+            this.wanted = wanted;
+            this.start = start;
+            this.changed = changed;
+        }
+
+        boolean done() {
+            return readyAfter.size() == wanted.size();
+        }
+    }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Held while a watch is being opened, so only one caller opens it; the others wait and use it. */
+    private final Object opening = new Object();
+    /** Guarded by lock: every node the current watch has shown, by name. */
+    private final Map<String, Seen> seen = new HashMap<>();
+    /** Guarded by lock: the waiters of each node. */
+    private final Map<String, List<Waiter>> waiters = new HashMap<>();
+    /** Guarded by lock: how many waitForReady calls are in progress. */
+    private int holders;
+    /** Guarded by lock: the watch is open and its list has been applied. */
+    private boolean watching;
+    /** Guarded by lock: a watch ended early since the last open (the next open pauses first). */
+    private boolean broken;
+    /** Guarded by lock: which watch is current; events of older ones are dropped. */
+    private long generation;
+    /** Guarded by lock. */
+    private Watch watch;
+
+    private void enter(Waiter w) {
+        lock.lock();
+        try {
+            holders++;
+            for (String n : w.wanted) {
+                waiters.computeIfAbsent(n, k -> new ArrayList<>(1)).add(w);
+                if (watching) update(w, n);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void leave(Waiter w) {
+        Watch toClose = null;
+        lock.lock();
+        try {
+            for (String n : w.wanted) {
+                List<Waiter> list = waiters.get(n);
+                if (list == null) continue;
+                list.remove(w);
+                if (list.isEmpty()) waiters.remove(n);
+            }
+            if (--holders == 0) {
+                // nobody waits any more: stop watching; the next waiter starts afresh from a list
+                toClose = watch;
+                watch = null;
+                watching = false;
+                broken = false;
+                generation++;
+                seen.clear();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (toClose != null) toClose.close();
+    }
+
+    /** Records in the waiter what is known of node n now (under the lock). */
+    private void update(Waiter w, String n) {
+        Seen s = seen.get(n);
+        if (s != null && s.ready() != null && "True".equals(s.ready().getStatus())) {
+            w.readyAfter.putIfAbsent(n, nonNegative(Duration.between(w.start, clock.instant())));
         } else {
-            readyAfter.remove(name);
+            w.readyAfter.remove(n);
+        }
+    }
+
+    /** A node as the watch or the list shows it (under the lock); null: deleted. */
+    private void observe(String name, Node node) {
+        if (node == null) seen.remove(name);
+        else seen.put(name, new Seen(readyCondition(node)));
+        List<Waiter> ws = waiters.get(name);
+        if (ws == null) return;
+        for (Waiter w : ws) {
+            update(w, name);
+            if (w.done()) w.changed.signalAll();
+        }
+    }
+
+    /**
+     * Opens the shared watch, then lists the nodes, unless it is open already; after a watch that ended early it
+     * pauses first, so a server that keeps closing watches is not hammered. False when past the deadline.
+     */
+    private boolean ensureWatching(Instant deadline) throws InterruptedException {
+        synchronized (opening) {
+            long gen;
+            boolean pause;
+            lock.lock();
+            try {
+                if (watching) return true;
+                pause = broken;
+                gen = ++generation;
+            } finally {
+                lock.unlock();
+            }
+            if (pause) {
+                long ms = Math.min(1000, Duration.between(clock.instant(), deadline).toMillis());
+                if (ms <= 0) return false;
+                Thread.sleep(ms);
+            }
+            Watcher<Node> watcher = new Watcher<>() {
+                @Override
+                public void eventReceived(Action action, Node node) {
+                    lock.lock();
+                    try {
+                        if (gen == generation) observe(node.getMetadata().getName(), action == Action.DELETED ? null : node);
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+
+                @Override
+                public void onClose(WatcherException cause) {
+                    // the watch ended (server restart, expired resourceVersion): watch again from a fresh list
+                    log.debug("node watch closed: {}", cause.getMessage());
+                    lock.lock();
+                    try {
+                        if (gen != generation) return;
+                        watching = false;
+                        broken = true;
+                        for (List<Waiter> ws : waiters.values()) ws.forEach(w -> w.changed.signalAll());
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            };
+            // watch first, then list: a change between the two is seen by the watch, so nothing is missed
+            Watch opened = conn.call(Access.cluster("watch", "nodes"), () -> conn.client().nodes().watch(watcher));
+            boolean keep = false;
+            try {
+                List<Node> current = conn.call(Access.cluster("list", "nodes"), () -> conn.client().nodes().list().getItems());
+                lock.lock();
+                try {
+                    if (gen == generation && holders > 0) {
+                        keep = true;
+                        watch = opened;
+                        watching = true;
+                        broken = false;
+                        for (Node n : current) observe(n.getMetadata().getName(), n);
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            } finally {
+                if (!keep) opened.close();
+            }
+            return true;
         }
     }
 
@@ -197,9 +347,8 @@ public final class NodeReadiness {
         return node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst().orElse(null);
     }
 
-    Result diagnose(String node, Node seen, Set<String> tokenIds, List<CsrView> csrs) {
-        if (seen != null) {
-            NodeCondition ready = readyCondition(seen);
+    Result diagnose(String node, boolean registered, NodeCondition ready, Set<String> tokenIds, List<CsrView> csrs) {
+        if (registered) {
             String why = ready == null ? "kubelet has not reported its status yet"
                     : (ready.getReason() == null ? "" : ready.getReason() + ": ")
                     + (ready.getMessage() == null ? "no message" : ready.getMessage());

@@ -92,8 +92,11 @@ public final class TokenService {
 
     /** Every bootstrap token in the cluster (kubejoin's and others'), soonest to expire first. */
     public List<TokenInfo> list() {
-        List<Secret> secrets = conn.call(Access.in(NAMESPACE, "list", "secrets"),
-                () -> conn.client().secrets().inNamespace(NAMESPACE).list().getItems());
+        return tokens(conn.call(Access.in(NAMESPACE, "list", "secrets"),
+                () -> conn.client().secrets().inNamespace(NAMESPACE).list().getItems()));
+    }
+
+    private static List<TokenInfo> tokens(List<Secret> secrets) {
         List<TokenInfo> out = new ArrayList<>();
         for (Secret s : secrets) {
             // field selectors are not applied by every server (nor by the fabric8 mock): filter here
@@ -106,8 +109,14 @@ public final class TokenService {
         return out;
     }
 
+    /**
+     * The tokens issued for one node: listed by their node label, so a join of a thousand nodes does not read every
+     * node's token Secret once per node; the label is checked again here in case a server ignores the selector.
+     */
     public List<TokenInfo> listForNode(String node) {
-        return list().stream().filter(t -> node.equals(t.node())).toList();
+        List<Secret> secrets = conn.call(Access.in(NAMESPACE, "list", "secrets"), () -> conn.client().secrets()
+                .inNamespace(NAMESPACE).withLabel(ClusterManifests.NODE_LABEL, node).list().getItems());
+        return tokens(secrets).stream().filter(t -> node.equals(t.node())).toList();
     }
 
     /** Reads a token Secret; the secret value is never read out of it. Null when it is no valid token Secret. */

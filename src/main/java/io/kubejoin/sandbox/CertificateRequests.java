@@ -33,6 +33,29 @@ final class CertificateRequests {
 
     /** spec.request as sent in JSON (base64 of the PEM) → the PKCS#10 request, signature checked, as ParseCSR + CheckSignature. */
     static JcaPKCS10CertificationRequest parseSpecRequest(String base64Pem) {
+        // the registry checks a request when the CSR is created, the signer again when it signs: the same bytes,
+        // verified once (spec.request cannot change after create)
+        synchronized (VERIFIED) {
+            JcaPKCS10CertificationRequest known = VERIFIED.get(base64Pem);
+            if (known != null) return known;
+        }
+        JcaPKCS10CertificationRequest csr = parseSpecRequestUncached(base64Pem);
+        synchronized (VERIFIED) {
+            VERIFIED.put(base64Pem, csr);
+        }
+        return csr;
+    }
+
+    /** Requests whose signature has been checked, by spec.request; the most recent few thousand. */
+    private static final java.util.Map<String, JcaPKCS10CertificationRequest> VERIFIED =
+            new java.util.LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, JcaPKCS10CertificationRequest> e) {
+                    return size() > 4096;
+                }
+            };
+
+    private static JcaPKCS10CertificationRequest parseSpecRequestUncached(String base64Pem) {
         byte[] pem;
         try {
             pem = Base64.getDecoder().decode(base64Pem);

@@ -134,7 +134,7 @@ public final class SandboxApiServer implements AutoCloseable {
         this.ca = options.ca() != null ? options.ca() : SandboxCa.generate(options.clock().instant());
         this.adminToken = randomToken();
         tokens.add(adminToken, ADMIN_USER, List.of(UserInfo.MASTERS));
-        KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+        KubernetesCrudDispatcher crud = new IndexedCrudDispatcher();
         this.store = new ObjectStore(crud);
         this.signer = new CsrSigningController(store, ca, options.clock(), options.signingDuration(),
                 options.leaseDuration(), options.leaseRenewInterval());

@@ -24,7 +24,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.net.ClientSSLOptions;
-import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.io.IOException;
 import java.io.StringReader;
@@ -504,7 +504,7 @@ public final class SimulatedKubelet {
     private record Answer(int code, String body) {
     }
 
-    private Connection connection(String server, String caPem, String bearer, String certPem, String keyPkcs8Pem) {
+    private Connection connection(String server, String caPem, String bearer, String certPem, PrivateKey key) {
         URI uri = URI.create(server);
         String host = uri.getHost();
         if (host == null || !(host.startsWith("127.") || host.equals("localhost"))) {
@@ -517,9 +517,7 @@ public final class SimulatedKubelet {
         if (ssl) {
             tls = new ClientSSLOptions().setHostnameVerificationAlgorithm("HTTPS");
             if (caPem != null) tls.setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(caPem)));
-            if (certPem != null) {
-                tls.setKeyCertOptions(new PemKeyCertOptions().setCertValue(Buffer.buffer(certPem)).setKeyValue(Buffer.buffer(keyPkcs8Pem)));
-            }
+            if (certPem != null) tls.setKeyCertOptions(KeyCertOptions.wrap(new ClientKeyManager(key, chain(certPem))));
         }
         return new Connection(host, port, ssl, tls, bearer);
     }
@@ -577,7 +575,7 @@ public final class SimulatedKubelet {
             return null;
         }
         journal.info("bootstrap.go:101", "\"Kubeconfig exists and is valid, skipping bootstrap\" path=\"" + s.kubeconfigPath() + "\"");
-        return connection(kc.server(), kc.caPem(), null, certificates(kc.clientCertPem()), pkcs8(parseKey(kc.clientKeyPem())));
+        return connection(kc.server(), kc.caPem(), null, certificates(kc.clientCertPem()), parseKey(kc.clientKeyPem()));
     }
 
     private Future<Connection> bootstrap(Startup s) {
@@ -735,7 +733,7 @@ public final class SimulatedKubelet {
             SecureFiles.writeAtomically(kc, kubeconfig.getBytes(StandardCharsets.UTF_8), 0600);
         }
         journal.info("certificate_store.go:130", "Loading cert/key pair from \"" + root.root().relativize(dir.resolve(pemName)) + "\".");
-        return connection(step.kubeconfig().server(), step.kubeconfig().caPem(), null, certificates(certPem), pkcs8(step.keys().getPrivate()));
+        return connection(step.kubeconfig().server(), step.kubeconfig().caPem(), null, certificates(certPem), step.keys().getPrivate());
     }
 
     // ---------------------------------------------------------------- as the node: register, Ready, serving CSR
@@ -938,11 +936,6 @@ public final class SimulatedKubelet {
                 .encodeToString(sec1.getEncoded()) + "\n-----END EC PRIVATE KEY-----\n";
     }
 
-    private static String pkcs8(PrivateKey key) {
-        return "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(key.getEncoded()) + "\n-----END PRIVATE KEY-----\n";
-    }
-
     private static PrivateKey parseKey(String pem) throws IOException {
         try (PEMParser p = new PEMParser(new StringReader(pem))) {
             JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
@@ -952,6 +945,84 @@ public final class SimulatedKubelet {
             }
         }
         throw new IOException("no private key in the client key file");
+    }
+
+    /** The certificates of a PEM bundle, leaf first. */
+    private static X509Certificate[] chain(String pem) {
+        try {
+            return CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))
+                    .stream().map(X509Certificate.class::cast).toArray(X509Certificate[]::new);
+        } catch (java.security.cert.CertificateException e) {
+            throw new IllegalStateException("unreadable client certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * kubelet's client certificate and key, handed to TLS as they are. Vert.x's PEM options would first put them in
+     * a password-protected PKCS#12 key store and read them back (two PBKDF2 derivations of 10,000 rounds per
+     * certificate: a tenth of the sandbox's CPU in a join of a hundred nodes); the handshake is the same.
+     */
+    static final class ClientKeyManager extends javax.net.ssl.X509ExtendedKeyManager {
+        private static final String ALIAS = "kubelet-client";
+        private final PrivateKey key;
+        private final X509Certificate[] chain;
+        /** The key type TLS asks for ("EC", "RSA"), from the certificate: a key read by BouncyCastle says "ECDSA". */
+        private final String keyType;
+
+        ClientKeyManager(PrivateKey key, X509Certificate[] chain) {
+            if (chain.length == 0) throw new IllegalArgumentException("no client certificate");
+            this.chain = chain.clone();
+            this.keyType = chain[0].getPublicKey().getAlgorithm();
+            try {
+                // re-read through the JDK's own key factory (as Vert.x's PEM options did): JSSE signs with it
+                this.key = java.security.KeyFactory.getInstance(keyType)
+                        .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(key.getEncoded()));
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException("unusable client key: " + e.getMessage(), e);
+            }
+        }
+
+        private String alias(String[] keyTypes) {
+            if (keyTypes == null) return null;
+            for (String t : keyTypes) if (keyType.equals(t)) return ALIAS;
+            return null;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+            return this.keyType.equals(keyType) ? new String[] {ALIAS} : null;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyTypes, java.security.Principal[] issuers, java.net.Socket socket) {
+            return alias(keyTypes);
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyTypes, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+            return alias(keyTypes);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+            return null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return ALIAS.equals(alias) ? chain.clone() : null;
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return ALIAS.equals(alias) ? key : null;
+        }
     }
 
     /** Only the CERTIFICATE blocks of a PEM bundle. */

@@ -65,6 +65,45 @@ class NodeReadinessTest {
     }
 
     @Test
+    void waitsInProgressTogetherShareOneWatchAndEachSeesItsOwnNodes() throws Exception {
+        Instant start = Instant.now();
+        java.util.List<CompletableFuture<Map<String, Result>>> waiting = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            String name = "n" + i;
+            waiting.add(CompletableFuture.supplyAsync(() -> readiness.waitForReady(List.of(name), start.plusSeconds(20))));
+        }
+        Thread.sleep(700);
+        int before = cluster.server.getRequestCount();
+        for (int i = 0; i < 8; i++) {
+            Node n = conn.client().nodes().resource(node("n" + i, "False", "KubeletNotReady", "starting")).create();
+            if (i % 2 == 0) {
+                n.getStatus().getConditions().get(0).setStatus("True");
+                conn.client().nodes().resource(n).updateStatus();
+            }
+        }
+        for (int i = 0; i < 8; i += 2) {
+            Result r = waiting.get(i).get(10, TimeUnit.SECONDS).get("n" + i);
+            assertThat(r.state()).isEqualTo(State.READY);
+            assertThat(r.took()).isGreaterThanOrEqualTo(Duration.ofMillis(700));
+        }
+        assertThat(waiting.get(1)).as("a node that is not Ready keeps its waiter waiting").isNotDone();
+        java.util.List<String> paths = new java.util.ArrayList<>();
+        for (int i = cluster.server.getRequestCount(); i > 0; i--) {
+            io.fabric8.mockwebserver.http.RecordedRequest req = cluster.server.takeRequest(1, TimeUnit.SECONDS);
+            if (req != null) paths.add(req.getMethod() + " " + req.getPath());
+        }
+        assertThat(paths.stream().filter(p -> p.startsWith("GET /api/v1/nodes?") && p.contains("watch=true")))
+                .as("one watch for all eight waiters").hasSize(1);
+        assertThat(paths.stream().filter(p -> p.equals("GET /api/v1/nodes"))).as("one list").hasSize(1);
+        assertThat(before).isLessThanOrEqualTo(2);
+        // the others end at their deadline with their diagnosis
+        Node n1 = conn.client().nodes().withName("n1").get();
+        n1.getStatus().getConditions().get(0).setStatus("True");
+        conn.client().nodes().resource(n1).updateStatus();
+        assertThat(waiting.get(1).get(10, TimeUnit.SECONDS).get("n1").state()).isEqualTo(State.READY);
+    }
+
+    @Test
     void saysWhyEachNodeIsNotReadyAtTheDeadline() {
         Instant now = Instant.now();
         tokenAndCsr("no-csr", null);

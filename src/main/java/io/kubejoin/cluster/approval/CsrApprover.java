@@ -69,7 +69,7 @@ public final class CsrApprover implements AutoCloseable {
     private final Clock clock;
     private final CsrPolicy policy = new CsrPolicy();
     private final Object lock = new Object();
-    private ApprovalContext cached;
+    private Live cached;
     private volatile boolean closed;
     private volatile Watch watch;
     private ScheduledExecutorService reconnector;
@@ -95,19 +95,92 @@ public final class CsrApprover implements AutoCloseable {
 
     /** A snapshot of what the policy needs: kubejoin's token Secrets and the Node objects' addresses. */
     public ApprovalContext loadContext() {
-        Map<String, String> tokens = new HashMap<>();
+        Live live = loadLive();
+        return InventoryApprovalContext.of(inventory, live.tokenNodes, live::nodeStatusAddresses, maxServingExpiration);
+    }
+
+    private Live loadLive() {
+        Live live = new Live(InventoryApprovalContext.of(inventory, Map.of(), name -> Optional.empty(), maxServingExpiration));
         for (Secret s : client.secrets().inNamespace("kube-system").withLabel(ClusterManifests.NODE_LABEL).list()
                 .getItems()) {
-            tokenId(s).ifPresent(id -> tokens.put(id, s.getMetadata().getLabels().get(ClusterManifests.NODE_LABEL)));
+            tokenId(s).ifPresent(id -> live.tokenNodes.put(id, s.getMetadata().getLabels().get(ClusterManifests.NODE_LABEL)));
         }
-        Map<String, List<NodeAddress>> nodes = new HashMap<>();
         for (io.fabric8.kubernetes.api.model.Node n : client.nodes().list().getItems()) {
-            List<NodeAddress> addrs = n.getStatus() == null || n.getStatus().getAddresses() == null
-                    ? List.of() : List.copyOf(n.getStatus().getAddresses());
-            nodes.put(n.getMetadata().getName(), addrs);
+            live.nodeAddresses.put(n.getMetadata().getName(), addresses(n));
         }
-        return InventoryApprovalContext.of(inventory, tokens, name -> Optional.ofNullable(nodes.get(name)),
-                maxServingExpiration);
+        return live;
+    }
+
+    private static List<NodeAddress> addresses(io.fabric8.kubernetes.api.model.Node n) {
+        return n.getStatus() == null || n.getStatus().getAddresses() == null
+                ? List.of() : List.copyOf(n.getStatus().getAddresses());
+    }
+
+    /**
+     * The context the watch decides with: the inventory's part fixed, token → node and Node addresses as last
+     * read, refreshed for one CSR at a time ({@link #refresh}) instead of re-reading every Secret and Node.
+     */
+    private static final class Live implements ApprovalContext {
+        private final ApprovalContext inventoryPart;
+        final Map<String, String> tokenNodes = new ConcurrentHashMap<>();
+        final Map<String, List<NodeAddress>> nodeAddresses = new ConcurrentHashMap<>();
+
+        Live(ApprovalContext inventoryPart) {
+            this.inventoryPart = inventoryPart;
+        }
+
+        @Override
+        public Optional<Set<java.net.InetAddress>> inventoryAddresses(String node) {
+            return inventoryPart.inventoryAddresses(node);
+        }
+
+        @Override
+        public Optional<String> tokenNode(String tokenId) {
+            return Optional.ofNullable(tokenNodes.get(tokenId));
+        }
+
+        @Override
+        public Optional<List<NodeAddress>> nodeStatusAddresses(String node) {
+            return Optional.ofNullable(nodeAddresses.get(node));
+        }
+
+        @Override
+        public Optional<String> reservedBy(java.net.InetAddress ip, String requestingNode) {
+            return inventoryPart.reservedBy(ip, requestingNode);
+        }
+
+        @Override
+        public long maxServingExpirationSeconds() {
+            return inventoryPart.maxServingExpirationSeconds();
+        }
+    }
+
+    /**
+     * Reads afresh what the policy consults for this CSR: the Secret of the requesting bootstrap token and the Node
+     * the request is for. Two GETs, where re-reading every token Secret and Node for each new node's CSRs made a
+     * join of n nodes read O(n²) objects.
+     */
+    private void refresh(Live live, CertificateSigningRequest csr) {
+        String user = csr.getSpec() == null || csr.getSpec().getUsername() == null ? "" : csr.getSpec().getUsername();
+        String node = null;
+        if (user.startsWith(CsrPolicy.BOOTSTRAP_USER_PREFIX)) {
+            String id = user.substring(CsrPolicy.BOOTSTRAP_USER_PREFIX.length());
+            if (!BootstrapToken.ID.matcher(id).matches()) return;
+            Secret s = client.secrets().inNamespace("kube-system").withName(TOKEN_SECRET_PREFIX + id).get();
+            Optional<String> valid = s == null ? Optional.empty() : tokenId(s).filter(id::equals);
+            if (valid.isPresent()) {
+                node = s.getMetadata().getLabels().get(ClusterManifests.NODE_LABEL);
+                live.tokenNodes.put(id, node);
+            } else {
+                live.tokenNodes.remove(id);
+            }
+        } else if (user.startsWith(CsrPolicy.NODE_USER_PREFIX)) {
+            node = user.substring(CsrPolicy.NODE_USER_PREFIX.length());
+        }
+        if (node == null || node.isEmpty()) return;
+        io.fabric8.kubernetes.api.model.Node n = client.nodes().withName(node).get();
+        if (n == null) live.nodeAddresses.remove(node);
+        else live.nodeAddresses.put(node, addresses(n));
     }
 
     /**
@@ -145,7 +218,7 @@ public final class CsrApprover implements AutoCloseable {
     /** Decides every pending CSR once, with one fresh snapshot, and approves or denies it. */
     public List<Outcome> approveOnce() {
         synchronized (lock) {
-            ApprovalContext context = loadContext();
+            Live context = loadLive();
             cached = context;
             List<Outcome> outcomes = new ArrayList<>();
             for (CertificateSigningRequest csr : client.certificates().v1().certificateSigningRequests().list()
@@ -159,15 +232,16 @@ public final class CsrApprover implements AutoCloseable {
     }
 
     /**
-     * Decides one CSR with the cached snapshot; anything short of approval is decided again with a fresh one, so
-     * a token or Node created after the snapshot never gets a legitimate CSR denied or skipped.
+     * Decides one CSR with the cached snapshot; anything short of approval is decided again after re-reading the
+     * requester's token Secret and the Node concerned, so a token or Node created after the snapshot never gets a
+     * legitimate CSR denied or skipped.
      */
     public Outcome handle(CertificateSigningRequest csr) {
-        ApprovalContext context;
+        Live context;
         boolean fresh = false;
         synchronized (lock) {
             if (cached == null) {
-                cached = loadContext();
+                cached = loadLive();
                 fresh = true;
             }
             context = cached;
@@ -177,9 +251,7 @@ public final class CsrApprover implements AutoCloseable {
         CsrDecision d = policy.decide(csr, context);
         if (d.verdict() != Verdict.APPROVE && d.rule() != Rule.ALREADY_DECIDED
                 && d.rule() != Rule.UNHANDLED_SIGNER && !fresh) {
-            synchronized (lock) {
-                context = cached = loadContext();
-            }
+            refresh(context, csr);
             d = policy.decide(csr, context);
         }
         if (d.rule() == Rule.ALREADY_DECIDED) {
