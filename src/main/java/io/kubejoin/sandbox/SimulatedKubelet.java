@@ -856,7 +856,7 @@ public final class SimulatedKubelet {
         Files.createSymbolicLink(current, Path.of(pemName));
         servingCertificateWritten = true;
         journal.info("certificate_store.go:130", "Loading cert/key pair from \"" + root.root().relativize(dir.resolve(pemName)) + "\".");
-        serve(s.flags().getOrDefault("node-ip", s.address()), certificates(certPem), pkcs8(keys.getPrivate()));
+        serve(s.flags().getOrDefault("node-ip", s.address()), chain(certPem), keys.getPrivate());
         return null;
     }
 
@@ -870,12 +870,12 @@ public final class SimulatedKubelet {
      * for a client without credentials; no kubelet API is simulated. A sandbox node's address is its own loopback
      * address, so the nodes' listeners do not collide.
      */
-    private void serve(String address, String certPem, String keyPem) {
+    private void serve(String address, X509Certificate[] chain, PrivateKey key) {
         // never a wildcard address: many simulated nodes share this machine
         if (address == null || stopped || address.equals("0.0.0.0") || address.equals("::")) return;
         io.vertx.core.http.HttpServerOptions o = new io.vertx.core.http.HttpServerOptions().setHost(address)
                 .setPort(KUBELET_PORT).setSsl(true)
-                .setKeyCertOptions(new PemKeyCertOptions().setCertValue(Buffer.buffer(certPem)).setKeyValue(Buffer.buffer(keyPem)));
+                .setKeyCertOptions(KeyCertOptions.wrap(new ClientKeyManager(key, chain)));
         io.vertx.core.http.HttpServer server = runtime.vertx().createHttpServer(o).requestHandler(req ->
                 req.response().setStatusCode(401).putHeader("Content-Type", "text/plain").end("Unauthorized"));
         server.listen().onSuccess(v -> {
@@ -959,7 +959,7 @@ public final class SimulatedKubelet {
     }
 
     /**
-     * kubelet's client certificate and key, handed to TLS as they are. Vert.x's PEM options would first put them in
+     * kubelet's own certificate and key (client, or serving for its :10250), handed to TLS as they are. Vert.x's PEM options would first put them in
      * a password-protected PKCS#12 key store and read them back (two PBKDF2 derivations of 10,000 rounds per
      * certificate: a tenth of the sandbox's CPU in a join of a hundred nodes); the handshake is the same.
      */
@@ -1006,12 +1006,17 @@ public final class SimulatedKubelet {
 
         @Override
         public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
-            return null;
+            return this.keyType.equals(keyType) ? new String[] {ALIAS} : null;
         }
 
         @Override
         public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket socket) {
-            return null;
+            return this.keyType.equals(keyType) ? ALIAS : null;
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+            return this.keyType.equals(keyType) ? ALIAS : null;
         }
 
         @Override
