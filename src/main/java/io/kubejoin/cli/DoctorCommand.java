@@ -28,6 +28,7 @@ import tools.jackson.databind.node.ObjectNode;
                 + "each node over SSH (runtime, swap, cgroups, kernel modules, clock, hostnames, removed flags, proxy "
                 + "rules, certificates, and the kubelet and kube-proxy journals matched against known failure "
                 + "messages). Prints each problem with its evidence and the fix.",
+                "Without -f only the control plane is checked (the cluster of --kubeconfig, $KUBECONFIG or ~/.kube/config).",
                 "Exit 0 when nothing is wrong, 1 when something is, 2 for bad input."})
 public class DoctorCommand implements Callable<Integer> {
     @Spec
@@ -52,9 +53,11 @@ public class DoctorCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         if (!output.equals("text") && !output.equals("json")) throw new ParameterException(spec.commandLine(), "-o takes text or json");
         Inventory inv = cluster.inventory();
-        if (inv == null) throw new ParameterException(spec.commandLine(), "doctor needs the inventory: -f inventory.yaml");
+        if (inv == null && !nodeNames.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "checking nodes needs the inventory: -f inventory.yaml");
+        }
         List<Node> nodes = new ArrayList<>();
-        if (nodeNames.isEmpty()) nodes.addAll(inv.nodes());
+        if (nodeNames.isEmpty() && inv != null) nodes.addAll(inv.nodes());
         for (String name : nodeNames) {
             nodes.add(inv.node(name).orElseThrow(() -> new ParameterException(spec.commandLine(),
                     "'" + name + "' is not a node of " + cluster.inventoryFile())));
@@ -86,7 +89,8 @@ public class DoctorCommand implements Callable<Integer> {
                 if (!d.evidence().isEmpty()) out.println("    evidence: " + d.evidence());
                 out.println("    fix:      " + d.fix());
             }
-            out.println(found.isEmpty() ? "no problems found (control plane and " + nodes.size() + " node(s) checked)"
+            out.println(found.isEmpty() ? "no problems found (control plane" + (inv == null ? " only: give -f inventory.yaml to check the nodes)"
+                    : " and " + nodes.size() + " node(s) checked)")
                     : found.size() + " problem(s) found");
         }
         out.flush();

@@ -64,11 +64,12 @@ public final class Doctor {
     private Doctor() {
     }
 
-    /** Control-plane findings, then each node's in inventory order. */
+    /** Control-plane findings, then each node's in inventory order; without an inventory only the control plane's. */
     public static List<Diagnosis> run(Inventory inv, List<Node> nodes, KubeConnection conn,
                                       JoinRunner.TransportFactory transports, Settings settings, Clock clock)
             throws InterruptedException {
         List<Diagnosis> out = new ArrayList<>(controlPlane(inv, conn, settings, clock));
+        if (inv == null) return out;
         Parallel.map(nodes, settings.parallel(), "kubejoin-doctor", n -> node(inv, n, transports, settings, clock))
                 .forEach(out::addAll);
         return out;
@@ -79,7 +80,16 @@ public final class Doctor {
     static List<Diagnosis> controlPlane(Inventory inv, KubeConnection conn, Settings settings, Clock clock) {
         List<Diagnosis> out = new ArrayList<>();
         TokenService tokens = new TokenService(conn, clock, new SecureRandom());
-        for (Finding f : new Preflight(conn, tokens, clock, Preflight.Settings.defaults()).run(inv)) {
+        Preflight preflight = new Preflight(conn, tokens, clock, Preflight.Settings.defaults());
+        List<Finding> findings = new ArrayList<>();
+        if (inv != null) {
+            findings.addAll(preflight.run(inv));
+        } else {
+            // no inventory: what can be told without knowing the nodes' version
+            findings.addAll(preflight.checkBootstrapTokens(io.kubejoin.inventory.Defaults.BOOTSTRAP_GROUP));
+            findings.add(preflight.checkControllerManager());
+        }
+        for (Finding f : findings) {
             if (f.level() == Finding.Level.OK) continue;
             String id = switch (f.check()) {
                 case Preflight.CHECK_TOKEN_AUTH -> "t1-bootstrap-token-auth";

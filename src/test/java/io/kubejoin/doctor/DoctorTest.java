@@ -242,6 +242,22 @@ class DoctorTest {
     }
 
     @Test
+    void withoutAnInventoryOnlyTheControlPlaneIsChecked() {
+        sandbox.api().bootstrapTokenAuth(false);
+        try {
+            var r = io.kubejoin.testing.Cli.kubejoin("doctor", "--kubeconfig", sandbox.adminKubeconfig().toString(), "-o", "json");
+            assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+            assertThat(r.json().path("problems")).hasSize(1);
+            assertThat(r.json().path("problems").get(0).path("id").asString()).isEqualTo("t1-bootstrap-token-auth");
+        } finally {
+            sandbox.api().bootstrapTokenAuth(true);
+        }
+        var healthy = io.kubejoin.testing.Cli.kubejoin("doctor", "--kubeconfig", sandbox.adminKubeconfig().toString());
+        assertThat(healthy.exit()).as(healthy.toString()).isZero();
+        assertThat(healthy.out()).contains("control plane only");
+    }
+
+    @Test
     void t3AKubeletWithAStaleClientCredentialIsOfferedTheReset() throws Exception {
         SandboxNode n = node(2);
         Path current = n.root().resolve("etc/kubernetes/cert/kubelet-client-current.pem");
