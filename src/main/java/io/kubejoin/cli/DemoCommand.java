@@ -31,8 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Show kubejoin working end to end on a simulated cluster on this machine (nothing else is "
-                + "contacted): start the sandbox, join its nodes with the ordinary 'join', list the nodes, join again "
-                + "(nothing changes), stop. Leaves the inventory and the HTML report in --dir."})
+                + "contacted): start the sandbox, join its nodes with the ordinary 'join', list the nodes, show "
+                + "'kubejoin status', join again (nothing changes), stop. Leaves the inventory and the HTML report in --dir."})
 public class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -76,6 +76,11 @@ public class DemoCommand implements Callable<Integer> {
                 out.print(nodeTable(conn.client().nodes().list().getItems(), Instant.now()));
             }
             out.println();
+            out.println("== kubejoin status -f " + sandbox.inventoryFile());
+            out.flush();
+            int status = cli(out, err).execute("status", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
+                    sandbox.adminKubeconfig().toString());
+            out.println();
             out.println("== the same join again: it must change nothing");
             out.flush();
             StringWriter json = new StringWriter();
@@ -86,7 +91,7 @@ public class DemoCommand implements Callable<Integer> {
             out.println("   " + summarizeRerun(json.toString()));
             if (second != Main.EXIT_OK) out.print(lines); // its progress lines, only when they explain a failure
             out.println();
-            boolean ok = first == Main.EXIT_OK && second == Main.EXIT_OK;
+            boolean ok = first == Main.EXIT_OK && second == Main.EXIT_OK && status == Main.EXIT_OK;
             out.printf("== %s in %.1f s. Report: %s%n", ok ? "done" : "FAILED", (System.nanoTime() - t0) / 1e9, report);
             out.println("   To try it yourself: kubejoin sandbox up --nodes 3 --dir DIR, then kubejoin join -f DIR/inventory.yaml");
             out.flush();
@@ -122,7 +127,7 @@ public class DemoCommand implements Callable<Integer> {
     static String nodeTable(List<Node> nodes, Instant now) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP"});
-        for (Node n : nodes) {
+        for (Node n : nodes.stream().sorted(java.util.Comparator.comparing(x -> x.getMetadata().getName())).toList()) {
             String status = "Unknown";
             for (NodeCondition c : n.getStatus() == null || n.getStatus().getConditions() == null ? List.<NodeCondition>of()
                     : n.getStatus().getConditions()) {
