@@ -76,8 +76,12 @@ public final class JoinBenchmark {
         String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = System.getProperty("java.class.path");
 
-        List<String> sandboxCmd = List.of(java, "-Xmx" + s.sandboxHeap(), "-cp", classpath, "io.kubejoin.cli.Main",
-                "sandbox", "up", "--nodes", Integer.toString(s.nodes()), "--dir", sandboxDir.toString());
+        List<String> sandboxCmd = new ArrayList<>(List.of(java, "-Xmx" + s.sandboxHeap()));
+        // extra JVM flags for the sandbox only (a profiler, say): KUBEJOIN_BENCH_SANDBOX_OPTS
+        String sandboxOpts = System.getenv("KUBEJOIN_BENCH_SANDBOX_OPTS");
+        if (sandboxOpts != null && !sandboxOpts.isBlank()) sandboxCmd.addAll(List.of(sandboxOpts.trim().split("\\s+")));
+        sandboxCmd.addAll(List.of("-cp", classpath, "io.kubejoin.cli.Main",
+                "sandbox", "up", "--nodes", Integer.toString(s.nodes()), "--dir", sandboxDir.toString()));
         progress.println("starting the sandbox (" + s.nodes() + " nodes) in its own process; log: " + sandboxLog);
         progress.flush();
         long t0 = System.nanoTime();
