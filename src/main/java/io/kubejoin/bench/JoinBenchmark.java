@@ -95,8 +95,11 @@ public final class JoinBenchmark {
             Path joinLog = dir.resolve("join.log");
             // the JVM flags of the ./kubejoin launcher (C1 only), so the figures are those of a user's run
             List<String> joinCmd = new ArrayList<>(List.of(java, "-Xmx" + s.joinHeap(), "-XX:TieredStopAtLevel=1",
-                    "-D" + ProcessStats.PROPERTY + "=" + stats,
-                    "-cp", classpath, "io.kubejoin.cli.Main", "join", "-f", sandboxDir.resolve("inventory.yaml").toString(),
+                    "-D" + ProcessStats.PROPERTY + "=" + stats));
+            // extra JVM flags for the timed join (a profiler, say): KUBEJOIN_BENCH_JOIN_OPTS
+            String joinOpts = System.getenv("KUBEJOIN_BENCH_JOIN_OPTS");
+            if (joinOpts != null && !joinOpts.isBlank()) joinCmd.addAll(List.of(joinOpts.trim().split("\\s+")));
+            joinCmd.addAll(List.of("-cp", classpath, "io.kubejoin.cli.Main", "join", "-f", sandboxDir.resolve("inventory.yaml").toString(),
                     "--kubeconfig", sandboxDir.resolve("admin.kubeconfig").toString(), "--plain", "-o", "json",
                     "--parallel", Integer.toString(s.parallel()), "--report", dir.resolve("join-report.html").toString()));
             joinCmd.addAll(s.joinArgs());
