@@ -76,8 +76,12 @@ public final class JoinBenchmark {
         String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = System.getProperty("java.class.path");
 
-        List<String> sandboxCmd = List.of(java, "-Xmx" + s.sandboxHeap(), "-cp", classpath, "io.kubejoin.cli.Main",
-                "sandbox", "up", "--nodes", Integer.toString(s.nodes()), "--dir", sandboxDir.toString());
+        List<String> sandboxCmd = new ArrayList<>(List.of(java, "-Xmx" + s.sandboxHeap()));
+        // extra JVM flags for the sandbox only (a profiler, say): KUBEJOIN_BENCH_SANDBOX_OPTS
+        String sandboxOpts = System.getenv("KUBEJOIN_BENCH_SANDBOX_OPTS");
+        if (sandboxOpts != null && !sandboxOpts.isBlank()) sandboxCmd.addAll(List.of(sandboxOpts.trim().split("\\s+")));
+        sandboxCmd.addAll(List.of("-cp", classpath, "io.kubejoin.cli.Main",
+                "sandbox", "up", "--nodes", Integer.toString(s.nodes()), "--dir", sandboxDir.toString()));
         progress.println("starting the sandbox (" + s.nodes() + " nodes) in its own process; log: " + sandboxLog);
         progress.flush();
         long t0 = System.nanoTime();
@@ -91,8 +95,11 @@ public final class JoinBenchmark {
             Path joinLog = dir.resolve("join.log");
             // the JVM flags of the ./kubejoin launcher (C1 only), so the figures are those of a user's run
             List<String> joinCmd = new ArrayList<>(List.of(java, "-Xmx" + s.joinHeap(), "-XX:TieredStopAtLevel=1",
-                    "-D" + ProcessStats.PROPERTY + "=" + stats,
-                    "-cp", classpath, "io.kubejoin.cli.Main", "join", "-f", sandboxDir.resolve("inventory.yaml").toString(),
+                    "-D" + ProcessStats.PROPERTY + "=" + stats));
+            // extra JVM flags for the timed join (a profiler, say): KUBEJOIN_BENCH_JOIN_OPTS
+            String joinOpts = System.getenv("KUBEJOIN_BENCH_JOIN_OPTS");
+            if (joinOpts != null && !joinOpts.isBlank()) joinCmd.addAll(List.of(joinOpts.trim().split("\\s+")));
+            joinCmd.addAll(List.of("-cp", classpath, "io.kubejoin.cli.Main", "join", "-f", sandboxDir.resolve("inventory.yaml").toString(),
                     "--kubeconfig", sandboxDir.resolve("admin.kubeconfig").toString(), "--plain", "-o", "json",
                     "--parallel", Integer.toString(s.parallel()), "--report", dir.resolve("join-report.html").toString()));
             joinCmd.addAll(s.joinArgs());

@@ -42,6 +42,11 @@ public class SandboxUpCommand implements Callable<Integer> {
         if (nodes < 1 || nodes > 60_000) throw new UserFacingException("--nodes takes 1 to 60000", Main.EXIT_BAD_INPUT);
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
+        // the simulated kubelets are Go clients, which offer a single key share (X25519); the JDK's client offers
+        // one for X25519 and one for P-256 (a P-256 key pair per handshake, never used). JDK 17 sets the groups
+        // only process-wide, before the first TLS use: this process is the sandbox's alone. An explicit
+        // -Djdk.tls.namedGroups wins.
+        if (System.getProperty("jdk.tls.namedGroups") == null) System.setProperty("jdk.tls.namedGroups", "x25519");
         Sandbox sandbox = Sandbox.start(dir, shape.options(nodes));
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

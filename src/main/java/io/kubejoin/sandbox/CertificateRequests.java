@@ -81,6 +81,13 @@ final class CertificateRequests {
         } catch (RuntimeException | IOException e) {
             throw new IllegalArgumentException("x509: malformed certificate request");
         }
+        String jdkAlgorithm = JDK_SIGNATURES.get(csr.getSignatureAlgorithm().getAlgorithm().getId());
+        if (jdkAlgorithm != null && csr.getSignatureAlgorithm().getParameters() == null) {
+            // the common algorithms straight through the JDK: BouncyCastle's content verifier checks an ECDSA or
+            // RSA signature twice (a second, "raw" Signature it verifies and ignores), for the same answer
+            if (!verifiedByJdk(csr, jdkAlgorithm)) throw new IllegalArgumentException("x509: ECDSA/RSA verification failure");
+            return csr;
+        }
         try {
             if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(publicKey(csr)))) {
                 throw new IllegalArgumentException("x509: ECDSA/RSA verification failure");
@@ -89,6 +96,30 @@ final class CertificateRequests {
             throw new IllegalArgumentException("x509: cannot verify signature: " + e.getMessage());
         }
         return csr;
+    }
+
+    /** Signature algorithm OIDs without parameters the JDK verifies as they are, by their JCA names. */
+    private static final java.util.Map<String, String> JDK_SIGNATURES = java.util.Map.of(
+            X9ObjectIdentifiers.ecdsa_with_SHA256.getId(), "SHA256withECDSA",
+            X9ObjectIdentifiers.ecdsa_with_SHA384.getId(), "SHA384withECDSA",
+            X9ObjectIdentifiers.ecdsa_with_SHA512.getId(), "SHA512withECDSA",
+            PKCSObjectIdentifiers.sha256WithRSAEncryption.getId(), "SHA256withRSA",
+            PKCSObjectIdentifiers.sha384WithRSAEncryption.getId(), "SHA384withRSA",
+            PKCSObjectIdentifiers.sha512WithRSAEncryption.getId(), "SHA512withRSA",
+            EdECObjectIdentifiers.id_Ed25519.getId(), "Ed25519");
+
+    private static boolean verifiedByJdk(JcaPKCS10CertificationRequest csr, String algorithm) {
+        PublicKey key = publicKey(csr);
+        try {
+            java.security.Signature sig = java.security.Signature.getInstance(algorithm);
+            sig.initVerify(key);
+            sig.update(csr.toASN1Structure().getCertificationRequestInfo().getEncoded(org.bouncycastle.asn1.ASN1Encoding.DER));
+            return sig.verify(csr.getSignature());
+        } catch (java.security.SignatureException e) {
+            return false; // a malformed signature value: not valid, as BouncyCastle's verifier answers
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException("x509: cannot verify signature: " + e.getMessage());
+        }
     }
 
     /** The request's public key through the JDK's own key factories (they do not resolve algorithm OIDs, names they do). */

@@ -97,7 +97,9 @@ final class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
         List<String> out = new ArrayList<>(name.getValues().size());
         for (Value v : name.getValues()) {
             String s = v.toString();
-            if (s == null || "*".equals(s)) return null;
+            if ("*".equals(s)) return null;
+            // null: the name of an object still to be named from generateName (the mock's POST looks for a
+            // conflict by it); no stored object has it, so only the unnamed keys are candidates, as for any name
             out.add(s);
         }
         return out;

@@ -517,7 +517,9 @@ public final class SimulatedKubelet {
         if (ssl) {
             tls = new ClientSSLOptions().setHostnameVerificationAlgorithm("HTTPS");
             if (caPem != null) tls.setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(caPem)));
-            if (certPem != null) tls.setKeyCertOptions(KeyCertOptions.wrap(new ClientKeyManager(key, chain(certPem))));
+            // a key manager per credential, also when it holds no certificate (the bootstrap token's): the TLS
+            // client context, and so the sessions it may resume, is per key manager (PerCredentialSslEngineOptions)
+            tls.setKeyCertOptions(KeyCertOptions.wrap(certPem != null ? new ClientKeyManager(key, chain(certPem)) : new NoClientCertificate()));
         }
         return new Connection(host, port, ssl, tls, bearer);
     }
@@ -963,6 +965,44 @@ public final class SimulatedKubelet {
      * a password-protected PKCS#12 key store and read them back (two PBKDF2 derivations of 10,000 rounds per
      * certificate: a tenth of the sandbox's CPU in a join of a hundred nodes); the handshake is the same.
      */
+    /** A credential without a client certificate: TLS sends an empty Certificate message, as with no key manager. */
+    static final class NoClientCertificate extends javax.net.ssl.X509ExtendedKeyManager {
+        @Override
+        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+            return null;
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+            return null;
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+            return null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return null;
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return null;
+        }
+    }
+
     static final class ClientKeyManager extends javax.net.ssl.X509ExtendedKeyManager {
         private static final String ALIAS = "kubelet-client";
         private final PrivateKey key;

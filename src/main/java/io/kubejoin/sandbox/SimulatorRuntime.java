@@ -26,10 +26,12 @@ public final class SimulatorRuntime implements AutoCloseable {
         this.clock = clock;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(workers).setInternalBlockingPoolSize(2)
                 .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
-        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000).setKeepAlive(true),
+        // one TLS client context per credential, shared by both clients: a kubelet's watch resumes its session
+        PerCredentialSslEngineOptions tls = new PerCredentialSslEngineOptions();
+        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000).setKeepAlive(true).setSslEngineOptions(tls),
                 // a real kubelet has its own connection: a small shared pool queues hundreds of kubelets' requests
                 new PoolOptions().setHttp1MaxSize(64));
-        this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout(5_000));
+        this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout(5_000).setSslEngineOptions(tls));
     }
 
     /** Two event loops and four workers: enough for a thousand simulated nodes on a two-core machine. */
