@@ -678,6 +678,9 @@ public final class SimulatedKubelet {
     }
 
     private void examine(CertificateSigningRequest csr, Promise<String> done, boolean[] loggedApproved) {
+        // the watch and the initial GET race: a stale copy arriving after the certificate must not be logged as if
+        // the request were still waiting (client-go stops reading once it has the certificate)
+        if (done.future().isComplete()) return;
         String name = csr.getMetadata().getName();
         List<CertificateSigningRequestCondition> conditions = csr.getStatus() == null || csr.getStatus().getConditions() == null
                 ? List.of() : csr.getStatus().getConditions();
