@@ -115,13 +115,8 @@ public final class SimulatedKubeProxy {
 
     /** Waits until it has decided (rules synced, refused, or running without rules), at most the timeout; returns the state. */
     public State awaitStarted(long timeout, TimeUnit unit) throws InterruptedException {
-        long end = System.nanoTime() + unit.toNanos(timeout);
         synchronized (lock) {
-            while ((state == State.NEW || state == State.RUNNING) && !decided) {
-                long left = end - System.nanoTime();
-                if (left <= 0) break;
-                TimeUnit.NANOSECONDS.timedWait(lock, left);
-            }
+            Monitors.waitWhile(lock, () -> (state == State.NEW || state == State.RUNNING) && !decided, timeout, unit);
             return state;
         }
     }

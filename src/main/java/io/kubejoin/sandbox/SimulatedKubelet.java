@@ -260,13 +260,8 @@ public final class SimulatedKubelet {
      * so systemd shows it failed), or the timeout passes; returns the state then.
      */
     public State awaitLoaded(long timeout, TimeUnit unit) throws InterruptedException {
-        long end = System.nanoTime() + unit.toNanos(timeout);
         synchronized (lock) {
-            while ((state == State.RUNNING || state == State.NEW) && !loaded) {
-                long left = end - System.nanoTime();
-                if (left <= 0) break;
-                TimeUnit.NANOSECONDS.timedWait(lock, left);
-            }
+            Monitors.waitWhile(lock, () -> (state == State.RUNNING || state == State.NEW) && !loaded, timeout, unit);
             return state;
         }
     }
@@ -282,13 +277,8 @@ public final class SimulatedKubelet {
 
     /** Waits until it is READY, FAILED or STOPPED, or the timeout passes; returns the state then. */
     public State awaitSettled(long timeout, TimeUnit unit) throws InterruptedException {
-        long end = System.nanoTime() + unit.toNanos(timeout);
         synchronized (lock) {
-            while (state == State.RUNNING || state == State.NEW) {
-                long left = end - System.nanoTime();
-                if (left <= 0) break;
-                TimeUnit.NANOSECONDS.timedWait(lock, left);
-            }
+            Monitors.waitWhile(lock, () -> state == State.RUNNING || state == State.NEW, timeout, unit);
             return state;
         }
     }
