@@ -1547,20 +1547,27 @@ public final class NodeShell {
         return 0;
     }
 
+    /** The source of cp/install: a file that exists and is not a folder, else null with coreutils' message. */
+    private Path copySource(String cmd, String src, String onFolder, Io io) {
+        Path from = local(cmd, src);
+        if (!Files.exists(from)) {
+            io.err().add(cmd + ": cannot stat '" + src + "': No such file or directory\n");
+            return null;
+        }
+        if (Files.isDirectory(from)) {
+            io.err().add(cmd + ": " + onFolder + " '" + src + "'\n");
+            return null;
+        }
+        return from;
+    }
+
     /** cp: an existing destination keeps its inode (written in place); a new one gets the source's mode minus the umask. */
     private int cp(List<String> args, Io io, int umask) throws IOException {
         Opts o = opts("cp", args, "p", "");
         List<String> ops = twoOperands("cp", o);
         String src = ops.get(0);
-        Path from = local("cp", src);
-        if (!Files.exists(from)) {
-            io.err().add("cp: cannot stat '" + src + "': No such file or directory\n");
-            return 1;
-        }
-        if (Files.isDirectory(from)) {
-            io.err().add("cp: -r not specified; omitting directory '" + src + "'\n");
-            return 1;
-        }
+        Path from = copySource("cp", src, "-r not specified; omitting directory", io);
+        if (from == null) return 1;
         String dst = destination("cp", src, ops.get(1));
         Path to = local("cp", dst);
         boolean existed = Files.exists(to);
@@ -1602,15 +1609,8 @@ public final class NodeShell {
         int mode = o.values().containsKey('m') ? octalMode("install", o.values().get('m')) : 0755;
         List<String> ops = twoOperands("install", o);
         String src = ops.get(0);
-        Path from = local("install", src);
-        if (!Files.exists(from)) {
-            io.err().add("install: cannot stat '" + src + "': No such file or directory\n");
-            return 1;
-        }
-        if (Files.isDirectory(from)) {
-            io.err().add("install: omitting directory '" + src + "'\n");
-            return 1;
-        }
+        Path from = copySource("install", src, "omitting directory", io);
+        if (from == null) return 1;
         String dst = destination("install", src, ops.get(1));
         Path to = local("install", dst);
         try {
