@@ -76,7 +76,9 @@ public final class JoinBenchmark {
         String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = System.getProperty("java.class.path");
 
-        List<String> sandboxCmd = new ArrayList<>(List.of(java, "-Xmx" + s.sandboxHeap()));
+        // the launcher's flags (C1 only), as './kubejoin sandbox up' runs: with C2 the sandbox spent a third of its
+        // CPU compiling, and its figures varied by a third from run to run
+        List<String> sandboxCmd = new ArrayList<>(List.of(java, "-Xmx" + s.sandboxHeap(), "-XX:TieredStopAtLevel=1"));
         // extra JVM flags for the sandbox only (a profiler, say): KUBEJOIN_BENCH_SANDBOX_OPTS
         String sandboxOpts = System.getenv("KUBEJOIN_BENCH_SANDBOX_OPTS");
         if (sandboxOpts != null && !sandboxOpts.isBlank()) sandboxCmd.addAll(List.of(sandboxOpts.trim().split("\\s+")));

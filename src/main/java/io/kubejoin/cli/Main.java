@@ -17,7 +17,15 @@ public final class Main {
     private Main() {
     }
 
+    private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
     public static void main(String[] args) {
+        // On a machine with one or two cores the common pool has parallelism 1, and then every async stage of a
+        // CompletableFuture (the API client completes each response that way) starts a thread of its own: 8,000
+        // threads in a 1,000-node join. Two workers are enough for those short stages.
+        if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() < 3) {
+            System.setProperty(COMMON_POOL_PARALLELISM, "2");
+        }
         int code = run(args);
         io.kubejoin.bench.ProcessStats.writeIfRequested(); // only when a benchmark asked for the figures
         System.exit(code);

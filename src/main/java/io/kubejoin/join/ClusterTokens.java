@@ -7,6 +7,7 @@ import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
 import io.kubejoin.render.ClusterManifests;
 import io.kubejoin.token.BootstrapToken;
+import io.kubejoin.util.Parallel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,8 @@ import java.util.stream.Collectors;
  * certificate and a spare credential is better not created.
  */
 public final class ClusterTokens {
+    private static final int CONCURRENT_CREATES = 16;
+
     private ClusterTokens() {
     }
 
@@ -30,14 +33,25 @@ public final class ClusterTokens {
         Set<String> registered = conn.call(Access.cluster("list", "nodes"),
                 () -> conn.client().nodes().list().getItems()).stream()
                 .map(n -> n.getMetadata().getName()).collect(Collectors.toSet());
-        List<String> created = new ArrayList<>();
+        List<Node> missing = new ArrayList<>();
         for (Node node : inv.nodes()) {
             BootstrapToken token = tokens.get(node.name());
             if (token == null || registered.contains(node.name()) || existing.contains(token.secretName())) continue;
-            Secret secret = ClusterManifests.bootstrapTokenSecret(inv, token);
-            conn.run(Access.in("kube-system", "create", "secrets"),
-                    () -> conn.client().secrets().inNamespace("kube-system").resource(secret).create());
-            created.add(node.name() + ": bootstrap token " + token.redacted() + " created, expires " + token.expiration());
+            missing.add(node);
+        }
+        // a few creates at once: one after another, a thousand nodes' tokens took seconds before any node began
+        List<String> created;
+        try {
+            created = Parallel.map(missing, CONCURRENT_CREATES, "kubejoin-tokens", node -> {
+                BootstrapToken token = tokens.get(node.name());
+                Secret secret = ClusterManifests.bootstrapTokenSecret(inv, token);
+                conn.run(Access.in("kube-system", "create", "secrets"),
+                        () -> conn.client().secrets().inNamespace("kube-system").resource(secret).create());
+                return node.name() + ": bootstrap token " + token.redacted() + " created, expires " + token.expiration();
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating bootstrap tokens", e);
         }
         return created;
     }

@@ -16,6 +16,7 @@ import io.kubejoin.join.phases.VerifyPhase;
 import io.kubejoin.join.phases.WaitReadyPhase;
 import io.kubejoin.render.RenderedFile;
 import io.kubejoin.render.Renderer;
+import io.kubejoin.pki.KeyPrefetch;
 import io.kubejoin.state.RenderInputs;
 import io.kubejoin.state.StateStore;
 import java.security.SecureRandom;
@@ -23,6 +24,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -54,6 +57,23 @@ public final class Join {
     }
 
     private Join() {
+    }
+
+    private static void onOwnThread(Runnable r) {
+        Thread t = new Thread(r, "kubejoin-tokens-main");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static List<String> awaitTokens(CompletableFuture<List<String>> lines) throws InterruptedException {
+        try {
+            return lines.get();
+        } catch (ExecutionException e) {
+            // the API error as ClusterTokens threw it, for the CLI's message
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /** Node phases in order; wait-ready needs the cluster connection. */
@@ -93,6 +113,8 @@ public final class Join {
                               Settings settings, Clock clock, Consumer<String> progress, JoinRunner.Listener listener)
             throws InterruptedException {
         Set<String> skip = settings.skip();
+        // kube-proxy's key (RSA for the article's CSR) is generated while the cluster steps talk to the API server
+        KeyPrefetch proxyKey = RenderInputs.prefetchKubeProxyKey(inv, state);
         List<String> clusterLines = new ArrayList<>();
         List<Finding> findings = List.of();
         if (!skip.contains("preflight")) {
@@ -109,15 +131,16 @@ public final class Join {
                 progress.accept("rbac: " + r);
             }
         }
-        RenderInputs.Prepared inputs = RenderInputs.prepare(inv, state, clock.instant(), new SecureRandom());
+        RenderInputs.Prepared inputs = RenderInputs.prepare(inv, state, clock.instant(), new SecureRandom(), proxyKey);
         inputs.notes().forEach(progress);
-        if (!skip.contains("tokens")) {
-            for (String line : ClusterTokens.ensure(conn, inv, inputs.tokens())) {
-                clusterLines.add("tokens: " + line);
-                progress.accept("tokens: " + line);
-            }
+        // the token Secrets are created while this thread renders the nodes' files (neither needs the other)
+        CompletableFuture<List<String>> tokenLines = skip.contains("tokens") ? CompletableFuture.completedFuture(List.of())
+                : CompletableFuture.supplyAsync(() -> ClusterTokens.ensure(conn, inv, inputs.tokens()), Join::onOwnThread);
+        Renderer.Rendered rendered = Renderer.renderNodes(inv, inputs.material(), inputs.tokens());
+        for (String line : awaitTokens(tokenLines)) {
+            clusterLines.add("tokens: " + line);
+            progress.accept("tokens: " + line);
         }
-        Renderer.Rendered rendered = Renderer.render(inv, inputs.material(), inputs.tokens());
         rendered.warnings().forEach(w -> progress.accept("warning: " + w));
         Map<String, List<RenderedFile>> files = rendered.byNode();
 

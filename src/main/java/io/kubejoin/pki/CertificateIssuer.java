@@ -51,7 +51,13 @@ public final class CertificateIssuer {
      * </ul>
      */
     public static IssuedCertificate issue(CertificateAuthority ca, CsrSpec csr, SigningProfile profile, Instant now) {
-        KeyPair pair = csr.key().generate();
+        return issue(ca, csr, profile, now, KeyPrefetch.none());
+    }
+
+    /** As {@link #issue(CertificateAuthority, CsrSpec, SigningProfile, Instant)}, the key from {@code keys}. */
+    public static IssuedCertificate issue(CertificateAuthority ca, CsrSpec csr, SigningProfile profile, Instant now,
+                                          KeyPrefetch keys) {
+        KeyPair pair = keys.take(csr.key());
         X509Certificate caCert = ca.certificate();
         Instant notBefore = roundToMinute(now).minus(profile.backdate());
         Instant notAfter = notBefore.plus(profile.expiry());

@@ -34,9 +34,15 @@ public final class CertificateStore {
      */
     public static Obtained obtain(Path certFile, Path keyFile, CertificateAuthority ca, CsrSpec csr, SigningProfile profile,
                                   Instant now, Duration minRemaining) throws IOException {
+        return obtain(certFile, keyFile, ca, csr, profile, now, minRemaining, KeyPrefetch.none());
+    }
+
+    /** As above; a new key comes from {@code keys}. */
+    public static Obtained obtain(Path certFile, Path keyFile, CertificateAuthority ca, CsrSpec csr, SigningProfile profile,
+                                  Instant now, Duration minRemaining, KeyPrefetch keys) throws IOException {
         CertificateCheck check = StoredCertificate.check(certFile, keyFile, ca, csr, profile, now, minRemaining);
         if (check.reusable()) return new Obtained(check.stored(), true, List.of());
-        IssuedCertificate issued = CertificateIssuer.issue(ca, csr, profile, now);
+        IssuedCertificate issued = CertificateIssuer.issue(ca, csr, profile, now, keys);
         SecureFiles.writeDurably(keyFile, issued.privateKeyPem().getBytes(StandardCharsets.US_ASCII), 0600);
         SecureFiles.writeDurably(certFile, issued.certificatePem().getBytes(StandardCharsets.US_ASCII), 0644);
         boolean firstIssue = check.stored() == null && check.reasons().stream().allMatch(r -> r.endsWith("does not exist"));

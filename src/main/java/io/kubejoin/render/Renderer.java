@@ -21,6 +21,15 @@ public final class Renderer {
 
     /** Everything, for all nodes and the cluster, in a stable order (node, then path). */
     public static Rendered render(Inventory inv, ClusterMaterial material, Map<String, BootstrapToken> tokens) {
+        Rendered nodes = renderNodes(inv, material, tokens);
+        List<RenderedFile> files = new ArrayList<>(nodes.files());
+        files.addAll(renderCluster(inv, inv.nodes().stream().map(n -> tokens.get(n.name())).toList()));
+        files.sort(Comparator.comparing(RenderedFile::node).thenComparing(RenderedFile::path));
+        return new Rendered(files, nodes.warnings());
+    }
+
+    /** The nodes' files only (what a join pushes; it makes the cluster objects through the API instead). */
+    public static Rendered renderNodes(Inventory inv, ClusterMaterial material, Map<String, BootstrapToken> tokens) {
         RenderWarnings warnings = new RenderWarnings();
         List<RenderedFile> files = new ArrayList<>();
         for (Node node : inv.nodes()) {
@@ -28,7 +37,6 @@ public final class Renderer {
             if (token == null) throw new IllegalArgumentException("no bootstrap token for node " + node.name());
             files.addAll(renderNode(inv, node, material, token, warnings));
         }
-        files.addAll(renderCluster(inv, inv.nodes().stream().map(n -> tokens.get(n.name())).toList()));
         files.sort(Comparator.comparing(RenderedFile::node).thenComparing(RenderedFile::path));
         return new Rendered(files, warnings.all());
     }

@@ -130,6 +130,7 @@ public final class SandboxApiServer implements AutoCloseable {
     private final List<KubernetesClient> clients = new ArrayList<>();
 
     private SandboxApiServer(Options options) {
+        SandboxEcProvider.install();
         this.options = options;
         this.ca = options.ca() != null ? options.ca() : SandboxCa.generate(options.clock().instant());
         this.adminToken = randomToken();

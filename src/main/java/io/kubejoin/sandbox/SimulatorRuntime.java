@@ -23,6 +23,7 @@ public final class SimulatorRuntime implements AutoCloseable {
     private final Clock clock;
 
     private SimulatorRuntime(int eventLoops, int workers, Clock clock) {
+        SandboxEcProvider.install();
         this.clock = clock;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(workers).setInternalBlockingPoolSize(2)
                 .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));

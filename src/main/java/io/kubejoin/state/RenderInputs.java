@@ -9,6 +9,7 @@ import io.kubejoin.pki.CaConfig;
 import io.kubejoin.pki.CertificateAuthority;
 import io.kubejoin.pki.CertificateStore;
 import io.kubejoin.pki.CsrSpec;
+import io.kubejoin.pki.KeyPrefetch;
 import io.kubejoin.pki.KubeProxyCertificate;
 import io.kubejoin.pki.SigningProfile;
 import io.kubejoin.render.ClusterMaterial;
@@ -16,6 +17,7 @@ import io.kubejoin.token.BootstrapToken;
 import io.kubejoin.token.TokenRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,6 +50,24 @@ public final class RenderInputs {
     }
 
     public static Prepared prepare(Inventory inv, StateStore state, Instant now, SecureRandom random) {
+        return prepare(inv, state, now, random, KeyPrefetch.none());
+    }
+
+    /**
+     * Starts generating kube-proxy's key when no certificate is stored yet (a first join), so that it is ready by
+     * the time {@link #prepare} needs it; nothing when the inventory's CSR file cannot be read (prepare reports that).
+     */
+    public static KeyPrefetch prefetchKubeProxyKey(Inventory inv, StateStore state) {
+        if (Files.exists(state.kubeProxyCertFile())) return KeyPrefetch.none();
+        try {
+            return KeyPrefetch.start(KubeProxyCertificate.csr(inv.pki().kubeProxyCsr(), "pki.kubeProxyCsr").key());
+        } catch (RuntimeException e) {
+            return KeyPrefetch.none();
+        }
+    }
+
+    /** As above; a new kube-proxy key comes from {@code keys}. */
+    public static Prepared prepare(Inventory inv, StateStore state, Instant now, SecureRandom random, KeyPrefetch keys) {
         List<Problem> problems = new ArrayList<>();
         CertificateAuthority ca = collect(problems, () -> CertificateAuthority.load(
                 inv.pki().caCert(), "pki.caCert", inv.pki().caKey(), "pki.caKey", now));
@@ -65,7 +85,7 @@ public final class RenderInputs {
             Duration renewBefore = profile.expiry().dividedBy(3).compareTo(RENEW_BEFORE) < 0
                     ? profile.expiry().dividedBy(3) : RENEW_BEFORE;
             proxyCert = CertificateStore.obtain(state.kubeProxyCertFile(), state.kubeProxyKeyFile(),
-                    ca, csr, profile, now, renewBefore);
+                    ca, csr, profile, now, renewBefore, keys);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot keep kube-proxy's certificate in " + state.dir(), e);
         }

@@ -15,8 +15,8 @@ public final class Parallel {
     }
 
     /**
-     * {@code fn} applied to every item, at most {@code parallel} at once; results in the items' order. A task that
-     * throws is a bug here (callers turn failures into results), so its exception is rethrown unchecked.
+     * {@code fn} applied to every item, at most {@code parallel} at once; results in the items' order. A task's
+     * unchecked exception is rethrown as it is (the remaining tasks are cancelled).
      */
     public static <T, R> List<R> map(List<T> items, int parallel, String threadName, Function<T, R> fn)
             throws InterruptedException {
@@ -37,6 +37,9 @@ public final class Parallel {
                 try {
                     out.add(f.get());
                 } catch (ExecutionException e) {
+                    // the task's own unchecked exception, as a sequential loop would have thrown it
+                    if (e.getCause() instanceof RuntimeException r) throw r;
+                    if (e.getCause() instanceof Error err) throw err;
                     throw new IllegalStateException(threadName + " task failed", e.getCause());
                 }
             }

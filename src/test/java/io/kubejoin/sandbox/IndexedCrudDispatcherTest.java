@@ -60,4 +60,46 @@ class IndexedCrudDispatcherTest {
         String list = ObjectStore.body(store.crud().handleGet("/api/v1/nodes"));
         assertThat(Serialization.unmarshal(list, io.fabric8.kubernetes.api.model.NodeList.class).getItems()).hasSize(50);
     }
+
+    static Secret labelled(String name, String node) {
+        SecretBuilder b = new SecretBuilder().withNewMetadata().withNamespace("kube-system").withName(name).endMetadata();
+        if (node != null) b.editMetadata().addToLabels("kubejoin.io/node", node).addToLabels("kind", "token").endMetadata();
+        return b.build();
+    }
+
+    static java.util.List<String> names(String list) {
+        return Serialization.unmarshal(list, io.fabric8.kubernetes.api.model.SecretList.class).getItems().stream()
+                .map(x -> x.getMetadata().getName()).toList();
+    }
+
+    @Test
+    void labelSelectedListsAndDeletesAnswerAsTheMocksOwnScan() {
+        ObjectStore plain = new ObjectStore(new io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher());
+        for (ObjectStore st : java.util.List.of(store, plain)) {
+            for (int i = 0; i < 30; i++) st.call(HttpMethod.POST, "/api/v1/namespaces/kube-system/secrets", labelled("t" + i, "n" + (i % 10)));
+            st.call(HttpMethod.POST, "/api/v1/namespaces/kube-system/secrets", labelled("plain", null));
+        }
+        String[] paths = {
+                "/api/v1/namespaces/kube-system/secrets?labelSelector=kubejoin.io%2Fnode%3Dn3",
+                "/api/v1/namespaces/kube-system/secrets?labelSelector=kubejoin.io%2Fnode%3D%3Dn4",
+                "/api/v1/namespaces/kube-system/secrets?labelSelector=kubejoin.io%2Fnode%3Dn3%2Ckind%3Dtoken",
+                "/api/v1/namespaces/kube-system/secrets?labelSelector=kubejoin.io%2Fnode%21%3Dn3",
+                "/api/v1/namespaces/kube-system/secrets?labelSelector=kubejoin.io%2Fnode",
+                "/api/v1/namespaces/kube-system/secrets?labelSelector=kubejoin.io%2Fnode%3Dnobody",
+                "/api/v1/namespaces/other/secrets?labelSelector=kubejoin.io%2Fnode%3Dn3"};
+        for (String path : paths) {
+            assertThat(names(ObjectStore.body(store.crud().handleGet(path)))).as(path)
+                    .isEqualTo(names(ObjectStore.body(plain.crud().handleGet(path))));
+        }
+        assertThat(names(ObjectStore.body(store.crud().handleGet(paths[0])))).containsExactly("t3", "t13", "t23");
+
+        // the label index follows creates and deletes made after it was built
+        store.call(HttpMethod.POST, "/api/v1/namespaces/kube-system/secrets", labelled("late", "n3"));
+        assertThat(store.call(HttpMethod.DELETE, "/api/v1/namespaces/kube-system/secrets/t13", (String) null).code()).isEqualTo(200);
+        assertThat(names(ObjectStore.body(store.crud().handleGet(paths[0])))).containsExactly("t3", "t23", "late");
+        // a delete by label removes exactly the selected objects
+        assertThat(store.crud().handleDelete(paths[0]).code()).isEqualTo(200);
+        assertThat(names(ObjectStore.body(store.crud().handleGet(paths[0])))).isEmpty();
+        assertThat(names(ObjectStore.body(store.crud().handleGet("/api/v1/namespaces/kube-system/secrets")))).hasSize(28);
+    }
 }
