@@ -34,7 +34,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * ({@link ClientCertificateAuthenticator}) decides what it proves, so a certificate from another CA ends in 401,
  * not in a failed handshake. fabric8's mock server does not hand peer certificates to its dispatcher, so this
  * listener is the sandbox's public port and feeds the mock's own request handler in-process (same Vert.x event
- * loops, no second hop; watches, websocket upgrades and streaming are the mock handler's own). The identity
+ * loops, no second hop; websocket upgrades are the mock handler's own, plain HTTP watches {@link StreamingWatch}'s). The identity
  * travels to {@link SandboxDispatcher} the way kube-apiserver's front-proxy passes it
  * ({@code --requestheader-username-headers=X-Remote-User}, {@code --requestheader-group-headers=X-Remote-Group}):
  * every {@code X-Remote-*} header a client sent is removed first, and the dispatcher honours the headers only
@@ -97,7 +97,8 @@ final class SecureFront implements AutoCloseable {
             for (int i = 0; i < LISTENERS; i++) {
                 HttpServer server = vertx.createHttpServer(opts).requestHandler(req -> {
                     identify(req, x509, proof);
-                    mockHandler.handle(req);
+                    if (StreamingWatch.accepts(req)) StreamingWatch.serve(req, dispatcher); // client-go's watch
+                    else mockHandler.handle(req);
                 });
                 server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
                 servers.add(server);

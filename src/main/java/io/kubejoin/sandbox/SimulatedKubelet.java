@@ -21,8 +21,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.parsetools.RecordParser;
 import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
@@ -159,7 +159,7 @@ public final class SimulatedKubelet {
     private State state = State.NEW;
     private String failure;
     private volatile boolean stopped;
-    private volatile WebSocket watch;
+    private volatile HttpClientRequest watch;
     private volatile String clientCsrName;
     private volatile String servingCsrName;
 
@@ -201,8 +201,8 @@ public final class SimulatedKubelet {
     /** {@code systemctl stop kubelet}: ends any wait; the state becomes STOPPED unless it FAILED. */
     public void stop() {
         stopped = true;
-        WebSocket w = watch;
-        if (w != null) w.close();
+        HttpClientRequest w = watch;
+        if (w != null) w.reset();
         io.vertx.core.http.HttpServer https = servingServer;
         if (https != null) https.close();
         synchronized (lock) {
@@ -521,7 +521,12 @@ public final class SimulatedKubelet {
         if (c.tls() != null) o.setSslOptions(c.tls());
         if (c.bearer() != null) o.putHeader("Authorization", "Bearer " + c.bearer());
         if (body != null) o.putHeader("Content-Type", "application/json");
-        return runtime.http().request(o)
+        // sent after the current task: when called from the previous answer's handler, the connection that answer
+        // came on is back in the pool by then and carries this request too (as client-go's keep-alive does),
+        // instead of a second connection with a TLS handshake of its own
+        Promise<Void> nextTick = Promise.promise();
+        runtime.vertx().runOnContext(v -> nextTick.complete());
+        return nextTick.future().compose(v -> runtime.http().request(o))
                 .compose(req -> body == null ? req.send() : req.send(Buffer.buffer(body)))
                 .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), b.toString(StandardCharsets.UTF_8))));
     }
@@ -618,7 +623,8 @@ public final class SimulatedKubelet {
     /** client-go's csr.WaitForCertificate: a watch on the one CSR until it carries a certificate, is denied or failed. */
     private Future<String> waitForCertificate(Connection c, String name) {
         Promise<String> done = Promise.promise();
-        watchCsr(c, name, done, new boolean[1]);
+        // after the current task, so that the connection the CSR was created on is back in the pool for the watch
+        runtime.vertx().runOnContext(v -> watchCsr(c, name, done, new boolean[1]));
         return done.future();
     }
 
@@ -627,23 +633,42 @@ public final class SimulatedKubelet {
             done.tryFail(new KubeletExit("stopped while waiting for certificate signing request " + name));
             return;
         }
-        WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(c.host()).setPort(c.port()).setSsl(c.ssl())
-                .setURI(CSR_PATH + "?fieldSelector=metadata.name%3D" + name + "&watch=true").setTimeout(10_000);
+        // client-go's watch: a plain GET streamed line by line, on the connection the CSR was created on (no second
+        // connection, no second TLS handshake); the server starts it with the CSR as it is now (an ADDED event), so
+        // a certificate issued before the watch began is seen too
+        RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setHost(c.host()).setPort(c.port()).setSsl(c.ssl())
+                .setURI(CSR_PATH + "?fieldSelector=metadata.name%3D" + name + "&watch=true").setConnectTimeout(10_000)
+                .putHeader("Accept", "application/json")
+                .putHeader("User-Agent", "kubelet/" + version.gitVersion() + " (linux/amd64) kubernetes/sandbox");
         if (c.tls() != null) o.setSslOptions(c.tls());
         if (c.bearer() != null) o.putHeader("Authorization", "Bearer " + c.bearer());
-        runtime.webSockets().connect(o).onSuccess(ws -> {
-            watch = ws;
-            ws.textMessageHandler(t -> onWatchEvent(t, name, done, loggedApproved));
-            ws.binaryMessageHandler(b -> onWatchEvent(b.toString(StandardCharsets.UTF_8), name, done, loggedApproved));
-            ws.closeHandler(v -> {
+        runtime.http().request(o).compose(req -> {
+            watch = req;
+            done.future().onComplete(r -> req.reset()); // client-go stops reading once it has the certificate
+            return req.send();
+        }).onSuccess(resp -> {
+            if (resp.statusCode() != 200) {
+                resp.body().onComplete(b -> {
+                    journal.warning("reflector.go:561", "failed to watch *v1.CertificateSigningRequest: "
+                            + reason(new Answer(resp.statusCode(), b.succeeded() ? b.result().toString(StandardCharsets.UTF_8) : "")));
+                    if (!done.future().isComplete()) runtime.vertx().setTimer(1000, t -> watchCsr(c, name, done, loggedApproved));
+                });
+                return;
+            }
+            RecordParser lines = RecordParser.newDelimited("\n", line -> {
+                if (line.length() > 0) onWatchEvent(line.toString(StandardCharsets.UTF_8), name, done, loggedApproved);
+            });
+            lines.maxRecordSize(4 * 1024 * 1024);
+            resp.handler(lines);
+            resp.endHandler(v -> {
+                // the server ended the watch: watch again, as the reflector does
                 if (!done.future().isComplete()) runtime.vertx().setTimer(500, t -> watchCsr(c, name, done, loggedApproved));
             });
-            // the CSR may have been signed before the watch began
-            call(c, HttpMethod.GET, CSR_PATH + "/" + name, null).onSuccess(a -> {
-                if (a.code() == 200) examine(Serialization.unmarshal(a.body(), CertificateSigningRequest.class), done, loggedApproved);
+            resp.exceptionHandler(e -> {
+                if (!done.future().isComplete()) runtime.vertx().setTimer(500, t -> watchCsr(c, name, done, loggedApproved));
             });
-            done.future().onComplete(r -> ws.close());
         }).onFailure(e -> {
+            if (done.future().isComplete()) return; // the reset after the certificate
             journal.warning("reflector.go:561", "failed to watch *v1.CertificateSigningRequest: " + e.getMessage());
             runtime.vertx().setTimer(1000, t -> watchCsr(c, name, done, loggedApproved));
         });
