@@ -47,7 +47,7 @@ public final class NodeCommands {
         }
     }
 
-    static String firstLine(String... texts) {
+    public static String firstLine(String... texts) {
         for (String s : texts) {
             if (s != null && !s.isBlank()) return s.strip().split("\n")[0];
         }

@@ -86,33 +86,67 @@ public final class StartServicePhase implements NodePhase {
         return description;
     }
 
+    /** Exit codes of the batched scripts: 100 + the index of the step that failed. */
+    private static final int FIRST_STEP_EXIT = 100;
+    private static final String ENABLED_MARK = "kubejoin: is-enabled";
+    private static final String ACTIVE_MARK = "kubejoin: is-active";
+
+    /**
+     * Two commands over SSH instead of one per step (at most; one when nothing needs a restart): the checks in one
+     * script, each step stopping it with its own exit code so a failure is reported as that step's; then enable,
+     * restart and the is-active check in a second.
+     */
     @Override
     public PhaseResult run(NodeContext ctx) throws PhaseFailure {
         var t = ctx.transport();
-        for (String cmd : prepare.apply(ctx)) {
-            NodeCommands.run(t, cmd, cmd, "check the node's filesystem and kernel (the proxy mode needs these modules)");
+        List<String> steps = new ArrayList<>(prepare.apply(ctx));
+        steps.add("systemctl daemon-reload");
+        StringBuilder check = new StringBuilder();
+        for (int i = 0; i < steps.size(); i++) check.append(steps.get(i)).append(" || exit ").append(FIRST_STEP_EXIT + i).append('\n');
+        check.append("echo '").append(ENABLED_MARK).append("'\n")
+                .append("systemctl is-enabled ").append(unit).append('\n')
+                .append("echo '").append(ACTIVE_MARK).append("'\n")
+                .append("systemctl is-active --quiet ").append(unit).append(" && echo active\n")
+                .append("exit 0\n");
+        ExecResult checked = NodeCommands.exec(t, check.toString());
+        int failed = checked.exitCode() - FIRST_STEP_EXIT;
+        if (!checked.ok()) {
+            String step = failed >= 0 && failed < steps.size() ? steps.get(failed) : "checking " + unit;
+            String hint = step.startsWith("systemctl") ? "check systemd on the node"
+                    : "check the node's filesystem and kernel (the proxy mode needs these modules)";
+            throw new PhaseFailure(step + " failed (exit " + checked.exitCode() + "): "
+                    + NodeCommands.firstLine(checked.stderr(), checked.stdout()), hint);
         }
-        NodeCommands.run(t, "systemctl daemon-reload", "systemctl daemon-reload", "check systemd on the node");
-        ExecResult enabled = NodeCommands.exec(t, "systemctl is-enabled " + unit);
-        boolean changed = false;
-        if (!enabled.ok() || !enabled.stdout().strip().equals("enabled")) {
-            NodeCommands.run(t, "systemctl enable " + unit, "systemctl enable " + unit, "check the unit file");
-            changed = true;
-        }
+        String out = checked.stdout();
+        int e = out.indexOf(ENABLED_MARK);
+        int a = out.indexOf(ACTIVE_MARK);
+        String enabledAnswer = e >= 0 && a > e ? out.substring(e + ENABLED_MARK.length(), a).strip() : "";
+        boolean enabled = enabledAnswer.equals("enabled");
+        boolean active = a >= 0 && out.substring(a + ACTIVE_MARK.length()).strip().equals("active");
         boolean filesChanged = ctx.anyChanged(files.apply(ctx.paths()));
-        boolean active = NodeCommands.exec(t, "systemctl is-active --quiet " + unit).ok();
-        String action;
-        if (filesChanged || !active) {
-            ExecResult r = NodeCommands.exec(t, "systemctl restart " + unit);
-            action = filesChanged ? "restarted (files changed)" : "started (was not running)";
-            changed = true;
-            if (!r.ok() || !NodeCommands.exec(t, "systemctl is-active --quiet " + unit).ok()) {
-                throw new PhaseFailure(unit + " did not start", "see its journal below: 'journalctl -u " + unit + "'",
-                        NodeCommands.journal(t, unit), false, null);
-            }
-        } else {
-            action = "running, unchanged";
+        boolean restart = filesChanged || !active;
+        if (enabled && !restart) return new PhaseResult(false, unit + " running, unchanged", List.of());
+
+        List<String> act = new ArrayList<>();
+        if (!enabled) act.add("systemctl enable " + unit);
+        if (restart) {
+            act.add("systemctl restart " + unit);
+            act.add("systemctl is-active --quiet " + unit);
         }
-        return new PhaseResult(changed, unit + " " + action, List.of());
+        StringBuilder script = new StringBuilder();
+        for (int i = 0; i < act.size(); i++) script.append(act.get(i)).append(" || exit ").append(FIRST_STEP_EXIT + i).append('\n');
+        script.append("exit 0\n");
+        ExecResult r = NodeCommands.exec(t, script.toString());
+        if (!r.ok()) {
+            int step = r.exitCode() - FIRST_STEP_EXIT;
+            if (!enabled && step == 0) {
+                throw new PhaseFailure("systemctl enable " + unit + " failed (exit " + r.exitCode() + "): "
+                        + NodeCommands.firstLine(r.stderr(), r.stdout()), "check the unit file");
+            }
+            throw new PhaseFailure(unit + " did not start", "see its journal below: 'journalctl -u " + unit + "'",
+                    NodeCommands.journal(t, unit), false, null);
+        }
+        String action = !restart ? "running, unchanged" : filesChanged ? "restarted (files changed)" : "started (was not running)";
+        return new PhaseResult(true, unit + " " + action, List.of());
     }
 }
