@@ -285,7 +285,7 @@ public final class Doctor {
     /** kubelet's client certificate and kube-proxy's: expired or within the warning window. */
     static List<Diagnosis> certificates(Node node, NodeFiles paths, Transport t, int warnDays, Instant now)
             throws TransportException {
-        Map<String, String> s = FleetStatus.sections(run(t, FleetStatus.probeCommand(paths, node.address())).stdout());
+        Map<String, String> s = NodeCommands.sections(run(t, FleetStatus.probeCommand(paths, node.address())).stdout());
         List<Diagnosis> out = new ArrayList<>();
         certificate(out, node, "kubelet client", paths.certDir() + "/kubelet-client-current.pem",
                 FleetStatus.notAfter(s.get("client")), warnDays, now, "kubejoin reset " + node.name()

@@ -28,6 +28,30 @@ public final class NodeCommands {
         }
     }
 
+    /**
+     * The start of a script that answers several questions in one SSH command: {@code s NAME} begins the section
+     * NAME of its output; {@link #sections} splits the output again.
+     */
+    public static final String SECTION_FUNCTION = "s() { echo \"== $1\"; }\n";
+
+    /** A sectioned script's output by section name (each section's lines, newline-terminated). */
+    public static java.util.Map<String, String> sections(String stdout) {
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        String current = null;
+        StringBuilder body = new StringBuilder();
+        for (String line : stdout.split("\n", -1)) {
+            if (line.startsWith("== ")) {
+                if (current != null) out.put(current, body.toString());
+                current = line.substring(3).strip();
+                body.setLength(0);
+            } else if (current != null) {
+                body.append(line).append('\n');
+            }
+        }
+        if (current != null) out.put(current, body.toString());
+        return out;
+    }
+
     /** Runs a command that must succeed. */
     public static ExecResult run(Transport t, String command, String what, String hint) throws PhaseFailure {
         ExecResult r = exec(t, command);

@@ -130,7 +130,7 @@ public final class FleetStatus {
         NodeFiles paths = new NodeFiles(inv.paths());
         try (Transport t = transports.open(node)) {
             ExecResult r = t.exec(probeCommand(paths, node.address()), PROBE_TIMEOUT.multipliedBy(3));
-            Map<String, String> sections = sections(r.stdout());
+            Map<String, String> sections = NodeCommands.sections(r.stdout());
             client = notAfter(sections.get("client"));
             proxyCert = notAfter(sections.get("proxy"));
             kubelet = firstWord(sections.get("kubelet"));
@@ -157,30 +157,13 @@ public final class FleetStatus {
      */
     public static String probeCommand(NodeFiles paths, String address) {
         String host = address.contains(":") ? "[" + address + "]" : address;
-        return "s() { echo \"== $1\"; }\n"
+        return NodeCommands.SECTION_FUNCTION
                 + "s client; sed -n " + PEM_CERT + " -- " + NodeCommands.quote(paths.certDir() + "/kubelet-client-current.pem") + " 2>/dev/null\n"
                 + "s proxy; sed -n " + PEM_CERT + " -- " + NodeCommands.quote(paths.kubeProxyCert()) + " 2>/dev/null\n"
                 + "s kubelet; systemctl is-active kubelet\n"
                 + "s kube-proxy; systemctl is-active kube-proxy\n"
                 + "s healthz; curl -fsS --max-time 5 http://" + host + ":10256/healthz >/dev/null 2>&1 && echo ok || echo failed\n"
                 + "exit 0\n";
-    }
-
-    public static Map<String, String> sections(String stdout) {
-        Map<String, String> out = new HashMap<>();
-        String current = null;
-        StringBuilder body = new StringBuilder();
-        for (String line : stdout.split("\n", -1)) {
-            if (line.startsWith("== ")) {
-                if (current != null) out.put(current, body.toString());
-                current = line.substring(3).strip();
-                body.setLength(0);
-            } else if (current != null) {
-                body.append(line).append('\n');
-            }
-        }
-        if (current != null) out.put(current, body.toString());
-        return out;
     }
 
     public static Instant notAfter(String pem) {

@@ -48,6 +48,7 @@ class NodeChecksTest {
                 .answer("ss -Hltn 'sport = :10250'", 0, "LISTEN 0 4096 *:10250 *:*\n")
                 .answer("ss -Hltn 'sport = :10256'", 0, "")
                 .answer("systemctl is-active --quiet kubelet", 3, "")
+                .answer("systemctl is-active --quiet kube-proxy", 3, "")
                 .answer("for m in", 0, "ip_vs\nip_vs_sh\n")
                 .answer("date +%s", 0, (Instant.now().getEpochSecond() - 600) + "\n");
         assertThatThrownBy(() -> new NodePreflightPhase().run(ctx(inv, node)))
@@ -110,5 +111,29 @@ class NodeChecksTest {
                 .hasMessageContaining("no nftables rule for the kubernetes service 10.254.0.1:443")
                 .satisfies(e -> assertThat(((PhaseFailure) e).journal()).singleElement().asString()
                         .contains("can't determine this node's IP"));
+    }
+
+    @Test
+    void startServiceNamesTheStepOfItsBatchedChecksThatFailed() {
+        Inventory inv = TestInventories.article(); // ipvs: modprobe ip_vs, ip_vs_rr, ...
+        // the checks are one script; exit 100 + i says its step i failed (0: mkdir, 1: the first modprobe)
+        ScriptedTransport node = new ScriptedTransport().answer("mkdir -p", 101, "");
+        assertThatThrownBy(() -> io.kubejoin.join.phases.StartServicePhase.kubeProxy().run(ctx(inv, node)))
+                .isInstanceOf(PhaseFailure.class)
+                .hasMessageStartingWith("modprobe 'ip_vs' failed (exit 101)")
+                .satisfies(e -> assertThat(((PhaseFailure) e).hint()).contains("kernel"));
+        assertThat(node.commands).singleElement().asString().contains("systemctl daemon-reload || exit 1")
+                .contains("systemctl is-enabled kube-proxy");
+    }
+
+    @Test
+    void startServiceLeavesARunningUnchangedServiceAloneInOneCommand() throws Exception {
+        Inventory inv = TestInventories.article();
+        ScriptedTransport node = new ScriptedTransport()
+                .answer("mkdir -p", 0, "kubejoin: is-enabled\nenabled\nkubejoin: is-active\nactive\n");
+        PhaseResult r = io.kubejoin.join.phases.StartServicePhase.kubelet().run(ctx(inv, node));
+        assertThat(r.changed()).isFalse();
+        assertThat(r.summary()).isEqualTo("kubelet running, unchanged");
+        assertThat(node.commands).hasSize(1);
     }
 }

@@ -30,9 +30,40 @@ final class ScriptedTransport implements Transport {
 
     @Override
     public ExecResult exec(String command, Duration timeout) {
+        if (command.startsWith(NodeCommands.SECTION_FUNCTION)) return sectioned(command);
         commands.add(command);
+        return answer(command);
+    }
+
+    private ExecResult answer(String command) {
         return answers.entrySet().stream().filter(e -> command.startsWith(e.getKey())).map(Map.Entry::getValue)
                 .findFirst().orElseThrow(() -> new AssertionError("unexpected command: " + command));
+    }
+
+    /**
+     * A script of {@code s NAME; COMMAND [&& echo WORD]} lines (NodeCommands.SECTION_FUNCTION): each command is
+     * answered (and recorded) on its own, its output under its section, WORD added when it succeeded.
+     */
+    private ExecResult sectioned(String script) {
+        StringBuilder out = new StringBuilder();
+        for (String line : script.substring(NodeCommands.SECTION_FUNCTION.length()).split("\n")) {
+            if (line.isBlank() || line.equals("exit 0")) continue;
+            if (!line.startsWith("s ") || !line.contains("; ")) throw new AssertionError("unexpected script line: " + line);
+            int semi = line.indexOf("; ");
+            String command = line.substring(semi + 2);
+            String echo = null;
+            int and = command.lastIndexOf(" && echo ");
+            if (and >= 0) {
+                echo = command.substring(and + " && echo ".length());
+                command = command.substring(0, and);
+            }
+            commands.add(command);
+            ExecResult r = answer(command);
+            out.append("== ").append(line, 2, semi).append('\n').append(r.stdout());
+            if (!r.stdout().isEmpty() && !r.stdout().endsWith("\n")) out.append('\n');
+            if (echo != null && r.ok()) out.append(echo).append('\n');
+        }
+        return new ExecResult(0, out.toString(), "");
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.kubejoin.render.ModulesLoadRenderer;
 import io.kubejoin.version.VersionRules;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Checks the node before anything is pushed, for what would make kubelet or kube-proxy fail later with a less
@@ -61,56 +62,71 @@ public final class NodePreflightPhase implements NodePhase {
      * @param ports also check 10250/10256 are free unless their own service holds them (before a join only)
      */
     public List<Problem> problems(NodeContext ctx, boolean ports) throws PhaseFailure {
-        var t = ctx.transport();
+        // every check in one SSH command, each answer in its own section of the output
         List<Problem> found = new ArrayList<>();
         ContainerRuntime runtime = ctx.inventory().runtime();
         String socket = runtime.kind() == ContainerRuntime.Kind.DOCKER ? "/var/run/docker.sock"
                 : runtime.endpoint().replaceFirst("^unix://", "");
-        if (!NodeCommands.exec(t, "test -S " + NodeCommands.quote(socket)).ok()) {
+        Object failSwapOn = ctx.node().kubelet().config().getOrDefault("failSwapOn", Boolean.TRUE);
+        boolean swapMatters = !Boolean.FALSE.equals(failSwapOn);
+        boolean cgroupMatters = refusesCgroupV1(ctx);
+        String[][] checkedPorts = ports ? new String[][] {{"10250", "kubelet"}, {"10256", "kube-proxy"}} : new String[0][];
+        List<String> modules = ModulesLoadRenderer.modules(ctx.inventory(), ctx.node());
+
+        StringBuilder script = new StringBuilder(NodeCommands.SECTION_FUNCTION);
+        script.append("s socket; test -S ").append(NodeCommands.quote(socket)).append(" && echo present\n");
+        if (swapMatters) script.append("s swaps; tail -n +2 /proc/swaps\n");
+        if (cgroupMatters) script.append("s cgroup; stat -fc %T /sys/fs/cgroup\n");
+        for (String[] port : checkedPorts) {
+            script.append("s port-").append(port[0]).append("; ss -Hltn 'sport = :").append(port[0]).append("'\n");
+            script.append("s active-").append(port[1]).append("; systemctl is-active --quiet ").append(port[1]).append(" && echo active\n");
+        }
+        // built into the kernel, already loaded, or loadable: anything else kube-proxy's mode cannot use
+        script.append("s modules; for m in");
+        modules.forEach(m -> script.append(' ').append(NodeCommands.quote(m)));
+        script.append("; do [ -d \"/sys/module/$m\" ] || modinfo -n \"$m\" >/dev/null 2>&1 || echo \"$m\"; done\n");
+        script.append("s date; date +%s\n");
+        script.append("exit 0\n");
+        ExecResult r = NodeCommands.exec(ctx.transport(), script.toString());
+        if (!r.ok()) {
+            throw new PhaseFailure("the node's checks did not run (exit " + r.exitCode() + "): "
+                    + NodeCommands.firstLine(r.stderr(), r.stdout()), "check that the login shell on the node is a POSIX sh");
+        }
+        Map<String, String> answers = NodeCommands.sections(r.stdout());
+
+        if (!"present".equals(answers.getOrDefault("socket", "").strip())) {
             found.add(new Problem("runtime-socket", "the container runtime socket " + socket + " is missing", "install and start " + (runtime.kind() == ContainerRuntime.Kind.CRI ? "the runtime" : runtime.kind()
                     .name().toLowerCase())));
         }
-        Object failSwapOn = ctx.node().kubelet().config().getOrDefault("failSwapOn", Boolean.TRUE);
-        if (!Boolean.FALSE.equals(failSwapOn)) {
-            ExecResult swaps = NodeCommands.exec(t, "tail -n +2 /proc/swaps");
-            if (swaps.ok() && !swaps.stdout().isBlank()) {
-                found.add(new Problem("swap", "swap is on and kubelet's failSwapOn is true", "swapoff -a and remove swap from /etc/fstab, or set kubelet.config.failSwapOn: false"));
-            }
+        if (swapMatters && !answers.getOrDefault("swaps", "").isBlank()) {
+            found.add(new Problem("swap", "swap is on and kubelet's failSwapOn is true", "swapoff -a and remove swap from /etc/fstab, or set kubelet.config.failSwapOn: false"));
         }
-        if (refusesCgroupV1(ctx)) {
-            ExecResult fs = NodeCommands.exec(t, "stat -fc %T /sys/fs/cgroup");
-            if (fs.ok() && !fs.stdout().strip().equals("cgroup2fs")) {
+        if (cgroupMatters) {
+            String fs = answers.getOrDefault("cgroup", "").strip();
+            if (!fs.isEmpty() && !fs.equals("cgroup2fs")) {
                 found.add(new Problem("cgroup-v1", "the node uses cgroup v1, which kubelet " + ctx.inventory().kubernetesVersion().minorString()
                         + " refuses (failCgroupV1)", "boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or set kubelet.config.failCgroupV1: false"));
             }
         }
-        for (String[] port : ports ? new String[][] {{"10250", "kubelet"}, {"10256", "kube-proxy"}} : new String[0][]) {
-            ExecResult listening = NodeCommands.exec(t, "ss -Hltn 'sport = :" + port[0] + "'");
-            if (listening.ok() && !listening.stdout().isBlank()
-                    && !NodeCommands.exec(t, "systemctl is-active --quiet " + port[1]).ok()) {
+        for (String[] port : checkedPorts) {
+            boolean listening = !answers.getOrDefault("port-" + port[0], "").isBlank();
+            boolean ownService = "active".equals(answers.getOrDefault("active-" + port[1], "").strip());
+            if (listening && !ownService) {
                 found.add(new Problem("port-taken", "port " + port[0] + " is taken, but " + port[1] + " is not running", "stop whatever listens on " + port[0] + " ('ss -ltnp')"));
             }
         }
-        List<String> modules = ModulesLoadRenderer.modules(ctx.inventory(), ctx.node());
-        StringBuilder check = new StringBuilder("for m in");
-        modules.forEach(m -> check.append(' ').append(NodeCommands.quote(m)));
-        // built into the kernel, already loaded, or loadable: anything else kube-proxy's mode cannot use
-        check.append("; do [ -d \"/sys/module/$m\" ] || modinfo -n \"$m\" >/dev/null 2>&1 || echo \"$m\"; done");
-        ExecResult missing = NodeCommands.exec(t, check.toString());
-        if (missing.ok() && !missing.stdout().isBlank()) {
+        String missing = answers.getOrDefault("modules", "");
+        if (!missing.isBlank()) {
             found.add(new Problem("kernel-modules", "kernel modules kube-proxy's " + ctx.node().kubeProxy().mode().value() + " mode needs are missing: "
-                    + String.join(", ", missing.stdout().strip().split("\\s+")), "install the kernel's extra modules package, or choose another kubeProxy.mode"));
+                    + String.join(", ", missing.strip().split("\\s+")), "install the kernel's extra modules package, or choose another kubeProxy.mode"));
         }
-        ExecResult date = NodeCommands.exec(t, "date +%s");
-        if (date.ok()) {
-            try {
-                long skew = Math.abs(Long.parseLong(date.stdout().strip()) - clock.instant().getEpochSecond());
-                if (skew > MAX_SKEW_SECONDS) {
-                    found.add(new Problem("clock-skew", "the node's clock is " + skew + " s away from this machine's", "sync the clocks (chrony/systemd-timesyncd): certificates would look not yet valid or expired"));
-                }
-            } catch (NumberFormatException e) {
-                // an unexpected date output is not a reason to stop the join
+        try {
+            long skew = Math.abs(Long.parseLong(answers.getOrDefault("date", "").strip()) - clock.instant().getEpochSecond());
+            if (skew > MAX_SKEW_SECONDS) {
+                found.add(new Problem("clock-skew", "the node's clock is " + skew + " s away from this machine's", "sync the clocks (chrony/systemd-timesyncd): certificates would look not yet valid or expired"));
             }
+        } catch (NumberFormatException e) {
+            // an unexpected date output is not a reason to stop the join
         }
         return found;
     }
