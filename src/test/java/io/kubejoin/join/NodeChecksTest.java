@@ -105,6 +105,7 @@ class NodeChecksTest {
         ScriptedTransport node = new ScriptedTransport()
                 .answer("curl", 0, "ok")
                 .answer("nft list table ip kube-proxy", 1, "")
+                .answer("test -e", 0, "")
                 .answer("journalctl -u kube-proxy", 0, "E1126 node_ip.go:40] can't determine this node's IP\n");
         assertThatThrownBy(() -> new VerifyPhase().run(ctx(inv, node)))
                 .isInstanceOf(PhaseFailure.class)

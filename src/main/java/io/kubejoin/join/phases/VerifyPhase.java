@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * P8, done as checks instead of by eye: kubelet's healthz (:10248), kube-proxy's healthz (:10256), and the
@@ -44,22 +45,31 @@ public final class VerifyPhase implements NodePhase {
         String host = hostForUrl(ctx.node().address());
         List<String> failures = new ArrayList<>();
         List<String> journalUnits = new ArrayList<>();
-        if (!NodeCommands.exec(ctx.transport(), "curl -fsS --max-time 5 http://" + host + ":10248/healthz").ok()) {
+        String vip = serviceVip(ctx.inventory().network().serviceCIDR());
+        boolean servingExpected = servingCertificateExpected(ctx);
+        // the checks in one SSH command; each section holds OK_WORD when its check passed
+        StringBuilder script = new StringBuilder(NodeCommands.SECTION_FUNCTION)
+                .append("s kubelet; curl -fsS --max-time 5 http://").append(host).append(":10248/healthz && echo ").append(OK_WORD).append('\n')
+                .append("s kube-proxy; curl -fsS --max-time 5 http://").append(host).append(":10256/healthz && echo ").append(OK_WORD).append('\n')
+                .append("s rules; ").append(rulesCommand(ctx.node().kubeProxy().mode().value(), vip)).append(" && echo ").append(OK_WORD).append('\n');
+        if (servingExpected) script.append("s serving; ").append(servingCheck(ctx)).append(" && echo ").append(OK_WORD).append('\n');
+        script.append("exit 0\n");
+        Map<String, String> answers = NodeCommands.sections(NodeCommands.exec(ctx.transport(), script.toString()).stdout());
+        if (!answers.getOrDefault("kubelet", "").contains(OK_WORD)) {
             failures.add("kubelet healthz on " + host + ":10248 does not answer ok");
             journalUnits.add("kubelet");
         }
-        if (!NodeCommands.exec(ctx.transport(), "curl -fsS --max-time 5 http://" + host + ":10256/healthz").ok()) {
+        if (!answers.getOrDefault("kube-proxy", "").contains(OK_WORD)) {
             failures.add("kube-proxy healthz on " + host + ":10256 does not answer");
             journalUnits.add("kube-proxy");
         }
-        String vip = serviceVip(ctx.inventory().network().serviceCIDR());
-        ExecResult rules = NodeCommands.exec(ctx.transport(), rulesCommand(ctx.node().kubeProxy().mode().value(), vip));
-        if (!rules.ok()) {
+        if (!answers.getOrDefault("rules", "").contains(OK_WORD)) {
             failures.add("no " + ctx.node().kubeProxy().mode().value() + " rule for the kubernetes service " + vip
                     + ":443 — kube-proxy has not programmed the service rules");
             journalUnits.add("kube-proxy");
         }
-        if (failures.isEmpty() && servingCertificateExpected(ctx) && !awaitServingCertificate(ctx, servingWait)) {
+        if (failures.isEmpty() && servingExpected && !answers.getOrDefault("serving", "").contains(OK_WORD)
+                && !awaitServingCertificate(ctx, servingWait)) {
             failures.add("kubelet has no serving certificate after " + servingWait.toSeconds()
                     + " s: its kubelet-serving CSR was not approved or not signed ('kubectl get csr')");
             journalUnits.add("kubelet");
@@ -73,9 +83,15 @@ public final class VerifyPhase implements NodePhase {
                     "check 'systemctl status kubelet kube-proxy' on the node; kube-proxy's hostnameOverride must be "
                             + "the node name", journal, false, null);
         }
-        return PhaseResult.unchanged("kubelet and kube-proxy healthy" + (servingCertificateExpected(ctx)
+        return PhaseResult.unchanged("kubelet and kube-proxy healthy" + (servingExpected
                 ? ", serving certificate issued" : "") + "; " + vip + ":443 in the "
                 + ctx.node().kubeProxy().mode().value() + " rules");
+    }
+
+    private static final String OK_WORD = "kubejoin-check-ok";
+
+    private static String servingCheck(NodeContext ctx) {
+        return "test -e " + NodeCommands.quote(ctx.paths().certDir() + "/kubelet-server-current.pem");
     }
 
     /** How long verify waits for kubelet's serving certificate (its CSR is filed once the node is Ready). */
@@ -91,7 +107,7 @@ public final class VerifyPhase implements NodePhase {
      * serving CSR): without it {@code kubectl logs/exec} to the node fail, so the join is not done before it.
      */
     private static boolean awaitServingCertificate(NodeContext ctx, java.time.Duration wait) throws PhaseFailure {
-        String check = "test -e " + io.kubejoin.join.NodeCommands.quote(ctx.paths().certDir() + "/kubelet-server-current.pem");
+        String check = servingCheck(ctx);
         long end = System.nanoTime() + wait.toNanos();
         while (true) {
             if (NodeCommands.exec(ctx.transport(), check).ok()) return true;
