@@ -75,18 +75,30 @@ final class RemotePaths {
      * are missing. GNU coreutils (sha256sum, stat -c) as on every systemd distribution kubelet runs on.
      */
     static String surveyCommand(Collection<String> paths, Collection<String> dirs) {
+        return surveyCommand(paths, dirs, false);
+    }
+
+    /**
+     * @param createMissing also create the missing folders (0755; a line "F dir" for one that could not be), which a
+     *                      push would do next anyway: one command fewer per push
+     */
+    static String surveyCommand(Collection<String> paths, Collection<String> dirs, boolean createMissing) {
         String p = quoteAll(paths);
         StringBuilder sb = new StringBuilder();
         sb.append("sha256sum -- ").append(p).append(" 2>/dev/null; ");
         sb.append("stat -L -c 'M %a %u %n' -- ").append(p).append(" 2>/dev/null; ");
-        if (!dirs.isEmpty()) {
+        if (!dirs.isEmpty() && createMissing) {
+            sb.append("m() { echo \"D $1\"; umask 022; mkdir -p -- \"$1\" || echo \"F $1\"; }; ");
+            sb.append("for d in ").append(quoteAll(dirs)).append("; do [ -d \"$d\" ] || m \"$d\"; done; ");
+        } else if (!dirs.isEmpty()) {
             sb.append("for d in ").append(quoteAll(dirs)).append("; do [ -d \"$d\" ] || echo \"D $d\"; done; ");
         }
         sb.append("exit 0");
         return sb.toString();
     }
 
-    record Survey(Map<String, RemoteState> files, Set<String> missingDirs) {
+    /** @param failedDirs folders the survey was to create and could not */
+    record Survey(Map<String, RemoteState> files, Set<String> missingDirs, Set<String> failedDirs) {
     }
 
     static Survey parseSurvey(String stdout, Collection<String> paths) {
@@ -94,6 +106,7 @@ final class RemotePaths {
         Map<String, String> hashes = parseSha256(stdout, wanted);
         Map<String, int[]> stats = new HashMap<>();
         Set<String> missing = new LinkedHashSet<>();
+        Set<String> failed = new LinkedHashSet<>();
         for (String line : stdout.split("\n")) {
             if (line.startsWith("M ")) {
                 String[] parts = line.split(" ", 4);
@@ -106,6 +119,8 @@ final class RemotePaths {
                 }
             } else if (line.startsWith("D /")) {
                 missing.add(line.substring(2));
+            } else if (line.startsWith("F /")) {
+                failed.add(line.substring(2));
             }
         }
         Map<String, RemoteState> files = new HashMap<>();
@@ -113,7 +128,7 @@ final class RemotePaths {
             int[] st = stats.get(path);
             files.put(path, new RemoteState(hash, st == null ? -1 : st[0], st == null ? -1 : st[1]));
         });
-        return new Survey(files, missing);
+        return new Survey(files, missing, failed);
     }
 
     /** Lines "<64 hex>  <path>" of sha256sum; escaped names (leading backslash) cannot be ours and are skipped. */

@@ -190,23 +190,21 @@ public final class SshTransport implements Transport {
         RemotePaths.requireDistinct(files);
         List<String> paths = files.stream().map(RemoteFile::path).toList();
         boolean direct = !target.needsSudo();
-        // one read-only command: hashes, modes, owners (and, for SFTP as root, which folders are missing)
-        ExecResult survey = exec(RemotePaths.surveyCommand(paths, direct ? RemotePaths.parents(files) : List.of()),
+        // one command: hashes, modes, owners (and, for SFTP as root, the missing folders, created then and there)
+        ExecResult survey = exec(RemotePaths.surveyCommand(paths, direct ? RemotePaths.parents(files) : List.of(), true),
                 INTERNAL_TIMEOUT);
         requireOk(survey, "surveying files"); // exits 0 by design: otherwise sudo or the shell failed
         RemotePaths.Survey s = RemotePaths.parseSurvey(survey.stdout(), paths);
+        if (!s.failedDirs().isEmpty()) {
+            throw new TransportException(TransportException.Kind.REMOTE_FAILURE, target(),
+                    "creating folders " + s.failedDirs() + " failed: " + survey.summary());
+        }
         PushPlan plan = PushPlan.of(files, s.files(), true);
         if (plan.write().isEmpty() && plan.fixModeOnly().isEmpty()) return plan.result(files, Set.of());
 
         List<String> staged = null;
         if (!plan.write().isEmpty()) {
             if (direct) {
-                List<String> missing = RemotePaths.parents(plan.write()).stream().filter(s.missingDirs()::contains)
-                        .toList();
-                if (!missing.isEmpty()) {
-                    requireOk(exec("umask 022 && mkdir -p -- " + RemotePaths.quoteAll(missing), INTERNAL_TIMEOUT),
-                            "creating folders " + missing);
-                }
                 for (RemoteFile f : plan.write()) upload(RemotePaths.tmp(f.path()), f, true);
             } else {
                 String dir = stagingDir();

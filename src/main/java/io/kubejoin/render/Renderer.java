@@ -30,20 +30,51 @@ public final class Renderer {
 
     /** The nodes' files only (what a join pushes; it makes the cluster objects through the API instead). */
     public static Rendered renderNodes(Inventory inv, ClusterMaterial material, Map<String, BootstrapToken> tokens) {
+        for (Node node : inv.nodes()) {
+            if (tokens.get(node.name()) == null) throw new IllegalArgumentException("no bootstrap token for node " + node.name());
+        }
+        // the same for every node: rendered once
+        String kubeProxyKubeconfig = kubeProxyKubeconfig(inv, material);
+        // nodes on two threads (a thousand nodes' YAML took seconds before a join could begin); each node's
+        // warnings kept apart and merged in node order, so the output does not depend on the threads
+        List<NodeRendering> perNode;
+        try {
+            perNode = io.kubejoin.util.Parallel.map(inv.nodes(), RENDER_THREADS, "kubejoin-render", node -> {
+                RenderWarnings w = new RenderWarnings();
+                return new NodeRendering(renderNode(inv, node, material, tokens.get(node.name()), w, kubeProxyKubeconfig), w);
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while rendering", e);
+        }
         RenderWarnings warnings = new RenderWarnings();
         List<RenderedFile> files = new ArrayList<>();
-        for (Node node : inv.nodes()) {
-            BootstrapToken token = tokens.get(node.name());
-            if (token == null) throw new IllegalArgumentException("no bootstrap token for node " + node.name());
-            files.addAll(renderNode(inv, node, material, token, warnings));
+        for (NodeRendering r : perNode) {
+            files.addAll(r.files());
+            r.warnings().all().forEach(warnings::add);
         }
         files.sort(Comparator.comparing(RenderedFile::node).thenComparing(RenderedFile::path));
         return new Rendered(files, warnings.all());
     }
 
+    private static final int RENDER_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+
+    private record NodeRendering(List<RenderedFile> files, RenderWarnings warnings) {
+    }
+
+    private static String kubeProxyKubeconfig(Inventory inv, ClusterMaterial material) {
+        return Kubeconfigs.clientCertificate(inv.apiServer(), material.caCertPem(), "kube-proxy",
+                material.kubeProxyCertPem(), material.kubeProxyKeyPem());
+    }
+
     /** Every file one node needs (K2-K7, P1-P7), with the destination's mode. */
     public static List<RenderedFile> renderNode(Inventory inv, Node node, ClusterMaterial material,
                                                 BootstrapToken token, RenderWarnings warnings) {
+        return renderNode(inv, node, material, token, warnings, kubeProxyKubeconfig(inv, material));
+    }
+
+    private static List<RenderedFile> renderNode(Inventory inv, Node node, ClusterMaterial material, BootstrapToken token,
+                                                 RenderWarnings warnings, String kubeProxyKubeconfig) {
         NodeFiles f = new NodeFiles(inv.paths());
         String n = node.name();
         List<RenderedFile> files = new ArrayList<>();
@@ -55,9 +86,7 @@ public final class Renderer {
         files.add(RenderedFile.text(n, f.kubeletUnit(), PUBLIC, KubeletUnitRenderer.render(inv, node, warnings)));
         files.add(RenderedFile.text(n, f.kubeProxyCert(), PUBLIC, material.kubeProxyCertPem()));
         files.add(RenderedFile.text(n, f.kubeProxyKey(), PRIVATE, material.kubeProxyKeyPem()));
-        files.add(RenderedFile.text(n, f.kubeProxyKubeconfig(), PRIVATE,
-                Kubeconfigs.clientCertificate(inv.apiServer(), material.caCertPem(), "kube-proxy",
-                        material.kubeProxyCertPem(), material.kubeProxyKeyPem())));
+        files.add(RenderedFile.text(n, f.kubeProxyKubeconfig(), PRIVATE, kubeProxyKubeconfig));
         files.add(RenderedFile.text(n, f.kubeProxyConfig(), PUBLIC, KubeProxyConfigRenderer.render(inv, node, warnings)));
         files.add(RenderedFile.text(n, f.kubeProxyUnit(), PUBLIC, KubeProxyUnitRenderer.render(inv, node, warnings)));
         files.add(RenderedFile.text(n, f.modulesLoadConf(), PUBLIC, ModulesLoadRenderer.render(inv, node, warnings)));

@@ -111,16 +111,19 @@ class RemotePathsOnNodeShellTest {
         assertThat(exec(RemotePaths.readCommand("/etc/it's here"), true).exitCode()).isEqualTo(3);
     }
 
-    /** SshTransport.push as root: survey, mkdir of missing folders, SFTP temp files (0600), finish command. */
+    /** SshTransport.push as root: survey (creating missing folders), SFTP temp files (0600), finish command. */
     private PushResult pushAsRoot(List<RemoteFile> files) throws IOException {
-        RemotePaths.Survey s = survey(files, true);
+        List<String> paths = files.stream().map(RemoteFile::path).toList();
+        ExecResult r = exec(RemotePaths.surveyCommand(paths, RemotePaths.parents(files), true), false);
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        RemotePaths.Survey s = RemotePaths.parseSurvey(r.stdout(), paths);
+        assertThat(s.failedDirs()).isEmpty();
+        for (String d : s.missingDirs()) {
+            assertThat(Files.isDirectory(local(d))).as("created by the survey: " + d).isTrue();
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(local(d)))).isEqualTo("rwxr-xr-x");
+        }
         PushPlan plan = PushPlan.of(files, s.files(), true);
         if (plan.write().isEmpty() && plan.fixModeOnly().isEmpty()) return plan.result(files, Set.of());
-        List<String> missing = RemotePaths.parents(plan.write()).stream().filter(s.missingDirs()::contains).toList();
-        if (!missing.isEmpty()) {
-            ExecResult mk = exec("umask 022 && mkdir -p -- " + RemotePaths.quoteAll(missing), false);
-            assertThat(mk.exitCode()).as(mk.stderr()).isZero();
-        }
         for (RemoteFile f : plan.write()) {
             Path tmp = local(RemotePaths.tmp(f.path()));
             Files.write(tmp, f.content());

@@ -27,11 +27,12 @@ class RemotePathsTest {
     @Test
     void sha256OutputOnlyForAskedPaths() {
         String h = "a".repeat(64);
-        String out = h + "  /etc/a\n" + h + "  /etc/other\n\\" + h + "  /etc/b\\nc\nM 600 0 /etc/a\nD /etc/x\n";
+        String out = h + "  /etc/a\n" + h + "  /etc/other\n\\" + h + "  /etc/b\\nc\nM 600 0 /etc/a\nD /etc/x\nD /etc/y\nF /etc/y\n";
         RemotePaths.Survey s = RemotePaths.parseSurvey(out, List.of("/etc/a", "/etc/b"));
         assertThat(s.files()).containsOnlyKeys("/etc/a");
         assertThat(s.files().get("/etc/a")).isEqualTo(new RemotePaths.RemoteState(h, 0600, 0));
-        assertThat(s.missingDirs()).containsExactly("/etc/x");
+        assertThat(s.missingDirs()).containsExactly("/etc/x", "/etc/y");
+        assertThat(s.failedDirs()).containsExactly("/etc/y");
     }
 
     @Test
