@@ -27,11 +27,7 @@ final class SandboxEcProvider extends Provider {
             new String[]{"Signature", "SHA384withECDSA"},
             new String[]{"Signature", "SHA512withECDSA"},
             new String[]{"KeyPairGenerator", "EC"},
-            new String[]{"KeyPairGenerator", "XDH", "X25519"},
             new String[]{"KeyPairGenerator", "X25519"},
-            new String[]{"KeyAgreement", "XDH", "X25519"},
-            new String[]{"KeyAgreement", "X25519"},
-            new String[]{"KeyFactory", "XDH"},
             new String[]{"KeyFactory", "X25519"});
 
     private static volatile boolean installed;
@@ -42,6 +38,35 @@ final class SandboxEcProvider extends Provider {
             Provider.Service s = bc.getService(a[0], a[1]);
             if (s == null) throw new IllegalStateException("BouncyCastle has no " + a[0] + "." + a[1]);
             putService(new Delegate(this, s, a.length > 2 ? List.of(a[2]) : List.of()));
+        }
+        // JSSE's TLS 1.3 key share asks for "XDH" with a NamedParameterSpec, which BouncyCastle's XDH generator
+        // does not take, and reads the peer's share through an XECPublicKeySpec: these three speak the JDK's API
+        // over BouncyCastle's X25519
+        putService(new Own(this, "KeyPairGenerator", "XDH", X25519Jdk.Generator::new, bc));
+        putService(new Own(this, "KeyFactory", "XDH", X25519Jdk.Factory::new, bc));
+        putService(new Own(this, "KeyAgreement", "XDH", X25519Jdk.Agreement::new, bc));
+        putService(new Own(this, "KeyAgreement", "X25519", X25519Jdk.Agreement::new, bc));
+    }
+
+    /** A service implemented here (with BouncyCastle's X25519 underneath). */
+    private static final class Own extends Provider.Service {
+        private final java.util.function.Function<Provider, Object> make;
+        private final Provider bc;
+
+        Own(Provider owner, String type, String algorithm, java.util.function.Function<Provider, Object> make, Provider bc) {
+            super(owner, type, algorithm, X25519Jdk.class.getName(), List.of(), null);
+            this.make = make;
+            this.bc = bc;
+        }
+
+        @Override
+        public Object newInstance(Object constructorParameter) {
+            return make.apply(bc);
+        }
+
+        @Override
+        public boolean supportsParameter(Object parameter) {
+            return parameter == null || parameter instanceof java.security.interfaces.XECKey;
         }
     }
 

@@ -86,6 +86,12 @@ final class SecureFront implements AutoCloseable {
                 .setHost("127.0.0.1").setPort(port)
                 .setSsl(true).setKeyCertOptions(servingKeyCert)
                 .setClientAuth(ClientAuth.REQUEST)
+                // kube-apiserver's (Go's) preference: AES-128-GCM first; the JDK's own order puts AES-256 first
+                .addEnabledCipherSuite("TLS_AES_128_GCM_SHA256").addEnabledCipherSuite("TLS_CHACHA20_POLY1305_SHA256")
+                .addEnabledCipherSuite("TLS_AES_256_GCM_SHA384")
+                .addEnabledCipherSuite("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256").addEnabledCipherSuite("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+                .addEnabledCipherSuite("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256").addEnabledCipherSuite("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256")
+                .addEnabledCipherSuite("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384").addEnabledCipherSuite("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")
                 // as the mock's own listener: kubectl's exec/attach subprotocols, Expect: 100-continue
                 .setWebSocketSubProtocols(List.of("v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "v1.channel.k8s.io"))
                 .setHandle100ContinueAutomatically(true).setWebSocketClosingTimeout(1)
