@@ -18,6 +18,7 @@ import io.kubejoin.render.RenderedFile;
 import io.kubejoin.render.Renderer;
 import io.kubejoin.pki.KeyPrefetch;
 import io.kubejoin.state.RenderInputs;
+import io.kubejoin.util.Parallel;
 import io.kubejoin.state.StateStore;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -25,7 +26,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -57,23 +57,6 @@ public final class Join {
     }
 
     private Join() {
-    }
-
-    private static void onOwnThread(Runnable r) {
-        Thread t = new Thread(r, "kubejoin-tokens-main");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    private static List<String> awaitTokens(CompletableFuture<List<String>> lines) throws InterruptedException {
-        try {
-            return lines.get();
-        } catch (ExecutionException e) {
-            // the API error as ClusterTokens threw it, for the CLI's message
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw new IllegalStateException(e.getCause());
-        }
     }
 
     /** Node phases in order; wait-ready needs the cluster connection. */
@@ -135,9 +118,10 @@ public final class Join {
         inputs.notes().forEach(progress);
         // the token Secrets are created while this thread renders the nodes' files (neither needs the other)
         CompletableFuture<List<String>> tokenLines = skip.contains("tokens") ? CompletableFuture.completedFuture(List.of())
-                : CompletableFuture.supplyAsync(() -> ClusterTokens.ensure(conn, inv, inputs.tokens()), Join::onOwnThread);
+                : Parallel.background("kubejoin-tokens-main", () -> ClusterTokens.ensure(conn, inv, inputs.tokens()));
         Renderer.Rendered rendered = Renderer.renderNodes(inv, inputs.material(), inputs.tokens());
-        for (String line : awaitTokens(tokenLines)) {
+        // an API error as ClusterTokens threw it, for the CLI's message
+        for (String line : Parallel.await(tokenLines, "creating bootstrap tokens")) {
             clusterLines.add("tokens: " + line);
             progress.accept("tokens: " + line);
         }

@@ -1,8 +1,8 @@
 package io.kubejoin.pki;
 
+import io.kubejoin.util.Parallel;
 import java.security.KeyPair;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * A key pair generated on a thread of its own while other work goes on: an RSA 2048 key takes from 0.3 to over
@@ -28,29 +28,16 @@ public final class KeyPrefetch {
 
     /** Starts generating a key of {@code spec} on a daemon thread. */
     public static KeyPrefetch start(KeySpec spec) {
-        CompletableFuture<KeyPair> f = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                f.complete(spec.generate());
-            } catch (RuntimeException e) {
-                f.completeExceptionally(e);
-            }
-        }, "kubejoin-keygen");
-        t.setDaemon(true);
-        t.start();
-        return new KeyPrefetch(spec, f);
+        return new KeyPrefetch(spec, Parallel.background("kubejoin-keygen", spec::generate));
     }
 
     /** The prefetched key when it has {@code wanted}'s spec (once), else a new one. */
     public synchronized KeyPair take(KeySpec wanted) {
         if (pending != null && !taken && spec.equals(wanted)) {
             try {
-                KeyPair k = pending.get();
+                KeyPair k = Parallel.await(pending, "generating a " + wanted + " key");
                 taken = true; // a second take generates its own
                 return k;
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException r) throw r;
-                throw new IllegalStateException(e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while generating a " + wanted + " key", e);

@@ -521,14 +521,20 @@ public final class SimulatedKubelet {
         if (c.tls() != null) o.setSslOptions(c.tls());
         if (c.bearer() != null) o.putHeader("Authorization", "Bearer " + c.bearer());
         if (body != null) o.putHeader("Content-Type", "application/json");
-        // sent after the current task: when called from the previous answer's handler, the connection that answer
-        // came on is back in the pool by then and carries this request too (as client-go's keep-alive does),
-        // instead of a second connection with a TLS handshake of its own
-        Promise<Void> nextTick = Promise.promise();
-        runtime.vertx().runOnContext(v -> nextTick.complete());
-        return nextTick.future().compose(v -> runtime.http().request(o))
+        return nextTick().compose(v -> runtime.http().request(o))
                 .compose(req -> body == null ? req.send() : req.send(Buffer.buffer(body)))
                 .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), b.toString(StandardCharsets.UTF_8))));
+    }
+
+    /**
+     * Completes after the current task. A request sent from the previous answer's handler then finds the connection
+     * that answer came on back in the pool and reuses it (as client-go's keep-alive does), instead of opening a
+     * second connection with a TLS handshake of its own.
+     */
+    private Future<Void> nextTick() {
+        Promise<Void> tick = Promise.promise();
+        runtime.vertx().runOnContext(v -> tick.complete());
+        return tick.future();
     }
 
     /** The reason a failed call gives, as client-go's error text: "Unauthorized" for 401, else the Status message. */
@@ -624,7 +630,7 @@ public final class SimulatedKubelet {
     private Future<String> waitForCertificate(Connection c, String name) {
         Promise<String> done = Promise.promise();
         // after the current task, so that the connection the CSR was created on is back in the pool for the watch
-        runtime.vertx().runOnContext(v -> watchCsr(c, name, done, new boolean[1]));
+        nextTick().onComplete(v -> watchCsr(c, name, done, new boolean[1]));
         return done.future();
     }
 

@@ -91,6 +91,13 @@ public final class StartServicePhase implements NodePhase {
     private static final String ENABLED_MARK = "kubejoin: is-enabled";
     private static final String ACTIVE_MARK = "kubejoin: is-active";
 
+    /** Each step, stopping the script with exit 100 + its index when it fails. */
+    private static StringBuilder stepsScript(List<String> steps) {
+        StringBuilder script = new StringBuilder();
+        for (int i = 0; i < steps.size(); i++) script.append(steps.get(i)).append(" || exit ").append(FIRST_STEP_EXIT + i).append('\n');
+        return script;
+    }
+
     /**
      * Two commands over SSH instead of one per step (at most; one when nothing needs a restart): the checks in one
      * script, each step stopping it with its own exit code so a failure is reported as that step's; then enable,
@@ -101,8 +108,7 @@ public final class StartServicePhase implements NodePhase {
         var t = ctx.transport();
         List<String> steps = new ArrayList<>(prepare.apply(ctx));
         steps.add("systemctl daemon-reload");
-        StringBuilder check = new StringBuilder();
-        for (int i = 0; i < steps.size(); i++) check.append(steps.get(i)).append(" || exit ").append(FIRST_STEP_EXIT + i).append('\n');
+        StringBuilder check = stepsScript(steps);
         check.append("echo '").append(ENABLED_MARK).append("'\n")
                 .append("systemctl is-enabled ").append(unit).append('\n')
                 .append("echo '").append(ACTIVE_MARK).append("'\n")
@@ -133,10 +139,7 @@ public final class StartServicePhase implements NodePhase {
             act.add("systemctl restart " + unit);
             act.add("systemctl is-active --quiet " + unit);
         }
-        StringBuilder script = new StringBuilder();
-        for (int i = 0; i < act.size(); i++) script.append(act.get(i)).append(" || exit ").append(FIRST_STEP_EXIT + i).append('\n');
-        script.append("exit 0\n");
-        ExecResult r = NodeCommands.exec(t, script.toString());
+        ExecResult r = NodeCommands.exec(t, stepsScript(act).append("exit 0\n").toString());
         if (!r.ok()) {
             int step = r.exitCode() - FIRST_STEP_EXIT;
             if (!enabled && step == 0) {
