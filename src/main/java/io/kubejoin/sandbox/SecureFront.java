@@ -74,6 +74,27 @@ final class SecureFront implements AutoCloseable {
                 && MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), presented.getBytes(StandardCharsets.US_ASCII));
     }
 
+    /**
+     * kube-apiserver's cipher preference, which is Go's crypto/tls: AES-GCM first where the server's AES-GCM runs on
+     * CPU instructions, ChaCha20-Poly1305 first where it does not (Go's {@code hasAESGCMHardwareSupport}); AES-128
+     * before AES-256 in both. The JDK's own order puts AES-256 first always.
+     */
+    static List<String> cipherPreference(boolean aesHardware) {
+        List<String> tls13 = aesHardware
+                ? List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256")
+                : List.of("TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384");
+        List<String> tls12 = aesHardware
+                ? List.of("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256")
+                : List.of("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+                        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
+        List<String> all = new ArrayList<>(tls13);
+        all.addAll(tls12);
+        return all;
+    }
+
     static SecureFront start(Vertx vertx, PemKeyCertOptions servingKeyCert, ClientCertificateAuthenticator x509,
                              String proof, Dispatcher dispatcher, int port) {
         HttpServerRequestHandler mockHandler = new HttpServerRequestHandler(vertx) {
@@ -86,16 +107,11 @@ final class SecureFront implements AutoCloseable {
                 .setHost("127.0.0.1").setPort(port)
                 .setSsl(true).setKeyCertOptions(servingKeyCert)
                 .setClientAuth(ClientAuth.REQUEST)
-                // kube-apiserver's (Go's) preference: AES-128-GCM first; the JDK's own order puts AES-256 first
-                .addEnabledCipherSuite("TLS_AES_128_GCM_SHA256").addEnabledCipherSuite("TLS_CHACHA20_POLY1305_SHA256")
-                .addEnabledCipherSuite("TLS_AES_256_GCM_SHA384")
-                .addEnabledCipherSuite("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256").addEnabledCipherSuite("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
-                .addEnabledCipherSuite("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256").addEnabledCipherSuite("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256")
-                .addEnabledCipherSuite("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384").addEnabledCipherSuite("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")
                 // as the mock's own listener: kubectl's exec/attach subprotocols, Expect: 100-continue
                 .setWebSocketSubProtocols(List.of("v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "v1.channel.k8s.io"))
                 .setHandle100ContinueAutomatically(true).setWebSocketClosingTimeout(1)
                 .setTrustOptions(TrustOptions.wrap(new RequestAnyClientCert()));
+        cipherPreference(AesHardware.inThisJvm()).forEach(opts::addEnabledCipherSuite); // kept in this order
         List<HttpServer> servers = new ArrayList<>();
         try {
             // Vert.x shares a port among listeners only when they name the same one: pick it first
