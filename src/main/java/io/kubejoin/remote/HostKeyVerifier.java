@@ -72,6 +72,8 @@ final class HostKeyVerifier implements ServerKeyVerifier {
     }
 
     private static final class KnownHosts extends KnownHostsServerKeyVerifier {
+        private volatile KnownHostsIndex index;
+
         KnownHosts(Path file, boolean acceptNew) {
             // the delegate decides about keys that are not in the file at all; modified keys never reach it
             // (a lambda rather than AcceptAllServerKeyVerifier, which logs a warning per host)
@@ -85,6 +87,24 @@ final class HostKeyVerifier implements ServerKeyVerifier {
             Attempt a = attempt(session);
             return a == null ? super.resolveHostNetworkIdentities(session, remote)
                     : java.util.List.of(new SshdSocketAddress(a.host, a.port));
+        }
+
+        /** Tests only the lines that name the node (see {@link KnownHostsIndex}). */
+        @Override
+        protected java.util.List<HostEntryPair> findKnownHostEntries(ClientSession session, SocketAddress remote,
+                java.util.Collection<HostEntryPair> knownHosts) {
+            Attempt a = attempt(session);
+            if (a == null || knownHosts == null || knownHosts.size() < 32) {
+                return super.findKnownHostEntries(session, remote, knownHosts);
+            }
+            KnownHostsIndex current = index;
+            if (current == null || !current.indexes(knownHosts)) {
+                synchronized (this) {
+                    current = index;
+                    if (current == null || !current.indexes(knownHosts)) index = current = new KnownHostsIndex(knownHosts);
+                }
+            }
+            return super.findKnownHostEntries(session, remote, current.candidates(a.host));
         }
 
         /** Recorded as OpenSSH writes it ("[host]:port type key"), for the inventory's name of the node. */

@@ -242,6 +242,35 @@ class SshTransportMinaTest {
         assertThat(node.commands).isEmpty();
     }
 
+    /** A fleet's known_hosts (one line per node) goes through the host index; the answers are the same. */
+    @Test
+    void largeKnownHostsFileVerifiesThroughTheIndex() throws Exception {
+        var other = org.apache.sshd.common.config.keys.KeyUtils.generateKeyPair("ecdsa-sha2-nistp256", 256);
+        StringBuilder fleet = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+            fleet.append(TestKeys.knownHostsLine("127.0." + (i / 250) + "." + (i % 250 + 2), node.port(), other.getPublic()));
+        }
+        // same address, other port: must not be taken for this node
+        fleet.append(TestKeys.knownHostsLine("127.0.0.1", node.port() + 1, other.getPublic()));
+        Files.writeString(knownHosts, fleet + node.knownHostsLine());
+        try (SshTransport t = connector.open(target())) {
+            assertThat(t.exec("true", T).ok()).isTrue();
+        }
+        // the node's line replaced by another key: a changed key, not an unknown one
+        Files.writeString(knownHosts, fleet + TestKeys.knownHostsLine("127.0.0.1", node.port(), other.getPublic()));
+        assertThatThrownBy(() -> connector.open(target())).isInstanceOfSatisfying(HostKeyException.class,
+                e -> assertThat(e.kind()).isEqualTo(TransportException.Kind.HOST_KEY_CHANGED));
+        // a wildcard line is not indexed by name and still applies
+        Files.writeString(knownHosts, fleet + "[127.0.0.*]:" + node.port() + " " + org.apache.sshd.common.config.keys.PublicKeyEntry
+                .toString(node.hostKey.getPublic()).replace("\n", "") + "\n");
+        try (SshTransport t = connector.open(target())) {
+            assertThat(t.exec("true", T).ok()).isTrue();
+        }
+        Files.writeString(knownHosts, fleet.toString());
+        assertThatThrownBy(() -> connector.open(target())).isInstanceOfSatisfying(HostKeyException.class,
+                e -> assertThat(e.kind()).isEqualTo(TransportException.Kind.HOST_KEY_UNKNOWN));
+    }
+
     @Test
     void acceptNewRecordsTheKeyAndLaterConnectionsVerifyAgainstIt() throws Exception {
         Files.delete(knownHosts);
