@@ -191,24 +191,57 @@ final class RemotePaths {
      *                 SFTP wrote the temp files in place as root (they get their modes here, before the renames)
      */
     static String finishCommand(List<RemoteFile> changed, List<String> staged, List<RemoteFile> modeOnly) {
+        return finishCommand(changed, List.of(), staged, modeOnly);
+    }
+
+    /**
+     * As above, with {@code inline} (a subset of {@code changed}) written from the command's stdin, their bytes one
+     * after the other in that order: each temp file is created 0600 by {@code dd} and must then hash to the
+     * expected sha256, so input cut short (a dropped connection) places nothing. {@code staged} then holds a path
+     * for each of the other changed files only; a non-null {@code staged} still means sudo mode.
+     */
+    static String finishCommand(List<RemoteFile> changed, List<RemoteFile> inline, List<String> staged,
+                                List<RemoteFile> modeOnly) {
+        Set<RemoteFile> inlined = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        inlined.addAll(inline);
+        List<RemoteFile> viaSftp = changed.stream().filter(f -> !inlined.contains(f)).toList();
         StringBuilder sb = new StringBuilder("umask 022\n").append(PLACE_FUNCTION);
         if (staged != null) {
+            // sudo mode: the survey (as the login user) created no folders
             List<String> dirs = parents(changed);
             if (!dirs.isEmpty()) sb.append("mkdir -p -- ").append(quoteAll(dirs)).append(" || exit 1\n");
-            for (int i = 0; i < changed.size(); i++) {
-                RemoteFile f = changed.get(i);
+        }
+        if (!inline.isEmpty()) {
+            // created anew under umask 077: a temp file of a secret is never readable by others, not even for a
+            // moment (a stale one from a dropped push would keep its old mode through dd's truncation)
+            sb.append("umask 077\nrm -f -- ").append(quoteAll(inline.stream().map(f -> tmp(f.path())).toList()))
+                    .append(" || exit 1\n");
+            for (RemoteFile f : inline) {
+                String tmp = quote(tmp(f.path()));
+                int n = f.content().length;
+                sb.append("dd of=").append(tmp)
+                        .append(n == 0 ? " bs=1 count=0" : " bs=" + n + " count=1")
+                        .append(" iflag=fullblock status=none && sha256sum -- ").append(tmp).append(" | grep -qF ")
+                        .append(f.sha256()).append(" || { echo ").append(quote(f.path() + ": not written in full (input cut short, or the write failed)"))
+                        .append(" >&2; exit 1; }\n");
+            }
+            sb.append("umask 022\n");
+        }
+        if (staged != null) {
+            for (int i = 0; i < viaSftp.size(); i++) {
+                RemoteFile f = viaSftp.get(i);
                 // install: copy owned by root with the final mode before the rename
                 sb.append("install -m ").append(String.format("%04o", f.mode())).append(" -o 0 -g 0 -- ")
                         .append(quote(staged.get(i))).append(' ').append(quote(tmp(f.path()))).append(" || exit 1\n");
             }
         }
-        if (staged == null) {
-            // SFTP wrote the temp files: their final modes, one chmod per distinct mode, before any rename
-            java.util.Map<Integer, List<String>> byMode = new java.util.TreeMap<>();
-            for (RemoteFile f : changed) byMode.computeIfAbsent(f.mode(), m -> new ArrayList<>()).add(tmp(f.path()));
-            byMode.forEach((mode, tmps) -> sb.append("chmod ").append(String.format("%04o", mode)).append(" -- ")
-                    .append(quoteAll(tmps)).append(" || exit 1\n"));
+        // temp files written here or by SFTP as root: their final modes, one chmod per distinct mode, before any rename
+        java.util.Map<Integer, List<String>> byMode = new java.util.TreeMap<>();
+        for (RemoteFile f : changed) {
+            if (staged == null || inlined.contains(f)) byMode.computeIfAbsent(f.mode(), m -> new ArrayList<>()).add(tmp(f.path()));
         }
+        byMode.forEach((mode, tmps) -> sb.append("chmod ").append(String.format("%04o", mode)).append(" -- ")
+                .append(quoteAll(tmps)).append(" || exit 1\n"));
         for (RemoteFile f : changed) {
             sb.append("place ").append(quote(tmp(f.path()))).append(' ').append(quote(f.path())).append(' ')
                     .append(quote(bak(f.path()))).append(" || exit 1\n");

@@ -1,6 +1,7 @@
 package io.kubejoin.remote;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -25,15 +26,23 @@ import org.apache.sshd.sftp.common.SftpException;
  * {@link Transport} over one SSH connection (MINA SSHD). The connection is opened by {@link SshConnector#open} and
  * reopened by the next call after it drops, host key checked again each time.
  *
- * <p>Pushes as root: SFTP writes {@code .<name>.kubejoin-tmp} beside the destination (created 0600, given the final
- * mode after the last byte), then one command keeps the backups and renames. Pushes as another user: SFTP writes to
- * a private staging folder, then one {@code sudo -n sh -c} command {@code install}s each file as root with its mode
- * to the same temp name and renames it. Either way a destination is only ever replaced by rename(2).
+ * <p>A push surveys the destinations in one command, then one finishing command writes, keeps the backups and
+ * renames. Files up to {@value #INLINE_MAX} bytes travel on that command's stdin: {@code dd} writes each
+ * to {@code .<name>.kubejoin-tmp} beside its destination (created 0600) and its sha256 is checked before anything is
+ * renamed, so a push cut short places nothing. Larger files (release binaries) go over SFTP first: as root straight
+ * to the temp name (0600, final mode set before the rename); as another user to a private staging folder, from
+ * which the finishing {@code sudo -n sh -c} {@code install}s them as root. Either way a destination is only ever
+ * replaced by rename(2).
  */
 public final class SshTransport implements Transport {
     /** Internal commands (survey, mkdir, finish) are small; this bounds them on a hung node. */
     static final Duration INTERNAL_TIMEOUT = Duration.ofSeconds(60);
     private static final int SFTP_BUFFER = 32 * 1024;
+    /**
+     * Files up to this size travel on the finishing command's stdin rather than in SFTP exchanges of their own (open,
+     * writes, close: three round trips per file); larger ones (release binaries) keep SFTP's pipelined writes.
+     */
+    public static final int INLINE_MAX = 1024 * 1024;
 
     private final SshConnector connector;
     private final SshTarget target;
@@ -112,6 +121,11 @@ public final class SshTransport implements Transport {
 
     /** Runs exactly {@code command} as the login user. */
     ExecResult execRaw(String command, Duration timeout) throws TransportException {
+        return execRaw(command, List.of(), timeout);
+    }
+
+    /** Runs exactly {@code command} as the login user, {@code input} (one chunk after the other) on its stdin. */
+    ExecResult execRaw(String command, List<byte[]> input, Duration timeout) throws TransportException {
         ClientSession s = session();
         BoundedOutput out = new BoundedOutput(BoundedOutput.DEFAULT_LIMIT);
         BoundedOutput err = new BoundedOutput(BoundedOutput.DEFAULT_LIMIT);
@@ -119,7 +133,12 @@ public final class SshTransport implements Transport {
             ch.setOut(out); // written from the I/O thread: no pump thread per command
             ch.setErr(err);
             ch.open().verify(timeout);
-            ch.getInvertedIn().close(); // EOF on stdin: a command that reads it ends instead of hanging
+            try (OutputStream in = ch.getInvertedIn()) { // then EOF: a command that reads stdin ends, never hangs
+                for (byte[] chunk : input) in.write(chunk);
+            } catch (IOException e) {
+                // the command ended without reading it all, or the connection dropped: its exit status (or the
+                // lost session, below) tells which
+            }
             Set<ClientChannelEvent> ev = ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), timeout);
             if (ev.contains(ClientChannelEvent.TIMEOUT)) {
                 ch.close(true);
@@ -202,22 +221,26 @@ public final class SshTransport implements Transport {
         PushPlan plan = PushPlan.of(files, s.files(), true);
         if (plan.write().isEmpty() && plan.fixModeOnly().isEmpty()) return plan.result(files, Set.of());
 
-        List<String> staged = null;
-        if (!plan.write().isEmpty()) {
+        // small files ride on the finishing command's stdin: no SFTP open/write/close round trips per file
+        List<RemoteFile> inline = new ArrayList<>();
+        List<RemoteFile> viaSftp = new ArrayList<>();
+        for (RemoteFile f : plan.write()) (f.content().length <= INLINE_MAX ? inline : viaSftp).add(f);
+        List<String> staged = direct ? null : new ArrayList<>();
+        if (!viaSftp.isEmpty()) {
             if (direct) {
-                for (RemoteFile f : plan.write()) upload(RemotePaths.tmp(f.path()), f, true);
+                for (RemoteFile f : viaSftp) upload(RemotePaths.tmp(f.path()), f, true);
             } else {
                 String dir = stagingDir();
-                staged = new ArrayList<>();
-                for (int i = 0; i < plan.write().size(); i++) {
-                    RemoteFile f = plan.write().get(i);
+                for (int i = 0; i < viaSftp.size(); i++) {
+                    RemoteFile f = viaSftp.get(i);
                     String path = dir + "/" + i + "-" + RemotePaths.name(f.path());
                     upload(path, f, false);
                     staged.add(path);
                 }
             }
         }
-        ExecResult fin = exec(RemotePaths.finishCommand(plan.write(), staged, plan.fixModeOnly()), INTERNAL_TIMEOUT);
+        ExecResult fin = execRaw(asRoot(RemotePaths.finishCommand(plan.write(), inline, staged, plan.fixModeOnly())),
+                inline.stream().map(RemoteFile::content).toList(), INTERNAL_TIMEOUT);
         requireOk(fin, "placing files");
         Set<String> backedUp = new HashSet<>();
         fin.stdout().lines().filter(l -> l.startsWith("B /")).forEach(l -> backedUp.add(l.substring(2)));

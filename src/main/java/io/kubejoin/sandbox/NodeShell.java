@@ -61,7 +61,8 @@ import java.util.stream.Stream;
  * {@code sha256sum}, {@code stat -L -c FORMAT} and {@code stat -f -c %T}, {@code mkdir [-p]}, {@code chmod OCTAL},
  * {@code chown 0:0}, {@code rm [-f]}, {@code mv [-f]}, {@code ln [-f]} (hard links), {@code cp [-p]},
  * {@code install -m -o -g}, {@code cat}, {@code tail -n [+]K}, {@code date +%s} (from the clock),
- * {@code grep [-q] -F}. Every other name goes to {@link NodePrograms}; paths given to file commands must be
+ * {@code grep [-q] -F}, {@code dd of=FILE bs=N count=1|0 iflag=fullblock status=none} (from the exec channel's
+ * stdin, the only command that reads it). Every other name goes to {@link NodePrograms}; paths given to file commands must be
  * absolute node paths and never leave the node's root.
  *
  * <p>Simulation choices: every file on a sandbox node belongs to root (the SSH login is root), so {@code stat}
@@ -103,10 +104,15 @@ public final class NodeShell {
 
     /** Runs a command line as root on the node; never throws for a failing command (exit code + stderr instead). */
     public ExecResult run(String command) {
-        return script(command, "", DEFAULT_UMASK, "sh", List.of());
+        return script(command, "", null, DEFAULT_UMASK, "sh", List.of());
     }
 
-    private ExecResult script(String text, String stdin, int umask, String arg0, List<String> args) {
+    /** As {@link #run(String)}, with the SSH channel's data as the command's standard input (read by {@code dd}). */
+    public ExecResult run(String command, InputStream stdin) {
+        return script(command, "", stdin == null ? null : new Stdin(stdin), DEFAULT_UMASK, "sh", List.of());
+    }
+
+    private ExecResult script(String text, String stdin, Stdin raw, int umask, String arg0, List<String> args) {
         Node tree;
         try {
             tree = new Parser(text).program();
@@ -118,7 +124,7 @@ public final class NodeShell {
         Session s = new Session(umask, arg0, args);
         int code;
         try {
-            code = s.exec(tree, new Io(stdin, out, err));
+            code = s.exec(tree, new Io(stdin, out, err, raw));
         } catch (ExitSignal e) {
             code = e.status;
         } catch (RuntimeException e) {
@@ -662,11 +668,29 @@ public final class NodeShell {
         }
     }
 
-    private record Io(String in, Sink out, Sink err) {
+    /**
+     * A command's input and outputs. {@code in} is text from a pipe; {@code raw} is the exec channel's own stdin
+     * (fd 0 of the whole command, shared by nested {@code sh -c}), null inside a pipe or when the channel has none.
+     */
+    private record Io(String in, Sink out, Sink err, Stdin raw) {
         Io redirect(List<Redir> redirs) {
             Sink[] fds = {out, err};
             for (Redir r : redirs) fds[r.fd() - 1] = r.to() == 0 ? Sink.NULL : fds[r.to() - 1];
-            return new Io(in, fds[0], fds[1]);
+            return new Io(in, fds[0], fds[1], raw);
+        }
+    }
+
+    /** The exec channel's standard input, consumed in order by whatever reads it (as a real fd 0). */
+    private static final class Stdin {
+        private final InputStream in;
+
+        Stdin(InputStream in) {
+            this.in = in;
+        }
+
+        /** Up to {@code n} bytes: fewer only at end of input (dd's iflag=fullblock). */
+        synchronized byte[] read(int n) throws IOException {
+            return in.readNBytes(n);
         }
     }
 
@@ -748,7 +772,8 @@ public final class NodeShell {
                 for (int i = 0; i < p.parts().size(); i++) {
                     boolean last = i == p.parts().size() - 1;
                     Sink out = last ? io.out() : new Sink(new StringBuilder());
-                    st = isolated(p.parts().get(i), new Io(in, out, io.err()));
+                    // the first element reads the command's stdin, the others the pipe
+                    st = isolated(p.parts().get(i), new Io(in, out, io.err(), i == 0 ? io.raw() : null));
                     in = out.text();
                 }
                 return st;
@@ -920,6 +945,7 @@ public final class NodeShell {
                 case "date" -> date(args, io);
                 case "grep" -> grep(args, io);
                 case "sed" -> sed(args, io);
+                case "dd" -> dd(args, io, umask);
                 default -> null;
             };
         }
@@ -931,7 +957,7 @@ public final class NodeShell {
             if (args.size() < 2) throw new ShellError(2, "sh: -c requires an argument");
             String name = args.size() > 2 ? args.get(2) : "sh";
             List<String> rest = args.size() > 3 ? args.subList(3, args.size()) : List.of();
-            ExecResult r = script(args.get(1), io.in(), umask, name, List.copyOf(rest));
+            ExecResult r = script(args.get(1), io.in(), io.raw(), umask, name, List.copyOf(rest));
             io.out().add(r.stdout());
             io.err().add(r.stderr());
             return r.exitCode();
@@ -1731,6 +1757,59 @@ public final class NodeShell {
         Opts o = opts("date", args, "", "");
         if (!o.operands().equals(List.of("+%s"))) throw unsupportedOption("date", String.join(" ", args));
         io.out().add(clock.instant().getEpochSecond() + "\n");
+        return 0;
+    }
+
+    /**
+     * dd in the one form kubejoin sends: {@code dd of=FILE bs=N count=1|0 iflag=fullblock status=none}, exactly
+     * N bytes (fewer at end of input) from the command's stdin into FILE, created with 0666 minus the umask or
+     * truncated in place (keeping its mode), as open(2) with O_CREAT|O_TRUNC does.
+     */
+    private int dd(List<String> args, Io io, int umask) throws IOException {
+        Map<String, String> ops = new LinkedHashMap<>();
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            String key = eq < 0 ? a : a.substring(0, eq);
+            if (eq < 0 || !Set.of("of", "bs", "count", "iflag", "status").contains(key) || ops.containsKey(key)) {
+                throw unsupportedOption("dd", a);
+            }
+            ops.put(key, a.substring(eq + 1));
+        }
+        if (!"fullblock".equals(ops.get("iflag")) || !"none".equals(ops.get("status")) || !ops.containsKey("of")
+                || !ops.containsKey("bs") || !Set.of("0", "1").contains(ops.get("count"))) {
+            throw unsupportedOption("dd", String.join(" ", args) + " (only of=FILE bs=N count=1|0 iflag=fullblock status=none)");
+        }
+        if (io.raw() == null) throw new ShellError(2, "sandbox node: dd: only the command's own stdin can be read");
+        int bs;
+        try {
+            bs = Integer.parseInt(ops.get("bs"));
+        } catch (NumberFormatException e) {
+            bs = -1;
+        }
+        if (bs < 1) {
+            io.err().add("dd: invalid number: '" + ops.get("bs") + "'\n");
+            return 1;
+        }
+        String dst = ops.get("of");
+        Path to = local("dd", dst);
+        if (Files.isDirectory(to)) {
+            io.err().add("dd: failed to open '" + dst + "': Is a directory\n");
+            return 1;
+        }
+        try {
+            if (!Files.exists(to)) {
+                // created with its final mode: no moment in which a secret's temp file is readable by others
+                Files.createFile(to, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                setMode(to, 0666 & ~umask);
+            }
+            try (OutputStream out = Files.newOutputStream(to, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                if (ops.get("count").equals("1")) out.write(io.raw().read(bs));
+            }
+        } catch (NoSuchFileException e) {
+            io.err().add("dd: failed to open '" + dst + "': No such file or directory\n");
+            return 1;
+        }
         return 0;
     }
 

@@ -97,6 +97,11 @@ public final class NodeSshServer implements AutoCloseable {
 
         /** Runs an exec channel's command (blocking; may take seconds), on the shared exec pool. */
         ExecResult exec(String command);
+
+        /** As {@link #exec(String)}, with the channel's data as the command's stdin. */
+        default ExecResult exec(String command, InputStream stdin) {
+            return exec(command);
+        }
     }
 
     /**
@@ -428,13 +433,48 @@ public final class NodeSshServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A command's stdin, counted against the "drop during push" fault like SFTP's writes: when it trips, the
+     * connection closes at once and the command reads end of input, as a node's shell does when the network fails
+     * in the middle of a push.
+     */
+    private final class DropWatchingInput extends java.io.FilterInputStream {
+        private final ServerSession session;
+
+        DropWatchingInput(InputStream in, ServerSession session) {
+            super(in);
+            this.session = session;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) return 0;
+            if (!session.isOpen()) return -1;
+            String a = addressOf(session);
+            AtomicLong left = a == null ? null : dropAfter.get(a);
+            int n = super.read(b, off, left == null ? len : (int) Math.max(1, Math.min(len, left.get())));
+            if (n > 0 && left != null && left.addAndGet(-n) <= 0 && dropAfter.remove(a, left)) {
+                session.close(true); // what came before the failure is all the command gets
+            }
+            return n;
+        }
+    }
+
     /** An exec channel's command, run on the shared exec pool; the exit callback is called from there. */
     private final class ExecCommand implements Command {
         private final Endpoint endpoint;
         private final String command;
+        private InputStream in;
         private OutputStream out;
         private OutputStream err;
         private ExitCallback exit;
+        private ServerSession session;
         private volatile Future<?> running;
 
         ExecCommand(Endpoint endpoint, String command) {
@@ -444,7 +484,7 @@ public final class NodeSshServer implements AutoCloseable {
 
         @Override
         public void setInputStream(InputStream in) {
-            // commands get no stdin (kubejoin's client sends EOF right away)
+            this.in = in; // read only by a command that reads stdin (a push's dd)
         }
 
         @Override
@@ -465,6 +505,7 @@ public final class NodeSshServer implements AutoCloseable {
         @Override
         public void start(ChannelSession channel, Environment env) throws IOException {
             if (endpoint == null) throw new IOException("no node for this session");
+            session = channel.getServerSession();
             try {
                 running = execPool.submit(this::run);
             } catch (RejectedExecutionException e) {
@@ -476,7 +517,7 @@ public final class NodeSshServer implements AutoCloseable {
             execs.increment();
             ExecResult r;
             try {
-                r = endpoint.exec(command);
+                r = endpoint.exec(command, in == null ? null : new DropWatchingInput(in, session));
             } catch (RuntimeException e) {
                 r = new ExecResult(255, "", "sandbox: " + e + "\n");
             }

@@ -116,6 +116,11 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         return shell.run(command);
     }
 
+    @Override
+    public ExecResult exec(String command, java.io.InputStream stdin) {
+        return shell.run(command, stdin);
+    }
+
     /** The next kubelet started exits at once, as a broken binary or host would. */
     public void failKubelet(boolean fail) {
         kubeletOptions = kubeletOptions.withFailAtStart(fail);

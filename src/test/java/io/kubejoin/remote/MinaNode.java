@@ -31,6 +31,8 @@ final class MinaNode implements AutoCloseable {
     final KeyPair hostKey;
     final List<String> commands = new CopyOnWriteArrayList<>();
     private final String pathPrefix;
+    /** When set: the connection drops (no goodbye) once this many bytes of a command's stdin have arrived. */
+    volatile long dropStdinAfter = -1;
 
     MinaNode(List<PublicKey> authorized, Path extraPath, SftpEventListener listener) throws Exception {
         this(authorized, extraPath, listener, false);
@@ -49,7 +51,7 @@ final class MinaNode implements AutoCloseable {
                 authorized.stream().anyMatch(a -> KeyUtils.compareKeys(a, key)));
         server.setCommandFactory((channel, command) -> {
             commands.add(command);
-            return new ShCommand(command, pathPrefix);
+            return new ShCommand(command, pathPrefix, this);
         });
         SftpSubsystemFactory sftp = new SftpSubsystemFactory.Builder().build();
         if (listener != null) sftp.addSftpEventListener(listener);
@@ -77,17 +79,21 @@ final class MinaNode implements AutoCloseable {
     static final class ShCommand implements Command {
         private final String command;
         private final String pathPrefix;
+        private InputStream in;
         private OutputStream out;
         private OutputStream err;
         private ExitCallback exit;
         private volatile Process process;
 
-        ShCommand(String command, String pathPrefix) {
+        private final MinaNode node;
+
+        ShCommand(String command, String pathPrefix, MinaNode node) {
             this.command = command;
             this.pathPrefix = pathPrefix;
+            this.node = node;
         }
 
-        @Override public void setInputStream(InputStream in) { }
+        @Override public void setInputStream(InputStream in) { this.in = in; }
         @Override public void setOutputStream(OutputStream out) { this.out = out; }
         @Override public void setErrorStream(OutputStream err) { this.err = err; }
         @Override public void setExitCallback(ExitCallback callback) { this.exit = callback; }
@@ -97,8 +103,23 @@ final class MinaNode implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder("sh", "-c", command);
             Map<String, String> e = pb.environment();
             e.put("PATH", pathPrefix + e.getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
-            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             process = pb.start();
+            Thread stdin = new Thread(() -> {
+                try (OutputStream to = process.getOutputStream()) {
+                    long drop = node.dropStdinAfter;
+                    if (in != null && drop >= 0) {
+                        to.write(in.readNBytes((int) drop));
+                        node.dropStdinAfter = -1;
+                        channel.getServerSession().close(true); // as a network failure, mid-stream
+                    } else if (in != null) {
+                        in.transferTo(to);
+                    }
+                } catch (IOException ignored) {
+                    // the process ended without reading it all, or the channel closed
+                }
+            }, "test-sh-in");
+            stdin.setDaemon(true);
+            stdin.start();
             Thread t = new Thread(() -> {
                 try {
                     Thread e2 = pump(process.getErrorStream(), err);

@@ -222,4 +222,55 @@ class RemotePathsOnNodeShellTest {
         assertThat(local("/etc/kubernetes/a.yaml")).hasContent("old");
         assertThat(local("/etc/kubernetes/a.yaml.kubejoin-bak")).doesNotExist();
     }
+
+    /** As SshTransport.push does for small files: their bytes on the finishing command's stdin. */
+    private ExecResult finishWithStdin(List<RemoteFile> changed, List<RemoteFile> inline, byte[] stdin) {
+        String cmd = "sh -c " + RemotePaths.quote(RemotePaths.finishCommand(changed, inline, null, List.of()));
+        return shell.run(cmd, new java.io.ByteArrayInputStream(stdin));
+    }
+
+    private static byte[] concat(List<RemoteFile> files) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        files.forEach(f -> out.writeBytes(f.content()));
+        return out.toByteArray();
+    }
+
+    @Test
+    void inlineFilesAreWrittenFromStdinWithTheirModesAndBackups() throws IOException {
+        RemoteFile key = file("/etc/kubernetes/cert/kube-proxy-key.pem", 0600, "KEY\n");
+        RemoteFile unit = file("/etc/systemd/system/kubelet.service", 0644, "[Unit]\n");
+        RemoteFile empty = file("/etc/kubernetes/empty", 0644, "");
+        write(unit.path(), "old unit", "rw-r--r--");
+        Files.createDirectories(local("/etc/kubernetes/cert"));
+        write(RemotePaths.tmp(key.path()), "stale temp from a dropped push", "rw-r--r--");
+        List<RemoteFile> all = List.of(key, unit, empty);
+
+        ExecResult fin = finishWithStdin(all, all, concat(all));
+
+        assertThat(fin.exitCode()).as(fin.stderr()).isZero();
+        assertThat(local(key.path())).hasContent("KEY\n");
+        assertThat(perms(key.path())).isEqualTo("rw-------");
+        assertThat(local(unit.path())).hasContent("[Unit]\n");
+        assertThat(perms(unit.path())).isEqualTo("rw-r--r--");
+        assertThat(local(unit.path() + ".kubejoin-bak")).hasContent("old unit");
+        assertThat(local(empty.path())).isEmptyFile();
+        assertThat(fin.stdout()).isEqualTo("B " + unit.path() + "\n");
+    }
+
+    @Test
+    void inputCutShortPlacesNothingAndTheSecretsTempIsPrivate() throws IOException {
+        RemoteFile config = file("/etc/kubernetes/kubelet-config.yaml", 0644, "kind: KubeletConfiguration\n");
+        RemoteFile token = file("/etc/kubernetes/bootstrap.kubeconfig", 0600, "token: abcdef.0123456789abcdef\n");
+        write(config.path(), "old", "rw-r--r--");
+        List<RemoteFile> all = List.of(config, token);
+        byte[] cut = java.util.Arrays.copyOf(concat(all), config.content().length + 5);
+
+        ExecResult fin = finishWithStdin(all, all, cut);
+
+        assertThat(fin.exitCode()).isEqualTo(1);
+        assertThat(fin.stderr()).contains(token.path() + ": not written in full");
+        assertThat(local(config.path())).hasContent("old");
+        assertThat(local(token.path())).doesNotExist();
+        assertThat(perms(RemotePaths.tmp(token.path()))).isEqualTo("rw-------");
+    }
 }

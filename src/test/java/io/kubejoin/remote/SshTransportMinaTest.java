@@ -133,7 +133,8 @@ class SshTransportMinaTest {
             assertThat(read(dir.resolve("etc/kubernetes/kubelet-config.yaml"))).endsWith("v: 2\n");
             assertThat(read(dir.resolve("etc/kubernetes/kubelet-config.yaml.kubejoin-bak")))
                     .isEqualTo("kind: KubeletConfiguration\n");
-            assertThat(node.commands.stream().filter(c -> c.contains("sha256sum"))).hasSize(1);
+            assertThat(node.commands.stream().filter(c -> c.startsWith("sh -c 'sha256sum -- "))).hasSize(1);
+            assertThat(node.commands).as("survey, then one command writing from stdin and placing").hasSize(2);
             assertThat(leftoverTempFiles()).isEmpty();
         }
     }
@@ -271,6 +272,38 @@ class SshTransportMinaTest {
                 e -> assertThat(e.kind()).isEqualTo(TransportException.Kind.HOST_KEY_UNKNOWN));
     }
 
+    /** Small files ride on the finishing command's stdin; cut short there, nothing is placed either. */
+    @Test
+    void connectionDroppedMidStdinLeavesNoPartialFileAndTheNextPushCompletes() throws Exception {
+        Path existing = dir.resolve("etc/kubernetes/kubelet-config.yaml");
+        Files.createDirectories(existing.getParent());
+        Files.writeString(existing, "old\n");
+        List<RemoteFile> files = List.of(
+                file("etc/kubernetes/kubelet-config.yaml", 0644, "new\n"),
+                file("etc/kubernetes/bootstrap.kubeconfig", 0600, "token: secret-secret-secret\n"),
+                file("etc/kubernetes/kube-proxy.kubeconfig", 0600, "proxy\n"));
+        try (SshTransport t = connector.open(target())) {
+            node.dropStdinAfter = 4 + 10; // all of the first file, 10 bytes of the second
+            assertThatThrownBy(() -> t.push(files)).isInstanceOfSatisfying(TransportException.class, e -> {
+                System.out.println("[message] " + e.getMessage());
+                assertThat(e.kind()).isEqualTo(TransportException.Kind.CONNECTION_LOST);
+                assertThat(e.isTransient()).isTrue();
+            });
+            // (this test server kills the command when the connection drops; the sandbox's node lets it run on
+            // with the input it got, as sshd does: NodeSshServerTest covers that)
+            assertThat(read(existing)).isEqualTo("old\n");
+            assertThat(dir.resolve("etc/kubernetes/bootstrap.kubeconfig")).doesNotExist();
+            assertThat(dir.resolve("etc/kubernetes/kube-proxy.kubeconfig")).doesNotExist();
+
+            PushResult retry = t.push(files); // same transport: it reconnects
+            assertThat(retry.changed()).hasSize(3);
+            assertThat(read(existing)).isEqualTo("new\n");
+            assertThat(read(dir.resolve("etc/kubernetes/bootstrap.kubeconfig"))).isEqualTo("token: secret-secret-secret\n");
+            assertThat(SecureFiles.mode(dir.resolve("etc/kubernetes/bootstrap.kubeconfig"))).isEqualTo(0600);
+            assertThat(leftoverTempFiles()).isEmpty();
+        }
+    }
+
     @Test
     void acceptNewRecordsTheKeyAndLaterConnectionsVerifyAgainstIt() throws Exception {
         Files.delete(knownHosts);
@@ -371,7 +404,7 @@ class SshTransportMinaTest {
         Path existing = dir.resolve("etc/kubernetes/kubelet-config.yaml");
         Files.createDirectories(existing.getParent());
         Files.writeString(existing, "old\n");
-        byte[] big = new byte[300 * 1024]; // several SFTP writes, so the drop lands mid-file
+        byte[] big = new byte[SshTransport.INLINE_MAX + 300 * 1024]; // over SFTP, several writes: the drop lands mid-file
         new java.util.Random(1).nextBytes(big);
         List<RemoteFile> files = List.of(
                 file("etc/kubernetes/kubelet-config.yaml", 0644, "new\n"),
@@ -394,8 +427,6 @@ class SshTransportMinaTest {
             assertThat(partial).exists();
             assertThat(Files.size(partial)).isLessThan(big.length);
             assertThat(dir.resolve("etc/kubernetes/bootstrap.kubeconfig")).doesNotExist();
-            assertThat(SecureFiles.mode(dir.resolve("etc/kubernetes/.bootstrap.kubeconfig.kubejoin-tmp")))
-                    .as("a secret waiting in its temp file is never readable by others").isEqualTo(0600);
 
             dropOnWriteOf = null;
             PushResult retry = t.push(files); // same transport: it reconnects
@@ -412,15 +443,20 @@ class SshTransportMinaTest {
     void nonRootUserStagesOverSftpThenSudoInstallsAsRoot() throws Exception {
         Path staging = dir.resolve("home-staging");
         SshTarget deploy = target().withUser("deploy").withStagingDir(staging.toString());
+        byte[] binary = new byte[SshTransport.INLINE_MAX + 1]; // over SFTP to the staging folder, then installed
+        new java.util.Random(3).nextBytes(binary);
         List<RemoteFile> files = List.of(
                 file("etc/kubernetes/bootstrap.kubeconfig", 0600, "token\n"),
+                new RemoteFile(dir.resolve("opt/bin/kubelet").toString(), 0755, binary),
                 file("etc/systemd/system/kubelet.service", 0644, "[Unit]\n"));
         try (SshTransport t = connector.open(deploy)) {
             assertThat(t.exec("id -u", T).stdout()).isEqualTo("0\n");
             assertThat(node.commands).allMatch(c -> c.startsWith("sudo -n sh -c "));
             PushResult r = t.push(files);
-            assertThat(r.changed()).hasSize(2);
+            assertThat(r.changed()).hasSize(3);
             assertThat(read(dir.resolve("etc/kubernetes/bootstrap.kubeconfig"))).isEqualTo("token\n");
+            assertThat(Files.readAllBytes(dir.resolve("opt/bin/kubelet"))).isEqualTo(binary);
+            assertThat(SecureFiles.mode(dir.resolve("opt/bin/kubelet"))).isEqualTo(0755);
             assertThat(SecureFiles.mode(dir.resolve("etc/kubernetes/bootstrap.kubeconfig"))).isEqualTo(0600);
             assertThat(SecureFiles.mode(dir.resolve("etc/systemd/system/kubelet.service"))).isEqualTo(0644);
             assertThat(SecureFiles.mode(staging)).isEqualTo(0700);
