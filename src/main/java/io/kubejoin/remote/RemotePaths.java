@@ -184,6 +184,59 @@ final class RemotePaths {
             """;
 
     /**
+     * Writes each of {@code inline}'s bytes, one after the other from the command's stdin, into its temp file,
+     * created anew under umask 077 (a temp file of a secret is never readable by others, not even for a moment; a
+     * stale one from a dropped push would keep its old mode through dd's truncation), then checks its sha256: input
+     * cut short (a dropped connection) stops the command before anything is renamed.
+     */
+    private static void appendInlineWrites(StringBuilder sb, List<RemoteFile> inline) {
+        if (inline.isEmpty()) return;
+        sb.append("umask 077\nrm -f -- ").append(quoteAll(inline.stream().map(f -> tmp(f.path())).toList()))
+                .append(" || exit 1\n");
+        for (RemoteFile f : inline) {
+            String tmp = quote(tmp(f.path()));
+            int n = f.content().length;
+            sb.append("dd of=").append(tmp)
+                    .append(n == 0 ? " bs=1 count=0" : " bs=" + n + " count=1")
+                    .append(" iflag=fullblock status=none && sha256sum -- ").append(tmp).append(" | grep -qF ")
+                    .append(f.sha256()).append(" || { echo ")
+                    .append(quote(f.path() + ": not written in full (input cut short, or the write failed)"))
+                    .append(" >&2; exit 1; }\n");
+        }
+        sb.append("umask 022\n");
+    }
+
+    /**
+     * A whole push of small files in one command, their bytes on its stdin (no survey first): missing folders
+     * (0755), every file written to its temp file and checked, then per file: the same bytes, mode and root owner
+     * already there ("U path", temp removed), the same bytes with another mode or owner (fixed, "C path"), or
+     * different bytes (chmod, backup, rename: "C path", and "B path" when a backup was kept).
+     */
+    static String inlinePushCommand(List<RemoteFile> files) {
+        StringBuilder sb = new StringBuilder("umask 022\n").append(PLACE_FUNCTION);
+        List<String> dirs = parents(files);
+        if (!dirs.isEmpty()) {
+            sb.append("for d in ").append(quoteAll(dirs)).append("; do [ -d \"$d\" ] || mkdir -p -- \"$d\" || exit 1; done\n");
+        }
+        appendInlineWrites(sb, files);
+        for (RemoteFile f : files) {
+            String dest = quote(f.path());
+            String tmp = quote(tmp(f.path()));
+            String mode = String.format("%04o", f.mode());
+            sb.append("if sha256sum -- ").append(dest).append(" 2>/dev/null | grep -qF ").append(f.sha256())
+                    .append("; then rm -f -- ").append(tmp).append(" || exit 1; if stat -L -c 'M %a %u .' -- ")
+                    .append(dest).append(" | grep -qF ").append(quote("M " + Integer.toOctalString(f.mode()) + " 0 ."))
+                    .append("; then echo ").append(quote("U " + f.path())).append("; else chown 0:0 -- ").append(dest)
+                    .append(" && chmod ").append(mode).append(" -- ").append(dest).append(" || exit 1; echo ")
+                    .append(quote("C " + f.path())).append("; fi; else chmod ").append(mode).append(" -- ").append(tmp)
+                    .append(" && place ").append(tmp).append(' ').append(dest).append(' ').append(quote(bak(f.path())))
+                    .append(" || exit 1; echo ").append(quote("C " + f.path())).append("; fi\n");
+        }
+        sb.append("exit 0\n");
+        return sb.toString();
+    }
+
+    /**
      * The command that finishes a push on the node: optionally folders and staged copies (sudo mode), then backups
      * and renames, then mode/owner fixes of files whose bytes were already right.
      *
@@ -211,22 +264,7 @@ final class RemotePaths {
             List<String> dirs = parents(changed);
             if (!dirs.isEmpty()) sb.append("mkdir -p -- ").append(quoteAll(dirs)).append(" || exit 1\n");
         }
-        if (!inline.isEmpty()) {
-            // created anew under umask 077: a temp file of a secret is never readable by others, not even for a
-            // moment (a stale one from a dropped push would keep its old mode through dd's truncation)
-            sb.append("umask 077\nrm -f -- ").append(quoteAll(inline.stream().map(f -> tmp(f.path())).toList()))
-                    .append(" || exit 1\n");
-            for (RemoteFile f : inline) {
-                String tmp = quote(tmp(f.path()));
-                int n = f.content().length;
-                sb.append("dd of=").append(tmp)
-                        .append(n == 0 ? " bs=1 count=0" : " bs=" + n + " count=1")
-                        .append(" iflag=fullblock status=none && sha256sum -- ").append(tmp).append(" | grep -qF ")
-                        .append(f.sha256()).append(" || { echo ").append(quote(f.path() + ": not written in full (input cut short, or the write failed)"))
-                        .append(" >&2; exit 1; }\n");
-            }
-            sb.append("umask 022\n");
-        }
+        appendInlineWrites(sb, inline);
         if (staged != null) {
             for (int i = 0; i < viaSftp.size(); i++) {
                 RemoteFile f = viaSftp.get(i);

@@ -207,6 +207,7 @@ public final class SshTransport implements Transport {
     public PushResult push(List<RemoteFile> files) throws TransportException {
         if (files.isEmpty()) return new PushResult(List.of());
         RemotePaths.requireDistinct(files);
+        if (files.stream().allMatch(f -> f.content().length <= INLINE_MAX)) return pushInOneCommand(files);
         List<String> paths = files.stream().map(RemoteFile::path).toList();
         boolean direct = !target.needsSudo();
         // one command: hashes, modes, owners (and, for SFTP as root, the missing folders, created then and there)
@@ -245,6 +246,35 @@ public final class SshTransport implements Transport {
         Set<String> backedUp = new HashSet<>();
         fin.stdout().lines().filter(l -> l.startsWith("B /")).forEach(l -> backedUp.add(l.substring(2)));
         return plan.result(files, backedUp);
+    }
+
+    /**
+     * Small files only (configs, kubeconfigs, certificates, units): no survey, the node compares each file itself,
+     * so the push is one command whatever changed; re-sending a few kilobytes that turn out unchanged costs less than
+     * the round trips of asking first.
+     */
+    private PushResult pushInOneCommand(List<RemoteFile> files) throws TransportException {
+        ExecResult r = execRaw(asRoot(RemotePaths.inlinePushCommand(files)),
+                files.stream().map(RemoteFile::content).toList(), INTERNAL_TIMEOUT);
+        requireOk(r, "placing files");
+        Set<String> changed = new HashSet<>();
+        Set<String> same = new HashSet<>();
+        Set<String> backedUp = new HashSet<>();
+        for (String l : r.stdout().split("\n")) {
+            if (l.startsWith("C /")) changed.add(l.substring(2));
+            else if (l.startsWith("U /")) same.add(l.substring(2));
+            else if (l.startsWith("B /")) backedUp.add(l.substring(2));
+        }
+        List<PushResult.FileOutcome> out = new ArrayList<>();
+        for (RemoteFile f : files) {
+            if (!changed.contains(f.path()) && !same.contains(f.path())) {
+                throw new TransportException(TransportException.Kind.REMOTE_FAILURE, target(),
+                        "placing files: no answer about " + f.path() + " in: " + r.summary());
+            }
+            out.add(new PushResult.FileOutcome(f.path(), changed.contains(f.path())
+                    ? PushResult.Status.CHANGED : PushResult.Status.UNCHANGED, backedUp.contains(f.path())));
+        }
+        return new PushResult(out);
     }
 
     private void requireOk(ExecResult r, String what) throws TransportException {

@@ -273,4 +273,41 @@ class RemotePathsOnNodeShellTest {
         assertThat(local(token.path())).doesNotExist();
         assertThat(perms(RemotePaths.tmp(token.path()))).isEqualTo("rw-------");
     }
+
+    private ExecResult inlinePush(List<RemoteFile> files) {
+        String cmd = "sh -c " + RemotePaths.quote(RemotePaths.inlinePushCommand(files));
+        return shell.run(cmd, new java.io.ByteArrayInputStream(concat(files)));
+    }
+
+    @Test
+    void oneCommandPushWritesThenReportsUnchangedThenFixesAModeThenBacksUpAChange() throws IOException {
+        RemoteFile key = file("/etc/kubernetes/cert/kubelet-key.pem", 0600, "KEY\n");
+        RemoteFile unit = file("/etc/systemd/system/kubelet.service", 0644, "[Unit]\n");
+        List<RemoteFile> both = List.of(key, unit);
+
+        ExecResult first = inlinePush(both);
+        assertThat(first.exitCode()).as(first.stderr()).isZero();
+        assertThat(first.stdout()).isEqualTo("C " + key.path() + "\nC " + unit.path() + "\n");
+        assertThat(perms(key.path())).isEqualTo("rw-------");
+        assertThat(perms("/etc/kubernetes/cert")).as("a missing folder, created 0755").isEqualTo("rwxr-xr-x");
+
+        ExecResult again = inlinePush(both);
+        assertThat(again.stdout()).isEqualTo("U " + key.path() + "\nU " + unit.path() + "\n");
+        assertThat(local(RemotePaths.tmp(key.path()))).doesNotExist();
+
+        Files.setPosixFilePermissions(local(key.path()), PosixFilePermissions.fromString("rw-r--r--"));
+        ExecResult modeFix = inlinePush(both);
+        assertThat(modeFix.stdout()).isEqualTo("C " + key.path() + "\nU " + unit.path() + "\n");
+        assertThat(perms(key.path())).isEqualTo("rw-------");
+        assertThat(local(key.path() + ".kubejoin-bak")).as("same bytes: nothing to back up").doesNotExist();
+
+        RemoteFile newUnit = file(unit.path(), 0644, "[Unit]\nDescription=x\n");
+        ExecResult change = inlinePush(List.of(key, newUnit));
+        assertThat(change.stdout()).isEqualTo("U " + key.path() + "\nB " + unit.path() + "\nC " + unit.path() + "\n");
+        assertThat(local(unit.path())).hasContent("[Unit]\nDescription=x\n");
+        assertThat(local(unit.path() + ".kubejoin-bak")).hasContent("[Unit]\n");
+        try (var leftovers = Files.walk(dir)) {
+            assertThat(leftovers.filter(p -> p.toString().endsWith(RemotePaths.TMP_SUFFIX))).isEmpty();
+        }
+    }
 }

@@ -53,7 +53,9 @@ public final class WaitReadyPhase implements NodePhase {
                     "see kubelet's journal below; 'kubejoin reset " + node + "' clears a stale client certificate",
                     NodeCommands.journal(ctx.transport(), "kubelet"), false, null);
         }
-        List<String> deleted = tokens.deleteIfJoined(node);
+        // the Node is Ready, so kubelet holds its client certificate: the token has done its job (no need to
+        // ask the API again whether the node joined, as deleteIfJoined does for a node in an unknown state)
+        List<String> deleted = tokens.deleteForNode(node);
         String summary = "Ready after " + r.took().toSeconds() + " s"
                 + (deleted.isEmpty() ? "" : "; bootstrap token " + String.join(", ", deleted.stream()
                 .map(id -> id + ".****").toList()) + " deleted");
