@@ -7,6 +7,7 @@ import io.kubejoin.cluster.Preflight;
 import io.kubejoin.cluster.RbacService;
 import io.kubejoin.cluster.TokenService;
 import io.kubejoin.cluster.approval.CsrApprover;
+import io.kubejoin.cluster.approval.IssuedServingCertificates;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.join.phases.BinariesPhase;
 import io.kubejoin.join.phases.NodePreflightPhase;
@@ -61,11 +62,17 @@ public final class Join {
 
     /** Node phases in order; wait-ready needs the cluster connection. */
     public static List<NodePhase> nodePhases(KubeConnection conn, Clock clock, Duration readyTimeout, NodeBinaries binaries) {
+        return nodePhases(conn, clock, readyTimeout, binaries, null);
+    }
+
+    /** @param issuedServing the approver's view of issued serving certificates (null: no approver runs) */
+    static List<NodePhase> nodePhases(KubeConnection conn, Clock clock, Duration readyTimeout, NodeBinaries binaries,
+                                      IssuedServingCertificates issuedServing) {
         TokenService tokens = new TokenService(conn, clock, new SecureRandom());
         NodeReadiness readiness = new NodeReadiness(conn, tokens, clock, NodeReadiness.DEFAULT_SIGNING_GRACE);
         return List.of(new NodePreflightPhase(), new BinariesPhase(binaries), PushFilesPhase.kubelet(), StartServicePhase.kubelet(),
                 new WaitReadyPhase(readiness, tokens, readyTimeout, clock), PushFilesPhase.kubeProxy(),
-                StartServicePhase.kubeProxy(), new VerifyPhase());
+                StartServicePhase.kubeProxy(), new VerifyPhase(issuedServing));
     }
 
     /** "name  description" for every cluster step and node phase, for --list-phases. */
@@ -137,7 +144,8 @@ public final class Join {
         try {
             NodeBinaries binaries = inv.binaries().managed() && !skip.contains("binaries")
                     ? NodeBinaries.load(inv.binaries()) : null;
-            List<NodePhase> phases = nodePhases(conn, clock, settings.readyTimeout(), binaries);
+            List<NodePhase> phases = nodePhases(conn, clock, settings.readyTimeout(), binaries,
+                    approver == null ? null : approver.issuedServing());
             JoinRunner runner = new JoinRunner(phases, skip, settings.runner()).listener(listener);
             return new Outcome(findings, false, clusterLines, runner.run(inv, files, transports, progress));
         } finally {

@@ -68,6 +68,7 @@ public final class CsrApprover implements AutoCloseable {
     private final Duration maxServingExpiration;
     private final Clock clock;
     private final CsrPolicy policy = new CsrPolicy();
+    private final IssuedServingCertificates issuedServing = new IssuedServingCertificates();
     private final Object lock = new Object();
     private Live cached;
     private volatile boolean closed;
@@ -215,6 +216,11 @@ public final class CsrApprover implements AutoCloseable {
         return Optional.of(id);
     }
 
+    /** Nodes whose serving certificate was issued, as this approver's list and watch saw the CSRs. */
+    public IssuedServingCertificates issuedServing() {
+        return issuedServing;
+    }
+
     /** Decides every pending CSR once, with one fresh snapshot, and approves or denies it. */
     public List<Outcome> approveOnce() {
         synchronized (lock) {
@@ -223,6 +229,7 @@ public final class CsrApprover implements AutoCloseable {
             List<Outcome> outcomes = new ArrayList<>();
             for (CertificateSigningRequest csr : client.certificates().v1().certificateSigningRequests().list()
                     .getItems()) {
+                issuedServing.observe(csr);
                 CsrDecision d = policy.decide(csr, context);
                 if (d.rule() == Rule.ALREADY_DECIDED) continue;
                 outcomes.add(apply(csr, d));
@@ -321,6 +328,7 @@ public final class CsrApprover implements AutoCloseable {
                 @Override
                 public void eventReceived(Watcher.Action action, CertificateSigningRequest csr) {
                     if (closed || (action != Watcher.Action.ADDED && action != Watcher.Action.MODIFIED)) return;
+                    issuedServing.observe(csr);
                     String name = csr.getMetadata().getName();
                     // events arrive one at a time on the watch's thread: hand them to workers, one per CSR at a time
                     if (!inFlight.add(name)) return;

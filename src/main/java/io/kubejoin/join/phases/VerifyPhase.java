@@ -1,5 +1,6 @@
 package io.kubejoin.join.phases;
 
+import io.kubejoin.cluster.approval.IssuedServingCertificates;
 import io.kubejoin.join.NodeCommands;
 import io.kubejoin.join.NodeContext;
 import io.kubejoin.join.NodePhase;
@@ -20,14 +21,25 @@ import java.util.Map;
  */
 public final class VerifyPhase implements NodePhase {
     private final java.time.Duration servingWait;
+    private final IssuedServingCertificates issuedServing;
 
     public VerifyPhase() {
-        this(SERVING_WAIT);
+        this(SERVING_WAIT, null);
+    }
+
+    /** @param issuedServing the approver's view of issued serving certificates, or null (no approver running) */
+    public VerifyPhase(IssuedServingCertificates issuedServing) {
+        this(SERVING_WAIT, issuedServing);
     }
 
     /** @param servingWait how long to wait for kubelet's serving certificate */
     public VerifyPhase(java.time.Duration servingWait) {
+        this(servingWait, null);
+    }
+
+    public VerifyPhase(java.time.Duration servingWait, IssuedServingCertificates issuedServing) {
         this.servingWait = servingWait;
+        this.issuedServing = issuedServing;
     }
 
     @Override
@@ -69,7 +81,7 @@ public final class VerifyPhase implements NodePhase {
             journalUnits.add("kube-proxy");
         }
         if (failures.isEmpty() && servingExpected && !answers.getOrDefault("serving", "").contains(OK_WORD)
-                && !awaitServingCertificate(ctx, servingWait)) {
+                && !awaitServingCertificate(ctx, servingWait, issuedServing)) {
             failures.add("kubelet has no serving certificate after " + servingWait.toSeconds()
                     + " s: its kubelet-serving CSR was not approved or not signed ('kubectl get csr')");
             journalUnits.add("kubelet");
@@ -104,20 +116,24 @@ public final class VerifyPhase implements NodePhase {
 
     /**
      * Waits until kubelet wrote kubelet-server-current.pem (the approver, running for the whole join, approves the
-     * serving CSR): without it {@code kubectl logs/exec} to the node fail, so the join is not done before it.
+     * serving CSR): without it {@code kubectl logs/exec} to the node fail, so the join is not done before it. With
+     * the approver's watch, first until the API shows the certificate issued (no command on the node meanwhile),
+     * then until kubelet has written it.
      */
-    private static boolean awaitServingCertificate(NodeContext ctx, java.time.Duration wait) throws PhaseFailure {
+    private static boolean awaitServingCertificate(NodeContext ctx, java.time.Duration wait,
+                                                   IssuedServingCertificates issued) throws PhaseFailure {
         String check = servingCheck(ctx);
         long end = System.nanoTime() + wait.toNanos();
-        while (true) {
-            if (NodeCommands.exec(ctx.transport(), check).ok()) return true;
-            if (System.nanoTime() > end) return false;
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
+        try {
+            if (issued != null) issued.await(ctx.node().name(), wait);
+            while (true) {
+                if (NodeCommands.exec(ctx.transport(), check).ok()) return true;
+                if (System.nanoTime() > end) return false;
+                Thread.sleep(issued != null ? 100 : 250);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
