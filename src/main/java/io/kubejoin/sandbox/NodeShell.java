@@ -83,6 +83,9 @@ public final class NodeShell {
             "}", "while", "until", "case", "esac", "select", "function", "!", "[[");
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern OCTAL = Pattern.compile("[0-7]{1,4}");
+    // compiled once: these run for every command of every script
+    private static final Pattern ASSIGNMENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=.*");
+    private static final Pattern STATUS = Pattern.compile("[0-9]{1,9}");
 
     private final NodeRoot root;
     private final NodePrograms programs;
@@ -401,7 +404,7 @@ public final class NodeShell {
                 words.add(word());
             }
             if (!words.isEmpty() && words.get(0).parts().get(0) instanceof Lit l && !l.quoted()
-                    && l.text().matches("[A-Za-z_][A-Za-z0-9_]*=.*")) {
+                    && ASSIGNMENT.matcher(l.text()).matches()) {
                 throw unsupportedSyntax("variable assignment " + l.text());
             }
             return new Simple(words, redirs);
@@ -884,7 +887,7 @@ public final class NodeShell {
         private int statusArg(String cmd, List<String> args) {
             if (args.isEmpty()) return status;
             if (args.size() > 1) throw new ShellError(2, "sandbox node: " + cmd + ": too many arguments");
-            if (!args.get(0).matches("[0-9]{1,9}")) {
+            if (!STATUS.matcher(args.get(0)).matches()) {
                 throw new ShellError(2, "sandbox node: " + cmd + ": Illegal number: " + args.get(0));
             }
             return Integer.parseInt(args.get(0)) & 0xFF;
