@@ -26,8 +26,10 @@ import org.apache.sshd.sftp.common.SftpException;
  * {@link Transport} over one SSH connection (MINA SSHD). The connection is opened by {@link SshConnector#open} and
  * reopened by the next call after it drops, host key checked again each time.
  *
- * <p>A push surveys the destinations in one command, then one finishing command writes, keeps the backups and
- * renames. Files up to {@value #INLINE_MAX} bytes travel on that command's stdin: {@code dd} writes each
+ * <p>A push of small files (up to {@value #INLINE_MAX} bytes each: configs, kubeconfigs, certificates, units) is one
+ * command with their bytes on its stdin; the node compares each with what it has and replaces only what differs.
+ * A push with a larger file surveys the destinations in one command, then one finishing command writes, keeps the
+ * backups and renames, its small files again on stdin. On stdin, {@code dd} writes each
  * to {@code .<name>.kubejoin-tmp} beside its destination (created 0600) and its sha256 is checked before anything is
  * renamed, so a push cut short places nothing. Larger files (release binaries) go over SFTP first: as root straight
  * to the temp name (0600, final mode set before the rename); as another user to a private staging folder, from

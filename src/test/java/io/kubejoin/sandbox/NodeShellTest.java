@@ -276,6 +276,29 @@ class NodeShellTest {
     }
 
     @Test
+    void ddReadsExactlyItsBytesFromTheCommandsStdinAndNothingElse() throws IOException {
+        file("/etc/f", "x", "rw-r--r--");
+        ExecResult r = shell.run("sh -c " + NodeCommands.quote("umask 077; dd of=/etc/a bs=3 count=1 iflag=fullblock status=none"
+                + " && dd of=/etc/b bs=10 count=1 iflag=fullblock status=none && dd of=/etc/c bs=1 count=0 iflag=fullblock status=none"),
+                new java.io.ByteArrayInputStream("abcdefg".getBytes(StandardCharsets.UTF_8)));
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(local("/etc/a")).hasContent("abc");
+        assertThat(local("/etc/b")).as("fewer bytes only at the end of input").hasContent("defg");
+        assertThat(local("/etc/c")).isEmptyFile();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(local("/etc/a")))).isEqualTo("rw-------");
+        Map<String, String> cases = Map.of(
+                "dd if=/etc/f of=/etc/g", "unsupported option if=/etc/f for dd",
+                "dd of=/etc/g bs=1 count=2 iflag=fullblock status=none", "only of=FILE bs=N count=1|0",
+                "echo x | dd of=/etc/g bs=1 count=1 iflag=fullblock status=none", "dd: only the command's own stdin");
+        cases.forEach((cmd, message) -> {
+            ExecResult bad = shell.run(cmd, new java.io.ByteArrayInputStream(new byte[0]));
+            assertThat(bad.exitCode()).as(cmd).isEqualTo(2);
+            assertThat(bad.stderr()).as(cmd).startsWith("sandbox node: ").contains(message);
+        });
+        assertThat(local("/etc/g")).doesNotExist();
+    }
+
+    @Test
     void unexpectedOptionsOfFileCommandsAreLoud() throws IOException {
         file("/etc/f", "x", "rw-r--r--");
         Map<String, String> cases = Map.of(
