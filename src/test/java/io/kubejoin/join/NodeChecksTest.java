@@ -124,17 +124,37 @@ class NodeChecksTest {
                 .hasMessageStartingWith("modprobe 'ip_vs' failed (exit 101)")
                 .satisfies(e -> assertThat(((PhaseFailure) e).hint()).contains("kernel"));
         assertThat(node.commands).singleElement().asString().contains("systemctl daemon-reload || exit 1")
-                .contains("systemctl is-enabled kube-proxy");
+                .contains("systemctl is-enabled --quiet kube-proxy");
     }
 
     @Test
     void startServiceLeavesARunningUnchangedServiceAloneInOneCommand() throws Exception {
         Inventory inv = TestInventories.article();
-        ScriptedTransport node = new ScriptedTransport()
-                .answer("mkdir -p", 0, "kubejoin: is-enabled\nenabled\nkubejoin: is-active\nactive\n");
+        ScriptedTransport node = new ScriptedTransport().answer("mkdir -p", 0, "");
         PhaseResult r = io.kubejoin.join.phases.StartServicePhase.kubelet().run(ctx(inv, node));
         assertThat(r.changed()).isFalse();
         assertThat(r.summary()).isEqualTo("kubelet running, unchanged");
-        assertThat(node.commands).hasSize(1);
+        assertThat(node.commands).singleElement().asString()
+                .contains("if systemctl is-active --quiet kubelet; then :; else systemctl restart kubelet");
+    }
+
+    @Test
+    void startServiceReportsAServiceThatDidNotStartWithItsJournal() {
+        Inventory inv = TestInventories.article();
+        ScriptedTransport node = new ScriptedTransport().answer("mkdir -p", 91, "")
+                .answer("journalctl", 0, "kubelet[1]: E0101 failed to run Kubelet: misconfiguration\n");
+        assertThatThrownBy(() -> io.kubejoin.join.phases.StartServicePhase.kubelet().run(ctx(inv, node)))
+                .isInstanceOf(PhaseFailure.class)
+                .hasMessage("kubelet did not start")
+                .satisfies(e -> assertThat(((PhaseFailure) e).journal()).anyMatch(l -> l.contains("misconfiguration")));
+    }
+
+    @Test
+    void startServiceNamesAFailedEnable() {
+        Inventory inv = TestInventories.article();
+        ScriptedTransport node = new ScriptedTransport().answer("mkdir -p", 90, "Failed to enable unit: Unit file kubelet.service does not exist.\n");
+        assertThatThrownBy(() -> io.kubejoin.join.phases.StartServicePhase.kubelet().run(ctx(inv, node)))
+                .isInstanceOf(PhaseFailure.class)
+                .hasMessageStartingWith("systemctl enable kubelet failed: Failed to enable unit");
     }
 }

@@ -594,7 +594,7 @@ class NodeShellTest {
 
         Set<String> active = ConcurrentHashMap.newKeySet();
         programs.answer("systemctl", a -> switch (a.get(0)) {
-            case "is-enabled" -> ok("disabled\n");
+            case "is-enabled" -> new ExecResult(1, a.contains("--quiet") ? "" : "disabled\n", ""); // as systemctl: exit 1
             case "is-active" -> new ExecResult(active.contains(a.get(a.size() - 1)) ? 0 : 3, "", "");
             case "restart" -> {
                 active.add(a.get(1));

@@ -86,10 +86,12 @@ public final class StartServicePhase implements NodePhase {
         return description;
     }
 
-    /** Exit codes of the batched scripts: 100 + the index of the step that failed. */
+    /** Exit codes of the script: 100 + the index of the preparing step that failed, or one of these. */
     private static final int FIRST_STEP_EXIT = 100;
-    private static final String ENABLED_MARK = "kubejoin: is-enabled";
-    private static final String ACTIVE_MARK = "kubejoin: is-active";
+    private static final int ENABLE_EXIT = 90;
+    private static final int START_EXIT = 91;
+    private static final String ENABLED_MARK = "kubejoin: enabled";
+    private static final String STARTED_MARK = "kubejoin: started";
 
     /** Each step, stopping the script with exit 100 + its index when it fails. */
     private static StringBuilder stepsScript(List<String> steps) {
@@ -99,57 +101,51 @@ public final class StartServicePhase implements NodePhase {
     }
 
     /**
-     * Two commands over SSH instead of one per step (at most; one when nothing needs a restart): the checks in one
-     * script, each step stopping it with its own exit code so a failure is reported as that step's; then enable,
-     * restart and the is-active check in a second.
+     * One command over SSH: the preparing steps, each stopping the script with its own exit code so a failure is
+     * reported as that step's; then the node itself enables the unit when it is not, and restarts it when its files
+     * changed in this run (known here, written into the script) or it is not running.
      */
     @Override
     public PhaseResult run(NodeContext ctx) throws PhaseFailure {
         var t = ctx.transport();
         List<String> steps = new ArrayList<>(prepare.apply(ctx));
         steps.add("systemctl daemon-reload");
-        StringBuilder check = stepsScript(steps);
-        check.append("echo '").append(ENABLED_MARK).append("'\n")
-                .append("systemctl is-enabled ").append(unit).append('\n')
-                .append("echo '").append(ACTIVE_MARK).append("'\n")
-                .append("systemctl is-active --quiet ").append(unit).append(" && echo active\n")
-                .append("exit 0\n");
-        ExecResult checked = NodeCommands.exec(t, check.toString());
-        int failed = checked.exitCode() - FIRST_STEP_EXIT;
-        if (!checked.ok()) {
-            String step = failed >= 0 && failed < steps.size() ? steps.get(failed) : "checking " + unit;
-            String hint = step.startsWith("systemctl") ? "check systemd on the node"
-                    : "check the node's filesystem and kernel (the proxy mode needs these modules)";
-            throw new PhaseFailure(step + " failed (exit " + checked.exitCode() + "): "
-                    + NodeCommands.firstLine(checked.stderr(), checked.stdout()), hint);
-        }
-        String out = checked.stdout();
-        int e = out.indexOf(ENABLED_MARK);
-        int a = out.indexOf(ACTIVE_MARK);
-        String enabledAnswer = e >= 0 && a > e ? out.substring(e + ENABLED_MARK.length(), a).strip() : "";
-        boolean enabled = enabledAnswer.equals("enabled");
-        boolean active = a >= 0 && out.substring(a + ACTIVE_MARK.length()).strip().equals("active");
         boolean filesChanged = ctx.anyChanged(files.apply(ctx.paths()));
-        boolean restart = filesChanged || !active;
-        if (enabled && !restart) return new PhaseResult(false, unit + " running, unchanged", List.of());
-
-        List<String> act = new ArrayList<>();
-        if (!enabled) act.add("systemctl enable " + unit);
-        if (restart) {
-            act.add("systemctl restart " + unit);
-            act.add("systemctl is-active --quiet " + unit);
+        StringBuilder script = stepsScript(steps);
+        script.append("if systemctl is-enabled --quiet ").append(unit).append("; then :; else systemctl enable ")
+                .append(unit).append(" || exit ").append(ENABLE_EXIT).append("; echo '").append(ENABLED_MARK)
+                .append("'; fi\n");
+        String start = "systemctl restart " + unit + " || exit " + START_EXIT + "; systemctl is-active --quiet " + unit
+                + " || exit " + START_EXIT + "; echo '" + STARTED_MARK + "'";
+        if (filesChanged) {
+            script.append(start).append('\n');
+        } else {
+            script.append("if systemctl is-active --quiet ").append(unit).append("; then :; else ").append(start)
+                    .append("; fi\n");
         }
-        ExecResult r = NodeCommands.exec(t, stepsScript(act).append("exit 0\n").toString());
-        if (!r.ok()) {
-            int step = r.exitCode() - FIRST_STEP_EXIT;
-            if (!enabled && step == 0) {
-                throw new PhaseFailure("systemctl enable " + unit + " failed (exit " + r.exitCode() + "): "
-                        + NodeCommands.firstLine(r.stderr(), r.stdout()), "check the unit file");
-            }
+        script.append("exit 0\n");
+        ExecResult r = NodeCommands.exec(t, script.toString());
+        if (r.exitCode() == ENABLE_EXIT) {
+            throw new PhaseFailure("systemctl enable " + unit + " failed: " + NodeCommands.firstLine(r.stderr(), r.stdout()),
+                    "check the unit file");
+        }
+        if (r.exitCode() == START_EXIT) {
             throw new PhaseFailure(unit + " did not start", "see its journal below: 'journalctl -u " + unit + "'",
                     NodeCommands.journal(t, unit), false, null);
         }
-        String action = !restart ? "running, unchanged" : filesChanged ? "restarted (files changed)" : "started (was not running)";
+        if (!r.ok()) {
+            int failed = r.exitCode() - FIRST_STEP_EXIT;
+            String step = failed >= 0 && failed < steps.size() ? steps.get(failed) : "starting " + unit;
+            String hint = step.startsWith("systemctl") || step.startsWith("starting") ? "check systemd on the node"
+                    : "check the node's filesystem and kernel (the proxy mode needs these modules)";
+            throw new PhaseFailure(step + " failed (exit " + r.exitCode() + "): "
+                    + NodeCommands.firstLine(r.stderr(), r.stdout()), hint);
+        }
+        boolean enabled = r.stdout().contains(ENABLED_MARK);
+        boolean started = r.stdout().contains(STARTED_MARK);
+        if (!enabled && !started) return new PhaseResult(false, unit + " running, unchanged", List.of());
+        String action = !started ? "enabled, running, unchanged"
+                : filesChanged ? "restarted (files changed)" : "started (was not running)";
         return new PhaseResult(true, unit + " " + action, List.of());
     }
 }
