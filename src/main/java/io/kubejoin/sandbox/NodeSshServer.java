@@ -423,20 +423,31 @@ public final class NodeSshServer implements AutoCloseable {
                 byte[] data, int dataOffset, int dataLen, Throwable thrown) {
             if (thrown != null) return;
             sftpBytes.add(dataLen);
-            String a = addressOf(session);
-            AtomicLong left = a == null ? null : dropAfter.get(a);
-            if (left != null && left.addAndGet(-dataLen) <= 0 && dropAfter.remove(a, left)) {
-                // as a network failure: the TCP connection closes at once, no SSH_MSG_DISCONNECT, and no further
-                // request of this channel is processed (the drain stops on a closing session)
-                session.close(true);
-            }
+            countPushed(session, dataLen);
         }
     }
 
+    /** Pushed bytes the armed "drop during push" fault still lets through on this session's node; -1: not armed. */
+    private long dropBudget(ServerSession session) {
+        String a = addressOf(session);
+        AtomicLong left = a == null ? null : dropAfter.get(a);
+        return left == null ? -1 : left.get();
+    }
+
     /**
-     * A command's stdin, counted against the "drop during push" fault like SFTP's writes: when it trips, the
-     * connection closes at once and the command reads end of input, as a node's shell does when the network fails
-     * in the middle of a push.
+     * Counts pushed bytes (SFTP writes, a command's stdin) against the fault. When it trips, it does as a network
+     * failure: the TCP connection closes at once, no SSH_MSG_DISCONNECT, and no further request of this channel is
+     * processed (SFTP's drain stops on a closing session; a command reads end of input).
+     */
+    private void countPushed(ServerSession session, long n) {
+        String a = addressOf(session);
+        AtomicLong left = a == null ? null : dropAfter.get(a);
+        if (left != null && left.addAndGet(-n) <= 0 && dropAfter.remove(a, left)) session.close(true);
+    }
+
+    /**
+     * A command's stdin, counted against the "drop during push" fault like SFTP's writes: when it trips, the command
+     * reads end of input, as a node's shell does when the network fails in the middle of a push.
      */
     private final class DropWatchingInput extends java.io.FilterInputStream {
         private final ServerSession session;
@@ -456,12 +467,9 @@ public final class NodeSshServer implements AutoCloseable {
         public int read(byte[] b, int off, int len) throws IOException {
             if (len == 0) return 0;
             if (!session.isOpen()) return -1;
-            String a = addressOf(session);
-            AtomicLong left = a == null ? null : dropAfter.get(a);
-            int n = super.read(b, off, left == null ? len : (int) Math.max(1, Math.min(len, left.get())));
-            if (n > 0 && left != null && left.addAndGet(-n) <= 0 && dropAfter.remove(a, left)) {
-                session.close(true); // what came before the failure is all the command gets
-            }
+            long budget = dropBudget(session); // what comes before the failure is all the command gets
+            int n = super.read(b, off, budget < 0 ? len : (int) Math.max(1, Math.min(len, budget)));
+            if (n > 0) countPushed(session, n);
             return n;
         }
     }
