@@ -2,15 +2,17 @@ package io.kubejoin.cli;
 
 import io.kubejoin.cluster.ClusterOptions;
 import io.kubejoin.cluster.KubeConnection;
-import io.kubejoin.cluster.NodeReadiness;
 import io.kubejoin.cluster.TokenService;
 import io.kubejoin.cluster.approval.CsrApprover;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
 import io.kubejoin.join.PhaseFailure;
+import io.kubejoin.join.NodeCommands;
+import io.kubejoin.join.RecoveryProof;
 import io.kubejoin.join.Reset;
 import io.kubejoin.remote.Transport;
 import io.kubejoin.remote.TransportException;
+import io.kubejoin.render.NodeFiles;
 import io.kubejoin.render.RenderedFile;
 import io.kubejoin.render.Renderer;
 import io.kubejoin.state.RenderInputs;
@@ -36,7 +38,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "reset", mixinStandardHelpOptions = true,
         description = {"Recover nodes whose kubelet is stuck with a stale client credential (the article's third failure): "
                 + "stop kubelet, remove kubelet.kubeconfig and kubelet-client-current*.pem, make the node's bootstrap "
-                + "token valid again, start kubelet, approve its new CSR and wait for Ready.",
+                + "token valid again, start kubelet, approve its new CSR and wait for proof: that CSR issued, its certificate "
+                + "in kubelet-client-current.pem, and a Ready heartbeat posted since.",
                 "--full instead stops and disables kubelet and kube-proxy, removes every file kubejoin installed, and "
                         + "deletes the Node object and the node's bootstrap tokens."})
 public class ResetCommand implements Callable<Integer> {
@@ -59,7 +62,7 @@ public class ResetCommand implements Callable<Integer> {
     boolean noWait;
 
     @Option(names = "--ready-timeout", defaultValue = "5m", converter = ClusterOptions.GoDurationConverter.class,
-            description = "How long a recovered node may take to become Ready (default: ${DEFAULT-VALUE}).")
+            description = "How long a recovered node may take to prove it (new certificate, Ready again) (default: ${DEFAULT-VALUE}).")
     Duration readyTimeout;
 
     @Option(names = "--state-dir", paramLabel = "DIR", description = "State folder (default: beside the inventory).")
@@ -80,7 +83,7 @@ public class ResetCommand implements Callable<Integer> {
         Map<String, List<RenderedFile>> files = Renderer.render(inv, inputs.material(), inputs.tokens()).byNode();
         PrintWriter out = spec.commandLine().getOut();
         int failed = 0;
-        List<String> recovered = new ArrayList<>();
+        Map<String, Reset.Recovery> recovered = new java.util.LinkedHashMap<>();
         try (KubeConnection conn = cluster.connect(); NodeAccessOptions.Access access = nodeAccess.open();
              CsrApprover approver = full || noWait ? null : new CsrApprover(conn.client(), inv, Duration.ofDays(365))) {
             if (approver != null) approver.watch(o -> out.println(o.csrName() + ": " + o.action().name().toLowerCase()));
@@ -90,11 +93,16 @@ public class ResetCommand implements Callable<Integer> {
                     Transport t = null;
                     try {
                         t = access.transports().open(node);
-                        List<String> done = full
-                                ? Reset.full(inv, node, conn, t, files.get(node.name()), clock)
-                                : Reset.recover(inv, node, conn, t, inputs.tokens().get(node.name()), files.get(node.name()));
+                        List<String> done;
+                        if (full) {
+                            done = Reset.full(inv, node, conn, t, files.get(node.name()), clock);
+                        } else {
+                            Reset.Recovery r = Reset.recover(inv, node, conn, t, inputs.tokens().get(node.name()),
+                                    files.get(node.name()), clock);
+                            recovered.put(node.name(), r);
+                            done = r.done();
+                        }
                         done.forEach(line -> out.println(node.name() + ": " + line));
-                        recovered.add(node.name());
                         open.put(node.name(), t);
                         t = null;
                     } catch (TransportException | PhaseFailure e) {
@@ -107,32 +115,30 @@ public class ResetCommand implements Callable<Integer> {
                     out.flush();
                 }
                 if (approver != null) {
-                    // recovered means a new client certificate, not a Node that still looks Ready from before
+                    // recovered means a new certificate from a new CSR, on the node, and a Ready posted since: not a
+                    // kubelet.kubeconfig (written at start with rotateCertificates) nor a Node still Ready from before
                     java.time.Instant deadline = clock.instant().plus(readyTimeout);
-                    for (String name : List.copyOf(recovered)) {
-                        if (!Reset.awaitNewCredential(inv, open.get(name), deadline, clock)) {
+                    TokenService tokens = new TokenService(conn, clock, new SecureRandom());
+                    NodeFiles paths = new NodeFiles(inv.paths());
+                    for (Map.Entry<String, Reset.Recovery> e : recovered.entrySet()) {
+                        String name = e.getKey();
+                        Transport t = open.get(name);
+                        RecoveryProof.Outcome o = RecoveryProof.await(conn, t, paths, e.getValue().baseline(), deadline, clock);
+                        if (o.proven()) {
+                            tokens.deleteIfJoined(name);
+                            out.println(name + ": Ready again after " + o.took().toSeconds() + " s (new client certificate, serial "
+                                    + o.serial().toString(16) + ", from " + o.csr() + "; Ready heartbeat " + o.heartbeat() + ")");
+                        } else {
                             failed++;
-                            recovered.remove(name);
-                            out.println(name + ": kubelet got no new client certificate within " + readyTimeout.toSeconds()
-                                    + " s: see 'journalctl -u kubelet' on the node and 'kubectl get csr'");
+                            out.println(name + ": not recovered within " + readyTimeout.toSeconds() + " s: " + o.missing());
+                            out.println(name + ": fix: " + o.fix());
+                            if (o.onNode()) NodeCommands.journal(t, "kubelet").forEach(l -> out.println("    | " + l));
                         }
+                        out.flush();
                     }
                 }
             } finally {
                 open.values().forEach(Transport::close);
-            }
-            if (approver != null && !recovered.isEmpty()) {
-                TokenService tokens = new TokenService(conn, clock, new SecureRandom());
-                NodeReadiness readiness = new NodeReadiness(conn, tokens, clock, NodeReadiness.DEFAULT_SIGNING_GRACE);
-                for (NodeReadiness.Result r : readiness.waitForReady(recovered, clock.instant().plus(readyTimeout)).values()) {
-                    if (r.ready()) {
-                        tokens.deleteIfJoined(r.node());
-                        out.println(r.node() + ": Ready again after " + r.took().toSeconds() + " s");
-                    } else {
-                        failed++;
-                        out.println(r.node() + ": not Ready: " + r.diagnosis());
-                    }
-                }
             }
         }
         out.flush();

@@ -29,9 +29,15 @@ public final class Reset {
     private Reset() {
     }
 
-    /** @return lines describing what was done */
-    public static List<String> recover(Inventory inv, Node node, KubeConnection conn, Transport t, BootstrapToken token,
-                                       List<RenderedFile> files) throws PhaseFailure {
+    /**
+     * What {@link #recover} did, and what the node and the cluster showed once the old kubelet was stopped: the
+     * baseline {@link RecoveryProof#await} compares with.
+     */
+    public record Recovery(List<String> done, RecoveryProof.Baseline baseline) {
+    }
+
+    public static Recovery recover(Inventory inv, Node node, KubeConnection conn, Transport t, BootstrapToken token,
+                                   List<RenderedFile> files, Clock clock) throws PhaseFailure {
         NodeFiles paths = new NodeFiles(inv.paths());
         List<String> done = new ArrayList<>();
         // the token the node's bootstrap kubeconfig carries must authenticate again: it was deleted after the join
@@ -51,7 +57,10 @@ public final class Reset {
             throw new PhaseFailure("pushing the bootstrap kubeconfig failed: " + e.getMessage(), "run reset again",
                     List.of(), e.isTransient(), e);
         }
+        java.time.Instant started = clock.instant();
         NodeCommands.run(t, "systemctl stop kubelet", "systemctl stop kubelet", "check systemd on the node");
+        // read once the old kubelet can no longer write: its CSRs, certificate serial and Node are what the new ones must differ from
+        RecoveryProof.Baseline baseline = RecoveryProof.baseline(conn, t, paths, node.name(), token.id(), started);
         NodeCommands.run(t, "rm -f " + quote(paths.kubeletKubeconfig()) + " " + quote(paths.certDir())
                         + "/kubelet-client-current*.pem " + quote(paths.certDir()) + "/kubelet-client-2*.pem",
                 "removing the stale client credential", "check the node's filesystem");
@@ -62,28 +71,7 @@ public final class Reset {
                     NodeCommands.journal(t, "kubelet"), false, null);
         }
         done.add("kubelet started: it bootstraps with its token again");
-        return done;
-    }
-
-    /**
-     * Waits until the recovered kubelet holds a new client credential: it writes {@code kubelet.kubeconfig} once its
-     * CSR was approved and signed. The Node object alone proves nothing here: it stays Ready for a while after the
-     * old kubelet stopped posting status.
-     *
-     * @return true when the credential appeared before the deadline
-     */
-    public static boolean awaitNewCredential(Inventory inv, Transport t, java.time.Instant deadline, Clock clock)
-            throws InterruptedException {
-        String kubeconfig = new NodeFiles(inv.paths()).kubeletKubeconfig();
-        while (true) {
-            try {
-                if (t.exec("test -f " + quote(kubeconfig), NodeCommands.TIMEOUT).ok()) return true;
-            } catch (TransportException e) {
-                // a lost connection is reopened by the next exec; only the deadline ends the wait
-            }
-            if (!clock.instant().isBefore(deadline)) return false;
-            Thread.sleep(250);
-        }
+        return new Recovery(done, baseline);
     }
 
     /** Stops and disables both services, removes every file kubejoin installed (and its backups), deletes the Node and its tokens. */

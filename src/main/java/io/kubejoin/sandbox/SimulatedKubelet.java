@@ -91,8 +91,9 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
  *       kubernetes.io/kube-apiserver-client-kubelet, usages digital signature + client auth, plus key encipherment
  *       before 1.27) created with the bootstrap token over TLS verified with the bootstrap kubeconfig's CA; waits
  *       on a watch for the certificate; writes {@code <cert-dir>/kubelet-client-<time>.pem} (certificate and key,
- *       0600), the {@code kubelet-client-current.pem} symlink (relative, where kubelet's is absolute) and
- *       {@code kubelet.kubeconfig} naming it;</li>
+ *       0600) and the {@code kubelet-client-current.pem} symlink (relative, where kubelet's is absolute);
+ *       {@code kubelet.kubeconfig} naming that symlink is written before the CSR with rotateCertificates (as
+ *       LoadClientConfig does), after the certificate without it (LoadClientCert);</li>
  *   <li>with that client certificate: registers the Node (labels, taints, addresses, nodeInfo), posts
  *       Ready=True through {@code /status}, and with serverTLSBootstrap files its serving CSR (signer
  *       kubernetes.io/kubelet-serving, DNS SAN = name, IP SAN = address).</li>
@@ -592,6 +593,12 @@ public final class SimulatedKubelet {
                         + ": no such file or directory");
             }
             NodeRoot.Kubeconfig kc = root.kubeconfig(text);
+            if (s.rotateCertificates()) {
+                // kubelet's LoadClientConfig with rotateCertificates: kubelet.kubeconfig is written at start, naming
+                // kubelet-client-current.pem before that file exists; the certificate manager then bootstraps in the
+                // background. So the kubeconfig proves nothing about a certificate.
+                writeKubeconfig(s, kc);
+            }
             journal.info("bootstrap.go:109", "\"Using bootstrap kubeconfig to generate TLS client cert, key and kubeconfig file\"");
             String csrNode = options.forgeCsrForNode() != null ? options.forgeCsrForNode() : s.nodeName();
             KeyPair keys = ecKey();
@@ -739,27 +746,33 @@ public final class SimulatedKubelet {
         Path current = dir.resolve("kubelet-client-current.pem");
         Files.deleteIfExists(current);
         Files.createSymbolicLink(current, Path.of(pemName));
-        String currentNodePath = certDir + "/kubelet-client-current.pem";
-        if (s.kubeconfigPath() != null) {
-            String kubeconfig = "apiVersion: v1\n"
-                    + "clusters:\n- cluster:\n"
-                    + "    certificate-authority-data: " + base64(step.kubeconfig().caPem() == null ? "" : step.kubeconfig().caPem()) + "\n"
-                    + "    server: " + step.kubeconfig().server() + "\n"
-                    + "  name: default-cluster\n"
-                    + "contexts:\n- context:\n    cluster: default-cluster\n    namespace: default\n    user: default-auth\n"
-                    + "  name: default-context\n"
-                    + "current-context: default-context\n"
-                    + "kind: Config\n"
-                    + "preferences: {}\n"
-                    + "users:\n- name: default-auth\n  user:\n"
-                    + "    client-certificate: " + currentNodePath + "\n"
-                    + "    client-key: " + currentNodePath + "\n";
-            Path kc = root.local(s.kubeconfigPath());
-            Files.createDirectories(kc.getParent());
-            SecureFiles.writeAtomically(kc, kubeconfig.getBytes(StandardCharsets.UTF_8), 0600);
-        }
+        // without rotation, LoadClientCert writes the kubeconfig only now, once the certificate is there
+        if (!s.rotateCertificates()) writeKubeconfig(s, step.kubeconfig());
         journal.info("certificate_store.go:130", "Loading cert/key pair from \"" + root.root().relativize(dir.resolve(pemName)) + "\".");
         return connection(step.kubeconfig().server(), step.kubeconfig().caPem(), null, certificates(certPem), step.keys().getPrivate());
+    }
+
+    /** kubelet's writeKubeconfigFromBootstrapping: the bootstrap kubeconfig's cluster, kubelet-client-current.pem as user. */
+    private void writeKubeconfig(Startup s, NodeRoot.Kubeconfig bootstrap) throws IOException {
+        if (s.kubeconfigPath() == null) return;
+        String certDir = s.certDir().endsWith("/") ? s.certDir().substring(0, s.certDir().length() - 1) : s.certDir();
+        String currentNodePath = certDir + "/kubelet-client-current.pem";
+        String kubeconfig = "apiVersion: v1\n"
+                + "clusters:\n- cluster:\n"
+                + "    certificate-authority-data: " + base64(bootstrap.caPem() == null ? "" : bootstrap.caPem()) + "\n"
+                + "    server: " + bootstrap.server() + "\n"
+                + "  name: default-cluster\n"
+                + "contexts:\n- context:\n    cluster: default-cluster\n    namespace: default\n    user: default-auth\n"
+                + "  name: default-context\n"
+                + "current-context: default-context\n"
+                + "kind: Config\n"
+                + "preferences: {}\n"
+                + "users:\n- name: default-auth\n  user:\n"
+                + "    client-certificate: " + currentNodePath + "\n"
+                + "    client-key: " + currentNodePath + "\n";
+        Path kc = root.local(s.kubeconfigPath());
+        Files.createDirectories(kc.getParent());
+        SecureFiles.writeAtomically(kc, kubeconfig.getBytes(StandardCharsets.UTF_8), 0600);
     }
 
     // ---------------------------------------------------------------- as the node: register, Ready, serving CSR

@@ -183,7 +183,7 @@ class SandboxEndToEndTest {
         Run reset = Cli.kubejoin("reset", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
                 sandbox.adminKubeconfig().toString(), "--ready-timeout", "60s", name);
         assertThat(reset.exit()).as(reset.toString()).isZero();
-        assertThat(reset.out()).contains("Ready again");
+        assertThat(reset.out()).contains("Ready again").contains("new client certificate, serial");
         assertThat(Files.exists(kubeconfig)).isTrue();
         assertThat(Files.readString(current)).as("a new client certificate").isNotEqualTo(before);
         assertThat(ready(name)).isTrue();
@@ -191,6 +191,24 @@ class SandboxEndToEndTest {
         Run again = join();
         assertThat(again.exit()).as(again.toString()).isZero();
         assertThat(changedFiles(again)).as(again.toString()).isZero();
+    }
+
+    @Test
+    void resetWithTheSignerDownFailsNamingTheMissingProofThoughTheNodeStillLooksReady() throws Exception {
+        start(Sandbox.Options.defaults(1));
+        String name = sandbox.nodes().keySet().iterator().next();
+        assertThat(join().exit()).isZero();
+        // kube-controller-manager down: the new CSR is approved but never signed; kubelet (rotateCertificates) has
+        // written kubelet.kubeconfig at start anyway, and the Node's Ready condition is the stale one from the join
+        sandbox.api().signer(false);
+        Run reset = Cli.kubejoin("reset", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
+                sandbox.adminKubeconfig().toString(), "--ready-timeout", "8s", name);
+        assertThat(reset.exit()).as(reset.toString()).isEqualTo(1);
+        assertThat(reset.out()).doesNotContain("Ready again").contains("not recovered within 8 s: CSR csr-")
+                .contains("approved but not issued: is kube-controller-manager running?")
+                .contains("fix: start kube-controller-manager");
+        assertThat(sandbox.node(name).root().resolve("etc/kubernetes/kubelet.kubeconfig")).exists();
+        assertThat(ready(name)).as("stale, not proof").isTrue();
     }
 
     @Test

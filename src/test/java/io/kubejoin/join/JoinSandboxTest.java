@@ -133,7 +133,7 @@ class JoinSandboxTest {
         sandbox.adminClient().secrets().inNamespace("kube-system").withName(token.secretName()).delete();
 
         List<String> done = Reset.recover(inv, inv.node("worker-1").orElseThrow(), conn, w1, token,
-                rendered(state).get("worker-1"));
+                rendered(state).get("worker-1"), Clock.systemUTC()).done();
         assertThat(done).anyMatch(l -> l.contains("made valid again")).anyMatch(l -> l.contains("kubelet started"));
         assertThat(w1.root.resolve("etc/kubernetes/kubelet.kubeconfig")).doesNotExist();
         assertThat(w1.root.resolve("etc/kubernetes/cert/kubelet-client-current.pem")).doesNotExist();
