@@ -7,9 +7,11 @@ import io.kubejoin.cluster.approval.CsrApprover;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
 import io.kubejoin.join.PhaseFailure;
+import io.kubejoin.join.NodeBinaries;
 import io.kubejoin.join.NodeCommands;
 import io.kubejoin.join.RecoveryProof;
 import io.kubejoin.join.Reset;
+import io.kubejoin.remote.RemoteFile;
 import io.kubejoin.remote.Transport;
 import io.kubejoin.remote.TransportException;
 import io.kubejoin.render.NodeFiles;
@@ -40,8 +42,11 @@ import picocli.CommandLine.Spec;
                 + "stop kubelet, remove kubelet.kubeconfig and kubelet-client-current*.pem, make the node's bootstrap "
                 + "token valid again, start kubelet, approve its new CSR and wait for proof: that CSR issued, its certificate "
                 + "in kubelet-client-current.pem, and a Ready heartbeat posted since.",
-                "--full instead stops and disables kubelet and kube-proxy, removes every file kubejoin installed, and "
-                        + "deletes the Node object and the node's bootstrap tokens."})
+                "--full instead undoes the join: stops and disables kubelet and kube-proxy, removes kube-proxy's service "
+                        + "rules (kube-proxy --cleanup), unmounts pod volumes below kubelet's root dir, removes every file "
+                        + "kubejoin rendered, kubelet's certificates, the binaries the inventory supplied (when unchanged), "
+                        + "kubelet's and kube-proxy's data folders, and deletes the Node and the node's bootstrap tokens; "
+                        + "it says what stays."})
 public class ResetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -83,6 +88,14 @@ public class ResetCommand implements Callable<Integer> {
         Map<String, List<RenderedFile>> files = Renderer.render(inv, inputs.material(), inputs.tokens()).byNode();
         PrintWriter out = spec.commandLine().getOut();
         int failed = 0;
+        // reset --full removes the binaries only where the node still has exactly the ones the inventory supplies
+        Map<String, String> binarySha256 = new java.util.HashMap<>();
+        if (full && inv.binaries().managed()) {
+            NodeBinaries b = NodeBinaries.load(inv.binaries());
+            NodeFiles p = new NodeFiles(inv.paths());
+            binarySha256.put(p.kubeletBinary(), new RemoteFile(p.kubeletBinary(), 0755, b.get(NodeBinaries.KUBELET)).sha256());
+            binarySha256.put(p.kubeProxyBinary(), new RemoteFile(p.kubeProxyBinary(), 0755, b.get(NodeBinaries.KUBE_PROXY)).sha256());
+        }
         Map<String, Reset.Recovery> recovered = new java.util.LinkedHashMap<>();
         try (KubeConnection conn = cluster.connect(); NodeAccessOptions.Access access = nodeAccess.open();
              CsrApprover approver = full || noWait ? null : new CsrApprover(conn.client(), inv, Duration.ofDays(365))) {
@@ -95,7 +108,11 @@ public class ResetCommand implements Callable<Integer> {
                         t = access.transports().open(node);
                         List<String> done;
                         if (full) {
-                            done = Reset.full(inv, node, conn, t, files.get(node.name()), clock);
+                            Reset.Undone u = Reset.full(inv, node, conn, t, files.get(node.name()), binarySha256, clock);
+                            done = new ArrayList<>(u.done());
+                            u.kept().forEach(k -> done.add("stays: " + k));
+                            u.problems().forEach(p -> done.add("NOT removed: " + p));
+                            if (!u.problems().isEmpty()) failed++;
                         } else {
                             Reset.Recovery r = Reset.recover(inv, node, conn, t, inputs.tokens().get(node.name()),
                                     files.get(node.name()), clock);

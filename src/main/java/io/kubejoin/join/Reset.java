@@ -8,6 +8,7 @@ import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.cluster.TokenService;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
+import io.kubejoin.remote.ExecResult;
 import io.kubejoin.remote.RemoteFile;
 import io.kubejoin.remote.Transport;
 import io.kubejoin.remote.TransportException;
@@ -19,6 +20,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * T3, the article's recovery for a kubelet stuck with a stale credential: stop kubelet, remove kubelet.kubeconfig
@@ -74,32 +76,162 @@ public final class Reset {
         return new Recovery(done, baseline);
     }
 
-    /** Stops and disables both services, removes every file kubejoin installed (and its backups), deletes the Node and its tokens. */
-    public static List<String> full(Inventory inv, Node node, KubeConnection conn, Transport t, List<RenderedFile> files,
-                                    Clock clock) throws PhaseFailure {
+    /**
+     * What {@code reset --full} did, what it leaves on purpose, and what it could not remove.
+     *
+     * @param kept     left on the node on purpose, with the reason (not a failure)
+     * @param problems what should have gone but did not, with the fix: the reset failed
+     */
+    public record Undone(List<String> done, List<String> kept, List<String> problems) {
+    }
+
+    /**
+     * Undoes the join of a node, in an order that never deletes through a mount: reads what is mounted below
+     * kubelet's root dir, stops and disables both services, removes kube-proxy's service rules with its own
+     * {@code kube-proxy --cleanup} (iptables and ipvs rules of every mode, and its nftables table where that mode
+     * exists), unmounts the pod volumes below kubelet's root dir (lazily, as kubeadm reset does), removes every
+     * file kubejoin rendered (and its backups), kubelet's certificates and kubeconfig, the binaries the inventory
+     * supplied when the node still has exactly those (sha256), kubelet's and kube-proxy's data folders
+     * ({@code rm -rf --one-file-system}: a mount that would not go is skipped, never emptied), then deletes the
+     * Node and the node's bootstrap tokens.
+     *
+     * @param binarySha256 the sha256 of the binaries the inventory supplies, by node path; empty when it names none
+     */
+    public static Undone full(Inventory inv, Node node, KubeConnection conn, Transport t, List<RenderedFile> files,
+                              Map<String, String> binarySha256, Clock clock) throws PhaseFailure {
         NodeFiles paths = new NodeFiles(inv.paths());
         List<String> done = new ArrayList<>();
+        List<String> kept = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        // read before anything changes: pod volumes mounted below kubelet's root dir
+        ExecResult table = NodeCommands.exec(t, "cat " + quote("/proc/mounts"));
+        List<String> mounts = table.ok() ? mountsBelow(table.stdout(), paths.kubeletRootDir()) : null;
+
         for (String unit : List.of("kube-proxy", "kubelet")) {
             NodeCommands.exec(t, "systemctl disable --now " + unit);
         }
         done.add("kubelet and kube-proxy stopped and disabled");
+
+        // the kernel keeps kube-proxy's rules after it stops; its own --cleanup knows every chain, set and table
+        String proxy = paths.kubeProxyBinary();
+        if (NodeCommands.exec(t, "test -x " + quote(proxy)).ok()) {
+            String config = NodeCommands.exec(t, "test -f " + quote(paths.kubeProxyConfig())).ok()
+                    ? " --config " + quote(paths.kubeProxyConfig()) : ""; // its feature gates decide about nftables
+            ExecResult r = NodeCommands.exec(t, quote(proxy) + " --cleanup" + config);
+            if (r.ok()) {
+                done.add("kube-proxy's service rules removed (kube-proxy --cleanup: iptables and ipvs rules, and the "
+                        + "nftables table where that mode exists)");
+            } else {
+                problems.add("kube-proxy --cleanup failed (exit " + r.exitCode() + "): " + NodeCommands.firstLine(r.stderr(), r.stdout())
+                        + ": its iptables/ipvs/nftables rules may remain; run '" + proxy + " --cleanup' on the node");
+            }
+        } else {
+            kept.add("kube-proxy's service rules, if any: no executable " + proxy + " to run 'kube-proxy --cleanup' with");
+        }
+
+        boolean unmounted = mounts != null;
+        if (mounts == null) {
+            problems.add(paths.kubeletRootDir() + " kept: /proc/mounts could not be read (" + NodeCommands.firstLine(table.stderr(), table.stdout())
+                    + "), so pod volumes mounted below it could not be unmounted first; unmount them and run reset --full again");
+        } else {
+            for (String m : mounts) {
+                ExecResult r = NodeCommands.exec(t, "umount -l -- " + quote(m));
+                if (!r.ok()) {
+                    unmounted = false;
+                    problems.add(paths.kubeletRootDir() + " kept: " + m + " would not unmount (" + NodeCommands.firstLine(r.stderr(), r.stdout())
+                            + "); stop the pods using it (drain the node, stop their containers), then run reset --full again");
+                }
+            }
+            if (!mounts.isEmpty() && unmounted) done.add("unmounted " + mounts.size() + " pod volume(s) below " + paths.kubeletRootDir());
+        }
+
         List<String> remove = new ArrayList<>();
         for (RenderedFile f : files) {
             remove.add(quote(f.path()));
             remove.add(quote(f.path() + ".kubejoin-bak"));
         }
         remove.add(quote(paths.kubeletKubeconfig()));
+        // kubelet's own files in its cert dir: its self-signed serving pair and a half-finished bootstrap key
+        for (String own : List.of("kubelet.crt", "kubelet.key", "kubelet-client.key.tmp")) remove.add(quote(paths.certDir() + "/" + own));
+        List<String> binaries = List.of(paths.kubeletBinary(), paths.kubeProxyBinary());
+        Map<String, String> onNode;
+        try {
+            onNode = t.sha256(binaries);
+        } catch (TransportException e) {
+            throw new PhaseFailure(t.target() + ": " + e.getMessage(), "check the node is reachable over SSH, then run reset --full again",
+                    List.of(), e.isTransient(), e);
+        }
+        int removedBinaries = 0;
+        for (String b : binaries) {
+            String want = binarySha256.get(b);
+            String have = onNode.get(b);
+            if (have == null) continue;
+            if (want == null) {
+                kept.add(b + ": not installed by kubejoin (the inventory names no binaries)");
+            } else if (!want.equals(have)) {
+                kept.add(b + ": not the binary the inventory supplies (sha256 differs), so not kubejoin's copy");
+            } else {
+                remove.add(quote(b));
+                remove.add(quote(b + ".kubejoin-bak"));
+                removedBinaries++;
+            }
+        }
         NodeCommands.run(t, "rm -f " + String.join(" ", remove) + " " + quote(paths.certDir()) + "/kubelet-client-*.pem "
                         + quote(paths.certDir()) + "/kubelet-server-*.pem",
                 "removing kubejoin's files", "check the node's filesystem");
         NodeCommands.run(t, "systemctl daemon-reload", "systemctl daemon-reload", "check systemd on the node");
-        done.add("removed " + files.size() + " installed files, their backups and kubelet's certificates");
+        done.add("removed " + files.size() + " installed files, their backups and kubelet's certificates"
+                + (removedBinaries == 0 ? "" : ", and " + removedBinaries + " binaries the join installed"));
+
+        List<String> dirs = new ArrayList<>();
+        if (unmounted) dirs.add(paths.kubeletRootDir());
+        dirs.add(paths.kubeProxyWorkDir());
+        ExecResult rm = NodeCommands.exec(t, "rm -rf --one-file-system -- " + String.join(" ", dirs.stream().map(NodeCommands::quote).toList()));
+        if (rm.ok()) {
+            done.add("removed the data folders " + String.join(" and ", dirs));
+        } else {
+            problems.add("removing " + String.join(" and ", dirs) + " failed: " + NodeCommands.firstLine(rm.stderr(), rm.stdout())
+                    + " (a filesystem still mounted there is never emptied); unmount it, then run reset --full again");
+        }
+
         boolean deleted = conn.call(Access.cluster("delete", "nodes"),
                 () -> !conn.client().nodes().withName(node.name()).delete().isEmpty());
         if (deleted) done.add("Node " + node.name() + " deleted");
         TokenService tokens = new TokenService(conn, clock, new SecureRandom());
         List<String> ids = tokens.deleteForNode(node.name());
         if (!ids.isEmpty()) done.add("bootstrap tokens deleted: " + String.join(", ", ids.stream().map(i -> i + ".****").toList()));
-        return done;
+        kept.add("not kubejoin's to remove: the container runtime with its containers and images, CNI configuration, "
+                + "loaded kernel modules (until reboot), and the folders " + String.join(", ", List.of(inv.paths().binDir(),
+                inv.paths().dataDir(), inv.paths().configDir(), inv.paths().certDir())) + " themselves");
+        return new Undone(done, kept, problems);
+    }
+
+    /** Mount points below {@code dir} in a /proc/mounts text (octal escapes decoded), deepest first. */
+    static List<String> mountsBelow(String procMounts, String dir) {
+        String prefix = dir.endsWith("/") ? dir : dir + "/"; // the folder itself, if a mount, is not a pod volume
+        List<String> out = new ArrayList<>();
+        for (String line : procMounts.split("\n")) {
+            String[] f = line.split(" ");
+            if (f.length < 2) continue;
+            String mp = unescape(f[1]);
+            if (mp.startsWith(prefix) && !out.contains(mp)) out.add(mp);
+        }
+        out.sort(java.util.Comparator.comparingInt(String::length).reversed().thenComparing(java.util.Comparator.reverseOrder()));
+        return out;
+    }
+
+    /** /proc/mounts writes space, tab, newline and backslash in paths as \040, \011, \012, \134. */
+    private static String unescape(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+                sb.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 }

@@ -1480,13 +1480,26 @@ public final class NodeShell {
     }
 
     private int rm(List<String> args, Io io) throws IOException {
-        Opts o = opts("rm", args, "f", "");
+        List<String> a = new ArrayList<>(args);
+        boolean oneFileSystem = a.remove("--one-file-system");
+        Opts o = opts("rm", a, "fr", "");
         boolean force = o.flags().contains('f');
+        boolean recursive = o.flags().contains('r');
         if (o.operands().isEmpty() && !force) throw new ShellError(1, "rm: missing operand");
         int st = 0;
         for (String path : o.operands()) {
             Path p = local("rm", path);
             if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                if (recursive && p.equals(root.local("/"))) {
+                    io.err().add("rm: it is dangerous to operate recursively on '/'\nrm: use --no-preserve-root to override this failsafe\n");
+                    st = 1;
+                    continue;
+                }
+                if (recursive) {
+                    // GNU rm crosses into mounted filesystems (deleting their files) unless --one-file-system
+                    st |= removeTree(path, p, oneFileSystem ? mountPoints() : Set.of(), io);
+                    continue;
+                }
                 io.err().add("rm: cannot remove '" + path + "': Is a directory\n");
                 st = 1;
                 continue;
@@ -1501,6 +1514,38 @@ public final class NodeShell {
                 st = 1;
             }
         }
+        return st;
+    }
+
+    /** The node's mount points (field 2 of its /proc/mounts), other than /. */
+    private Set<String> mountPoints() throws IOException {
+        Path table = root.local("/proc/mounts");
+        if (!Files.exists(table)) return Set.of();
+        Set<String> out = new java.util.HashSet<>();
+        for (String line : Files.readAllLines(table, StandardCharsets.UTF_8)) {
+            String[] f = line.split(" ");
+            if (f.length > 1 && !f[1].equals("/")) out.add(f[1].replace("\\040", " "));
+        }
+        return out;
+    }
+
+    /** rm -r of one directory, depth first, never following symlinks; skips mount points in {@code skip}. */
+    private int removeTree(String nodePath, Path dir, Set<String> skip, Io io) throws IOException {
+        if (skip.contains(nodePath)) {
+            io.err().add("rm: skipping '" + nodePath + "', since it's on a different device\n");
+            return 1;
+        }
+        int st = 0;
+        List<Path> children;
+        try (java.util.stream.Stream<Path> list = Files.list(dir)) {
+            children = list.sorted().toList();
+        }
+        for (Path c : children) {
+            String childPath = (nodePath.endsWith("/") ? nodePath : nodePath + "/") + c.getFileName();
+            if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)) st |= removeTree(childPath, c, skip, io);
+            else Files.deleteIfExists(c);
+        }
+        if (st == 0) Files.deleteIfExists(dir);
         return st;
     }
 

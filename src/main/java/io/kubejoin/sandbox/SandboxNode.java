@@ -45,6 +45,11 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private final Object services = new Object();
     private SimulatedKubelet kubelet;
     private SimulatedKubeProxy proxy;
+    /**
+     * The proxy mode whose service rules are in the kernel (null: none). The kernel keeps them when kube-proxy
+     * stops; only {@code kube-proxy --cleanup} (or a kube-proxy that syncs again) removes them.
+     */
+    private volatile String kernelRules;
 
     /**
      * @param serviceVip    the {@code kubernetes} Service's cluster IP: what a synced kube-proxy has rules for (the
@@ -76,6 +81,8 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         if (!Files.exists(root.resolve("proc/swaps"))) {
             Files.writeString(root.resolve("proc/swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
         }
+        Path mounts = root.resolve("proc/mounts");
+        if (!Files.exists(mounts)) Files.writeString(mounts, "/dev/vda1 / ext4 rw,relatime 0 0\n");
         Files.createDirectories(root.resolve("sys/fs/cgroup"));
         Path controllers = root.resolve("sys/fs/cgroup/cgroup.controllers");
         if (!Files.exists(controllers)) Files.writeString(controllers, "cpuset cpu io memory hugetlb pids rdma misc\n");
@@ -159,6 +166,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             if (kubelet != null) kubelet.stop();
             if (proxy != null) proxy.stop();
         }
+        kernelRules = null; // the kernel's tables do not survive a power-off
     }
 
     @Override
@@ -174,7 +182,8 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             case "nft" -> nft(args);
             case "iptables-save", "ip6tables-save" -> iptablesSave(args);
             case "hostname" -> args.isEmpty() ? ok(hostname + "\n") : usage("hostname", args);
-            default -> null;
+            case "umount" -> umount(args);
+            default -> program.startsWith("/") && program.endsWith("/kube-proxy") ? kubeProxyBinary(program, args) : null;
         };
     }
 
@@ -286,6 +295,8 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            // its first sync replaces whatever rules an earlier kube-proxy left (one that programs nothing leaves none)
+            kernelRules = started.rulesSynced() ? modeOf(started) : null;
         } else {
             // a kubelet that refuses its flags or config exits within milliseconds: let is-active see it
             try {
@@ -401,17 +412,30 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
 
     // --- proxy rules: what kube-proxy programmed for the kubernetes Service ----------------------------------------
 
-    private boolean rulesSynced() {
+    private static String modeOf(SimulatedKubeProxy p) {
+        String m = p.mode();
+        return m == null || m.isEmpty() ? "iptables" : m;
+    }
+
+    /** Whether the kernel holds the service rules of this proxy mode (they outlive the kube-proxy that made them). */
+    private boolean rulesIn(String mode) {
         synchronized (services) {
-            return proxy != null && proxy.state() == SimulatedKubeProxy.State.RUNNING && proxy.rulesSynced();
+            // a kube-proxy that synced after start was recorded (the sync happens within its start) is seen too
+            if (proxy != null && proxy.state() == SimulatedKubeProxy.State.RUNNING && proxy.rulesSynced()) kernelRules = modeOf(proxy);
         }
+        return mode.equals(kernelRules);
+    }
+
+    /** Test helper: the proxy mode whose rules the kernel holds, null when none. */
+    public String kernelRules() {
+        return kernelRules;
     }
 
     private ExecResult ipvsadm(List<String> args) {
         if (args.size() != 3 || !args.get(0).equals("-Ln") || !args.get(1).equals("-t")) return usage("ipvsadm", args);
         String service = args.get(2);
         String vip = serviceVip.contains(":") ? "[" + serviceVip + "]" : serviceVip;
-        if (!rulesSynced() || !service.equals(vip + ":443")) {
+        if (!rulesIn("ipvs") || !service.equals(vip + ":443")) {
             return new ExecResult(1, "", "Memory allocation problem\n"); // what ipvsadm says for a missing service
         }
         return ok("IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n"
@@ -423,7 +447,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
                 || !args.get(3).equals("kube-proxy")) {
             return usage("nft", args);
         }
-        if (!rulesSynced()) {
+        if (!rulesIn("nftables")) {
             return new ExecResult(1, "", "Error: No such file or directory\nlist table " + args.get(2) + " kube-proxy\n");
         }
         String family = serviceVip.contains(":") ? "ip6" : "ip";
@@ -437,13 +461,97 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         if (args.size() != 2 || !args.get(0).equals("-t") || !args.get(1).equals("nat")) {
             return usage("iptables-save", args);
         }
-        StringBuilder sb = new StringBuilder("*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n");
-        if (rulesSynced()) {
+        // kube-proxy's chains exist in iptables and ipvs mode (ipvs matches its VIPs through ipsets); nftables mode
+        // keeps its rules in its own nft table
+        StringBuilder sb = new StringBuilder("*nat\n:PREROUTING ACCEPT [0:0]\n");
+        boolean iptables = rulesIn("iptables");
+        if (iptables || rulesIn("ipvs")) sb.append(":KUBE-SERVICES - [0:0]\n:KUBE-POSTROUTING - [0:0]\n:KUBE-MARK-MASQ - [0:0]\n");
+        if (iptables) {
             String mask = serviceVip.contains(":") ? "/128" : "/32";
             sb.append("-A KUBE-SERVICES -d ").append(serviceVip).append(mask).append(" -p tcp -m comment --comment "
                     + "\"default/kubernetes:https cluster IP\" -m tcp --dport 443 -j KUBE-SVC-NPX46M4PTMTKRN6Y\n");
         }
         return ok(sb.append("COMMIT\n").toString());
+    }
+
+    /**
+     * {@code <binDir>/kube-proxy --cleanup [--config FILE]}: kube-proxy's cleanupAndExit removes the iptables and
+     * ipvs rules of every mode, and the nftables table when its NFTablesProxyMode gate is on (from 1.29, on by
+     * default from 1.31; before that only if the config enables it).
+     */
+    private ExecResult kubeProxyBinary(String program, List<String> args) {
+        Path bin = root.resolve(program.substring(1));
+        if (!Files.isRegularFile(bin) || !Files.isExecutable(bin)) {
+            return new ExecResult(127, "", "sh: 1: " + program + ": not found\n");
+        }
+        String config = null;
+        boolean cleanup = false;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--cleanup") || a.equals("--cleanup=true")) cleanup = true;
+            else if (a.equals("--config") && i + 1 < args.size()) config = args.get(++i);
+            else if (a.startsWith("--config=")) config = a.substring("--config=".length());
+            else return usage(program, args);
+        }
+        if (!cleanup) return usage(program, args); // the sandbox runs kube-proxy itself only through systemd
+        boolean gate = version.atLeast(31);
+        if (!gate && version.atLeast(29) && config != null) {
+            try {
+                String text = Files.readString(root.resolve(config.substring(1)));
+                Object gates = NodeRoot.yamlMap(text).get("featureGates");
+                gate = gates instanceof java.util.Map<?, ?> m && Boolean.TRUE.equals(m.get("NFTablesProxyMode"));
+            } catch (IOException | RuntimeException e) {
+                return new ExecResult(1, "", "E1205 run.go:74] \"command failed\" err=\"failed to load kube-proxy config file "
+                        + config + "\"\n");
+            }
+        }
+        String had = kernelRules;
+        if (had != null && (!had.equals("nftables") || gate)) kernelRules = null;
+        return ok("");
+    }
+
+    /** {@code umount -l PATH} (lazy, as kubeadm's MNT_DETACH): the mount leaves the table, its files leave the tree. */
+    private ExecResult umount(List<String> args) {
+        List<String> a = new ArrayList<>(args);
+        a.remove("--");
+        if (a.size() != 2 || !a.get(0).equals("-l") || !a.get(1).startsWith("/")) return usage("umount", args);
+        String target = a.get(1);
+        Path table = root.resolve("proc/mounts");
+        try {
+            List<String> lines = new ArrayList<>(Files.readAllLines(table));
+            boolean removed = lines.removeIf(l -> {
+                String[] f = l.split(" ");
+                return f.length > 1 && f[1].equals(target);
+            });
+            if (!removed) return new ExecResult(32, "", "umount: " + target + ": not mounted.\n");
+            Files.write(table, lines);
+            // the mounted filesystem's files are no longer visible there; they are kept aside, not deleted
+            Path at = root.resolve(target.substring(1));
+            Path aside = root.resolveSibling(root.getFileName() + "-detached").resolve(target.substring(1));
+            if (Files.isDirectory(at)) {
+                Files.createDirectories(aside.getParent());
+                Files.move(at, aside);
+                Files.createDirectories(at);
+            }
+            return ok("");
+        } catch (IOException e) {
+            return new ExecResult(32, "", "umount: " + target + ": " + e.getMessage() + "\n");
+        }
+    }
+
+    /**
+     * Test helper: mounts a tmpfs at {@code nodePath} (a pod volume, say), listed in /proc/mounts. Files written
+     * below it belong to that filesystem: {@code umount} puts them aside (see {@link #detached}).
+     */
+    public void mount(String nodePath) throws IOException {
+        Files.createDirectories(root.resolve(nodePath.substring(1)));
+        Files.writeString(root.resolve("proc/mounts"), "tmpfs " + nodePath + " tmpfs rw,relatime 0 0\n",
+                java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    /** Where the files of an unmounted filesystem went (test helper). */
+    public Path detached(String nodePath) {
+        return root.resolveSibling(root.getFileName() + "-detached").resolve(nodePath.substring(1));
     }
 
     private static ExecResult ok(String out) {

@@ -50,6 +50,7 @@ public final class SimulatedKubeProxy {
     private State state = State.NEW;
     private String failure;
     private boolean rulesSynced;
+    private volatile String mode;
 
     /**
      * @param kubeletNodeName the name the node's kubelet registered (its --hostname-override)
@@ -92,6 +93,11 @@ public final class SimulatedKubeProxy {
         synchronized (lock) {
             return failure;
         }
+    }
+
+    /** The proxy mode it runs in (null until its config is read). */
+    public String mode() {
+        return mode;
     }
 
     /** Whether it programmed the service rules (false in the article's third failure). */
@@ -188,6 +194,7 @@ public final class SimulatedKubeProxy {
                 throw exitFailed("invalid configuration: no credentials in " + kubeconfigPath);
             }
         }
+        this.mode = mode;
         String hostnameOverride = config.get("hostnameOverride") == null ? "" : String.valueOf(config.get("hostnameOverride"));
         journal.info("server_linux.go:66", "\"Using " + mode + " Proxier\"");
         if (!hostnameOverride.equals(kubeletNodeName)) {

@@ -216,14 +216,35 @@ class SandboxEndToEndTest {
         start(Sandbox.Options.defaults(1));
         String name = sandbox.nodes().keySet().iterator().next();
         assertThat(join().exit()).isZero();
+        SandboxNode node = sandbox.node(name);
+        io.kubejoin.render.NodeFiles paths = new io.kubejoin.render.NodeFiles(sandbox.inventory().paths());
+        Path root = node.root();
+        String mode = sandbox.inventory().nodes().get(0).kubeProxy().mode().value();
+        assertThat(node.kernelRules()).isEqualTo(mode);
+        // a pod's projected volume: a tmpfs below kubelet's root dir, whose files must never be deleted through it
+        String volume = paths.kubeletRootDir() + "/pods/0c9a/volumes/kubernetes.io~projected/kube-api-access-x";
+        node.mount(volume);
+        Files.writeString(root.resolve(volume.substring(1)).resolve("token"), "pod data");
+        Files.writeString(root.resolve(paths.kubeletRootDir().substring(1)).resolve("cpu_manager_state"), "{}");
+
         Run reset = Cli.kubejoin("reset", "--full", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
                 sandbox.adminKubeconfig().toString(), name);
         assertThat(reset.exit()).as(reset.toString()).isZero();
         assertThat(sandbox.api().adminClient().nodes().withName(name).get()).isNull();
-        Path root = sandbox.node(name).root();
         assertThat(root.resolve("etc/systemd/system/kubelet.service")).doesNotExist();
         assertThat(root.resolve("etc/systemd/system/multi-user.target.wants/kubelet.service")).doesNotExist();
-        assertThat(sandbox.node(name).kubelet().state()).isEqualTo(SimulatedKubelet.State.STOPPED);
+        assertThat(node.kubelet().state()).isEqualTo(SimulatedKubelet.State.STOPPED);
+        // the binaries the join installed, kubelet's and kube-proxy's data folders, kube-proxy's rules
+        assertThat(root.resolve(paths.kubeletBinary().substring(1))).doesNotExist();
+        assertThat(root.resolve(paths.kubeProxyBinary().substring(1))).doesNotExist();
+        assertThat(root.resolve(paths.kubeletRootDir().substring(1))).doesNotExist();
+        assertThat(root.resolve(paths.kubeProxyWorkDir().substring(1))).doesNotExist();
+        assertThat(node.kernelRules()).as("kube-proxy --cleanup ran").isNull();
+        assertThat(Files.readString(root.resolve("proc/mounts"))).doesNotContain(paths.kubeletRootDir());
+        assertThat(node.detached(volume).resolve("token")).as("unmounted, not deleted").hasContent("pod data");
+        assertThat(reset.out()).contains("kube-proxy --cleanup").contains("unmounted 1 pod volume(s)")
+                .contains("and 2 binaries the join installed").contains("stays: not kubejoin's to remove")
+                .doesNotContain("NOT removed");
     }
 
     @Test

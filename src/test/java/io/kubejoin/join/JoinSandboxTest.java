@@ -151,7 +151,7 @@ class JoinSandboxTest {
                 .withNewMetadata().withName("worker-2").endMetadata().build()).create();
         ShimNode w2 = nodes.get("worker-2");
         List<String> done = Reset.full(inv, inv.node("worker-2").orElseThrow(), conn, w2,
-                rendered(new StateStore(dir.resolve("state"))).get("worker-2"), Clock.systemUTC());
+                rendered(new StateStore(dir.resolve("state"))).get("worker-2"), Map.of(), Clock.systemUTC()).done();
         assertThat(done).anyMatch(l -> l.contains("Node worker-2 deleted")).anyMatch(l -> l.contains("tokens deleted"));
         assertThat(w2.root.resolve("etc/kubernetes/kubelet-config.yaml")).doesNotExist();
         assertThat(w2.root.resolve("etc/systemd/system/kube-proxy.service")).doesNotExist();
