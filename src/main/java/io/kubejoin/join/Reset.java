@@ -25,7 +25,8 @@ import java.util.Map;
 /**
  * T3, the article's recovery for a kubelet stuck with a stale credential: stop kubelet, remove kubelet.kubeconfig
  * and the kubelet-client-current*.pem it points to, make sure the node's bootstrap token is valid again, start
- * kubelet so it bootstraps anew. {@link #full} instead removes what kubejoin installed and the node from the cluster.
+ * kubelet so it bootstraps anew; {@link RecoveryProof} then waits for proof it did. {@link #full} instead undoes the
+ * join on the node and removes the node from the cluster.
  */
 public final class Reset {
     private Reset() {

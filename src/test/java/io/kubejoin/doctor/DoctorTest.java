@@ -165,9 +165,14 @@ class DoctorTest {
     }
 
     @Test
-    void kubeProxyStoppedLeavesNoServiceRules() throws Exception {
+    void kubeProxyStoppedKeepsItsRulesUntilCleanedUp() throws Exception {
+        io.kubejoin.render.NodeFiles paths = new io.kubejoin.render.NodeFiles(sandbox.inventory().paths());
         assertThat(node(2).exec("systemctl stop kube-proxy").exitCode()).isZero();
         try {
+            // the kernel keeps a stopped kube-proxy's rules; only kube-proxy --cleanup (or a flush) removes them
+            assertThat(ids(doctor(names.get(2)))).doesNotContain("proxy-rules-missing@" + names.get(2));
+            assertThat(node(2).exec("'" + paths.kubeProxyBinary() + "' --cleanup --config '" + paths.kubeProxyConfig() + "'")
+                    .exitCode()).isZero();
             assertThat(ids(doctor(names.get(2)))).contains("proxy-rules-missing@" + names.get(2));
         } finally {
             assertThat(node(2).exec("systemctl restart kube-proxy").exitCode()).isZero();

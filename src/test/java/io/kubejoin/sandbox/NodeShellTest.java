@@ -302,7 +302,7 @@ class NodeShellTest {
     void unexpectedOptionsOfFileCommandsAreLoud() throws IOException {
         file("/etc/f", "x", "rw-r--r--");
         Map<String, String> cases = Map.of(
-                "rm -rf /etc/f", "unsupported option -r for rm",
+                "rm -rfv /etc/f", "unsupported option -v for rm",
                 "grep -q x", "unsupported option",
                 "stat -c '%Z' /etc/f", "unsupported option -c %Z for stat",
                 "chmod u+x /etc/f", "unsupported option mode u+x",
@@ -503,6 +503,29 @@ class NodeShellTest {
         assertThat(new ShellTransport().exec(full, Duration.ofSeconds(1)).exitCode()).isZero();
         assertThat(local(certDir + "/kubelet-server-current.pem")).doesNotExist();
         assertThat(local(certDir + "/ca.pem")).exists();
+    }
+
+    @Test
+    void rmRecursiveCrossesMountsUnlessOneFileSystemAndNeverTakesTheRoot() throws IOException {
+        file("/data/kubelet/cpu_manager_state", "{}", "rw-r--r--");
+        file("/data/kubelet/pods/p1/volumes/v/token", "pod data", "rw-r--r--");
+        file("/data/kubelet/pods/p1/etc-hosts", "h", "rw-r--r--");
+        file("/proc/mounts", "/dev/vda1 / ext4 rw 0 0\ntmpfs /data/kubelet/pods/p1/volumes/v tmpfs rw 0 0\n", "rw-r--r--");
+        // as GNU rm: the mount point is skipped with its files, everything else goes, the status says so
+        ExecResult r = shell.run("rm -rf --one-file-system -- '/data/kubelet'");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.stderr()).isEqualTo("rm: skipping '/data/kubelet/pods/p1/volumes/v', since it's on a different device\n");
+        assertThat(local("/data/kubelet/pods/p1/volumes/v/token")).hasContent("pod data");
+        assertThat(local("/data/kubelet/cpu_manager_state")).doesNotExist();
+        assertThat(local("/data/kubelet/pods/p1/etc-hosts")).doesNotExist();
+        // without --one-file-system rm goes through the mount and deletes the volume's files, as the real one does
+        assertThat(shell.run("rm -rf /data/kubelet").exitCode()).isZero();
+        assertThat(local("/data/kubelet")).doesNotExist();
+        assertThat(shell.run("rm /proc").stderr()).isEqualTo("rm: cannot remove '/proc': Is a directory\n");
+        ExecResult root = shell.run("rm -rf /");
+        assertThat(root.exitCode()).isEqualTo(1);
+        assertThat(root.stderr()).contains("dangerous to operate recursively on '/'");
+        assertThat(local("/proc/mounts")).exists();
     }
 
     @Test
