@@ -147,7 +147,7 @@ public class ResetCommand implements Callable<Integer> {
                                     + o.serial().toString(16) + ", from " + o.csr() + "; Ready heartbeat " + o.heartbeat() + ")");
                         } else {
                             failed++;
-                            out.println(name + ": not recovered within " + readyTimeout.toSeconds() + " s: " + o.missing());
+                            out.println(name + ": not recovered" + (o.refused() ? "" : " within " + readyTimeout.toSeconds() + " s") + ": " + o.missing());
                             out.println(name + ": fix: " + o.fix());
                             if (o.onNode()) NodeCommands.journal(t, "kubelet").forEach(l -> out.println("    | " + l));
                         }

@@ -25,7 +25,6 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -244,10 +243,5 @@ public final class RecoveryProof {
 
     private static Duration nonNegative(Duration d) {
         return d.isNegative() ? Duration.ZERO : d;
-    }
-
-    /** The missing proof's message lines for a report. */
-    static List<String> lines(Outcome o) {
-        return o.proven() ? List.of(o.toString()) : List.of(o.missing(), "fix: " + o.fix());
     }
 }
