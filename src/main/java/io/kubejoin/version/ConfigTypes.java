@@ -21,7 +21,7 @@ import java.util.Map;
  * {@code logging} (component-base LoggingConfiguration, whose options changed release by release) is {@code any}:
  * only its being a map is checked.
  */
-final class ConfigTypes {
+public final class ConfigTypes {
     private ConfigTypes() {
     }
 
@@ -123,8 +123,30 @@ final class ConfigTypes {
         return component == Component.KUBELET ? KUBELET_TYPES : KUBE_PROXY_TYPES;
     }
 
-    /** One wrong value found by {@link #check}. */
-    record Mismatch(String path, String message, String fix) {
+    /** What is wrong with one value. */
+    public enum Problem { UNKNOWN_FIELD, TOO_NEW, WRONG_TYPE }
+
+    /**
+     * One wrong value found by {@link #check}.
+     *
+     * @param expected for WRONG_TYPE, the Go type the field has (as the decoder's error names it); else null
+     */
+    public record Mismatch(String path, String message, String fix, Problem problem, String expected) {
+    }
+
+    /**
+     * Every wrong value in a whole KubeletConfiguration or KubeProxyConfiguration map as release {@code v} would
+     * decode it, with paths relative to the config (e.g. {@code authentication.x509.clientCAFile}); fields the
+     * release does not have at the top level are left to {@link VersionRules#fieldAvailable}.
+     */
+    public static List<Mismatch> check(Component component, Map<String, Object> config, KubeVersion v) {
+        List<Mismatch> out = new ArrayList<>();
+        String kind = component == Component.KUBELET ? "KubeletConfiguration" : "KubeProxyConfiguration";
+        config.forEach((key, value) -> {
+            Type t = of(component, key);
+            if (t != null && VersionRules.fieldAvailable(component, key, v)) check(t, value, key, kind, key, v, out);
+        });
+        return out;
     }
 
     /**
@@ -142,14 +164,14 @@ final class ConfigTypes {
         } else if (type instanceof MapOf m) {
             if (!(value instanceof Map<?, ?> map)) {
                 out.add(new Mismatch(path, "must be a map, not " + describe(value),
-                        "write it as 'name: value' lines under " + key));
+                        "write it as 'name: value' lines under " + key, Problem.WRONG_TYPE, "map"));
                 return;
             }
             map.forEach((k, val) -> check(m.value(), val, path + "." + k, where, String.valueOf(k), v, out));
         } else if (type instanceof ListOf l) {
             if (!(value instanceof List<?> list)) {
                 out.add(new Mismatch(path, "must be a list, not " + describe(value),
-                        "write a list, e.g. " + key + ": [" + (value instanceof Map ? "…" : String.valueOf(value)) + "]"));
+                        "write a list, e.g. " + key + ": [" + (value instanceof Map ? "…" : String.valueOf(value)) + "]", Problem.WRONG_TYPE, "slice"));
                 return;
             }
             for (int i = 0; i < list.size(); i++) {
@@ -158,7 +180,7 @@ final class ConfigTypes {
         } else if (type instanceof Struct st) {
             if (!(value instanceof Map<?, ?> map)) {
                 out.add(new Mismatch(path, "must be an object, not " + describe(value),
-                        "write it as a map of its fields: " + String.join(", ", st.fields().keySet())));
+                        "write it as a map of its fields: " + String.join(", ", st.fields().keySet()), Problem.WRONG_TYPE, "struct"));
                 return;
             }
             String here = where + (where.contains(" ") ? "." : " ") + key;
@@ -170,11 +192,12 @@ final class ConfigTypes {
                     out.add(new Mismatch(at, name + " is not a field of " + here,
                             VersionRules.nearest(List.copyOf(st.fields().keySet()), name)
                                     .map(n -> "did you mean " + n + "?")
-                                    .orElse("its fields are " + String.join(", ", st.fields().keySet()))));
+                                    .orElse("its fields are " + String.join(", ", st.fields().keySet())),
+                            Problem.UNKNOWN_FIELD, null));
                 } else if (member.since() != null && !v.atLeast(member.since())) {
                     out.add(new Mismatch(at, name + " is a " + here + " field only from "
                             + member.since().minorString() + "; the target is " + v.minorString(),
-                            "remove it, or target " + member.since().minorString() + " or later"));
+                            "remove it, or target " + member.since().minorString() + " or later", Problem.TOO_NEW, null));
                 } else {
                     check(member.type(), val, at, here, name, v, out);
                 }
@@ -186,40 +209,40 @@ final class ConfigTypes {
         switch (s) {
             case ANY -> {
                 if (!(value instanceof Map)) {
-                    out.add(new Mismatch(path, "must be an object, not " + describe(value), "write it as a map of its fields"));
+                    out.add(new Mismatch(path, "must be an object, not " + describe(value), "write it as a map of its fields", Problem.WRONG_TYPE, "struct"));
                 }
             }
             case STRING -> {
                 if (value instanceof Map || value instanceof List) {
-                    out.add(new Mismatch(path, "must be a string, not " + describe(value), "write a single value"));
+                    out.add(new Mismatch(path, "must be a string, not " + describe(value), "write a single value", Problem.WRONG_TYPE, "string"));
                 } else if (!(value instanceof String)) {
                     out.add(new Mismatch(path, "must be a string, not " + describe(value),
-                            "quote it: " + key + ": \"" + value + "\""));
+                            "quote it: " + key + ": \"" + value + "\"", Problem.WRONG_TYPE, "string"));
                 }
             }
             case BOOL -> {
                 if (!(value instanceof Boolean)) {
                     out.add(new Mismatch(path, "must be true or false, not " + describe(value),
-                            "write true or false without quotes, e.g. " + key + ": false"));
+                            "write true or false without quotes, e.g. " + key + ": false", Problem.WRONG_TYPE, "bool"));
                 }
             }
             case INT -> {
                 if (!(value instanceof Integer || value instanceof Long || value instanceof BigInteger)) {
                     out.add(new Mismatch(path, "must be an integer, not " + describe(value),
-                            "write a whole number without quotes, e.g. " + key + ": 10"));
+                            "write a whole number without quotes, e.g. " + key + ": 10", Problem.WRONG_TYPE, "int32"));
                 }
             }
             case FLOAT -> {
                 if (!(value instanceof Number)) {
                     out.add(new Mismatch(path, "must be a number, not " + describe(value),
-                            "write a number without quotes, e.g. " + key + ": 0.9"));
+                            "write a number without quotes, e.g. " + key + ": 0.9", Problem.WRONG_TYPE, "float64"));
                 }
             }
             case DURATION -> {
                 boolean ok = value instanceof String str && parses(str);
                 if (!ok) {
                     out.add(new Mismatch(path, "must be a duration such as 10s, 1m30s or 2h, not " + describe(value),
-                            "write a Go duration, e.g. " + key + ": \"1m30s\" (a bare number has no unit)"));
+                            "write a Go duration, e.g. " + key + ": \"1m30s\" (a bare number has no unit)", Problem.WRONG_TYPE, "metav1.Duration"));
                 }
             }
         }
