@@ -120,7 +120,7 @@ public final class VersionChecks {
             Optional<VersionRule> rule = VersionRules.find(Component.KUBELET, Kind.FLAG, flag);
             if (rule.isEmpty()) {
                 add(path + "." + key, "kubelet " + v.minorString() + " has no --" + flag + " flag: it would refuse to start",
-                        VersionRules.nearestFlag(Component.KUBELET, flag).map(n -> "did you mean " + n + "?")
+                        VersionRules.nearestFlag(Component.KUBELET, flag, v).map(n -> "did you mean " + n + "?")
                                 .orElse("remove it; kubelet --help lists the flags, most settings belong in kubelet.config"));
             } else if (rule.get().removedIn(v)) {
                 add(path + "." + key, "--" + flag + " was removed from kubelet in " + rule.get().removed().minorString()

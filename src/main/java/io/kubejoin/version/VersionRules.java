@@ -127,9 +127,9 @@ public final class VersionRules {
         return nearest(fieldNames(component), name);
     }
 
-    /** The flag of the component closest to a misspelt one, if any is close enough to be a likely typo. */
-    public static Optional<String> nearestFlag(Component component, String name) {
-        return nearest(ALL.stream().filter(r -> r.component() == component && r.kind() == Kind.FLAG)
+    /** The flag of release {@code v} closest to a misspelt one, if any is close enough to be a likely typo. */
+    public static Optional<String> nearestFlag(Component component, String name, KubeVersion v) {
+        return nearest(ALL.stream().filter(r -> r.component() == component && r.kind() == Kind.FLAG && r.availableIn(v))
                 .map(VersionRule::name).toList(), name);
     }
 
