@@ -2,9 +2,11 @@ package io.kubejoin.cluster;
 
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
+import io.kubejoin.state.RenderInputs;
 import io.kubejoin.util.GoDuration;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -31,10 +33,14 @@ public class ClusterOptions {
     private Inventory inventory;
     private boolean inventoryLoaded;
 
-    /** The inventory named with -f, loaded once; null when none was given. Bad input exits 2. */
+    /**
+     * The inventory named with -f, loaded once; null when none was given. Bad input exits 2, a CA that is not
+     * usable (key of another CA, expired, not a CA) included: every command checks it before its first request.
+     */
     public Inventory inventory() {
         if (!inventoryLoaded) {
             inventory = inventoryFile == null ? null : InventoryLoader.load(inventoryFile);
+            if (inventory != null) RenderInputs.checkPki(inventory, Instant.now());
             inventoryLoaded = true;
         }
         return inventory;

@@ -74,6 +74,7 @@ public final class InventoryLoader {
         LoadContext ctx = new LoadContext(file);
         Optional<Node> root = compose(ctx);
         if (root.isEmpty()) throw new InvalidInputException(ctx.problems());
+        List<Problem> controlCharacters = ControlCharacters.check(ctx, root.get());
         YamlMap top = YamlMap.open(ctx, "", root.get(), InventoryReader.TOP, InventoryReader.HOMES);
         if (top == null) {
             // the generic "must be a map" text reads oddly for a whole file; say what the file should be
@@ -88,6 +89,9 @@ public final class InventoryLoader {
         if (structureSound) {
             addVersionProblems(ctx.problems(), VersionChecks.check(inventory));
         }
+        // a field with a control character gets that one problem, not also "no such file" or "not a valid label"
+        ctx.problems().removeIf(p -> !controlCharacters.contains(p)
+                && controlCharacters.stream().anyMatch(c -> c.fieldPath().equals(p.fieldPath())));
         if (!ctx.problems().isEmpty()) {
             // in file order, so the list reads top to bottom alongside the file; file-level ones (line 0) first
             List<Problem> sorted = new java.util.ArrayList<>(ctx.problems());

@@ -103,6 +103,9 @@ public final class Join {
                               Settings settings, Clock clock, Consumer<String> progress, JoinRunner.Listener listener)
             throws InterruptedException {
         Set<String> skip = settings.skip();
+        // the CA and the rest of the pki section are checked before preflight's probe token, RBAC or any token:
+        // a key that is not the CA's must leave the cluster as it was
+        RenderInputs.CheckedPki pki = RenderInputs.checkPki(inv, clock.instant());
         // kube-proxy's key (RSA for the article's CSR) is generated while the cluster steps talk to the API server
         KeyPrefetch proxyKey = RenderInputs.prefetchKubeProxyKey(inv, state);
         List<String> clusterLines = new ArrayList<>();
@@ -121,7 +124,7 @@ public final class Join {
                 progress.accept("rbac: " + r);
             }
         }
-        RenderInputs.Prepared inputs = RenderInputs.prepare(inv, state, clock.instant(), new SecureRandom(), proxyKey);
+        RenderInputs.Prepared inputs = RenderInputs.prepare(inv, state, clock.instant(), new SecureRandom(), proxyKey, pki);
         inputs.notes().forEach(progress);
         // the token Secrets are created while this thread renders the nodes' files (neither needs the other)
         CompletableFuture<List<String>> tokenLines = skip.contains("tokens") ? CompletableFuture.completedFuture(List.of())

@@ -106,12 +106,27 @@ public final class KubeletUnitRenderer {
 
     /** ExecStart with one flag per line; values are escaped so systemd passes them to the binary unchanged. */
     static String execStart(String binary, Map<String, String> flags) {
-        StringBuilder sb = new StringBuilder("ExecStart=").append(binary);
+        StringBuilder sb = new StringBuilder("ExecStart=").append(oneLine("the binary path", binary));
         for (Map.Entry<String, String> f : flags.entrySet()) {
-            sb.append(" \\\n  --").append(f.getKey());
-            if (f.getValue() != null) sb.append('=').append(systemdWord(f.getValue()));
+            sb.append(" \\\n  --").append(oneLine("a flag name", f.getKey()));
+            if (f.getValue() != null) sb.append('=').append(systemdWord(oneLine("--" + f.getKey(), f.getValue())));
         }
         return sb.append('\n').toString();
+    }
+
+    /**
+     * The inventory loader refuses control characters; this is the renderer's own guard, since a newline in a
+     * unit starts a new directive (an ExecStartPre= of the value's choosing) and no quoting prevents that.
+     */
+    static String oneLine(String what, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                throw new IllegalArgumentException(what + " holds the control character U+" + String.format("%04X", (int) c)
+                        + ", which would change the systemd unit's meaning");
+            }
+        }
+        return s;
     }
 
     /** systemd expands % specifiers and $VARIABLES and splits on blanks: neutralise all three. */

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestCondition;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kubejoin.util.SecureFiles;
+import io.kubejoin.version.ConfigTypes;
 import io.kubejoin.version.KubeVersion;
 import io.kubejoin.version.VersionRule.Component;
 import io.kubejoin.version.VersionRule.Kind;
@@ -335,7 +336,10 @@ public final class SimulatedKubelet {
             throw new KubeletExit("kubelet.service: " + e.getMessage());
         }
         for (String flag : exec.order()) {
-            if (removed(flag)) throw commandFailed("failed to parse kubelet flag: unknown flag: --" + flag);
+            // pflag knows no such flag: removed in this release, not yet added, or never kubelet's
+            if (removed(flag) || !VersionRules.find(Component.KUBELET, Kind.FLAG, flag).map(r -> r.availableIn(version)).orElse(false)) {
+                throw commandFailed("failed to parse kubelet flag: unknown flag: --" + flag);
+            }
         }
         Map<String, String> flags = exec.flags();
         journal.info("server.go:484", "\"Kubelet version\" kubeletVersion=\"" + version.gitVersion() + "\"");
@@ -398,6 +402,18 @@ public final class SimulatedKubelet {
             if (key.equals("kind") || key.equals("apiVersion")) continue;
             if (!VersionRules.fieldAvailable(Component.KUBELET, key, version)) unknown.add(key);
         }
+        // a value of the wrong type fails strict and lenient decoding alike: kubelet exits; an unknown nested
+        // field is, like a top-level one, only a strict decoding error
+        Map<String, Object> typed = new LinkedHashMap<>(config);
+        typed.remove("kind");
+        typed.remove("apiVersion");
+        for (ConfigTypes.Mismatch m : ConfigTypes.check(Component.KUBELET, typed, version)) {
+            if (m.problem() == ConfigTypes.Problem.WRONG_TYPE) {
+                throw commandFailed(loadFailed + "failed to decode: json: cannot unmarshal " + goKind(m.path(), config)
+                        + " into Go struct field KubeletConfiguration." + m.path() + " of type " + m.expected());
+            }
+            unknown.add(m.path());
+        }
         if (!unknown.isEmpty()) {
             String strictErr = "strict decoding error: " + String.join(", ", unknown.stream().map(f -> "unknown field \"" + f + "\"").toList());
             if (options.strictConfigFields()) throw commandFailed(loadFailed + "failed to decode: " + strictErr);
@@ -410,6 +426,20 @@ public final class SimulatedKubelet {
     }
 
     /** The CRI endpoint kubelet would dial, checked for plausibility (nothing is dialled). */
+    /** The JSON kind of the value at a dotted path, as encoding/json names it in an unmarshal error. */
+    private static String goKind(String path, Map<String, Object> config) {
+        Object value = config;
+        for (String part : path.replaceAll("\\[\\d+]", "").split("\\.")) {
+            if (!(value instanceof Map<?, ?> m) || !m.containsKey(part)) break;
+            value = m.get(part);
+        }
+        if (value instanceof String) return "string";
+        if (value instanceof Boolean) return "bool";
+        if (value instanceof Number) return "number";
+        if (value instanceof List) return "array";
+        return "object";
+    }
+
     private String runtimeEndpoint(Map<String, String> flags, Map<String, Object> config, String unit) {
         if (!version.atLeast(24)) {
             String kind = flags.getOrDefault("container-runtime", "docker");

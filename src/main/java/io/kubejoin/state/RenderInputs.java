@@ -66,8 +66,17 @@ public final class RenderInputs {
         }
     }
 
-    /** As above; a new kube-proxy key comes from {@code keys}. */
-    public static Prepared prepare(Inventory inv, StateStore state, Instant now, SecureRandom random, KeyPrefetch keys) {
+    /** The inventory's PKI inputs, each checked: the CA (a CA, valid now, with its own key), the profile, the CSR. */
+    public record CheckedPki(CertificateAuthority ca, SigningProfile profile, CsrSpec csr) {
+    }
+
+    /**
+     * Loads and checks everything the inventory's pki section names, reporting all its problems at once. Commands
+     * call it before their first request to the cluster, so a wrong CA key changes nothing anywhere.
+     *
+     * @throws InvalidInputException naming the pki field and file at fault
+     */
+    public static CheckedPki checkPki(Inventory inv, Instant now) {
         List<Problem> problems = new ArrayList<>();
         CertificateAuthority ca = collect(problems, () -> CertificateAuthority.load(
                 inv.pki().caCert(), "pki.caCert", inv.pki().caKey(), "pki.caKey", now));
@@ -77,6 +86,20 @@ public final class RenderInputs {
         });
         CsrSpec csr = collect(problems, () -> KubeProxyCertificate.csr(inv.pki().kubeProxyCsr(), "pki.kubeProxyCsr"));
         if (!problems.isEmpty()) throw new InvalidInputException(problems);
+        return new CheckedPki(ca, profile, csr);
+    }
+
+    /** As above; a new kube-proxy key comes from {@code keys}. */
+    public static Prepared prepare(Inventory inv, StateStore state, Instant now, SecureRandom random, KeyPrefetch keys) {
+        return prepare(inv, state, now, random, keys, checkPki(inv, now));
+    }
+
+    /** As above, with the PKI inputs already checked by {@link #checkPki}. */
+    public static Prepared prepare(Inventory inv, StateStore state, Instant now, SecureRandom random, KeyPrefetch keys,
+                                   CheckedPki pki) {
+        CertificateAuthority ca = pki.ca();
+        SigningProfile profile = pki.profile();
+        CsrSpec csr = pki.csr();
 
         List<String> notes = new ArrayList<>();
         CertificateStore.Obtained proxyCert;

@@ -61,7 +61,9 @@ public final class VersionChecks {
 
     private void kubeletConfig(String path, Map<String, Object> config) {
         config.forEach((key, value) -> {
-            field(Component.KUBELET, "KubeletConfiguration", path + "." + key, key);
+            if (field(Component.KUBELET, "KubeletConfiguration", path + "." + key, key)) {
+                types(Component.KUBELET, "KubeletConfiguration", path + "." + key, key, value);
+            }
             if ((key.equals("address") || key.equals("healthzBindAddress")) && isLoopback(value) && !inv.sandbox()) {
                 add(path + "." + key, value + " is a loopback address: the API server could not reach kubelet there",
                         "remove it (kubejoin uses the node's address) or use a routable address");
@@ -70,13 +72,27 @@ public final class VersionChecks {
     }
 
     private void proxyConfig(String path, Map<String, Object> config) {
-        config.keySet().forEach(key -> field(Component.KUBE_PROXY, "KubeProxyConfiguration", path + "." + key, key));
+        config.forEach((key, value) -> {
+            if (field(Component.KUBE_PROXY, "KubeProxyConfiguration", path + "." + key, key)) {
+                types(Component.KUBE_PROXY, "KubeProxyConfiguration", path + "." + key, key, value);
+            }
+        });
     }
 
-    private void field(Component component, String kind, String path, String key) {
+    /** Wrong types and unknown or too-new nested fields in one top-level field's value (see {@link ConfigTypes}). */
+    private void types(Component component, String kind, String path, String key, Object value) {
+        ConfigTypes.Type type = ConfigTypes.of(component, key);
+        if (type == null) return;
+        List<ConfigTypes.Mismatch> found = new ArrayList<>();
+        ConfigTypes.check(type, value, path, kind, key, v, found);
+        found.forEach(m -> add(m.path(), m.message(), m.fix()));
+    }
+
+    /** True when the release has the field; otherwise a problem says why not. */
+    private boolean field(Component component, String kind, String path, String key) {
         if (key.equals("kind") || key.equals("apiVersion")) {
             add(path, key + " is written by kubejoin", "remove it");
-            return;
+            return false;
         }
         Optional<VersionRule> rule = VersionRules.find(component, Kind.CONFIG_FIELD, key);
         if (rule.isEmpty()) {
@@ -91,15 +107,29 @@ public final class VersionChecks {
         } else if (rule.get().removedIn(v)) {
             add(path, key + " was removed from " + kind + " in " + rule.get().removed().minorString()
                     + " (" + rule.get().note() + ")", "remove it");
+        } else {
+            return true;
         }
+        return false;
     }
 
+    /** Flags kubelet of the target release lacks: removed, not yet there, or never a kubelet flag (kubelet exits). */
     private void kubeletFlags(String path, Map<String, String> flags) {
         flags.keySet().forEach(key -> {
             String flag = key.replaceFirst("^-+", "").replace('_', '-');
-            VersionRules.find(Component.KUBELET, Kind.FLAG, flag).filter(r -> r.removedIn(v)).ifPresent(r ->
-                    add(path + "." + key, "--" + flag + " was removed from kubelet in " + r.removed().minorString()
-                            + "; the target is " + v.minorString(), r.replacement()));
+            Optional<VersionRule> rule = VersionRules.find(Component.KUBELET, Kind.FLAG, flag);
+            if (rule.isEmpty()) {
+                add(path + "." + key, "kubelet " + v.minorString() + " has no --" + flag + " flag: it would refuse to start",
+                        VersionRules.nearestFlag(Component.KUBELET, flag, v).map(n -> "did you mean " + n + "?")
+                                .orElse("remove it; kubelet --help lists the flags, most settings belong in kubelet.config"));
+            } else if (rule.get().removedIn(v)) {
+                add(path + "." + key, "--" + flag + " was removed from kubelet in " + rule.get().removed().minorString()
+                        + "; the target is " + v.minorString(), rule.get().replacement());
+            } else if (rule.get().notYetIn(v)) {
+                add(path + "." + key, "--" + flag + " is a kubelet flag only from " + rule.get().since().minorString()
+                        + "; the target is " + v.minorString(),
+                        "remove it, or target " + rule.get().since().minorString() + " or later");
+            }
         });
     }
 

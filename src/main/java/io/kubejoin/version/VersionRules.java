@@ -75,6 +75,7 @@ public final class VersionRules {
         rules.add(rule(Component.KUBE_PROXY, Kind.PROXY_MODE, "iptables", 0, 0, 0, "", "the default mode"));
         rules.add(rule(Component.KUBE_PROXY, Kind.PROXY_MODE, "userspace", 0, 23, 26, "use ipvs, iptables or nftables",
                 "removed in 1.26 (kubernetes#112133); kubejoin writes the article's portRange only while it exists"));
+        rules.addAll(KubeletFlagNames.rules());
         rules.addAll(KubeletFields.rules());
         rules.addAll(KubeProxyFields.rules());
         return Collections.unmodifiableList(rules);
@@ -123,9 +124,19 @@ public final class VersionRules {
 
     /** The known config field closest to a misspelt one, if any is close enough to be a likely typo. */
     public static Optional<String> nearestField(Component component, String name) {
+        return nearest(fieldNames(component), name);
+    }
+
+    /** The flag of release {@code v} closest to a misspelt one, if any is close enough to be a likely typo. */
+    public static Optional<String> nearestFlag(Component component, String name, KubeVersion v) {
+        return nearest(ALL.stream().filter(r -> r.component() == component && r.kind() == Kind.FLAG && r.availableIn(v))
+                .map(VersionRule::name).toList(), name);
+    }
+
+    static Optional<String> nearest(List<String> candidates, String name) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
-        for (String candidate : fieldNames(component)) {
+        for (String candidate : candidates) {
             int d = io.kubejoin.util.Suggestions.distance(name.toLowerCase(), candidate.toLowerCase());
             if (d < bestDistance) {
                 best = candidate;

@@ -24,7 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 @Timeout(60)
 class TokenCommandsTest {
-    static final Path INVENTORY = Path.of("src/test/resources/inventory/minimal.yaml");
+    /** The minimal inventory, beside a real CA: commands check the CA before their first request. */
+    Path inventory;
     @TempDir
     Path tmp;
     MockCluster cluster;
@@ -46,6 +47,9 @@ class TokenCommandsTest {
         cluster = new MockCluster();
         admin = cluster.connect();
         kubeconfig = cluster.writeKubeconfig(tmp).toString();
+        inventory = tmp.resolve("inventory.yaml");
+        java.nio.file.Files.writeString(inventory, java.nio.file.Files.readString(Path.of("src/test/resources/inventory/minimal.yaml"))
+                .replace("pki/", Path.of("examples/pki").toAbsolutePath() + "/"));
     }
 
     @AfterEach
@@ -78,14 +82,14 @@ class TokenCommandsTest {
 
     @Test
     void createTakesDefaultsFromTheInventoryAndChecksTheNodeName() {
-        Run ok = run("token", "create", "--kubeconfig", kubeconfig, "-f", INVENTORY.toString(), "--node", "slave");
+        Run ok = run("token", "create", "--kubeconfig", kubeconfig, "-f", inventory.toString(), "--node", "slave");
         assertThat(ok.exit()).as(ok.err()).isZero();
         Secret s = secret(ok.out().trim().substring(0, 6));
         assertThat(s.getStringData()).containsEntry("auth-extra-groups", "system:bootstrappers:kubejoin");
         Instant exp = Instant.parse(s.getStringData().get("expiration"));
         assertThat(Duration.between(Instant.now(), exp)).isBetween(Duration.ofMinutes(59), Duration.ofMinutes(61));
 
-        Run typo = run("token", "create", "--kubeconfig", kubeconfig, "-f", INVENTORY.toString(), "--node", "slav");
+        Run typo = run("token", "create", "--kubeconfig", kubeconfig, "-f", inventory.toString(), "--node", "slav");
         assertThat(typo.exit()).isEqualTo(2);
         assertThat(typo.out()).isEmpty();
         assertThat(typo.err()).contains("node 'slav' is not in").contains("did you mean 'slave'?");

@@ -106,6 +106,39 @@ class JoinSandboxTest {
         assertThat(second.nodes()).allSatisfy(r -> assertThat(r.changed()).as(r.node()).isFalse());
     }
 
+    /** A CA key that is not the certificate's is refused before preflight's probe token, RBAC or any token Secret. */
+    @Test
+    void aCaKeyThatDoesNotMatchTheCertificateChangesNothingInTheCluster() throws Exception {
+        io.kubejoin.pki.OpenSsl.key(dir, "ec-pkcs8", "other-key.pem");
+        Path pki = Path.of("examples/pki").toAbsolutePath();
+        Files.writeString(dir.resolve("inventory.yaml"), Files.readString(dir.resolve("inventory.yaml"))
+                .replace(pki + "/ca-key.pem", dir.resolve("other-key.pem").toString()));
+        inv = InventoryLoader.load(dir.resolve("inventory.yaml"));
+        var client = sandbox.adminClient();
+        List<String> bindingsBefore = client.rbac().clusterRoleBindings().list().getItems().stream()
+                .map(b -> b.getMetadata().getName()).sorted().toList();
+        List<String> secretsBefore = client.secrets().inNamespace("kube-system").list().getItems().stream()
+                .map(b -> b.getMetadata().getName()).sorted().toList();
+
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> join(NO_KUBELET));
+
+        assertThat(t).isInstanceOf(io.kubejoin.inventory.InvalidInputException.class);
+        var problems = ((io.kubejoin.inventory.InvalidInputException) t).problems();
+        assertThat(problems).singleElement().satisfies(p -> {
+            assertThat(p.fieldPath()).isEqualTo("pki.caKey");
+            assertThat(p.file()).isEqualTo(dir.resolve("other-key.pem"));
+            assertThat(p.message()).contains("does not belong to the CA certificate");
+        });
+        assertThat(client.rbac().clusterRoleBindings().list().getItems()).extracting(b -> b.getMetadata().getName())
+                .doesNotContain("kubelet-bootstrap", "kube-apiserver:kubelet-apis", io.kubejoin.cluster.RbacBindings.NODE_CLIENT_RENEWAL)
+                .containsExactlyInAnyOrderElementsOf(bindingsBefore);
+        assertThat(client.secrets().inNamespace("kube-system").list().getItems()).extracting(s -> s.getMetadata().getName())
+                .containsExactlyInAnyOrderElementsOf(secretsBefore)
+                .noneMatch(n -> n.startsWith("bootstrap-token-"));
+        assertThat(nodes).isEmpty();
+        assertThat(progress).isEmpty();
+    }
+
     @Test
     void refusedPreflightPushesNothing() throws Exception {
         sandbox.bootstrapTokenAuth(false);

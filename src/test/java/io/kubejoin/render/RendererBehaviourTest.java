@@ -72,6 +72,19 @@ class RendererBehaviourTest {
     }
 
     @Test
+    void aControlCharacterNeverReachesTheUnitEvenPastTheLoader() {
+        for (String value : List.of("10.0.0.5\nExecStartPre=/bin/true", "a\rb", "nul\u0000")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> KubeletUnitRenderer.execStart("/opt/k8s/bin/kubelet",
+                    java.util.Map.of("node-ip", value))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("--node-ip holds the control character");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> KubeletUnitRenderer.execStart("/opt/k8s/bin/kubelet",
+                java.util.Map.of("x\ny", "1"))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(KubeletUnitRenderer.execStart("/opt/k8s/bin/kubelet", java.util.Map.of("node-labels", "a=b\tc")))
+                .contains("--node-labels=\"a=b\tc\"");
+    }
+
+    @Test
     void systemdSpecialCharactersAreEscaped() {
         assertThat(KubeletUnitRenderer.systemdWord("plain/path")).isEqualTo("plain/path");
         assertThat(KubeletUnitRenderer.systemdWord("50%")).isEqualTo("50%%");

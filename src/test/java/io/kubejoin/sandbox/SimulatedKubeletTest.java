@@ -208,6 +208,57 @@ class SimulatedKubeletTest {
     }
 
     @Test
+    void aFlagNoKubeletHasIsRefusedWithPflagsError(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.30.4")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.30.4", "containerd", "u1", "127.0.1.10", "u2", "127.0.1.11");
+            nodes.edit("u1", SimulatedKubelet.UNIT, u -> u.replace("  --v=2", "  --no-such-flag=x \\\n  --v=2"));
+            // a flag kubelet gained only later is just as unknown to this release
+            nodes.edit("u2", SimulatedKubelet.UNIT, u -> u.replace("  --v=2", "  --fail-cgroupv1=false \\\n  --v=2"));
+            for (String[] c : new String[][] {{"u1", "no-such-flag"}, {"u2", "fail-cgroupv1"}}) {
+                SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root(c[0]), c[0], KubeVersion.parse("1.30.4"),
+                        SimulatedKubelet.Options.sandbox());
+                k.start();
+                assertThat(k.awaitSettled(10, TimeUnit.SECONDS)).as(c[1]).isEqualTo(SimulatedKubelet.State.FAILED);
+                assertThat(k.failureReason()).isEqualTo("failed to parse kubelet flag: unknown flag: --" + c[1]);
+            }
+        }
+    }
+
+    @Test
+    void aConfigValueOfTheWrongTypeIsADecodeErrorEvenWhenLenient(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "t1", "127.0.1.12", "t2", "127.0.1.13");
+            String config = "/etc/kubernetes/kubelet-config.yaml";
+            nodes.edit("t1", config, c -> c + "nodeStatusMaxImages: lots\n");
+            nodes.edit("t2", config, c -> c + "crashLoopBackOff: { maxContainerRestartPeriod: 10 }\n");
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("t1"), "t1", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            k.start();
+            assertThat(k.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            assertThat(k.failureReason()).contains(config).contains(
+                    "json: cannot unmarshal string into Go struct field KubeletConfiguration.nodeStatusMaxImages of type int32");
+            SimulatedKubelet nested = new SimulatedKubelet(runtime, nodes.root("t2"), "t2", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            nested.start();
+            assertThat(nested.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            assertThat(nested.failureReason()).contains("cannot unmarshal number into Go struct field "
+                    + "KubeletConfiguration.crashLoopBackOff.maxContainerRestartPeriod of type metav1.Duration");
+        }
+    }
+
+    @Test
+    void anUnknownNestedFieldIsAStrictDecodingErrorLikeATopLevelOne(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "n1", "127.0.1.14");
+            String config = "/etc/kubernetes/kubelet-config.yaml";
+            nodes.edit("n1", config, c -> c + "memorySwap: { swapBehaviour: NoSwap }\n");
+            SimulatedKubelet strict = new SimulatedKubelet(runtime, nodes.root("n1"), "n1", KubeVersion.parse("1.32.4"),
+                    SimulatedKubelet.Options.sandbox().withStrictConfigFields(true));
+            strict.start();
+            assertThat(strict.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            assertThat(strict.failureReason()).contains("strict decoding error: unknown field \"memorySwap.swapBehaviour\"");
+        }
+    }
+
+    @Test
     void theSameFlagIsAcceptedByAReleaseThatHasIt(@TempDir Path tmp) throws Exception {
         try (SandboxApiServer server = sandbox("v1.25.16")) {
             RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.25.16", "containerd", "f2", "127.0.1.6");
