@@ -340,7 +340,7 @@ class SimulatedKubeletTest {
                     org.bouncycastle.asn1.x509.Extensions.getInstance(attr.getAttrValues().getObjectAt(0)),
                     org.bouncycastle.asn1.x509.Extension.subjectAlternativeName);
             assertThat(java.util.Arrays.stream(sans.getNames()).map(Object::toString).toList())
-                    .containsExactly("2: m2", "7: #7f000116", "7: #08080808");
+                    .containsExactly("2: m2", "7: #08080808", "7: #7f000116"); // IPs in byte order, as kubelet sorts them
             assertThat(bad.getStatus().getConditions()).singleElement().satisfies(c -> {
                 assertThat(c.getType()).isEqualTo("Denied");
                 assertThat(c.getReason()).isEqualTo("KubejoinPolicyDenied");
