@@ -327,6 +327,7 @@ final class InventoryValidator {
                 }
             }
         }
+        nodeIp(node);
         for (int i = 0; i < node.extraNames().size(); i++) {
             String name = node.extraNames().get(i);
             String path = FieldPaths.index(at + ".extraNames", i);
@@ -344,6 +345,30 @@ final class InventoryValidator {
                     ctx.problem(path, "'" + name + "' is the name of " + other.fieldPath(),
                             "remove it: a node's serving certificate may not name another node");
                 }
+            }
+        }
+    }
+
+    /**
+     * kubelet's --node-ip becomes its Node status address and so an IP of its serving request; the approver
+     * grants only stated addresses, so a node-ip the inventory does not state would fail the join at verify.
+     */
+    private void nodeIp(Node node) {
+        String flag = node.kubelet() == null ? null : node.kubelet().flags().get("node-ip");
+        if (flag == null || node.address() == null) return;
+        String own = node.fieldPath() + ".kubelet.flags.node-ip";
+        String path = ctx.written(own) ? own : "kubelet.flags.node-ip";
+        List<Cidr> cidrs = node.servingCIDRs().stream().map(c -> Cidr.parse(c.trim())).flatMap(Optional::stream).toList();
+        for (String part : flag.split(",")) {
+            Optional<IpAddress> ip = IpAddress.parse(part.trim());
+            if (ip.isEmpty() || ip.get().isUnspecified()) continue; // kubelet itself refuses what is no IP
+            boolean stated = ip.equals(IpAddress.parse(node.address()))
+                    || node.extraAddresses().stream().anyMatch(a -> ip.equals(IpAddress.parse(a.trim())))
+                    || cidrs.stream().anyMatch(c -> c.contains(ip.get()));
+            if (!stated) {
+                ctx.problem(path, "kubelet's node-ip " + part.trim() + " is not an address the inventory states for "
+                                + node.name() + ": its serving certificate request names it and would be denied",
+                        "add " + part.trim() + " to " + node.fieldPath() + ".extraAddresses, or drop node-ip");
             }
         }
     }

@@ -81,6 +81,23 @@ class ServingNamesFieldTest {
     }
 
     @Test
+    void aKubeletNodeIpTheInventoryDoesNotStateIsRefused() {
+        List<Problem> ps = problems(dir, HEAD + """
+                nodes:
+                  - name: w1
+                    address: 192.168.0.114
+                    kubelet: { flags: { node-ip: 10.0.1.11 } }
+                  - name: w2
+                    address: 192.168.0.115
+                    extraAddresses: [10.0.1.12]
+                    kubelet: { flags: { node-ip: 10.0.1.12 } }
+                """);
+        problemAt(ps, "nodes[0].kubelet.flags.node-ip", 7, "kubelet's node-ip 10.0.1.11 is not an address the inventory "
+                + "states for w1", "add 10.0.1.11 to nodes[0].extraAddresses");
+        assertThat(ps).hasSize(1);
+    }
+
+    @Test
     void badInputExitsWithCode2NamingFileFieldAndFix() {
         Path file = InventoryFiles.write(dir, HEAD + """
                 nodes:
