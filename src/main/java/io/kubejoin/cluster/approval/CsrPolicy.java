@@ -30,8 +30,8 @@ import org.bouncycastle.asn1.x509.KeyUsage;
  * name or address. Here a client certificate ({@value #CLIENT_SIGNER}) is approved only for the node the
  * requesting token was issued for (or the node itself, renewing), and a serving certificate
  * ({@value #SERVING_SIGNER}) only for the names and addresses the inventory states for the node (never what the
- * kubelet reports in its own Node status), and nothing the cluster's signer would then refuse. Subject, key and SANs are read from the
- * PKCS#10 request itself, since that is what the signer copies into the certificate.
+ * kubelet reports in its own Node status), and nothing the cluster's signer would then refuse. Subject, key and
+ * SANs are read from the PKCS#10 request itself, since that is what the signer copies into the certificate.
  *
  * <p>Deny versus ignore: what kubejoin can tell is forged or broken (a kubejoin token asking for another node,
  * a node asking for another node's name or address, a bad signature) is denied, so nobody approves it by
