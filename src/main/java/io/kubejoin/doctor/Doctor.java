@@ -98,7 +98,44 @@ public final class Doctor {
             };
             out.add(new Diagnosis(id, null, f.message(), "preflight " + f.check(), f.fix()));
         }
-        out.addAll(csrs(CsrView.list(conn), tokens.list(), settings, clock.instant()));
+        List<CsrView> csrList = CsrView.list(conn);
+        List<TokenInfo> tokenList = tokens.list();
+        out.addAll(csrs(csrList, tokenList, settings, clock.instant()));
+        if (inv != null) out.addAll(failedCsrs(inv, csrList, tokenList));
+        return out;
+    }
+
+    /**
+     * CSRs of inventory nodes the signer marked Failed (it refuses, after approval, what its release does not
+     * accept): the kubelet got no certificate and says little more than that it is still waiting.
+     */
+    static List<Diagnosis> failedCsrs(Inventory inv, List<CsrView> csrs, List<TokenInfo> tokens) {
+        Map<String, String> tokenNode = new HashMap<>();
+        for (TokenInfo t : tokens) if (t.node() != null) tokenNode.put(t.id(), t.node());
+        Map<String, List<CsrView>> byNode = new LinkedHashMap<>();
+        for (CsrView c : csrs) {
+            String node = nodeOf(c, tokenNode);
+            if (node == null || inv.node(node).isEmpty() || c.refusal() == null || !c.refusal().startsWith("failed: ")) {
+                continue;
+            }
+            byNode.computeIfAbsent(node, k -> new ArrayList<>()).add(c);
+        }
+        List<Diagnosis> out = new ArrayList<>();
+        byNode.forEach((node, list) -> {
+            String evidence = String.join("; ", list.stream().limit(5)
+                    .map(c -> c.name() + " (" + c.signerName() + "): Failed, " + c.refusal().substring("failed: ".length()))
+                    .toList());
+            boolean usages = list.stream().anyMatch(c -> c.refusal().contains("usages did not match"));
+            String fix = usages
+                    ? "the cluster's signer (kube-controller-manager before 1.25) accepts kubelet CSRs only with \"key "
+                    + "encipherment\" in spec.usages, which kubelets from 1.27 leave out for ECDSA keys: run kubelet of "
+                    + "the control plane's release (set kubernetesVersion to it) or upgrade kube-controller-manager; "
+                    + "then kubejoin reset " + node + " and join it again"
+                    : "the signer refused what was approved (the message says why); kubectl delete csr "
+                    + list.get(0).name() + ", fix the cause, then kubejoin reset " + node + " and join it again";
+            out.add(new Diagnosis("csr-failed", node, list.size() + " CSR(s) of " + node + " were approved but the "
+                    + "signer refused them (condition Failed): its kubelet has no certificate from them", evidence, fix));
+        });
         return out;
     }
 

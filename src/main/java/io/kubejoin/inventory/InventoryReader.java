@@ -26,7 +26,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
  */
 final class InventoryReader {
     static final List<String> TOP = List.of("kubernetesVersion", "apiServer", "kubeconfig", "pki", "network", "paths",
-            "runtime", "kubelet", "kubeProxy", "apiServerKubeletUser", "bootstrap", "ssh", "binaries", "sandbox", "nodes");
+            "runtime", "kubelet", "kubeProxy", "apiServerKubeletUser", "bootstrap", "ssh", "binaries", "sandbox", "approval", "nodes");
     static final List<String> BINARIES = List.of("dir", "tarball");
     static final List<String> PKI = List.of("caCert", "caKey", "caConfig", "profile", "kubeProxyCsr");
     static final List<String> NETWORK = List.of("clusterCIDR", "serviceCIDR", "clusterDNS", "clusterDomain");
@@ -36,7 +36,9 @@ final class InventoryReader {
     static final List<String> NODE_KUBE_PROXY = List.of("config", "verbosity");
     static final List<String> BOOTSTRAP = List.of("tokenTTL", "group");
     static final List<String> SSH = List.of("user", "port", "identityFile", "knownHosts", "proxyJump");
-    static final List<String> NODE = List.of("name", "address", "labels", "taints", "kubelet", "kubeProxy", "ssh");
+    static final List<String> NODE = List.of("name", "address", "labels", "taints", "kubelet", "kubeProxy", "ssh",
+            "extraAddresses", "extraNames", "approval");
+    static final List<String> APPROVAL = List.of("servingCIDRs");
     static final List<String> TAINT = List.of("key", "value", "effect");
 
     /** Section of each nested field, so a nested field written at the top level gets "it belongs under network:". */
@@ -63,7 +65,8 @@ final class InventoryReader {
         Ssh ssh = ssh(top.map("ssh", SSH), null);
         Binaries binaries = binaries(top.map("binaries", BINARIES));
         Boolean sandbox = top.bool("sandbox");
-        List<io.kubejoin.inventory.Node> nodes = nodes(top, kubelet, kubeProxy, ssh);
+        List<String> servingCidrs = servingCidrs(top.map("approval", APPROVAL), List.of());
+        List<io.kubejoin.inventory.Node> nodes = nodes(top, kubelet, kubeProxy, ssh, servingCidrs);
         return new Inventory(ctx.file(), ctx.locations(), version, apiServer, kubeconfig, pki, network, paths, runtime,
                 kubelet, kubeProxy, kubeletUser, bootstrap, ssh, binaries, sandbox != null && sandbox, nodes);
     }
@@ -320,7 +323,37 @@ final class InventoryReader {
         return new Ssh(user, port, identity, knownHosts, proxyJump);
     }
 
-    private List<io.kubejoin.inventory.Node> nodes(YamlMap top, KubeletSpec kubelet, KubeProxySpec kubeProxy, Ssh ssh) {
+    /** approval.servingCIDRs, cluster-wide (base empty) or a node's, which replaces the cluster-wide list. */
+    private List<String> servingCidrs(YamlMap approval, List<String> base) {
+        if (approval == null || !approval.has("servingCIDRs")) return base;
+        List<String> cidrs = strings(approval, "servingCIDRs");
+        if (cidrs == null) return base;
+        List<String> valid = new ArrayList<>();
+        for (int i = 0; i < cidrs.size(); i++) {
+            String text = cidrs.get(i).trim();
+            String path = FieldPaths.index(approval.path("servingCIDRs"), i);
+            java.util.Optional<Cidr> c = Cidr.parse(text);
+            if (c.isEmpty()) {
+                ctx.problem(path, "'" + text + "' is not a CIDR", IpAddress.parse(text).isPresent()
+                        ? "write " + text + (text.contains(":") ? "/128" : "/32") + " for one address, or list it "
+                        + "in the node's extraAddresses"
+                        : "write an address and prefix length, e.g. 192.168.10.0/24");
+            } else if (c.get().hasHostBits()) {
+                ctx.problem(path, "'" + text + "' has host bits set", "did you mean " + c.get().network() + "/"
+                        + c.get().prefix() + "? write the network address");
+            } else if (c.get().prefix() == 0) {
+                // a /0 would let every kubelet put any address it reports into its serving certificate
+                ctx.problem(path, "'" + text + "' contains every address",
+                        "list only the networks the nodes' serving addresses come from, e.g. 192.168.10.0/24");
+            } else {
+                valid.add(text);
+            }
+        }
+        return valid;
+    }
+
+    private List<io.kubejoin.inventory.Node> nodes(YamlMap top, KubeletSpec kubelet, KubeProxySpec kubeProxy, Ssh ssh,
+                                                   List<String> servingCidrs) {
         List<io.kubejoin.inventory.Node> out = new ArrayList<>();
         if (!top.has("nodes")) {
             ctx.problem("nodes", ctx.written("nodes") ? "the node list is empty" : "required field is missing",
@@ -335,12 +368,13 @@ final class InventoryReader {
         }
         for (int i = 0; i < items.size(); i++) {
             YamlMap m = YamlMap.open(ctx, FieldPaths.index("nodes", i), items.get(i), NODE);
-            if (m != null) out.add(node(m, i, kubelet, kubeProxy, ssh));
+            if (m != null) out.add(node(m, i, kubelet, kubeProxy, ssh, servingCidrs));
         }
         return out;
     }
 
-    private io.kubejoin.inventory.Node node(YamlMap m, int index, KubeletSpec kubelet, KubeProxySpec kubeProxy, Ssh ssh) {
+    private io.kubejoin.inventory.Node node(YamlMap m, int index, KubeletSpec kubelet, KubeProxySpec kubeProxy, Ssh ssh,
+                                            List<String> servingCidrs) {
         String name = m.string("name");
         if (!m.has("name")) m.missing("name", "add name: <the Kubernetes node name, e.g. the host name in lower case>");
         String address = m.string("address");
@@ -348,7 +382,8 @@ final class InventoryReader {
         return new io.kubejoin.inventory.Node(name, address, index, m.stringMap("labels"), taints(m),
                 kubelet(m.map("kubelet", KUBELET), kubelet),
                 kubeProxy == null ? null : nodeKubeProxy(m.map("kubeProxy", NODE_KUBE_PROXY), kubeProxy),
-                ssh(m.map("ssh", SSH), ssh));
+                ssh(m.map("ssh", SSH), ssh), strings(m, "extraAddresses"), strings(m, "extraNames"),
+                servingCidrs(m.map("approval", APPROVAL), servingCidrs));
     }
 
     private List<Taint> taints(YamlMap node) {
@@ -394,6 +429,7 @@ final class InventoryReader {
         Map.of("pki", PKI, "network", NETWORK, "paths", PATHS, "kubeProxy", List.of("mode", "ipvsScheduler"),
                 "bootstrap", BOOTSTRAP, "ssh", SSH).forEach((section, fields) -> fields.forEach(f -> homes.put(f, section)));
         homes.put("flags", "kubelet");
+        homes.put("servingCIDRs", "approval");
         return Map.copyOf(homes);
     }
 

@@ -241,6 +241,7 @@ final class InventoryValidator {
                     }
                 }
             }
+            servingNames(node);
             labels(node);
             taints(node);
             hostnameOverride(node);
@@ -288,6 +289,88 @@ final class InventoryValidator {
             }
         }
         return ip;
+    }
+
+    /**
+     * extraAddresses and extraNames: what the administrator states a node's serving certificate may carry besides
+     * its name and address. Checked as strictly as the address itself, since the approver trusts them blindly.
+     */
+    private void servingNames(Node node) {
+        String at = node.fieldPath();
+        for (int i = 0; i < node.extraAddresses().size(); i++) {
+            String text = node.extraAddresses().get(i);
+            String path = FieldPaths.index(at + ".extraAddresses", i);
+            Optional<IpAddress> ip = IpAddress.parse(text.trim());
+            if (ip.isEmpty()) {
+                ctx.problem(path, "'" + text + "' is not an IP address", (text.contains("/")
+                        ? "list networks under approval.servingCIDRs; " : "")
+                        + "write one IPv4 or IPv6 address of the node, e.g. 10.0.1.11");
+                continue;
+            }
+            IpAddress a = ip.get();
+            if (!inv.sandbox() && (a.isLoopback() || a.isUnspecified())) {
+                ctx.problem(path, text + " is " + (a.isLoopback() ? "a loopback" : "an unspecified") + " address",
+                        "remove it: a serving certificate for it would let the node pose as any machine's own address");
+            }
+            for (Cidr c : serviceCidrs) {
+                if (c.contains(a)) ctx.problem(path, text + " is inside the service range " + c,
+                        "remove it: service IPs belong to Services, not to a node");
+            }
+            for (Cidr c : clusterCidrs) {
+                if (c.contains(a)) ctx.problem(path, text + " is inside the cluster (pod) range " + c,
+                        "remove it: pod IPs belong to pods, not to a node");
+            }
+            for (Node other : inv.nodes()) {
+                if (other != node && other.address() != null && IpAddress.parse(other.address()).equals(ip)) {
+                    ctx.problem(path, text + " is the address of " + other.fieldPath() + " (" + other.name() + ")",
+                            "remove it: a node's serving certificate may not name another node's address");
+                }
+            }
+        }
+        nodeIp(node);
+        for (int i = 0; i < node.extraNames().size(); i++) {
+            String name = node.extraNames().get(i);
+            String path = FieldPaths.index(at + ".extraNames", i);
+            if (!KubeNames.isDns1123Subdomain(name)) {
+                String plain = KubeNames.lower(name.endsWith(".") ? name.substring(0, name.length() - 1) : name);
+                ctx.problem(path, "'" + name + "' is not a lower-case DNS name without a trailing dot",
+                        KubeNames.isDns1123Subdomain(plain) ? "write '" + plain + "': the approver compares DNS names "
+                                + "exactly, as kubelet sends them"
+                                : "write a DNS name of lower-case letters, digits, '-' and '.' (no wildcard), "
+                                + "e.g. worker-1.example.com");
+                continue;
+            }
+            for (Node other : inv.nodes()) {
+                if (other != node && name.equals(other.name())) {
+                    ctx.problem(path, "'" + name + "' is the name of " + other.fieldPath(),
+                            "remove it: a node's serving certificate may not name another node");
+                }
+            }
+        }
+    }
+
+    /**
+     * kubelet's --node-ip becomes its Node status address and so an IP of its serving request; the approver
+     * grants only stated addresses, so a node-ip the inventory does not state would fail the join at verify.
+     */
+    private void nodeIp(Node node) {
+        String flag = node.kubelet() == null ? null : node.kubelet().flags().get("node-ip");
+        if (flag == null || node.address() == null) return;
+        String own = node.fieldPath() + ".kubelet.flags.node-ip";
+        String path = ctx.written(own) ? own : "kubelet.flags.node-ip";
+        List<Cidr> cidrs = node.servingCIDRs().stream().map(c -> Cidr.parse(c.trim())).flatMap(Optional::stream).toList();
+        for (String part : flag.split(",")) {
+            Optional<IpAddress> ip = IpAddress.parse(part.trim());
+            if (ip.isEmpty() || ip.get().isUnspecified()) continue; // kubelet itself refuses what is no IP
+            boolean stated = ip.equals(IpAddress.parse(node.address()))
+                    || node.extraAddresses().stream().anyMatch(a -> ip.equals(IpAddress.parse(a.trim())))
+                    || cidrs.stream().anyMatch(c -> c.contains(ip.get()));
+            if (!stated) {
+                ctx.problem(path, "kubelet's node-ip " + part.trim() + " is not an address the inventory states for "
+                                + node.name() + ": its serving certificate request names it and would be denied",
+                        "add " + part.trim() + " to " + node.fieldPath() + ".extraAddresses, or drop node-ip");
+            }
+        }
     }
 
     private void labels(Node node) {

@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestStatus;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kubejoin.pki.Certificates;
+import io.kubejoin.version.KubeVersion;
+import io.kubejoin.version.VersionRules;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -40,8 +42,9 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
  * two signers kubelets use, {@code kubernetes.io/kube-apiserver-client-kubelet} and
  * {@code kubernetes.io/kubelet-serving}, plus the controller-manager's leader lease. Approved CSRs for
  * these signers are validated as the real controller does (ValidateKubeletClientCSR /
- * ValidateKubeletServingCSR); an invalid one gets a {@code Failed} condition (reason
- * SignerValidationFailure), a valid one gets {@code status.certificate}. CSRs for other signers are left
+ * ValidateKubeletServingCSR, with the cluster release's usage rule from {@link VersionRules}); an invalid one gets a
+ * {@code Failed} condition (reason SignerValidationFailure; before 1.19 nothing at all), a valid one gets
+ * {@code status.certificate}. CSRs for other signers are left
  * alone. Stopping it reproduces T2: approved CSRs stay without a certificate and the lease goes stale.
  * Driven by the registry's change notices (the real one by an informer), with a full resync on start.
  */
@@ -59,6 +62,8 @@ public final class CsrSigningController {
     private static final Set<String> SERVING_USAGES_NO_RSA = Set.of("digital signature", "server auth");
 
     private final ObjectStore store;
+    /** The cluster's release: which usage sets its kubelet signers accept, and how they report a refusal. */
+    private final KubeVersion release;
     private final SandboxCa ca;
     private final Clock clock;
     private final Duration certTtl;
@@ -68,9 +73,10 @@ public final class CsrSigningController {
     private ScheduledExecutorService executor;
     private volatile boolean running;
 
-    CsrSigningController(ObjectStore store, SandboxCa ca, Clock clock, Duration certTtl, Duration leaseDuration,
-                         Duration leaseRenewInterval) {
+    CsrSigningController(ObjectStore store, SandboxCa ca, KubeVersion release, Clock clock, Duration certTtl,
+                         Duration leaseDuration, Duration leaseRenewInterval) {
         this.store = store;
+        this.release = release;
         this.ca = ca;
         this.clock = clock;
         this.certTtl = certTtl;
@@ -172,8 +178,15 @@ public final class CsrSigningController {
             return;
         }
         Set<String> usages = new HashSet<>(csr.getSpec().getUsages() == null ? List.of() : csr.getSpec().getUsages());
-        String invalid = KUBELET_CLIENT.equals(signerName) ? validateKubeletClient(request, usages) : validateKubeletServing(request, usages);
+        boolean keyEnciphermentRequired = VersionRules.signerRequiresKeyEncipherment(release);
+        String invalid = KUBELET_CLIENT.equals(signerName) ? validateKubeletClient(request, usages, keyEnciphermentRequired)
+                : validateKubeletServing(request, usages, keyEnciphermentRequired);
         List<CertificateSigningRequestCondition> next = new ArrayList<>(conditions);
+        if (invalid != null && !VersionRules.signerMarksRefusalFailed(release)) {
+            // 1.18: the request stays approved without a certificate, and nobody is told why
+            LOG.fine(() -> "csr " + name + " not signed: " + invalid);
+            return;
+        }
         if (invalid != null) {
             next.add(new CertificateSigningRequestConditionBuilder().withType(CsrRegistry.FAILED).withStatus("True")
                     .withReason("SignerValidationFailure").withMessage(invalid)
@@ -198,8 +211,12 @@ public final class CsrSigningController {
         return conditions.stream().anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
-    /** ValidateKubeletClientCSR (pkg/apis/certificates/v1), with its error texts. */
-    static String validateKubeletClient(JcaPKCS10CertificationRequest req, Set<String> usages) {
+    /**
+     * ValidateKubeletClientCSR (pkg/apis/certificates), with its error texts; until 1.24 only the usage set with key
+     * encipherment passes (VersionRules).
+     */
+    static String validateKubeletClient(JcaPKCS10CertificationRequest req, Set<String> usages,
+                                        boolean keyEnciphermentRequired) {
         String common = validateNodeSubject(req);
         if (common != null) return common;
         Sans sans = sans(req);
@@ -208,21 +225,22 @@ public final class CsrSigningController {
         if (!sans.ips.isEmpty()) return "IP subjectAltNames are not allowed";
         if (sans.uris > 0) return "URI subjectAltNames are not allowed";
         if (!commonName(req).startsWith(UserInfo.NODE_PREFIX)) return "subject common name does not begin with system:node:";
-        if (!usages.equals(CLIENT_USAGES) && !usages.equals(CLIENT_USAGES_NO_RSA)) {
+        if (!usages.equals(CLIENT_USAGES) && (keyEnciphermentRequired || !usages.equals(CLIENT_USAGES_NO_RSA))) {
             return "usages did not match [client auth digital signature key encipherment]";
         }
         return null;
     }
 
-    /** ValidateKubeletServingCSR. */
-    static String validateKubeletServing(JcaPKCS10CertificationRequest req, Set<String> usages) {
+    /** ValidateKubeletServingCSR, the same way. */
+    static String validateKubeletServing(JcaPKCS10CertificationRequest req, Set<String> usages,
+                                         boolean keyEnciphermentRequired) {
         String common = validateNodeSubject(req);
         if (common != null) return common;
         Sans sans = sans(req);
         if (sans.dns.isEmpty() && sans.ips.isEmpty()) return "DNS or IP subjectAltName is required";
         if (sans.emails > 0) return "Email subjectAltNames are not allowed";
         if (sans.uris > 0) return "URI subjectAltNames are not allowed";
-        if (!usages.equals(SERVING_USAGES) && !usages.equals(SERVING_USAGES_NO_RSA)) {
+        if (!usages.equals(SERVING_USAGES) && (keyEnciphermentRequired || !usages.equals(SERVING_USAGES_NO_RSA))) {
             return "usages did not match [digital signature key encipherment server auth]";
         }
         if (!commonName(req).startsWith(UserInfo.NODE_PREFIX)) return "subject common name does not begin with system:node:";

@@ -1,5 +1,7 @@
 package io.kubejoin.sandbox;
 
+import io.kubejoin.version.KubeVersion;
+
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -137,7 +139,8 @@ public final class SandboxApiServer implements AutoCloseable {
         tokens.add(adminToken, ADMIN_USER, List.of(UserInfo.MASTERS));
         KubernetesCrudDispatcher crud = new IndexedCrudDispatcher();
         this.store = new ObjectStore(crud);
-        this.signer = new CsrSigningController(store, ca, options.clock(), options.signingDuration(),
+        this.signer = new CsrSigningController(store, ca, KubeVersion.parse(options.gitVersion()), options.clock(),
+                options.signingDuration(),
                 options.leaseDuration(), options.leaseRenewInterval());
         CsrRegistry csrs = new CsrRegistry(store, options.clock(), signer::enqueue);
         signer.attach(csrs);

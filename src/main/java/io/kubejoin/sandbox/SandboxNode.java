@@ -138,6 +138,14 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         kubeletOptions = kubeletOptions.withForgeCsrForNode(otherNode);
     }
 
+    /**
+     * The next kubelet started adds {@code ip} to its own Node status (as ExternalIP) before it files its serving
+     * CSR, so the request names it too, as a kubelet with a cloud address or a lying one would (null: none).
+     */
+    public void reportExtraAddress(String ip) {
+        kubeletOptions = kubeletOptions.withExtraStatusAddress(ip);
+    }
+
     /** The machine's host name (`hostname`): the node name unless a test renames the machine. */
     public void hostname(String name) {
         this.hostname = Objects.requireNonNull(name);

@@ -46,6 +46,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -97,7 +98,8 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
  *       LoadClientConfig does), after the certificate without it (LoadClientCert);</li>
  *   <li>with that client certificate: registers the Node (labels, taints, addresses, nodeInfo), posts
  *       Ready=True through {@code /status}, and with serverTLSBootstrap files its serving CSR (signer
- *       kubernetes.io/kubelet-serving, DNS SAN = name, IP SAN = address).</li>
+ *       kubernetes.io/kubelet-serving, its SANs taken from its Node status addresses as kubelet takes them:
+ *       name and address, plus {@link Options#extraStatusAddress()} when a test makes it report one).</li>
  * </ul>
  * Once Ready it waits in the background for the serving certificate and writes {@code kubelet-server-current.pem}.
  * Not simulated: pods, the node Lease and status heartbeats after Ready, certificate rotation, retries with backoff (a refusal ends in {@link State#FAILED} where the real
@@ -112,32 +114,38 @@ public final class SimulatedKubelet {
      * @param strictConfigFields   refuse unknown config fields instead of kubelet's lenient fallback with a warning
      * @param forgeCsrForNode      misbehaviour: request the client certificate of this other node (null: own name)
      * @param failAtStart          misbehaviour: exit at once, as a broken binary or host would
+     * @param extraStatusAddress   an address this kubelet adds to its own Node status (as ExternalIP) before it
+     *                             files its serving CSR, as a cloud provider's or a lying kubelet would; null: none
      */
     public record Options(boolean allowLoopbackAddress, boolean strictConfigFields, String forgeCsrForNode,
-                          boolean failAtStart) {
+                          boolean failAtStart, String extraStatusAddress) {
         public static Options defaults() {
-            return new Options(false, false, null, false);
+            return new Options(false, false, null, false, null);
         }
 
         /** For the sandbox's loopback nodes. */
         public static Options sandbox() {
-            return new Options(true, false, null, false);
+            return new Options(true, false, null, false, null);
         }
 
         public Options withAllowLoopbackAddress(boolean b) {
-            return new Options(b, strictConfigFields, forgeCsrForNode, failAtStart);
+            return new Options(b, strictConfigFields, forgeCsrForNode, failAtStart, extraStatusAddress);
         }
 
         public Options withStrictConfigFields(boolean b) {
-            return new Options(allowLoopbackAddress, b, forgeCsrForNode, failAtStart);
+            return new Options(allowLoopbackAddress, b, forgeCsrForNode, failAtStart, extraStatusAddress);
         }
 
         public Options withForgeCsrForNode(String node) {
-            return new Options(allowLoopbackAddress, strictConfigFields, node, failAtStart);
+            return new Options(allowLoopbackAddress, strictConfigFields, node, failAtStart, extraStatusAddress);
         }
 
         public Options withFailAtStart(boolean b) {
-            return new Options(allowLoopbackAddress, strictConfigFields, forgeCsrForNode, b);
+            return new Options(allowLoopbackAddress, strictConfigFields, forgeCsrForNode, b, extraStatusAddress);
+        }
+
+        public Options withExtraStatusAddress(String ip) {
+            return new Options(allowLoopbackAddress, strictConfigFields, forgeCsrForNode, failAtStart, ip);
         }
     }
 
@@ -865,12 +873,65 @@ public final class SimulatedKubelet {
         return new KubeletExit("Error updating node status: " + err);
     }
 
-    private static List<NodeAddress> addresses(Startup s) {
+    private List<NodeAddress> addresses(Startup s) {
         List<NodeAddress> out = new ArrayList<>();
         String ip = s.flags().getOrDefault("node-ip", s.address());
         if (!"0.0.0.0".equals(ip) && !"::".equals(ip)) out.add(new NodeAddress(ip, "InternalIP"));
+        // NodeRestriction lets a kubelet write its own status: nothing stops it from adding any address
+        if (options.extraStatusAddress() != null) out.add(new NodeAddress(options.extraStatusAddress(), "ExternalIP"));
         out.add(new NodeAddress(s.nodeName(), "Hostname"));
         return out;
+    }
+
+    /**
+     * kubelet's addressesToHostnamesAndIPs: the serving request names what its Node status holds, Hostname and
+     * InternalDNS/ExternalDNS as DNS names (an IP-looking Hostname as an IP), InternalIP/ExternalIP as IPs, each
+     * once, DNS names sorted, IPs in byte order.
+     */
+    static List<GeneralName> servingSans(List<NodeAddress> addresses) {
+        java.util.TreeSet<String> dns = new java.util.TreeSet<>();
+        java.util.TreeMap<String, byte[]> ips = new java.util.TreeMap<>();
+        for (NodeAddress a : addresses) {
+            String v = a.getAddress();
+            if (v == null || v.isEmpty()) continue;
+            byte[] ip = ipBytes(v);
+            switch (a.getType()) {
+                case "Hostname" -> {
+                    if (ip != null) ips.put(HexFormat.of().formatHex(ip16(ip)), ip);
+                    else dns.add(v);
+                }
+                case "InternalIP", "ExternalIP" -> {
+                    if (ip != null) ips.put(HexFormat.of().formatHex(ip16(ip)), ip);
+                }
+                case "InternalDNS", "ExternalDNS" -> dns.add(v);
+                default -> {
+                }
+            }
+        }
+        List<GeneralName> sans = new ArrayList<>();
+        dns.forEach(d -> sans.add(new GeneralName(GeneralName.dNSName, d)));
+        ips.values().forEach(b -> sans.add(new GeneralName(GeneralName.iPAddress, new org.bouncycastle.asn1.DEROctetString(b))));
+        return sans;
+    }
+
+    /** The address's bytes when it is an IP literal (never a DNS lookup), else null. */
+    private static byte[] ipBytes(String v) {
+        if (!v.matches("[0-9.]+") && !(v.contains(":") && v.matches("[0-9A-Fa-f:.]+"))) return null;
+        try {
+            return java.net.InetAddress.getByName(v).getAddress();
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
+    }
+
+    /** Go compares IPs in their 16-byte form (IPv4 as ::ffff:a.b.c.d). */
+    private static byte[] ip16(byte[] ip) {
+        if (ip.length == 16) return ip;
+        byte[] b = new byte[16];
+        b[10] = (byte) 0xff;
+        b[11] = (byte) 0xff;
+        System.arraycopy(ip, 0, b, 12, 4);
+        return b;
     }
 
     /**
@@ -883,11 +944,7 @@ public final class SimulatedKubelet {
         return runtime.vertx().executeBlocking(() -> {
             KeyPair keys = ecKey();
             keyHolder[0] = keys;
-            List<GeneralName> sans = new ArrayList<>();
-            sans.add(new GeneralName(GeneralName.dNSName, s.nodeName()));
-            String ip = s.flags().getOrDefault("node-ip", s.address());
-            if (!"0.0.0.0".equals(ip) && !"::".equals(ip)) sans.add(new GeneralName(GeneralName.iPAddress, ip));
-            return csrPem(keys, s.nodeName(), sans);
+            return csrPem(keys, s.nodeName(), servingSans(addresses(s)));
         }, false).compose(pem -> {
             List<String> usages = new ArrayList<>(List.of("digital signature"));
             if (!version.atLeast(27)) usages.add("key encipherment");

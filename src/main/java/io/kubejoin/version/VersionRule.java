@@ -1,7 +1,8 @@
 package io.kubejoin.version;
 
 /**
- * One row of {@link VersionRules}: something a kubelet or kube-proxy release accepts only from / until a release.
+ * One row of {@link VersionRules}: something a kubelet or kube-proxy release accepts only from / until a release
+ * (or a rule kube-controller-manager's signer applies in some releases only).
  *
  * @param component   which binary the rule is about
  * @param kind        what it governs
@@ -16,7 +17,9 @@ public record VersionRule(Component component, Kind kind, String name, KubeVersi
                           KubeVersion removed, String replacement, String note) {
 
     public enum Component {
-        KUBELET("kubelet"), KUBE_PROXY("kube-proxy");
+        KUBELET("kubelet"), KUBE_PROXY("kube-proxy"),
+        /** the cluster's, not the node's: its csrsigning controller signs the kubelets' certificates */
+        CONTROLLER_MANAGER("kube-controller-manager");
 
         private final String binary;
 
@@ -39,7 +42,9 @@ public record VersionRule(Component component, Kind kind, String name, KubeVersi
         /** a kube-proxy mode */
         PROXY_MODE,
         /** a feature gate kubejoin must set; the rule's range is when it must be set */
-        FEATURE_GATE
+        FEATURE_GATE,
+        /** a rule of the csrsigning controller; the rule's range is the releases that apply it */
+        SIGNER_RULE
     }
 
     /** True when the release {@code v} has this flag / field / mode. */

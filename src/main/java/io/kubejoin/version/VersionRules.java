@@ -36,6 +36,28 @@ public final class VersionRules {
     private static final String DOCKERSHIM_FIX = "drop it: the setting belongs to the container runtime since "
             + "dockershim was removed in 1.24";
 
+    /**
+     * The kubelet signers (ValidateKubeletClientCSR / ValidateKubeletServingCSR) demand exactly digital
+     * signature, key encipherment and client/server auth from 1.18, when signers came, until 1.24; from 1.25 (kubernetes#111061) the set
+     * without key encipherment is accepted too, which 1.27 kubelets send for ECDSA keys (kubernetes#111660).
+     */
+    public static final String SIGNER_REQUIRES_KEY_ENCIPHERMENT = "kubelet-signers-require-key-encipherment";
+    /**
+     * From 1.19 (kubernetes#90191) the signer marks a request it refuses Failed, reason SignerValidationFailure,
+     * with its validation error as the message; 1.18 left it approved without a certificate and said nothing.
+     */
+    public static final String SIGNER_MARKS_REFUSAL_FAILED = "signer-marks-refusal-failed";
+
+    /** Whether the kubelet signers of this release refuse a request whose usages lack key encipherment. */
+    public static boolean signerRequiresKeyEncipherment(KubeVersion controlPlane) {
+        return available(Component.CONTROLLER_MANAGER, Kind.SIGNER_RULE, SIGNER_REQUIRES_KEY_ENCIPHERMENT, controlPlane);
+    }
+
+    /** Whether the signer of this release writes a Failed condition on a request it refuses. */
+    public static boolean signerMarksRefusalFailed(KubeVersion controlPlane) {
+        return available(Component.CONTROLLER_MANAGER, Kind.SIGNER_RULE, SIGNER_MARKS_REFUSAL_FAILED, controlPlane);
+    }
+
     private static final List<VersionRule> ALL = build();
 
     private static List<VersionRule> build() {
@@ -59,6 +81,12 @@ public final class VersionRules {
         rules.add(rule(Component.KUBELET, Kind.FLAG, "pod-infra-container-image", 0, 27, 35,
                 "drop it: set the sandbox (pause) image in the container runtime's configuration",
                 "the runtime, not kubelet, chooses the sandbox image (kubernetes#133779)"));
+        rules.add(rule(Component.CONTROLLER_MANAGER, Kind.SIGNER_RULE, SIGNER_REQUIRES_KEY_ENCIPHERMENT, 18, 0, 25,
+                "", "1.18 (signerName, kubernetes#88246) to 1.24 the kubelet signers accept only the usage set with "
+                        + "key encipherment; from 1.25 (kubernetes#111061) also the set without it; 1.17's signs "
+                        + "whatever was approved"));
+        rules.add(rule(Component.CONTROLLER_MANAGER, Kind.SIGNER_RULE, SIGNER_MARKS_REFUSAL_FAILED, 19, 0, 0, "",
+                "from 1.19 (kubernetes#90191) a refused request gets condition Failed, reason SignerValidationFailure"));
         for (Component c : Component.values()) {
             for (String flag : KLOG_FLAGS) {
                 rules.add(rule(c, Kind.FLAG, flag, 0, 23, 26, KLOG_FIX, "klog flag removed by KEP-2845"));

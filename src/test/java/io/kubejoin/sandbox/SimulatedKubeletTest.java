@@ -353,6 +353,66 @@ class SimulatedKubeletTest {
         }
     }
 
+    /**
+     * Issue 13: a kubelet may write its own Node status. m2 adds 8.8.8.8 to it before filing its serving CSR, which
+     * therefore names 8.8.8.8 (kubelet takes the SANs from its status); kubejoin's approver denies it with the
+     * address in the reason, while m1's honest serving CSR is approved and signed.
+     */
+    @Test
+    void aServingCsrForAnAddressTheNodeOnlyReportsItselfIsDenied(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            KubernetesClient admin = server.adminClient();
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "m1", "127.0.1.21", "m2", "127.0.1.22");
+            SimulatedKubelet honest = new SimulatedKubelet(runtime, nodes.root("m1"), "m1", KubeVersion.parse("1.32.4"),
+                    SimulatedKubelet.Options.sandbox());
+            SimulatedKubelet claimer = new SimulatedKubelet(runtime, nodes.root("m2"), "m2", KubeVersion.parse("1.32.4"),
+                    SimulatedKubelet.Options.sandbox().withExtraStatusAddress("8.8.8.8"));
+            honest.start();
+            claimer.start();
+            approveUntil(admin, nodes, () -> honest.state() != SimulatedKubelet.State.RUNNING
+                    && claimer.state() != SimulatedKubelet.State.RUNNING);
+            assertThat(claimer.awaitSettled(20, TimeUnit.SECONDS)).as("journal %s", claimer.journal().lines())
+                    .isEqualTo(SimulatedKubelet.State.READY);
+            assertThat(admin.nodes().withName("m2").get().getStatus().getAddresses())
+                    .extracting(NodeAddress::getType, NodeAddress::getAddress)
+                    .contains(org.assertj.core.groups.Tuple.tuple("ExternalIP", "8.8.8.8"));
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while ((honest.servingCsrName() == null || claimer.servingCsrName() == null) && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            approveUntil(admin, nodes, () -> honest.servingCertificateWritten() && decided(admin, claimer.servingCsrName()));
+
+            CertificateSigningRequest bad = admin.certificates().v1().certificateSigningRequests()
+                    .withName(claimer.servingCsrName()).get();
+            // the kubelet asked for what its status holds, 8.8.8.8 included
+            var attr = CertificateRequests.parseSpecRequest(bad.getSpec().getRequest())
+                    .getAttributes(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)[0];
+            var sans = org.bouncycastle.asn1.x509.GeneralNames.fromExtensions(
+                    org.bouncycastle.asn1.x509.Extensions.getInstance(attr.getAttrValues().getObjectAt(0)),
+                    org.bouncycastle.asn1.x509.Extension.subjectAlternativeName);
+            assertThat(java.util.Arrays.stream(sans.getNames()).map(Object::toString).toList())
+                    .containsExactly("2: m2", "7: #08080808", "7: #7f000116"); // IPs in byte order, as kubelet sorts them
+            assertThat(bad.getStatus().getConditions()).singleElement().satisfies(c -> {
+                assertThat(c.getType()).isEqualTo("Denied");
+                assertThat(c.getReason()).isEqualTo("KubejoinPolicyDenied");
+                assertThat(c.getMessage()).contains("IP address 8.8.8.8 is not an address the inventory states for node m2");
+            });
+            assertThat(bad.getStatus().getCertificate()).isNull();
+            assertThat(claimer.servingCertificateWritten()).isFalse();
+            assertThat(honest.servingCertificateWritten()).as("journal %s", honest.journal().lines()).isTrue();
+            CertificateSigningRequest good = admin.certificates().v1().certificateSigningRequests()
+                    .withName(honest.servingCsrName()).get();
+            assertThat(good.getStatus().getConditions()).extracting(c -> c.getType()).containsExactly("Approved");
+        }
+    }
+
+    private static boolean decided(KubernetesClient admin, String csr) {
+        if (csr == null) return false;
+        CertificateSigningRequest c = admin.certificates().v1().certificateSigningRequests().withName(csr).get();
+        return c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+                && !c.getStatus().getConditions().isEmpty();
+    }
+
     @Test
     void aThousandShareTheRuntimesThreads() {
         // construction and bookkeeping only: no thread per kubelet

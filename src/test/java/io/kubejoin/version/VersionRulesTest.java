@@ -131,6 +131,17 @@ class VersionRulesTest {
     }
 
     @Test
+    void kubeletSignersDemandKeyEnciphermentFrom118To124AndReportRefusalsFrom119() {
+        assertThat(VersionRules.signerRequiresKeyEncipherment(minor(17))).isFalse();
+        assertThat(VersionRules.signerRequiresKeyEncipherment(minor(18))).isTrue();
+        assertThat(VersionRules.signerRequiresKeyEncipherment(KubeVersion.parse("1.24.17"))).isTrue();
+        assertThat(VersionRules.signerRequiresKeyEncipherment(minor(25))).isFalse();
+        assertThat(VersionRules.signerMarksRefusalFailed(KubeVersion.parse("1.18.20"))).isFalse();
+        assertThat(VersionRules.signerMarksRefusalFailed(minor(19))).isTrue();
+        assertThat(VersionRules.signerMarksRefusalFailed(minor(35))).isTrue();
+    }
+
+    @Test
     void tableIsConsistent() {
         Set<String> seen = new HashSet<>();
         for (VersionRule r : VersionRules.all()) {

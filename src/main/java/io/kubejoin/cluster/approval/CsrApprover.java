@@ -1,6 +1,5 @@
 package io.kubejoin.cluster.approval;
 
-import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestCondition;
@@ -13,6 +12,7 @@ import io.fabric8.kubernetes.client.WatcherException;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.render.ClusterManifests;
 import io.kubejoin.token.BootstrapToken;
+import io.kubejoin.version.KubeVersion;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * K11 without the article's "approve everything": lists or watches CertificateSigningRequests and approves or
  * denies each through the approval subresource as {@link CsrPolicy} decides, with kubejoin's reason and message
  * in the condition. Token → node comes from the kube-system bootstrap-token Secrets labelled kubejoin.io/node
- * (only the Secret's name and labels are read, never the token secret), Node addresses from the Node objects.
+ * (only the Secret's name and labels are read, never the token secret); what a node's serving certificate may
+ * carry only from the inventory, never from the Node objects, whose status the kubelets write themselves.
  */
 public final class CsrApprover implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CsrApprover.class);
@@ -66,6 +67,7 @@ public final class CsrApprover implements AutoCloseable {
     private final KubernetesClient client;
     private final Inventory inventory;
     private final Duration maxServingExpiration;
+    private volatile KubeVersion signerRelease;
     private final Clock clock;
     private final CsrPolicy policy = new CsrPolicy();
     private final IssuedServingCertificates issuedServing = new IssuedServingCertificates();
@@ -94,55 +96,59 @@ public final class CsrApprover implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock);
     }
 
-    /** A snapshot of what the policy needs: kubejoin's token Secrets and the Node objects' addresses. */
+    /** A snapshot of what the policy needs: the inventory's statements, kubejoin's token Secrets, the signer's release. */
     public ApprovalContext loadContext() {
-        Live live = loadLive();
-        return InventoryApprovalContext.of(inventory, live.tokenNodes, live::nodeStatusAddresses, maxServingExpiration);
+        return loadLive();
     }
 
     private Live loadLive() {
-        Live live = new Live(InventoryApprovalContext.of(inventory, Map.of(), name -> Optional.empty(), maxServingExpiration));
+        Live live = new Live(InventoryApprovalContext.of(inventory, Map.of(), maxServingExpiration, signerRelease()));
         for (Secret s : client.secrets().inNamespace("kube-system").withLabel(ClusterManifests.NODE_LABEL).list()
                 .getItems()) {
             tokenId(s).ifPresent(id -> live.tokenNodes.put(id, s.getMetadata().getLabels().get(ClusterManifests.NODE_LABEL)));
         }
-        for (io.fabric8.kubernetes.api.model.Node n : client.nodes().list().getItems()) {
-            live.nodeAddresses.put(n.getMetadata().getName(), addresses(n));
-        }
         return live;
     }
 
-    private static List<NodeAddress> addresses(io.fabric8.kubernetes.api.model.Node n) {
-        return n.getStatus() == null || n.getStatus().getAddresses() == null
-                ? List.of() : List.copyOf(n.getStatus().getAddresses());
+    /**
+     * The release whose signer rules apply: the API server's (kube-controller-manager runs the same release in a
+     * binary install), read once; the inventory's kubernetesVersion when /version cannot be read.
+     */
+    private KubeVersion signerRelease() {
+        KubeVersion v = signerRelease;
+        if (v != null) return v;
+        try {
+            var info = client.getKubernetesVersion();
+            v = KubeVersion.parse(info.getGitVersion());
+        } catch (RuntimeException e) {
+            LOG.debug("cannot read the API server's version ({}); the signer is taken to be {}", e.getMessage(),
+                    inventory.kubernetesVersion());
+            return inventory.kubernetesVersion();
+        }
+        signerRelease = v;
+        return v;
     }
 
     /**
-     * The context the watch decides with: the inventory's part fixed, token → node and Node addresses as last
-     * read, refreshed for one CSR at a time ({@link #refresh}) instead of re-reading every Secret and Node.
+     * The context the watch decides with: the inventory's part fixed, token → node as last read, refreshed for one
+     * CSR at a time ({@link #refresh}) instead of re-reading every Secret.
      */
     private static final class Live implements ApprovalContext {
         private final ApprovalContext inventoryPart;
         final Map<String, String> tokenNodes = new ConcurrentHashMap<>();
-        final Map<String, List<NodeAddress>> nodeAddresses = new ConcurrentHashMap<>();
 
         Live(ApprovalContext inventoryPart) {
             this.inventoryPart = inventoryPart;
         }
 
         @Override
-        public Optional<Set<java.net.InetAddress>> inventoryAddresses(String node) {
-            return inventoryPart.inventoryAddresses(node);
+        public Optional<StatedNames> statedNames(String node) {
+            return inventoryPart.statedNames(node);
         }
 
         @Override
         public Optional<String> tokenNode(String tokenId) {
             return Optional.ofNullable(tokenNodes.get(tokenId));
-        }
-
-        @Override
-        public Optional<List<NodeAddress>> nodeStatusAddresses(String node) {
-            return Optional.ofNullable(nodeAddresses.get(node));
         }
 
         @Override
@@ -154,34 +160,29 @@ public final class CsrApprover implements AutoCloseable {
         public long maxServingExpirationSeconds() {
             return inventoryPart.maxServingExpirationSeconds();
         }
+
+        @Override
+        public KubeVersion signerRelease() {
+            return inventoryPart.signerRelease();
+        }
     }
 
     /**
-     * Reads afresh what the policy consults for this CSR: the Secret of the requesting bootstrap token and the Node
-     * the request is for. Two GETs, where re-reading every token Secret and Node for each new node's CSRs made a
-     * join of n nodes read O(n²) objects.
+     * Reads afresh what the policy consults for this CSR: the Secret of the requesting bootstrap token. One GET,
+     * where re-reading every token Secret for each new node's CSRs made a join of n nodes read O(n²) objects.
      */
     private void refresh(Live live, CertificateSigningRequest csr) {
         String user = csr.getSpec() == null || csr.getSpec().getUsername() == null ? "" : csr.getSpec().getUsername();
-        String node = null;
-        if (user.startsWith(CsrPolicy.BOOTSTRAP_USER_PREFIX)) {
-            String id = user.substring(CsrPolicy.BOOTSTRAP_USER_PREFIX.length());
-            if (!BootstrapToken.ID.matcher(id).matches()) return;
-            Secret s = client.secrets().inNamespace("kube-system").withName(TOKEN_SECRET_PREFIX + id).get();
-            Optional<String> valid = s == null ? Optional.empty() : tokenId(s).filter(id::equals);
-            if (valid.isPresent()) {
-                node = s.getMetadata().getLabels().get(ClusterManifests.NODE_LABEL);
-                live.tokenNodes.put(id, node);
-            } else {
-                live.tokenNodes.remove(id);
-            }
-        } else if (user.startsWith(CsrPolicy.NODE_USER_PREFIX)) {
-            node = user.substring(CsrPolicy.NODE_USER_PREFIX.length());
+        if (!user.startsWith(CsrPolicy.BOOTSTRAP_USER_PREFIX)) return;
+        String id = user.substring(CsrPolicy.BOOTSTRAP_USER_PREFIX.length());
+        if (!BootstrapToken.ID.matcher(id).matches()) return;
+        Secret s = client.secrets().inNamespace("kube-system").withName(TOKEN_SECRET_PREFIX + id).get();
+        Optional<String> valid = s == null ? Optional.empty() : tokenId(s).filter(id::equals);
+        if (valid.isPresent()) {
+            live.tokenNodes.put(id, s.getMetadata().getLabels().get(ClusterManifests.NODE_LABEL));
+        } else {
+            live.tokenNodes.remove(id);
         }
-        if (node == null || node.isEmpty()) return;
-        io.fabric8.kubernetes.api.model.Node n = client.nodes().withName(node).get();
-        if (n == null) live.nodeAddresses.remove(node);
-        else live.nodeAddresses.put(node, addresses(n));
     }
 
     /**
@@ -240,8 +241,8 @@ public final class CsrApprover implements AutoCloseable {
 
     /**
      * Decides one CSR with the cached snapshot; anything short of approval is decided again after re-reading the
-     * requester's token Secret and the Node concerned, so a token or Node created after the snapshot never gets a
-     * legitimate CSR denied or skipped.
+     * requester's token Secret, so a token created after the snapshot never gets a legitimate CSR denied or
+     * skipped.
      */
     public Outcome handle(CertificateSigningRequest csr) {
         Live context;

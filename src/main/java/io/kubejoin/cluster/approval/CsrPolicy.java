@@ -1,19 +1,18 @@
 package io.kubejoin.cluster.approval;
 
-import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestCondition;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestSpec;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestStatus;
+import io.kubejoin.version.KubeVersion;
+import io.kubejoin.version.VersionRules;
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -30,8 +29,9 @@ import org.bouncycastle.asn1.x509.KeyUsage;
  * <p>The article approves every pending CSR, which hands any bootstrap-token holder a certificate for any node
  * name or address. Here a client certificate ({@value #CLIENT_SIGNER}) is approved only for the node the
  * requesting token was issued for (or the node itself, renewing), and a serving certificate
- * ({@value #SERVING_SIGNER}) only for the node's own name and addresses. Subject, key and SANs are read from the
- * PKCS#10 request itself, since that is what the signer copies into the certificate.
+ * ({@value #SERVING_SIGNER}) only for the names and addresses the inventory states for the node (never what the
+ * kubelet reports in its own Node status), and nothing the cluster's signer would then refuse. Subject, key and
+ * SANs are read from the PKCS#10 request itself, since that is what the signer copies into the certificate.
  *
  * <p>Deny versus ignore: what kubejoin can tell is forged or broken (a kubejoin token asking for another node,
  * a node asking for another node's name or address, a bad signature) is denied, so nobody approves it by
@@ -116,7 +116,7 @@ public final class CsrPolicy {
         } else if (username.startsWith(NODE_USER_PREFIX) && username.length() > NODE_USER_PREFIX.length()) {
             requester = new Requester(false, username.substring(NODE_USER_PREFIX.length()));
             node = requester.id();
-            if (context.inventoryAddresses(node).isEmpty()) {
+            if (context.statedNames(node).isEmpty()) {
                 return ignore(Rule.NODE_NOT_IN_INVENTORY, "requester " + username + " is node " + node
                         + ", which is not in the inventory; left for whoever manages it");
             }
@@ -139,7 +139,7 @@ public final class CsrPolicy {
         }
         Optional<CsrDecision> subject = checkSubject(request, requester, node, kind);
         if (subject.isPresent()) return subject.get();
-        if (context.inventoryAddresses(node).isEmpty()) {
+        if (context.statedNames(node).isEmpty()) {
             // a kubejoin token for a node this inventory does not list: another inventory's join
             return ignore(Rule.NODE_NOT_IN_INVENTORY, "token " + requester.id() + " was issued for node " + node
                     + ", which is not in the inventory; left for whoever manages it");
@@ -148,7 +148,7 @@ public final class CsrPolicy {
                 ? checkClientSans(request.sans())
                 : checkServingSans(request.sans(), node, context);
         if (sans.isPresent()) return sans.get();
-        Optional<CsrDecision> usages = checkUsages(spec.getUsages(), kind);
+        Optional<CsrDecision> usages = checkUsages(spec.getUsages(), kind, context.signerRelease());
         if (usages.isPresent()) return usages.get();
         Optional<CsrDecision> extensions = checkExtensions(request.extensions(), kind);
         if (extensions.isPresent()) return extensions.get();
@@ -245,61 +245,64 @@ public final class CsrPolicy {
         if (sans.dns().isEmpty() && sans.ips().isEmpty()) {
             return Optional.of(deny(Rule.NO_SAN, "the serving request names no DNS name or IP address"));
         }
-        // kubelet runs with --hostname-override=<node name> (kubejoin renders it, and the inventory refuses
-        // a different hostname), so its Hostname address, the only DNS name it sends, is the node name.
-        // Node.status DNS names are not trusted: the kubelet writes them itself.
+        // Allowed is only what the inventory states: kubelet fills its serving request from its own Node
+        // status (Hostname and *DNS addresses as DNS names, InternalIP/ExternalIP as IPs), and NodeRestriction
+        // lets a kubelet write that status, so an address it merely reports proves nothing.
+        StatedNames stated = context.statedNames(node).orElseThrow();
         for (String dns : sans.dns()) {
-            if (!dns.toLowerCase(Locale.ROOT).equals(node.toLowerCase(Locale.ROOT))) {
-                String owner = context.inventoryAddresses(dns.toLowerCase(Locale.ROOT)).isPresent()
-                        ? " (that is node " + dns.toLowerCase(Locale.ROOT) + ")" : "";
-                return Optional.of(deny(Rule.DNS_SAN, "DNS name " + dns + owner + " is not node " + node
-                        + "'s name; the only DNS name allowed is " + node));
-            }
+            // exact: kubelet sends its names as Node status holds them, lower case and without a trailing dot
+            if (stated.dnsNames().contains(dns)) continue;
+            String plain = dns.toLowerCase(Locale.ROOT);
+            if (plain.endsWith(".")) plain = plain.substring(0, plain.length() - 1);
+            String owner = !plain.equals(node) && context.statedNames(plain).isPresent()
+                    ? " (that is node " + plain + ")" : "";
+            String spelling = !plain.equals(dns) && stated.dnsNames().contains(plain)
+                    ? "; names compare exactly, and " + dns + " is not written as " + plain : "";
+            return Optional.of(deny(Rule.DNS_SAN, "DNS name " + dns + owner + " is not a name the inventory states"
+                    + " for node " + node + " (its name and extraNames: " + stated.describeNames() + ")" + spelling
+                    + "; if it is the node's, add it to the node's extraNames"));
         }
-        Set<InetAddress> inventory = context.inventoryAddresses(node).orElse(Set.of());
-        Optional<List<NodeAddress>> status = context.nodeStatusAddresses(node);
-        Set<InetAddress> reported = new LinkedHashSet<>();
-        status.ifPresent(list -> list.stream()
-                .filter(a -> a != null && ("InternalIP".equals(a.getType()) || "ExternalIP".equals(a.getType())))
-                .forEach(a -> IpLiterals.parse(a.getAddress()).ifPresent(reported::add)));
         for (InetAddress ip : sans.ips()) {
-            if (inventory.contains(ip)) continue;
             Optional<String> owner = context.reservedBy(ip, node);
             if (owner.isPresent()) {
                 return Optional.of(deny(Rule.IP_SAN, "IP address " + IpLiterals.format(ip) + " is "
                         + owner.get() + ", not an address of node " + node));
             }
-            // self-reported by the kubelet: accepted only as a plain unicast address nobody else claims
-            if (reported.contains(ip) && isPlainUnicast(ip)) continue;
-            return Optional.of(deny(Rule.IP_SAN, "IP address " + IpLiterals.format(ip) + " is not an address of"
-                    + " node " + node + " (inventory: " + formatAll(inventory) + "; Node status: "
-                    + (status.isEmpty() ? "no Node object" : formatAll(reported)) + ")"));
+            if (stated.allowsIp(ip)) continue;
+            return Optional.of(deny(Rule.IP_SAN, "IP address " + IpLiterals.format(ip) + " is not an address the"
+                    + " inventory states for node " + node + " (" + stated.describeAddresses() + "); a kubelet"
+                    + " writes its own Node status, so an address it only reports there is not trusted; if "
+                    + IpLiterals.format(ip) + " is the node's, add it to the node's extraAddresses or its network"
+                    + " to approval.servingCIDRs"));
         }
         return Optional.empty();
     }
 
-    private static boolean isPlainUnicast(InetAddress ip) {
-        return !ip.isLoopbackAddress() && !ip.isAnyLocalAddress() && !ip.isMulticastAddress()
-                && !ip.isLinkLocalAddress();
-    }
-
     /**
      * spec.usages are what the signer puts in the certificate: exactly the signer's purpose plus digital
-     * signature; key encipherment is allowed because kubelet adds it for RSA keys (and always did before 1.27).
+     * signature; key encipherment is allowed because kubelet adds it for RSA keys (and always did before 1.27),
+     * and required while the cluster's signer refuses a request without it (VersionRules: until 1.24).
      */
-    private static Optional<CsrDecision> checkUsages(List<String> usages, Kind kind) {
+    private static Optional<CsrDecision> checkUsages(List<String> usages, Kind kind, KubeVersion signerRelease) {
         Set<String> got = usages == null ? Set.of() : new TreeSet<>(usages);
         Set<String> extra = new TreeSet<>(got);
         extra.removeAll(Set.of(DIGITAL_SIGNATURE, KEY_ENCIPHERMENT, kind.purpose));
         Set<String> missing = new TreeSet<>(Set.of(DIGITAL_SIGNATURE, kind.purpose));
         missing.removeAll(got);
+        String signer = kind == Kind.CLIENT ? CLIENT_SIGNER : SERVING_SIGNER;
         if (!extra.isEmpty() || !missing.isEmpty()) {
-            String signer = kind == Kind.CLIENT ? CLIENT_SIGNER : SERVING_SIGNER;
             return Optional.of(deny(Rule.USAGES, "spec.usages " + (usages == null ? "[]" : usages) + " for signer "
                     + signer + " must be \"" + DIGITAL_SIGNATURE + "\" and \"" + kind.purpose + "\" (\""
                     + KEY_ENCIPHERMENT + "\" allowed)"
                     + (extra.isEmpty() ? "" : "; not allowed: " + extra)
                     + (missing.isEmpty() ? "" : "; missing: " + missing)));
+        }
+        if (!got.contains(KEY_ENCIPHERMENT) && VersionRules.signerRequiresKeyEncipherment(signerRelease)) {
+            // approving it would leave the kubelet with an approved CSR the signer marks Failed
+            return Optional.of(deny(Rule.SIGNER_WOULD_REFUSE, "spec.usages " + usages + " lack \"" + KEY_ENCIPHERMENT
+                    + "\", and the " + signer + " signer of Kubernetes " + signerRelease.minorString()
+                    + " refuses that (it accepts it from 1.25); a kubelet of this release always sends it, so the"
+                    + " request comes from something else or from a kubelet newer than the control plane"));
         }
         return Optional.empty();
     }
@@ -362,10 +365,6 @@ public final class CsrPolicy {
         sans.uris().forEach(u -> parts.add("URI " + u));
         parts.addAll(sans.other());
         return String.join(", ", parts);
-    }
-
-    private static String formatAll(Set<InetAddress> ips) {
-        return ips.isEmpty() ? "none" : ips.stream().map(IpLiterals::format).collect(Collectors.joining(", "));
     }
 
     private static CsrDecision deny(Rule rule, String message) {

@@ -1,54 +1,54 @@
 package io.kubejoin.cluster.approval;
 
-import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
+import io.kubejoin.version.KubeVersion;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
- * An {@link ApprovalContext} from plain data: the inventory's nodes, token id → node, a Node status lookup
- * (a snapshot the caller fetched; the policy itself never calls the API) and the serving expiration limit.
+ * An {@link ApprovalContext} from plain data: what the inventory states for each node, token id → node, the
+ * signer's release and the serving expiration limit.
  */
 public final class InventoryApprovalContext implements ApprovalContext {
     /** kubelet's own default for serving certificates is the signer's duration; a year is a sane cap. */
     public static final Duration DEFAULT_MAX_SERVING_EXPIRATION = Duration.ofDays(365);
 
-    private final Map<String, Set<InetAddress>> nodes;
+    private final Map<String, StatedNames> nodes;
     private final Map<String, String> tokenNodes;
-    private final Function<String, Optional<List<NodeAddress>>> nodeStatus;
     private final List<Reserved> reserved;
     private final long maxServingExpirationSeconds;
+    private final KubeVersion signerRelease;
 
     private record Reserved(IpLiterals.Network network, String owner, String ownerNode) {
     }
 
     /**
-     * @param nodes          node name → its inventory addresses
+     * @param nodes          node name → what the inventory states its serving certificate may carry
      * @param tokenNodes     bootstrap token id → node it was issued for
-     * @param nodeStatus     node name → Node.status.addresses, empty when the Node does not exist
      * @param clusterRanges  networks no kubelet may put in a serving certificate, e.g. "10.254.0.0/16" →
      *                       "the service network"; the API server's address belongs here too
+     * @param signerRelease  the release of the cluster's kube-controller-manager (its signer's rules)
      */
-    public InventoryApprovalContext(Map<String, Set<InetAddress>> nodes, Map<String, String> tokenNodes,
-                                    Function<String, Optional<List<NodeAddress>>> nodeStatus,
-                                    Map<String, String> clusterRanges, Duration maxServingExpiration) {
+    public InventoryApprovalContext(Map<String, StatedNames> nodes, Map<String, String> tokenNodes,
+                                    Map<String, String> clusterRanges, Duration maxServingExpiration,
+                                    KubeVersion signerRelease) {
         this.nodes = Map.copyOf(nodes);
         this.tokenNodes = Map.copyOf(tokenNodes);
-        this.nodeStatus = Objects.requireNonNull(nodeStatus);
         this.maxServingExpirationSeconds = maxServingExpiration.toSeconds();
+        this.signerRelease = Objects.requireNonNull(signerRelease, "signerRelease");
         List<Reserved> r = new ArrayList<>();
-        this.nodes.forEach((name, addrs) -> addrs.forEach(ip -> r.add(new Reserved(
+        this.nodes.forEach((name, stated) -> stated.addresses().forEach(ip -> r.add(new Reserved(
                 new IpLiterals.Network(ip.getHostAddress(), ip.getAddress(), ip.getAddress().length * 8),
-                "the inventory address of node " + name, name))));
+                "an inventory address of node " + name, name))));
         clusterRanges.forEach((cidr, owner) -> {
             IpLiterals.Network net = IpLiterals.parseCidr(cidr)
                     .or(() -> IpLiterals.parse(cidr).map(ip -> new IpLiterals.Network(cidr, ip.getAddress(),
@@ -60,16 +60,16 @@ public final class InventoryApprovalContext implements ApprovalContext {
     }
 
     /**
-     * The usual context: nodes and their addresses from the inventory, the API server (when its URL names an
-     * IP), the service network and the pod network reserved.
+     * The usual context: each node's address, extraAddresses, name, extraNames and servingCIDRs from the
+     * inventory; the API server (when its URL names an IP), the service network and the pod network reserved.
+     *
+     * @param signerRelease the cluster's release as its API server reports it; null: the inventory's
+     *                      kubernetesVersion
      */
     public static InventoryApprovalContext of(Inventory inventory, Map<String, String> tokenNodes,
-                                              Function<String, Optional<List<NodeAddress>>> nodeStatus,
-                                              Duration maxServingExpiration) {
-        Map<String, Set<InetAddress>> nodes = new LinkedHashMap<>();
-        for (Node n : inventory.nodes()) {
-            nodes.put(n.name(), IpLiterals.parse(n.address()).map(Set::of).orElse(Set.of()));
-        }
+                                              Duration maxServingExpiration, KubeVersion signerRelease) {
+        Map<String, StatedNames> nodes = new LinkedHashMap<>();
+        for (Node n : inventory.nodes()) nodes.put(n.name(), stated(n));
         Map<String, String> ranges = new LinkedHashMap<>();
         if (inventory.apiServer() != null && inventory.apiServer().getHost() != null) {
             String host = inventory.apiServer().getHost();
@@ -81,7 +81,20 @@ public final class InventoryApprovalContext implements ApprovalContext {
             addRange(ranges, inventory.network().serviceCIDR(), "the service network");
             addRange(ranges, inventory.network().clusterCIDR(), "the pod network");
         }
-        return new InventoryApprovalContext(nodes, tokenNodes, nodeStatus, ranges, maxServingExpiration);
+        return new InventoryApprovalContext(nodes, tokenNodes, ranges, maxServingExpiration,
+                signerRelease != null ? signerRelease : inventory.kubernetesVersion());
+    }
+
+    static StatedNames stated(Node n) {
+        Set<InetAddress> addresses = new LinkedHashSet<>();
+        IpLiterals.parse(n.address()).ifPresent(addresses::add);
+        n.extraAddresses().forEach(a -> IpLiterals.parse(a).ifPresent(addresses::add));
+        Set<String> names = new LinkedHashSet<>();
+        names.add(n.name());
+        names.addAll(n.extraNames());
+        List<IpLiterals.Network> cidrs = new ArrayList<>();
+        n.servingCIDRs().forEach(c -> IpLiterals.parseCidr(c.trim()).ifPresent(cidrs::add));
+        return new StatedNames(addresses, names, cidrs);
     }
 
     private static void addRange(Map<String, String> ranges, String cidr, String owner) {
@@ -94,18 +107,13 @@ public final class InventoryApprovalContext implements ApprovalContext {
     }
 
     @Override
-    public Optional<Set<InetAddress>> inventoryAddresses(String node) {
+    public Optional<StatedNames> statedNames(String node) {
         return Optional.ofNullable(nodes.get(node));
     }
 
     @Override
     public Optional<String> tokenNode(String tokenId) {
         return Optional.ofNullable(tokenNodes.get(tokenId));
-    }
-
-    @Override
-    public Optional<List<NodeAddress>> nodeStatusAddresses(String node) {
-        return nodeStatus.apply(node);
     }
 
     @Override
@@ -120,5 +128,10 @@ public final class InventoryApprovalContext implements ApprovalContext {
     @Override
     public long maxServingExpirationSeconds() {
         return maxServingExpirationSeconds;
+    }
+
+    @Override
+    public KubeVersion signerRelease() {
+        return signerRelease;
     }
 }

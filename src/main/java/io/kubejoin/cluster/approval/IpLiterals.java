@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** IP literals parsed without ever touching DNS (the policy must stay free of I/O). */
-final class IpLiterals {
+public final class IpLiterals {
     private static final Pattern V4 = Pattern.compile("(0|[1-9]\\d{0,2})(\\.(0|[1-9]\\d{0,2})){3}");
     // only hex digits, colons and dots with a colon: InetAddress takes its literal path, never DNS
     private static final Pattern V6 = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
@@ -53,7 +53,7 @@ final class IpLiterals {
         return ip.getHostAddress();
     }
 
-    record Network(String text, byte[] base, int prefix) {
+    public record Network(String text, byte[] base, int prefix) {
         boolean contains(InetAddress ip) {
             byte[] b = ip.getAddress();
             if (b.length != base.length) return false;

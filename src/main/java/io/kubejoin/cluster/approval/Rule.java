@@ -36,6 +36,8 @@ public enum Rule {
     USAGES(Verdict.DENY),
     REQUEST_EXTENSION(Verdict.DENY),
     EXPIRATION(Verdict.DENY),
+    /** The cluster's signer (of its release) would refuse the request and mark it Failed after approval. */
+    SIGNER_WOULD_REFUSE(Verdict.DENY),
 
     // --- legitimate ---
     APPROVED(Verdict.APPROVE);

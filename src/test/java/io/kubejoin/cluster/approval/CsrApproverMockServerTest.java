@@ -93,9 +93,13 @@ class CsrApproverMockServerTest {
         assertThat(ctx.tokenNode("opq111")).isEmpty();
         assertThat(ctx.tokenNode("mis111")).isEmpty();
         assertThat(ctx.tokenNode("kad111")).isEmpty();
-        assertThat(ctx.nodeStatusAddresses("worker-1")).hasValueSatisfying(a -> assertThat(a).hasSize(2));
-        assertThat(ctx.nodeStatusAddresses("worker-2")).isEmpty();
-        assertThat(ctx.inventoryAddresses("worker-2")).contains(java.util.Set.of(ip("10.0.0.12")));
+        // worker-1's Node reports a second address; only the inventory's count
+        assertThat(ctx.statedNames("worker-1")).hasValueSatisfying(n -> assertThat(n.addresses())
+                .containsExactly(ip("10.0.0.11")));
+        assertThat(ctx.statedNames("worker-2")).hasValueSatisfying(n -> assertThat(n.addresses())
+                .containsExactly(ip("10.0.0.12")));
+        // the mock answers no /version: the inventory's release stands for the signer's
+        assertThat(ctx.signerRelease()).isEqualTo(inv.kubernetesVersion());
         assertThat(ctx.maxServingExpirationSeconds()).isEqualTo(Duration.ofDays(30).toSeconds());
     }
 

@@ -114,14 +114,15 @@ class CsrApproverSandboxTest {
         admin.secrets().resource(new SecretBuilder(ClusterManifests.bootstrapTokenSecret(inventory, kubeadm))
                 .editMetadata().removeFromLabels(ClusterManifests.NODE_LABEL).endMetadata().build()).create();
         create(sandbox.clientWithToken(kubeadm.value()), clientCsr("foreign", nodeRequest("worker-2").specRequest()));
-        // worker-1 as a node: its Node reports a second address; it asks for serving certificates
+        // worker-1 as a node: it writes a second address into its own Node status, which proves nothing
         sandbox.addToken("node-worker-1-credential", "system:node:worker-1", List.of("system:nodes", "system:authenticated"));
         KubernetesClient node1 = sandbox.clientWithToken("node-worker-1-credential");
         node1.nodes().resource(new NodeBuilder().withNewMetadata().withName("worker-1").endMetadata().build()).create();
         node1.nodes().resource(new NodeBuilder().withNewMetadata().withName("worker-1").endMetadata()
                 .withNewStatus().addNewAddress("10.0.0.11", "InternalIP").addNewAddress("10.0.1.11", "InternalIP")
                 .addNewAddress("worker-1", "Hostname").endStatus().build()).updateStatus();
-        create(node1, servingCsr("serving-ok", nodeRequest("worker-1").dns("worker-1").ip("10.0.0.11")
+        create(node1, servingCsr("serving-ok", nodeRequest("worker-1").dns("worker-1").ip("10.0.0.11").specRequest()));
+        create(node1, servingCsr("serving-self-reported", nodeRequest("worker-1").dns("worker-1").ip("10.0.0.11")
                 .ip("10.0.1.11").specRequest()));
         create(node1, servingCsr("serving-steals-ip", nodeRequest("worker-1").dns("worker-1").ip("10.0.0.12")
                 .specRequest()));
@@ -134,6 +135,7 @@ class CsrApproverSandboxTest {
                 "forged", CsrApprover.Action.DENIED,
                 "foreign", CsrApprover.Action.LEFT_PENDING,
                 "serving-ok", CsrApprover.Action.APPROVED,
+                "serving-self-reported", CsrApprover.Action.DENIED,
                 "serving-steals-ip", CsrApprover.Action.DENIED));
 
         CertificateSigningRequest legit = await("legit", CsrApproverSandboxTest::issued);
@@ -155,9 +157,11 @@ class CsrApproverSandboxTest {
                 || get("foreign").getStatus().getConditions().isEmpty()).isTrue();
 
         CertificateSigningRequest servingOk = await("serving-ok", CsrApproverSandboxTest::issued);
-        assertThat(certificate(servingOk).getSubjectAlternativeNames()).hasSize(3);
+        assertThat(certificate(servingOk).getSubjectAlternativeNames()).hasSize(2);
+        assertThat(condition(get("serving-self-reported"), "Denied")).hasValueSatisfying(c -> assertThat(c.getMessage())
+                .contains("IP address 10.0.1.11 is not an address the inventory states for node worker-1"));
         assertThat(condition(get("serving-steals-ip"), "Denied")).hasValueSatisfying(c -> assertThat(c.getMessage())
-                .contains("IP address 10.0.0.12 is the inventory address of node worker-2"));
+                .contains("IP address 10.0.0.12 is an inventory address of node worker-2"));
 
         // a second pass finds nothing left to do but the foreign one
         assertThat(new CsrApprover(admin, inventory, MAX_SERVING).approveOnce())

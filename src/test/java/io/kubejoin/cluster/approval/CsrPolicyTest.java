@@ -9,10 +9,10 @@ import static io.kubejoin.cluster.approval.TestCsrs.request;
 import static io.kubejoin.cluster.approval.TestCsrs.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder;
 import io.kubejoin.testing.TestInventories;
+import io.kubejoin.version.KubeVersion;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,23 +39,26 @@ class CsrPolicyTest {
 
     /**
      * worker-1 (10.0.0.11, token abc123) and worker-2 (10.0.0.12, token def456) are in the inventory; token
-     * ghost1 was issued for worker-9, which is not. worker-1's Node reports a second NIC 10.0.1.11 and, as a
-     * lying kubelet could, loopback, worker-2's address and the API server's service IP.
+     * ghost1 was issued for worker-9, which is not. worker-1 has a second NIC 10.0.1.11 (extraAddresses) and the
+     * name worker-1.example.com (extraNames); worker-7's serving addresses may come from approval.servingCIDRs
+     * 192.168.50.0/24, which a careless administrator let overlap the API server's address 192.168.50.2. No Node
+     * status is consulted: whatever a kubelet reports about itself counts for nothing.
      */
-    static final ApprovalContext CONTEXT = new InventoryApprovalContext(
-            Map.of("worker-1", Set.of(ip("10.0.0.11")), "worker-2", Set.of(ip("10.0.0.12")),
-                    "worker-6", Set.of(ip("fd00::16"))),
-            Map.of("abc123", "worker-1", "def456", "worker-2", "ghost1", "worker-9"),
-            node -> node.equals("worker-1") ? Optional.of(List.of(
-                    new NodeAddress("10.0.0.11", "InternalIP"),
-                    new NodeAddress("10.0.1.11", "InternalIP"),
-                    new NodeAddress("worker-1", "Hostname"),
-                    new NodeAddress("127.0.0.1", "InternalIP"),
-                    new NodeAddress("10.0.0.12", "InternalIP"),
-                    new NodeAddress("10.254.0.1", "ExternalIP"),
-                    new NodeAddress("10.0.0.2", "ExternalIP"))) : Optional.empty(),
-            Map.of("10.0.0.2", "the API server's address", "10.254.0.0/16", "the service network 10.254.0.0/16"),
-            Duration.ofDays(30));
+    static final ApprovalContext CONTEXT = context(KubeVersion.parse("1.32.4"));
+
+    static ApprovalContext context(KubeVersion signerRelease) {
+        return new InventoryApprovalContext(
+                Map.of("worker-1", new StatedNames(new java.util.LinkedHashSet<>(List.of(ip("10.0.0.11"), ip("10.0.1.11"))),
+                                new java.util.LinkedHashSet<>(List.of("worker-1", "worker-1.example.com")), List.of()),
+                        "worker-2", StatedNames.of("worker-2", Set.of(ip("10.0.0.12"))),
+                        "worker-6", StatedNames.of("worker-6", Set.of(ip("fd00::16"))),
+                        "worker-7", new StatedNames(Set.of(ip("10.0.0.17")), Set.of("worker-7"),
+                                List.of(IpLiterals.parseCidr("192.168.50.0/24").orElseThrow()))),
+                Map.of("abc123", "worker-1", "def456", "worker-2", "ghost1", "worker-9"),
+                Map.of("10.0.0.2", "the API server's address", "192.168.50.2", "the API server's address",
+                        "10.254.0.0/16", "the service network 10.254.0.0/16"),
+                Duration.ofDays(30), signerRelease);
+    }
 
     /** A PEM of an ECDSA P-256 request made by openssl 3 (an implementation other than the one under test). */
     static final String OPENSSL_CLIENT_REQUEST = """
@@ -124,10 +127,42 @@ class CsrPolicyTest {
         }
 
         @Test
-        void servingWithSecondAddressFromNodeStatus() {
+        void servingWithAnExtraAddressTheInventoryStates() {
             CertificateSigningRequest c = serving("worker-1",
                     nodeRequest("worker-1").dns("worker-1").ip("10.0.0.11").ip("10.0.1.11").specRequest());
             assertDecision(decide(c), Verdict.APPROVE, Rule.APPROVED, "IP 10.0.1.11");
+        }
+
+        @Test
+        void servingWithAnExtraNameTheInventoryStates() {
+            CertificateSigningRequest c = serving("worker-1",
+                    nodeRequest("worker-1").dns("worker-1").dns("worker-1.example.com").ip("10.0.0.11").specRequest());
+            assertDecision(decide(c), Verdict.APPROVE, Rule.APPROVED, "DNS worker-1.example.com");
+        }
+
+        @Test
+        void servingWithAnAddressInsideServingCidrs() {
+            CertificateSigningRequest c = serving("worker-7",
+                    nodeRequest("worker-7").dns("worker-7").ip("10.0.0.17").ip("192.168.50.77").specRequest());
+            assertDecision(decide(c), Verdict.APPROVE, Rule.APPROVED, "IP 192.168.50.77");
+        }
+
+        @Test
+        void clientWithoutKeyEnciphermentWhereTheSignerAcceptsIt() {
+            // 1.25's signer accepts the set without key encipherment (kubernetes#111061)
+            CertificateSigningRequest c = withUsages(bootstrapClient("abc123", nodeRequest("worker-1").specRequest()),
+                    "digital signature", "client auth");
+            assertDecision(policy.decide(c, context(KubeVersion.parse("1.25.0"))), Verdict.APPROVE, Rule.APPROVED);
+            CertificateSigningRequest s = withUsages(serving("worker-2", nodeRequest("worker-2").dns("worker-2")
+                    .specRequest()), "digital signature", "server auth");
+            assertDecision(policy.decide(s, context(KubeVersion.parse("1.25.0"))), Verdict.APPROVE, Rule.APPROVED);
+        }
+
+        @Test
+        void keyEnciphermentAsOldKubeletsSendItWhereTheSignerRequiresIt() {
+            CertificateSigningRequest c = withUsages(bootstrapClient("abc123", nodeRequest("worker-1").specRequest()),
+                    "digital signature", "key encipherment", "client auth");
+            assertDecision(policy.decide(c, context(KubeVersion.parse("1.24.17"))), Verdict.APPROVE, Rule.APPROVED);
         }
 
         @Test
@@ -159,7 +194,8 @@ class CsrPolicyTest {
         @Test
         void contextFromTheArticleInventory() {
             ApprovalContext ctx = InventoryApprovalContext.of(TestInventories.article(), Map.of("abc123", "slave"),
-                    n -> Optional.empty(), InventoryApprovalContext.DEFAULT_MAX_SERVING_EXPIRATION);
+                    InventoryApprovalContext.DEFAULT_MAX_SERVING_EXPIRATION, null);
+            assertThat(ctx.signerRelease()).isEqualTo(TestInventories.article().kubernetesVersion());
             assertDecision(policy.decide(serving("slave", nodeRequest("slave").dns("slave").ip("192.168.0.114")
                     .specRequest()), ctx), Verdict.APPROVE, Rule.APPROVED);
             assertDecision(policy.decide(bootstrapClient("abc123", nodeRequest("slave").specRequest()), ctx),
@@ -186,13 +222,60 @@ class CsrPolicyTest {
         void extraIpSan() {
             assertDecision(decide(serving("worker-1", nodeRequest("worker-1").dns("worker-1").ip("10.0.0.11")
                             .ip("10.9.9.9").specRequest())), Verdict.DENY, Rule.IP_SAN,
-                    "IP address 10.9.9.9 is not an address of node worker-1 (inventory: 10.0.0.11; Node status: ");
+                    "IP address 10.9.9.9 is not an address the inventory states for node worker-1 (address and "
+                            + "extraAddresses: 10.0.0.11, 10.0.1.11; approval.servingCIDRs: none)",
+                    "an address it only reports there is not trusted", "add it to the node's extraAddresses");
+        }
+
+        @Test
+        void anAddressTheKubeletOnlyReportsInItsNodeStatusIsDenied() {
+            // issue 13: a kubelet added 8.8.8.8 to its own Node status and asked for it; only the inventory counts
+            assertDecision(decide(serving("worker-2", nodeRequest("worker-2").dns("worker-2").ip("10.0.0.12")
+                            .ip("8.8.8.8").specRequest())), Verdict.DENY, Rule.IP_SAN,
+                    "IP address 8.8.8.8 is not an address the inventory states for node worker-2");
+        }
+
+        @Test
+        void servingCidrsDoNotOpenTheApiServersAddressOrOtherNodes() {
+            assertDecision(decide(serving("worker-7", nodeRequest("worker-7").dns("worker-7").ip("192.168.50.2")
+                    .specRequest())), Verdict.DENY, Rule.IP_SAN, "192.168.50.2 is the API server's address");
+            assertDecision(decide(serving("worker-7", nodeRequest("worker-7").dns("worker-7").ip("192.168.51.1")
+                    .specRequest())), Verdict.DENY, Rule.IP_SAN, "approval.servingCIDRs: 192.168.50.0/24");
+        }
+
+        @Test
+        void dnsNamesCompareExactlyLowerCaseWithoutTrailingDot() {
+            assertDecision(decide(serving("worker-1", nodeRequest("worker-1").dns("worker-1.").specRequest())),
+                    Verdict.DENY, Rule.DNS_SAN, "DNS name worker-1. is not a name the inventory states for node "
+                            + "worker-1", "names compare exactly, and worker-1. is not written as worker-1");
+            assertDecision(decide(serving("worker-1", nodeRequest("worker-1").dns("Worker-1").specRequest())),
+                    Verdict.DENY, Rule.DNS_SAN, "names compare exactly, and Worker-1 is not written as worker-1");
+            assertDecision(decide(serving("worker-1", nodeRequest("worker-1").dns("worker-1")
+                            .dns("WORKER-1.EXAMPLE.COM.").specRequest())), Verdict.DENY, Rule.DNS_SAN,
+                    "WORKER-1.EXAMPLE.COM. is not written as worker-1.example.com");
+            // another node's extra name is not this node's
+            assertDecision(decide(serving("worker-2", nodeRequest("worker-2").dns("worker-1.example.com")
+                    .specRequest())), Verdict.DENY, Rule.DNS_SAN, "(its name and extraNames: worker-2)");
+        }
+
+        @Test
+        void clientWithoutKeyEnciphermentIsDeniedWhereThe124SignerWouldFailIt() {
+            // issue 12: the 1.24 signer marks it Failed (SignerValidationFailure) after kubejoin approved it
+            CertificateSigningRequest c = withUsages(bootstrapClient("abc123", nodeRequest("worker-1").specRequest()),
+                    "digital signature", "client auth");
+            assertDecision(policy.decide(c, context(KubeVersion.parse("1.24.17"))), Verdict.DENY,
+                    Rule.SIGNER_WOULD_REFUSE, "lack \"key encipherment\"",
+                    "kubernetes.io/kube-apiserver-client-kubelet signer of Kubernetes 1.24 refuses that");
+            CertificateSigningRequest s = withUsages(serving("worker-2", nodeRequest("worker-2").dns("worker-2")
+                    .specRequest()), "digital signature", "server auth");
+            assertDecision(policy.decide(s, context(KubeVersion.parse("1.19.0"))), Verdict.DENY,
+                    Rule.SIGNER_WOULD_REFUSE, "kubernetes.io/kubelet-serving signer of Kubernetes 1.19");
         }
 
         @Test
         void ipv6SanNotTheNodes() {
             assertDecision(decide(serving("worker-6", nodeRequest("worker-6").dns("worker-6").ip("fd00::17")
-                    .specRequest())), Verdict.DENY, Rule.IP_SAN, "is not an address of node worker-6 (inventory: fd00:");
+                    .specRequest())), Verdict.DENY, Rule.IP_SAN, "is not an address the inventory states for node worker-6 (address and extraAddresses: fd00:");
         }
 
         @Test
@@ -200,7 +283,7 @@ class CsrPolicyTest {
             // worker-1's Node status even claims it; the inventory says it is worker-2's
             assertDecision(decide(serving("worker-1", nodeRequest("worker-1").dns("worker-1").ip("10.0.0.12")
                             .specRequest())), Verdict.DENY, Rule.IP_SAN,
-                    "IP address 10.0.0.12 is the inventory address of node worker-2, not an address of node worker-1");
+                    "IP address 10.0.0.12 is an inventory address of node worker-2, not an address of node worker-1");
         }
 
         @Test
@@ -214,21 +297,21 @@ class CsrPolicyTest {
         @Test
         void loopbackIpSanClaimedInNodeStatus() {
             assertDecision(decide(serving("worker-1", nodeRequest("worker-1").dns("worker-1").ip("127.0.0.1")
-                    .specRequest())), Verdict.DENY, Rule.IP_SAN, "127.0.0.1 is not an address of node worker-1");
+                    .specRequest())), Verdict.DENY, Rule.IP_SAN, "127.0.0.1 is not an address the inventory states for node worker-1");
         }
 
         @Test
         void dnsSanOfAnotherNode() {
             assertDecision(decide(serving("worker-1", nodeRequest("worker-1").dns("worker-1").dns("worker-2")
                             .specRequest())), Verdict.DENY, Rule.DNS_SAN,
-                    "DNS name worker-2 (that is node worker-2) is not node worker-1's name");
+                    "DNS name worker-2 (that is node worker-2) is not a name the inventory states for node worker-1");
         }
 
         @Test
         void dnsSanOfTheApiServer() {
             assertDecision(decide(serving("worker-1", nodeRequest("worker-1").dns("worker-1")
                             .dns("kubernetes.default.svc").specRequest())), Verdict.DENY, Rule.DNS_SAN,
-                    "DNS name kubernetes.default.svc is not node worker-1's name");
+                    "DNS name kubernetes.default.svc is not a name the inventory states for node worker-1");
         }
 
         @Test

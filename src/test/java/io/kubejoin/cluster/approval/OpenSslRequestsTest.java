@@ -29,7 +29,7 @@ class OpenSslRequestsTest {
                 .isEqualTo(Verdict.APPROVE);
         CsrDecision d = policy.decide(TestCsrs.serving("worker-1", forged), CsrPolicyTest.CONTEXT);
         assertThat(d.rule()).isEqualTo(Rule.IP_SAN);
-        assertThat(d.message()).contains("10.0.0.12 is the inventory address of node worker-2");
+        assertThat(d.message()).contains("10.0.0.12 is an inventory address of node worker-2");
     }
 
     @Test
