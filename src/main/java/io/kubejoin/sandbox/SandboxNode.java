@@ -40,6 +40,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private final NodeShell shell;
     private volatile KeyPair hostKey;
     private volatile SimulatedKubelet.Options kubeletOptions = SimulatedKubelet.Options.sandbox();
+    private volatile SimulatedKubeProxy.Options kubeProxyOptions = SimulatedKubeProxy.Options.defaults();
     private volatile boolean runtimeDown;
     private volatile String hostname;
     private final Object services = new Object();
@@ -126,6 +127,11 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         kubeletOptions = kubeletOptions.withFailAtStart(fail);
     }
 
+    /** The kube-proxy started next takes this long to its first sync of the service rules (default 0.5 s). */
+    public void kubeProxyFirstSync(java.time.Duration firstSync) {
+        kubeProxyOptions = kubeProxyOptions.withFirstSync(firstSync);
+    }
+
     /** The next kubelet started requests the client certificate of {@code otherNode} (null: its own). */
     public void forgeCsrFor(String otherNode) {
         kubeletOptions = kubeletOptions.withForgeCsrForNode(otherNode);
@@ -174,6 +180,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             case "nft" -> nft(args);
             case "iptables-save", "ip6tables-save" -> iptablesSave(args);
             case "hostname" -> args.isEmpty() ? ok(hostname + "\n") : usage("hostname", args);
+            case "sleep" -> sleep(args);
             default -> null;
         };
     }
@@ -275,7 +282,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
                 kubelet.start();
             } else {
                 if (proxy != null) proxy.stop();
-                proxy = new SimulatedKubeProxy(runtime, root, name, version, SimulatedKubeProxy.Options.defaults());
+                proxy = new SimulatedKubeProxy(runtime, root, name, version, kubeProxyOptions);
                 proxy.start();
                 started = proxy;
             }
@@ -357,6 +364,18 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
                     : new ExecResult(22, "", "curl: (22) The requested URL returned error: " + code + "\n");
         }
         return refused(host, port);
+    }
+
+    /** sleep SECONDS (fractions as GNU and busybox sleep take them): blocks the command, as on a real node. */
+    private static ExecResult sleep(List<String> args) {
+        if (args.size() != 1 || !args.get(0).matches("\\d{1,3}(\\.\\d{1,3})?")) return usage("sleep", args);
+        try {
+            Thread.sleep(new java.math.BigDecimal(args.get(0)).movePointRight(3).longValue());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new ExecResult(130, "", "");
+        }
+        return ok("");
     }
 
     private static ExecResult refused(String host, int port) {

@@ -80,8 +80,8 @@ class NodeChecksTest {
                 .answer("test -e '/etc/kubernetes/cert/kubelet-server-current.pem'", 0, "");
         PhaseResult r = new VerifyPhase().run(ctx(inv, node));
         assertThat(r.summary()).contains("10.254.0.1:443").contains("serving certificate issued");
-        assertThat(node.commands).contains("curl -fsS --max-time 5 http://192.168.0.114:10248/healthz",
-                "curl -fsS --max-time 5 http://192.168.0.114:10256/healthz");
+        assertThat(node.commands).contains("curl -fsS --max-time 5 http://192.168.0.114:10248/healthz 2>&1",
+                "curl -fsS --max-time 5 http://192.168.0.114:10256/healthz 2>&1");
     }
 
     @Test
