@@ -47,6 +47,8 @@ class JoinEndToEndTest {
     SimulatedKubelet.Options kubeletOptions = SimulatedKubelet.Options.defaults();
     /** kube-proxy's first sync on the nodes opened next (null: the simulator's default, 0.5 s) */
     Duration kubeProxyFirstSync;
+    /** the node whose container runtime is down (its socket missing), or null */
+    String runtimeDownOn;
 
     @BeforeEach
     void start() throws Exception {
@@ -85,6 +87,7 @@ class JoinEndToEndTest {
                         VerifyPhase.serviceVip(inv.network().serviceCIDR()), "/run/containerd/containerd.sock");
                 if (kubeletOptions.forgeCsrForNode() != null) machine.forgeCsrFor(kubeletOptions.forgeCsrForNode());
                 if (kubeProxyFirstSync != null) machine.kubeProxyFirstSync(kubeProxyFirstSync);
+                if (n.equals(runtimeDownOn)) machine.runtimeDown(true);
                 return new InProcessNode(machine);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
@@ -97,7 +100,11 @@ class JoinEndToEndTest {
     }
 
     private Join.Outcome join(Duration readyTimeout, Duration verifyTimeout) throws InterruptedException {
-        Join.Settings settings = new Join.Settings(Set.of(),
+        return join(Set.of(), readyTimeout, verifyTimeout);
+    }
+
+    private Join.Outcome join(Set<String> skip, Duration readyTimeout, Duration verifyTimeout) throws InterruptedException {
+        Join.Settings settings = new Join.Settings(skip,
                 new JoinRunner.Options(8, 1, Duration.ofMillis(10), false), readyTimeout, false,
                 Duration.ofDays(365), verifyTimeout);
         return Join.run(inv, conn, new StateStore(dir.resolve("state")), this::open, settings, Clock.systemUTC(),
@@ -152,6 +159,31 @@ class JoinEndToEndTest {
             assertThat(r.journal()).anyMatch(l -> l.contains("Using nftables Proxier"));
             PhaseRecordCheck.tookAtLeast(r, "verify", Duration.ofMillis(1900));
         });
+    }
+
+    /**
+     * Issue 12: a kubelet that exits at start (here: containerd is not running) is restarted by systemd every
+     * RestartSec; wait-ready must see it within seconds and quote the kubelet's own error, not wait its whole
+     * timeout and then blame the connection to kube-apiserver.
+     */
+    @Test
+    void aKubeletThatDiesAtStartFailsWaitReadyWithinSecondsQuotingItsError() throws Exception {
+        runtimeDownOn = "worker-2";
+        // node-preflight would see the missing socket first: skipped, as if containerd stopped after it
+        Join.Outcome outcome = join(Set.of("node-preflight"), Duration.ofSeconds(25), io.kubejoin.join.phases.VerifyPhase.DEFAULT_TIMEOUT);
+        JoinRunner.NodeReport w2 = outcome.nodes().get(1);
+        assertThat(w2.node()).isEqualTo("worker-2");
+        assertThat(w2.failedPhase()).as(w2.toString()).isEqualTo("wait-ready");
+        assertThat(w2.phases()).filteredOn(p -> p.phase().equals("wait-ready")).singleElement()
+                .satisfies(p -> assertThat(p.took()).as("fails within seconds").isLessThan(Duration.ofSeconds(12)));
+        assertThat(w2.error()).contains("kubelet exits at start")
+                .contains("validate service connection: validate CRI v1 runtime API for endpoint")
+                .contains("dial unix /run/containerd/containerd.sock: connect: no such file or directory")
+                .doesNotContain("reach kube-apiserver");
+        assertThat(w2.hint()).contains("systemctl enable --now containerd");
+        assertThat(w2.journal()).anyMatch(l -> l.contains("\"command failed\""));
+        assertThat(outcome.nodes().get(0).ok()).isTrue();
+        assertThat(outcome.nodes().get(2).ok()).isTrue();
     }
 
     /** The time a phase took, from the node's report. */
