@@ -114,6 +114,33 @@ class NodeChecksTest {
                         .contains("can't determine this node's IP"));
     }
 
+    /** wait-ready's look at the kubelet unit: quiet while active, the error line and the signature's fix once it exits. */
+    @Test
+    void waitReadysUnitWatchQuotesTheKubeletsErrorAndItsFix() throws Exception {
+        Inventory inv = TestInventories.current("1.34.0");
+        String error = "E1205 18:10:02.123456    4242 run.go:74] \"command failed\" err=\"failed to run Kubelet: validate service "
+                + "connection: validate CRI v1 runtime API for endpoint \\\"unix:///run/containerd/containerd.sock\\\": rpc error: "
+                + "code = Unavailable desc = connection error: desc = \\\"transport: Error while dialing: dial unix "
+                + "/run/containerd/containerd.sock: connect: no such file or directory\\\"\"";
+        ScriptedTransport running = new ScriptedTransport()
+                .answer("systemctl show -p ActiveState -p SubState -p NRestarts kubelet", 0,
+                        "ActiveState=active\nSubState=running\nNRestarts=0\n");
+        var watch = new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, running));
+        assertThat(watch.check("worker-1")).isNull();
+        assertThat(running.commands).singleElement(); // no journal read while it runs
+
+        ScriptedTransport exited = new ScriptedTransport()
+                .answer("systemctl show", 0, "ActiveState=activating\nSubState=auto-restart\nNRestarts=1\n")
+                .answer("journalctl -u kubelet -n 300", 0, "I1205 18:10:02.100000    4242 server.go:484] \"Kubelet version\"\n"
+                        + error + "\nkubelet.service: Main process exited, code=exited, status=1/FAILURE\n"
+                        + "kubelet.service: Failed with result 'exit-code'.\n");
+        watch = new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, exited));
+        assertThat(watch.check("worker-1")).isEqualTo("kubelet exits at start (systemd: activating/auto-restart, restarted 1 time): " + error);
+        assertThat(watch.fix).contains("cannot reach the container runtime at /run/containerd/containerd.sock")
+                .contains("systemctl enable --now containerd");
+        assertThat(watch.journal).hasSize(4);
+    }
+
     @Test
     void startServiceNamesTheStepOfItsBatchedChecksThatFailed() {
         Inventory inv = TestInventories.article(); // ipvs: modprobe ip_vs, ip_vs_rr, ...

@@ -75,14 +75,16 @@ public final class WaitReadyPhase implements NodePhase {
      * (exited and waiting RestartSec to be restarted, or failed for good), or restarted since the previous look.
      * Only then is the journal read, for the error line and the fix.
      */
-    static final class UnitWatch implements NodeReadiness.NodeWatch {
+    public static final class UnitWatch implements NodeReadiness.NodeWatch {
         static final String SHOW = "systemctl show -p ActiveState -p SubState -p NRestarts kubelet";
         private final NodeContext ctx;
         private Integer lastRestarts;
-        String fix = "read the kubelet's error in its journal below, fix what it names, then re-run 'kubejoin join'";
-        List<String> journal = List.of();
+        /** The fix for what the last look found (the signature's when one matched). */
+        public String fix = "read the kubelet's error in its journal below, fix what it names, then re-run 'kubejoin join'";
+        /** The journal's last lines at the look that found the failure. */
+        public List<String> journal = List.of();
 
-        UnitWatch(NodeContext ctx) {
+        public UnitWatch(NodeContext ctx) {
             this.ctx = ctx;
         }
 
