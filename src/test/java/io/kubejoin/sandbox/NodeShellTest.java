@@ -637,7 +637,7 @@ class NodeShellTest {
         }
         assertThat(programs.calls).contains("nft list table ip kube-proxy", "iptables-save -t nat",
                 "journalctl -u kube-proxy -n 20 --no-pager -o cat");
-        // the failing mode polled on the node, pausing 0.1 s doubling to 2 s, to the 60 s default timeout
+        // the failing mode polled on the node, pausing 0.1 s for a second, then 0.2 s doubling to 2 s, to the 60 s default
         assertThat(programs.calls).contains("sleep 0.1", "sleep 0.2", "sleep 0.4", "sleep 0.8", "sleep 1.6", "sleep 2");
     }
 

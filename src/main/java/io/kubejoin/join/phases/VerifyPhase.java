@@ -134,19 +134,19 @@ public final class VerifyPhase implements NodePhase {
     static final String WAIT_FUNCTION = "kj_wait";
 
     /**
-     * The pauses of the node's poll: 0.1 s doubling to 2 s, adding up to the timeout (about 35 words for 60 s) —
-     * a kube-proxy that syncs in 0.5 s is seen within 0.2 s of it, and a slow one is not polled every 0.1 s.
+     * The pauses of the node's poll, adding up to the timeout (about 45 words for 60 s): 0.1 s during the first
+     * second — a kube-proxy that syncs in 0.5 s, as on an empty cluster, is seen within 0.1 s of it — then 0.2 s
+     * doubling to 2 s, so a slow first sync is not polled every 0.1 s.
      */
     static List<String> sleeps(java.time.Duration timeout) {
         List<String> out = new ArrayList<>();
         long total = 0;
         long step = 100;
         while (total < timeout.toMillis()) {
-            long d = Math.min(step, timeout.toMillis() - total);
-            d = Math.max(d, 100);
+            long d = Math.max(100, Math.min(step, timeout.toMillis() - total));
             out.add(d % 1000 == 0 ? Long.toString(d / 1000) : java.math.BigDecimal.valueOf(d, 3).stripTrailingZeros().toPlainString());
             total += d;
-            step = Math.min(step * 2, 2000);
+            if (total >= 1000) step = Math.min(step * 2, 2000);
         }
         return out;
     }
