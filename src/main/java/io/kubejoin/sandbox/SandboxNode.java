@@ -19,7 +19,11 @@ import java.util.concurrent.TimeUnit;
  * machine: systemd ({@code systemctl}, with units enabled by the same {@code multi-user.target.wants} symlink real
  * systemd makes), journald ({@code journalctl}), the kernel's module commands, {@code ss}, {@code curl} to the
  * agents' healthz, and the proxy-rule tools. {@code systemctl restart kubelet} starts a {@link SimulatedKubelet}
- * that reads what was pushed, and {@code systemctl restart kube-proxy} a {@link SimulatedKubeProxy}.
+ * that reads what was pushed, and {@code systemctl restart kube-proxy} a {@link SimulatedKubeProxy}. As real
+ * systemd with kubejoin's units (Type=simple), {@code systemctl restart} returns as soon as the process is
+ * started; a kubelet that exits is restarted after the unit's RestartSec when its Restart= says so, counted in
+ * {@code NRestarts} ({@code systemctl show}), and {@code journalctl -u kubelet} shows every process's lines with
+ * systemd's own in between.
  *
  * <p>Misbehaviour for tests: {@link #failKubelet}, {@link #forgeCsrFor}, {@link #runtimeDown}; dropping SSH
  * mid-push is the SSH server's ({@link NodeSshServer#dropConnectionDuringNextPush}).
