@@ -68,6 +68,11 @@ public class JoinCommand implements Callable<Integer> {
             description = "How long a node may take to become Ready (default: ${DEFAULT-VALUE}).")
     Duration readyTimeout;
 
+    @Option(names = "--verify-timeout", defaultValue = "60s", converter = ClusterOptions.GoDurationConverter.class,
+            description = "How long verify waits for kube-proxy's healthz and its first sync of the service rules "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration verifyTimeout;
+
     @Mixin
     NodeAccessOptions nodeAccess;
 
@@ -113,7 +118,7 @@ public class JoinCommand implements Callable<Integer> {
         StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(cluster.inventoryFile()));
         DateTimeFormatter time = DateTimeFormatter.ofPattern("HH:mm:ss");
         Join.Settings settings = new Join.Settings(skip, new JoinRunner.Options(parallel, retries, Duration.ofSeconds(1),
-                failFast, batchSize), readyTimeout, autoApproveBootstrapClients, maxServingExpiration);
+                failFast, batchSize), readyTimeout, autoApproveBootstrapClients, maxServingExpiration, verifyTimeout);
         Join.Outcome outcome;
         // live display only on a real terminal; CI logs and pipes get one timestamped line per event
         LiveProgress live = !plain && System.console() != null && output.equals("table")

@@ -48,8 +48,26 @@ public final class NodeReadiness {
         NOT_REGISTERED,
         NOT_READY,
         /** the API could not be read to say why (e.g. no right to list CSRs) */
-        UNKNOWN
+        UNKNOWN,
+        /** the {@link NodeWatch} saw the node's kubelet fail (it exits and systemd restarts it) */
+        KUBELET_FAILED
     }
+
+    /**
+     * A look at a node from outside the API while the wait goes on — its kubelet's unit on the node — so that a
+     * kubelet that exits at start ends the wait within seconds instead of at the deadline. Called on the waiting
+     * thread, first {@link #WATCH_FIRST} after the wait began, then with pauses growing by half up to
+     * {@link #WATCH_MAX}; never for a node already Ready (a node Ready within the first look costs nothing).
+     */
+    @FunctionalInterface
+    public interface NodeWatch {
+        /** @return why the node cannot become Ready (it ends that node's wait), or null to keep waiting */
+        String check(String node) throws InterruptedException;
+    }
+
+    /** The first look of a NodeWatch: kubejoin's unit restarts kubelet after RestartSec=5, so one that exits at once is still down then. */
+    public static final Duration WATCH_FIRST = Duration.ofSeconds(2);
+    public static final Duration WATCH_MAX = Duration.ofSeconds(10);
 
     /**
      * One node's outcome.
@@ -101,7 +119,18 @@ public final class NodeReadiness {
      * opens it, the last one to leave closes it.
      */
     public Map<String, Result> waitForReady(Map<String, Set<String>> tokenIdsByNode, Instant deadline) {
+        return waitForReady(tokenIdsByNode, deadline, null);
+    }
+
+    /**
+     * As {@link #waitForReady(Map, Instant)}, looking at each node that is not Ready yet through {@code watch}
+     * meanwhile (null: only the API); a node the watch reports failed ends its wait as {@link State#KUBELET_FAILED}.
+     */
+    public Map<String, Result> waitForReady(Map<String, Set<String>> tokenIdsByNode, Instant deadline, NodeWatch watch) {
         Waiter w = new Waiter(new LinkedHashSet<>(tokenIdsByNode.keySet()), clock.instant(), lock.newCondition());
+        Map<String, String> failed = new LinkedHashMap<>();
+        Instant nextLook = watch == null ? null : clock.instant().plus(WATCH_FIRST);
+        Duration pause = WATCH_FIRST;
         Map<String, Duration> readyAfter;
         Map<String, NodeCondition> readyCondition = new HashMap<>();
         Set<String> registered = new HashSet<>();
@@ -109,17 +138,38 @@ public final class NodeReadiness {
         try {
             while (clock.instant().isBefore(deadline)) {
                 if (!ensureWatching(deadline)) break;
+                List<String> toLook = new ArrayList<>();
                 lock.lock();
                 try {
                     if (w.done()) break;
                     if (watching) {
-                        long waitMs = Duration.between(clock.instant(), deadline).toMillis();
-                        if (waitMs <= 0) break;
-                        w.changed.await(waitMs, TimeUnit.MILLISECONDS);
+                        boolean lookFirst = nextLook != null && nextLook.isBefore(deadline);
+                        long waitMs = Duration.between(clock.instant(), lookFirst ? nextLook : deadline).toMillis();
+                        if (waitMs <= 0 && !lookFirst) break;
+                        if (waitMs > 0) w.changed.await(waitMs, TimeUnit.MILLISECONDS);
                         if (w.done()) break;
+                    }
+                    if (nextLook != null && !clock.instant().isBefore(nextLook)) {
+                        for (String n : w.wanted) if (!w.readyAfter.containsKey(n) && !failed.containsKey(n)) toLook.add(n);
                     }
                 } finally {
                     lock.unlock();
+                }
+                if (nextLook != null && !clock.instant().isBefore(nextLook)) {
+                    // outside the lock: the look is a command on the node
+                    for (String n : toLook) {
+                        String why = watch.check(n);
+                        if (why != null) failed.put(n, why);
+                    }
+                    lock.lock();
+                    try {
+                        if (w.readyAfter.size() + failed.keySet().stream().filter(n -> !w.readyAfter.containsKey(n)).count()
+                                >= w.wanted.size()) break;
+                    } finally {
+                        lock.unlock();
+                    }
+                    pause = Duration.ofMillis(Math.min(WATCH_MAX.toMillis(), pause.toMillis() * 3 / 2));
+                    nextLook = clock.instant().plus(pause);
                 }
             }
         } catch (InterruptedException e) {
@@ -146,6 +196,10 @@ public final class NodeReadiness {
             Duration took = readyAfter.get(node);
             if (took != null) {
                 out.put(node, new Result(node, State.READY, took, ""));
+                continue;
+            }
+            if (failed.containsKey(node)) {
+                out.put(node, new Result(node, State.KUBELET_FAILED, null, failed.get(node)));
                 continue;
             }
             try {

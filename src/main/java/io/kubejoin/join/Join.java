@@ -45,8 +45,13 @@ public final class Join {
             "tokens", "one bootstrap token Secret per node not yet registered (K1)",
             "approver", "approve the nodes' legitimate kubelet CSRs while the join runs, deny forged ones (K11)");
 
+    /** @param verifyTimeout how long verify waits for kube-proxy's healthz and first sync of the service rules */
     public record Settings(Set<String> skip, JoinRunner.Options runner, Duration readyTimeout,
-                           boolean autoApproveBootstrapClients, Duration maxServingExpiration) {
+                           boolean autoApproveBootstrapClients, Duration maxServingExpiration, Duration verifyTimeout) {
+        public Settings(Set<String> skip, JoinRunner.Options runner, Duration readyTimeout,
+                        boolean autoApproveBootstrapClients, Duration maxServingExpiration) {
+            this(skip, runner, readyTimeout, autoApproveBootstrapClients, maxServingExpiration, VerifyPhase.DEFAULT_TIMEOUT);
+        }
     }
 
     /** What happened: the cluster steps' lines and a report per node; refused when preflight failed. */
@@ -68,11 +73,16 @@ public final class Join {
     /** @param issuedServing the approver's view of issued serving certificates (null: no approver runs) */
     static List<NodePhase> nodePhases(KubeConnection conn, Clock clock, Duration readyTimeout, NodeBinaries binaries,
                                       IssuedServingCertificates issuedServing) {
+        return nodePhases(conn, clock, readyTimeout, binaries, issuedServing, VerifyPhase.DEFAULT_TIMEOUT);
+    }
+
+    static List<NodePhase> nodePhases(KubeConnection conn, Clock clock, Duration readyTimeout, NodeBinaries binaries,
+                                      IssuedServingCertificates issuedServing, Duration verifyTimeout) {
         TokenService tokens = new TokenService(conn, clock, new SecureRandom());
         NodeReadiness readiness = new NodeReadiness(conn, tokens, clock, NodeReadiness.DEFAULT_SIGNING_GRACE);
         return List.of(new NodePreflightPhase(), new BinariesPhase(binaries), PushFilesPhase.kubelet(), StartServicePhase.kubelet(),
                 new WaitReadyPhase(readiness, tokens, readyTimeout, clock), PushFilesPhase.kubeProxy(),
-                StartServicePhase.kubeProxy(), new VerifyPhase(issuedServing));
+                StartServicePhase.kubeProxy(), new VerifyPhase(VerifyPhase.SERVING_WAIT, issuedServing, verifyTimeout));
     }
 
     /** "name  description" for every cluster step and node phase, for --list-phases. */
@@ -148,7 +158,7 @@ public final class Join {
             NodeBinaries binaries = inv.binaries().managed() && !skip.contains("binaries")
                     ? NodeBinaries.load(inv.binaries()) : null;
             List<NodePhase> phases = nodePhases(conn, clock, settings.readyTimeout(), binaries,
-                    approver == null ? null : approver.issuedServing());
+                    approver == null ? null : approver.issuedServing(), settings.verifyTimeout());
             JoinRunner runner = new JoinRunner(phases, skip, settings.runner()).listener(listener);
             return new Outcome(findings, false, clusterLines, runner.run(inv, files, transports, progress));
         } finally {

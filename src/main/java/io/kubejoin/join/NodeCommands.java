@@ -20,8 +20,13 @@ public final class NodeCommands {
 
     /** Runs a command; a transport failure becomes a PhaseFailure (transient when a retry may help). */
     public static ExecResult exec(Transport t, String command) throws PhaseFailure {
+        return exec(t, command, TIMEOUT);
+    }
+
+    /** As {@link #exec(Transport, String)}, for a command that waits on the node up to its own bound. */
+    public static ExecResult exec(Transport t, String command, Duration timeout) throws PhaseFailure {
         try {
-            return t.exec(command, TIMEOUT);
+            return t.exec(command, timeout);
         } catch (TransportException e) {
             throw new PhaseFailure(t.target() + ": " + e.getMessage(), "check the node is reachable over SSH",
                     List.of(), e.isTransient(), e);

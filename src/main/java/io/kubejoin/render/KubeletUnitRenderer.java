@@ -79,8 +79,9 @@ public final class KubeletUnitRenderer {
     }
 
     /**
-     * How kubelet finds its runtime: dockershim needs nothing (before 1.24), a CRI runtime needs
-     * --container-runtime=remote before 1.24 and the endpoint as a flag before 1.27, as a config field after.
+     * How kubelet finds its runtime: dockershim needs nothing (before 1.24), a CRI runtime
+     * --container-runtime=remote while the flag exists (up to 1.26: kubelets before 1.24.0-alpha.2 default to
+     * docker, and kubeadm renders it for all of them) and the endpoint as a flag before 1.27, as a config field after.
      */
     private static void runtimeFlags(ContainerRuntime runtime, KubeVersion v, Map<String, String> flags,
                                      RenderWarnings warnings) {
@@ -94,7 +95,7 @@ public final class KubeletUnitRenderer {
             return;
         }
         if (runtime.endpoint() == null) return;
-        if (!v.atLeast(24) && flagAvailable("container-runtime", v)) flags.put("container-runtime", "remote");
+        if (flagAvailable("container-runtime", v)) flags.put("container-runtime", "remote");
         if (!VersionRules.fieldAvailable(Component.KUBELET, VersionRules.CONTAINER_RUNTIME_ENDPOINT_FIELD, v)) {
             flags.put("container-runtime-endpoint", runtime.endpoint());
         }

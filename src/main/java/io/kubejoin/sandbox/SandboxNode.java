@@ -19,7 +19,11 @@ import java.util.concurrent.TimeUnit;
  * machine: systemd ({@code systemctl}, with units enabled by the same {@code multi-user.target.wants} symlink real
  * systemd makes), journald ({@code journalctl}), the kernel's module commands, {@code ss}, {@code curl} to the
  * agents' healthz, and the proxy-rule tools. {@code systemctl restart kubelet} starts a {@link SimulatedKubelet}
- * that reads what was pushed, and {@code systemctl restart kube-proxy} a {@link SimulatedKubeProxy}.
+ * that reads what was pushed, and {@code systemctl restart kube-proxy} a {@link SimulatedKubeProxy}. As real
+ * systemd with kubejoin's units (Type=simple), {@code systemctl restart} returns as soon as the process is
+ * started; a kubelet that exits is restarted after the unit's RestartSec when its Restart= says so, counted in
+ * {@code NRestarts} ({@code systemctl show}), and {@code journalctl -u kubelet} shows every process's lines with
+ * systemd's own in between.
  *
  * <p>Misbehaviour for tests: {@link #failKubelet}, {@link #forgeCsrFor}, {@link #runtimeDown}; dropping SSH
  * mid-push is the SSH server's ({@link NodeSshServer#dropConnectionDuringNextPush}).
@@ -40,6 +44,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private final NodeShell shell;
     private volatile KeyPair hostKey;
     private volatile SimulatedKubelet.Options kubeletOptions = SimulatedKubelet.Options.sandbox();
+    private volatile SimulatedKubeProxy.Options kubeProxyOptions = SimulatedKubeProxy.Options.defaults();
     private volatile boolean runtimeDown;
     private volatile String hostname;
     private final Object services = new Object();
@@ -133,6 +138,11 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         kubeletOptions = kubeletOptions.withFailAtStart(fail);
     }
 
+    /** The kube-proxy started next takes this long to its first sync of the service rules (default 0.5 s). */
+    public void kubeProxyFirstSync(java.time.Duration firstSync) {
+        kubeProxyOptions = kubeProxyOptions.withFirstSync(firstSync);
+    }
+
     /** The next kubelet started requests the client certificate of {@code otherNode} (null: its own). */
     public void forgeCsrFor(String otherNode) {
         kubeletOptions = kubeletOptions.withForgeCsrForNode(otherNode);
@@ -171,6 +181,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     /** Powers the machine off: both agents stop. */
     public void shutdown() {
         synchronized (services) {
+            cancelKubeletRestart();
             if (kubelet != null) kubelet.stop();
             if (proxy != null) proxy.stop();
         }
@@ -191,6 +202,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             case "iptables-save", "ip6tables-save" -> iptablesSave(args);
             case "hostname" -> args.isEmpty() ? ok(hostname + "\n") : usage("hostname", args);
             case "umount" -> umount(args);
+            case "sleep" -> sleep(args);
             default -> program.startsWith("/") && program.endsWith("/kube-proxy") ? kubeProxyBinary(program, args) : null;
         };
     }
@@ -204,6 +216,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         if (a.isEmpty()) return usage("systemctl", args);
         String verb = a.get(0);
         if (verb.equals("daemon-reload")) return a.size() == 1 ? ok("") : usage("systemctl", args);
+        if (verb.equals("show")) return show(a.subList(1, a.size()), args);
         if (a.size() != 2) return usage("systemctl", args);
         String unit = a.get(1).endsWith(".service") ? a.get(1).substring(0, a.get(1).length() - 8) : a.get(1);
         if (!unit.equals("kubelet") && !unit.equals("kube-proxy")) {
@@ -261,17 +274,24 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private boolean active(String unit) {
         synchronized (services) {
             if (unit.equals("kubelet")) {
-                return kubelet != null && (kubelet.state() == SimulatedKubelet.State.RUNNING
+                // NEW: the process runs, the Go runtime is starting (SimulatedKubelet starts PROCESS_START later)
+                return kubelet != null && !kubeletStopped && !kubeletAutoRestart
+                        && (kubelet.state() == SimulatedKubelet.State.NEW || kubelet.state() == SimulatedKubelet.State.RUNNING
                         || kubelet.state() == SimulatedKubelet.State.READY);
             }
             return proxy != null && proxy.state() == SimulatedKubeProxy.State.RUNNING;
         }
     }
 
-    /** What systemctl is-active prints: active, failed (the process exited with an error) or inactive. */
+    /**
+     * What systemctl is-active prints: active, activating (kubelet waiting RestartSec to be restarted after it
+     * exited), failed (the process exited with an error and is not restarted) or inactive.
+     */
     private String serviceState(String unit) {
         synchronized (services) {
             if (active(unit)) return "active";
+            if (unit.equals("kubelet") && kubeletStopped) return "inactive";
+            if (unit.equals("kubelet") && kubeletAutoRestart) return "activating";
             boolean failed = unit.equals("kubelet") ? kubelet != null && kubelet.state() == SimulatedKubelet.State.FAILED
                     : proxy != null && proxy.state() == SimulatedKubeProxy.State.FAILED;
             return failed ? "failed" : "inactive";
@@ -279,20 +299,26 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     }
 
     /**
-     * systemd's restart: stop the old process, start a new one. A kubelet that exits at once shows as failed on the
-     * next is-active, as systemd reports it; kube-proxy is waited for until it has decided (rules or refusal),
-     * which the real one does within its first sync.
+     * systemd's restart: stop the old process, start a new one, and return — kubelet.service and
+     * kube-proxy.service are Type=simple, so systemctl does not wait for the program to get anywhere: a kubelet that
+     * refuses its flags or cannot reach its runtime still shows active right after, and exits a moment later
+     * ({@link #PROCESS_START} after the start its own code begins). kube-proxy is waited for until it has decided
+     * on its configuration (not for its first sync).
      */
     private ExecResult start(String unit) {
         SimulatedKubeProxy started = null;
         synchronized (services) {
             if (unit.equals("kubelet")) {
-                if (kubelet != null) kubelet.stop();
-                kubelet = new SimulatedKubelet(runtime, root, name, version, kubeletOptions);
-                kubelet.start();
+                cancelKubeletRestart();
+                if (kubelet != null) {
+                    kubelet.stop();
+                    kubeletLog.systemd("Stopping kubelet.service - Kubernetes Kubelet...");
+                }
+                kubeletRestarts = 0; // systemd counts the automatic restarts since the last start by hand
+                launchKubelet();
             } else {
                 if (proxy != null) proxy.stop();
-                proxy = new SimulatedKubeProxy(runtime, root, name, version, SimulatedKubeProxy.Options.defaults());
+                proxy = new SimulatedKubeProxy(runtime, root, name, version, kubeProxyOptions);
                 proxy.start();
                 started = proxy;
             }
@@ -303,23 +329,193 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            // its first sync replaces whatever rules an earlier kube-proxy left (one that programs nothing leaves none)
-            kernelRules = started.rulesSynced() ? modeOf(started) : null;
-        } else {
-            // a kubelet that refuses its flags or config exits within milliseconds: let is-active see it
-            try {
-                kubelet().awaitLoaded(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            // the old rules stay in the kernel until the new kube-proxy's first sync replaces them (rulesIn)
         }
         return ok("");
     }
 
     private void stop(String unit) {
         synchronized (services) {
-            if (unit.equals("kubelet") && kubelet != null) kubelet.stop();
+            if (unit.equals("kubelet")) {
+                cancelKubeletRestart();
+                kubeletStopped = true;
+                if (kubelet != null) {
+                    kubelet.stop();
+                    kubeletLog.systemd("Stopped kubelet.service - Kubernetes Kubelet.");
+                }
+            }
             if (unit.equals("kube-proxy") && proxy != null) proxy.stop();
+        }
+    }
+
+    // --- systemd's handling of kubelet.service: Restart=always, RestartSec, NRestarts -------------------------------
+
+    /** From the process's start to the first thing its own code does (exec, the Go runtime, flag parsing). */
+    static final java.time.Duration PROCESS_START = java.time.Duration.ofMillis(50);
+
+    /** journalctl -u kubelet: systemd's lines and each kubelet process's in turn. Guarded by services. */
+    private final UnitLog kubeletLog = new UnitLog();
+    /** Guarded by services: NRestarts, the main process's start, and the state between an exit and its restart. */
+    private int kubeletRestarts;
+    private java.time.Instant kubeletMainStart;
+    private boolean kubeletAutoRestart;
+    private boolean kubeletStopped;
+    private long kubeletRestartTimer = -1;
+    private long kubeletGeneration;
+
+    /** A new kubelet process (under the services lock): running now, its code starting PROCESS_START later. */
+    private void launchKubelet() {
+        long generation = ++kubeletGeneration;
+        SimulatedKubelet k = new SimulatedKubelet(runtime, root, name, version, kubeletOptions.withRuntimeDown(runtimeDown));
+        kubelet = k;
+        kubeletMainStart = runtime.clock().instant();
+        kubeletAutoRestart = false;
+        kubeletStopped = false;
+        kubeletLog.systemd("Started kubelet.service - Kubernetes Kubelet.");
+        kubeletLog.process(k.journal());
+        k.onExit(() -> kubeletExited(k, generation));
+        runtime.vertx().setTimer(PROCESS_START.toMillis(), id -> {
+            synchronized (services) {
+                if (kubelet == k && k.state() == SimulatedKubelet.State.NEW) k.start();
+            }
+        });
+    }
+
+    /** The kubelet process exited with an error: systemd restarts it after RestartSec when the unit says so. */
+    private void kubeletExited(SimulatedKubelet k, long generation) {
+        synchronized (services) {
+            if (kubelet != k || generation != kubeletGeneration || kubeletStopped) return;
+            kubeletLog.systemd("kubelet.service: Main process exited, code=exited, status=1/FAILURE");
+            kubeletLog.systemd("kubelet.service: Failed with result 'exit-code'.");
+            java.time.Duration restartSec = restartDelay("kubelet");
+            if (restartSec == null) return; // stays failed
+            kubeletAutoRestart = true;
+            kubeletRestartTimer = runtime.vertx().setTimer(Math.max(1, restartSec.toMillis()), id -> {
+                synchronized (services) {
+                    if (generation != kubeletGeneration || !kubeletAutoRestart) return;
+                    kubeletRestarts++;
+                    kubeletLog.systemd("kubelet.service: Scheduled restart job, restart counter is at " + kubeletRestarts + ".");
+                    kubeletLog.systemd("Stopped kubelet.service - Kubernetes Kubelet.");
+                    launchKubelet();
+                }
+            });
+        }
+    }
+
+    private void cancelKubeletRestart() {
+        if (kubeletRestartTimer >= 0) runtime.vertx().cancelTimer(kubeletRestartTimer);
+        kubeletRestartTimer = -1;
+        kubeletAutoRestart = false;
+    }
+
+    /** RestartSec when the unit's Restart= restarts a process that exited with an error; null when it does not. */
+    private java.time.Duration restartDelay(String unit) {
+        String text;
+        try {
+            Path file = root.resolve("etc/systemd/system/" + unit + ".service");
+            text = Files.isRegularFile(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            return null;
+        }
+        String restart = "no";
+        java.time.Duration sec = java.time.Duration.ofMillis(100); // systemd's default RestartSec
+        for (String line : text.split("\n")) {
+            String l = line.strip();
+            if (l.startsWith("Restart=")) restart = l.substring("Restart=".length()).strip();
+            if (l.startsWith("RestartSec=")) {
+                String v = l.substring("RestartSec=".length()).strip();
+                try {
+                    sec = v.endsWith("ms") ? java.time.Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)))
+                            : java.time.Duration.ofMillis(Math.round(Double.parseDouble(v.replaceFirst("s$", "")) * 1000));
+                } catch (NumberFormatException e) {
+                    // systemd ignores a value it cannot parse ("Failed to parse ...") and keeps the default
+                }
+            }
+        }
+        // an exit with status 1 is restarted by always and on-failure (on-abnormal/on-abort: only for signals)
+        return restart.equals("always") || restart.equals("on-failure") ? sec : null;
+    }
+
+    /**
+     * systemctl show -p NAME [-p NAME...] UNIT (or --property=A,B): ActiveState, SubState, NRestarts,
+     * ExecMainStartTimestamp, Result, one NAME=value line each; an unknown property prints nothing, as systemctl.
+     */
+    private ExecResult show(List<String> rest, List<String> all) {
+        List<String> props = new ArrayList<>();
+        String unit = null;
+        for (int i = 0; i < rest.size(); i++) {
+            String a = rest.get(i);
+            if (a.equals("-p") && i + 1 < rest.size()) props.addAll(List.of(rest.get(++i).split(",")));
+            else if (a.startsWith("--property=")) props.addAll(List.of(a.substring("--property=".length()).split(",")));
+            else if (unit == null && !a.startsWith("-")) unit = a;
+            else return usage("systemctl", all);
+        }
+        if (unit == null || props.isEmpty()) return usage("systemctl", all);
+        String u = unit.endsWith(".service") ? unit.substring(0, unit.length() - 8) : unit;
+        StringBuilder out = new StringBuilder();
+        synchronized (services) {
+            String state = u.equals("kubelet") || u.equals("kube-proxy") ? serviceState(u) : "inactive";
+            String sub = switch (state) {
+                case "active" -> "running";
+                case "activating" -> "auto-restart";
+                case "failed" -> "failed";
+                default -> "dead";
+            };
+            boolean failedExit = u.equals("kubelet") ? kubelet != null && kubelet.state() == SimulatedKubelet.State.FAILED
+                    : u.equals("kube-proxy") && proxy != null && proxy.state() == SimulatedKubeProxy.State.FAILED;
+            java.time.Instant started = u.equals("kubelet") ? kubeletMainStart : null;
+            for (String p : props) {
+                String value = switch (p) {
+                    case "ActiveState" -> state;
+                    case "SubState" -> sub;
+                    case "NRestarts" -> Integer.toString(u.equals("kubelet") ? kubeletRestarts : 0);
+                    case "ExecMainStartTimestamp" -> started == null ? "" : SYSTEMD_TIME.format(started);
+                    case "Result" -> failedExit ? "exit-code" : "success";
+                    default -> null;
+                };
+                if (value != null) out.append(p).append('=').append(value).append('\n');
+            }
+        }
+        return ok(out.toString());
+    }
+
+    private static final java.time.format.DateTimeFormatter SYSTEMD_TIME = java.time.format.DateTimeFormatter
+            .ofPattern("EEE yyyy-MM-dd HH:mm:ss 'UTC'", java.util.Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
+
+    /**
+     * One unit's journal as {@code journalctl -u UNIT -o cat} shows it: systemd's own lines and, in between, each
+     * process's (a restarted kubelet's lines follow its predecessor's). The oldest processes are dropped.
+     */
+    private static final class UnitLog {
+        private static final int MAX_SEGMENTS = 40;
+        private final java.util.ArrayDeque<Object> segments = new java.util.ArrayDeque<>();
+
+        void systemd(String line) {
+            add(line);
+        }
+
+        void process(Journal j) {
+            add(j);
+        }
+
+        private void add(Object o) {
+            if (segments.size() == MAX_SEGMENTS) segments.removeFirst();
+            segments.addLast(o);
+        }
+
+        List<String> last(int n) {
+            java.util.LinkedList<String> out = new java.util.LinkedList<>();
+            java.util.Iterator<Object> it = segments.descendingIterator();
+            while (it.hasNext() && out.size() < n) {
+                Object o = it.next();
+                if (o instanceof String line) {
+                    out.addFirst(line);
+                } else {
+                    List<String> lines = ((Journal) o).last(n - out.size());
+                    for (int i = lines.size() - 1; i >= 0; i--) out.addFirst(lines.get(i));
+                }
+            }
+            return out;
         }
     }
 
@@ -338,13 +534,16 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             }
         }
         if (unit == null) return usage("journalctl", args);
-        Journal j;
+        List<String> last;
         synchronized (services) {
-            j = unit.equals("kubelet") && kubelet != null ? kubelet.journal()
-                    : unit.equals("kube-proxy") && proxy != null ? proxy.journal() : null;
+            if (unit.equals("kubelet") || unit.equals("kubelet.service")) {
+                last = kubelet == null ? null : kubeletLog.last(lines);
+            } else {
+                Journal j = unit.equals("kube-proxy") && proxy != null ? proxy.journal() : null;
+                last = j == null ? null : j.last(lines);
+            }
         }
-        if (j == null) return ok("-- No entries --\n");
-        List<String> last = j.last(lines);
+        if (last == null) return ok("-- No entries --\n");
         return ok(last.isEmpty() ? "" : String.join("\n", last) + "\n");
     }
 
@@ -376,6 +575,18 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
                     : new ExecResult(22, "", "curl: (22) The requested URL returned error: " + code + "\n");
         }
         return refused(host, port);
+    }
+
+    /** sleep SECONDS (fractions as GNU and busybox sleep take them): blocks the command, as on a real node. */
+    private static ExecResult sleep(List<String> args) {
+        if (args.size() != 1 || !args.get(0).matches("\\d{1,3}(\\.\\d{1,3})?")) return usage("sleep", args);
+        try {
+            Thread.sleep(new java.math.BigDecimal(args.get(0)).movePointRight(3).longValue());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new ExecResult(130, "", "");
+        }
+        return ok("");
     }
 
     private static ExecResult refused(String host, int port) {

@@ -22,17 +22,43 @@ import java.util.concurrent.TimeUnit;
  * refuses instead), refuses a proxy mode the release lacks, checks its kubeconfig and client certificate exist,
  * and compares {@code hostnameOverride} with the kubelet's node name: when they differ it does what the real
  * one does in the article's third failure — it finds no Node of that name, logs
- * {@code can't determine this node's IP}, and programs no service rules. {@link #healthz()} answers as its
- * {@code :10256/healthz} would (200 once rules are synced, else 503); no HTTP listener is opened. Not simulated:
- * watching Services/EndpointSlices, actual iptables/ipvs/nftables rules, metrics, conntrack.
+ * {@code can't determine this node's IP}, and programs no service rules. Its first sync of the service rules comes
+ * {@link Options#firstSync()} after its start, as the real one's does (about 0.5 s on an empty cluster in
+ * {@code real-logs/kube-proxy-1.24-iptables.log}, longer with many Services): until then no rule exists for the
+ * {@code kubernetes} Service. {@link #healthz()} answers as its {@code :10256/healthz} would: nothing (connection
+ * refused) until its healthz server listens, then 200 — pkg/proxy/healthcheck/proxier_health.go reports a proxier
+ * healthy "while it's starting up", before its first sync, so healthz alone does not show the rules are there —
+ * and 503 in the hostname mismatch above; no HTTP listener is opened. Not simulated: watching
+ * Services/EndpointSlices, actual iptables/ipvs/nftables rules, metrics, conntrack.
  */
 public final class SimulatedKubeProxy {
     public enum State { NEW, RUNNING, FAILED, STOPPED }
 
-    /** @param strictConfigFields refuse unknown config fields instead of kube-proxy's lenient fallback with a warning */
-    public record Options(boolean strictConfigFields) {
+    /**
+     * @param strictConfigFields refuse unknown config fields instead of kube-proxy's lenient fallback with a warning
+     * @param firstSync          from the start to the end of its first sync of the service rules
+     */
+    public record Options(boolean strictConfigFields, java.time.Duration firstSync) {
+        /** The first sync on an empty cluster: 0.49 s from start to "SyncProxyRules complete" in the real log. */
+        public static final java.time.Duration EMPTY_CLUSTER_SYNC = java.time.Duration.ofMillis(500);
+        /** What each Service adds to the first sync (rules built and restored; ~5 s more with 10,000 Services). */
+        public static final java.time.Duration PER_SERVICE_SYNC = java.time.Duration.ofNanos(500_000);
+
+        public Options(boolean strictConfigFields) {
+            this(strictConfigFields, EMPTY_CLUSTER_SYNC);
+        }
+
         public static Options defaults() {
             return new Options(false);
+        }
+
+        /** The first sync of a cluster with this many Services. */
+        public static java.time.Duration firstSyncFor(int services) {
+            return EMPTY_CLUSTER_SYNC.plus(PER_SERVICE_SYNC.multipliedBy(Math.max(0, services)));
+        }
+
+        public Options withFirstSync(java.time.Duration d) {
+            return new Options(strictConfigFields, d);
         }
     }
 
@@ -51,6 +77,8 @@ public final class SimulatedKubeProxy {
     private String failure;
     private boolean rulesSynced;
     private volatile String mode;
+    /** When its healthz server listens (System.nanoTime()); 0 before the start. */
+    private long healthzListensAt;
 
     /**
      * @param kubeletNodeName the name the node's kubelet registered (its --hostname-override)
@@ -69,6 +97,9 @@ public final class SimulatedKubeProxy {
         synchronized (lock) {
             if (state != State.NEW) throw new IllegalStateException("already started: " + state);
             state = State.RUNNING;
+            startedAt = System.nanoTime();
+            // the real one listens on :10256 about halfway to its first sync (0.24 s of 0.49 s in the real log)
+            healthzListensAt = System.nanoTime() + Math.min(250_000_000L, options.firstSync().toNanos() / 2);
         }
         runtime.vertx().executeBlocking(() -> {
             run();
@@ -107,13 +138,19 @@ public final class SimulatedKubeProxy {
         }
     }
 
-    /** The status code of GET /healthz on its healthzBindAddress: 200 when running with rules synced, else 503; 0 when not running. */
+    /**
+     * The status code of GET /healthz on its healthzBindAddress: 0 (connection refused) when not running or before
+     * its healthz server listens; 200 while starting up and once synced; 503 when it cannot program rules (the
+     * hostname mismatch).
+     */
     public int healthz() {
         synchronized (lock) {
-            if (state != State.RUNNING) return 0;
-            return rulesSynced ? 200 : 503;
+            if (state != State.RUNNING || System.nanoTime() - healthzListensAt < 0) return 0;
+            return nodeFound ? 200 : 503;
         }
     }
+
+    private boolean nodeFound = true;
 
     public Journal journal() {
         return journal;
@@ -128,6 +165,14 @@ public final class SimulatedKubeProxy {
     }
 
     private boolean decided;
+
+    /** Waits until its first sync programmed the rules, at most the timeout; returns whether it has. */
+    public boolean awaitRulesSynced(long timeout, TimeUnit unit) throws InterruptedException {
+        synchronized (lock) {
+            Monitors.waitWhile(lock, () -> state == State.RUNNING && !rulesSynced, timeout, unit);
+            return rulesSynced;
+        }
+    }
 
     private void settle(State s, String reason) {
         synchronized (lock) {
@@ -202,15 +247,28 @@ public final class SimulatedKubeProxy {
             String name = hostnameOverride.isEmpty() ? "(the host name)" : hostnameOverride;
             journal.error("node.go:152", "\"Failed to retrieve node info\" err=\"nodes \\\"" + name + "\\\" not found\"");
             journal.warning("server.go:526", "can't determine this node's IP, assuming 127.0.0.1; if this is incorrect, please set the --bind-address flag");
+            synchronized (lock) {
+                nodeFound = false;
+            }
             settle(State.RUNNING, null); // runs, answers 503, programs nothing
             return;
         }
-        journal.info("proxier.go:1537", "\"Syncing " + mode + " Proxier rules\"");
-        synchronized (lock) {
-            rulesSynced = state == State.RUNNING;
-        }
         settle(State.RUNNING, null);
+        // the first sync ends firstSync after the start; the rules exist only from then
+        long delayMs = Math.max(1, options.firstSync().toMillis() - (System.nanoTime() - startedAt) / 1_000_000);
+        String syncMode = mode;
+        runtime.vertx().setTimer(delayMs, id -> {
+            synchronized (lock) {
+                if (state != State.RUNNING) return;
+                rulesSynced = true;
+                lock.notifyAll();
+            }
+            journal.info("proxier.go:1537", "\"Syncing " + syncMode + " Proxier rules\"");
+        });
     }
+
+    /** System.nanoTime() at start(). */
+    private volatile long startedAt;
 
     private static final class KubeProxyExit extends RuntimeException {
         KubeProxyExit(String message) {

@@ -116,36 +116,46 @@ public final class SimulatedKubelet {
      * @param failAtStart          misbehaviour: exit at once, as a broken binary or host would
      * @param extraStatusAddress   an address this kubelet adds to its own Node status (as ExternalIP) before it
      *                             files its serving CSR, as a cloud provider's or a lying kubelet would; null: none
+     * @param runtimeDown          the container runtime's socket is missing: kubelet exits with the CRI error
      */
     public record Options(boolean allowLoopbackAddress, boolean strictConfigFields, String forgeCsrForNode,
-                          boolean failAtStart, String extraStatusAddress) {
+                          boolean failAtStart, String extraStatusAddress, boolean runtimeDown) {
+        public Options(boolean allowLoopbackAddress, boolean strictConfigFields, String forgeCsrForNode, boolean failAtStart) {
+            this(allowLoopbackAddress, strictConfigFields, forgeCsrForNode, failAtStart, null, false);
+        }
+
         public static Options defaults() {
-            return new Options(false, false, null, false, null);
+            return new Options(false, false, null, false, null, false);
         }
 
         /** For the sandbox's loopback nodes. */
         public static Options sandbox() {
-            return new Options(true, false, null, false, null);
+            return new Options(true, false, null, false, null, false);
         }
 
         public Options withAllowLoopbackAddress(boolean b) {
-            return new Options(b, strictConfigFields, forgeCsrForNode, failAtStart, extraStatusAddress);
+            return new Options(b, strictConfigFields, forgeCsrForNode, failAtStart, extraStatusAddress, runtimeDown);
         }
 
         public Options withStrictConfigFields(boolean b) {
-            return new Options(allowLoopbackAddress, b, forgeCsrForNode, failAtStart, extraStatusAddress);
+            return new Options(allowLoopbackAddress, b, forgeCsrForNode, failAtStart, extraStatusAddress, runtimeDown);
         }
 
         public Options withForgeCsrForNode(String node) {
-            return new Options(allowLoopbackAddress, strictConfigFields, node, failAtStart, extraStatusAddress);
+            return new Options(allowLoopbackAddress, strictConfigFields, node, failAtStart, extraStatusAddress, runtimeDown);
         }
 
         public Options withFailAtStart(boolean b) {
-            return new Options(allowLoopbackAddress, strictConfigFields, forgeCsrForNode, b, extraStatusAddress);
+            return new Options(allowLoopbackAddress, strictConfigFields, forgeCsrForNode, b, extraStatusAddress, runtimeDown);
         }
 
         public Options withExtraStatusAddress(String ip) {
-            return new Options(allowLoopbackAddress, strictConfigFields, forgeCsrForNode, failAtStart, ip);
+            return new Options(allowLoopbackAddress, strictConfigFields, forgeCsrForNode, failAtStart, ip, runtimeDown);
+        }
+
+        /** The container runtime is not running: its socket is missing, and kubelet's first CRI call fails. */
+        public Options withRuntimeDown(boolean b) {
+            return new Options(allowLoopbackAddress, strictConfigFields, forgeCsrForNode, failAtStart, extraStatusAddress, b);
         }
     }
 
@@ -300,6 +310,15 @@ public final class SimulatedKubelet {
             failure = s == State.FAILED ? reason : null;
             lock.notifyAll();
         }
+        Runnable exited = onExit;
+        if (s == State.FAILED && exited != null) exited.run();
+    }
+
+    private volatile Runnable onExit;
+
+    /** Called once when the process exits with an error (FAILED): how the node's systemd learns of it. */
+    public void onExit(Runnable r) {
+        this.onExit = r;
     }
 
     /** kubelet exiting (or giving up) with the error it printed. */
@@ -455,9 +474,17 @@ public final class SimulatedKubelet {
                 if (!unit.contains("docker.service")) {
                     journal.warning("docker_service.go:250", "dockershim: kubelet.service does not order itself after docker.service");
                 }
-                return flags.getOrDefault("docker-endpoint", "unix:///var/run/docker.sock");
+                String docker = flags.getOrDefault("docker-endpoint", "unix:///var/run/docker.sock");
+                if (options.runtimeDown()) {
+                    throw commandFailed("failed to run Kubelet: failed to create kubelet: failed to get docker version: "
+                            + "Cannot connect to the Docker daemon at " + docker + ". Is the docker daemon running?");
+                }
+                return docker;
             }
             if (!"remote".equals(kind)) throw commandFailed("failed to run Kubelet: unsupported CRI runtime: \"" + kind + "\"");
+        } else if (flags.containsKey("container-runtime") && !"remote".equals(flags.get("container-runtime"))) {
+            // 1.24-1.26 still parse the flag (removed in 1.27, REMOVED_FLAGS), and only remote is left
+            throw commandFailed("failed to run Kubelet: unsupported CRI runtime: \"" + flags.get("container-runtime") + "\"");
         }
         String endpoint = string(config.get(VersionRules.CONTAINER_RUNTIME_ENDPOINT_FIELD), null);
         if (endpoint == null || endpoint.isEmpty()) endpoint = flags.get("container-runtime-endpoint");
@@ -470,7 +497,24 @@ public final class SimulatedKubelet {
             throw commandFailed("failed to run Kubelet: validate service connection: validate CRI v1 runtime API for endpoint \""
                     + endpoint + "\": rpc error: code = Unavailable desc = connection error");
         }
+        if (options.runtimeDown()) throw commandFailed(criUnavailable(endpoint));
         return endpoint;
+    }
+
+    /**
+     * kubelet's first CRI call on a missing socket, as its release words it: 1.26+ "validate service connection"
+     * (remote_runtime.go), before that "unable to determine runtime API version" with grpc's older "Error while
+     * dialing dial unix" (no colon).
+     */
+    private String criUnavailable(String endpoint) {
+        String socket = endpoint.substring("unix://".length());
+        if (version.atLeast(26)) {
+            return "failed to run Kubelet: validate service connection: validate CRI v1 runtime API for endpoint \"" + endpoint
+                    + "\": rpc error: code = Unavailable desc = connection error: desc = \"transport: Error while dialing: dial unix "
+                    + socket + ": connect: no such file or directory\"";
+        }
+        return "failed to run Kubelet: unable to determine runtime API version: rpc error: code = Unavailable desc = connection "
+                + "error: desc = \"transport: Error while dialing dial unix " + socket + ": connect: no such file or directory\"";
     }
 
     @SuppressWarnings("unchecked")

@@ -71,7 +71,9 @@ public final class VersionRules {
                 "Dynamic Kubelet Configuration was removed in 1.24"));
         rules.add(rule(Component.KUBELET, Kind.FLAG, "container-runtime", 0, 24, 27,
                 "drop it: kubelet finds the runtime by its endpoint, use kubelet.config." + CONTAINER_RUNTIME_ENDPOINT_FIELD,
-                "only 'remote' is valid from 1.24 (its default); kubejoin sets =remote for CRI runtimes before 1.24"));
+                "kubejoin renders =remote for CRI runtimes while the flag exists (up to 1.26), as kubeadm does: the "
+                        + "default was docker until 1.24.0-alpha.2, 'remote' is the only value left from 1.24, and "
+                        + "the flag is gone in 1.27"));
         rules.add(rule(Component.KUBELET, Kind.FLAG, "container-runtime-endpoint", 0, 27, 0,
                 "use kubelet.config." + CONTAINER_RUNTIME_ENDPOINT_FIELD,
                 "deprecated in 1.27 for the config field; kubejoin uses the flag only before 1.27"));

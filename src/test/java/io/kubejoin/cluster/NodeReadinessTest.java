@@ -142,6 +142,22 @@ class NodeReadinessTest {
         assertThat(r.values()).noneMatch(Result::ready);
     }
 
+    /** A node whose kubelet the watch sees failing ends its wait at the look, not at the deadline. */
+    @Test
+    void aNodeWatchEndsTheWaitOfANodeItSeesFailing() {
+        List<String> looked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Instant start = Instant.now();
+        Map<String, Result> r = readiness.waitForReady(Map.of("dead", java.util.Set.<String>of()), start.plusSeconds(20), node -> {
+            looked.add(node);
+            return looked.size() < 2 ? null : "kubelet exits at start: E1205 run.go:74] \"command failed\"";
+        });
+        assertThat(r.get("dead").state()).isEqualTo(State.KUBELET_FAILED);
+        assertThat(r.get("dead").diagnosis()).contains("command failed");
+        // looks at 2 s and 5 s (the pause grows by half), then ends: far before the 20 s deadline
+        assertThat(looked).containsExactly("dead", "dead");
+        assertThat(Duration.between(start, Instant.now())).isBetween(Duration.ofMillis(4900), Duration.ofSeconds(9));
+    }
+
     @Test
     void usesTheTokenIdsTheCallerGives() {
         BootstrapToken t = BootstrapToken.generate(new SecureRandom(), "n", Instant.now().plusSeconds(600));

@@ -45,6 +45,10 @@ class JoinEndToEndTest {
     final Map<String, InProcessNode> nodes = new ConcurrentHashMap<>();
     final List<String> progress = new ArrayList<>();
     SimulatedKubelet.Options kubeletOptions = SimulatedKubelet.Options.defaults();
+    /** kube-proxy's first sync on the nodes opened next (null: the simulator's default, 0.5 s) */
+    Duration kubeProxyFirstSync;
+    /** the node whose container runtime is down (its socket missing), or null */
+    String runtimeDownOn;
 
     @BeforeEach
     void start() throws Exception {
@@ -82,6 +86,8 @@ class JoinEndToEndTest {
                         NodeSshServer.generateHostKey(), inv.kubernetesVersion(), runtime,
                         VerifyPhase.serviceVip(inv.network().serviceCIDR()), "/run/containerd/containerd.sock");
                 if (kubeletOptions.forgeCsrForNode() != null) machine.forgeCsrFor(kubeletOptions.forgeCsrForNode());
+                if (kubeProxyFirstSync != null) machine.kubeProxyFirstSync(kubeProxyFirstSync);
+                if (n.equals(runtimeDownOn)) machine.runtimeDown(true);
                 return new InProcessNode(machine);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
@@ -90,9 +96,17 @@ class JoinEndToEndTest {
     }
 
     private Join.Outcome join() throws InterruptedException {
-        Join.Settings settings = new Join.Settings(Set.of(),
-                new JoinRunner.Options(8, 1, Duration.ofMillis(10), false), Duration.ofSeconds(60), false,
-                Duration.ofDays(365));
+        return join(Duration.ofSeconds(60), io.kubejoin.join.phases.VerifyPhase.DEFAULT_TIMEOUT);
+    }
+
+    private Join.Outcome join(Duration readyTimeout, Duration verifyTimeout) throws InterruptedException {
+        return join(Set.of(), readyTimeout, verifyTimeout);
+    }
+
+    private Join.Outcome join(Set<String> skip, Duration readyTimeout, Duration verifyTimeout) throws InterruptedException {
+        Join.Settings settings = new Join.Settings(skip,
+                new JoinRunner.Options(8, 1, Duration.ofMillis(10), false), readyTimeout, false,
+                Duration.ofDays(365), verifyTimeout);
         return Join.run(inv, conn, new StateStore(dir.resolve("state")), this::open, settings, Clock.systemUTC(),
                 line -> { synchronized (progress) { progress.add(line); } });
     }
@@ -120,6 +134,64 @@ class JoinEndToEndTest {
         // the same kubelet and kube-proxy processes: nothing was restarted
         assertThat(nodes.get("worker-1").node.kubelet()).isSameAs(kubelet1);
         assertThat(nodes.get("worker-1").node.kubeProxy()).isSameAs(proxy1);
+    }
+
+    /** Issue 12: a real kube-proxy programs the kubernetes service VIP only with its first sync, after its start. */
+    @Test
+    void verifyWaitsForKubeProxysFirstSync() throws Exception {
+        kubeProxyFirstSync = Duration.ofSeconds(2);
+        Join.Outcome outcome = join();
+        assertThat(outcome.allJoined()).as(String.join("\n", progress) + "\n" + outcome.nodes()).isTrue();
+        assertThat(outcome.nodes()).allSatisfy(r -> assertThat(r.phases()).last()
+                .satisfies(p -> assertThat(p.phase()).isEqualTo("verify")));
+        assertThat(nodes.get("worker-1").node.kubeProxy().rulesSynced()).isTrue();
+    }
+
+    @Test
+    void aKubeProxyThatDoesNotSyncFailsVerifyAtItsTimeoutWithTheEvidence() throws Exception {
+        kubeProxyFirstSync = Duration.ofHours(1);
+        Join.Outcome outcome = join(Duration.ofSeconds(60), Duration.ofSeconds(2));
+        assertThat(outcome.nodes()).allSatisfy(r -> {
+            assertThat(r.failedPhase()).isEqualTo("verify");
+            assertThat(r.error()).contains("no nftables rule for the kubernetes service 10.96.0.1:443 after 2 s")
+                    .contains("nft list table ip kube-proxy").doesNotContain("healthz");
+            assertThat(r.hint()).contains("--verify-timeout");
+            assertThat(r.journal()).anyMatch(l -> l.contains("Using nftables Proxier"));
+            PhaseRecordCheck.tookAtLeast(r, "verify", Duration.ofMillis(1900));
+        });
+    }
+
+    /**
+     * Issue 12: a kubelet that exits at start (here: containerd is not running) is restarted by systemd every
+     * RestartSec; wait-ready must see it within seconds and quote the kubelet's own error, not wait its whole
+     * timeout and then blame the connection to kube-apiserver.
+     */
+    @Test
+    void aKubeletThatDiesAtStartFailsWaitReadyWithinSecondsQuotingItsError() throws Exception {
+        runtimeDownOn = "worker-2";
+        // node-preflight would see the missing socket first: skipped, as if containerd stopped after it
+        Join.Outcome outcome = join(Set.of("node-preflight"), Duration.ofSeconds(25), io.kubejoin.join.phases.VerifyPhase.DEFAULT_TIMEOUT);
+        JoinRunner.NodeReport w2 = outcome.nodes().get(1);
+        assertThat(w2.node()).isEqualTo("worker-2");
+        assertThat(w2.failedPhase()).as(w2.toString()).isEqualTo("wait-ready");
+        assertThat(w2.phases()).filteredOn(p -> p.phase().equals("wait-ready")).singleElement()
+                .satisfies(p -> assertThat(p.took()).as("fails within seconds").isLessThan(Duration.ofSeconds(12)));
+        assertThat(w2.error()).contains("kubelet exits at start")
+                .contains("validate service connection: validate CRI v1 runtime API for endpoint")
+                .contains("dial unix /run/containerd/containerd.sock: connect: no such file or directory")
+                .doesNotContain("reach kube-apiserver");
+        assertThat(w2.hint()).contains("systemctl enable --now containerd");
+        assertThat(w2.journal()).anyMatch(l -> l.contains("\"command failed\""));
+        assertThat(outcome.nodes().get(0).ok()).isTrue();
+        assertThat(outcome.nodes().get(2).ok()).isTrue();
+    }
+
+    /** The time a phase took, from the node's report. */
+    static final class PhaseRecordCheck {
+        static void tookAtLeast(JoinRunner.NodeReport r, String phase, Duration atLeast) {
+            assertThat(r.phases()).filteredOn(p -> p.phase().equals(phase)).singleElement()
+                    .satisfies(p -> assertThat(p.took()).isGreaterThanOrEqualTo(atLeast));
+        }
     }
 
     @Test

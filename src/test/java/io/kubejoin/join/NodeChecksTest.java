@@ -80,8 +80,8 @@ class NodeChecksTest {
                 .answer("test -e '/etc/kubernetes/cert/kubelet-server-current.pem'", 0, "");
         PhaseResult r = new VerifyPhase().run(ctx(inv, node));
         assertThat(r.summary()).contains("10.254.0.1:443").contains("serving certificate issued");
-        assertThat(node.commands).contains("curl -fsS --max-time 5 http://192.168.0.114:10248/healthz",
-                "curl -fsS --max-time 5 http://192.168.0.114:10256/healthz");
+        assertThat(node.commands).contains("curl -fsS --max-time 5 http://192.168.0.114:10248/healthz 2>&1",
+                "curl -fsS --max-time 5 http://192.168.0.114:10256/healthz 2>&1");
     }
 
     @Test
@@ -112,6 +112,33 @@ class NodeChecksTest {
                 .hasMessageContaining("no nftables rule for the kubernetes service 10.254.0.1:443")
                 .satisfies(e -> assertThat(((PhaseFailure) e).journal()).singleElement().asString()
                         .contains("can't determine this node's IP"));
+    }
+
+    /** wait-ready's look at the kubelet unit: quiet while active, the error line and the signature's fix once it exits. */
+    @Test
+    void waitReadysUnitWatchQuotesTheKubeletsErrorAndItsFix() throws Exception {
+        Inventory inv = TestInventories.current("1.34.0");
+        String error = "E1205 18:10:02.123456    4242 run.go:74] \"command failed\" err=\"failed to run Kubelet: validate service "
+                + "connection: validate CRI v1 runtime API for endpoint \\\"unix:///run/containerd/containerd.sock\\\": rpc error: "
+                + "code = Unavailable desc = connection error: desc = \\\"transport: Error while dialing: dial unix "
+                + "/run/containerd/containerd.sock: connect: no such file or directory\\\"\"";
+        ScriptedTransport running = new ScriptedTransport()
+                .answer("systemctl show -p ActiveState -p SubState -p NRestarts kubelet", 0,
+                        "ActiveState=active\nSubState=running\nNRestarts=0\n");
+        var watch = new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, running));
+        assertThat(watch.check("worker-1")).isNull();
+        assertThat(running.commands).singleElement(); // no journal read while it runs
+
+        ScriptedTransport exited = new ScriptedTransport()
+                .answer("systemctl show", 0, "ActiveState=activating\nSubState=auto-restart\nNRestarts=1\n")
+                .answer("journalctl -u kubelet -n 300", 0, "I1205 18:10:02.100000    4242 server.go:484] \"Kubelet version\"\n"
+                        + error + "\nkubelet.service: Main process exited, code=exited, status=1/FAILURE\n"
+                        + "kubelet.service: Failed with result 'exit-code'.\n");
+        watch = new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, exited));
+        assertThat(watch.check("worker-1")).isEqualTo("kubelet exits at start (systemd: activating/auto-restart, restarted 1 time): " + error);
+        assertThat(watch.fix).contains("cannot reach the container runtime at /run/containerd/containerd.sock")
+                .contains("systemctl enable --now containerd");
+        assertThat(watch.journal).hasSize(4);
     }
 
     @Test

@@ -48,6 +48,8 @@ final class ScriptedTransport implements Transport {
         StringBuilder out = new StringBuilder();
         for (String line : script.substring(NodeCommands.SECTION_FUNCTION.length()).split("\n")) {
             if (line.isBlank() || line.equals("exit 0")) continue;
+            // a helper function and its call (verify's wait on the node): not answered here, the sections are
+            if (line.matches("[A-Za-z_]+\\(\\) \\{ .* \\}") || line.matches("[A-Za-z_]+")) continue;
             if (!line.startsWith("s ") || !line.contains("; ")) throw new AssertionError("unexpected script line: " + line);
             int semi = line.indexOf("; ");
             String command = line.substring(semi + 2);

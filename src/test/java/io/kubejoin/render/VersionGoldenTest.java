@@ -31,7 +31,7 @@ class VersionGoldenTest {
                 c("1.23.0-docker-ipvs", "1.23.0", docker(), ProxyMode.IPVS),
                 // CRI before 1.24: --container-runtime=remote + endpoint flag
                 c("1.23.0-containerd-ipvs", "1.23.0", containerd(), ProxyMode.IPVS),
-                // 1.24: no dockershim; --container-runtime defaults to remote, endpoint still a flag
+                // 1.24: no dockershim; --container-runtime=remote still rendered (as kubeadm, until 1.27), endpoint still a flag
                 c("1.24.0-containerd-ipvs", "1.24.0", containerd(), ProxyMode.IPVS),
                 // 1.25 still has the klog flags and the userspace proxy's portRange
                 c("1.25.0-containerd-ipvs", "1.25.0", containerd(), ProxyMode.IPVS),

@@ -638,6 +638,7 @@ class NodeShellTest {
     @Test
     void verifyChecksRulesThroughPipelinesInEveryMode() throws Exception {
         programs.answer("curl", a -> ok("ok"));
+        programs.answer("sleep", a -> ok("")); // verify's poll on the node, until its timeout
         programs.answer("ipvsadm", a -> a.get(2).equals("10.254.0.1:443") ? ok("TCP 10.254.0.1:443 rr\n")
                 : new ExecResult(1, "", "Memory allocation problem\n"));
         // kubelet's serving certificate, which verify waits for (serverTLSBootstrap)
@@ -659,6 +660,8 @@ class NodeShellTest {
         }
         assertThat(programs.calls).contains("nft list table ip kube-proxy", "iptables-save -t nat",
                 "journalctl -u kube-proxy -n 20 --no-pager -o cat");
+        // the failing mode polled on the node, pausing 0.1 s for a second, then 0.2 s doubling to 2 s, to the 60 s default
+        assertThat(programs.calls).contains("sleep 0.1", "sleep 0.2", "sleep 0.4", "sleep 0.8", "sleep 1.6", "sleep 2");
     }
 
     // ------------------------------------------------------------ concurrency

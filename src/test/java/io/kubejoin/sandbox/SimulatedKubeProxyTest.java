@@ -32,8 +32,13 @@ class SimulatedKubeProxyTest {
 
     private SimulatedKubeProxy proxy(RenderedNodes nodes, String node, String kubeletName, String version, boolean strict)
             throws InterruptedException {
+        return proxy(nodes, node, kubeletName, version, new SimulatedKubeProxy.Options(strict));
+    }
+
+    private SimulatedKubeProxy proxy(RenderedNodes nodes, String node, String kubeletName, String version,
+                                     SimulatedKubeProxy.Options options) throws InterruptedException {
         SimulatedKubeProxy p = new SimulatedKubeProxy(runtime, nodes.root(node), kubeletName, KubeVersion.parse(version),
-                new SimulatedKubeProxy.Options(strict));
+                options);
         p.start();
         p.awaitStarted(10, TimeUnit.SECONDS);
         return p;
@@ -46,11 +51,32 @@ class SimulatedKubeProxyTest {
                     "p1", "127.0.2.1");
             SimulatedKubeProxy p = proxy(nodes, "p1", "p1", version, true);
             assertThat(p.state()).as("%s journal %s", version, p.journal().lines()).isEqualTo(SimulatedKubeProxy.State.RUNNING);
-            assertThat(p.rulesSynced()).isTrue();
+            assertThat(p.awaitRulesSynced(10, TimeUnit.SECONDS)).isTrue();
             assertThat(p.healthz()).isEqualTo(200);
             p.stop();
             assertThat(p.healthz()).isZero();
         }
+    }
+
+    /** As the real one: healthz refused, then 200 while starting up; the service rules only after the first sync. */
+    @Test
+    void theRulesComeWithTheFirstSyncAfterTheStart(@TempDir Path tmp) throws Exception {
+        RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "p5", "127.0.2.5");
+        long start = System.nanoTime();
+        SimulatedKubeProxy p = proxy(nodes, "p5", "p5", "1.32.4",
+                new SimulatedKubeProxy.Options(false, java.time.Duration.ofSeconds(2)));
+        assertThat(p.state()).isEqualTo(SimulatedKubeProxy.State.RUNNING);
+        assertThat(p.rulesSynced()).as("no rules before the first sync").isFalse();
+        while (System.nanoTime() - start < 300_000_000L) Thread.sleep(20);
+        assertThat(p.healthz()).as("healthy while starting up").isEqualTo(200);
+        assertThat(p.rulesSynced()).isFalse();
+        assertThat(p.journal().lines()).noneMatch(l -> l.contains("Syncing"));
+        assertThat(p.awaitRulesSynced(10, TimeUnit.SECONDS)).isTrue();
+        assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(1900);
+        assertThat(p.journal().lines()).anyMatch(l -> l.contains("Proxier rules"));
+        assertThat(SimulatedKubeProxy.Options.defaults().firstSync()).isEqualTo(java.time.Duration.ofMillis(500));
+        assertThat(SimulatedKubeProxy.Options.firstSyncFor(10_000)).isEqualTo(java.time.Duration.ofMillis(5500));
+        p.stop();
     }
 
     @Test
@@ -59,6 +85,8 @@ class SimulatedKubeProxyTest {
         SimulatedKubeProxy p = proxy(nodes, "p2", "slave", "1.32.4", false);
         assertThat(p.state()).isEqualTo(SimulatedKubeProxy.State.RUNNING);
         assertThat(p.rulesSynced()).isFalse();
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (p.healthz() == 0 && System.nanoTime() < end) Thread.sleep(20); // until its healthz server listens
         assertThat(p.healthz()).isEqualTo(503);
         assertThat(p.journal().lines()).anyMatch(l -> l.contains("can't determine this node's IP"))
                 .anyMatch(l -> l.contains("nodes \\\"p2\\\" not found"));

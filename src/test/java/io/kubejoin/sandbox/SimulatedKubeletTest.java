@@ -262,13 +262,41 @@ class SimulatedKubeletTest {
     void theSameFlagIsAcceptedByAReleaseThatHasIt(@TempDir Path tmp) throws Exception {
         try (SandboxApiServer server = sandbox("v1.25.16")) {
             RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.25.16", "containerd", "f2", "127.0.1.6");
-            assertThat(Files.readString(nodes.root("f2").resolve("etc/systemd/system/kubelet.service"))).contains("--logtostderr");
+            assertThat(Files.readString(nodes.root("f2").resolve("etc/systemd/system/kubelet.service"))).contains("--logtostderr")
+                    .contains("--container-runtime=remote"); // rendered up to 1.26, as kubeadm does
             SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("f2"), "f2", KubeVersion.parse("1.25.16"), SimulatedKubelet.Options.sandbox());
             k.start();
             awaitCsr(k);
             assertThat(k.state()).as("journal %s", k.journal().lines()).isEqualTo(SimulatedKubelet.State.RUNNING);
             assertThat(k.clientCsrName()).isNotNull();
             k.stop();
+        }
+    }
+
+    /** --container-runtime is gone in 1.27 (unknown flag); a missing runtime socket ends the kubelet with the CRI error. */
+    @Test
+    void containerRuntimeFlagFrom127AndAMissingRuntimeSocketEndTheKubelet(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.27.16", "containerd", "r1", "127.0.1.13");
+            assertThat(Files.readString(nodes.root("r1").resolve("etc/systemd/system/kubelet.service"))).doesNotContain("--container-runtime=");
+            nodes.edit("r1", SimulatedKubelet.UNIT, u -> u.replace("  --v=2", "  --container-runtime=remote \\\n  --v=2"));
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("r1"), "r1", KubeVersion.parse("1.27.16"), SimulatedKubelet.Options.sandbox());
+            k.start();
+            assertThat(k.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            assertThat(k.failureReason()).isEqualTo("failed to parse kubelet flag: unknown flag: --container-runtime");
+
+            RenderedNodes current = RenderedNodes.render(server, tmp.resolve("down"), "1.32.4", "containerd", "r2", "127.0.1.14");
+            SimulatedKubelet down = new SimulatedKubelet(runtime, current.root("r2"), "r2", KubeVersion.parse("1.32.4"),
+                    SimulatedKubelet.Options.sandbox().withRuntimeDown(true));
+            down.start();
+            assertThat(down.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            String line = down.journal().last(1).get(0);
+            assertThat(line).contains("run.go:74] \"command failed\" err=\"failed to run Kubelet: validate service connection: "
+                    + "validate CRI v1 runtime API for endpoint \\\"unix:///run/containerd/containerd.sock\\\": rpc error: code = "
+                    + "Unavailable desc = connection error: desc = \\\"transport: Error while dialing: dial unix "
+                    + "/run/containerd/containerd.sock: connect: no such file or directory\\\"\"");
+            assertThat(io.kubejoin.doctor.JournalSignatures.match("kubelet", List.of(line)))
+                    .extracting(io.kubejoin.doctor.JournalSignatures.Match::id).containsExactly("container-runtime-down");
         }
     }
 

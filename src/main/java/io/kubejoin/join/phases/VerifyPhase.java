@@ -20,8 +20,15 @@ import java.util.Map;
  * that are missing when kube-proxy's hostnameOverride does not match the kubelet's.
  */
 public final class VerifyPhase implements NodePhase {
+    /**
+     * How long verify waits for kube-proxy's first sync by default: about 0.5 s on an empty cluster, many seconds
+     * with thousands of Services.
+     */
+    public static final java.time.Duration DEFAULT_TIMEOUT = java.time.Duration.ofSeconds(60);
+
     private final java.time.Duration servingWait;
     private final IssuedServingCertificates issuedServing;
+    private final java.time.Duration timeout;
 
     public VerifyPhase() {
         this(SERVING_WAIT, null);
@@ -38,8 +45,14 @@ public final class VerifyPhase implements NodePhase {
     }
 
     public VerifyPhase(java.time.Duration servingWait, IssuedServingCertificates issuedServing) {
+        this(servingWait, issuedServing, DEFAULT_TIMEOUT);
+    }
+
+    /** @param timeout how long the healthz answers and the service rule may take to appear (kube-proxy's first sync) */
+    public VerifyPhase(java.time.Duration servingWait, IssuedServingCertificates issuedServing, java.time.Duration timeout) {
         this.servingWait = servingWait;
         this.issuedServing = issuedServing;
+        this.timeout = timeout;
     }
 
     @Override
@@ -49,7 +62,8 @@ public final class VerifyPhase implements NodePhase {
 
     @Override
     public String description() {
-        return "kubelet healthz :10248, kube-proxy healthz :10256, the kubernetes service VIP in the proxy rules (P8)";
+        return "kubelet healthz :10248, kube-proxy healthz :10256, the kubernetes service VIP in the proxy rules (P8), "
+                + "waiting for kube-proxy's first sync up to --verify-timeout";
     }
 
     @Override
@@ -57,27 +71,42 @@ public final class VerifyPhase implements NodePhase {
         String host = hostForUrl(ctx.node().address());
         List<String> failures = new ArrayList<>();
         List<String> journalUnits = new ArrayList<>();
+        String mode = ctx.node().kubeProxy().mode().value();
         String vip = serviceVip(ctx.inventory().network().serviceCIDR());
         boolean servingExpected = servingCertificateExpected(ctx);
-        // the checks in one SSH command; each section holds OK_WORD when its check passed
+        String kubeletHealthz = "http://" + host + ":10248/healthz";
+        String proxyHealthz = "http://" + host + ":10256/healthz";
+        // kube-proxy programs the service rules with its first sync, after its start (~0.5 s, longer with many
+        // Services): the node itself polls, in this one command, until all three checks pass or the time is up;
+        // then the checks run once more, each answer in its section as the evidence
         StringBuilder script = new StringBuilder(NodeCommands.SECTION_FUNCTION)
-                .append("s kubelet; curl -fsS --max-time 5 http://").append(host).append(":10248/healthz && echo ").append(OK_WORD).append('\n')
-                .append("s kube-proxy; curl -fsS --max-time 5 http://").append(host).append(":10256/healthz && echo ").append(OK_WORD).append('\n')
-                .append("s rules; ").append(rulesCommand(ctx.node().kubeProxy().mode().value(), vip)).append(" && echo ").append(OK_WORD).append('\n');
+                .append(READY_FUNCTION).append("() { curl -fsS --max-time 2 ").append(kubeletHealthz)
+                .append(" >/dev/null 2>&1 && curl -fsS --max-time 2 ").append(proxyHealthz)
+                .append(" >/dev/null 2>&1 && ").append(quietRulesCommand(mode, vip)).append("; }\n")
+                .append(WAIT_FUNCTION).append("() { for d in ").append(String.join(" ", sleeps(timeout)))
+                .append("; do if ").append(READY_FUNCTION).append("; then return 0; fi; sleep $d; done; return 1; }\n")
+                .append(WAIT_FUNCTION).append('\n')
+                .append("s kubelet; curl -fsS --max-time 5 ").append(kubeletHealthz).append(" 2>&1 && echo ").append(OK_WORD).append('\n')
+                .append("s kube-proxy; curl -fsS --max-time 5 ").append(proxyHealthz).append(" 2>&1 && echo ").append(OK_WORD).append('\n')
+                .append("s rules; ").append(rulesCommand(mode, vip)).append(" && echo ").append(OK_WORD).append('\n');
         if (servingExpected) script.append("s serving; ").append(servingCheck(ctx)).append(" && echo ").append(OK_WORD).append('\n');
         script.append("exit 0\n");
-        Map<String, String> answers = NodeCommands.sections(NodeCommands.exec(ctx.transport(), script.toString()).stdout());
+        Map<String, String> answers = NodeCommands.sections(NodeCommands.exec(ctx.transport(), script.toString(),
+                timeout.plus(NodeCommands.TIMEOUT)).stdout());
+        String after = " after " + waited(timeout);
         if (!answers.getOrDefault("kubelet", "").contains(OK_WORD)) {
-            failures.add("kubelet healthz on " + host + ":10248 does not answer ok");
+            failures.add("kubelet healthz on " + host + ":10248 does not answer ok" + after + " (last answer: "
+                    + lastAnswer(answers.get("kubelet")) + ")");
             journalUnits.add("kubelet");
         }
         if (!answers.getOrDefault("kube-proxy", "").contains(OK_WORD)) {
-            failures.add("kube-proxy healthz on " + host + ":10256 does not answer");
+            failures.add("kube-proxy healthz on " + host + ":10256 does not answer ok" + after + " (last answer: "
+                    + lastAnswer(answers.get("kube-proxy")) + ")");
             journalUnits.add("kube-proxy");
         }
         if (!answers.getOrDefault("rules", "").contains(OK_WORD)) {
-            failures.add("no " + ctx.node().kubeProxy().mode().value() + " rule for the kubernetes service " + vip
-                    + ":443 — kube-proxy has not programmed the service rules");
+            failures.add("no " + mode + " rule for the kubernetes service " + vip + ":443" + after
+                    + " — kube-proxy has not programmed the service rules (`" + rulesCommand(mode, vip) + "` finds none)");
             journalUnits.add("kube-proxy");
         }
         if (failures.isEmpty() && servingExpected && !answers.getOrDefault("serving", "").contains(OK_WORD)
@@ -92,12 +121,45 @@ public final class VerifyPhase implements NodePhase {
                 journal.addAll(NodeCommands.journal(ctx.transport(), unit));
             }
             throw new PhaseFailure(String.join("; ", failures),
-                    "check 'systemctl status kubelet kube-proxy' on the node; kube-proxy's hostnameOverride must be "
-                            + "the node name", journal, false, null);
+                    "check 'systemctl status kubelet kube-proxy' and the journal below on the node; kube-proxy's "
+                            + "hostnameOverride must be the node name; a first sync slower than that (many thousands of "
+                            + "Services) needs a longer --verify-timeout", journal, false, null);
         }
         return PhaseResult.unchanged("kubelet and kube-proxy healthy" + (servingExpected
                 ? ", serving certificate issued" : "") + "; " + vip + ":443 in the "
-                + ctx.node().kubeProxy().mode().value() + " rules");
+                + mode + " rules");
+    }
+
+    static final String READY_FUNCTION = "kj_ready";
+    static final String WAIT_FUNCTION = "kj_wait";
+
+    /**
+     * The pauses of the node's poll, adding up to the timeout (about 45 words for 60 s): 0.1 s during the first
+     * second — a kube-proxy that syncs in 0.5 s, as on an empty cluster, is seen within 0.1 s of it — then 0.2 s
+     * doubling to 2 s, so a slow first sync is not polled every 0.1 s.
+     */
+    static List<String> sleeps(java.time.Duration timeout) {
+        List<String> out = new ArrayList<>();
+        long total = 0;
+        long step = 100;
+        while (total < timeout.toMillis()) {
+            long d = Math.max(100, Math.min(step, timeout.toMillis() - total));
+            out.add(d % 1000 == 0 ? Long.toString(d / 1000) : java.math.BigDecimal.valueOf(d, 3).stripTrailingZeros().toPlainString());
+            total += d;
+            if (total >= 1000) step = Math.min(step * 2, 2000);
+        }
+        return out;
+    }
+
+    private static String waited(java.time.Duration timeout) {
+        return timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms";
+    }
+
+    /** The check's last output line (curl's error, or the answer's body), for the failure's evidence. */
+    private static String lastAnswer(String section) {
+        if (section == null || section.isBlank()) return "none";
+        List<String> lines = section.strip().lines().filter(l -> !l.isBlank()).toList();
+        return lines.isEmpty() ? "none" : lines.get(lines.size() - 1);
     }
 
     private static final String OK_WORD = "kubejoin-check-ok";
@@ -107,7 +169,7 @@ public final class VerifyPhase implements NodePhase {
     }
 
     /** How long verify waits for kubelet's serving certificate (its CSR is filed once the node is Ready). */
-    static final java.time.Duration SERVING_WAIT = java.time.Duration.ofSeconds(60);
+    public static final java.time.Duration SERVING_WAIT = java.time.Duration.ofSeconds(60);
 
     /** serverTLSBootstrap is on (kubejoin's default): kubelet serves :10250 only once its serving CSR is approved. */
     static boolean servingCertificateExpected(NodeContext ctx) {
@@ -135,6 +197,15 @@ public final class VerifyPhase implements NodePhase {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** {@link #rulesCommand} printing nothing: for the node's poll. */
+    static String quietRulesCommand(String mode, String vip) {
+        return switch (mode) {
+            case "ipvs" -> rulesCommand(mode, vip) + " >/dev/null 2>&1";
+            case "nftables" -> rulesCommand(mode, vip).replaceFirst(" kube-proxy \\| ", " kube-proxy 2>/dev/null | ");
+            default -> rulesCommand(mode, vip).replaceFirst(" -t nat \\| ", " -t nat 2>/dev/null | ");
+        };
     }
 
     public static String rulesCommand(String mode, String vip) {

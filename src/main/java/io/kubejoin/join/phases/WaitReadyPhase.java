@@ -7,14 +7,20 @@ import io.kubejoin.join.NodeContext;
 import io.kubejoin.join.NodePhase;
 import io.kubejoin.join.PhaseFailure;
 import io.kubejoin.join.PhaseResult;
+import io.kubejoin.doctor.JournalSignatures;
+import io.kubejoin.remote.ExecResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * K12: waits for the node's Ready condition (watching, with a deadline) while the join's approver signs off its
- * CSRs; on timeout says why from what the API shows. Once Ready, the node's bootstrap tokens are deleted: it holds
+ * CSRs; on timeout says why from what the API shows. Meanwhile, from 2 s on and at growing intervals, it looks at
+ * the kubelet's unit on the node (one small SSH command): a kubelet that exits at start — a flag its release
+ * rejects, no runtime socket, a bad config — is restarted by systemd every RestartSec and never gets Ready, so the
+ * wait ends within seconds with the kubelet's own error line and, when {@link JournalSignatures} knows it, its fix. Once Ready, the node's bootstrap tokens are deleted: it holds
  * its own client certificate and the token would only be a spare credential.
  */
 public final class WaitReadyPhase implements NodePhase {
@@ -41,12 +47,107 @@ public final class WaitReadyPhase implements NodePhase {
                 + "bootstrap token (K11, K12)";
     }
 
+    /** How many journal lines are read to find the kubelet's error (a kubelet prints ~200 lines per start). */
+    static final int ERROR_SEARCH_LINES = 300;
+
+    /**
+     * The kubelet's line that ended a process: component-base's {@code "command failed" err=...} (1.24+),
+     * {@code "Failed to run kubelet"} (server.go before), cobra's {@code Error: ...}, a klog fatal, or pflag's
+     * unknown flag.
+     */
+    private static final Pattern FATAL = Pattern.compile("\"command failed\"|\"Failed to run kubelet\"|failed to run Kubelet"
+            + "|^Error: |^F\\d{4} |unknown flag: ");
+    private static final Pattern KLOG_ERROR = Pattern.compile("^E\\d{4} ");
+
+    /** The kubelet's error that ended its last process, from the unit's journal (oldest line first); null if none. */
+    static String kubeletError(List<String> journal) {
+        for (int i = journal.size() - 1; i >= 0; i--) {
+            if (FATAL.matcher(journal.get(i)).find()) return journal.get(i);
+        }
+        for (int i = journal.size() - 1; i >= 0; i--) {
+            if (KLOG_ERROR.matcher(journal.get(i)).find()) return journal.get(i);
+        }
+        return null;
+    }
+
+    /**
+     * The look at the kubelet's unit: {@code systemctl show} of its state and restart count. Failing: not active
+     * (exited and waiting RestartSec to be restarted, or failed for good), or restarted since the previous look.
+     * Only then is the journal read, for the error line and the fix.
+     */
+    public static final class UnitWatch implements NodeReadiness.NodeWatch {
+        static final String SHOW = "systemctl show -p ActiveState -p SubState -p NRestarts kubelet";
+        private final NodeContext ctx;
+        private Integer lastRestarts;
+        /** The fix for what the last look found (the signature's when one matched). */
+        public String fix = "read the kubelet's error in its journal below, fix what it names, then re-run 'kubejoin join'";
+        /** The journal's last lines at the look that found the failure. */
+        public List<String> journal = List.of();
+
+        public UnitWatch(NodeContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public String check(String node) {
+            java.util.Map<String, String> p = new java.util.HashMap<>();
+            try {
+                ExecResult r = NodeCommands.exec(ctx.transport(), SHOW);
+                if (!r.ok()) return null; // cannot tell: the API wait goes on
+                for (String line : r.stdout().split("\n")) {
+                    int eq = line.indexOf('=');
+                    if (eq > 0) p.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+                }
+            } catch (PhaseFailure e) {
+                return null; // a dropped connection is not the kubelet's failure; the wait goes on
+            }
+            String active = p.getOrDefault("ActiveState", "");
+            int restarts;
+            try {
+                restarts = Integer.parseInt(p.getOrDefault("NRestarts", "0"));
+            } catch (NumberFormatException e) {
+                restarts = 0;
+            }
+            boolean restarted = lastRestarts != null && restarts > lastRestarts;
+            lastRestarts = restarts;
+            if (active.isEmpty() || (active.equals("active") && !restarted)) return null;
+            List<String> lines = journalLines();
+            journal = lines.subList(Math.max(0, lines.size() - 20), lines.size());
+            String error = kubeletError(lines);
+            String state = "systemd: " + active + (p.containsKey("SubState") ? "/" + p.get("SubState") : "")
+                    + ", restarted " + restarts + (restarts == 1 ? " time" : " times");
+            if (error != null) {
+                for (JournalSignatures.Match m : JournalSignatures.match(JournalSignatures.KUBELET, lines)) {
+                    if (m.evidence().equals(error)) {
+                        fix = m.what() + ": " + m.fix().replace("NODE", node);
+                        break;
+                    }
+                }
+            }
+            return "kubelet exits at start (" + state + "): " + (error != null ? error
+                    : "it printed no error line; see its journal below");
+        }
+
+        private List<String> journalLines() {
+            try {
+                ExecResult r = NodeCommands.exec(ctx.transport(), "journalctl -u kubelet -n " + ERROR_SEARCH_LINES + " --no-pager -o cat");
+                return r.stdout().isBlank() ? List.of() : List.of(r.stdout().strip().split("\n"));
+            } catch (PhaseFailure e) {
+                return List.of();
+            }
+        }
+    }
+
     @Override
     public PhaseResult run(NodeContext ctx) throws PhaseFailure {
         String node = ctx.node().name();
-        java.util.Map<String, NodeReadiness.Result> results =
-                readiness.waitForReady(java.util.Collections.singletonMap(node, (Set<String>) null), clock.instant().plus(timeout));
+        UnitWatch unit = new UnitWatch(ctx);
+        java.util.Map<String, NodeReadiness.Result> results = readiness.waitForReady(
+                java.util.Collections.singletonMap(node, (Set<String>) null), clock.instant().plus(timeout), unit);
         NodeReadiness.Result r = results.get(node);
+        if (r != null && r.state() == NodeReadiness.State.KUBELET_FAILED) {
+            throw new PhaseFailure(node + " is not Ready: " + r.diagnosis(), unit.fix, unit.journal, false, null);
+        }
         if (r == null || !r.ready()) {
             String why = r == null ? "no answer about the node" : r.diagnosis();
             throw new PhaseFailure(node + " is not Ready after " + timeout.toSeconds() + " s: " + why,

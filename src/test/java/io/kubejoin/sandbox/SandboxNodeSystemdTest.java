@@ -1,0 +1,57 @@
+package io.kubejoin.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubejoin.remote.ExecResult;
+import io.kubejoin.version.KubeVersion;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sandbox node's systemd for kubelet.service as real systemd runs kubejoin's unit (Type=simple,
+ * Restart=always, RestartSec=5): active at once after a restart, a kubelet that exits is restarted after
+ * RestartSec and counted in NRestarts, one journal across the restarts.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SandboxNodeSystemdTest {
+
+    @Test
+    void aKubeletThatExitsAtStartIsRestartedEveryRestartSecAndCounted(@TempDir Path tmp) throws Exception {
+        try (SimulatorRuntime runtime = SimulatorRuntime.create();
+             SandboxApiServer server = SandboxApiServer.start(SandboxApiServer.Options.defaults().withSigner(false))) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "s1", "127.0.4.1");
+            SandboxNode node = new SandboxNode("s1", "127.0.4.1", nodes.root("s1"), NodeSshServer.generateHostKey(),
+                    KubeVersion.parse("1.32.4"), runtime, "10.96.0.1", "/run/containerd/containerd.sock");
+            node.failKubelet(true);
+            assertThat(node.exec("systemctl restart kubelet && systemctl is-active kubelet").stdout())
+                    .as("Type=simple: active as soon as the process is started").isEqualTo("active\n");
+            assertThat(node.kubelet().awaitSettled(5, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            ExecResult show = node.exec("systemctl show -p ActiveState -p SubState -p NRestarts kubelet");
+            assertThat(show.stdout()).isEqualTo("ActiveState=activating\nSubState=auto-restart\nNRestarts=0\n");
+            assertThat(node.exec("systemctl is-active kubelet").exitCode()).isEqualTo(3);
+
+            long end = System.nanoTime() + 15_000_000_000L;
+            while (!node.exec("systemctl show --property=NRestarts kubelet").stdout().equals("NRestarts=1\n") && System.nanoTime() < end) {
+                Thread.sleep(100);
+            }
+            assertThat(node.exec("systemctl show --property=NRestarts kubelet").stdout()).isEqualTo("NRestarts=1\n");
+            String journal = node.exec("journalctl -u kubelet -n 50 --no-pager -o cat").stdout();
+            assertThat(journal).contains("kubelet.service: Main process exited, code=exited, status=1/FAILURE",
+                    "kubelet.service: Scheduled restart job, restart counter is at 1.");
+            assertThat(journal.indexOf("\"command failed\"")).as("the first process's error, before the restart")
+                    .isLessThan(journal.indexOf("restart counter is at 1."));
+
+            // by hand: stop is inactive; a restart starts counting again
+            node.exec("systemctl stop kubelet");
+            assertThat(node.exec("systemctl is-active kubelet").stdout()).isEqualTo("inactive\n");
+            node.failKubelet(false);
+            node.exec("systemctl restart kubelet");
+            assertThat(node.exec("systemctl show -p NRestarts -p ActiveState kubelet").stdout())
+                    .isEqualTo("NRestarts=0\nActiveState=active\n");
+            node.shutdown();
+        }
+    }
+}
