@@ -12,6 +12,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One simulated worker machine: a root folder standing for its {@code /}, an address on loopback, an SSH host key,
@@ -45,6 +51,11 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private final Object services = new Object();
     private SimulatedKubelet kubelet;
     private SimulatedKubeProxy proxy;
+    private volatile String kubeletBuildSuffix = "";
+    /** Each unit's runs (systemd's invocations), oldest first, the last the current one; guarded by services. */
+    private final java.util.Map<String, List<Invocation>> invocations = new java.util.HashMap<>();
+    /** Runs kept per unit: journald keeps a unit's earlier runs too, so its journal spans restarts. */
+    private static final int INVOCATIONS_KEPT = 20;
 
     /**
      * @param serviceVip    the {@code kubernetes} Service's cluster IP: what a synced kube-proxy has rules for (the
@@ -126,6 +137,14 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         kubeletOptions = kubeletOptions.withFailAtStart(fail);
     }
 
+    /**
+     * The kubelet binary is a vendor's build of the release: the next kubelet started reports its version with this
+     * suffix ({@code v1.34.2-lab}), as builds from EKS, k3s or a lab do; "" for the plain release.
+     */
+    public void kubeletBuildSuffix(String suffix) {
+        this.kubeletBuildSuffix = Objects.requireNonNull(suffix);
+    }
+
     /** The next kubelet started requests the client certificate of {@code otherNode} (null: its own). */
     public void forgeCsrFor(String otherNode) {
         kubeletOptions = kubeletOptions.withForgeCsrForNode(otherNode);
@@ -187,6 +206,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         if (a.isEmpty()) return usage("systemctl", args);
         String verb = a.get(0);
         if (verb.equals("daemon-reload")) return a.size() == 1 ? ok("") : usage("systemctl", args);
+        if (verb.equals("show")) return show(a);
         if (a.size() != 2) return usage("systemctl", args);
         String unit = a.get(1).endsWith(".service") ? a.get(1).substring(0, a.get(1).length() - 8) : a.get(1);
         if (!unit.equals("kubelet") && !unit.equals("kube-proxy")) {
@@ -270,12 +290,14 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         SimulatedKubeProxy started = null;
         synchronized (services) {
             if (unit.equals("kubelet")) {
-                if (kubelet != null) kubelet.stop();
-                kubelet = new SimulatedKubelet(runtime, root, name, version, kubeletOptions);
+                if (kubelet != null) stopped(unit, kubelet::stop);
+                kubelet = new SimulatedKubelet(runtime, root, name, version, kubeletOptions).buildSuffix(kubeletBuildSuffix);
+                invoked(unit, kubelet.journal());
                 kubelet.start();
             } else {
-                if (proxy != null) proxy.stop();
+                if (proxy != null) stopped(unit, proxy::stop);
                 proxy = new SimulatedKubeProxy(runtime, root, name, version, SimulatedKubeProxy.Options.defaults());
+                invoked(unit, proxy.journal());
                 proxy.start();
                 started = proxy;
             }
@@ -299,34 +321,209 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
 
     private void stop(String unit) {
         synchronized (services) {
-            if (unit.equals("kubelet") && kubelet != null) kubelet.stop();
-            if (unit.equals("kube-proxy") && proxy != null) proxy.stop();
+            if (unit.equals("kubelet") && kubelet != null) stopped(unit, kubelet::stop);
+            if (unit.equals("kube-proxy") && proxy != null) stopped(unit, proxy::stop);
         }
     }
 
+    /**
+     * One run of a unit, as systemd and journald know it: its invocation id (the journal's
+     * {@code _SYSTEMD_INVOCATION_ID} of every line the process writes), when it started and, once stopped, when.
+     */
+    private static final class Invocation {
+        final String id;
+        final Instant started;
+        final String description;
+        final Journal journal;
+        Instant stopped;
+
+        Invocation(String id, Instant started, String description, Journal journal) {
+            this.id = id;
+            this.started = started;
+            this.description = description;
+            this.journal = journal;
+        }
+    }
+
+    private static final Pattern DESCRIPTION = Pattern.compile("(?m)^Description=(.*)$");
+
+    private void invoked(String unit, Journal journal) {
+        String unitText = "";
+        try {
+            unitText = Files.readString(root.resolve("etc/systemd/system/" + unit + ".service"));
+        } catch (IOException e) {
+            // no unit file: the process refuses to start and says so in its journal
+        }
+        Matcher d = DESCRIPTION.matcher(unitText);
+        String id = java.util.HexFormat.of().formatHex(randomBytes(16));
+        List<Invocation> runs = invocations.computeIfAbsent(unit, k -> new ArrayList<>());
+        runs.add(new Invocation(id, runtime.clock().instant(), d.find() ? d.group(1).strip() : unit, journal));
+        if (runs.size() > INVOCATIONS_KEPT) runs.remove(0);
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(b);
+        return b;
+    }
+
+    /** Stops the unit's current process (if it runs) and notes when, as systemd's stop job does. */
+    private void stopped(String unit, Runnable stopProcess) {
+        boolean running = active(unit);
+        stopProcess.run();
+        Invocation current = current(unit);
+        if (running && current != null && current.stopped == null) current.stopped = runtime.clock().instant();
+    }
+
+    private Invocation current(String unit) {
+        List<Invocation> runs = invocations.get(unit);
+        return runs == null || runs.isEmpty() ? null : runs.get(runs.size() - 1);
+    }
+
+    /**
+     * journalctl with what kubejoin asks: {@code -u UNIT}, {@code _SYSTEMD_INVOCATION_ID=ID}, {@code --since}
+     * ({@code @EPOCH[.FRACTION]} or {@code [WEEKDAY ]YYYY-MM-DD HH:MM:SS[ UTC]}), {@code -n N}, {@code --no-pager},
+     * {@code -o cat}. As journald, a unit's journal spans its restarts: every run's lines, each run framed by
+     * systemd's own lines (started, stopped, failed), which carry no invocation id of the process.
+     */
     private ExecResult journalctl(List<String> args) {
-        // journalctl -u UNIT -n N --no-pager -o cat
         String unit = null;
-        int lines = 10;
+        String invocation = null;
+        Instant since = null;
+        int lines = Integer.MAX_VALUE;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
-            if (a.equals("-u") && i + 1 < args.size()) unit = args.get(++i);
+            if (a.equals("-u") && i + 1 < args.size()) unit = normaliseUnit(args.get(++i));
             else if (a.equals("-n") && i + 1 < args.size()) lines = Integer.parseInt(args.get(++i));
-            else if (a.equals("-o") && i + 1 < args.size()) {
+            else if (a.startsWith("_SYSTEMD_INVOCATION_ID=")) invocation = a.substring("_SYSTEMD_INVOCATION_ID=".length());
+            else if (a.equals("--since") && i + 1 < args.size()) {
+                since = parseSince(args.get(++i));
+                if (since == null) {
+                    return new ExecResult(1, "", "Failed to parse timestamp: " + args.get(i) + "\n");
+                }
+            } else if (a.equals("-o") && i + 1 < args.size()) {
                 if (!args.get(++i).equals("cat")) return usage("journalctl", args);
             } else if (!a.equals("--no-pager")) {
                 return usage("journalctl", args);
             }
         }
-        if (unit == null) return usage("journalctl", args);
-        Journal j;
+        if (unit == null && invocation == null) return usage("journalctl", args);
+        List<Journal.Entry> out = new ArrayList<>();
         synchronized (services) {
-            j = unit.equals("kubelet") && kubelet != null ? kubelet.journal()
-                    : unit.equals("kube-proxy") && proxy != null ? proxy.journal() : null;
+            for (String u : unit != null ? List.of(unit) : List.copyOf(invocations.keySet())) {
+                for (Invocation run : invocations.getOrDefault(u, List.of())) {
+                    if (invocation != null && !invocation.equals(run.id)) continue;
+                    out.addAll(unitLines(u, run, invocation == null));
+                }
+            }
         }
-        if (j == null) return ok("-- No entries --\n");
-        List<String> last = j.last(lines);
-        return ok(last.isEmpty() ? "" : String.join("\n", last) + "\n");
+        if (since != null) {
+            Instant from = since;
+            out.removeIf(e -> e.time().isBefore(from));
+        }
+        if (out.isEmpty()) return ok("-- No entries --\n");
+        List<Journal.Entry> last = out.subList(Math.max(0, out.size() - lines), out.size());
+        StringBuilder sb = new StringBuilder();
+        for (Journal.Entry e : last) sb.append(e.line()).append('\n');
+        return ok(sb.toString());
+    }
+
+    /** One run's lines: the process's own, and (unless only the process's are asked for) systemd's around them. */
+    private List<Journal.Entry> unitLines(String unit, Invocation run, boolean withSystemd) {
+        List<Journal.Entry> own = run.journal.entries();
+        List<Journal.Entry> out = new ArrayList<>();
+        String service = unit + ".service";
+        if (withSystemd) out.add(new Journal.Entry(run.started, "Started " + service + " - " + run.description + "."));
+        out.addAll(own);
+        if (!withSystemd) return out;
+        if (run.stopped != null) {
+            out.add(new Journal.Entry(run.stopped, "Stopping " + service + " - " + run.description + "..."));
+            out.add(new Journal.Entry(run.stopped, service + ": Deactivated successfully."));
+            out.add(new Journal.Entry(run.stopped, "Stopped " + service + " - " + run.description + "."));
+        } else if (failed(unit, run)) {
+            Instant at = own.isEmpty() ? run.started : own.get(own.size() - 1).time();
+            out.add(new Journal.Entry(at, service + ": Main process exited, code=exited, status=1/FAILURE"));
+            out.add(new Journal.Entry(at, service + ": Failed with result 'exit-code'."));
+        }
+        return out;
+    }
+
+    /** The run is the unit's current one and its process exited with an error. */
+    private boolean failed(String unit, Invocation run) {
+        if (run != current(unit)) return false;
+        return unit.equals("kubelet") ? kubelet != null && kubelet.state() == SimulatedKubelet.State.FAILED
+                : proxy != null && proxy.state() == SimulatedKubeProxy.State.FAILED;
+    }
+
+    private static String normaliseUnit(String u) {
+        return u.endsWith(".service") ? u.substring(0, u.length() - ".service".length()) : u;
+    }
+
+    /** systemd's timestamp as systemctl show prints it (the sandbox's machines run in UTC). */
+    private static final DateTimeFormatter SYSTEMD_TIME = DateTimeFormatter.ofPattern("EEE yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
+    private static final Pattern SINCE = Pattern.compile("(?:[A-Z][a-z]{2} )?(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2})(?: UTC)?");
+
+    /** What journalctl's --since accepts of what kubejoin sends; null when it would not parse it. */
+    static Instant parseSince(String v) {
+        if (v.startsWith("@")) {
+            try {
+                java.math.BigDecimal secs = new java.math.BigDecimal(v.substring(1));
+                return Instant.ofEpochSecond(secs.longValue(), secs.remainder(java.math.BigDecimal.ONE).movePointRight(9).longValue());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        Matcher m = SINCE.matcher(v.trim());
+        if (!m.matches()) return null;
+        return java.time.LocalDateTime.parse(m.group(1).replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+    }
+
+    /**
+     * {@code systemctl show UNIT -p NAME...} (also {@code -p A,B}, {@code --value}): the unit's properties in
+     * systemd's own order (not the order asked), an unknown property left out, as systemctl does.
+     */
+    private ExecResult show(List<String> args) {
+        List<String> wanted = new ArrayList<>();
+        boolean value = false;
+        String unit = null;
+        for (int i = 1; i < args.size(); i++) {
+            String a = args.get(i);
+            if ((a.equals("-p") || a.equals("--property")) && i + 1 < args.size()) wanted.addAll(List.of(args.get(++i).split(",")));
+            else if (a.startsWith("--property=")) wanted.addAll(List.of(a.substring("--property=".length()).split(",")));
+            else if (a.equals("--value")) value = true;
+            else if (!a.startsWith("-") && unit == null) unit = normaliseUnit(a);
+            else return usage("systemctl", args);
+        }
+        if (unit == null || wanted.isEmpty()) return usage("systemctl", args);
+        java.util.Map<String, String> p = new java.util.LinkedHashMap<>();
+        synchronized (services) {
+            Invocation run = current(unit);
+            boolean known = unit.equals("kubelet") || unit.equals("kube-proxy");
+            String state = known ? serviceState(unit) : "inactive";
+            boolean failed = state.equals("failed");
+            p.put("Result", failed ? "exit-code" : "success");
+            p.put("ExecMainStartTimestamp", run == null ? "" : SYSTEMD_TIME.format(run.started));
+            Instant exited = run == null ? null : run.stopped != null ? run.stopped : failed ? lastLine(run) : null;
+            p.put("ExecMainExitTimestamp", exited == null ? "" : SYSTEMD_TIME.format(exited));
+            p.put("ExecMainStatus", failed ? "1" : "0");
+            p.put("LoadState", known && Files.isRegularFile(root.resolve("etc/systemd/system/" + unit + ".service")) ? "loaded" : "not-found");
+            p.put("ActiveState", state);
+            p.put("SubState", state.equals("active") ? "running" : state.equals("failed") ? "failed" : "dead");
+            p.put("UnitFileState", !p.get("LoadState").equals("loaded") ? ""
+                    : Files.isSymbolicLink(root.resolve("etc/systemd/system/multi-user.target.wants/" + unit + ".service")) ? "enabled" : "disabled");
+            p.put("InvocationID", run == null ? "" : run.id);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (var e : p.entrySet()) {
+            if (wanted.contains(e.getKey())) sb.append(value ? "" : e.getKey() + "=").append(e.getValue()).append('\n');
+        }
+        return ok(sb.toString());
+    }
+
+    private static Instant lastLine(Invocation run) {
+        List<Journal.Entry> e = run.journal.entries();
+        return e.isEmpty() ? run.started : e.get(e.size() - 1).time();
     }
 
     // --- network ---------------------------------------------------------------------------------------------------

@@ -145,4 +145,32 @@ class StatusCommandTest {
             sandbox.api().adminClient().nodes().withName("stranger").delete();
         }
     }
+
+    @Test
+    void aKubeletWhoseVersionCarriesABuildSuffixIsTheInventorysRelease() throws Exception {
+        SandboxNode n = sandbox.node(names.get(2));
+        n.kubeletBuildSuffix("-lab");
+        try {
+            assertThat(n.exec("systemctl restart kubelet").exitCode()).isZero();
+            assertThat(n.kubelet().awaitSettled(20, java.util.concurrent.TimeUnit.SECONDS))
+                    .isEqualTo(io.kubejoin.sandbox.SimulatedKubelet.State.READY);
+            Run r = status();
+            JsonNode row = r.node(names.get(2));
+            assertThat(row.path("kubeletVersion").asString()).isEqualTo("v1.34.2-lab");
+            // (a restarted sandbox kubelet files a new serving CSR, which nothing approves here: only the version matters)
+            assertThat(row.path("problems").toString()).doesNotContain("the inventory says");
+        } finally {
+            n.kubeletBuildSuffix("");
+            n.exec("systemctl restart kubelet");
+            n.kubelet().awaitSettled(20, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anotherPatchReleaseIsStillFlaggedWithTheFullVersionString() {
+        assertThat(FleetStatus.sameRelease("v1.34.2-eks-1a2b3c", io.kubejoin.version.KubeVersion.parse("1.34.2"))).isTrue();
+        assertThat(FleetStatus.sameRelease("v1.34.2+k3s1", io.kubejoin.version.KubeVersion.parse("1.34.2"))).isTrue();
+        assertThat(FleetStatus.sameRelease("v1.34.1-lab", io.kubejoin.version.KubeVersion.parse("1.34.2"))).isFalse();
+        assertThat(FleetStatus.sameRelease("v1.34", io.kubejoin.version.KubeVersion.parse("1.34.0"))).isFalse();
+    }
 }
