@@ -78,6 +78,28 @@ public final class NodeCommands {
         return "no output";
     }
 
+    /**
+     * A sh condition true when the kernel module {@code module} can serve: loaded (or built in with parameters:
+     * {@code /sys/module/NAME}), loadable ({@code modinfo}), or, for the iptables ones, by function: a kernel with
+     * them built in and no {@code /lib/modules} has no trace in /sys/module (built-ins without parameters appear
+     * nowhere there) and modprobe/modinfo cannot find them, yet {@code /proc/net/ip_tables_names} exists and
+     * iptables can read the table, which is all kube-proxy needs (with iptables-nft, ip_tables is not needed at all).
+     */
+    public static String moduleAvailable(String module) {
+        String m = quote(module);
+        StringBuilder c = new StringBuilder("[ -d /sys/module/").append(m).append(" ] || modinfo -n ").append(m)
+                .append(" >/dev/null 2>&1");
+        switch (module) {
+            case "ip_tables" -> c.append(" || [ -e /proc/net/ip_tables_names ] || iptables -t filter -S >/dev/null 2>&1");
+            case "iptable_filter" -> c.append(" || iptables -t filter -S >/dev/null 2>&1");
+            case "iptable_nat" -> c.append(" || iptables -t nat -S >/dev/null 2>&1");
+            case "ip_vs" -> c.append(" || [ -e /proc/net/ip_vs ]");
+            default -> {
+            }
+        }
+        return c.toString();
+    }
+
     /** Single-quotes a word for sh. */
     public static String quote(String word) {
         return "'" + word.replace("'", "'\\''") + "'";

@@ -33,7 +33,25 @@ import java.util.regex.Pattern;
 public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     /** Modules a stock Debian/Ubuntu kernel can load; what kube-proxy's modes ask for. */
     static final Set<String> AVAILABLE_MODULES = Set.of("ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "nf_conntrack",
-            "nf_tables", "br_netfilter", "overlay", "ip_tables", "iptable_nat", "xt_conntrack");
+            "nf_tables", "br_netfilter", "overlay", "ip_tables", "iptable_filter", "iptable_nat", "xt_conntrack");
+
+    /**
+     * The machine's kernel build, for the netfilter modules kube-proxy's iptables mode needs.
+     * <ul>
+     *   <li>{@code MODULAR}: a distribution kernel, every module loadable from {@code /lib/modules/KERNEL}.</li>
+     *   <li>{@code NETFILTER_BUILT_IN}: a cloud or appliance kernel with {@code ip_tables}, {@code iptable_filter},
+     *       {@code iptable_nat} and {@code nf_conntrack} built in and no {@code /lib/modules} at all: modprobe and
+     *       modinfo find nothing ("not found in directory /lib/modules/…"), {@code /sys/module} shows only built-ins
+     *       with parameters (nf_conntrack's hashsize; the three iptables ones have none), {@code /proc/net/ip_tables_names}
+     *       exists and iptables works.</li>
+     *   <li>{@code NETFILTER_BUILT_IN_WITHOUT_NAT}: the same, but the nat table was left out of the build: iptables
+     *       answers "Table does not exist" for it.</li>
+     * </ul>
+     */
+    public enum Kernel { MODULAR, NETFILTER_BUILT_IN, NETFILTER_BUILT_IN_WITHOUT_NAT }
+
+    private static final Set<String> BUILT_IN_IPTABLES = Set.of("ip_tables", "iptable_filter", "iptable_nat");
+    private volatile Kernel kernel = Kernel.MODULAR;
     static final String KERNEL = "6.1.0-sandbox-amd64";
 
     private final String name;
@@ -155,6 +173,27 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         this.hostname = Objects.requireNonNull(name);
     }
 
+    /** Boots the machine on another kernel build (see {@link Kernel}): loaded modules are forgotten as by a reboot. */
+    public void kernel(Kernel k) {
+        this.kernel = Objects.requireNonNull(k);
+        try {
+            for (String m : BUILT_IN_IPTABLES) Files.deleteIfExists(root.resolve("sys/module").resolve(m));
+            Path names = root.resolve("proc/net/ip_tables_names");
+            if (k == Kernel.MODULAR) {
+                Files.deleteIfExists(names);
+            } else {
+                Files.createDirectories(names.getParent());
+                Files.writeString(names, k == Kernel.NETFILTER_BUILT_IN ? "nat\nfilter\n" : "filter\n");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Kernel kernel() {
+        return kernel;
+    }
+
     /** The container runtime is stopped: its socket is gone. */
     public void runtimeDown(boolean down) {
         this.runtimeDown = down;
@@ -192,6 +231,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             case "ipvsadm" -> ipvsadm(args);
             case "nft" -> nft(args);
             case "iptables-save", "ip6tables-save" -> iptablesSave(args);
+            case "iptables" -> iptables(args);
             case "hostname" -> args.isEmpty() ? ok(hostname + "\n") : usage("hostname", args);
             default -> null;
         };
@@ -575,7 +615,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private ExecResult modprobe(List<String> args) {
         if (args.size() != 1) return usage("modprobe", args);
         String module = args.get(0);
-        if (!AVAILABLE_MODULES.contains(module)) {
+        if (kernel != Kernel.MODULAR || !AVAILABLE_MODULES.contains(module)) {
             return new ExecResult(1, "", "modprobe: FATAL: Module " + module + " not found in directory /lib/modules/"
                     + KERNEL + "\n");
         }
@@ -590,7 +630,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private ExecResult modinfo(List<String> args) {
         if (args.size() != 2 || !args.get(0).equals("-n")) return usage("modinfo", args);
         String module = args.get(1);
-        if (!AVAILABLE_MODULES.contains(module)) {
+        if (kernel != Kernel.MODULAR || !AVAILABLE_MODULES.contains(module)) {
             return new ExecResult(1, "", "modinfo: ERROR: Module " + module + " not found.\n");
         }
         return ok("/lib/modules/" + KERNEL + "/kernel/net/" + module + ".ko.xz\n");
@@ -628,6 +668,36 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         return ok("table " + family + " kube-proxy {\n\tmap service-ips {\n\t\ttype ipv4_addr . inet_proto . inet_service : verdict\n"
                 + "\t\telements = { " + serviceVip + " . tcp . 443 : goto service-2QRHZV4L-default/kubernetes/tcp/https }\n"
                 + "\t}\n}\n");
+    }
+
+    /**
+     * {@code iptables -t TABLE -S} (iptables-legacy): the table's rules; a table whose module is neither loaded nor
+     * built in is loaded on demand from /lib/modules, as the kernel's request_module does, or does not exist.
+     */
+    private ExecResult iptables(List<String> args) {
+        if (args.size() != 3 || !args.get(0).equals("-t") || !args.get(2).equals("-S")) return usage("iptables", args);
+        String table = args.get(1);
+        String module = "iptable_" + table;
+        boolean present = switch (kernel) {
+            case NETFILTER_BUILT_IN -> table.equals("filter") || table.equals("nat");
+            case NETFILTER_BUILT_IN_WITHOUT_NAT -> table.equals("filter");
+            case MODULAR -> AVAILABLE_MODULES.contains(module);
+        };
+        if (!present) {
+            return new ExecResult(3, "", "iptables v1.8.9 (legacy): can't initialize iptables table `" + table
+                    + "': Table does not exist (do you need to insmod?)\nPerhaps iptables or your kernel needs to be upgraded.\n");
+        }
+        if (kernel == Kernel.MODULAR) {
+            try {
+                Files.createDirectories(root.resolve("sys/module/ip_tables"));
+                Files.createDirectories(root.resolve("sys/module").resolve(module));
+            } catch (IOException e) {
+                return new ExecResult(1, "", "iptables: " + e.getMessage() + "\n");
+            }
+        }
+        String chains = table.equals("nat") ? "-P PREROUTING ACCEPT\n-P INPUT ACCEPT\n-P OUTPUT ACCEPT\n-P POSTROUTING ACCEPT\n"
+                : "-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n";
+        return ok(chains);
     }
 
     private ExecResult iptablesSave(List<String> args) {

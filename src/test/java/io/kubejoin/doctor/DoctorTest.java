@@ -285,6 +285,27 @@ class DoctorTest {
         assertThat(ids(doctor(n.name()))).isEmpty();
     }
 
+    /** journald keeps the lines of a failed run; once the unit is fixed and restarted they are history. */
+    @Test
+    void aFailedRunsLinesAreNoFindingOnceTheKubeletRunsAgain() throws Exception {
+        SandboxNode n = node(0);
+        Path unit = n.root().resolve("etc/systemd/system/kubelet.service");
+        String before = Files.readString(unit);
+        Files.writeString(unit, before.replace("--v=", "--logtostderr=true \\\n  --v="));
+        try {
+            n.exec("systemctl restart kubelet");
+            List<Diagnosis> found = doctor(n.name());
+            assertThat(ids(found)).contains("removed-flag@" + n.name(), "kubelet-failed@" + n.name());
+            Diagnosis failed = found.stream().filter(d -> d.id().equals("kubelet-failed")).findFirst().orElseThrow();
+            assertThat(failed.evidence()).contains("ActiveState=failed").contains("Failed with result 'exit-code'");
+        } finally {
+            Files.writeString(unit, before);
+            restartKubelet(n);
+        }
+        assertThat(n.exec("journalctl -u kubelet --no-pager -o cat").stdout()).contains("unknown flag: --logtostderr");
+        assertThat(ids(doctor(n.name()))).isEmpty();
+    }
+
     /** A healthy first start logs "node not found" (even once after registering): history, not a finding. */
     @Test
     void theKubeletsStartUpNotFoundLinesOnAHealthyNodeAreNoFinding() throws Exception {
