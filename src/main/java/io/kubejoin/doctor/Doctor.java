@@ -202,6 +202,10 @@ public final class Doctor {
             out.addAll(removedFlags(inv, node, VersionRule.Component.KUBE_PROXY, paths.kubeProxyUnit(), proxyUnit));
             out.addAll(proxyRules(inv, node, t));
             out.addAll(certificates(node, paths, t, settings.warnDays(), clock.instant()));
+            // the present state that makes "node not found" history: the Node registered and Ready, its kubelet
+            // running (a kubelet failing now, e.g. Unauthorized while registering, still names its cause)
+            boolean healthyKubelet = status.registered() && Boolean.TRUE.equals(status.ready())
+                    && "active".equals(status.kubeletService());
             Map<String, Unit> units = new HashMap<>();
             for (String unit : List.of(JournalSignatures.KUBELET, JournalSignatures.KUBE_PROXY)) {
                 Unit u = unit(t, unit);
@@ -209,7 +213,7 @@ public final class Doctor {
                 for (JournalSignatures.Match m : JournalSignatures.match(unit, u.journal())) {
                     // a line the present state contradicts is history: "node not found" before a registration
                     // that has happened since (the kubelet logs it on every healthy first start)
-                    if (status.registered() && CLEARED_BY_REGISTRATION.contains(m.id())) continue;
+                    if (healthyKubelet && CLEARED_BY_REGISTRATION.contains(m.id())) continue;
                     out.add(new Diagnosis(m.id(), node.name(), m.what(), unit + ": " + m.evidence(),
                             m.fix().replace("NODE", node.name())));
                 }
@@ -226,7 +230,7 @@ public final class Doctor {
         return out;
     }
 
-    /** Journal findings that a registered Node proves stale. */
+    /** Journal findings that a registered, Ready Node with a running kubelet proves stale. */
     static final java.util.Set<String> CLEARED_BY_REGISTRATION = java.util.Set.of("node-not-found", "register-node-failed");
 
     /** systemd's view of a unit and its journal since the unit's current (or last) start. */

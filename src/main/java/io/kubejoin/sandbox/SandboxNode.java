@@ -376,6 +376,8 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         final String description;
         final Journal journal;
         Instant stopped;
+        /** The process had exited with an error when the unit was started again (journald keeps that run's end). */
+        boolean failed;
 
         Invocation(String id, Instant started, String description, Journal journal) {
             this.id = id;
@@ -410,8 +412,9 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     /** Stops the unit's current process (if it runs) and notes when, as systemd's stop job does. */
     private void stopped(String unit, Runnable stopProcess) {
         boolean running = active(unit);
-        stopProcess.run();
         Invocation current = current(unit);
+        if (current != null && failed(unit, current)) current.failed = true;
+        stopProcess.run();
         if (running && current != null && current.stopped == null) current.stopped = runtime.clock().instant();
     }
 
@@ -490,6 +493,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
 
     /** The run is the unit's current one and its process exited with an error. */
     private boolean failed(String unit, Invocation run) {
+        if (run.failed) return true;
         if (run != current(unit)) return false;
         return unit.equals("kubelet") ? kubelet != null && kubelet.state() == SimulatedKubelet.State.FAILED
                 : proxy != null && proxy.state() == SimulatedKubeProxy.State.FAILED;
