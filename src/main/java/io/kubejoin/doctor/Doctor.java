@@ -202,10 +202,6 @@ public final class Doctor {
             out.addAll(removedFlags(inv, node, VersionRule.Component.KUBE_PROXY, paths.kubeProxyUnit(), proxyUnit));
             out.addAll(proxyRules(inv, node, t));
             out.addAll(certificates(node, paths, t, settings.warnDays(), clock.instant()));
-            // the present state that makes "node not found" history: the Node registered and Ready, its kubelet
-            // running (a kubelet failing now, e.g. Unauthorized while registering, still names its cause)
-            boolean healthyKubelet = status.registered() && Boolean.TRUE.equals(status.ready())
-                    && "active".equals(status.kubeletService());
             Map<String, Unit> units = new HashMap<>();
             for (String unit : List.of(JournalSignatures.KUBELET, JournalSignatures.KUBE_PROXY)) {
                 Unit u = unit(t, unit);
@@ -213,7 +209,7 @@ public final class Doctor {
                 for (JournalSignatures.Match m : JournalSignatures.match(unit, u.journal())) {
                     // a line the present state contradicts is history: "node not found" before a registration
                     // that has happened since (the kubelet logs it on every healthy first start)
-                    if (healthyKubelet && CLEARED_BY_REGISTRATION.contains(m.id())) continue;
+                    if (contradicted(m.id(), status)) continue;
                     out.add(new Diagnosis(m.id(), node.name(), m.what(), unit + ": " + m.evidence(),
                             m.fix().replace("NODE", node.name())));
                 }
@@ -230,8 +226,18 @@ public final class Doctor {
         return out;
     }
 
-    /** Journal findings that a registered, Ready Node with a running kubelet proves stale. */
-    static final java.util.Set<String> CLEARED_BY_REGISTRATION = java.util.Set.of("node-not-found", "register-node-failed");
+    /**
+     * A journal finding the present state contradicts: "node not found" while the Node exists (a healthy first
+     * start logs it, even once after registering); a failed registration while the Node is Ready and its kubelet
+     * runs. A kubelet failing now (Unauthorized while registering, say) keeps its finding: that is the cause.
+     */
+    static boolean contradicted(String signature, NodeStatus st) {
+        return switch (signature) {
+            case "node-not-found" -> st.registered();
+            case "register-node-failed" -> st.registered() && Boolean.TRUE.equals(st.ready()) && "active".equals(st.kubeletService());
+            default -> false;
+        };
+    }
 
     /** systemd's view of a unit and its journal since the unit's current (or last) start. */
     record Unit(Map<String, String> properties, List<String> journal, List<String> lastLines) {

@@ -79,25 +79,21 @@ public final class NodeCommands {
     }
 
     /**
-     * A sh condition true when the kernel module {@code module} can serve: loaded (or built in with parameters:
-     * {@code /sys/module/NAME}), loadable ({@code modinfo}), or, for the iptables ones, by function: a kernel with
-     * them built in and no {@code /lib/modules} has no trace in /sys/module (built-ins without parameters appear
-     * nowhere there) and modprobe/modinfo cannot find them, yet {@code /proc/net/ip_tables_names} exists and
-     * iptables can read the table, which is all kube-proxy needs (with iptables-nft, ip_tables is not needed at all).
+     * A sh condition true when the kernel module {@code module} works although modprobe and modinfo cannot find it
+     * and /sys/module shows nothing: a kernel with the iptables modules built in and no {@code /lib/modules}
+     * (built-ins without parameters appear nowhere in /sys/module). Checked by function: {@code
+     * /proc/net/ip_tables_names} exists and iptables can read the table, which is all kube-proxy needs (with
+     * iptables-nft, ip_tables is not needed at all); {@code /proc/net/ip_vs} for ip_vs. Null for a module without
+     * such a check.
      */
-    public static String moduleAvailable(String module) {
-        String m = quote(module);
-        StringBuilder c = new StringBuilder("[ -d /sys/module/").append(m).append(" ] || modinfo -n ").append(m)
-                .append(" >/dev/null 2>&1");
-        switch (module) {
-            case "ip_tables" -> c.append(" || [ -e /proc/net/ip_tables_names ] || iptables -t filter -S >/dev/null 2>&1");
-            case "iptable_filter" -> c.append(" || iptables -t filter -S >/dev/null 2>&1");
-            case "iptable_nat" -> c.append(" || iptables -t nat -S >/dev/null 2>&1");
-            case "ip_vs" -> c.append(" || [ -e /proc/net/ip_vs ]");
-            default -> {
-            }
-        }
-        return c.toString();
+    public static String moduleWorks(String module) {
+        return switch (module) {
+            case "ip_tables" -> "{ [ -e '/proc/net/ip_tables_names' ] || iptables -t filter -S >/dev/null 2>&1; }";
+            case "iptable_filter" -> "iptables -t filter -S >/dev/null 2>&1";
+            case "iptable_nat" -> "iptables -t nat -S >/dev/null 2>&1";
+            case "ip_vs" -> "[ -e '/proc/net/ip_vs' ]";
+            default -> null;
+        };
     }
 
     /** Single-quotes a word for sh. */

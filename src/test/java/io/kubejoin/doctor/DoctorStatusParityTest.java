@@ -69,4 +69,21 @@ class DoctorStatusParityTest {
                 .startsWith("journalctl -u kubelet --since '2026-12-05 17:30:38' -n ");
         assertThat(Doctor.journalCommand("kubelet", "", "")).startsWith("journalctl -u kubelet -n ");
     }
+
+    @Test
+    void journalFindingsThePresentStateContradicts() {
+        NodeStatus.Flag none = new NodeStatus.Flag(Condition.PENDING_CSRS, "x");
+        NodeStatus readyRunning = new NodeStatus("w1", "a", true, true, true, "ok", "v1.34.2", "v1.34.2", null, null, null,
+                "active", "active", true, 0, null, List.of());
+        NodeStatus failing = new NodeStatus("w1", "a", true, true, true, "ok", "v1.34.2", "v1.34.2", null, null, null,
+                "failed", "active", true, 0, null, List.of(none));
+        NodeStatus unregistered = new NodeStatus("w1", "a", true, false, null, null, null, "v1.34.2", null, null, null,
+                "active", "active", true, 0, null, List.of(none));
+        assertThat(Doctor.contradicted("node-not-found", readyRunning)).isTrue();
+        assertThat(Doctor.contradicted("node-not-found", failing)).isTrue();
+        assertThat(Doctor.contradicted("node-not-found", unregistered)).isFalse();
+        assertThat(Doctor.contradicted("register-node-failed", readyRunning)).isTrue();
+        assertThat(Doctor.contradicted("register-node-failed", failing)).isFalse();
+        assertThat(Doctor.contradicted("t3-stale-client-credential", readyRunning)).isFalse();
+    }
 }

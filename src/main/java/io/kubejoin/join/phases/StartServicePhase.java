@@ -56,7 +56,8 @@ public final class StartServicePhase implements NodePhase {
                     // loaded now; the modules-load.d file pushed with kube-proxy's files loads them at boot
                     for (String m : ModulesLoadRenderer.modules(ctx.inventory(), ctx.node())) {
                         // a built-in module without /lib/modules: modprobe fails, the module works
-                        cmds.add("modprobe " + quote(m) + " || " + NodeCommands.moduleAvailable(m));
+                        String works = NodeCommands.moduleWorks(m);
+                        cmds.add("modprobe " + quote(m) + (works == null ? "" : " || " + works));
                     }
                     return cmds;
                 },
