@@ -86,7 +86,7 @@ public final class NodeCommands {
      * iptables-nft, ip_tables is not needed at all); {@code /proc/net/ip_vs} for ip_vs. Null for a module without
      * such a check.
      */
-    public static String moduleWorks(String module) {
+    public static String moduleFunctionCheck(String module) {
         return switch (module) {
             case "ip_tables" -> "{ [ -e '/proc/net/ip_tables_names' ] || iptables -t filter -S >/dev/null 2>&1; }";
             case "iptable_filter" -> "iptables -t filter -S >/dev/null 2>&1";
@@ -94,6 +94,16 @@ public final class NodeCommands {
             case "ip_vs" -> "[ -e '/proc/net/ip_vs' ]";
             default -> null;
         };
+    }
+
+    /**
+     * A sh condition true when the module serves although modprobe just failed (no /lib/modules): loaded or built
+     * in with parameters ({@code /sys/module/NAME}, nf_conntrack's hashsize, say), or working by
+     * {@link #moduleFunctionCheck function}.
+     */
+    public static String moduleWorks(String module) {
+        String f = moduleFunctionCheck(module);
+        return "[ -d " + quote("/sys/module/" + module) + " ]" + (f == null ? "" : " || " + f);
     }
 
     /** Single-quotes a word for sh. */

@@ -87,7 +87,7 @@ public final class NodePreflightPhase implements NodePhase {
         modules.forEach(m -> script.append(' ').append(NodeCommands.quote(m)));
         script.append("; do [ -d \"/sys/module/$m\" ] || modinfo -n \"$m\" >/dev/null 2>&1");
         for (String m : modules) {
-            String works = NodeCommands.moduleWorks(m);
+            String works = NodeCommands.moduleFunctionCheck(m);
             if (works != null) script.append(" || { [ \"$m\" = ").append(NodeCommands.quote(m)).append(" ] && ").append(works).append("; }");
         }
         script.append(" || echo \"$m\"; done\n");

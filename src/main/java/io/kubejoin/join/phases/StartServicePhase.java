@@ -56,8 +56,7 @@ public final class StartServicePhase implements NodePhase {
                     // loaded now; the modules-load.d file pushed with kube-proxy's files loads them at boot
                     for (String m : ModulesLoadRenderer.modules(ctx.inventory(), ctx.node())) {
                         // a built-in module without /lib/modules: modprobe fails, the module works
-                        String works = NodeCommands.moduleWorks(m);
-                        cmds.add("modprobe " + quote(m) + (works == null ? "" : " || " + works));
+                        cmds.add("modprobe " + quote(m) + " || " + NodeCommands.moduleWorks(m));
                     }
                     return cmds;
                 },
