@@ -42,7 +42,9 @@ import java.util.regex.Pattern;
  * but never issued, piling up for one node, serving CSRs nobody approves), then each node over SSH: its
  * conditions (runtime socket, swap, cgroup v1, kernel modules, clock), hostname agreement between kubelet,
  * kube-proxy and the node name, flags the release removed left in a unit, the proxy mode's tools and rules,
- * certificate expiry, and the journals of both units matched against {@link JournalSignatures}.
+ * certificate expiry, every condition {@code kubejoin status} flags ({@link #statusDiagnosis}: a stopped or failed
+ * unit with its systemd state and last lines, NotReady, version, pending CSRs, …), and the journals of both units
+ * since each one's current start matched against {@link JournalSignatures}, less what the present state contradicts.
  *
  * <p>Reads only, except the control-plane preflight's probe token (created and deleted to test bootstrap-token
  * authentication, as {@code kubejoin preflight} does).
