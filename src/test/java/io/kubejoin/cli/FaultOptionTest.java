@@ -36,4 +36,25 @@ class FaultOptionTest {
                 .contains("kubelet-inactive").contains("systemctl start kubelet")
                 .contains("kubelet service inactive");
     }
+
+    /** sandbox up: a before-join fault at once, an after-join one only once the join has made the fleet healthy. */
+    @Test
+    void sandboxUpAppliesAnAfterJoinFaultOnceTheFleetHasJoined(@TempDir Path dir) throws Exception {
+        try (var sandbox = io.kubejoin.sandbox.Sandbox.start(dir.resolve("sb"), io.kubejoin.sandbox.Sandbox.Options.defaults(1))) {
+            var out = new java.io.StringWriter();
+            SandboxUpCommand.applyFaults(sandbox, java.util.List.of(SandboxFault.KUBELET_BUILD_SUFFIX, SandboxFault.STOPPED_KUBELET),
+                    new java.io.PrintWriter(out, true));
+            assertThat(out.toString()).contains("fault kubelet-build-suffix:").contains("fault stopped-kubelet (after the join)")
+                    .doesNotContain("applied");
+            Cli.Run join = Cli.kubejoin("join", "-f", sandbox.inventoryFile().toString(), "--plain");
+            assertThat(join.exit()).as(join.toString()).isZero();
+            var node = sandbox.nodes().values().iterator().next();
+            for (int i = 0; i < 200 && !out.toString().contains("fault stopped-kubelet applied"); i++) Thread.sleep(100);
+            assertThat(out.toString()).contains("fault stopped-kubelet applied");
+            assertThat(node.kubelet().state()).isEqualTo(io.kubejoin.sandbox.SimulatedKubelet.State.STOPPED);
+            Cli.Run doctor = Cli.kubejoin("doctor", "-f", sandbox.inventoryFile().toString());
+            assertThat(doctor.exit()).isEqualTo(1);
+            assertThat(doctor.out()).contains("kubelet-inactive").doesNotContain("kubelet-version-mismatch");
+        }
+    }
 }
