@@ -32,7 +32,9 @@ import tools.jackson.databind.json.JsonMapper;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Show kubejoin working end to end on a simulated cluster on this machine (nothing else is "
                 + "contacted): start the sandbox, join its nodes with the ordinary 'join', list the nodes, show "
-                + "'kubejoin status', join again (nothing changes), stop. Leaves the inventory and the HTML report in --dir."})
+                + "'kubejoin status', join again (nothing changes), stop. Leaves the inventory and the HTML report in --dir.",
+                "With --fault NAME: break that thing (before the join, or after it for stopped-kubelet), then show "
+                        + "'kubejoin doctor' diagnosing it instead of the second join; the exit is doctor's."})
 public class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -46,9 +48,13 @@ public class DemoCommand implements Callable<Integer> {
     @Mixin
     SandboxOptions shape;
 
+    @Mixin
+    FaultOptions faultOptions;
+
     @Override
     public Integer call() throws IOException {
         if (nodes < 1 || nodes > 1000) throw new UserFacingException("--nodes takes 1 to 1000 for the demo", Main.EXIT_BAD_INPUT);
+        List<io.kubejoin.sandbox.SandboxFault> faults = faultOptions.faults();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Path where = dir != null ? dir : Files.createTempDirectory("kubejoin-demo-");
@@ -65,6 +71,12 @@ public class DemoCommand implements Callable<Integer> {
                     inv.nodes().get(0).address());
             out.println("   inventory: " + sandbox.inventoryFile());
             out.println();
+            for (var f : faults) {
+                if (f.when() == io.kubejoin.sandbox.SandboxFault.When.BEFORE_JOIN) {
+                    f.apply(sandbox);
+                    out.println("   fault " + f.id() + ": " + f.description());
+                }
+            }
             Path report = where.resolve("join-report.html");
             out.println("== kubejoin join -f " + sandbox.inventoryFile() + " --report " + report);
             out.flush();
@@ -76,11 +88,28 @@ public class DemoCommand implements Callable<Integer> {
                 out.print(nodeTable(conn.client().nodes().list().getItems(), Instant.now()));
             }
             out.println();
+            for (var f : faults) {
+                if (f.when() == io.kubejoin.sandbox.SandboxFault.When.AFTER_JOIN) {
+                    f.apply(sandbox);
+                    out.println("   fault " + f.id() + ": " + f.description());
+                }
+            }
             out.println("== kubejoin status -f " + sandbox.inventoryFile());
             out.flush();
             int status = cli(out, err).execute("status", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
                     sandbox.adminKubeconfig().toString());
             out.println();
+            if (!faults.isEmpty()) {
+                // what broke and why: the demo's point with faults; its exit is doctor's (1: it found them)
+                out.println("== kubejoin doctor -f " + sandbox.inventoryFile());
+                out.flush();
+                int doctor = cli(out, err).execute("doctor", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
+                        sandbox.adminKubeconfig().toString());
+                out.printf("== done in %.1f s with fault(s) %s. Report: %s%n", (System.nanoTime() - t0) / 1e9,
+                        String.join(", ", faults.stream().map(io.kubejoin.sandbox.SandboxFault::id).toList()), report);
+                out.flush();
+                return doctor;
+            }
             out.println("== the same join again: it must change nothing");
             out.flush();
             StringWriter json = new StringWriter();

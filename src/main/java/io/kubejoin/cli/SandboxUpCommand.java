@@ -1,6 +1,14 @@
 package io.kubejoin.cli;
 
 import io.kubejoin.sandbox.Sandbox;
+import io.kubejoin.sandbox.SandboxFault;
+import io.kubejoin.sandbox.SandboxNode;
+import io.kubejoin.sandbox.SimulatedKubeProxy;
+import io.kubejoin.sandbox.SimulatedKubelet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -19,7 +27,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = {"Start a simulated cluster and N simulated worker machines in this process; write an inventory, "
                 + "the CA, an admin kubeconfig, an SSH key and known_hosts into --dir; stay up until Ctrl-C.",
-                "Then, from another terminal: kubejoin join -f DIR/inventory.yaml"})
+                "Then, from another terminal: kubejoin join -f DIR/inventory.yaml",
+                "With --fault NAME, one thing is broken (before the join, or for stopped-kubelet after it); then "
+                        + "kubejoin doctor -f DIR/inventory.yaml diagnoses it."})
 public class SandboxUpCommand implements Callable<Integer> {
     /** The line that tells a supervising process (kubejoin bench) the sandbox serves. */
     public static final String READY_LINE = "sandbox ready";
@@ -37,9 +47,13 @@ public class SandboxUpCommand implements Callable<Integer> {
     @Mixin
     SandboxOptions shape;
 
+    @Mixin
+    FaultOptions faultOptions;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (nodes < 1 || nodes > 60_000) throw new UserFacingException("--nodes takes 1 to 60000", Main.EXIT_BAD_INPUT);
+        List<SandboxFault> faults = faultOptions.faults();
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
         // the simulated kubelets are Go clients, which offer a single key share (X25519); the JDK's client offers
@@ -61,11 +75,69 @@ public class SandboxUpCommand implements Callable<Integer> {
                 (System.nanoTime() - t0) / 1e9);
         out.println("  inventory:  " + sandbox.inventoryFile());
         out.println("  kubeconfig: " + sandbox.adminKubeconfig());
+        applyFaults(sandbox, faults, out);
         out.println("join the nodes: kubejoin join -f " + sandbox.inventoryFile());
         out.println("stop: Ctrl-C (pid " + ProcessHandle.current().pid() + ")");
         out.println(READY_LINE);
         out.flush();
         stopped.await();
         return Main.EXIT_OK;
+    }
+
+    /** How long a fleet must have been up (kubelets Ready, kube-proxies running) before an after-join fault hits it. */
+    static final Duration SETTLE = Duration.ofSeconds(5);
+
+    /**
+     * Before-join faults now; after-join ones on a background thread, once every node's kubelet is Ready and its
+     * kube-proxy runs (the join is through) and {@link #SETTLE} has passed, so the join's own checks see a healthy
+     * fleet and the fault comes afterwards, as on a real cluster.
+     */
+    static void applyFaults(Sandbox sandbox, List<SandboxFault> faults, PrintWriter out) {
+        List<SandboxFault> later = new ArrayList<>();
+        for (SandboxFault f : faults) {
+            if (f.when() == SandboxFault.When.AFTER_JOIN) {
+                later.add(f);
+                out.println("  fault " + f.id() + " (after the join): " + f.description());
+            } else {
+                f.apply(sandbox);
+                out.println("  fault " + f.id() + ": " + f.description());
+            }
+        }
+        if (later.isEmpty()) return;
+        Thread t = new Thread(() -> {
+            try {
+                Instant joinedAt = null;
+                while (true) {
+                    if (!joined(sandbox)) joinedAt = null;
+                    else if (joinedAt == null) joinedAt = Instant.now();
+                    else if (Duration.between(joinedAt, Instant.now()).compareTo(SETTLE) >= 0) break;
+                    Thread.sleep(500);
+                }
+                for (SandboxFault f : later) {
+                    f.apply(sandbox);
+                    synchronized (out) {
+                        out.println("fault " + f.id() + " applied: " + f.description() + " (kubejoin doctor -f "
+                                + sandbox.inventoryFile() + ")");
+                        out.flush();
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "sandbox-faults");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static boolean joined(Sandbox sandbox) {
+        for (SandboxNode n : sandbox.nodes().values()) {
+            SimulatedKubelet k = n.kubelet();
+            SimulatedKubeProxy p = n.kubeProxy();
+            if (k == null || k.state() != SimulatedKubelet.State.READY || p == null
+                    || p.state() != SimulatedKubeProxy.State.RUNNING) {
+                return false;
+            }
+        }
+        return true;
     }
 }

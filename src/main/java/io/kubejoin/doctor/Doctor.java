@@ -19,6 +19,7 @@ import io.kubejoin.remote.Transport;
 import io.kubejoin.remote.TransportException;
 import io.kubejoin.render.NodeFiles;
 import io.kubejoin.status.FleetStatus;
+import io.kubejoin.status.NodeStatus;
 import io.kubejoin.util.Parallel;
 import io.kubejoin.version.VersionRule;
 import io.kubejoin.version.VersionRules;
@@ -41,7 +42,9 @@ import java.util.regex.Pattern;
  * but never issued, piling up for one node, serving CSRs nobody approves), then each node over SSH: its
  * conditions (runtime socket, swap, cgroup v1, kernel modules, clock), hostname agreement between kubelet,
  * kube-proxy and the node name, flags the release removed left in a unit, the proxy mode's tools and rules,
- * certificate expiry, and the journals of both units matched against {@link JournalSignatures}.
+ * certificate expiry, every condition {@code kubejoin status} flags ({@link #statusDiagnosis}: a stopped or failed
+ * unit with its systemd state and last lines, NotReady, version, pending CSRs, …), and the journals of both units
+ * since each one's current start matched against {@link JournalSignatures}, less what the present state contradicts.
  *
  * <p>Reads only, except the control-plane preflight's probe token (created and deleted to test bootstrap-token
  * authentication, as {@code kubejoin preflight} does).
@@ -70,7 +73,14 @@ public final class Doctor {
             throws InterruptedException {
         List<Diagnosis> out = new ArrayList<>(controlPlane(inv, conn, settings, clock));
         if (inv == null) return out;
-        Parallel.map(nodes, settings.parallel(), "kubejoin-doctor", n -> node(inv, n, transports, settings, clock))
+        // the present state each node's findings are checked against: its Node object and its pending CSRs
+        Map<String, io.fabric8.kubernetes.api.model.Node> registered = new HashMap<>();
+        for (var n : conn.call(io.kubejoin.cluster.Access.cluster("list", "nodes"), () -> conn.client().nodes().list().getItems())) {
+            registered.put(n.getMetadata().getName(), n);
+        }
+        Map<String, Integer> pending = FleetStatus.pendingCsrsByNode(conn);
+        Parallel.map(nodes, settings.parallel(), "kubejoin-doctor", n -> node(inv, n, registered.get(n.name()),
+                        pending.getOrDefault(n.name(), 0), transports, settings, clock))
                 .forEach(out::addAll);
         return out;
     }
@@ -199,9 +209,19 @@ public final class Doctor {
 
     // ------------------------------------------------------------------------------------------ nodes
 
-    static List<Diagnosis> node(Inventory inv, Node node, JoinRunner.TransportFactory transports, Settings settings,
-                                Clock clock) {
+    static List<Diagnosis> node(Inventory inv, Node node, io.fabric8.kubernetes.api.model.Node api, int pendingCsrs,
+                                JoinRunner.TransportFactory transports, Settings settings, Clock clock) {
         List<Diagnosis> out = new ArrayList<>();
+        // what kubejoin status flags, each diagnosed below with its cause and fix
+        NodeStatus status = FleetStatus.probe(inv, node, api, pendingCsrs, transports,
+                new FleetStatus.Settings(1, settings.warnDays()), clock.instant());
+        if (status.ssh() != null) {
+            for (NodeStatus.Flag f : status.flags()) {
+                Diagnosis d = statusDiagnosis(node.name(), status, f, Unit.UNKNOWN, Unit.UNKNOWN);
+                if (d != null) out.add(d);
+            }
+            return out;
+        }
         try (Transport t = transports.open(node)) {
             NodeContext ctx = new NodeContext(inv, node, List.of(), t);
             try {
@@ -221,19 +241,161 @@ public final class Doctor {
             out.addAll(removedFlags(inv, node, VersionRule.Component.KUBE_PROXY, paths.kubeProxyUnit(), proxyUnit));
             out.addAll(proxyRules(inv, node, t));
             out.addAll(certificates(node, paths, t, settings.warnDays(), clock.instant()));
+            Map<String, Unit> units = new HashMap<>();
             for (String unit : List.of(JournalSignatures.KUBELET, JournalSignatures.KUBE_PROXY)) {
-                ExecResult j = run(t, "journalctl -u " + unit + " -n " + JOURNAL_LINES + " --no-pager -o cat");
-                List<String> lines = j.stdout().isBlank() ? List.of() : Arrays.asList(j.stdout().split("\n"));
-                for (JournalSignatures.Match m : JournalSignatures.match(unit, lines)) {
+                Unit u = unit(t, unit);
+                units.put(unit, u);
+                for (JournalSignatures.Match m : JournalSignatures.match(unit, u.journal())) {
+                    // a line the present state contradicts is history: "node not found" before a registration
+                    // that has happened since (the kubelet logs it on every healthy first start)
+                    if (contradicted(m.id(), status)) continue;
                     out.add(new Diagnosis(m.id(), node.name(), m.what(), unit + ": " + m.evidence(),
                             m.fix().replace("NODE", node.name())));
                 }
+            }
+            for (NodeStatus.Flag f : status.flags()) {
+                Diagnosis d = statusDiagnosis(node.name(), status, f, units.get(JournalSignatures.KUBELET),
+                        units.get(JournalSignatures.KUBE_PROXY));
+                if (d != null) out.add(d);
             }
         } catch (TransportException e) {
             out.add(new Diagnosis("node-unreachable", node.name(), "cannot reach the node over SSH: " + e.getMessage(), "",
                     "check the address, SSH port, user, key and known_hosts entry"));
         }
         return out;
+    }
+
+    /**
+     * A journal finding the present state contradicts: "node not found" while the Node exists (a healthy first
+     * start logs it, even once after registering); a failed registration while the Node is Ready and its kubelet
+     * runs. A kubelet failing now (Unauthorized while registering, say) keeps its finding: that is the cause.
+     */
+    static boolean contradicted(String signature, NodeStatus st) {
+        return switch (signature) {
+            case "node-not-found" -> st.registered();
+            case "register-node-failed" -> st.registered() && Boolean.TRUE.equals(st.ready()) && "active".equals(st.kubeletService());
+            default -> false;
+        };
+    }
+
+    /** systemd's view of a unit and its journal since the unit's current (or last) start. */
+    record Unit(Map<String, String> properties, List<String> journal, List<String> lastLines) {
+        static final Unit UNKNOWN = new Unit(Map.of(), List.of(), List.of());
+
+        String get(String property) {
+            return properties.getOrDefault(property, "");
+        }
+
+        /** "ActiveState=inactive SubState=dead Result=success" and the rest systemctl show told. */
+        String describe() {
+            StringBuilder sb = new StringBuilder();
+            for (String p : SHOWN) {
+                String v = get(p);
+                if (!v.isEmpty()) sb.append(sb.length() == 0 ? "" : " ").append(p).append('=').append(v);
+            }
+            return sb.length() == 0 ? "systemctl show told nothing" : sb.toString();
+        }
+    }
+
+    private static final List<String> SHOWN = List.of("ActiveState", "SubState", "Result", "UnitFileState",
+            "ExecMainStartTimestamp", "ExecMainExitTimestamp", "InvocationID");
+
+    /**
+     * The unit's state, and its journal since its current start: the lines of its current (or, when stopped, last)
+     * run by {@code _SYSTEMD_INVOCATION_ID} (systemd 232+); without invocation ids, {@code --since} its start time
+     * (read as systemctl prints it, in the node's local time, which is how journalctl reads it back). Lines of
+     * earlier runs are history and are not matched.
+     */
+    static Unit unit(Transport t, String unit) throws TransportException {
+        Map<String, String> p = new HashMap<>();
+        ExecResult show = run(t, "systemctl show " + unit + " -p " + String.join(",", SHOWN));
+        for (String line : show.stdout().split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) p.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+        }
+        ExecResult j = run(t, journalCommand(unit, p.getOrDefault("InvocationID", ""), p.getOrDefault("ExecMainStartTimestamp", "")));
+        ExecResult last = run(t, "journalctl -u " + unit + " -n " + LAST_LINES + " --no-pager -o cat");
+        return new Unit(p, lines(j.stdout()), lines(last.stdout()));
+    }
+
+    /** Lines shown as the evidence of a stopped or failed unit: its last ones, systemd's stop or failure included. */
+    static final int LAST_LINES = 4;
+    private static final Pattern SYSTEMD_TIMESTAMP = Pattern.compile("(?:\\w{3} )?(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}).*");
+
+    static String journalCommand(String unit, String invocationId, String startTimestamp) {
+        String tail = " -n " + JOURNAL_LINES + " --no-pager -o cat";
+        if (invocationId.matches("[0-9a-f]{32}")) return "journalctl _SYSTEMD_INVOCATION_ID=" + invocationId + tail;
+        Matcher m = SYSTEMD_TIMESTAMP.matcher(startTimestamp);
+        if (m.matches()) return "journalctl -u " + unit + " --since " + NodeCommands.quote(m.group(1)) + tail;
+        return "journalctl -u " + unit + tail;
+    }
+
+    private static List<String> lines(String stdout) {
+        if (stdout.isBlank() || stdout.strip().equals("-- No entries --")) return List.of();
+        return Arrays.asList(stdout.strip().split("\n"));
+    }
+
+    /**
+     * The diagnosis of one condition status flags: what, the evidence, the fix. Null only for a condition one of
+     * doctor's own checks reports already (the client and kube-proxy certificates' expiry: {@link #certificates};
+     * healthz of a kube-proxy that is not running: the inactive service is the cause).
+     */
+    static Diagnosis statusDiagnosis(String n, NodeStatus st, NodeStatus.Flag f, Unit kubelet, Unit proxy) {
+        return switch (f.condition()) {
+            case NOT_REGISTERED -> new Diagnosis("node-not-registered", n, "no Node named " + n + " in the API server: the kubelet"
+                    + " has not registered", f.text() + "; kubelet " + kubelet.describe(),
+                    "if the kubelet runs, its journal findings for this node name the cause; otherwise kubejoin join");
+            case NOT_READY -> new Diagnosis("node-not-ready", n, "the Node is NotReady", "Ready condition: " + st.readyMessage()
+                    + "; kubelet " + kubelet.describe(), "the kubelet must run and reach kube-apiserver: see the kubelet findings"
+                    + " for this node (systemctl start kubelet if it is stopped)");
+            case KUBELET_VERSION -> new Diagnosis("kubelet-version-mismatch", n, "the kubelet runs " + st.kubeletVersion()
+                    + ", not the inventory's release " + st.expectedVersion(), "Node.status.nodeInfo.kubeletVersion=" + st.kubeletVersion(),
+                    "kubejoin join installs and restarts the inventory's kubelet; or set kubernetesVersion to the release the nodes run");
+            case PENDING_CSRS -> new Diagnosis("csr-pending", n, st.pendingCsrs() + " CSR(s) of this node are pending: nothing"
+                    + " approved them", f.text(), "kubejoin approve --once (kubejoin approve --watch keeps approving); "
+                    + "kube-controller-manager never approves kubelet-serving CSRs");
+            case SERVING_TLS -> new Diagnosis("kubelet-serving-tls", n, "the kubelet's :10250 does not answer TLS: "
+                    + (isActive(kubelet) ? "it has no serving certificate yet" : "the kubelet does not run"), f.text(),
+                    isActive(kubelet) ? "approve its pending kubelet-serving CSR: kubejoin approve --once"
+                            : "start the kubelet (see the kubelet-inactive finding)");
+            case SERVING_CERT -> new Diagnosis(f.text().contains("expired") ? "certificate-expired" : "certificate-expiring", n,
+                    "the kubelet serving certificate " + (f.text().contains("expired") ? "expired" : "expires soon"), f.text(),
+                    "approve the kubelet's next kubelet-serving CSR (kubejoin approve --watch); kubelet files it itself with"
+                            + " serverTLSBootstrap and rotateCertificates");
+            case CLIENT_CERT_MISSING -> new Diagnosis("kubelet-client-certificate-missing", n, "the kubelet has no client"
+                    + " certificate: its TLS bootstrap has not completed", f.text(), "the kubelet findings for this node name the"
+                    + " cause (token, CSR approval, signer); kubejoin join issues a new bootstrap token and approves its CSR");
+            case PROXY_CERT_MISSING -> new Diagnosis("kube-proxy-certificate-missing", n, "kube-proxy's client certificate is not"
+                    + " on the node", f.text(), "kubejoin join pushes it (it issues it from the cluster CA)");
+            case KUBELET_SERVICE -> inactive(n, "kubelet", st.kubeletService(), kubelet);
+            case PROXY_SERVICE -> inactive(n, "kube-proxy", st.proxyService(), proxy);
+            case PROXY_HEALTHZ -> "active".equals(st.proxyService()) ? new Diagnosis("kube-proxy-unhealthy", n, "kube-proxy runs"
+                    + " but its healthz :10256 does not answer ok: it has not synced its rules recently", f.text(),
+                    "the kube-proxy findings for this node name the cause (journalctl -u kube-proxy)") : null;
+            case SSH -> new Diagnosis("node-unreachable", n, "cannot reach the node over SSH: " + st.ssh(), f.text(),
+                    "check the address, SSH port, user, key and known_hosts entry");
+            case CLIENT_CERT, PROXY_CERT -> null;
+        };
+    }
+
+    private static boolean isActive(Unit u) {
+        return u.get("ActiveState").isEmpty() || u.get("ActiveState").equals("active");
+    }
+
+    /** A unit status flags as not active: stopped by someone, or exited with an error (its journal has the cause). */
+    private static Diagnosis inactive(String node, String unit, String isActive, Unit u) {
+        boolean failed = "failed".equals(u.get("ActiveState")) || "failed".equals(isActive)
+                || (!u.get("Result").isEmpty() && !u.get("Result").equals("success"));
+        String evidence = u.describe() + (u.lastLines().isEmpty() ? "" : "; last journal lines: " + String.join(" | ", u.lastLines()));
+        String enable = "disabled".equals(u.get("UnitFileState")) ? " and systemctl enable " + unit + " (it is disabled: it"
+                + " would not start at boot)" : "";
+        if (failed) {
+            return new Diagnosis(unit + "-failed", node, unit + " is not running: it exited with an error", evidence,
+                    "the " + unit + " journal findings for this node name the cause (journalctl -u " + unit + "); fix it, then"
+                            + " systemctl restart " + unit + enable);
+        }
+        return new Diagnosis(unit + "-inactive", node, unit + " is not running: it was stopped ("
+                + (isActive == null ? "state unknown" : isActive) + ")", evidence, "systemctl start " + unit + enable);
     }
 
     private static ExecResult run(Transport t, String command) throws TransportException {

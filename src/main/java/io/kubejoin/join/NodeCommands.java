@@ -83,6 +83,34 @@ public final class NodeCommands {
         return "no output";
     }
 
+    /**
+     * A sh condition true when the kernel module {@code module} works although modprobe and modinfo cannot find it
+     * and /sys/module shows nothing: a kernel with the iptables modules built in and no {@code /lib/modules}
+     * (built-ins without parameters appear nowhere in /sys/module). Checked by function: {@code
+     * /proc/net/ip_tables_names} exists and iptables can read the table, which is all kube-proxy needs (with
+     * iptables-nft, ip_tables is not needed at all); {@code /proc/net/ip_vs} for ip_vs. Null for a module without
+     * such a check.
+     */
+    public static String moduleFunctionCheck(String module) {
+        return switch (module) {
+            case "ip_tables" -> "{ [ -e '/proc/net/ip_tables_names' ] || iptables -t filter -S >/dev/null 2>&1; }";
+            case "iptable_filter" -> "iptables -t filter -S >/dev/null 2>&1";
+            case "iptable_nat" -> "iptables -t nat -S >/dev/null 2>&1";
+            case "ip_vs" -> "[ -e '/proc/net/ip_vs' ]";
+            default -> null;
+        };
+    }
+
+    /**
+     * A sh condition true when the module serves although modprobe just failed (no /lib/modules): loaded or built
+     * in with parameters ({@code /sys/module/NAME}, nf_conntrack's hashsize, say), or working by
+     * {@link #moduleFunctionCheck function}.
+     */
+    public static String moduleWorks(String module) {
+        String f = moduleFunctionCheck(module);
+        return "[ -d " + quote("/sys/module/" + module) + " ]" + (f == null ? "" : " || " + f);
+    }
+
     /** Single-quotes a word for sh. */
     public static String quote(String word) {
         return "'" + word.replace("'", "'\\''") + "'";

@@ -16,6 +16,12 @@ public final class Journal {
     private final Clock clock;
     private final int pid;
     private final List<String> lines = new ArrayList<>();
+    /** When each line of {@link #lines} was written (same index): journald's timestamp, for --since. */
+    private final List<java.time.Instant> times = new ArrayList<>();
+
+    /** A line and when it was written. */
+    public record Entry(java.time.Instant time, String line) {
+    }
 
     Journal(Clock clock, int pid) {
         this.clock = clock;
@@ -35,12 +41,17 @@ public final class Journal {
     }
 
     private void add(char severity, String source, String message) {
-        ZonedDateTime t = clock.instant().atZone(ZoneOffset.UTC);
+        java.time.Instant now = clock.instant();
+        ZonedDateTime t = now.atZone(ZoneOffset.UTC);
         String line = String.format("%c%02d%02d %02d:%02d:%02d.%06d %7d %s] %s", severity, t.getMonthValue(),
                 t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond(), t.getNano() / 1000, pid, source, message);
         synchronized (lines) {
-            if (lines.size() == MAX_LINES) lines.remove(0);
+            if (lines.size() == MAX_LINES) {
+                lines.remove(0);
+                times.remove(0);
+            }
             lines.add(line);
+            times.add(now);
         }
     }
 
@@ -48,6 +59,15 @@ public final class Journal {
     public List<String> lines() {
         synchronized (lines) {
             return List.copyOf(lines);
+        }
+    }
+
+    /** Every line kept with its time, oldest first. */
+    public List<Entry> entries() {
+        synchronized (lines) {
+            List<Entry> out = new ArrayList<>(lines.size());
+            for (int i = 0; i < lines.size(); i++) out.add(new Entry(times.get(i), lines.get(i)));
+            return out;
         }
     }
 

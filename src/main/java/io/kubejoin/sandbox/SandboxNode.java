@@ -12,6 +12,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One simulated worker machine: a root folder standing for its {@code /}, an address on loopback, an SSH host key,
@@ -31,7 +37,25 @@ import java.util.concurrent.TimeUnit;
 public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     /** Modules a stock Debian/Ubuntu kernel can load; what kube-proxy's modes ask for. */
     static final Set<String> AVAILABLE_MODULES = Set.of("ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "nf_conntrack",
-            "nf_tables", "br_netfilter", "overlay", "ip_tables", "iptable_nat", "xt_conntrack");
+            "nf_tables", "br_netfilter", "overlay", "ip_tables", "iptable_filter", "iptable_nat", "xt_conntrack");
+
+    /**
+     * The machine's kernel build, for the netfilter modules kube-proxy's iptables mode needs.
+     * <ul>
+     *   <li>{@code MODULAR}: a distribution kernel, every module loadable from {@code /lib/modules/KERNEL}.</li>
+     *   <li>{@code NETFILTER_BUILT_IN}: a cloud or appliance kernel with {@code ip_tables}, {@code iptable_filter},
+     *       {@code iptable_nat} and {@code nf_conntrack} built in and no {@code /lib/modules} at all: modprobe and
+     *       modinfo find nothing ("not found in directory /lib/modules/…"), {@code /sys/module} shows only built-ins
+     *       with parameters (nf_conntrack's hashsize; the three iptables ones have none), {@code /proc/net/ip_tables_names}
+     *       exists and iptables works.</li>
+     *   <li>{@code NETFILTER_BUILT_IN_WITHOUT_NAT}: the same, but the nat table was left out of the build: iptables
+     *       answers "Table does not exist" for it.</li>
+     * </ul>
+     */
+    public enum Kernel { MODULAR, NETFILTER_BUILT_IN, NETFILTER_BUILT_IN_WITHOUT_NAT }
+
+    private static final Set<String> BUILT_IN_IPTABLES = Set.of("ip_tables", "iptable_filter", "iptable_nat");
+    private volatile Kernel kernel = Kernel.MODULAR;
     static final String KERNEL = "6.1.0-sandbox-amd64";
 
     private final String name;
@@ -55,6 +79,11 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
      * stops; only {@code kube-proxy --cleanup} (or a kube-proxy that syncs again) removes them.
      */
     private volatile String kernelRules;
+    private volatile String kubeletBuildSuffix = "";
+    /** Each unit's runs (systemd's invocations), oldest first, the last the current one; guarded by services. */
+    private final java.util.Map<String, List<Invocation>> invocations = new java.util.HashMap<>();
+    /** Runs kept per unit: journald keeps a unit's earlier runs too, so its journal spans restarts. */
+    private static final int INVOCATIONS_KEPT = 20;
 
     /**
      * @param serviceVip    the {@code kubernetes} Service's cluster IP: what a synced kube-proxy has rules for (the
@@ -143,6 +172,14 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         kubeProxyOptions = kubeProxyOptions.withFirstSync(firstSync);
     }
 
+    /**
+     * The kubelet binary is a vendor's build of the release: the next kubelet started reports its version with this
+     * suffix ({@code v1.34.2-lab}), as builds from EKS, k3s or a lab do; "" for the plain release.
+     */
+    public void kubeletBuildSuffix(String suffix) {
+        this.kubeletBuildSuffix = Objects.requireNonNull(suffix);
+    }
+
     /** The next kubelet started requests the client certificate of {@code otherNode} (null: its own). */
     public void forgeCsrFor(String otherNode) {
         kubeletOptions = kubeletOptions.withForgeCsrForNode(otherNode);
@@ -159,6 +196,27 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     /** The machine's host name (`hostname`): the node name unless a test renames the machine. */
     public void hostname(String name) {
         this.hostname = Objects.requireNonNull(name);
+    }
+
+    /** Boots the machine on another kernel build (see {@link Kernel}): loaded modules are forgotten as by a reboot. */
+    public void kernel(Kernel k) {
+        this.kernel = Objects.requireNonNull(k);
+        try {
+            for (String m : BUILT_IN_IPTABLES) Files.deleteIfExists(root.resolve("sys/module").resolve(m));
+            Path names = root.resolve("proc/net/ip_tables_names");
+            if (k == Kernel.MODULAR) {
+                Files.deleteIfExists(names);
+            } else {
+                Files.createDirectories(names.getParent());
+                Files.writeString(names, k == Kernel.NETFILTER_BUILT_IN ? "nat\nfilter\n" : "filter\n");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Kernel kernel() {
+        return kernel;
     }
 
     /** The container runtime is stopped: its socket is gone. */
@@ -200,6 +258,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             case "ipvsadm" -> ipvsadm(args);
             case "nft" -> nft(args);
             case "iptables-save", "ip6tables-save" -> iptablesSave(args);
+            case "iptables" -> iptables(args);
             case "hostname" -> args.isEmpty() ? ok(hostname + "\n") : usage("hostname", args);
             case "umount" -> umount(args);
             case "sleep" -> sleep(args);
@@ -216,7 +275,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         if (a.isEmpty()) return usage("systemctl", args);
         String verb = a.get(0);
         if (verb.equals("daemon-reload")) return a.size() == 1 ? ok("") : usage("systemctl", args);
-        if (verb.equals("show")) return show(a.subList(1, a.size()), args);
+        if (verb.equals("show")) return show(a);
         if (a.size() != 2) return usage("systemctl", args);
         String unit = a.get(1).endsWith(".service") ? a.get(1).substring(0, a.get(1).length() - 8) : a.get(1);
         if (!unit.equals("kubelet") && !unit.equals("kube-proxy")) {
@@ -310,15 +369,13 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         synchronized (services) {
             if (unit.equals("kubelet")) {
                 cancelKubeletRestart();
-                if (kubelet != null) {
-                    kubelet.stop();
-                    kubeletLog.systemd("Stopping kubelet.service - Kubernetes Kubelet...");
-                }
+                if (kubelet != null) stopped(unit, kubelet::stop);
                 kubeletRestarts = 0; // systemd counts the automatic restarts since the last start by hand
                 launchKubelet();
             } else {
-                if (proxy != null) proxy.stop();
+                if (proxy != null) stopped(unit, proxy::stop);
                 proxy = new SimulatedKubeProxy(runtime, root, name, version, kubeProxyOptions);
+                invoked(unit, proxy.journal());
                 proxy.start();
                 started = proxy;
             }
@@ -339,12 +396,9 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             if (unit.equals("kubelet")) {
                 cancelKubeletRestart();
                 kubeletStopped = true;
-                if (kubelet != null) {
-                    kubelet.stop();
-                    kubeletLog.systemd("Stopped kubelet.service - Kubernetes Kubelet.");
-                }
+                if (kubelet != null) stopped(unit, kubelet::stop);
             }
-            if (unit.equals("kube-proxy") && proxy != null) proxy.stop();
+            if (unit.equals("kube-proxy") && proxy != null) stopped(unit, proxy::stop);
         }
     }
 
@@ -353,11 +407,8 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     /** From the process's start to the first thing its own code does (exec, the Go runtime, flag parsing). */
     static final java.time.Duration PROCESS_START = java.time.Duration.ofMillis(50);
 
-    /** journalctl -u kubelet: systemd's lines and each kubelet process's in turn. Guarded by services. */
-    private final UnitLog kubeletLog = new UnitLog();
     /** Guarded by services: NRestarts, the main process's start, and the state between an exit and its restart. */
     private int kubeletRestarts;
-    private java.time.Instant kubeletMainStart;
     private boolean kubeletAutoRestart;
     private boolean kubeletStopped;
     private long kubeletRestartTimer = -1;
@@ -366,13 +417,12 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     /** A new kubelet process (under the services lock): running now, its code starting PROCESS_START later. */
     private void launchKubelet() {
         long generation = ++kubeletGeneration;
-        SimulatedKubelet k = new SimulatedKubelet(runtime, root, name, version, kubeletOptions.withRuntimeDown(runtimeDown));
+        SimulatedKubelet k = new SimulatedKubelet(runtime, root, name, version, kubeletOptions.withRuntimeDown(runtimeDown))
+                .buildSuffix(kubeletBuildSuffix);
         kubelet = k;
-        kubeletMainStart = runtime.clock().instant();
         kubeletAutoRestart = false;
         kubeletStopped = false;
-        kubeletLog.systemd("Started kubelet.service - Kubernetes Kubelet.");
-        kubeletLog.process(k.journal());
+        invoked("kubelet", k.journal());
         k.onExit(() -> kubeletExited(k, generation));
         runtime.vertx().setTimer(PROCESS_START.toMillis(), id -> {
             synchronized (services) {
@@ -385,8 +435,6 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private void kubeletExited(SimulatedKubelet k, long generation) {
         synchronized (services) {
             if (kubelet != k || generation != kubeletGeneration || kubeletStopped) return;
-            kubeletLog.systemd("kubelet.service: Main process exited, code=exited, status=1/FAILURE");
-            kubeletLog.systemd("kubelet.service: Failed with result 'exit-code'.");
             java.time.Duration restartSec = restartDelay("kubelet");
             if (restartSec == null) return; // stays failed
             kubeletAutoRestart = true;
@@ -394,8 +442,12 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
                 synchronized (services) {
                     if (generation != kubeletGeneration || !kubeletAutoRestart) return;
                     kubeletRestarts++;
-                    kubeletLog.systemd("kubelet.service: Scheduled restart job, restart counter is at " + kubeletRestarts + ".");
-                    kubeletLog.systemd("Stopped kubelet.service - Kubernetes Kubelet.");
+                    Invocation exited = current("kubelet");
+                    if (exited != null) {
+                        exited.failed = true;
+                        exited.restartCounter = kubeletRestarts;
+                        exited.restartAt = runtime.clock().instant();
+                    }
                     launchKubelet();
                 }
             });
@@ -437,114 +489,221 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     }
 
     /**
-     * systemctl show -p NAME [-p NAME...] UNIT (or --property=A,B): ActiveState, SubState, NRestarts,
-     * ExecMainStartTimestamp, Result, one NAME=value line each; an unknown property prints nothing, as systemctl.
+     * One run of a unit, as systemd and journald know it: its invocation id (the journal's
+     * {@code _SYSTEMD_INVOCATION_ID} of every line the process writes), when it started and, once stopped, when.
      */
-    private ExecResult show(List<String> rest, List<String> all) {
-        List<String> props = new ArrayList<>();
-        String unit = null;
-        for (int i = 0; i < rest.size(); i++) {
-            String a = rest.get(i);
-            if (a.equals("-p") && i + 1 < rest.size()) props.addAll(List.of(rest.get(++i).split(",")));
-            else if (a.startsWith("--property=")) props.addAll(List.of(a.substring("--property=".length()).split(",")));
-            else if (unit == null && !a.startsWith("-")) unit = a;
-            else return usage("systemctl", all);
+    private static final class Invocation {
+        final String id;
+        final Instant started;
+        final String description;
+        final Journal journal;
+        Instant stopped;
+        /** The process had exited with an error when the unit was started again (journald keeps that run's end). */
+        boolean failed;
+        /** systemd restarted the unit after this run exited (Restart=): NRestarts then, and when; 0 when not. */
+        int restartCounter;
+        Instant restartAt;
+
+        Invocation(String id, Instant started, String description, Journal journal) {
+            this.id = id;
+            this.started = started;
+            this.description = description;
+            this.journal = journal;
         }
-        if (unit == null || props.isEmpty()) return usage("systemctl", all);
-        String u = unit.endsWith(".service") ? unit.substring(0, unit.length() - 8) : unit;
-        StringBuilder out = new StringBuilder();
-        synchronized (services) {
-            String state = u.equals("kubelet") || u.equals("kube-proxy") ? serviceState(u) : "inactive";
-            String sub = switch (state) {
-                case "active" -> "running";
-                case "activating" -> "auto-restart";
-                case "failed" -> "failed";
-                default -> "dead";
-            };
-            boolean failedExit = u.equals("kubelet") ? kubelet != null && kubelet.state() == SimulatedKubelet.State.FAILED
-                    : u.equals("kube-proxy") && proxy != null && proxy.state() == SimulatedKubeProxy.State.FAILED;
-            java.time.Instant started = u.equals("kubelet") ? kubeletMainStart : null;
-            for (String p : props) {
-                String value = switch (p) {
-                    case "ActiveState" -> state;
-                    case "SubState" -> sub;
-                    case "NRestarts" -> Integer.toString(u.equals("kubelet") ? kubeletRestarts : 0);
-                    case "ExecMainStartTimestamp" -> started == null ? "" : SYSTEMD_TIME.format(started);
-                    case "Result" -> failedExit ? "exit-code" : "success";
-                    default -> null;
-                };
-                if (value != null) out.append(p).append('=').append(value).append('\n');
-            }
-        }
-        return ok(out.toString());
     }
 
-    private static final java.time.format.DateTimeFormatter SYSTEMD_TIME = java.time.format.DateTimeFormatter
-            .ofPattern("EEE yyyy-MM-dd HH:mm:ss 'UTC'", java.util.Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
+    private static final Pattern DESCRIPTION = Pattern.compile("(?m)^Description=(.*)$");
+
+    private void invoked(String unit, Journal journal) {
+        String unitText = "";
+        try {
+            unitText = Files.readString(root.resolve("etc/systemd/system/" + unit + ".service"));
+        } catch (IOException e) {
+            // no unit file: the process refuses to start and says so in its journal
+        }
+        Matcher d = DESCRIPTION.matcher(unitText);
+        String id = java.util.HexFormat.of().formatHex(randomBytes(16));
+        List<Invocation> runs = invocations.computeIfAbsent(unit, k -> new ArrayList<>());
+        runs.add(new Invocation(id, runtime.clock().instant(), d.find() ? d.group(1).strip() : unit, journal));
+        if (runs.size() > INVOCATIONS_KEPT) runs.remove(0);
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(b);
+        return b;
+    }
+
+    /** Stops the unit's current process (if it runs) and notes when, as systemd's stop job does. */
+    private void stopped(String unit, Runnable stopProcess) {
+        boolean running = active(unit);
+        Invocation current = current(unit);
+        if (current != null && failed(unit, current)) current.failed = true;
+        stopProcess.run();
+        if (running && current != null && current.stopped == null) current.stopped = runtime.clock().instant();
+    }
+
+    private Invocation current(String unit) {
+        List<Invocation> runs = invocations.get(unit);
+        return runs == null || runs.isEmpty() ? null : runs.get(runs.size() - 1);
+    }
 
     /**
-     * One unit's journal as {@code journalctl -u UNIT -o cat} shows it: systemd's own lines and, in between, each
-     * process's (a restarted kubelet's lines follow its predecessor's). The oldest processes are dropped.
+     * journalctl with what kubejoin asks: {@code -u UNIT}, {@code _SYSTEMD_INVOCATION_ID=ID}, {@code --since}
+     * ({@code @EPOCH[.FRACTION]} or {@code [WEEKDAY ]YYYY-MM-DD HH:MM:SS[ UTC]}), {@code -n N}, {@code --no-pager},
+     * {@code -o cat}. As journald, a unit's journal spans its restarts: every run's lines, each run framed by
+     * systemd's own lines (started, stopped, failed), which carry no invocation id of the process.
      */
-    private static final class UnitLog {
-        private static final int MAX_SEGMENTS = 40;
-        private final java.util.ArrayDeque<Object> segments = new java.util.ArrayDeque<>();
-
-        void systemd(String line) {
-            add(line);
-        }
-
-        void process(Journal j) {
-            add(j);
-        }
-
-        private void add(Object o) {
-            if (segments.size() == MAX_SEGMENTS) segments.removeFirst();
-            segments.addLast(o);
-        }
-
-        List<String> last(int n) {
-            java.util.LinkedList<String> out = new java.util.LinkedList<>();
-            java.util.Iterator<Object> it = segments.descendingIterator();
-            while (it.hasNext() && out.size() < n) {
-                Object o = it.next();
-                if (o instanceof String line) {
-                    out.addFirst(line);
-                } else {
-                    List<String> lines = ((Journal) o).last(n - out.size());
-                    for (int i = lines.size() - 1; i >= 0; i--) out.addFirst(lines.get(i));
-                }
-            }
-            return out;
-        }
-    }
-
     private ExecResult journalctl(List<String> args) {
-        // journalctl -u UNIT -n N --no-pager -o cat
         String unit = null;
-        int lines = 10;
+        String invocation = null;
+        Instant since = null;
+        int lines = Integer.MAX_VALUE;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
-            if (a.equals("-u") && i + 1 < args.size()) unit = args.get(++i);
+            if (a.equals("-u") && i + 1 < args.size()) unit = normaliseUnit(args.get(++i));
             else if (a.equals("-n") && i + 1 < args.size()) lines = Integer.parseInt(args.get(++i));
-            else if (a.equals("-o") && i + 1 < args.size()) {
+            else if (a.startsWith("_SYSTEMD_INVOCATION_ID=")) invocation = a.substring("_SYSTEMD_INVOCATION_ID=".length());
+            else if (a.equals("--since") && i + 1 < args.size()) {
+                since = parseSince(args.get(++i));
+                if (since == null) {
+                    return new ExecResult(1, "", "Failed to parse timestamp: " + args.get(i) + "\n");
+                }
+            } else if (a.equals("-o") && i + 1 < args.size()) {
                 if (!args.get(++i).equals("cat")) return usage("journalctl", args);
             } else if (!a.equals("--no-pager")) {
                 return usage("journalctl", args);
             }
         }
-        if (unit == null) return usage("journalctl", args);
-        List<String> last;
+        if (unit == null && invocation == null) return usage("journalctl", args);
+        List<Journal.Entry> out = new ArrayList<>();
         synchronized (services) {
-            if (unit.equals("kubelet") || unit.equals("kubelet.service")) {
-                last = kubelet == null ? null : kubeletLog.last(lines);
-            } else {
-                Journal j = unit.equals("kube-proxy") && proxy != null ? proxy.journal() : null;
-                last = j == null ? null : j.last(lines);
+            for (String u : unit != null ? List.of(unit) : List.copyOf(invocations.keySet())) {
+                for (Invocation run : invocations.getOrDefault(u, List.of())) {
+                    if (invocation != null && !invocation.equals(run.id)) continue;
+                    out.addAll(unitLines(u, run, invocation == null));
+                }
             }
         }
-        if (last == null) return ok("-- No entries --\n");
-        return ok(last.isEmpty() ? "" : String.join("\n", last) + "\n");
+        if (since != null) {
+            Instant from = since;
+            out.removeIf(e -> e.time().isBefore(from));
+        }
+        if (out.isEmpty()) return ok("-- No entries --\n");
+        List<Journal.Entry> last = out.subList(Math.max(0, out.size() - lines), out.size());
+        StringBuilder sb = new StringBuilder();
+        for (Journal.Entry e : last) sb.append(e.line()).append('\n');
+        return ok(sb.toString());
+    }
+
+    /** One run's lines: the process's own, and (unless only the process's are asked for) systemd's around them. */
+    private List<Journal.Entry> unitLines(String unit, Invocation run, boolean withSystemd) {
+        List<Journal.Entry> own = run.journal.entries();
+        List<Journal.Entry> out = new ArrayList<>();
+        String service = unit + ".service";
+        if (withSystemd) out.add(new Journal.Entry(run.started, "Started " + service + " - " + run.description + "."));
+        out.addAll(own);
+        if (!withSystemd) return out;
+        if (run.stopped != null) {
+            out.add(new Journal.Entry(run.stopped, "Stopping " + service + " - " + run.description + "..."));
+            out.add(new Journal.Entry(run.stopped, service + ": Deactivated successfully."));
+            out.add(new Journal.Entry(run.stopped, "Stopped " + service + " - " + run.description + "."));
+        } else if (failed(unit, run)) {
+            Instant at = own.isEmpty() ? run.started : own.get(own.size() - 1).time();
+            out.add(new Journal.Entry(at, service + ": Main process exited, code=exited, status=1/FAILURE"));
+            out.add(new Journal.Entry(at, service + ": Failed with result 'exit-code'."));
+            if (run.restartCounter > 0) {
+                out.add(new Journal.Entry(run.restartAt, service + ": Scheduled restart job, restart counter is at "
+                        + run.restartCounter + "."));
+                out.add(new Journal.Entry(run.restartAt, "Stopped " + service + " - " + run.description + "."));
+            }
+        }
+        return out;
+    }
+
+    /** The run is the unit's current one and its process exited with an error. */
+    private boolean failed(String unit, Invocation run) {
+        if (run.failed) return true;
+        if (run != current(unit)) return false;
+        return unit.equals("kubelet") ? kubelet != null && kubelet.state() == SimulatedKubelet.State.FAILED
+                : proxy != null && proxy.state() == SimulatedKubeProxy.State.FAILED;
+    }
+
+    private static String normaliseUnit(String u) {
+        return u.endsWith(".service") ? u.substring(0, u.length() - ".service".length()) : u;
+    }
+
+    /** systemd's timestamp as systemctl show prints it (the sandbox's machines run in UTC). */
+    private static final DateTimeFormatter SYSTEMD_TIME = DateTimeFormatter.ofPattern("EEE yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
+    private static final Pattern SINCE = Pattern.compile("(?:[A-Z][a-z]{2} )?(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2})(?: UTC)?");
+
+    /** What journalctl's --since accepts of what kubejoin sends; null when it would not parse it. */
+    static Instant parseSince(String v) {
+        if (v.startsWith("@")) {
+            try {
+                java.math.BigDecimal secs = new java.math.BigDecimal(v.substring(1));
+                return Instant.ofEpochSecond(secs.longValue(), secs.remainder(java.math.BigDecimal.ONE).movePointRight(9).longValue());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        Matcher m = SINCE.matcher(v.trim());
+        if (!m.matches()) return null;
+        return java.time.LocalDateTime.parse(m.group(1).replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+    }
+
+    /**
+     * {@code systemctl show UNIT -p NAME...} (also {@code -p A,B}, {@code --value}): the unit's properties in
+     * systemd's own order (not the order asked), an unknown property left out, as systemctl does.
+     */
+    private ExecResult show(List<String> args) {
+        List<String> wanted = new ArrayList<>();
+        boolean value = false;
+        String unit = null;
+        for (int i = 1; i < args.size(); i++) {
+            String a = args.get(i);
+            if ((a.equals("-p") || a.equals("--property")) && i + 1 < args.size()) wanted.addAll(List.of(args.get(++i).split(",")));
+            else if (a.startsWith("--property=")) wanted.addAll(List.of(a.substring("--property=".length()).split(",")));
+            else if (a.equals("--value")) value = true;
+            else if (!a.startsWith("-") && unit == null) unit = normaliseUnit(a);
+            else return usage("systemctl", args);
+        }
+        if (unit == null || wanted.isEmpty()) return usage("systemctl", args);
+        java.util.Map<String, String> p = new java.util.LinkedHashMap<>();
+        synchronized (services) {
+            Invocation run = current(unit);
+            boolean known = unit.equals("kubelet") || unit.equals("kube-proxy");
+            String state = known ? serviceState(unit) : "inactive";
+            boolean failed = state.equals("failed");
+            p.put("Result", failed || state.equals("activating") ? "exit-code" : "success");
+            p.put("NRestarts", Integer.toString(unit.equals("kubelet") ? kubeletRestarts : 0));
+            p.put("ExecMainStartTimestamp", run == null ? "" : SYSTEMD_TIME.format(run.started));
+            Instant exited = run == null ? null : run.stopped != null ? run.stopped : failed ? lastLine(run) : null;
+            p.put("ExecMainExitTimestamp", exited == null ? "" : SYSTEMD_TIME.format(exited));
+            p.put("ExecMainStatus", failed ? "1" : "0");
+            p.put("LoadState", known && Files.isRegularFile(root.resolve("etc/systemd/system/" + unit + ".service")) ? "loaded" : "not-found");
+            p.put("ActiveState", state);
+            p.put("SubState", switch (state) {
+                case "active" -> "running";
+                case "activating" -> "auto-restart";
+                case "failed" -> "failed";
+                default -> "dead";
+            });
+            p.put("UnitFileState", !p.get("LoadState").equals("loaded") ? ""
+                    : Files.isSymbolicLink(root.resolve("etc/systemd/system/multi-user.target.wants/" + unit + ".service")) ? "enabled" : "disabled");
+            p.put("InvocationID", run == null ? "" : run.id);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (var e : p.entrySet()) {
+            if (wanted.contains(e.getKey())) sb.append(value ? "" : e.getKey() + "=").append(e.getValue()).append('\n');
+        }
+        return ok(sb.toString());
+    }
+
+    private static Instant lastLine(Invocation run) {
+        List<Journal.Entry> e = run.journal.entries();
+        return e.isEmpty() ? run.started : e.get(e.size() - 1).time();
     }
 
     // --- network ---------------------------------------------------------------------------------------------------
@@ -608,7 +767,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private ExecResult modprobe(List<String> args) {
         if (args.size() != 1) return usage("modprobe", args);
         String module = args.get(0);
-        if (!AVAILABLE_MODULES.contains(module)) {
+        if (kernel != Kernel.MODULAR || !AVAILABLE_MODULES.contains(module)) {
             return new ExecResult(1, "", "modprobe: FATAL: Module " + module + " not found in directory /lib/modules/"
                     + KERNEL + "\n");
         }
@@ -623,7 +782,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private ExecResult modinfo(List<String> args) {
         if (args.size() != 2 || !args.get(0).equals("-n")) return usage("modinfo", args);
         String module = args.get(1);
-        if (!AVAILABLE_MODULES.contains(module)) {
+        if (kernel != Kernel.MODULAR || !AVAILABLE_MODULES.contains(module)) {
             return new ExecResult(1, "", "modinfo: ERROR: Module " + module + " not found.\n");
         }
         return ok("/lib/modules/" + KERNEL + "/kernel/net/" + module + ".ko.xz\n");
@@ -674,6 +833,36 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         return ok("table " + family + " kube-proxy {\n\tmap service-ips {\n\t\ttype ipv4_addr . inet_proto . inet_service : verdict\n"
                 + "\t\telements = { " + serviceVip + " . tcp . 443 : goto service-2QRHZV4L-default/kubernetes/tcp/https }\n"
                 + "\t}\n}\n");
+    }
+
+    /**
+     * {@code iptables -t TABLE -S} (iptables-legacy): the table's rules; a table whose module is neither loaded nor
+     * built in is loaded on demand from /lib/modules, as the kernel's request_module does, or does not exist.
+     */
+    private ExecResult iptables(List<String> args) {
+        if (args.size() != 3 || !args.get(0).equals("-t") || !args.get(2).equals("-S")) return usage("iptables", args);
+        String table = args.get(1);
+        String module = "iptable_" + table;
+        boolean present = switch (kernel) {
+            case NETFILTER_BUILT_IN -> table.equals("filter") || table.equals("nat");
+            case NETFILTER_BUILT_IN_WITHOUT_NAT -> table.equals("filter");
+            case MODULAR -> AVAILABLE_MODULES.contains(module);
+        };
+        if (!present) {
+            return new ExecResult(3, "", "iptables v1.8.9 (legacy): can't initialize iptables table `" + table
+                    + "': Table does not exist (do you need to insmod?)\nPerhaps iptables or your kernel needs to be upgraded.\n");
+        }
+        if (kernel == Kernel.MODULAR) {
+            try {
+                Files.createDirectories(root.resolve("sys/module/ip_tables"));
+                Files.createDirectories(root.resolve("sys/module").resolve(module));
+            } catch (IOException e) {
+                return new ExecResult(1, "", "iptables: " + e.getMessage() + "\n");
+            }
+        }
+        String chains = table.equals("nat") ? "-P PREROUTING ACCEPT\n-P INPUT ACCEPT\n-P OUTPUT ACCEPT\n-P POSTROUTING ACCEPT\n"
+                : "-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n";
+        return ok(chains);
     }
 
     private ExecResult iptablesSave(List<String> args) {

@@ -253,6 +253,22 @@ public final class SimulatedKubelet {
         return journal;
     }
 
+    private volatile String buildSuffix = "";
+
+    /**
+     * A vendor's build of the release: the version string it reports carries this suffix ({@code -lab},
+     * {@code -eks-1a2b3c}, {@code +k3s1}), as kubelet's own does (version.Get().GitVersion). Set before start.
+     */
+    public SimulatedKubelet buildSuffix(String suffix) {
+        this.buildSuffix = Objects.requireNonNull(suffix);
+        return this;
+    }
+
+    /** The version string this kubelet reports: the release and its build suffix. */
+    private String gitVersion() {
+        return version.gitVersion() + buildSuffix;
+    }
+
     /** The machine's host name (the Node name unless the unit sets --hostname-override). */
     public String hostname() {
         return hostname;
@@ -369,7 +385,7 @@ public final class SimulatedKubelet {
             }
         }
         Map<String, String> flags = exec.flags();
-        journal.info("server.go:484", "\"Kubelet version\" kubeletVersion=\"" + version.gitVersion() + "\"");
+        journal.info("server.go:484", "\"Kubelet version\" kubeletVersion=\"" + gitVersion() + "\"");
         String nodeName = flags.getOrDefault("hostname-override", hostname);
 
         String configPath = flags.get("config");
@@ -600,7 +616,7 @@ public final class SimulatedKubelet {
     private Future<Answer> call(Connection c, HttpMethod method, String path, String body) {
         RequestOptions o = new RequestOptions().setMethod(method).setHost(c.host()).setPort(c.port()).setSsl(c.ssl())
                 .setURI(path).setTimeout(10_000).putHeader("Accept", "application/json")
-                .putHeader("User-Agent", "kubelet/" + version.gitVersion() + " (linux/amd64) kubernetes/sandbox");
+                .putHeader("User-Agent", "kubelet/" + gitVersion() + " (linux/amd64) kubernetes/sandbox");
         if (c.tls() != null) o.setSslOptions(c.tls());
         if (c.bearer() != null) o.putHeader("Authorization", "Bearer " + c.bearer());
         if (body != null) o.putHeader("Content-Type", "application/json");
@@ -734,7 +750,7 @@ public final class SimulatedKubelet {
         RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setHost(c.host()).setPort(c.port()).setSsl(c.ssl())
                 .setURI(CSR_PATH + "?fieldSelector=metadata.name%3D" + name + "&watch=true").setConnectTimeout(10_000)
                 .putHeader("Accept", "application/json")
-                .putHeader("User-Agent", "kubelet/" + version.gitVersion() + " (linux/amd64) kubernetes/sandbox");
+                .putHeader("User-Agent", "kubelet/" + gitVersion() + " (linux/amd64) kubernetes/sandbox");
         if (c.tls() != null) o.setSslOptions(c.tls());
         if (c.bearer() != null) o.putHeader("Authorization", "Bearer " + c.bearer());
         runtime.http().request(o).compose(req -> {
@@ -874,13 +890,16 @@ public final class SimulatedKubelet {
         Node node = new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
                 .withNewSpec().withTaints(s.taints().isEmpty() ? null : s.taints()).endSpec()
                 .withNewStatus().withAddresses(addresses(s)).withNewNodeInfo()
-                .withKubeletVersion(version.gitVersion()).withKubeProxyVersion(version.gitVersion())
+                .withKubeletVersion(gitVersion()).withKubeProxyVersion(gitVersion())
                 .withOperatingSystem("linux").withArchitecture("amd64")
                 .withContainerRuntimeVersion(s.runtimeEndpoint().contains("docker") ? "docker://19.3.5" : "containerd://1.7.24")
                 .endNodeInfo().endStatus().build();
         return call(c, HttpMethod.POST, "/api/v1/nodes", Serialization.asJson(node)).compose(a -> {
             if (a.code() == 201) {
+                preRegistrationLines(name);
                 journal.info("kubelet_node_status.go:75", "\"Successfully registered node\" node=\"" + name + "\"");
+                // the kubelet's node informer has not seen the new Node yet: a real kubelet logs this once more
+                journal.error("kubelet.go:2410", "\"Error getting node\" err=\"node \\\"" + name + "\\\" not found\"");
             } else if (a.code() == 409) {
                 journal.info("kubelet_node_status.go:111", "\"Node was previously registered\" node=\"" + name + "\"");
             } else {
@@ -903,12 +922,31 @@ public final class SimulatedKubelet {
             if (current.getStatus() == null) current.setStatus(new io.fabric8.kubernetes.api.model.NodeStatus());
             current.getStatus().setConditions(conditions);
             current.getStatus().setAddresses(addresses(s));
+            // every status update carries the running binary's version (setNodeStatus), also after an upgrade
+            if (current.getStatus().getNodeInfo() == null) current.getStatus().setNodeInfo(new io.fabric8.kubernetes.api.model.NodeSystemInfo());
+            current.getStatus().getNodeInfo().setKubeletVersion(gitVersion());
+            current.getStatus().getNodeInfo().setKubeProxyVersion(gitVersion());
             return call(c, HttpMethod.PUT, "/api/v1/nodes/" + name + "/status", Serialization.asJson(current));
         }).compose(a -> {
             if (a.code() != 200 && a.code() != 201) return Future.failedFuture(statusError(name, a));
             journal.info("kubelet_node_status.go:687", "\"Recording event message for node\" node=\"" + name + "\" event=\"NodeReady\"");
             return s.serverTLSBootstrap() ? servingCsr(s, c) : Future.succeededFuture();
         });
+    }
+
+    /**
+     * What a real kubelet logs on a healthy first start while its Node does not exist yet (the node lease, CSINode,
+     * the sync loop and the eviction manager all look it up): harmless, but "not found" lines a journal reader must
+     * not take for a failure (reference log kubelet-1.24-join-then-reset.log, first start).
+     */
+    private void preRegistrationLines(String name) {
+        String notFound = "node \\\"" + name + "\\\" not found";
+        journal.error("nodelease.go:49", "\"Failed to get node when trying to set owner ref to the node lease\" err=\"nodes \\\""
+                + name + "\\\" not found\" node=\"" + name + "\"");
+        journal.info("nodeinfomanager.go:401", "Failed to publish CSINode: nodes \"" + name + "\" not found");
+        journal.error("kubelet.go:2410", "\"Error getting node\" err=\"" + notFound + "\"");
+        journal.error("eviction_manager.go:254", "\"Eviction manager: failed to get summary stats\" err=\"failed to get node info: "
+                + notFound + "\"");
     }
 
     private KubeletExit statusError(String name, Answer a) {

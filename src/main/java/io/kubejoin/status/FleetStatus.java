@@ -15,7 +15,9 @@ import io.kubejoin.remote.Transport;
 import io.kubejoin.remote.TransportException;
 import io.kubejoin.render.NodeFiles;
 import io.kubejoin.util.Parallel;
+import io.kubejoin.status.NodeStatus.Condition;
 import io.kubejoin.util.PeerCertificate;
+import io.kubejoin.version.KubeVersion;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -62,9 +64,9 @@ public final class FleetStatus {
                         settings, now)));
         for (Node n : cluster.values()) {
             if (inv.node(n.getMetadata().getName()).isPresent()) continue;
-            List<String> problems = new ArrayList<>();
+            List<NodeStatus.Flag> problems = new ArrayList<>();
             Boolean ready = ready(n);
-            if (!Boolean.TRUE.equals(ready)) problems.add("NotReady: " + readyMessage(n));
+            if (!Boolean.TRUE.equals(ready)) flag(problems, Condition.NOT_READY, "NotReady: " + readyMessage(n));
             out.add(new NodeStatus(n.getMetadata().getName(), internalIp(n), false, true, ready, readyMessage(n),
                     kubeletVersion(n), null, null, null, null, null, null, null,
                     pending.getOrDefault(n.getMetadata().getName(), 0), "not in the inventory", problems));
@@ -73,7 +75,7 @@ public final class FleetStatus {
     }
 
     /** Pending CSRs per node: requested as the node, or with a bootstrap token kubejoin issued for it. */
-    static Map<String, Integer> pendingCsrsByNode(KubeConnection conn) {
+    public static Map<String, Integer> pendingCsrsByNode(KubeConnection conn) {
         Map<String, String> tokenNode = new HashMap<>();
         for (TokenInfo t : new TokenService(conn, Clock.systemUTC(), new SecureRandom()).list()) {
             if (t.node() != null) tokenNode.put(t.id(), t.node());
@@ -89,36 +91,41 @@ public final class FleetStatus {
         return out;
     }
 
-    private static NodeStatus probe(Inventory inv, io.kubejoin.inventory.Node node, Node api, int pendingCsrs,
-                                    JoinRunner.TransportFactory transports, Settings settings, Instant now) {
-        List<String> problems = new ArrayList<>();
+    /**
+     * One inventory node's status: the API's view of it ({@code api}, null when not registered), a TLS handshake
+     * with its :10250 and one SSH command. Also {@code kubejoin doctor}'s, which diagnoses each flag.
+     */
+    public static NodeStatus probe(Inventory inv, io.kubejoin.inventory.Node node, Node api, int pendingCsrs,
+                                   JoinRunner.TransportFactory transports, Settings settings, Instant now) {
+        List<NodeStatus.Flag> problems = new ArrayList<>();
         Boolean ready = null;
         String readyMessage = null;
         String version = null;
         String expected = inv.kubernetesVersion().gitVersion();
         if (api == null) {
-            problems.add("not registered with the API server — run kubejoin join");
+            flag(problems, Condition.NOT_REGISTERED, "not registered with the API server — run kubejoin join");
         } else {
             ready = ready(api);
             readyMessage = readyMessage(api);
             version = kubeletVersion(api);
-            if (!Boolean.TRUE.equals(ready)) problems.add("NotReady: " + readyMessage);
-            if (version != null && !version.equals(expected)) {
-                problems.add("kubelet " + version + ", the inventory says " + expected + " — run kubejoin join to install it");
+            if (!Boolean.TRUE.equals(ready)) flag(problems, Condition.NOT_READY, "NotReady: " + readyMessage);
+            if (version != null && !sameRelease(version, inv.kubernetesVersion())) {
+                flag(problems, Condition.KUBELET_VERSION, "kubelet " + version + ", the inventory says " + expected
+                        + " — run kubejoin join to install it");
             }
         }
         if (pendingCsrs > 0) {
-            problems.add(pendingCsrs + " pending CSR(s) — kubejoin approve, or kubejoin doctor if they pile up");
+            flag(problems, Condition.PENDING_CSRS, pendingCsrs + " pending CSR(s) — kubejoin approve, or kubejoin doctor if they pile up");
         }
         Instant serving = null;
         boolean servingExpected = !Boolean.FALSE.equals(node.kubelet().config().get("serverTLSBootstrap"));
         try {
             serving = PeerCertificate.fetch(node.address(), KUBELET_PORT, PROBE_TIMEOUT)
                     .getNotAfter().toInstant();
-            expiry("kubelet serving", serving, now, settings.warnDays(), problems);
+            expiry(Condition.SERVING_CERT, "kubelet serving", serving, now, settings.warnDays(), problems);
         } catch (java.io.IOException e) {
             if (api != null && servingExpected) {
-                problems.add("kubelet :10250 does not answer TLS (" + e.getMessage() + ")");
+                flag(problems, Condition.SERVING_TLS, "kubelet :10250 does not answer TLS (" + e.getMessage() + ")");
             }
         }
         Instant client = null;
@@ -136,19 +143,31 @@ public final class FleetStatus {
             kubelet = firstWord(sections.get("kubelet"));
             proxy = firstWord(sections.get("kube-proxy"));
             healthz = "ok".equals(firstWord(sections.get("healthz")));
-            if (client == null) problems.add("no kubelet client certificate (" + paths.certDir() + "/kubelet-client-current.pem)");
-            else expiry("kubelet client", client, now, settings.warnDays(), problems);
-            if (proxyCert == null) problems.add("no kube-proxy certificate (" + paths.kubeProxyCert() + ")");
-            else expiry("kube-proxy", proxyCert, now, settings.warnDays(), problems);
-            if (!"active".equals(kubelet)) problems.add("kubelet service " + (kubelet == null ? "unknown" : kubelet));
-            if (!"active".equals(proxy)) problems.add("kube-proxy service " + (proxy == null ? "unknown" : proxy));
-            if (!healthz) problems.add("kube-proxy healthz :10256 does not answer ok");
+            if (client == null) flag(problems, Condition.CLIENT_CERT_MISSING, "no kubelet client certificate (" + paths.certDir() + "/kubelet-client-current.pem)");
+            else expiry(Condition.CLIENT_CERT, "kubelet client", client, now, settings.warnDays(), problems);
+            if (proxyCert == null) flag(problems, Condition.PROXY_CERT_MISSING, "no kube-proxy certificate (" + paths.kubeProxyCert() + ")");
+            else expiry(Condition.PROXY_CERT, "kube-proxy", proxyCert, now, settings.warnDays(), problems);
+            if (!"active".equals(kubelet)) flag(problems, Condition.KUBELET_SERVICE, "kubelet service " + (kubelet == null ? "unknown" : kubelet));
+            if (!"active".equals(proxy)) flag(problems, Condition.PROXY_SERVICE, "kube-proxy service " + (proxy == null ? "unknown" : proxy));
+            if (!healthz) flag(problems, Condition.PROXY_HEALTHZ, "kube-proxy healthz :10256 does not answer ok");
         } catch (TransportException e) {
             ssh = e.getMessage();
-            problems.add("unreachable over SSH: " + e.getMessage());
+            flag(problems, Condition.SSH, "unreachable over SSH: " + e.getMessage());
         }
         return new NodeStatus(node.name(), node.address(), true, api != null, ready, readyMessage, version, expected,
                 serving, client, proxyCert, kubelet, proxy, healthz, pendingCsrs, ssh, problems);
+    }
+
+    /**
+     * The kubelet runs the inventory's release: the same major.minor.patch, whatever build suffix its version string
+     * carries ({@code v1.24.0-lab}, {@code -eks-…}, {@code +k3s1}); a string that is no version never matches.
+     */
+    public static boolean sameRelease(String reported, KubeVersion expected) {
+        return KubeVersion.ofGitVersion(reported).map(expected::equals).orElse(false);
+    }
+
+    private static void flag(List<NodeStatus.Flag> flags, Condition c, String text) {
+        flags.add(new NodeStatus.Flag(c, text));
     }
 
     /**
@@ -182,23 +201,23 @@ public final class FleetStatus {
         return s.strip().split("\\s+")[0];
     }
 
-    static void expiry(String what, Instant notAfter, Instant now, int warnDays, List<String> problems) {
+    static void expiry(Condition c, String what, Instant notAfter, Instant now, int warnDays, List<NodeStatus.Flag> problems) {
         if (!notAfter.isAfter(now)) {
-            problems.add(what + " certificate expired " + notAfter);
+            flag(problems, c, what + " certificate expired " + notAfter);
         } else if (notAfter.isBefore(now.plus(Duration.ofDays(warnDays)))) {
             long days = Duration.between(now, notAfter).toDays();
-            problems.add(what + " certificate expires in " + days + " day(s), " + notAfter);
+            flag(problems, c, what + " certificate expires in " + days + " day(s), " + notAfter);
         }
     }
 
-    static Boolean ready(Node n) {
+    public static Boolean ready(Node n) {
         for (NodeCondition c : conditions(n)) {
             if ("Ready".equals(c.getType())) return "True".equals(c.getStatus());
         }
         return null;
     }
 
-    static String readyMessage(Node n) {
+    public static String readyMessage(Node n) {
         for (NodeCondition c : conditions(n)) {
             if ("Ready".equals(c.getType())) {
                 return c.getMessage() != null ? c.getMessage() : c.getReason() != null ? c.getReason() : c.getStatus();
@@ -211,7 +230,7 @@ public final class FleetStatus {
         return n.getStatus() == null || n.getStatus().getConditions() == null ? List.of() : n.getStatus().getConditions();
     }
 
-    static String kubeletVersion(Node n) {
+    public static String kubeletVersion(Node n) {
         return n.getStatus() == null || n.getStatus().getNodeInfo() == null ? null : n.getStatus().getNodeInfo().getKubeletVersion();
     }
 

@@ -33,6 +33,21 @@ public final class KubeVersion implements Comparable<KubeVersion> {
                 m.group(3) == null ? 0 : Integer.parseInt(m.group(3)));
     }
 
+    private static final Pattern GIT_VERSION = Pattern.compile("v?(\\d+)\\.(\\d+)\\.(\\d+)(?:[-+].*)?");
+
+    /**
+     * The release of a version string as a binary reports it ({@code v1.24.0}, {@code v1.24.0-lab},
+     * {@code v1.29.3-eks-adcb7e2}, {@code v1.30.4+k3s1}): major.minor.patch, the build suffix dropped; empty when the
+     * string has no such form. Vendors' builds of one release carry suffixes, so only these three numbers say
+     * whether it is the release the inventory names.
+     */
+    public static java.util.Optional<KubeVersion> ofGitVersion(String text) {
+        Matcher m = GIT_VERSION.matcher(text == null ? "" : text.trim());
+        if (!m.matches()) return java.util.Optional.empty();
+        return java.util.Optional.of(new KubeVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+                Integer.parseInt(m.group(3))));
+    }
+
     /** Shorthand for a minor release 1.minor, as used by the version rules table. */
     public static KubeVersion minor(int minor) {
         return new KubeVersion(1, minor, 0);

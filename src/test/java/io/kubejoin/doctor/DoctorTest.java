@@ -184,8 +184,10 @@ class DoctorTest {
         Doctor.Settings d = Doctor.Settings.defaults();
         List<Diagnosis> found = doctor(new Doctor.Settings(d.parallel(), 400, d.unsignedAfter(), d.servingPending(),
                 d.pileUp()), names.get(0));
-        assertThat(ids(found)).containsExactly("certificate-expiring@" + names.get(0));
+        // the kubelet's client certificate (doctor's own check) and its serving certificate (as status flags it)
+        assertThat(ids(found)).containsExactly("certificate-expiring@" + names.get(0), "certificate-expiring@" + names.get(0));
         assertThat(found.get(0).fix()).contains("kubejoin reset " + names.get(0));
+        assertThat(found.get(1).what()).contains("serving");
     }
 
     @Test
@@ -281,9 +283,89 @@ class DoctorTest {
             });
         } finally {
             Files.writeString(target, before);
-            n.exec("systemctl restart kubelet");
-            n.kubelet().awaitSettled(20, java.util.concurrent.TimeUnit.SECONDS);
+            restartKubelet(n);
         }
+        // the Unauthorized lines are in the unit's journal still, but of the run before: no finding now
+        assertThat(n.exec("journalctl -u kubelet --no-pager -o cat").stdout()).contains("Unauthorized");
+        assertThat(ids(doctor(n.name()))).isEmpty();
+    }
+
+    /** journald keeps the lines of a failed run; once the unit is fixed and restarted they are history. */
+    @Test
+    void aFailedRunsLinesAreNoFindingOnceTheKubeletRunsAgain() throws Exception {
+        SandboxNode n = node(0);
+        Path unit = n.root().resolve("etc/systemd/system/kubelet.service");
+        String before = Files.readString(unit);
+        Files.writeString(unit, before.replace("--v=", "--logtostderr=true \\\n  --v="));
+        try {
+            n.exec("systemctl restart kubelet");
+            List<Diagnosis> found = doctor(n.name());
+            assertThat(ids(found)).contains("removed-flag@" + n.name(), "kubelet-failed@" + n.name());
+            Diagnosis failed = found.stream().filter(d -> d.id().equals("kubelet-failed")).findFirst().orElseThrow();
+            assertThat(failed.evidence()).contains("ActiveState=failed").contains("Failed with result 'exit-code'");
+        } finally {
+            Files.writeString(unit, before);
+            restartKubelet(n);
+        }
+        assertThat(n.exec("journalctl -u kubelet --no-pager -o cat").stdout()).contains("unknown flag: --logtostderr");
+        assertThat(ids(doctor(n.name()))).isEmpty();
+    }
+
+    /** A healthy first start logs "node not found" (even once after registering): history, not a finding. */
+    @Test
+    void theKubeletsStartUpNotFoundLinesOnAHealthyNodeAreNoFinding() throws Exception {
+        String journal = node(0).exec("journalctl -u kubelet --no-pager -o cat").stdout();
+        assertThat(journal).contains("\"Error getting node\" err=\"node \\\"" + names.get(0) + "\\\" not found\"");
+        assertThat(journal.lastIndexOf("not found")).isGreaterThan(journal.indexOf("Successfully registered node"));
+        assertThat(ids(doctor(names.get(0)))).isEmpty();
+    }
+
+    @Test
+    void aStoppedKubeletIsReportedWithItsStateAndTheFix() throws Exception {
+        SandboxNode n = node(1);
+        assertThat(n.exec("systemctl stop kubelet").exitCode()).isZero();
+        try {
+            List<Diagnosis> found = doctor(n.name());
+            assertThat(ids(found)).contains("kubelet-inactive@" + n.name())
+                    // its last run's start-up "not found" lines are history: the Node exists
+                    .doesNotContain("node-not-found@" + n.name());
+            Diagnosis d = found.stream().filter(x -> x.id().equals("kubelet-inactive")).findFirst().orElseThrow();
+            assertThat(d.evidence()).contains("ActiveState=inactive").contains("Stopped kubelet.service");
+            assertThat(d.fix()).contains("systemctl start kubelet");
+            var r = io.kubejoin.testing.Cli.kubejoin("doctor", "-f", sandbox.inventoryFile().toString(), n.name());
+            assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+            assertThat(r.out()).contains("kubelet-inactive");
+        } finally {
+            restartKubelet(n);
+        }
+    }
+
+    @Test
+    void aKubeletOfAnotherReleaseIsReportedButABuildSuffixIsNot() throws Exception {
+        SandboxNode n = node(2);
+        n.kubeletBuildSuffix("-lab");
+        try {
+            restartKubelet(n);
+            assertThat(ids(doctor(n.name()))).isEmpty();
+        } finally {
+            n.kubeletBuildSuffix("");
+            restartKubelet(n);
+        }
+    }
+
+    /** systemctl restart kubelet, then its serving CSR approved, as a join would, so the node is healthy again. */
+    private void restartKubelet(SandboxNode n) throws Exception {
+        assertThat(n.exec("systemctl restart kubelet").exitCode()).isZero();
+        assertThat(n.kubelet().awaitSettled(20, java.util.concurrent.TimeUnit.SECONDS))
+                .isEqualTo(io.kubejoin.sandbox.SimulatedKubelet.State.READY);
+        for (int i = 0; i < 100 && !n.kubelet().servingCertificateWritten(); i++) {
+            if (n.kubelet().servingCsrName() != null) {
+                var a = io.kubejoin.testing.Cli.kubejoin("approve", "--once", "-f", sandbox.inventoryFile().toString());
+                assertThat(a.exit()).as(a.toString()).isZero();
+            }
+            Thread.sleep(100);
+        }
+        assertThat(n.kubelet().servingCertificateWritten()).isTrue();
     }
 
     /** A serving CSR filed with the node's own client certificate (as its kubelet would), left pending. */

@@ -145,4 +145,44 @@ class StatusCommandTest {
             sandbox.api().adminClient().nodes().withName("stranger").delete();
         }
     }
+
+    @Test
+    void aKubeletWhoseVersionCarriesABuildSuffixIsTheInventorysRelease() throws Exception {
+        SandboxNode n = sandbox.node(names.get(2));
+        n.kubeletBuildSuffix("-lab");
+        try {
+            restartKubelet(n);
+            Run r = status();
+            JsonNode row = r.node(names.get(2));
+            assertThat(row.path("kubeletVersion").asString()).isEqualTo("v1.34.2-lab");
+            assertThat(row.path("healthy").asBoolean()).as(row.toString()).isTrue();
+        } finally {
+            n.kubeletBuildSuffix("");
+            restartKubelet(n);
+        }
+    }
+
+    /** systemctl restart kubelet, then its new serving CSR approved, as a join would: the node is healthy again. */
+    private void restartKubelet(SandboxNode n) throws Exception {
+        assertThat(n.exec("systemctl restart kubelet").exitCode()).isZero();
+        assertThat(n.kubelet().awaitSettled(20, java.util.concurrent.TimeUnit.SECONDS))
+                .isEqualTo(io.kubejoin.sandbox.SimulatedKubelet.State.READY);
+        for (int i = 0; i < 100 && !n.kubelet().servingCertificateWritten(); i++) {
+            if (n.kubelet().servingCsrName() != null) {
+                Run a = Cli.kubejoin("approve", "--once", "-f", sandbox.inventoryFile().toString());
+                assertThat(a.exit()).as(a.toString()).isZero();
+            }
+            Thread.sleep(100);
+        }
+        assertThat(n.kubelet().servingCertificateWritten()).isTrue();
+        Thread.sleep(500); // the HTTPS listener opens just after the certificate is written
+    }
+
+    @Test
+    void anotherPatchReleaseIsStillFlaggedWithTheFullVersionString() {
+        assertThat(FleetStatus.sameRelease("v1.34.2-eks-1a2b3c", io.kubejoin.version.KubeVersion.parse("1.34.2"))).isTrue();
+        assertThat(FleetStatus.sameRelease("v1.34.2+k3s1", io.kubejoin.version.KubeVersion.parse("1.34.2"))).isTrue();
+        assertThat(FleetStatus.sameRelease("v1.34.1-lab", io.kubejoin.version.KubeVersion.parse("1.34.2"))).isFalse();
+        assertThat(FleetStatus.sameRelease("v1.34", io.kubejoin.version.KubeVersion.parse("1.34.0"))).isFalse();
+    }
 }

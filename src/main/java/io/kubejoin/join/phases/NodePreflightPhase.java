@@ -81,10 +81,16 @@ public final class NodePreflightPhase implements NodePhase {
             script.append("s port-").append(port[0]).append("; ss -Hltn 'sport = :").append(port[0]).append("'\n");
             script.append("s active-").append(port[1]).append("; systemctl is-active --quiet ").append(port[1]).append(" && echo active\n");
         }
-        // built into the kernel, already loaded, or loadable: anything else kube-proxy's mode cannot use
+        // built into the kernel, already loaded, loadable, or working by function: anything else kube-proxy's mode
+        // cannot use
         script.append("s modules; for m in");
         modules.forEach(m -> script.append(' ').append(NodeCommands.quote(m)));
-        script.append("; do [ -d \"/sys/module/$m\" ] || modinfo -n \"$m\" >/dev/null 2>&1 || echo \"$m\"; done\n");
+        script.append("; do [ -d \"/sys/module/$m\" ] || modinfo -n \"$m\" >/dev/null 2>&1");
+        for (String m : modules) {
+            String works = NodeCommands.moduleFunctionCheck(m);
+            if (works != null) script.append(" || { [ \"$m\" = ").append(NodeCommands.quote(m)).append(" ] && ").append(works).append("; }");
+        }
+        script.append(" || echo \"$m\"; done\n");
         script.append("s date; date +%s\n");
         script.append("exit 0\n");
         ExecResult r = NodeCommands.exec(ctx.transport(), script.toString());

@@ -55,7 +55,8 @@ public final class StartServicePhase implements NodePhase {
                     cmds.add("mkdir -p " + quote(ctx.paths().kubeProxyWorkDir()));
                     // loaded now; the modules-load.d file pushed with kube-proxy's files loads them at boot
                     for (String m : ModulesLoadRenderer.modules(ctx.inventory(), ctx.node())) {
-                        cmds.add("modprobe " + quote(m));
+                        // a built-in module without /lib/modules: modprobe fails, the module works
+                        cmds.add("modprobe " + quote(m) + " || " + NodeCommands.moduleWorks(m));
                     }
                     return cmds;
                 },

@@ -1,0 +1,96 @@
+package io.kubejoin.sandbox;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * The sandbox's fault switches by name, for {@code kubejoin sandbox up --fault NAME} and {@code kubejoin demo --fault
+ * NAME}: each breaks one thing the way it breaks on a real cluster, so {@code kubejoin doctor} can be watched
+ * diagnosing it. A fault that touches one machine picks the first node (and the second as the other party).
+ *
+ * <p>To add one: a constant with its name, one line saying what breaks, when it applies and what it does to the
+ * running {@link Sandbox}.
+ */
+public enum SandboxFault {
+    T1("t1", When.BEFORE_JOIN, "kube-apiserver runs without --enable-bootstrap-token-auth: bootstrap tokens are rejected",
+            s -> s.api().bootstrapTokenAuth(false)),
+    T2("t2", When.BEFORE_JOIN, "kube-controller-manager does not sign: approved CSRs never get a certificate",
+            s -> s.api().signer(false)),
+    DROP_DURING_PUSH("drop-during-push", When.BEFORE_JOIN,
+            "the first node's SSH connection drops in the middle of its next file upload (the join retries)",
+            s -> s.ssh().dropConnectionDuringNextPush(first(s).address(), 100)),
+    FAILING_KUBELET("failing-kubelet", When.BEFORE_JOIN, "the first node's kubelet exits at once whenever it starts",
+            s -> first(s).failKubelet(true)),
+    FORGED_CSR("forged-csr", When.BEFORE_JOIN,
+            "the first node's kubelet asks for the client certificate of another node (the approver must deny it)",
+            s -> first(s).forgeCsrFor(other(s))),
+    BUILT_IN_MODULES("built-in-modules", When.BEFORE_JOIN,
+            "every node's kernel has ip_tables, iptable_filter, iptable_nat built in and no /lib/modules (use --proxy-mode iptables)",
+            s -> s.nodes().values().forEach(n -> n.kernel(SandboxNode.Kernel.NETFILTER_BUILT_IN))),
+    KUBELET_BUILD_SUFFIX("kubelet-build-suffix", When.BEFORE_JOIN,
+            "every node's kubelet is a vendor build of the release: it reports its version as v<release>-lab",
+            s -> s.nodes().values().forEach(n -> n.kubeletBuildSuffix("-lab"))),
+    STOPPED_KUBELET("stopped-kubelet", When.AFTER_JOIN,
+            "after the join, the first node's kubelet is stopped (systemctl stop kubelet)",
+            s -> first(s).exec("systemctl stop kubelet"));
+
+    /** Before the join (the faults the join itself meets) or on a joined fleet (what happens to a running node). */
+    public enum When { BEFORE_JOIN, AFTER_JOIN }
+
+    private final String id;
+    private final When when;
+    private final String description;
+    private final Consumer<Sandbox> apply;
+
+    SandboxFault(String id, When when, String description, Consumer<Sandbox> apply) {
+        this.id = id;
+        this.when = when;
+        this.description = description;
+        this.apply = apply;
+    }
+
+    /** The name the command line takes. */
+    public String id() {
+        return id;
+    }
+
+    public When when() {
+        return when;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** Breaks it in the running sandbox, now. */
+    public void apply(Sandbox sandbox) {
+        apply.accept(sandbox);
+    }
+
+    public static Optional<SandboxFault> byName(String name) {
+        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+        return Arrays.stream(values()).filter(f -> f.id.equals(n)).findFirst();
+    }
+
+    /** Every name with its one line, for help texts and error messages. */
+    public static String catalogue() {
+        return Arrays.stream(values()).map(f -> "  " + f.id + ": " + f.description).collect(Collectors.joining("\n"));
+    }
+
+    public static List<String> names() {
+        return Arrays.stream(values()).map(SandboxFault::id).toList();
+    }
+
+    private static SandboxNode first(Sandbox s) {
+        return s.nodes().values().iterator().next();
+    }
+
+    /** The second node's name, or a name no node has on a one-node sandbox: either way not the first node's. */
+    private static String other(Sandbox s) {
+        return s.nodes().keySet().stream().skip(1).findFirst().orElse(first(s).name() + "-other");
+    }
+}
