@@ -395,8 +395,8 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         synchronized (services) {
             if (unit.equals("kubelet")) {
                 cancelKubeletRestart();
+                if (kubelet != null) stopped(unit, kubelet::stop); // before kubeletStopped: it asks whether it ran
                 kubeletStopped = true;
-                if (kubelet != null) stopped(unit, kubelet::stop);
             }
             if (unit.equals("kube-proxy") && proxy != null) stopped(unit, proxy::stop);
         }
@@ -536,6 +536,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
 
     /** Stops the unit's current process (if it runs) and notes when, as systemd's stop job does. */
     private void stopped(String unit, Runnable stopProcess) {
+        if (unit.equals("kube-proxy")) refreshKernelRules(); // what it programmed outlives it
         boolean running = active(unit);
         Invocation current = current(unit);
         if (current != null && failed(unit, current)) current.failed = true;
@@ -797,16 +798,21 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
 
     /** Whether the kernel holds the service rules of this proxy mode (they outlive the kube-proxy that made them). */
     private boolean rulesIn(String mode) {
-        synchronized (services) {
-            // a kube-proxy that synced after start was recorded (the sync happens within its start) is seen too
-            if (proxy != null && proxy.state() == SimulatedKubeProxy.State.RUNNING && proxy.rulesSynced()) kernelRules = modeOf(proxy);
-        }
+        refreshKernelRules();
         return mode.equals(kernelRules);
     }
 
-    /** Test helper: the proxy mode whose rules the kernel holds, null when none. */
+    /** Test helper: the proxy mode whose rules the kernel holds, null when none (after the first sync). */
     public String kernelRules() {
+        refreshKernelRules();
         return kernelRules;
+    }
+
+    /** The running kube-proxy's first sync put its mode's rules in the kernel (they stay when it stops). */
+    private void refreshKernelRules() {
+        synchronized (services) {
+            if (proxy != null && proxy.state() == SimulatedKubeProxy.State.RUNNING && proxy.rulesSynced()) kernelRules = modeOf(proxy);
+        }
     }
 
     private ExecResult ipvsadm(List<String> args) {

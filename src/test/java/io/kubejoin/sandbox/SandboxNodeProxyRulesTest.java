@@ -59,10 +59,16 @@ class SandboxNodeProxyRulesTest {
         return r;
     }
 
+    /** A real kube-proxy programs its rules with its first sync, a moment after the start: wait for it. */
+    private static void restartAndSync(SandboxNode n) throws InterruptedException {
+        ok(n, "systemctl restart kube-proxy");
+        assertThat(n.kubeProxy().awaitRulesSynced(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+
     @Test
     void ipvsAndIptablesRulesStayAfterStopUntilCleanup(@TempDir Path tmp) throws Exception {
         SandboxNode n = node(tmp, "1.32.4", "r1", "127.0.3.1");
-        ok(n, "systemctl restart kube-proxy");
+        restartAndSync(n);
         assertThat(n.kernelRules()).isEqualTo("ipvs");
         ok(n, "systemctl stop kube-proxy");
         ok(n, "ipvsadm -Ln -t 10.254.0.1:443");
@@ -72,7 +78,7 @@ class SandboxNodeProxyRulesTest {
         assertThat(ok(n, "iptables-save -t nat").stdout()).doesNotContain("KUBE-");
 
         setMode(n, "mode: iptables\n");
-        ok(n, "systemctl restart kube-proxy");
+        restartAndSync(n);
         ok(n, "systemctl stop kube-proxy");
         assertThat(ok(n, "iptables-save -t nat").stdout()).contains("-d 10.254.0.1/32").contains(":KUBE-SERVICES");
         assertThat(n.exec("ipvsadm -Ln -t 10.254.0.1:443").exitCode()).isEqualTo(1);
@@ -85,7 +91,7 @@ class SandboxNodeProxyRulesTest {
     void nftablesTableGoesOnlyWithTheGateOn(@TempDir Path tmp) throws Exception {
         SandboxNode n = node(tmp, "1.30.8", "r2", "127.0.3.2");
         setMode(n, "mode: nftables\nfeatureGates:\n  NFTablesProxyMode: true\n");
-        ok(n, "systemctl restart kube-proxy");
+        restartAndSync(n);
         assertThat(n.kernelRules()).as(String.join("\n", n.kubeProxy().journal().lines())).isEqualTo("nftables");
         ok(n, "systemctl disable --now kube-proxy");
         ok(n, "nft list table ip kube-proxy");

@@ -90,6 +90,12 @@ class StatusCommandTest {
             assertThat(r.node(names.get(0)).path("healthy").asBoolean()).isTrue();
         } finally {
             assertThat(n.exec("systemctl restart kube-proxy").exitCode()).isZero();
+            // as a real one, it answers healthz a moment after its start and has its rules with its first sync
+            try {
+                assertThat(n.kubeProxy().awaitRulesSynced(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
