@@ -44,8 +44,16 @@ public final class WaitReadyPhase implements NodePhase {
     @Override
     public PhaseResult run(NodeContext ctx) throws PhaseFailure {
         String node = ctx.node().name();
-        java.util.Map<String, NodeReadiness.Result> results =
-                readiness.waitForReady(java.util.Collections.singletonMap(node, (Set<String>) null), clock.instant().plus(timeout));
+        java.util.Map<String, NodeReadiness.Result> results;
+        try {
+            results = readiness.waitForReady(java.util.Collections.singletonMap(node, (Set<String>) null),
+                    clock.instant().plus(timeout));
+        } catch (io.kubejoin.cli.UserFacingException e) {
+            // the API server is gone (or never answered): waiting on to the deadline would tell nothing more, and
+            // kubelet's journal is not the point
+            throw new PhaseFailure(e.getMessage(), "start kube-apiserver again (or fix the way to it) and re-run the "
+                    + "join: what the nodes already got is kept", List.of(), false, null);
+        }
         NodeReadiness.Result r = results.get(node);
         if (r == null || !r.ready()) {
             String why = r == null ? "no answer about the node" : r.diagnosis();
