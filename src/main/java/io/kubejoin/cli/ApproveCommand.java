@@ -65,6 +65,8 @@ public class ApproveCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--for goes with --watch");
         }
         PrintWriter out = spec.commandLine().getOut();
+        // on SIGTERM/Ctrl-C the hook lets approvals under way finish (the JVM exits once the hook returns)
+        CountDownLatch finished = new CountDownLatch(1);
         try (KubeConnection conn = cluster.connect();
              CsrApprover approver = new CsrApprover(conn.client(), inv, maxServingExpiration)) {
             if (!watch) {
@@ -78,7 +80,14 @@ public class ApproveCommand implements Callable<Integer> {
                 return count(outcomes, CsrApprover.Action.FAILED) > 0 ? Main.EXIT_FAILED : Main.EXIT_OK;
             }
             CountDownLatch stop = new CountDownLatch(1);
-            Thread hook = new Thread(stop::countDown, "kubejoin-approve-stop");
+            Thread hook = new Thread(() -> {
+                stop.countDown();
+                try {
+                    finished.await(15, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "kubejoin-approve-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             out.println("watching CertificateSigningRequests on " + conn.serverUrl()
                     + (watchFor == null ? " (Ctrl-C to stop)" : " for " + watchFor));
@@ -92,6 +101,8 @@ public class ApproveCommand implements Callable<Integer> {
                 // already stopping: nothing to remove
             }
             return Main.EXIT_OK;
+        } finally {
+            finished.countDown();
         }
     }
 
@@ -102,8 +113,9 @@ public class ApproveCommand implements Callable<Integer> {
             case LEFT_PENDING -> "pending";
             case FAILED -> "failed";
         };
-        out.printf("%-8s %s: %s%s%n", action, o.csrName(), o.decision().message(),
-                o.error() == null ? "" : " (" + o.error() + ")");
+        // a failed write shows what went wrong, not the decision's "kubejoin approved …" as if it had happened
+        String what = o.action() == CsrApprover.Action.FAILED ? o.describe() : o.decision().message();
+        out.printf("%-8s %s: %s%n", action, o.csrName(), what);
         out.flush();
     }
 

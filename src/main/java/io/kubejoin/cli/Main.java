@@ -93,10 +93,13 @@ public final class Main {
         System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
         System.setProperty("org.slf4j.simpleLogger.showDateTime", verbose ? "true" : "false");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
-        // third-party libraries stay quiet unless asked
-        System.setProperty("org.slf4j.simpleLogger.log.org.apache.sshd", verbose ? "info" : "warn");
+        // third-party libraries stay silent unless asked (-v): kubejoin turns every failure they report into its own
+        // one line (host key, unreachable API server, ...), and their warnings come with class names and stack
+        // traces (MINA's "SshException: Server key did not validate" beside kubejoin's host-key message, fabric8's
+        // watch reconnect errors)
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.sshd", verbose ? "info" : "off");
         // only the sandbox runs an SSH server: a client that hangs up without a goodbye is no news there
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.sshd.server", verbose ? "info" : "error");
-        System.setProperty("org.slf4j.simpleLogger.log.io.fabric8", verbose ? "info" : "warn");
+        System.setProperty("org.slf4j.simpleLogger.log.io.fabric8", verbose ? "info" : "off");
     }
 }

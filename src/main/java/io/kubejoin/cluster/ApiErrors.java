@@ -51,6 +51,19 @@ public final class ApiErrors {
         return transport(e, url, conn.source(), conn.requestTimeout().toSeconds());
     }
 
+    /**
+     * One line for a failed request, naming the server, for code that holds a bare client (the CSR approver): the
+     * HTTP status and the server's message, or what went wrong below HTTP. Never a library's class name.
+     */
+    public static String oneLine(Throwable e, String url, long timeoutSeconds) {
+        KubernetesClientException k = find(e, KubernetesClientException.class);
+        if (k != null && k.getCode() > 0) {
+            return url + " answered HTTP " + k.getCode() + (k.getStatus() != null && k.getStatus().getMessage() != null
+                    ? ": " + k.getStatus().getMessage() : "");
+        }
+        return transport(e, url, "the kubeconfig", timeoutSeconds).getMessage();
+    }
+
     /** A failure below HTTP: no connection, TLS, timeout. */
     static UserFacingException transport(Throwable e, String url, String source, long timeoutSeconds) {
         if (find(e, SSLException.class) != null || find(e, CertificateException.class) != null) {
@@ -71,9 +84,12 @@ public final class ApiErrors {
         }
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-        return new UserFacingException("request to kube-apiserver at " + url + " failed: "
-                + root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage()),
-                Main.EXIT_FAILED, e);
+        // the innermost message says most (e.g. "HTTP/1.1 header parser received no bytes"); a class name would
+        // mean nothing to the user
+        String why = root.getMessage() != null && !root.getMessage().isBlank() ? root.getMessage()
+                : find(e, java.io.IOException.class) != null ? "the connection was closed without an answer"
+                : "no answer";
+        return new UserFacingException("request to kube-apiserver at " + url + " failed: " + why, Main.EXIT_FAILED, e);
     }
 
     private static UserFacingException timeout(Throwable e, String url, long seconds) {

@@ -56,15 +56,34 @@ public final class KubeConnection implements AutoCloseable {
         try {
             config = Config.fromKubeconfig(kubeconfig.toFile());
         } catch (RuntimeException e) {
-            // fabric8's messages here can quote file content; keep only the type so a token cannot leak
+            // fabric8's messages here can quote file content (a token): say where the YAML breaks, in our words
             throw new UserFacingException("cannot read kubeconfig " + kubeconfig + ": it is not a valid kubeconfig ("
-                    + e.getClass().getSimpleName() + ")", Main.EXIT_BAD_INPUT);
+                    + yamlProblem(kubeconfig) + ")", Main.EXIT_BAD_INPUT);
         }
         if (config.getMasterUrl() == null || config.getMasterUrl().isBlank()) {
             throw new UserFacingException("kubeconfig " + kubeconfig + " names no server for its current context",
                     Main.EXIT_BAD_INPUT);
         }
         return of(config, "kubeconfig " + kubeconfig, requestTimeout);
+    }
+
+    /**
+     * Where a kubeconfig that fabric8 refused stops being YAML: "line 3, column 7: mapping values are not allowed
+     * here", the parser's problem and position only (its snippet of the line could show a secret); when the YAML
+     * is fine the shape is wrong.
+     */
+    static String yamlProblem(Path kubeconfig) {
+        try {
+            new org.snakeyaml.engine.v2.api.Load(org.snakeyaml.engine.v2.api.LoadSettings.builder().build())
+                    .loadFromString(Files.readString(kubeconfig));
+        } catch (org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException y) {
+            String at = y.getProblemMark().map(m -> "line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1) + ": ")
+                    .orElse("");
+            return "YAML error at " + at + y.getProblem();
+        } catch (java.io.IOException | RuntimeException other) {
+            return "it cannot be read as YAML";
+        }
+        return "expected a YAML map with apiVersion: v1, kind: Config, clusters, contexts and users";
     }
 
     /**
@@ -76,6 +95,9 @@ public final class KubeConnection implements AutoCloseable {
                 .withRequestTimeout(millis(requestTimeout))
                 .withConnectionTimeout(millis(requestTimeout))
                 .withRequestRetryBackoffLimit(0)
+                // a broken watch is reported to its watcher at once instead of being reconnected forever in the
+                // background: kubejoin's watchers list and watch again themselves, and can tell the API server is gone
+                .withWatchReconnectLimit(0)
                 .build();
         KubernetesClient client = new KubernetesClientBuilder().withConfig(tuned).build();
         return new KubeConnection(client, tuned, source);

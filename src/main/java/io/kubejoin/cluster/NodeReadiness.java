@@ -33,6 +33,11 @@ public final class NodeReadiness {
     private static final Logger log = LoggerFactory.getLogger(NodeReadiness.class);
     /** How long an approved CSR may stay unsigned before kube-controller-manager is blamed (T2). */
     public static final Duration DEFAULT_SIGNING_GRACE = Duration.ofSeconds(30);
+    /**
+     * A watch that broke is opened again for up to this many request timeouts (30 s with the default 10 s) before the
+     * API server is called lost: a restarting kube-apiserver is back well within that, a stopped one never is.
+     */
+    public static final int API_LOSS_ATTEMPTS = 3;
 
     public enum State {
         READY,
@@ -117,6 +122,9 @@ public final class NodeReadiness {
      * <p>Calls in progress at the same time share one watch on the nodes (and the one list that starts it): a join
      * waiting for fifty nodes at once holds one watch, not fifty, and reads each Node event once. The first waiter
      * opens it, the last one to leave closes it.
+     *
+     * @throws ApiServerLost when the watch broke and could not be opened again within {@link #API_LOSS_ATTEMPTS}
+     *                       request timeouts: every waiter ends with it at once, not at its deadline
      */
     public Map<String, Result> waitForReady(Map<String, Set<String>> tokenIdsByNode, Instant deadline) {
         return waitForReady(tokenIdsByNode, deadline, null);
@@ -255,6 +263,22 @@ public final class NodeReadiness {
     private long generation;
     /** Guarded by lock. */
     private Watch watch;
+    /** Guarded by opening: when the watch broke and has not been opened again since (null: it is fine). */
+    private Instant brokenSince;
+    /** Guarded by opening: failed attempts to open it again since it broke. */
+    private int reopenFailures;
+    /** Guarded by lock: set once the API server is called lost; every waiter ends with it until all have left. */
+    private ApiServerLost lost;
+
+    /**
+     * The API server went away while nodes were awaited: the watch closed and opening it again failed for
+     * {@link #API_LOSS_ATTEMPTS} request timeouts. One line naming the server and the last error.
+     */
+    public static final class ApiServerLost extends io.kubejoin.cli.UserFacingException {
+        ApiServerLost(String message, Throwable cause) {
+            super(message, io.kubejoin.cli.Main.EXIT_FAILED, cause);
+        }
+    }
 
     private void enter(Waiter w) {
         lock.lock();
@@ -285,6 +309,7 @@ public final class NodeReadiness {
                 watch = null;
                 watching = false;
                 broken = false;
+                lost = null;
                 generation++;
                 seen.clear();
             }
@@ -326,64 +351,114 @@ public final class NodeReadiness {
             boolean pause;
             lock.lock();
             try {
+                if (lost != null) throw lost;
                 if (watching) return true;
                 pause = broken;
                 gen = ++generation;
             } finally {
                 lock.unlock();
             }
+            if (!pause) {
+                brokenSince = null;
+                reopenFailures = 0;
+            } else if (brokenSince == null) {
+                brokenSince = clock.instant();
+            }
             if (pause) {
-                long ms = Math.min(1000, Duration.between(clock.instant(), deadline).toMillis());
+                // 1 s, then 2 s, 4 s between attempts while the server does not answer
+                long ms = Math.min(Math.min(1000L << Math.min(reopenFailures, 2), 4000),
+                        Duration.between(clock.instant(), deadline).toMillis());
                 if (ms <= 0) return false;
                 Thread.sleep(ms);
             }
-            Watcher<Node> watcher = new Watcher<>() {
-                @Override
-                public void eventReceived(Action action, Node node) {
+            try {
+                open(gen);
+                brokenSince = null;
+                reopenFailures = 0;
+            } catch (RuntimeException e) {
+                if (!pause) throw e; // the first open: the caller reports it as it is
+                reopenFailures++;
+                Duration budget = conn.requestTimeout().multipliedBy(API_LOSS_ATTEMPTS);
+                Duration gone = Duration.between(brokenSince, clock.instant());
+                // no attempt that could end past the budget: a server that drops packets takes a full timeout each
+                if (gone.plus(conn.requestTimeout()).compareTo(budget) > 0) {
+                    ApiServerLost l = lost(e, gone);
                     lock.lock();
                     try {
-                        if (gen == generation) observe(node.getMetadata().getName(), action == Action.DELETED ? null : node);
-                    } finally {
-                        lock.unlock();
-                    }
-                }
-
-                @Override
-                public void onClose(WatcherException cause) {
-                    // the watch ended (server restart, expired resourceVersion): watch again from a fresh list
-                    log.debug("node watch closed: {}", cause.getMessage());
-                    lock.lock();
-                    try {
-                        if (gen != generation) return;
-                        watching = false;
-                        broken = true;
+                        if (holders > 0) lost = l;
                         for (List<Waiter> ws : waiters.values()) ws.forEach(w -> w.changed.signalAll());
                     } finally {
                         lock.unlock();
                     }
+                    throw l;
                 }
-            };
-            // watch first, then list: a change between the two is seen by the watch, so nothing is missed
-            Watch opened = conn.call(Access.cluster("watch", "nodes"), () -> conn.client().nodes().watch(watcher));
-            boolean keep = false;
-            try {
-                List<Node> current = conn.call(Access.cluster("list", "nodes"), () -> conn.client().nodes().list().getItems());
+                log.debug("node watch: API server still unreachable after {} s: {}", gone.toSeconds(), e.getMessage());
                 lock.lock();
                 try {
-                    if (gen == generation && holders > 0) {
-                        keep = true;
-                        watch = opened;
-                        watching = true;
-                        broken = false;
-                        for (Node n : current) observe(n.getMetadata().getName(), n);
-                    }
+                    broken = true;
                 } finally {
                     lock.unlock();
                 }
-            } finally {
-                if (!keep) opened.close();
             }
             return true;
+        }
+    }
+
+    private ApiServerLost lost(RuntimeException e, Duration gone) {
+        // the server's address is said once, up front
+        String why = e.getMessage() == null ? "no answer" : e.getMessage().replace(" at " + conn.serverUrl(), "");
+        return new ApiServerLost("lost the API server " + conn.serverUrl() + ": the watch on Nodes closed and "
+                + reopenFailures + " attempts to reconnect over " + Math.max(1, gone.toSeconds()) + " s failed (last: "
+                + why + ")", e);
+    }
+
+    /** Opens the watch, then lists (under opening). */
+    private void open(long gen) {
+        Watcher<Node> watcher = new Watcher<>() {
+            @Override
+            public void eventReceived(Action action, Node node) {
+                lock.lock();
+                try {
+                    if (gen == generation) observe(node.getMetadata().getName(), action == Action.DELETED ? null : node);
+                } finally {
+                    lock.unlock();
+                }
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {
+                // the watch ended (server restart, expired resourceVersion): watch again from a fresh list
+                log.debug("node watch closed: {}", cause.getMessage());
+                lock.lock();
+                try {
+                    if (gen != generation) return;
+                    watching = false;
+                    broken = true;
+                    for (List<Waiter> ws : waiters.values()) ws.forEach(w -> w.changed.signalAll());
+                } finally {
+                    lock.unlock();
+                }
+            }
+        };
+        // watch first, then list: a change between the two is seen by the watch, so nothing is missed
+        Watch opened = conn.call(Access.cluster("watch", "nodes"), () -> conn.client().nodes().watch(watcher));
+        boolean keep = false;
+        try {
+            List<Node> current = conn.call(Access.cluster("list", "nodes"), () -> conn.client().nodes().list().getItems());
+            lock.lock();
+            try {
+                if (gen == generation && holders > 0) {
+                    keep = true;
+                    watch = opened;
+                    watching = true;
+                    broken = false;
+                    for (Node n : current) observe(n.getMetadata().getName(), n);
+                }
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            if (!keep) opened.close();
         }
     }
 

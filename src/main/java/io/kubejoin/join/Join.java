@@ -151,8 +151,7 @@ public final class Join {
         CsrApprover approver = null;
         if (!skip.contains("approver")) {
             approver = new CsrApprover(conn.client(), inv, settings.maxServingExpiration());
-            approver.watch(o -> progress.accept("approver: " + o.csrName() + " " + o.action().name().toLowerCase()
-                    + ": " + o.decision().message()));
+            approver.watch(o -> progress.accept("approver: " + o.csrName() + " " + o.describe()));
         }
         try {
             NodeBinaries binaries = inv.binaries().managed() && !skip.contains("binaries")

@@ -19,11 +19,13 @@ public final class NodeContext {
     private final List<RenderedFile> files;
     private final Transport transport;
     private final Set<String> changedFiles = new LinkedHashSet<>();
+    /** Whether the node has systemd-resolved's resolv.conf; null until a phase has looked. */
+    private volatile Boolean systemdResolved;
 
     public NodeContext(Inventory inventory, Node node, List<RenderedFile> files, Transport transport) {
         this.inventory = inventory;
         this.node = node;
-        this.files = List.copyOf(files);
+        this.files = new java.util.concurrent.CopyOnWriteArrayList<>(files);
         this.transport = transport;
     }
 
@@ -36,6 +38,28 @@ public final class NodeContext {
     public List<RenderedFile> files(List<String> paths) {
         return paths.stream().map(p -> files.stream().filter(f -> f.path().equals(p)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no rendered file " + p + " for " + node.name()))).toList();
+    }
+
+    /**
+     * Puts {@code file} in place of the rendered file with the same destination: what a phase rendered again from a
+     * fact of this node (node-preflight: resolvConf without systemd-resolved).
+     */
+    public void replace(RenderedFile file) {
+        for (int i = 0; i < files.size(); i++) {
+            if (files.get(i).path().equals(file.path())) {
+                files.set(i, file);
+                return;
+            }
+        }
+        throw new IllegalStateException("no rendered file " + file.path() + " for " + node.name());
+    }
+
+    public Boolean systemdResolved() {
+        return systemdResolved;
+    }
+
+    public void systemdResolved(boolean present) {
+        systemdResolved = present;
     }
 
     public void recordChanged(List<String> paths) {

@@ -7,6 +7,7 @@ import io.kubejoin.inventory.Node;
 import io.kubejoin.join.phases.StartServicePhase;
 import io.kubejoin.remote.Transport;
 import io.kubejoin.remote.TransportException;
+import io.kubejoin.render.KubeletConfigRenderer;
 import io.kubejoin.render.NodeFiles;
 import io.kubejoin.render.RenderedFile;
 import java.util.ArrayList;
@@ -70,7 +71,17 @@ public final class Plan {
 
     public static NodePlan planNode(Inventory inv, Node node, List<RenderedFile> files, Transport t)
             throws TransportException {
-        Map<String, String> remote = t.sha256(files.stream().map(RenderedFile::path).toList());
+        // as node-preflight does for the join: without systemd-resolved, kubelet's resolvConf is /etc/resolv.conf
+        // (asked in the same command: a missing file has no checksum)
+        boolean askResolved = !node.kubelet().config().containsKey("resolvConf");
+        List<String> asked = new ArrayList<>(files.stream().map(RenderedFile::path).toList());
+        if (askResolved) asked.add(KubeletConfigRenderer.RESOLVED_RESOLV_CONF);
+        Map<String, String> remote = t.sha256(asked);
+        if (askResolved && remote.get(KubeletConfigRenderer.RESOLVED_RESOLV_CONF) == null) {
+            String config = new NodeFiles(inv.paths()).kubeletConfig();
+            files = files.stream().map(f -> !f.path().equals(config) ? f : RenderedFile.text(f.node(), f.path(), f.mode(),
+                    KubeletConfigRenderer.render(inv, node, new io.kubejoin.render.RenderWarnings(), false))).toList();
+        }
         List<FilePlan> plans = new ArrayList<>();
         List<String> changed = new ArrayList<>();
         for (RenderedFile f : files) {

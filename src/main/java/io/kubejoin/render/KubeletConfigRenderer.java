@@ -19,7 +19,21 @@ public final class KubeletConfigRenderer {
     private KubeletConfigRenderer() {
     }
 
+    /** systemd-resolved's file with the real upstream servers (its /etc/resolv.conf names a loopback stub). */
+    public static final String RESOLVED_RESOLV_CONF = "/run/systemd/resolve/resolv.conf";
+    /** On a host without systemd-resolved /etc/resolv.conf names the real servers. */
+    public static final String PLAIN_RESOLV_CONF = "/etc/resolv.conf";
+
+    /** As on a host with systemd-resolved (what `kubejoin render` assumes; the join checks each node). */
     public static String render(Inventory inv, Node node, RenderWarnings warnings) {
+        return render(inv, node, warnings, true);
+    }
+
+    /**
+     * @param systemdResolved whether the node has systemd-resolved's resolv.conf: a fact the join reads from the
+     *                        node (node-preflight) and passes in, so rendering stays pure
+     */
+    public static String render(Inventory inv, Node node, RenderWarnings warnings, boolean systemdResolved) {
         KubeVersion v = inv.kubernetesVersion();
         NodeFiles files = new NodeFiles(inv.paths());
         Map<String, Object> c = new LinkedHashMap<>();
@@ -65,7 +79,7 @@ public final class KubeletConfigRenderer {
         // as the article: kubelet only uses podCIDR standalone; in a cluster the node's range comes from the API
         c.put("podCIDR", inv.network().clusterCIDR());
         c.put("podPidsLimit", -1);
-        c.put("resolvConf", "/run/systemd/resolve/resolv.conf");
+        c.put("resolvConf", systemdResolved ? RESOLVED_RESOLV_CONF : PLAIN_RESOLV_CONF);
         c.put("maxOpenFiles", 1000000);
         c.put("kubeAPIQPS", 1000);
         c.put("kubeAPIBurst", 2000);

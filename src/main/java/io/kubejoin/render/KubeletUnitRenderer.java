@@ -32,6 +32,8 @@ public final class KubeletUnitRenderer {
         flags.put("config", files.kubeletConfig());
         // must equal kube-proxy's hostnameOverride, or kube-proxy finds no Node (the article's third failure)
         flags.put("hostname-override", node.name());
+        // the inventory's address (v4 or v6, bare), not whatever the host name resolves to on a multi-homed host
+        flags.put("node-ip", node.address());
         if (!node.labels().isEmpty()) {
             flags.put("node-labels", new TreeMap<>(node.labels()).entrySet().stream()
                     .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));

@@ -109,7 +109,10 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         }
     }
 
-    /** What a freshly installed machine has: /proc/swaps without swap, cgroup v2, /sys/module for loaded modules. */
+    /**
+     * What a freshly installed machine has: /proc/swaps without swap, cgroup v2, /sys/module for loaded modules,
+     * /etc/resolv.conf and, as on Ubuntu, systemd-resolved's /run/systemd/resolve/resolv.conf.
+     */
     private void prepareMachine() throws IOException {
         Files.createDirectories(root.resolve("proc"));
         if (!Files.exists(root.resolve("proc/swaps"))) {
@@ -122,6 +125,19 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         if (!Files.exists(controllers)) Files.writeString(controllers, "cpuset cpu io memory hugetlb pids rdma misc\n");
         Files.createDirectories(root.resolve("sys/module/nf_conntrack"));
         Files.createDirectories(root.resolve("etc/systemd/system/multi-user.target.wants"));
+        if (!Files.exists(root.resolve("etc/resolv.conf"))) Files.writeString(root.resolve("etc/resolv.conf"), "nameserver 10.0.0.2\n");
+        systemdResolved(true);
+    }
+
+    /** With or without systemd-resolved (Debian, RHEL and Alpine have none): its resolv.conf is there or not. */
+    public void systemdResolved(boolean running) throws IOException {
+        Path resolved = root.resolve("run/systemd/resolve/resolv.conf");
+        if (running) {
+            Files.createDirectories(resolved.getParent());
+            if (!Files.exists(resolved)) Files.writeString(resolved, "nameserver 10.0.0.2\n");
+        } else {
+            Files.deleteIfExists(resolved);
+        }
     }
 
     public String name() {
@@ -217,6 +233,16 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
 
     public Kernel kernel() {
         return kernel;
+    }
+
+    /**
+     * A multi-homed machine whose name resolves (in /etc/hosts) to another of its addresses, e.g. a NAT interface's
+     * 10.0.2.15: a kubelet without --node-ip registers that one.
+     */
+    public void hostnameResolvesTo(String ip) throws java.io.IOException {
+        Path hosts = root.resolve("etc/hosts");
+        Files.createDirectories(hosts.getParent());
+        Files.writeString(hosts, "127.0.0.1 localhost\n" + ip + " " + name + "\n");
     }
 
     /** The container runtime is stopped: its socket is gone. */

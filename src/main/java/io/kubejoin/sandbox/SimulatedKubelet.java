@@ -182,6 +182,8 @@ public final class SimulatedKubelet {
     private volatile HttpClientRequest watch;
     private volatile String clientCsrName;
     private volatile String servingCsrName;
+    /** The periodic static-pod folder check (a Vert.x timer), or -1. */
+    private volatile long staticPodTimer = -1;
 
     /**
      * @param root     the local folder standing for the node's {@code /}
@@ -206,6 +208,7 @@ public final class SimulatedKubelet {
         runtime.vertx().<Startup>executeBlocking(this::load, false)
                 .compose(s -> {
                     markLoaded();
+                    watchStaticPodPath();
                     return clientCredential(s).compose(c -> registerAndReady(s, c));
                 })
                 .onSuccess(v -> settle(State.READY, null))
@@ -221,6 +224,8 @@ public final class SimulatedKubelet {
     /** {@code systemctl stop kubelet}: ends any wait; the state becomes STOPPED unless it FAILED. */
     public void stop() {
         stopped = true;
+        long timer = staticPodTimer;
+        if (timer >= 0) runtime.vertx().cancelTimer(timer);
         HttpClientRequest w = watch;
         if (w != null) w.reset();
         io.vertx.core.http.HttpServer https = servingServer;
@@ -359,7 +364,7 @@ public final class SimulatedKubelet {
     private record Startup(Map<String, String> flags, String nodeName, String address, String kubeconfigPath,
                            String bootstrapKubeconfigPath, String certDir, boolean serverTLSBootstrap,
                            boolean rotateCertificates, String runtimeEndpoint, Map<String, String> labels,
-                           List<Taint> taints) {
+                           List<Taint> taints, String nodeIp) {
     }
 
     private Startup load() throws IOException {
@@ -403,6 +408,17 @@ public final class SimulatedKubelet {
                     + ": open " + clientCa + ": no such file or directory");
         }
         String endpoint = runtimeEndpoint(flags, config, unit);
+        staticPodPath = flags.getOrDefault("pod-manifest-path", string(config.get("staticPodPath"), null));
+        // kubelet starts without its resolvConf (dns.go: a Warning event and a V(4) line), but every pod that is not
+        // on the host network then fails to get its sandbox: kept here, as pods are not simulated
+        String resolvConf = flags.getOrDefault("resolv-conf", string(config.get("resolvConf"), "/etc/resolv.conf"));
+        podDnsError = !resolvConf.isEmpty() && !Files.exists(root.local(resolvConf))
+                ? "open " + resolvConf + ": no such file or directory" : null;
+        try {
+            fileCheckFrequency = io.kubejoin.util.GoDuration.parse(string(config.get("fileCheckFrequency"), "20s"));
+        } catch (IllegalArgumentException e) {
+            fileCheckFrequency = java.time.Duration.ofSeconds(20);
+        }
 
         Map<String, String> labels = new LinkedHashMap<>();
         String nodeLabels = flags.get("node-labels");
@@ -415,7 +431,33 @@ public final class SimulatedKubelet {
         List<Taint> taints = taints(flags.get("register-with-taints"), config.get("registerWithTaints"));
         return new Startup(flags, nodeName, address, flags.get("kubeconfig"), flags.get("bootstrap-kubeconfig"),
                 flags.getOrDefault("cert-dir", DEFAULT_CERT_DIR), bool(config.get("serverTLSBootstrap")),
-                bool(config.get("rotateCertificates")), endpoint, labels, taints);
+                bool(config.get("rotateCertificates")), endpoint, labels, taints, nodeIp(flags, nodeName, address));
+    }
+
+    /**
+     * The address kubelet registers as InternalIP and puts in its serving CSR (nodestatus.NodeAddress): --node-ip;
+     * else --hostname-override when it is an IP; else what the node name resolves to (/etc/hosts here, as Go's
+     * resolver reads it first; loopback answers such as Debian's "127.0.1.1 host" are skipped, as validateNodeIP
+     * refuses them); else the address of the default route's interface, which on a sandbox machine is its one
+     * address (the config's {@code address}). The config's {@code address} is only where kubelet listens: a
+     * multi-homed host without --node-ip registers whatever its name resolves to.
+     */
+    private String nodeIp(Map<String, String> flags, String nodeName, String address) throws IOException {
+        String ip = flags.get("node-ip");
+        if (ip != null && !ip.isEmpty()) return ip;
+        String override = flags.get("hostname-override");
+        if (override != null && (override.matches("[0-9.]+") || override.contains(":"))) return override;
+        String hosts = root.readOrNull("/etc/hosts");
+        if (hosts != null) {
+            for (String line : hosts.lines().toList()) {
+                String[] f = line.replaceFirst("#.*", "").trim().split("\\s+");
+                if (f.length < 2 || (isLoopback(f[0]) && !f[0].equals(address))) continue;
+                for (int i = 1; i < f.length; i++) {
+                    if (f[i].equals(nodeName)) return f[0];
+                }
+            }
+        }
+        return address;
     }
 
     private boolean removed(String flag) {
@@ -574,6 +616,38 @@ public final class SimulatedKubelet {
             cur = ((Map<String, Object>) map).get(k);
         }
         return cur == null ? null : String.valueOf(cur);
+    }
+
+    private volatile String staticPodPath;
+    private volatile String podDnsError;
+
+    /**
+     * Why every pod (not on the host network) would fail to start on this kubelet, as its DNS configurer says
+     * ("open /run/systemd/resolve/resolv.conf: no such file or directory"), or null.
+     */
+    public String podDnsError() {
+        return podDnsError;
+    }
+    private volatile java.time.Duration fileCheckFrequency = java.time.Duration.ofSeconds(20);
+
+    /**
+     * kubelet's file source (pkg/kubelet/config/file.go): the static pod folder is listed at start and every
+     * fileCheckFrequency; a folder that does not exist is not fatal, but each listing logs an error, for as long as
+     * kubelet runs.
+     */
+    private void watchStaticPodPath() {
+        String path = staticPodPath;
+        if (path == null || path.isEmpty()) return;
+        Runnable check = () -> {
+            if (stopped || Files.exists(root.local(path))) return;
+            if (version.atLeast(21)) { // structured logging
+                journal.error("file.go:95", "\"Unable to read config path\" err=\"path does not exist, ignoring\" path=\"" + path + "\"");
+            } else {
+                journal.error("file.go:95", "Unable to read config path \"" + path + "\": path does not exist, ignoring");
+            }
+        };
+        check.run();
+        staticPodTimer = runtime.vertx().setPeriodic(Math.max(10, fileCheckFrequency.toMillis()), id -> check.run());
     }
 
     static boolean isLoopback(String address) {
@@ -957,7 +1031,7 @@ public final class SimulatedKubelet {
 
     private List<NodeAddress> addresses(Startup s) {
         List<NodeAddress> out = new ArrayList<>();
-        String ip = s.flags().getOrDefault("node-ip", s.address());
+        String ip = s.nodeIp();
         if (!"0.0.0.0".equals(ip) && !"::".equals(ip)) out.add(new NodeAddress(ip, "InternalIP"));
         // NodeRestriction lets a kubelet write its own status: nothing stops it from adding any address
         if (options.extraStatusAddress() != null) out.add(new NodeAddress(options.extraStatusAddress(), "ExternalIP"));
@@ -1064,7 +1138,7 @@ public final class SimulatedKubelet {
         Files.createSymbolicLink(current, Path.of(pemName));
         servingCertificateWritten = true;
         journal.info("certificate_store.go:130", "Loading cert/key pair from \"" + root.root().relativize(dir.resolve(pemName)) + "\".");
-        serve(s.flags().getOrDefault("node-ip", s.address()), chain(certPem), keys.getPrivate());
+        serve(s.nodeIp(), chain(certPem), keys.getPrivate());
         return null;
     }
 

@@ -167,6 +167,31 @@ class NodeReadinessTest {
     }
 
     @Test
+    void anApiServerThatGoesAwayEndsEveryWaiterWithinThreeRequestTimeoutsNamingIt() throws Exception {
+        Instant start = Instant.now();
+        // threads of its own: two waits blocking the common pool would starve the client's responses
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+        CompletableFuture<Map<String, Result>> a = CompletableFuture.supplyAsync(
+                () -> readiness.waitForReady(List.of("a"), start.plusSeconds(120)), threads);
+        CompletableFuture<Map<String, Result>> b = CompletableFuture.supplyAsync(
+                () -> readiness.waitForReady(List.of("b"), start.plusSeconds(120)), threads);
+        threads.shutdown();
+        // the watch and its list have been served: the waits are under way
+        while (cluster.server.getRequestCount() < 2) Thread.sleep(20);
+        Thread.sleep(300);
+        long stopped = System.nanoTime();
+        cluster.close(); // the server is gone: the watch closes, reconnecting is refused
+        for (CompletableFuture<Map<String, Result>> f : List.of(a, b)) {
+            Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> f.get(25, TimeUnit.SECONDS));
+            assertThat(e).as("ends with the loss, not at its deadline").isInstanceOf(java.util.concurrent.ExecutionException.class);
+            assertThat(e.getCause()).isInstanceOf(NodeReadiness.ApiServerLost.class)
+                    .hasMessageStartingWith("lost the API server " + cluster.url() + ": the watch on Nodes closed");
+        }
+        // three request timeouts of 3 s, and a little slack for a loaded machine
+        assertThat(Duration.ofNanos(System.nanoTime() - stopped)).isLessThan(MockCluster.TIMEOUT.multipliedBy(3).plusSeconds(3));
+    }
+
+    @Test
     void aDiagnosisThatCannotBeReadStillReportsNotReady() {
         cluster.server.expect().get().withPath("/apis/certificates.k8s.io/v1/certificatesigningrequests")
                 .andReturn(403, new io.fabric8.kubernetes.api.model.StatusBuilder().withCode(403).withReason("Forbidden")

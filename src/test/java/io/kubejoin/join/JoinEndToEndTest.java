@@ -49,6 +49,8 @@ class JoinEndToEndTest {
     Duration kubeProxyFirstSync;
     /** the node whose container runtime is down (its socket missing), or null */
     String runtimeDownOn;
+    /** Changes a machine before the join first reaches it. */
+    java.util.function.Consumer<SandboxNode> machineSetup = m -> { };
 
     @BeforeEach
     void start() throws Exception {
@@ -88,6 +90,7 @@ class JoinEndToEndTest {
                 if (kubeletOptions.forgeCsrForNode() != null) machine.forgeCsrFor(kubeletOptions.forgeCsrForNode());
                 if (kubeProxyFirstSync != null) machine.kubeProxyFirstSync(kubeProxyFirstSync);
                 if (n.equals(runtimeDownOn)) machine.runtimeDown(true);
+                machineSetup.accept(machine);
                 return new InProcessNode(machine);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
@@ -109,6 +112,70 @@ class JoinEndToEndTest {
                 Duration.ofDays(365), verifyTimeout);
         return Join.run(inv, conn, new StateStore(dir.resolve("state")), this::open, settings, Clock.systemUTC(),
                 line -> { synchronized (progress) { progress.add(line); } });
+    }
+
+    @Test
+    void aMultiHomedNodeRegistersTheInventorysAddressNotWhatItsNameResolvesTo() throws Exception {
+        // worker-2's name resolves to its NAT interface, as on many VMs: without --node-ip kubelet would register
+        // that address and ask for a serving certificate for it, which the approver rightly refuses
+        machineSetup = m -> {
+            if (m.name().equals("worker-2")) {
+                try {
+                    m.hostnameResolvesTo("10.0.2.15");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        Join.Outcome outcome = join();
+        assertThat(outcome.allJoined()).as(String.join("\n", progress)).isTrue();
+        for (io.kubejoin.inventory.Node n : inv.nodes()) {
+            var node = sandbox.adminClient().nodes().withName(n.name()).get();
+            assertThat(node.getStatus().getAddresses()).as(n.name())
+                    .anySatisfy(a -> {
+                        assertThat(a.getType()).isEqualTo("InternalIP");
+                        assertThat(a.getAddress()).isEqualTo(n.address());
+                    })
+                    .noneSatisfy(a -> assertThat(a.getAddress()).isEqualTo("10.0.2.15"));
+        }
+        for (io.kubejoin.inventory.Node n : inv.nodes()) {
+            // the static pod folder exists, so kubelet does not log about it every fileCheckFrequency
+            SandboxNode machine = nodes.get(n.name()).node;
+            Path manifests = machine.root().resolve("etc/kubernetes/manifests");
+            assertThat(manifests).as(n.name()).isDirectory();
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(manifests)))
+                    .isEqualTo("rwxr-xr-x");
+            assertThat(machine.kubelet().journal().lines()).as(n.name())
+                    .noneMatch(l -> l.contains("Unable to read config path"));
+        }
+    }
+
+    @Test
+    void aNodeWithoutSystemdResolvedGetsEtcResolvConfAndARerunChangesNothing() throws Exception {
+        machineSetup = m -> {
+            if (m.name().equals("worker-3")) {
+                try {
+                    m.systemdResolved(false); // Debian, RHEL: no /run/systemd/resolve/resolv.conf
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        Join.Outcome first = join();
+        assertThat(first.allJoined()).as(String.join("\n", progress)).isTrue();
+        for (io.kubejoin.inventory.Node n : inv.nodes()) {
+            SandboxNode machine = nodes.get(n.name()).node;
+            // kubelet starts either way; without the file every pod would fail to get its sandbox
+            assertThat(machine.kubelet().podDnsError()).as(n.name()).isNull();
+            String config = Files.readString(machine.root().resolve("etc/kubernetes/kubelet-config.yaml"));
+            assertThat(config).as(n.name()).contains(n.name().equals("worker-3")
+                    ? "resolvConf: /etc/resolv.conf" : "resolvConf: /run/systemd/resolve/resolv.conf");
+        }
+        assertThat(progress).as("the join says so").anyMatch(l -> l.startsWith("worker-3: node-preflight:")
+                && l.contains("no systemd-resolved: kubelet's resolvConf is /etc/resolv.conf"));
+        progress.clear();
+        Join.Outcome second = join();
+        assertThat(second.nodes()).allSatisfy(r -> assertThat(r.changed()).as(r.node() + " " + r.phases()).isFalse());
     }
 
     @Test

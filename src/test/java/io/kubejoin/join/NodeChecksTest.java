@@ -28,7 +28,8 @@ class NodeChecksTest {
                 .answer("ss -Hltn", 0, "")
                 .answer("systemctl is-active", 3, "")
                 .answer("for m in", 0, "")
-                .answer("date +%s", 0, Instant.now().getEpochSecond() + "\n");
+                .answer("date +%s", 0, Instant.now().getEpochSecond() + "\n")
+                .answer("test -e '/run/systemd/resolve/resolv.conf'", 0, "");
     }
 
     @Test
@@ -36,6 +37,21 @@ class NodeChecksTest {
         Inventory inv = TestInventories.current("1.35.0");
         PhaseResult r = new NodePreflightPhase().run(ctx(inv, healthyNode()));
         assertThat(r.changed()).isFalse();
+        assertThat(r.summary()).doesNotContain("resolv");
+    }
+
+    @Test
+    void withoutSystemdResolvedKubeletsConfigIsRenderedAgainWithEtcResolvConf() throws Exception {
+        Inventory inv = TestInventories.current("1.35.0");
+        io.kubejoin.inventory.Node node = inv.nodes().get(0);
+        String path = new io.kubejoin.render.NodeFiles(inv.paths()).kubeletConfig();
+        NodeContext ctx = new NodeContext(inv, node, List.of(io.kubejoin.render.RenderedFile.text(node.name(), path, 0644,
+                io.kubejoin.render.KubeletConfigRenderer.render(inv, node, new io.kubejoin.render.RenderWarnings()))),
+                healthyNode().answer("test -e '/run/systemd/resolve/resolv.conf'", 1, ""));
+        PhaseResult r = new NodePreflightPhase().run(ctx);
+        assertThat(r.summary()).endsWith("; no systemd-resolved: kubelet's resolvConf is /etc/resolv.conf");
+        String config = ctx.files(java.util.List.of(ctx.paths().kubeletConfig())).get(0).contentAsString();
+        assertThat(config).contains("resolvConf: /etc/resolv.conf").doesNotContain("/run/systemd/resolve");
     }
 
     @Test
@@ -50,7 +66,8 @@ class NodeChecksTest {
                 .answer("systemctl is-active --quiet kubelet", 3, "")
                 .answer("systemctl is-active --quiet kube-proxy", 3, "")
                 .answer("for m in", 0, "ip_vs\nip_vs_sh\n")
-                .answer("date +%s", 0, (Instant.now().getEpochSecond() - 600) + "\n");
+                .answer("date +%s", 0, (Instant.now().getEpochSecond() - 600) + "\n")
+                .answer("test -e '/run/systemd/resolve/resolv.conf'", 0, "");
         assertThatThrownBy(() -> new NodePreflightPhase().run(ctx(inv, node)))
                 .isInstanceOf(PhaseFailure.class)
                 .hasMessageContaining("/run/containerd/containerd.sock is missing")

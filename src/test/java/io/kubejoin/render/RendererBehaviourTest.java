@@ -63,6 +63,17 @@ class RendererBehaviourTest {
     }
 
     @Test
+    void nodeIpIsTheInventorysAddressBareForIpv6Too() {
+        Inventory inv = TestInventories.build("1.17.2", CONTAINERD, ProxyMode.IPVS);
+        io.kubejoin.inventory.Node v4 = inv.nodes().get(0);
+        assertThat(KubeletUnitRenderer.render(inv, v4, new RenderWarnings())).contains("  --node-ip=192.168.0.114 \\\n");
+        io.kubejoin.inventory.Node v6 = new io.kubejoin.inventory.Node(v4.name(), "fd00:10::14", v4.index(),
+                v4.labels(), v4.taints(), v4.kubelet(), v4.kubeProxy(), v4.ssh());
+        // kubelet parses --node-ip with net.ParseIP: no brackets
+        assertThat(KubeletUnitRenderer.render(inv, v6, new RenderWarnings())).contains("  --node-ip=fd00:10::14 \\\n");
+    }
+
+    @Test
     void removedUserFlagIsNotRenderedButWarned() {
         Inventory inv = TestInventories.build("1.26.0", CONTAINERD, ProxyMode.IPVS, Map.of(),
                 Map.of("logtostderr", "true"), Map.of());

@@ -183,6 +183,33 @@ class SimulatedKubeletTest {
     }
 
     @Test
+    void aMissingStaticPodFolderIsLoggedEveryFileCheckAndAMissingResolvConfFailsEveryPod(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "m1", "127.0.1.9");
+            nodes.edit("m1", "/etc/kubernetes/kubelet-config.yaml", c -> c.replace("fileCheckFrequency: 20s", "fileCheckFrequency: 1s"));
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("m1"), "m1", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            k.start();
+            try {
+                k.awaitLoaded(20, TimeUnit.SECONDS);
+                java.util.function.LongSupplier logged = () -> k.journal().lines().stream().filter(l -> l.contains(
+                        "file.go:95] \"Unable to read config path\" err=\"path does not exist, ignoring\" path=\"/etc/kubernetes/manifests\"")).count();
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (logged.getAsLong() < 3 && System.nanoTime() < end) Thread.sleep(100);
+                assertThat(logged.getAsLong()).as("at start and at every fileCheckFrequency").isGreaterThanOrEqualTo(3);
+                // the rendered node has no systemd-resolved: kubelet runs, its pods would not
+                assertThat(k.podDnsError()).isEqualTo("open /run/systemd/resolve/resolv.conf: no such file or directory");
+                java.nio.file.Files.createDirectories(nodes.root("m1").resolve("etc/kubernetes/manifests"));
+                Thread.sleep(1500);
+                long now = logged.getAsLong();
+                Thread.sleep(2500);
+                assertThat(logged.getAsLong()).as("quiet once the folder exists").isEqualTo(now);
+            } finally {
+                k.stop();
+            }
+        }
+    }
+
+    @Test
     void stopEndsTheWait(@TempDir Path tmp) throws Exception {
         try (SandboxApiServer server = sandbox("v1.32.4")) {
             RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "s1", "127.0.1.4");

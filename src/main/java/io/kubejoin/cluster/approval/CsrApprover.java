@@ -62,6 +62,20 @@ public final class CsrApprover implements AutoCloseable {
         public String toString() {
             return csrName + ": " + action + (error == null ? "" : " (" + error + ")") + " — " + decision;
         }
+
+        /**
+         * For the terminal: "approved: kubejoin approved …", and for a write that failed what was meant and why it
+         * did not happen, never the decision's own words alone (they would read as if it had been approved).
+         */
+        public String describe() {
+            return switch (action) {
+                case APPROVED -> "approved: " + decision.message();
+                case DENIED -> "denied: " + decision.message();
+                case LEFT_PENDING -> "pending: " + decision.message();
+                case FAILED -> "NOT " + (decision.verdict() == Verdict.APPROVE ? "approved" : "denied")
+                        + ", it stays pending: " + error;
+            };
+        }
     }
 
     private final KubernetesClient client;
@@ -75,6 +89,8 @@ public final class CsrApprover implements AutoCloseable {
     private Live cached;
     private volatile boolean closed;
     private volatile Watch watch;
+    /** The API server did not answer the last list/watch: said once as a warning, not at every retry. */
+    private volatile boolean unreachable;
     private ScheduledExecutorService reconnector;
     /** CSRs being handled now: a MODIFIED event for one of them (often our own write) is not handled twice. */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -294,9 +310,10 @@ public final class CsrApprover implements AutoCloseable {
             LOG.debug("CSR {} denied: {}", name, d.message());
             return new Outcome(name, d, Action.DENIED, null);
         } catch (KubernetesClientException e) {
-            String error = "HTTP " + e.getCode() + ": " + e.getMessage();
-            LOG.warn("CSR {}: could not write the {} condition: {}", name,
-                    d.verdict() == Verdict.APPROVE ? "Approved" : "Denied", error);
+            // the caller shows the outcome; the log keeps the detail for -v
+            String error = "could not write the " + (d.verdict() == Verdict.APPROVE ? "Approved" : "Denied")
+                    + " condition: " + describe(e);
+            LOG.debug("CSR {}: {}", name, error);
             return new Outcome(name, d, Action.FAILED, error);
         }
     }
@@ -337,9 +354,13 @@ public final class CsrApprover implements AutoCloseable {
                         workers.execute(() -> {
                             try {
                                 Outcome o = handle(csr);
-                                if (o.decision().rule() != Rule.ALREADY_DECIDED) listener.accept(o);
+                                // a write cut short because kubejoin is stopping is not news: the CSR stays
+                                // pending and the next approver run handles it
+                                if (closed && o.action() == CsrApprover.Action.FAILED) LOG.debug("CSR {}: {}", name, o.error());
+                                else if (o.decision().rule() != Rule.ALREADY_DECIDED) listener.accept(o);
                             } catch (RuntimeException e) {
-                                LOG.warn("CSR {}: {}", name, e.toString());
+                                if (closed) LOG.debug("CSR {}: {}", name, describe(e));
+                                else LOG.warn("CSR {}: {}", name, describe(e));
                             } finally {
                                 inFlight.remove(name);
                             }
@@ -352,7 +373,7 @@ public final class CsrApprover implements AutoCloseable {
                 @Override
                 public void onClose(WatcherException cause) {
                     if (closed) return;
-                    LOG.warn("CSR watch closed ({}); listing and watching again", cause.getMessage());
+                    LOG.debug("CSR watch closed ({}); listing and watching again", cause.getMessage());
                     schedule(listener, FIRST_BACKOFF, FIRST_BACKOFF);
                 }
 
@@ -362,13 +383,29 @@ public final class CsrApprover implements AutoCloseable {
                 }
             });
             if (closed) watch.close();
+            if (unreachable) {
+                unreachable = false;
+                LOG.info("CSR approver: the API server answers again; pending CSRs handled");
+            }
         } catch (RuntimeException e) {
-            LOG.warn("CSR approver cannot reach the API server ({}); retrying in {} ms", e.getMessage(),
-                    backoff.toMillis());
+            if (closed) return;
+            // once, not at every retry: the join's own lines say what the loss means for each node
+            if (!unreachable) {
+                unreachable = true;
+                LOG.warn("CSR approver: {}; trying again, up to every {} s", describe(e), MAX_BACKOFF_SECONDS);
+            } else {
+                LOG.debug("CSR approver: {}; retrying in {} ms", describe(e), backoff.toMillis());
+            }
             Duration next = backoff.multipliedBy(2);
             Duration max = Duration.ofSeconds(MAX_BACKOFF_SECONDS);
             schedule(listener, backoff, next.compareTo(max) > 0 ? max : next);
         }
+    }
+
+    /** One line for a failed request: the server and what went wrong, never a library's class name. */
+    private String describe(RuntimeException e) {
+        String url = String.valueOf(client.getConfiguration().getMasterUrl()).replaceFirst("/$", "");
+        return io.kubejoin.cluster.ApiErrors.oneLine(e, url, client.getConfiguration().getRequestTimeout() / 1000);
     }
 
     private void schedule(Consumer<Outcome> listener, Duration delay, Duration nextBackoff) {

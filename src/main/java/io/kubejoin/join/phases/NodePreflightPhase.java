@@ -7,6 +7,7 @@ import io.kubejoin.join.NodePhase;
 import io.kubejoin.join.PhaseFailure;
 import io.kubejoin.join.PhaseResult;
 import io.kubejoin.remote.ExecResult;
+import io.kubejoin.render.KubeletConfigRenderer;
 import io.kubejoin.render.ModulesLoadRenderer;
 import io.kubejoin.version.VersionRules;
 import java.util.ArrayList;
@@ -48,12 +49,40 @@ public final class NodePreflightPhase implements NodePhase {
 
     @Override
     public PhaseResult run(NodeContext ctx) throws PhaseFailure {
-        List<Problem> found = problems(ctx, true);
+        Facts facts = new Facts();
+        List<Problem> found = problems(ctx, true, facts);
         if (!found.isEmpty()) {
             throw new PhaseFailure(String.join("; ", found.stream().map(Problem::what).toList()),
                     String.join("; ", found.stream().map(Problem::fix).toList()));
         }
-        return PhaseResult.unchanged("runtime socket, swap, cgroups and ports fine");
+        String note = facts.systemdResolved == null ? "" : useResolvConf(ctx, facts.systemdResolved);
+        return PhaseResult.unchanged("runtime socket, swap, cgroups and ports fine" + note);
+    }
+
+    /**
+     * Records whether the node has systemd-resolved's resolv.conf and, when it has not, renders kubelet's config
+     * again with /etc/resolv.conf (kubelet would start, but every pod would fail: "open
+     * /run/systemd/resolve/resolv.conf: no such file or directory"). Returns the note for the join's output.
+     */
+    public static String useResolvConf(NodeContext ctx, boolean systemdResolved) {
+        ctx.systemdResolved(systemdResolved);
+        if (systemdResolved) return "";
+        String path = ctx.paths().kubeletConfig();
+        int mode = ctx.files(List.of(path)).get(0).mode();
+        ctx.replace(io.kubejoin.render.RenderedFile.text(ctx.node().name(), path, mode,
+                KubeletConfigRenderer.render(ctx.inventory(), ctx.node(), new io.kubejoin.render.RenderWarnings(), false)));
+        return "; no systemd-resolved: kubelet's resolvConf is " + KubeletConfigRenderer.PLAIN_RESOLV_CONF;
+    }
+
+    /** Whether the join must look for systemd-resolved on the node: the inventory does not set resolvConf. */
+    public static boolean asksResolvConf(NodeContext ctx) {
+        return !ctx.node().kubelet().config().containsKey("resolvConf");
+    }
+
+    /** What the checks learnt about the node besides problems. */
+    static final class Facts {
+        /** Whether systemd-resolved's resolv.conf exists; null when not asked (the inventory sets resolvConf). */
+        Boolean systemdResolved;
     }
 
     /**
@@ -62,6 +91,10 @@ public final class NodePreflightPhase implements NodePhase {
      * @param ports also check 10250/10256 are free unless their own service holds them (before a join only)
      */
     public List<Problem> problems(NodeContext ctx, boolean ports) throws PhaseFailure {
+        return problems(ctx, ports, new Facts());
+    }
+
+    List<Problem> problems(NodeContext ctx, boolean ports, Facts facts) throws PhaseFailure {
         // every check in one SSH command, each answer in its own section of the output
         List<Problem> found = new ArrayList<>();
         ContainerRuntime runtime = ctx.inventory().runtime();
@@ -92,6 +125,12 @@ public final class NodePreflightPhase implements NodePhase {
         }
         script.append(" || echo \"$m\"; done\n");
         script.append("s date; date +%s\n");
+        // kubejoin's resolvConf is systemd-resolved's file; a host without it gets /etc/resolv.conf instead
+        boolean askResolved = asksResolvConf(ctx);
+        if (askResolved) {
+            script.append("s resolved; test -e ").append(NodeCommands.quote(KubeletConfigRenderer.RESOLVED_RESOLV_CONF))
+                    .append(" && echo present\n");
+        }
         script.append("exit 0\n");
         ExecResult r = NodeCommands.exec(ctx.transport(), script.toString());
         if (!r.ok()) {
@@ -99,6 +138,7 @@ public final class NodePreflightPhase implements NodePhase {
                     + NodeCommands.firstLine(r.stderr(), r.stdout()), "check that the login shell on the node is a POSIX sh");
         }
         Map<String, String> answers = NodeCommands.sections(r.stdout());
+        if (askResolved) facts.systemdResolved = "present".equals(answers.getOrDefault("resolved", "").strip());
 
         if (!"present".equals(answers.getOrDefault("socket", "").strip())) {
             found.add(new Problem("runtime-socket", "the container runtime socket " + socket + " is missing", "install and start " + (runtime.kind() == ContainerRuntime.Kind.CRI ? "the runtime" : runtime.kind()

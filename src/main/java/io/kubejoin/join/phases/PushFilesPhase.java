@@ -58,6 +58,15 @@ public final class PushFilesPhase implements NodePhase {
     @Override
     public PhaseResult run(NodeContext ctx) throws PhaseFailure {
         List<String> wanted = paths.apply(ctx.paths());
+        String note = "";
+        if (wanted.contains(ctx.paths().kubeletConfig()) && ctx.systemdResolved() == null
+                && NodePreflightPhase.asksResolvConf(ctx)) {
+            // node-preflight was skipped: one look of its own, so kubelet's resolvConf fits this node all the same
+            io.kubejoin.remote.ExecResult r = io.kubejoin.join.NodeCommands.exec(ctx.transport(), "test -e "
+                    + io.kubejoin.join.NodeCommands.quote(io.kubejoin.render.KubeletConfigRenderer.RESOLVED_RESOLV_CONF)
+                    + " && echo present; exit 0");
+            note = NodePreflightPhase.useResolvConf(ctx, "present".equals(r.stdout().strip()));
+        }
         List<RemoteFile> files = ctx.files(wanted).stream().map(RemoteFile::of).toList();
         PushResult result;
         try {
@@ -68,8 +77,8 @@ public final class PushFilesPhase implements NodePhase {
         }
         List<String> changed = result.changed();
         ctx.recordChanged(changed);
-        String summary = changed.isEmpty() ? files.size() + " files unchanged"
-                : changed.size() + " of " + files.size() + " files changed";
+        String summary = (changed.isEmpty() ? files.size() + " files unchanged"
+                : changed.size() + " of " + files.size() + " files changed") + note;
         return new PhaseResult(!changed.isEmpty(), summary, changed);
     }
 

@@ -36,13 +36,25 @@ public final class StartServicePhase implements NodePhase {
 
     public static StartServicePhase kubelet() {
         return new StartServicePhase("kubelet-start",
-                "mkdir the volume-plugin folder, daemon-reload, enable, restart kubelet when its files changed (K10)",
+                "mkdir the volume-plugin and static-pod folders, daemon-reload, enable, restart kubelet when its "
+                        + "files changed (K10)",
                 "kubelet",
                 ctx -> List.of("mkdir -p " + quote(ctx.paths().kubeletVolumePluginDir()) + " "
-                        + quote(ctx.paths().kubeletRootDir())),
+                        + quote(ctx.paths().kubeletRootDir()) + staticPodPath(ctx)),
                 // not the bootstrap kubeconfig: kubelet reads it only while it has no client certificate, so a
                 // renewed token must not restart a kubelet that has joined
                 f -> List.of(f.caCert(), f.kubeletConfig(), f.kubeletUnit(), f.kubeletBinary()));
+    }
+
+    /**
+     * " 'path'" for the static pod folder of the node's KubeletConfiguration (the user's staticPodPath, else
+     * kubejoin's): kubelet never creates it and, without it, logs "Unable to read config path" every
+     * fileCheckFrequency. Created 0755 (umask 022), as the kubelet packages ship /etc/kubernetes/manifests.
+     */
+    static String staticPodPath(io.kubejoin.join.NodeContext ctx) {
+        Object own = ctx.node().kubelet().config().get("staticPodPath");
+        String path = own instanceof String p ? p : ctx.paths().staticPodPath();
+        return path.isEmpty() ? "" : " " + quote(path);
     }
 
     public static StartServicePhase kubeProxy() {

@@ -142,8 +142,16 @@ public final class WaitReadyPhase implements NodePhase {
     public PhaseResult run(NodeContext ctx) throws PhaseFailure {
         String node = ctx.node().name();
         UnitWatch unit = new UnitWatch(ctx);
-        java.util.Map<String, NodeReadiness.Result> results = readiness.waitForReady(
-                java.util.Collections.singletonMap(node, (Set<String>) null), clock.instant().plus(timeout), unit);
+        java.util.Map<String, NodeReadiness.Result> results;
+        try {
+            results = readiness.waitForReady(java.util.Collections.singletonMap(node, (Set<String>) null),
+                    clock.instant().plus(timeout), unit);
+        } catch (io.kubejoin.cli.UserFacingException e) {
+            // the API server is gone (or never answered): waiting on to the deadline would tell nothing more, and
+            // kubelet's journal is not the point
+            throw new PhaseFailure(e.getMessage(), "start kube-apiserver again (or fix the way to it) and re-run the "
+                    + "join: what the nodes already got is kept", List.of(), false, null);
+        }
         NodeReadiness.Result r = results.get(node);
         if (r != null && r.state() == NodeReadiness.State.KUBELET_FAILED) {
             throw new PhaseFailure(node + " is not Ready: " + r.diagnosis(), unit.fix, unit.journal, false, null);
