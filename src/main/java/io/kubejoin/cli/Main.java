@@ -38,7 +38,11 @@ public final class Main {
 
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         configureLogging(args);
-        CommandLine cli = commandLine(out, err);
+        return execute(commandLine(out, err), err, args);
+    }
+
+    /** Runs the parsed command; an exhausted heap anywhere ends in one line with the fix, never a stack trace. */
+    static int execute(CommandLine cli, PrintWriter err, String... args) {
         try {
             return cli.execute(args);
         } catch (OutOfMemoryError e) {
@@ -61,7 +65,12 @@ public final class Main {
     }
 
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(new KubejoinCommand());
+        return commandLine(new KubejoinCommand(), out, err);
+    }
+
+    /** Any command tree with kubejoin's output and failure handling (tests give one that fails on purpose). */
+    static CommandLine commandLine(Object command, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(command);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, commandLine.getErr(), args(parseResult)));
