@@ -37,8 +37,13 @@ public final class Main {
     }
 
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        configureLogging(args);
-        return execute(commandLine(out, err), err, args);
+        try {
+            configureLogging(args);
+            return execute(commandLine(out, err), err, args);
+        } catch (OutOfMemoryError e) {
+            err.println(outOfMemory(args)); // a heap too small even for the command line itself
+            return EXIT_FAILED;
+        }
     }
 
     /** Runs the parsed command; an exhausted heap anywhere ends in one line with the fix, never a stack trace. */
