@@ -96,22 +96,27 @@ public final class Renderer {
 
         public List<RenderedFile> render(String unit) {
             List<RenderedFile> files = new ArrayList<>();
-            Integer i = index.get(unit);
-            if (i != null) {
-                Node node = inv.nodes().get(i);
-                RenderWarnings w = new RenderWarnings();
-                files.addAll(renderNode(inv, node, material, tokens.get(node.name()), w, kubeProxyKubeconfig));
-                List<String> all = w.all();
-                for (int k = 0; k < all.size(); k++) {
-                    long place = ((long) i << 20) + k;
-                    firstSeen.merge(all.get(k), place, Math::min);
-                }
-            }
+            if (index.containsKey(unit)) files.addAll(node(unit, new RenderWarnings()));
             // a node may be named "cluster" too: its files and the manifests share the folder, as they always did
             if (unit.equals(RenderedFile.CLUSTER)) {
                 files.addAll(renderCluster(inv, inv.nodes().stream().map(n -> tokens.get(n.name())).toList()));
             }
             if (files.isEmpty()) throw new IllegalArgumentException("no node " + unit);
+            return files;
+        }
+
+        /** One node's files (no cluster manifests), its warnings added to {@code warnings} and kept for {@link #warnings}. */
+        public List<RenderedFile> node(String name, RenderWarnings warnings) {
+            Integer i = index.get(name);
+            if (i == null) throw new IllegalArgumentException("no node " + name);
+            Node node = inv.nodes().get(i);
+            RenderWarnings w = new RenderWarnings();
+            List<RenderedFile> files = renderNode(inv, node, material, tokens.get(name), w, kubeProxyKubeconfig);
+            List<String> all = w.all();
+            for (int k = 0; k < all.size(); k++) {
+                firstSeen.merge(all.get(k), ((long) i << 20) + k, Math::min);
+                warnings.add(all.get(k));
+            }
             return files;
         }
 
