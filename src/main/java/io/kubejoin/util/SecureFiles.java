@@ -137,8 +137,8 @@ public final class SecureFiles {
 
     /**
      * Makes {@code dir} a private folder: missing folders (parents too) are created with {@code mode} whatever the
-     * umask; an existing one must be a folder owned by this user (or root) and is tightened to {@code mode}. A folder
-     * of another user is refused: its owner could plant links in it or read what lands there.
+     * umask; an existing one must be a folder owned by this user, not shared through the sticky bit, and is tightened
+     * to {@code mode}. A folder of another user is refused: its owner could plant links in it or read what lands there.
      */
     public static void createPrivateDirectory(Path dir, int mode) throws IOException {
         try {
@@ -150,16 +150,24 @@ public final class SecureFiles {
         if (mode(dir) != mode) Files.setPosixFilePermissions(dir, permissions(mode));
     }
 
-    /** Refuses a folder (links followed: the user may name one) that belongs to neither this user nor root. */
+    /**
+     * Refuses a folder (links followed: the user may name one) that is not this user's, or that is shared through
+     * the sticky bit like /tmp: tightening that one would break it for everyone, and not tightening it leaves the
+     * secrets' folder open to planted links.
+     */
     public static void requireOwnFolder(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new UnsafePathException(dir, "is not a folder", "remove it or choose another folder");
         }
         int owner = (Integer) Files.getAttribute(dir, "unix:uid");
         long me = currentUid();
-        if (owner != me && owner != 0) {
+        if (owner != me) {
             throw new UnsafePathException(dir, "belongs to user id " + owner + ", not to this user (" + me + "), and would hold"
                     + " secrets", "choose a folder of your own (or chown it to yourself)");
+        }
+        if (((Integer) Files.getAttribute(dir, "unix:mode") & 01000) != 0) {
+            throw new UnsafePathException(dir, "is a shared folder (sticky bit, like /tmp) and would hold secrets",
+                    "name a folder of its own inside it, e.g. " + dir.resolve("kubejoin-out"));
         }
     }
 

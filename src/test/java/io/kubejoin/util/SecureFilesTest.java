@@ -93,6 +93,15 @@ class SecureFilesTest {
     }
 
     @Test
+    void aSharedStickyFolderIsRefusedNotTightened() throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        Files.setAttribute(shared, "unix:mode", 01777); // as /tmp
+        assertThatThrownBy(() -> SecureFiles.createPrivateDirectory(shared, 0700)).isInstanceOf(UnsafePathException.class)
+                .hasMessageContaining("sticky bit").hasMessageContaining(shared.resolve("kubejoin-out").toString());
+        assertThat((Integer) Files.getAttribute(shared, "unix:mode") & 07777).isEqualTo(01777);
+    }
+
+    @Test
     void aLinkWhereKubejoinMakesAFolderIsRefused() throws Exception {
         Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
         Path link = Files.createSymbolicLink(tmp.resolve("node"), elsewhere);
