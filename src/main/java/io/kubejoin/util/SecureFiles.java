@@ -37,7 +37,7 @@ public final class SecureFiles {
 
     private static void write(Path target, byte[] content, int mode, boolean sync) throws IOException {
         try (AtomicFile f = create(target, mode, sync)) {
-            f.out().write(content);
+            f.write(content);
             f.commit();
         }
     }
@@ -69,7 +69,8 @@ public final class SecureFiles {
         private final Path target;
         private final Path tmp;
         private final FileChannel channel;
-        private final java.io.BufferedOutputStream buffer;
+        /** made for {@link #out} only: a render writes 100,000 files straight from their bytes */
+        private java.io.BufferedOutputStream buffer;
         private final int mode;
         private final boolean sync;
         private boolean closed;
@@ -78,13 +79,13 @@ public final class SecureFiles {
             this.target = target;
             this.tmp = tmp;
             this.channel = channel;
-            this.buffer = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 16);
             this.mode = mode;
             this.sync = sync;
         }
 
         /** Where the content goes; closing it only flushes (a JSON generator closes what it wrote to). */
         public java.io.OutputStream out() {
+            if (buffer == null) buffer = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 16);
             return new java.io.FilterOutputStream(buffer) {
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
@@ -98,9 +99,16 @@ public final class SecureFiles {
             };
         }
 
+        /** Content in one piece. */
+        public void write(byte[] content) throws IOException {
+            if (buffer != null) buffer.flush();
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(content);
+            while (buf.hasRemaining()) channel.write(buf);
+        }
+
         /** Puts the file in place with its final mode: readers see the old file or the whole new one. */
         public void commit() throws IOException {
-            buffer.flush();
+            if (buffer != null) buffer.flush();
             if (sync) channel.force(true); // the rename must not outlive the data after a crash
             channel.close();
             // umask may have narrowed 0600, and the final mode may be wider: set it without following a link
