@@ -37,13 +37,45 @@ public final class Main {
     }
 
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        configureLogging(args);
-        CommandLine cli = commandLine(out, err);
-        return cli.execute(args);
+        try {
+            configureLogging(args);
+            return execute(commandLine(out, err), err, args);
+        } catch (OutOfMemoryError e) {
+            err.println(outOfMemory(args)); // a heap too small even for the command line itself
+            return EXIT_FAILED;
+        }
+    }
+
+    /** Runs the parsed command; an exhausted heap anywhere ends in one line with the fix, never a stack trace. */
+    static int execute(CommandLine cli, PrintWriter err, String... args) {
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli hands Errors on: by now the stack is unwound and the heap mostly free again
+            err.println(outOfMemory(args));
+            return EXIT_FAILED;
+        }
+    }
+
+    /**
+     * The one line for an exhausted heap, with the fix: how to give the JVM more (through KUBEJOIN_JAVA_OPTS for
+     * ./kubejoin, which passes it to java, or -Xmx for java -jar).
+     */
+    static String outOfMemory(String... args) {
+        long heapMiB = Runtime.getRuntime().maxMemory() / (1024 * 1024);
+        long suggest = Math.max(512, (heapMiB * 2 + 255) / 256 * 256);
+        String command = Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("kubejoin");
+        return "kubejoin: out of memory (heap " + heapMiB + " MiB) while running '" + command + "'; rerun with a larger"
+                + " heap: KUBEJOIN_JAVA_OPTS=-Xmx" + suggest + "m ./kubejoin ..., or java -Xmx" + suggest + "m -jar kubejoin.jar ...";
     }
 
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(new KubejoinCommand());
+        return commandLine(new KubejoinCommand(), out, err);
+    }
+
+    /** Any command tree with kubejoin's output and failure handling (tests give one that fails on purpose). */
+    static CommandLine commandLine(Object command, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(command);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, commandLine.getErr(), args(parseResult)));
@@ -69,6 +101,17 @@ public final class Main {
             int n = invalid.problems().size();
             err.println(n == 1 ? "1 problem; nothing was changed." : n + " problems; nothing was changed.");
             return EXIT_BAD_INPUT;
+        }
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError) {
+                err.println(outOfMemory(args.toArray(String[]::new)));
+                return EXIT_FAILED;
+            }
+            // a symbolic link or another user's folder where kubejoin keeps secrets: refused, with the path and the fix
+            if (t instanceof io.kubejoin.util.UnsafePathException unsafe) {
+                err.println("kubejoin: refusing to write: " + unsafe.getMessage());
+                return EXIT_BAD_INPUT;
+            }
         }
         if (ex instanceof UserFacingException user) {
             err.println("kubejoin: " + user.getMessage());

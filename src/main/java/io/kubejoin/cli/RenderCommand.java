@@ -3,7 +3,6 @@ package io.kubejoin.cli;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
 import io.kubejoin.output.RenderOutput;
-import io.kubejoin.render.RenderedFile;
 import io.kubejoin.render.Renderer;
 import io.kubejoin.state.RenderInputs;
 import io.kubejoin.state.StateStore;
@@ -51,21 +50,20 @@ public class RenderCommand implements Callable<Integer> {
         StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(inventory));
         RenderInputs.Prepared inputs = RenderInputs.prepare(inv, state, Clock.systemUTC().instant(), new SecureRandom());
         long prepared = System.nanoTime();
-        Renderer.Rendered rendered = Renderer.render(inv, inputs.material(), inputs.tokens());
-        long renderedAt = System.nanoTime();
-        RenderOutput.write(output, rendered.files());
-        log.debug("timings: load+validate {} ms, secrets {} ms, render {} ms, write {} ms",
-                ms(loaded - start), ms(prepared - loaded), ms(renderedAt - prepared), ms(System.nanoTime() - renderedAt));
+        // node by node: each node's files are written and dropped as they are made (memory flat in the nodes)
+        Renderer.Units units = Renderer.units(inv, inputs.material(), inputs.tokens());
+        RenderOutput.Written written = RenderOutput.write(output, units.names(), units::render);
+        log.debug("timings: load+validate {} ms, secrets {} ms, render and write {} ms",
+                ms(loaded - start), ms(prepared - loaded), ms(System.nanoTime() - prepared));
 
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         inputs.notes().forEach(out::println);
-        rendered.warnings().forEach(w -> err.println("warning: " + w));
+        units.warnings().forEach(w -> err.println("warning: " + w));
         log.debug("state folder {}", state.dir());
-        long nodeFiles = rendered.files().stream().filter(f -> !f.node().equals(RenderedFile.CLUSTER)).count();
         out.printf("Rendered %d files for %d node(s) of Kubernetes %s, and %d cluster manifests, into %s (%d ms)%n",
-                nodeFiles, inv.nodes().size(), inv.kubernetesVersion(),
-                rendered.files().size() - nodeFiles, output, ms(System.nanoTime() - start));
+                written.nodeFiles(), inv.nodes().size(), inv.kubernetesVersion(),
+                written.clusterFiles(), output, ms(System.nanoTime() - start));
         out.printf("Manifest: %s; secrets kept in %s%n", output.resolve(RenderOutput.MANIFEST), state.dir());
         return Main.EXIT_OK;
     }

@@ -16,6 +16,7 @@ import io.kubejoin.join.phases.StartServicePhase;
 import io.kubejoin.join.phases.VerifyPhase;
 import io.kubejoin.join.phases.WaitReadyPhase;
 import io.kubejoin.render.RenderedFile;
+import io.kubejoin.render.RenderWarnings;
 import io.kubejoin.render.Renderer;
 import io.kubejoin.pki.KeyPrefetch;
 import io.kubejoin.state.RenderInputs;
@@ -136,17 +137,24 @@ public final class Join {
         }
         RenderInputs.Prepared inputs = RenderInputs.prepare(inv, state, clock.instant(), new SecureRandom(), proxyKey, pki);
         inputs.notes().forEach(progress);
-        // the token Secrets are created while this thread renders the nodes' files (neither needs the other)
+        // the token Secrets are created while the cluster steps go on (an API error as ClusterTokens threw it, for
+        // the CLI's message)
         CompletableFuture<List<String>> tokenLines = skip.contains("tokens") ? CompletableFuture.completedFuture(List.of())
                 : Parallel.background("kubejoin-tokens-main", () -> ClusterTokens.ensure(conn, inv, inputs.tokens()));
-        Renderer.Rendered rendered = Renderer.renderNodes(inv, inputs.material(), inputs.tokens());
-        // an API error as ClusterTokens threw it, for the CLI's message
+        // each node's files are rendered in its own task and dropped with it (memory flat in the number of nodes);
+        // a warning is told once, when the first node that has it is rendered
+        Renderer.Units units = Renderer.units(inv, inputs.material(), inputs.tokens());
+        Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        JoinRunner.NodeFiles files = node -> {
+            RenderWarnings w = new RenderWarnings();
+            List<RenderedFile> rendered = units.node(node.name(), w);
+            w.all().stream().filter(warned::add).forEach(line -> progress.accept("warning: " + line));
+            return rendered;
+        };
         for (String line : Parallel.await(tokenLines, "creating bootstrap tokens")) {
             clusterLines.add("tokens: " + line);
             progress.accept("tokens: " + line);
         }
-        rendered.warnings().forEach(w -> progress.accept("warning: " + w));
-        Map<String, List<RenderedFile>> files = rendered.byNode();
 
         CsrApprover approver = null;
         if (!skip.contains("approver")) {

@@ -88,8 +88,23 @@ public final class JoinRunner {
         return this;
     }
 
+    /** A node's rendered files, made when the node's turn comes and dropped when it is done. */
+    @FunctionalInterface
+    public interface NodeFiles {
+        List<RenderedFile> render(Node node);
+    }
+
     /** Joins every node of the inventory; reports come back in inventory order. */
     public List<NodeReport> run(Inventory inv, Map<String, List<RenderedFile>> filesByNode, TransportFactory transports,
+                                Consumer<String> progress) throws InterruptedException {
+        return run(inv, (NodeFiles) node -> filesByNode.getOrDefault(node.name(), List.of()), transports, progress);
+    }
+
+    /**
+     * As above, each node's files rendered inside its own task: only the nodes being joined (at most
+     * {@link Options#parallel}) hold theirs, so memory does not grow with the number of nodes.
+     */
+    public List<NodeReport> run(Inventory inv, NodeFiles filesFor, TransportFactory transports,
                                 Consumer<String> progress) throws InterruptedException {
         int threads = Math.max(1, Math.min(options.parallel(), inv.nodes().size()));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
@@ -112,7 +127,7 @@ public final class JoinRunner {
                         if (stop.get()) {
                             return notStarted(node);
                         }
-                        NodeReport r = joinNode(inv, node, filesByNode.getOrDefault(node.name(), List.of()), transports, progress);
+                        NodeReport r = joinNode(inv, node, filesFor, transports, progress);
                         if (!r.ok() && options.failFast()) stop.set(true);
                         listener.nodeFinished(r);
                         return r;
@@ -139,6 +154,11 @@ public final class JoinRunner {
 
     NodeReport joinNode(Inventory inv, Node node, List<RenderedFile> files, TransportFactory transports,
                         Consumer<String> progress) throws InterruptedException {
+        return joinNode(inv, node, (NodeFiles) n -> files, transports, progress);
+    }
+
+    NodeReport joinNode(Inventory inv, Node node, NodeFiles filesFor, TransportFactory transports,
+                        Consumer<String> progress) throws InterruptedException {
         long start = System.nanoTime();
         List<PhaseRecord> records = new ArrayList<>();
         Transport transport;
@@ -150,7 +170,8 @@ public final class JoinRunner {
                     "check the node's address, SSH port, user, key and known_hosts entry", List.of());
         }
         try (transport) {
-            NodeContext ctx = new NodeContext(inv, node, files, transport);
+            // rendered once the node is reachable, beside the other nodes' network waits
+            NodeContext ctx = new NodeContext(inv, node, filesFor.render(node), transport);
             for (NodePhase phase : phases) {
                 if (skip.contains(phase.name())) {
                     records.add(new PhaseRecord(phase.name(), true, false, "skipped", since(runStart), Duration.ZERO));

@@ -57,6 +57,75 @@ public final class Renderer {
         return new Rendered(files, warnings.all());
     }
 
+    /**
+     * Rendering one unit at a time (a node's files, or the cluster manifests under {@link RenderedFile#CLUSTER}),
+     * for a writer that writes each unit and drops it, so no more than a few nodes' files exist at once. Thread-safe;
+     * warnings are collected as {@link #render} would merge them: in inventory order, each once.
+     */
+    public static Units units(Inventory inv, ClusterMaterial material, Map<String, BootstrapToken> tokens) {
+        return new Units(inv, material, tokens);
+    }
+
+    public static final class Units {
+        private final Inventory inv;
+        private final ClusterMaterial material;
+        private final Map<String, BootstrapToken> tokens;
+        private final String kubeProxyKubeconfig;
+        private final Map<String, Integer> index = new java.util.HashMap<>();
+        /** warning → its first place (node's inventory position, place among that node's warnings) */
+        private final Map<String, Long> firstSeen = new java.util.concurrent.ConcurrentHashMap<>();
+
+        private Units(Inventory inv, ClusterMaterial material, Map<String, BootstrapToken> tokens) {
+            this.inv = inv;
+            this.material = material;
+            this.tokens = tokens;
+            for (int i = 0; i < inv.nodes().size(); i++) {
+                Node node = inv.nodes().get(i);
+                if (tokens.get(node.name()) == null) throw new IllegalArgumentException("no bootstrap token for node " + node.name());
+                index.put(node.name(), i);
+            }
+            this.kubeProxyKubeconfig = kubeProxyKubeconfig(inv, material); // the same for every node: rendered once
+        }
+
+        /** Every unit: the nodes' names and {@link RenderedFile#CLUSTER}. */
+        public List<String> names() {
+            List<String> names = new ArrayList<>(inv.nodes().stream().map(Node::name).toList());
+            if (!index.containsKey(RenderedFile.CLUSTER)) names.add(RenderedFile.CLUSTER);
+            return names;
+        }
+
+        public List<RenderedFile> render(String unit) {
+            List<RenderedFile> files = new ArrayList<>();
+            if (index.containsKey(unit)) files.addAll(node(unit, new RenderWarnings()));
+            // a node may be named "cluster" too: its files and the manifests share the folder, as they always did
+            if (unit.equals(RenderedFile.CLUSTER)) {
+                files.addAll(renderCluster(inv, inv.nodes().stream().map(n -> tokens.get(n.name())).toList()));
+            }
+            if (files.isEmpty()) throw new IllegalArgumentException("no node " + unit);
+            return files;
+        }
+
+        /** One node's files (no cluster manifests), its warnings added to {@code warnings} and kept for {@link #warnings}. */
+        public List<RenderedFile> node(String name, RenderWarnings warnings) {
+            Integer i = index.get(name);
+            if (i == null) throw new IllegalArgumentException("no node " + name);
+            Node node = inv.nodes().get(i);
+            RenderWarnings w = new RenderWarnings();
+            List<RenderedFile> files = renderNode(inv, node, material, tokens.get(name), w, kubeProxyKubeconfig);
+            List<String> all = w.all();
+            for (int k = 0; k < all.size(); k++) {
+                firstSeen.merge(all.get(k), ((long) i << 20) + k, Math::min);
+                warnings.add(all.get(k));
+            }
+            return files;
+        }
+
+        /** The warnings of the units rendered so far, in inventory order, each once. */
+        public List<String> warnings() {
+            return firstSeen.entrySet().stream().sorted(Map.Entry.comparingByValue()).map(Map.Entry::getKey).toList();
+        }
+    }
+
     private static final int RENDER_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
     private record NodeRendering(List<RenderedFile> files, RenderWarnings warnings) {

@@ -1,7 +1,5 @@
 package io.kubejoin.state;
 
-import io.kubejoin.util.SecureFiles;
-
 import io.kubejoin.inventory.InvalidInputException;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Problem;
@@ -104,7 +102,7 @@ public final class RenderInputs {
         List<String> notes = new ArrayList<>();
         CertificateStore.Obtained proxyCert;
         try {
-            SecureFiles.createPrivateDirectory(state.dir(), 0700);
+            state.createDir();
             Duration renewBefore = profile.expiry().dividedBy(3).compareTo(RENEW_BEFORE) < 0
                     ? profile.expiry().dividedBy(3) : RENEW_BEFORE;
             proxyCert = CertificateStore.obtain(state.kubeProxyCertFile(), state.kubeProxyKeyFile(),

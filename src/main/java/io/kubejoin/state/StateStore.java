@@ -84,9 +84,21 @@ public final class StateStore {
         return dir.resolve(KUBE_PROXY_KEY);
     }
 
+    /**
+     * Creates the folder 0700 whatever the umask, or checks that an existing one is this user's and tightens it;
+     * likewise its {@code .kubejoin} parent when kubejoin made that one too (the default layout).
+     */
+    public void createDir() throws IOException {
+        Path parent = dir.toAbsolutePath().getParent();
+        if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals(".kubejoin")) {
+            SecureFiles.createPrivateDirectory(parent, 0700);
+        }
+        SecureFiles.createPrivateDirectory(dir, 0700);
+    }
+
     private void write(String name, String content) {
         try {
-            SecureFiles.createPrivateDirectory(dir, 0700);
+            createDir();
             SecureFiles.writeAtomically(dir.resolve(name), content.getBytes(StandardCharsets.UTF_8), 0600);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write state file " + dir.resolve(name), e);

@@ -214,4 +214,17 @@ class RenderCommandTest {
     private static String sha256(Path p) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
     }
+
+    @Test
+    void aLinkPlantedInTheOutputFolderIsRefusedWithExit2AndNothingLandsWhereItPoints() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.createSymbolicLink(out.resolve("slave"), elsewhere);
+        Run r = render("article", out);
+        assertThat(r.exit()).as(r.err()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(r.err()).contains(out.resolve("slave").toString()).contains("symbolic link").doesNotContain("\tat ");
+        try (Stream<Path> files = Files.walk(elsewhere)) {
+            assertThat(files.filter(Files::isRegularFile)).isEmpty();
+        }
+    }
 }

@@ -259,4 +259,26 @@ class JoinRunnerTest {
         assertThat(reports.get(1).ok()).isTrue();
         assertThat(reports.get(2).failedPhase()).isEqualTo("not started");
     }
+
+    @Test
+    void eachNodesFilesAreRenderedInItsOwnTaskSoOnlyTheNodesBeingJoinedHoldThem() throws Exception {
+        AtomicInteger holding = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        List<String> rendered = java.util.Collections.synchronizedList(new ArrayList<>());
+        JoinRunner runner = new JoinRunner(JoinPhases.nodeFilePhases(), Set.of(), new JoinRunner.Options(1, 0, Duration.ZERO, false))
+                .listener(new JoinRunner.Listener() {
+                    @Override
+                    public void nodeFinished(JoinRunner.NodeReport report) {
+                        holding.decrementAndGet();
+                    }
+                });
+        List<JoinRunner.NodeReport> reports = runner.run(inv, (JoinRunner.NodeFiles) node -> {
+            rendered.add(node.name());
+            most.accumulateAndGet(holding.incrementAndGet(), Math::max);
+            return files.get(node.name());
+        }, this::open, line -> { });
+        assertThat(reports).allMatch(JoinRunner.NodeReport::ok);
+        assertThat(rendered).containsExactly("worker-1", "worker-2", "worker-3");
+        assertThat(most.get()).as("nodes holding their files at once, one node joined at a time").isEqualTo(1);
+    }
 }

@@ -17,13 +17,17 @@ public final class Processes {
     }
 
     public static Result run(List<String> command) {
+        return run(command, java.time.Duration.ofSeconds(60));
+    }
+
+    public static Result run(List<String> command, java.time.Duration timeout) {
         try {
             Path out = Files.createTempFile("kubejoin-proc", ".out");
             Path err = Files.createTempFile("kubejoin-proc", ".err");
             try {
                 Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
                         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     p.destroyForcibly();
                     throw new AssertionError("timed out: " + command);
                 }

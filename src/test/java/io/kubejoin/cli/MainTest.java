@@ -1,0 +1,70 @@
+package io.kubejoin.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubejoin.util.UnsafePathException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** How Main ends a command that failed in a way no command handles itself. */
+class MainTest {
+    @Command(name = "kubejoin")
+    static class Boom implements Callable<Integer> {
+        final Throwable thrown;
+        @CommandLine.Parameters
+        java.util.List<String> args;
+        @CommandLine.Option(names = "-f")
+        String inventory;
+
+        Boom(Throwable thrown) {
+            this.thrown = thrown;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            if (thrown instanceof Error e) throw e;
+            throw (Exception) thrown;
+        }
+    }
+
+    record Ended(int exit, String err) {
+    }
+
+    private static Ended run(Throwable thrown) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        PrintWriter errWriter = new PrintWriter(err, true);
+        CommandLine cli = Main.commandLine(new Boom(thrown), new PrintWriter(out, true), errWriter);
+        return new Ended(Main.execute(cli, errWriter, "render", "-f", "inventory.yaml"), err.toString());
+    }
+
+    @Test
+    void outOfMemoryIsOneLineWithTheFix() {
+        Ended e = run(new OutOfMemoryError("Java heap space"));
+        assertThat(e.exit()).isEqualTo(Main.EXIT_FAILED);
+        long heapMiB = Runtime.getRuntime().maxMemory() / (1024 * 1024);
+        assertThat(e.err()).hasLineCount(1).startsWith("kubejoin: out of memory (heap " + heapMiB + " MiB) while running 'render'")
+                .contains("KUBEJOIN_JAVA_OPTS=-Xmx").contains("java -Xmx").doesNotContain("\tat ");
+    }
+
+    @Test
+    void outOfMemoryOnAnotherThreadReachingTheCommandAsACauseIsTheSameLine() {
+        Ended e = run(new IllegalStateException("kubejoin-render task failed", new OutOfMemoryError("Java heap space")));
+        assertThat(e.exit()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(e.err()).hasLineCount(1).startsWith("kubejoin: out of memory (heap ").doesNotContain("internal error");
+    }
+
+    @Test
+    void aRefusedPathIsBadInputNamingThePathAndTheFix() {
+        Ended e = run(new java.io.UncheckedIOException("cannot write state file",
+                new UnsafePathException(Path.of("/srv/out/n"), "is a symbolic link (to /tmp/x)", "remove the link")));
+        assertThat(e.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(e.err()).hasLineCount(1)
+                .isEqualTo("kubejoin: refusing to write: /srv/out/n is a symbolic link (to /tmp/x) — remove the link\n");
+    }
+}
