@@ -16,8 +16,13 @@ import picocli.CommandLine.TypeConversionException;
  */
 public class ClusterOptions {
     @Option(names = "--kubeconfig", paramLabel = "FILE",
-            description = "Admin kubeconfig (default: $KUBECONFIG, else the inventory's 'kubeconfig', else ~/.kube/config).")
+            description = "Admin kubeconfig (default: $KUBECONFIG, a list of files merged as kubectl does, else the "
+                    + "inventory's 'kubeconfig', else ~/.kube/config).")
     Path kubeconfig;
+
+    @Option(names = "--context", paramLabel = "NAME",
+            description = "The kubeconfig context to use (default: its current-context).")
+    String context;
 
     @Option(names = {"-f", "--inventory"}, paramLabel = "FILE",
             description = "Inventory YAML file (optional here: supplies the kubeconfig and bootstrap defaults).")
@@ -45,8 +50,10 @@ public class ClusterOptions {
         return inventoryFile;
     }
 
-    public Path kubeconfigPath() {
-        return KubeConnection.resolveKubeconfig(kubeconfig, System.getenv("KUBECONFIG"), inventory());
+    /** The kubeconfig files to merge, in kubectl's precedence (see {@link KubeconfigLoader#files}). */
+    public java.util.List<Path> kubeconfigFiles() {
+        Inventory inv = inventory();
+        return KubeconfigLoader.files(kubeconfig, System.getenv("KUBECONFIG"), inv == null ? null : inv.kubeconfig());
     }
 
     public Duration requestTimeout() {
@@ -55,7 +62,7 @@ public class ClusterOptions {
 
     /** Opens the admin connection (no request made yet). */
     public KubeConnection connect() {
-        return KubeConnection.open(kubeconfigPath(), requestTimeout);
+        return KubeConnection.open(kubeconfigFiles(), context, requestTimeout);
     }
 
     /** Go-style durations for options ("10s", "1h30m"); picocli turns a bad one into a usage error (exit 2). */
