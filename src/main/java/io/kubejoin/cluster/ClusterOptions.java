@@ -6,7 +6,9 @@ import io.kubejoin.util.GoDuration;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /**
@@ -60,9 +62,28 @@ public class ClusterOptions {
         return requestTimeout;
     }
 
-    /** Opens the admin connection (no request made yet). */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
+    /**
+     * Opens the admin connection. With an inventory, first proves that it reaches the inventory's cluster
+     * ({@link ClusterIdentity}; exit 2 otherwise), so no command writes to another cluster. Nothing is written.
+     */
     public KubeConnection connect() {
-        return KubeConnection.open(kubeconfigFiles(), context, requestTimeout);
+        KubeConnection conn = KubeConnection.open(kubeconfigFiles(), context, requestTimeout);
+        Inventory inv = inventory();
+        if (inv == null) return conn;
+        try {
+            ClusterIdentity.verify(inv, conn, line -> {
+                if (mixee == null) return;
+                mixee.commandLine().getErr().println("warning: " + line);
+                mixee.commandLine().getErr().flush();
+            });
+        } catch (RuntimeException e) {
+            conn.close();
+            throw e;
+        }
+        return conn;
     }
 
     /** Go-style durations for options ("10s", "1h30m"); picocli turns a bad one into a usage error (exit 2). */
