@@ -90,6 +90,20 @@ class PreflightCommandTest {
     }
 
     @Test
+    void controllerManagerWithoutLeaderElectionThatSignsIsAWarningNotARefusal() throws Exception {
+        // kube-controller-manager --leader-elect=false: no Lease at all, and it signs
+        server = SandboxApiServer.start(options().withGitVersion("v1.32.4").withSigner(false));
+        server.signingController().leaderElect(false);
+        server.signer(true);
+        Run r = kubejoin(args("1.32.4"));
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("warn: controller-manager").contains("no leader lease")
+                .contains("signed a throwaway certificate signing request").contains("preflight passed");
+        // the throwaway CSR is gone again
+        assertThat(server.adminClient().certificates().v1().certificateSigningRequests().list().getItems()).isEmpty();
+    }
+
+    @Test
     void kubeletNewerThanTheApiServerFails() throws Exception {
         server = SandboxApiServer.start(options().withGitVersion("v1.30.2"));
         Run r = kubejoin(args("1.32.4"));
