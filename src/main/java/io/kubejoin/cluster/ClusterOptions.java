@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /**
@@ -18,8 +20,13 @@ import picocli.CommandLine.TypeConversionException;
  */
 public class ClusterOptions {
     @Option(names = "--kubeconfig", paramLabel = "FILE",
-            description = "Admin kubeconfig (default: $KUBECONFIG, else the inventory's 'kubeconfig', else ~/.kube/config).")
+            description = "Admin kubeconfig (default: $KUBECONFIG, a list of files merged as kubectl does, else the "
+                    + "inventory's 'kubeconfig', else ~/.kube/config).")
     Path kubeconfig;
+
+    @Option(names = "--context", paramLabel = "NAME",
+            description = "The kubeconfig context to use (default: its current-context).")
+    String context;
 
     @Option(names = {"-f", "--inventory"}, paramLabel = "FILE",
             description = "Inventory YAML file (optional here: supplies the kubeconfig and bootstrap defaults).")
@@ -51,17 +58,38 @@ public class ClusterOptions {
         return inventoryFile;
     }
 
-    public Path kubeconfigPath() {
-        return KubeConnection.resolveKubeconfig(kubeconfig, System.getenv("KUBECONFIG"), inventory());
+    /** The kubeconfig files to merge, in kubectl's precedence (see {@link KubeconfigLoader#files}). */
+    public java.util.List<Path> kubeconfigFiles() {
+        Inventory inv = inventory();
+        return KubeconfigLoader.files(kubeconfig, System.getenv("KUBECONFIG"), inv == null ? null : inv.kubeconfig());
     }
 
     public Duration requestTimeout() {
         return requestTimeout;
     }
 
-    /** Opens the admin connection (no request made yet). */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
+    /**
+     * Opens the admin connection. With an inventory, first proves that it reaches the inventory's cluster
+     * ({@link ClusterIdentity}; exit 2 otherwise), so no command writes to another cluster. Nothing is written.
+     */
     public KubeConnection connect() {
-        return KubeConnection.open(kubeconfigPath(), requestTimeout);
+        KubeConnection conn = KubeConnection.open(kubeconfigFiles(), context, requestTimeout);
+        Inventory inv = inventory();
+        if (inv == null) return conn;
+        try {
+            ClusterIdentity.verify(inv, conn, line -> {
+                if (mixee == null) return;
+                mixee.commandLine().getErr().println("warning: " + line);
+                mixee.commandLine().getErr().flush();
+            });
+        } catch (RuntimeException e) {
+            conn.close();
+            throw e;
+        }
+        return conn;
     }
 
     /** Go-style durations for options ("10s", "1h30m"); picocli turns a bad one into a usage error (exit 2). */

@@ -4,12 +4,11 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.kubejoin.cli.Main;
 import io.kubejoin.cli.UserFacingException;
-import io.kubejoin.inventory.Inventory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -31,40 +30,19 @@ public final class KubeConnection implements AutoCloseable {
         this.source = source;
     }
 
-    /**
-     * Which kubeconfig to use: the --kubeconfig option, else $KUBECONFIG (its first entry), else the inventory's
-     * {@code kubeconfig} (which defaults to ~/.kube/config), else ~/.kube/config.
-     */
-    public static Path resolveKubeconfig(Path option, String kubeconfigEnv, Inventory inventory) {
-        if (option != null) return option;
-        if (kubeconfigEnv != null && !kubeconfigEnv.isBlank()) {
-            for (String entry : kubeconfigEnv.split(java.io.File.pathSeparator)) {
-                if (!entry.isBlank()) return Path.of(entry.trim());
-            }
-        }
-        if (inventory != null && inventory.kubeconfig() != null) return inventory.kubeconfig();
-        return Path.of(System.getProperty("user.home"), ".kube", "config");
-    }
-
     /** Opens a connection from a kubeconfig file (its current context). No request is made yet. */
     public static KubeConnection open(Path kubeconfig, Duration requestTimeout) {
-        if (!Files.isRegularFile(kubeconfig)) {
-            throw new UserFacingException("kubeconfig " + kubeconfig + " does not exist: pass --kubeconfig FILE, "
-                    + "set KUBECONFIG, or set 'kubeconfig:' in the inventory", Main.EXIT_BAD_INPUT);
-        }
-        Config config;
-        try {
-            config = Config.fromKubeconfig(kubeconfig.toFile());
-        } catch (RuntimeException e) {
-            // fabric8's messages here can quote file content (a token): say where the YAML breaks, in our words
-            throw new UserFacingException("cannot read kubeconfig " + kubeconfig + ": it is not a valid kubeconfig ("
-                    + yamlProblem(kubeconfig) + ")", Main.EXIT_BAD_INPUT);
-        }
-        if (config.getMasterUrl() == null || config.getMasterUrl().isBlank()) {
-            throw new UserFacingException("kubeconfig " + kubeconfig + " names no server for its current context",
-                    Main.EXIT_BAD_INPUT);
-        }
-        return of(config, "kubeconfig " + kubeconfig, requestTimeout);
+        return open(List.of(kubeconfig), null, requestTimeout);
+    }
+
+    /**
+     * Opens a connection from kubeconfig files merged as kubectl merges them ({@link KubeconfigLoader}), with
+     * {@code context} (null: the current context). No request is made yet.
+     */
+    public static KubeConnection open(List<Path> kubeconfigs, String context, Duration requestTimeout) {
+        KubeconfigLoader.Loaded loaded = KubeconfigLoader.load(kubeconfigs, context);
+        String source = kubeconfigs.size() == 1 && context == null ? "kubeconfig " + kubeconfigs.get(0) : loaded.source();
+        return of(loaded.config(), source, requestTimeout);
     }
 
     /**

@@ -40,10 +40,15 @@ public final class Preflight {
      * @param tokenPropagation how long a 401 for a brand-new token is retried: kube-apiserver reads token Secrets
      *                         from its informer cache, so one created a moment ago may not be known yet
      * @param leaseSlack       added to the lease's duration before it is called stale
+     * @param signingWait      without a fresh lease, how long a throwaway CSR may take to be signed
      */
-    public record Settings(Duration probeTtl, Duration tokenPropagation, Duration leaseSlack) {
+    public record Settings(Duration probeTtl, Duration tokenPropagation, Duration leaseSlack, Duration signingWait) {
+        public Settings(Duration probeTtl, Duration tokenPropagation, Duration leaseSlack) {
+            this(probeTtl, tokenPropagation, leaseSlack, Duration.ofSeconds(5));
+        }
+
         public static Settings defaults() {
-            return new Settings(Duration.ofMinutes(2), Duration.ofSeconds(5), Duration.ofSeconds(10));
+            return new Settings(Duration.ofMinutes(2), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(5));
         }
     }
 
@@ -196,15 +201,31 @@ public final class Preflight {
         }
         String fix = "start kube-controller-manager (with --leader-elect, and with --cluster-signing-cert-file/"
                 + "--cluster-signing-key-file so it signs node certificates)";
+        String noLease = null;
         if (renewed == null) {
-            return Finding.fail(CHECK_CONTROLLER_MANAGER, "kube-controller-manager is not running: it holds no leader "
-                    + "lease (kube-system/kube-controller-manager is missing)", fix);
+            noLease = "no leader lease (kube-system/kube-controller-manager is missing)";
+        } else {
+            Duration age = Duration.between(renewed, now);
+            Duration allowed = Duration.ofSeconds(duration == null ? 15 : duration).plus(settings.leaseSlack());
+            if (age.compareTo(allowed) > 0) {
+                noLease = "a stale leader lease (last renewed " + age.toSeconds() + " s ago" + (holder == null ? "" : " by " + holder) + ")";
+            }
         }
-        Duration age = Duration.between(renewed, now);
-        Duration allowed = Duration.ofSeconds(duration == null ? 15 : duration).plus(settings.leaseSlack());
-        if (age.compareTo(allowed) > 0) {
-            return Finding.fail(CHECK_CONTROLLER_MANAGER, "kube-controller-manager is not running: its leader lease "
-                    + "is stale (last renewed " + age.toSeconds() + " s ago" + (holder == null ? "" : " by " + holder) + ")", fix);
+        if (noLease != null) {
+            // no lease is not no signing (--leader-elect=false holds none): ask the signer itself
+            SigningProof proof = new SigningProof(admin, clock, settings.signingWait());
+            SigningProof.Result r = proof.run();
+            return switch (r.outcome()) {
+                case SIGNED -> Finding.warn(CHECK_CONTROLLER_MANAGER, "kube-controller-manager holds " + noLease
+                        + ", but it signs: it signed a throwaway certificate signing request in " + r.took().toMillis()
+                        + " ms (it may run with --leader-elect=false)", "nothing to do if that is intended");
+                case NOT_SIGNED -> Finding.fail(CHECK_CONTROLLER_MANAGER, "kube-controller-manager is not signing: it holds "
+                        + noLease + ", and a throwaway certificate signing request approved " + settings.signingWait().toSeconds()
+                        + " s ago is still unsigned", fix);
+                case UNPROVEN -> Finding.warn(CHECK_CONTROLLER_MANAGER, "kube-controller-manager holds " + noLease
+                        + ", and kubejoin could not test signing (" + r.detail() + ")",
+                        "if nodes stay without certificates: " + fix);
+            };
         }
         return Finding.ok(CHECK_CONTROLLER_MANAGER, "kube-controller-manager is running"
                 + (holder == null ? "" : " (leader " + holder + ")"));

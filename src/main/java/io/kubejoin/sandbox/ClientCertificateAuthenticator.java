@@ -31,6 +31,10 @@ final class ClientCertificateAuthenticator {
         this.now = now;
     }
 
+    X509Certificate ca() {
+        return ca;
+    }
+
     /** The identity the presented chain (leaf first) proves, or empty when it proves none. */
     Optional<UserInfo> authenticate(List<X509Certificate> chain) {
         if (chain == null || chain.isEmpty()) return Optional.empty();

@@ -40,7 +40,8 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 /**
  * Stands for kube-controller-manager's csrsigning controller (pkg/controller/certificates/signer) for the
  * two signers kubelets use, {@code kubernetes.io/kube-apiserver-client-kubelet} and
- * {@code kubernetes.io/kubelet-serving}, plus the controller-manager's leader lease. Approved CSRs for
+ * {@code kubernetes.io/kubelet-serving}, and {@code kubernetes.io/kube-apiserver-client}, plus the
+ * controller-manager's leader lease (none with {@link #leaderElect(boolean) --leader-elect=false}). Approved CSRs for
  * these signers are validated as the real controller does (ValidateKubeletClientCSR /
  * ValidateKubeletServingCSR, with the cluster release's usage rule from {@link VersionRules}); an invalid one gets a
  * {@code Failed} condition (reason SignerValidationFailure; before 1.19 nothing at all), a valid one gets
@@ -51,6 +52,7 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 public final class CsrSigningController {
     public static final String KUBELET_CLIENT = "kubernetes.io/kube-apiserver-client-kubelet";
     public static final String KUBELET_SERVING = "kubernetes.io/kubelet-serving";
+    public static final String API_SERVER_CLIENT = "kubernetes.io/kube-apiserver-client";
     private static final Logger LOG = Logger.getLogger(CsrSigningController.class.getName());
     /** The real signer's backdate; also its lower bound on requested durations is 2 × this. */
     private static final Duration BACKDATE = Duration.ofMinutes(5);
@@ -72,6 +74,8 @@ public final class CsrSigningController {
     private volatile CsrRegistry registry;
     private ScheduledExecutorService executor;
     private volatile boolean running;
+    /** kube-controller-manager --leader-elect (default true); false: it signs without ever taking a Lease. */
+    private volatile boolean leaderElect = true;
 
     CsrSigningController(ObjectStore store, SandboxCa ca, KubeVersion release, Clock clock, Duration certTtl,
                          Duration leaseDuration, Duration leaseRenewInterval) {
@@ -92,6 +96,14 @@ public final class CsrSigningController {
         return running;
     }
 
+    /**
+     * kube-controller-manager --leader-elect=false (a single control-plane node): it signs as before but holds no
+     * Lease. Takes effect at the next {@link #start()}.
+     */
+    public void leaderElect(boolean on) {
+        this.leaderElect = on;
+    }
+
     /** Starts the "controller-manager": takes the lease, signs every approved unsigned CSR, then follows changes. */
     public synchronized void start() {
         if (running) return;
@@ -101,9 +113,11 @@ public final class CsrSigningController {
             return t;
         });
         running = true;
-        lease.newHolder();
-        long every = Math.max(10, leaseRenewInterval.toMillis());
-        executor.scheduleAtFixedRate(this::renewLease, 0, every, TimeUnit.MILLISECONDS);
+        if (leaderElect) {
+            lease.newHolder();
+            long every = Math.max(10, leaseRenewInterval.toMillis());
+            executor.scheduleAtFixedRate(this::renewLease, 0, every, TimeUnit.MILLISECONDS);
+        }
         executor.execute(this::resync);
     }
 
@@ -169,7 +183,7 @@ public final class CsrSigningController {
         if (hasTrue(conditions, CsrRegistry.DENIED)) return;
         if (status.getCertificate() != null && !status.getCertificate().isEmpty()) return;
         String signerName = csr.getSpec().getSignerName();
-        if (!KUBELET_CLIENT.equals(signerName) && !KUBELET_SERVING.equals(signerName)) return;
+        if (!KUBELET_CLIENT.equals(signerName) && !KUBELET_SERVING.equals(signerName) && !API_SERVER_CLIENT.equals(signerName)) return;
         JcaPKCS10CertificationRequest request;
         try {
             request = CertificateRequests.parseSpecRequest(csr.getSpec().getRequest());
@@ -180,7 +194,8 @@ public final class CsrSigningController {
         Set<String> usages = new HashSet<>(csr.getSpec().getUsages() == null ? List.of() : csr.getSpec().getUsages());
         boolean keyEnciphermentRequired = VersionRules.signerRequiresKeyEncipherment(release);
         String invalid = KUBELET_CLIENT.equals(signerName) ? validateKubeletClient(request, usages, keyEnciphermentRequired)
-                : validateKubeletServing(request, usages, keyEnciphermentRequired);
+                : KUBELET_SERVING.equals(signerName) ? validateKubeletServing(request, usages, keyEnciphermentRequired)
+                : validateApiServerClient(csr.getSpec().getUsages() == null ? List.of() : csr.getSpec().getUsages());
         List<CertificateSigningRequestCondition> next = new ArrayList<>(conditions);
         if (invalid != null && !VersionRules.signerMarksRefusalFailed(release)) {
             // 1.18: the request stays approved without a certificate, and nobody is told why
@@ -229,6 +244,24 @@ public final class CsrSigningController {
             return "usages did not match [client auth digital signature key encipherment]";
         }
         return null;
+    }
+
+    /**
+     * kubernetes.io/kube-apiserver-client (signer.go, validAPIServerClientUsages): any subject; client auth required,
+     * digital signature and key encipherment optional, nothing else.
+     */
+    static String validateApiServerClient(List<String> usages) {
+        boolean clientAuth = false;
+        for (String u : usages) {
+            switch (u) {
+                case "digital signature", "key encipherment" -> { }
+                case "client auth" -> clientAuth = true;
+                default -> {
+                    return "invalid usage for client certificate: " + u;
+                }
+            }
+        }
+        return clientAuth ? null : "missing required usage for client certificate: client auth";
     }
 
     /** ValidateKubeletServingCSR, the same way. */

@@ -64,6 +64,28 @@ final class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
         }
     }
 
+    /** Every stored object as "Kind namespace/name" (cluster-scoped: "Kind name"), sorted: for tests. */
+    List<String> storedObjects() {
+        List<String> out = new ArrayList<>();
+        readLock.lock();
+        try {
+            synchronized (table) {
+                for (String json : index.allValues()) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> o = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(json, Map.class);
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> meta = (Map<String, Object>) o.getOrDefault("metadata", Map.of());
+                    Object ns = meta.get("namespace");
+                    out.add(o.get("kind") + " " + (ns == null ? "" : ns + "/") + meta.get("name"));
+                }
+            }
+        } finally {
+            readLock.unlock();
+        }
+        java.util.Collections.sort(out);
+        return out;
+    }
+
     /** An indexed attribute and the values a request asks for. */
     private record Scope(String key, List<String> values) {
     }
@@ -314,6 +336,12 @@ final class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
 
         private Set<Map.Entry<AttributeSet, String>> allEntries() {
             return super.entrySet();
+        }
+
+        synchronized List<String> allValues() {
+            List<String> out = new ArrayList<>();
+            for (Map.Entry<AttributeSet, String> e : allEntries()) out.add(e.getValue());
+            return out;
         }
 
         @Override

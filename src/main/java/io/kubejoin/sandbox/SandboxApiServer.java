@@ -299,6 +299,11 @@ public final class SandboxApiServer implements AutoCloseable {
         else signer.stop();
     }
 
+    /** Every stored object as "Kind namespace/name", sorted: lets a test show that nothing was created. */
+    public List<String> storedObjects() {
+        return ((IndexedCrudDispatcher) store.crud()).storedObjects();
+    }
+
     public CsrSigningController signingController() {
         return signer;
     }

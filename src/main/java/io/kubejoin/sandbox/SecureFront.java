@@ -110,7 +110,7 @@ final class SecureFront implements AutoCloseable {
                 // as the mock's own listener: kubectl's exec/attach subprotocols, Expect: 100-continue
                 .setWebSocketSubProtocols(List.of("v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "v1.channel.k8s.io"))
                 .setHandle100ContinueAutomatically(true).setWebSocketClosingTimeout(1)
-                .setTrustOptions(TrustOptions.wrap(new RequestAnyClientCert()));
+                .setTrustOptions(TrustOptions.wrap(new RequestAnyClientCert(x509.ca())));
         cipherPreference(AesHardware.inThisJvm()).forEach(opts::addEnabledCipherSuite); // kept in this order
         List<HttpServer> servers = new ArrayList<>();
         try {
@@ -183,9 +183,16 @@ final class SecureFront implements AutoCloseable {
     /**
      * Accepts any client certificate at the TLS layer (Go's RequestClientCert): verification is the
      * authenticator's, so that a bad certificate is a 401 as on kube-apiserver, not a handshake failure.
-     * Names no acceptable issuers, so clients send whatever certificate they hold.
+     * Names the client CA as the acceptable issuer, as Go's server does with ClientCAs set (kube-apiserver's
+     * --client-ca-file): a JDK client then offers no certificate from another CA and goes anonymous, Go's offers it anyway.
      */
     private static final class RequestAnyClientCert extends X509ExtendedTrustManager {
+        private final X509Certificate clientCa;
+
+        RequestAnyClientCert(X509Certificate clientCa) {
+            this.clientCa = clientCa;
+        }
+
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
         }
@@ -215,7 +222,7 @@ final class SecureFront implements AutoCloseable {
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
+            return new X509Certificate[] {clientCa};
         }
     }
 }

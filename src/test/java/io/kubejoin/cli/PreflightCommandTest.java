@@ -25,6 +25,13 @@ class PreflightCommandTest {
         if (server != null) server.close();
     }
 
+    /** The sandbox signs with examples/pki, the inventory's CA: otherwise the cluster identity check refuses it. */
+    private static SandboxApiServer.Options options() {
+        Path pki = Path.of("examples/pki").toAbsolutePath();
+        return SandboxApiServer.Options.defaults().withCa(io.kubejoin.sandbox.SandboxCa.of(io.kubejoin.pki.CertificateAuthority
+                .load(pki.resolve("ca.pem"), "pki.caCert", pki.resolve("ca-key.pem"), "pki.caKey")));
+    }
+
     private String[] args(String version) throws Exception {
         Path kubeconfig = dir.resolve("admin.kubeconfig");
         server.writeAdminKubeconfig(kubeconfig);
@@ -52,7 +59,7 @@ class PreflightCommandTest {
 
     @Test
     void healthyControlPlanePasses() throws Exception {
-        server = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion("v1.32.4"));
+        server = SandboxApiServer.start(options().withGitVersion("v1.32.4"));
         Run r = kubejoin(args("1.32.4"));
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("preflight passed").doesNotContain("fail:");
@@ -63,7 +70,7 @@ class PreflightCommandTest {
 
     @Test
     void t1BootstrapTokensRefusedNamesTheFlag() throws Exception {
-        server = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion("v1.32.4"));
+        server = SandboxApiServer.start(options().withGitVersion("v1.32.4"));
         server.bootstrapTokenAuth(false);
         Run r = kubejoin(args("1.32.4"));
         assertThat(r.exit()).isEqualTo(2);
@@ -73,7 +80,7 @@ class PreflightCommandTest {
 
     @Test
     void t2ControllerManagerNotRunningIsNamed() throws Exception {
-        server = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion("v1.32.4")
+        server = SandboxApiServer.start(options().withGitVersion("v1.32.4")
                 .withLease(Duration.ofSeconds(1), Duration.ofMillis(300)));
         server.signer(false);
         Thread.sleep(12_000); // lease duration + preflight's slack (10 s) must pass for the lease to count as stale
@@ -83,8 +90,22 @@ class PreflightCommandTest {
     }
 
     @Test
+    void controllerManagerWithoutLeaderElectionThatSignsIsAWarningNotARefusal() throws Exception {
+        // kube-controller-manager --leader-elect=false: no Lease at all, and it signs
+        server = SandboxApiServer.start(options().withGitVersion("v1.32.4").withSigner(false));
+        server.signingController().leaderElect(false);
+        server.signer(true);
+        Run r = kubejoin(args("1.32.4"));
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("warn: controller-manager").contains("no leader lease")
+                .contains("signed a throwaway certificate signing request").contains("preflight passed");
+        // the throwaway CSR is gone again
+        assertThat(server.adminClient().certificates().v1().certificateSigningRequests().list().getItems()).isEmpty();
+    }
+
+    @Test
     void kubeletNewerThanTheApiServerFails() throws Exception {
-        server = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion("v1.30.2"));
+        server = SandboxApiServer.start(options().withGitVersion("v1.30.2"));
         Run r = kubejoin(args("1.32.4"));
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.out()).contains("1.30").contains("1.32");

@@ -81,18 +81,38 @@ class TokenCommandsTest {
     }
 
     @Test
-    void createTakesDefaultsFromTheInventoryAndChecksTheNodeName() {
-        Run ok = run("token", "create", "--kubeconfig", kubeconfig, "-f", inventory.toString(), "--node", "slave");
-        assertThat(ok.exit()).as(ok.err()).isZero();
-        Secret s = secret(ok.out().trim().substring(0, 6));
-        assertThat(s.getStringData()).containsEntry("auth-extra-groups", "system:bootstrappers:kubejoin");
-        Instant exp = Instant.parse(s.getStringData().get("expiration"));
-        assertThat(Duration.between(Instant.now(), exp)).isBetween(Duration.ofMinutes(59), Duration.ofMinutes(61));
+    void createTakesDefaultsFromTheInventoryAndChecksTheNodeName() throws IOException {
+        // with an inventory the admin connection must prove it reaches the inventory's cluster: a sandbox signing with
+        // the inventory's CA, named as its apiServer
+        Path pki = Path.of("examples/pki").toAbsolutePath();
+        try (io.kubejoin.sandbox.SandboxApiServer sandbox = io.kubejoin.sandbox.SandboxApiServer.start(
+                io.kubejoin.sandbox.SandboxApiServer.Options.defaults().withCa(io.kubejoin.sandbox.SandboxCa.of(
+                        io.kubejoin.pki.CertificateAuthority.load(pki.resolve("ca.pem"), "pki.caCert", pki.resolve("ca-key.pem"), "pki.caKey"))))) {
+            Path sandboxKubeconfig = tmp.resolve("sandbox.kubeconfig");
+            sandbox.writeAdminKubeconfig(sandboxKubeconfig);
+            Path inv = tmp.resolve("inventory.yaml");
+            Files.writeString(inv, Files.readString(Path.of("src/test/resources/inventory/minimal.yaml")).replace("https://192.168.0.107:6443", sandbox.url())
+                    .replace("pki/", pki + "/"));
+            Run ok = run("token", "create", "--kubeconfig", sandboxKubeconfig.toString(), "-f", inv.toString(), "--node", "slave");
+            assertThat(ok.exit()).as(ok.err()).isZero();
+            io.fabric8.kubernetes.api.model.Secret s = sandbox.adminClient().secrets().inNamespace("kube-system")
+                    .withName("bootstrap-token-" + ok.out().trim().substring(0, 6)).get();
+            assertThat(new String(java.util.Base64.getDecoder().decode(s.getData().get("auth-extra-groups"))))
+                    .isEqualTo("system:bootstrappers:kubejoin");
+            Instant exp = Instant.parse(new String(java.util.Base64.getDecoder().decode(s.getData().get("expiration"))));
+            assertThat(Duration.between(Instant.now(), exp)).isBetween(Duration.ofMinutes(59), Duration.ofMinutes(61));
+
+            // the same inventory with a plain-HTTP kubeconfig server: nothing proves it is the inventory's cluster
+            Run http = run("token", "create", "--kubeconfig", kubeconfig, "-f", inv.toString(), "--node", "slave");
+            assertThat(http.exit()).isEqualTo(2);
+            assertThat(http.err()).contains("is not HTTPS").contains("nothing was changed");
+        }
 
         Run typo = run("token", "create", "--kubeconfig", kubeconfig, "-f", inventory.toString(), "--node", "slav");
         assertThat(typo.exit()).isEqualTo(2);
         assertThat(typo.out()).isEmpty();
         assertThat(typo.err()).contains("node 'slav' is not in").contains("did you mean 'slave'?");
+
     }
 
     @Test

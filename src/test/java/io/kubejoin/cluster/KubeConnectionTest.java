@@ -184,16 +184,18 @@ class KubeConnectionTest {
     }
 
     @Test
-    void kubeconfigIsChosenOptionThenEnvironmentThenInventory() {
-        Inventory inv = TestInventories.article();
-        Inventory withKubeconfig = new Inventory(inv.source(), inv.locations(), inv.kubernetesVersion(), inv.apiServer(),
-                Path.of("/inv/admin.kubeconfig"), inv.pki(), inv.network(), inv.paths(), inv.runtime(), inv.kubelet(),
-                inv.kubeProxy(), inv.apiServerKubeletUser(), inv.bootstrap(), inv.ssh(), inv.binaries(), inv.sandbox(), inv.nodes());
-        assertThat(KubeConnection.resolveKubeconfig(Path.of("/opt/k"), "/env/k", withKubeconfig)).isEqualTo(Path.of("/opt/k"));
-        assertThat(KubeConnection.resolveKubeconfig(null, "/env/a:/env/b", withKubeconfig)).isEqualTo(Path.of("/env/a"));
-        assertThat(KubeConnection.resolveKubeconfig(null, "", withKubeconfig)).isEqualTo(Path.of("/inv/admin.kubeconfig"));
-        assertThat(KubeConnection.resolveKubeconfig(null, null, null))
-                .isEqualTo(Path.of(System.getProperty("user.home"), ".kube", "config"));
+    void kubeconfigIsChosenOptionThenEnvironmentThenInventory() throws IOException {
+        Path a = Files.writeString(dir.resolve("a"), "");
+        Path b = Files.writeString(dir.resolve("b"), "");
+        Path inv = Path.of("/inv/admin.kubeconfig");
+        assertThat(KubeconfigLoader.files(Path.of("/opt/k"), a.toString(), inv)).containsExactly(Path.of("/opt/k"));
+        // the whole list, as kubectl merges it; a missing entry is skipped, a repeated one read once
+        assertThat(KubeconfigLoader.files(null, a + ":" + dir.resolve("missing") + ":" + b + ":" + a, inv)).containsExactly(a, b);
+        assertThat(KubeconfigLoader.files(null, "", inv)).containsExactly(inv);
+        assertThat(KubeconfigLoader.files(null, null, null)).containsExactly(Path.of(System.getProperty("user.home"), ".kube", "config"));
+        assertThatThrownBy(() -> KubeconfigLoader.files(null, dir.resolve("x") + ":" + dir.resolve("y"), inv))
+                .isInstanceOf(UserFacingException.class).hasMessageContaining("none of the files in KUBECONFIG exists")
+                .satisfies(e -> assertThat(((UserFacingException) e).exitCode()).isEqualTo(2));
     }
 
     @Test

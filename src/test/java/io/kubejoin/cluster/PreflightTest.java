@@ -123,17 +123,18 @@ class PreflightTest {
 
     @Test
     void staleOrMissingLeaseMeansNoControllerManager() {
+        // no lease is not proof of no signing: the throwaway CSR decides (PreflightCommandTest, against the sandbox's
+        // signer: FAIL when it stays unsigned, WARN when it is signed); this mock has no signer and no /approval
         Finding missing = preflight.checkControllerManager();
-        assertThat(missing.level()).isEqualTo(Level.FAIL);
-        assertThat(missing.message()).isEqualTo("kube-controller-manager is not running: it holds no leader lease "
-                + "(kube-system/kube-controller-manager is missing)");
+        assertThat(missing.level()).isNotEqualTo(Level.OK);
+        assertThat(missing.message()).contains("holds no leader lease (kube-system/kube-controller-manager is missing)");
         assertThat(missing.fix()).contains("--cluster-signing-cert-file/--cluster-signing-key-file");
+        assertThat(conn.client().certificates().v1().certificateSigningRequests().list().getItems()).isEmpty();
 
         lease(Instant.now().minusSeconds(300), "master-1_0a1b");
         Finding stale = preflight.checkControllerManager();
-        assertThat(stale.level()).isEqualTo(Level.FAIL);
-        assertThat(stale.message()).matches("kube-controller-manager is not running: its leader lease is stale "
-                + "\\(last renewed 30\\d s ago by master-1_0a1b\\)");
+        assertThat(stale.level()).isNotEqualTo(Level.OK);
+        assertThat(stale.message()).containsPattern("a stale leader lease \\(last renewed 30\\d s ago by master-1_0a1b\\)");
     }
 
     @Test

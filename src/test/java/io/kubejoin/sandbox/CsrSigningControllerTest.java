@@ -167,7 +167,7 @@ class CsrSigningControllerTest {
 
     @Test
     void leavesOtherSignersUnapprovedAndDeniedAlone() throws Exception {
-        submit(admin, "other-signer", "kubernetes.io/kube-apiserver-client", TestCsrs.request("CN=someone", List.of()), null,
+        submit(admin, "other-signer", "example.com/not-a-kubernetes-signer", TestCsrs.request("CN=someone", List.of()), null,
                 "digital signature", "client auth");
         approve("other-signer");
         submit(admin, "not-approved", CsrSigningController.KUBELET_CLIENT, TestCsrs.kubeletClientRequest("w"), null,

@@ -2,6 +2,7 @@ package io.kubejoin.join.phases;
 
 import io.kubejoin.cluster.NodeReadiness;
 import io.kubejoin.cluster.TokenService;
+import io.kubejoin.doctor.JournalSignatures;
 import io.kubejoin.join.NodeCommands;
 import io.kubejoin.join.NodeContext;
 import io.kubejoin.join.NodePhase;
@@ -138,6 +139,20 @@ public final class WaitReadyPhase implements NodePhase {
         }
     }
 
+    /**
+     * Reset deletes the node's client credentials: it is proposed only when kubelet's journal shows that
+     * kube-apiserver refuses them (T3), never as a guess for a node that is not Ready for another reason.
+     */
+    static String hint(String node, List<String> journal) {
+        boolean staleCredential = JournalSignatures.match(JournalSignatures.KUBELET, journal).stream()
+                .anyMatch(m -> m.id().equals("t3-stale-client-credential"));
+        if (staleCredential) {
+            return "kubelet's journal shows kube-apiserver answering Unauthorized to its client credential: 'kubejoin reset "
+                    + node + "' removes that stale certificate so kubelet bootstraps again";
+        }
+        return "see kubelet's journal below; 'kubejoin doctor' names the cause of known messages";
+    }
+
     @Override
     public PhaseResult run(NodeContext ctx) throws PhaseFailure {
         String node = ctx.node().name();
@@ -158,9 +173,9 @@ public final class WaitReadyPhase implements NodePhase {
         }
         if (r == null || !r.ready()) {
             String why = r == null ? "no answer about the node" : r.diagnosis();
-            throw new PhaseFailure(node + " is not Ready after " + timeout.toSeconds() + " s: " + why,
-                    "see kubelet's journal below; 'kubejoin reset " + node + "' clears a stale client certificate",
-                    NodeCommands.journal(ctx.transport(), "kubelet"), false, null);
+            List<String> journal = NodeCommands.journal(ctx.transport(), "kubelet");
+            throw new PhaseFailure(node + " is not Ready after " + timeout.toSeconds() + " s: " + why, hint(node, journal),
+                    journal, false, null);
         }
         // the Node is Ready, so kubelet holds its client certificate: the token has done its job (no need to
         // ask the API again whether the node joined, as deleteIfJoined does for a node in an unknown state)

@@ -34,10 +34,12 @@ class ApproveCommandTest {
 
     @BeforeEach
     void start() throws Exception {
-        sandbox = SandboxApiServer.start();
+        Path pki = Path.of("examples/pki").toAbsolutePath();
+        // the inventory's CA: otherwise the cluster identity check refuses the sandbox as another cluster
+        sandbox = SandboxApiServer.start(SandboxApiServer.Options.defaults().withCa(io.kubejoin.sandbox.SandboxCa.of(
+                io.kubejoin.pki.CertificateAuthority.load(pki.resolve("ca.pem"), "pki.caCert", pki.resolve("ca-key.pem"), "pki.caKey"))));
         Path kubeconfig = dir.resolve("admin.kubeconfig");
         sandbox.writeAdminKubeconfig(kubeconfig);
-        Path pki = Path.of("examples/pki").toAbsolutePath();
         Path inv = dir.resolve("inventory.yaml");
         Files.writeString(inv, """
                 kubernetesVersion: "1.32.4"
