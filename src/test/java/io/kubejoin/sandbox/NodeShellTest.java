@@ -574,6 +574,8 @@ class NodeShellTest {
         sockets.add("/run/containerd/containerd.sock");
         file("/proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n", "r--r--r--");
         file("/sys/fs/cgroup/cgroup.controllers", "cpu\n", "r--r--r--");
+        // systemd-resolved runs: the rendered resolvConf default is there
+        file("/run/systemd/resolve/resolv.conf", "nameserver 127.0.0.53\n", "rw-r--r--");
         for (String m : ModulesLoadRenderer.modules(inv, inv.nodes().get(0))) {
             if (!m.startsWith("ip_vs")) Files.createDirectories(local("/sys/module/" + m));
         }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class ConfigTypesTest {
     @Test
     void everyFieldOfEveryReleaseHasATypeAndNoTypeIsForAnUnknownField() {
-        for (Component c : Component.values()) {
+        // kube-controller-manager is in the table for its signer's rules; kubejoin renders no config for it
+        for (Component c : List.of(Component.KUBELET, Component.KUBE_PROXY)) {
             assertThat(ConfigTypes.fieldNames(c)).as(c.binary())
                     .containsExactlyInAnyOrderElementsOf(VersionRules.fieldNames(c));
         }
