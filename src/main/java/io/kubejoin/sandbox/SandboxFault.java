@@ -36,7 +36,37 @@ public enum SandboxFault {
             s -> s.nodes().values().forEach(n -> n.kubeletBuildSuffix("-lab"))),
     STOPPED_KUBELET("stopped-kubelet", When.AFTER_JOIN,
             "after the join, the first node's kubelet is stopped (systemctl stop kubelet)",
-            s -> first(s).exec("systemctl stop kubelet"));
+            s -> first(s).exec("systemctl stop kubelet")),
+    RUNTIME_DOWN("runtime-down", When.AFTER_JOIN,
+            "after the join, containerd stops on the first node and kubelet restarts: it exits with the CRI error, again and again",
+            s -> {
+                first(s).runtimeDown(true);
+                first(s).exec("systemctl restart kubelet");
+            }),
+    NO_LEADER_ELECTION("no-leader-election", When.BEFORE_JOIN,
+            "kube-controller-manager runs with --leader-elect=false: it signs but renews no Lease (the old one goes stale)",
+            s -> {
+                CsrSigningController c = s.api().signingController();
+                c.stop();
+                c.leaderElect(false);
+                c.start();
+            }),
+    SLOW_KUBE_PROXY_SYNC("slow-kube-proxy-sync", When.BEFORE_JOIN,
+            "every node's kube-proxy takes 5 s to its first sync (as with thousands of Services): verify must wait",
+            s -> s.nodes().values().forEach(n -> n.kubeProxyFirstSync(java.time.Duration.ofSeconds(5)))),
+    CLAIMED_ADDRESS("claimed-address", When.BEFORE_JOIN,
+            "the first node's kubelet adds 203.0.113.7 to its own Node status and asks for a serving certificate for it "
+                    + "(the approver must deny it: only the inventory's addresses count)",
+            s -> first(s).reportExtraAddress("203.0.113.7")),
+    NO_SYSTEMD_RESOLVED("no-systemd-resolved", When.BEFORE_JOIN,
+            "no node runs systemd-resolved: /run/systemd/resolve/resolv.conf is missing (the join falls back to /etc/resolv.conf)",
+            s -> s.nodes().values().forEach(n -> {
+                try {
+                    n.systemdResolved(false);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }));
 
     /** Before the join (the faults the join itself meets) or on a joined fleet (what happens to a running node). */
     public enum When { BEFORE_JOIN, AFTER_JOIN }

@@ -260,10 +260,11 @@ public final class SimulatedKubeProxy {
         runtime.vertx().setTimer(delayMs, id -> {
             synchronized (lock) {
                 if (state != State.RUNNING) return;
+                // the real one logs as its sync begins: the line is there before anyone sees the rules
+                journal.info("proxier.go:1537", "\"Syncing " + syncMode + " Proxier rules\"");
                 rulesSynced = true;
                 lock.notifyAll();
             }
-            journal.info("proxier.go:1537", "\"Syncing " + syncMode + " Proxier rules\"");
         });
     }
 

@@ -57,4 +57,17 @@ class FaultOptionTest {
             assertThat(doctor.out()).contains("kubelet-inactive").doesNotContain("kubelet-version-mismatch");
         }
     }
+
+    /** Every fault applies to a running sandbox as it says (the ones a test above does not run end to end too). */
+    @Test
+    void everyFaultAppliesToARunningSandbox(@TempDir Path dir) throws Exception {
+        try (var sandbox = io.kubejoin.sandbox.Sandbox.start(dir.resolve("sb"), io.kubejoin.sandbox.Sandbox.Options.defaults(2))) {
+            for (SandboxFault f : SandboxFault.values()) {
+                if (f != SandboxFault.STOPPED_KUBELET && f != SandboxFault.RUNTIME_DOWN) f.apply(sandbox);
+            }
+            var nodes = new java.util.ArrayList<>(sandbox.nodes().values());
+            assertThat(Files.exists(nodes.get(0).root().resolve("run/systemd/resolve/resolv.conf"))).isFalse();
+            assertThat(sandbox.api().signingController().running()).isTrue();
+        }
+    }
 }
