@@ -64,6 +64,19 @@ public final class Reset {
         NodeCommands.run(t, "systemctl stop kubelet", "systemctl stop kubelet", "check systemd on the node");
         // read once the old kubelet can no longer write: its CSRs, certificate serial and Node are what the new ones must differ from
         RecoveryProof.Baseline baseline = RecoveryProof.baseline(conn, t, paths, node.name(), token.id(), started);
+        // the API keeps whole seconds: a kubelet that posts Ready within the second of the last heartbeat writes the same
+        // status again (a no-op update), indistinguishable from a stale one; so it starts in a later second (≤ 1 s wait)
+        if (baseline.readyHeartbeat() != null) {
+            long waitMs = java.time.Duration.between(clock.instant(),
+                    baseline.readyHeartbeat().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plusSeconds(1)).toMillis();
+            if (waitMs > 0 && waitMs <= 2000) {
+                try {
+                    Thread.sleep(waitMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
         NodeCommands.run(t, "rm -f " + quote(paths.kubeletKubeconfig()) + " " + quote(paths.certDir())
                         + "/kubelet-client-current*.pem " + quote(paths.certDir()) + "/kubelet-client-2*.pem",
                 "removing the stale client credential", "check the node's filesystem");
