@@ -1131,14 +1131,23 @@ public final class SimulatedKubelet {
         String certDir = s.certDir().endsWith("/") ? s.certDir().substring(0, s.certDir().length() - 1) : s.certDir();
         String pemName = "kubelet-server-" + PEM_STAMP.format(runtime.clock().instant()) + ".pem";
         Path dir = root.local(certDir);
+        journal.info("certificate_store.go:130", "Loading cert/key pair from \"" + root.root().relativize(dir.resolve(pemName)) + "\".");
+        // a real kubelet serves :10250 from its start and takes the new certificate in memory the moment it writes
+        // the file: so the listener is up before the file shows (never a file on disk with :10250 still refusing)
+        try {
+            serve(s.nodeIp(), chain(certPem), keys.getPrivate()).toCompletionStage().toCompletableFuture()
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // logged by serve(); the file is still written, as the real certificate manager does
+        }
         Files.createDirectories(dir);
         SecureFiles.writeAtomically(dir.resolve(pemName), (certificates(certPem) + sec1Pem(keys)).getBytes(StandardCharsets.US_ASCII), 0600);
         Path current = dir.resolve("kubelet-server-current.pem");
         Files.deleteIfExists(current);
         Files.createSymbolicLink(current, Path.of(pemName));
         servingCertificateWritten = true;
-        journal.info("certificate_store.go:130", "Loading cert/key pair from \"" + root.root().relativize(dir.resolve(pemName)) + "\".");
-        serve(s.nodeIp(), chain(certPem), keys.getPrivate());
         return null;
     }
 
@@ -1152,20 +1161,20 @@ public final class SimulatedKubelet {
      * for a client without credentials; no kubelet API is simulated. A sandbox node's address is its own loopback
      * address, so the nodes' listeners do not collide.
      */
-    private void serve(String address, X509Certificate[] chain, PrivateKey key) {
+    private Future<Void> serve(String address, X509Certificate[] chain, PrivateKey key) {
         // never a wildcard address: many simulated nodes share this machine
-        if (address == null || stopped || address.equals("0.0.0.0") || address.equals("::")) return;
+        if (address == null || stopped || address.equals("0.0.0.0") || address.equals("::")) return Future.succeededFuture();
         io.vertx.core.http.HttpServerOptions o = new io.vertx.core.http.HttpServerOptions().setHost(address)
                 .setPort(KUBELET_PORT).setSsl(true)
                 .setKeyCertOptions(KeyCertOptions.wrap(new ClientKeyManager(key, chain)));
         io.vertx.core.http.HttpServer server = runtime.vertx().createHttpServer(o).requestHandler(req ->
                 req.response().setStatusCode(401).putHeader("Content-Type", "text/plain").end("Unauthorized"));
-        server.listen().onSuccess(v -> {
+        return server.listen().onSuccess(v -> {
             servingServer = server;
             if (stopped) server.close();
             journal.info("server.go:163", "\"Starting to listen\" address=\"" + address + "\" port=" + KUBELET_PORT);
         }).onFailure(e -> journal.error("server.go:175", "\"Failed to listen and serve\" err=\"listen tcp " + address + ":"
-                + KUBELET_PORT + ": bind: " + e.getMessage() + "\""));
+                + KUBELET_PORT + ": bind: " + e.getMessage() + "\"")).mapEmpty();
     }
 
     /** Whether the serving certificate was issued and written (kubelet-server-current.pem). */
