@@ -6,18 +6,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 n="${1:-1000}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cp "$here"/examples/pki/* "$work"/
-{
-  echo 'kubernetesVersion: "1.34.2"'
-  echo 'apiServer: https://10.0.0.10:6443'
-  echo 'pki: { caCert: ca.pem, caKey: ca-key.pem, caConfig: ca-config.json, profile: kubernetes }'
-  echo 'network: { clusterCIDR: 10.244.0.0/16, serviceCIDR: 10.96.0.0/12, clusterDNS: [10.96.0.10] }'
-  echo 'runtime: containerd'
-  echo 'nodes:'
-  for i in $(seq 1 "$n"); do
-    echo "  - { name: worker-$i, address: 10.$((200 + i / 65536)).$(((i / 256) % 256)).$((i % 256 + 0)) }"
-  done
-} > "$work/inventory.yaml"
+"$here/scripts/generate-inventory.sh" "$n" "$work"
 "$here/kubejoin" --version >/dev/null   # builds the jar if needed, outside the timing
 echo "render of $n nodes, cold (tokens and kube-proxy certificate issued):"
 /usr/bin/time -f "  wall %e s, user %U s, sys %S s, max RSS %M KiB" "$here/kubejoin" render -f "$work/inventory.yaml" -o "$work/out" >/dev/null

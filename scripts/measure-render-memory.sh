@@ -12,18 +12,7 @@ xmx="${2:-256m}"
 jar="${3:-$here/target/kubejoin.jar}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cp "$here"/examples/pki/* "$work"/
-{
-  echo 'kubernetesVersion: "1.34.2"'
-  echo 'apiServer: https://10.0.0.10:6443'
-  echo 'pki: { caCert: ca.pem, caKey: ca-key.pem, caConfig: ca-config.json, profile: kubernetes }'
-  echo 'network: { clusterCIDR: 10.244.0.0/16, serviceCIDR: 10.96.0.0/12, clusterDNS: [10.96.0.10] }'
-  echo 'runtime: containerd'
-  echo 'nodes:'
-  for i in $(seq 1 "$n"); do
-    echo "  - { name: worker-$i, address: 10.$((200 + i / 65536)).$(((i / 256) % 256)).$((i % 256 + 0)) }"
-  done
-} > "$work/inventory.yaml"
+"$here/scripts/generate-inventory.sh" "$n" "$work"
 [ -n "${3:-}" ] || "$here/kubejoin" --version >/dev/null   # builds the jar if needed, outside the measurement
 for run in cold warm; do
   set +e

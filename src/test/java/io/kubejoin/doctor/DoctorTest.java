@@ -355,19 +355,8 @@ class DoctorTest {
         }
     }
 
-    /** systemctl restart kubelet, then its serving CSR approved, as a join would, so the node is healthy again. */
     private void restartKubelet(SandboxNode n) throws Exception {
-        assertThat(n.exec("systemctl restart kubelet").exitCode()).isZero();
-        assertThat(n.kubelet().awaitSettled(20, java.util.concurrent.TimeUnit.SECONDS))
-                .isEqualTo(io.kubejoin.sandbox.SimulatedKubelet.State.READY);
-        for (int i = 0; i < 100 && !n.kubelet().servingCertificateWritten(); i++) {
-            if (n.kubelet().servingCsrName() != null) {
-                var a = io.kubejoin.testing.Cli.kubejoin("approve", "--once", "-f", sandbox.inventoryFile().toString());
-                assertThat(a.exit()).as(a.toString()).isZero();
-            }
-            Thread.sleep(100);
-        }
-        assertThat(n.kubelet().servingCertificateWritten()).isTrue();
+        io.kubejoin.testing.KubeletRestarts.restartAndApprove(n, sandbox.inventoryFile());
     }
 
     /** A serving CSR filed with the node's own client certificate (as its kubelet would), left pending. */

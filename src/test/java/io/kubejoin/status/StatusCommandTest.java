@@ -168,20 +168,8 @@ class StatusCommandTest {
         }
     }
 
-    /** systemctl restart kubelet, then its new serving CSR approved, as a join would: the node is healthy again. */
     private void restartKubelet(SandboxNode n) throws Exception {
-        assertThat(n.exec("systemctl restart kubelet").exitCode()).isZero();
-        assertThat(n.kubelet().awaitSettled(20, java.util.concurrent.TimeUnit.SECONDS))
-                .isEqualTo(io.kubejoin.sandbox.SimulatedKubelet.State.READY);
-        for (int i = 0; i < 100 && !n.kubelet().servingCertificateWritten(); i++) {
-            if (n.kubelet().servingCsrName() != null) {
-                Run a = Cli.kubejoin("approve", "--once", "-f", sandbox.inventoryFile().toString());
-                assertThat(a.exit()).as(a.toString()).isZero();
-            }
-            Thread.sleep(100);
-        }
-        assertThat(n.kubelet().servingCertificateWritten()).isTrue();
-        Thread.sleep(500); // the HTTPS listener opens just after the certificate is written
+        io.kubejoin.testing.KubeletRestarts.restartAndApprove(n, sandbox.inventoryFile());
     }
 
     @Test
