@@ -183,6 +183,24 @@ public final class WaitReadyPhase implements NodePhase {
         String summary = "Ready after " + r.took().toSeconds() + " s"
                 + (deleted.isEmpty() ? "" : "; bootstrap token " + String.join(", ", deleted.stream()
                 .map(id -> id + ".****").toList()) + " deleted");
-        return new PhaseResult(!deleted.isEmpty(), summary, List.of());
+        // and the node's bootstrap kubeconfig goes, as kubeadm's join removes bootstrap-kubelet.conf after TLS
+        // bootstrap (cmd/kubeadm/app/cmd/phases/join/kubelet.go): it holds the token just deleted. One command,
+        // skipped when node-preflight saw the node already joined with no bootstrap kubeconfig left (a re-run).
+        boolean removed = false;
+        if (!(Boolean.TRUE.equals(ctx.clientCredential()) && Boolean.FALSE.equals(ctx.bootstrapKubeconfigLeft()))) {
+            ExecResult rm = NodeCommands.exec(ctx.transport(), io.kubejoin.join.BootstrapFiles.removeCommand(ctx.paths()));
+            String out = rm.stdout().strip();
+            if (!rm.ok()) {
+                summary += "; removing the bootstrap kubeconfig failed (exit " + rm.exitCode() + "): "
+                        + NodeCommands.firstLine(rm.stderr(), rm.stdout()) + " (it holds a deleted token only)";
+            } else if (out.equals("removed")) {
+                removed = true;
+                summary += "; bootstrap kubeconfig removed";
+            } else if (out.equals("kept")) {
+                summary += "; bootstrap kubeconfig kept: no " + ctx.paths().kubeletKubeconfig() + " with its client certificate yet";
+            }
+        }
+        // a removal is not a pushed file: no service restarts for it
+        return new PhaseResult(!deleted.isEmpty() || removed, summary, List.of());
     }
 }
