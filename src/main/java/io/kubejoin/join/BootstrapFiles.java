@@ -10,8 +10,11 @@ import java.util.Map;
  * The bootstrap kubeconfig is for the first TLS bootstrap only: kubelet reads it only while it has no valid client
  * certificate (kubelet's bootstrap.go LoadClientCert: a kubeconfig whose certificate is still valid is used as it
  * is). So the join pushes it only to a node without its own client credential, and wait-ready removes it once the
- * node is Ready — as kubeadm's join does after TLS bootstrap (cmd/kubeadm/app/cmd/phases/join/kubelet.go removes
- * bootstrap-kubelet.conf once kubelet wrote kubelet.conf). Left behind it would hold a token deleted from the cluster.
+ * node is Ready — as kubeadm's join does after TLS bootstrap (cmd/kubeadm/app/cmd/phases/join/kubelet.go: the
+ * kubelet-start and kubelet-wait-bootstrap phases defer {@code os.Remove} of bootstrap-kubelet.conf "so the credential
+ * used for TLS bootstrap is removed from disk", after waiting until kubelet.conf with its certificate and key makes a
+ * working client). Unlike kubeadm's defer, a node that did not get Ready keeps it: its token stays valid for the
+ * re-run. Left behind on a Ready node it would hold a token deleted from the cluster.
  *
  * <p>"Own client credential": kubelet.kubeconfig and the kubelet-client-current.pem it names both exist. The
  * kubeconfig alone proves nothing: with rotateCertificates kubelet writes it at start, before the certificate
