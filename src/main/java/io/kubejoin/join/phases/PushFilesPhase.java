@@ -29,7 +29,8 @@ public final class PushFilesPhase implements NodePhase {
     /** kubelet's files: CA, bootstrap kubeconfig, KubeletConfiguration, unit (K2-K7). */
     public static PushFilesPhase kubelet() {
         return new PushFilesPhase("kubelet-files",
-                "push ca.pem, kubelet-bootstrap.kubeconfig, kubelet-config.yaml, kubelet.service (K3, K5, K7)",
+                "push ca.pem, kubelet-bootstrap.kubeconfig (only while kubelet has no client certificate), "
+                        + "kubelet-config.yaml, kubelet.service (K3, K5, K7)",
                 KubeletFiles::paths);
     }
 

@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
  * CSRs; on timeout says why from what the API shows. Meanwhile, from 2 s on and at growing intervals, it looks at
  * the kubelet's unit on the node (one small SSH command): a kubelet that exits at start — a flag its release
  * rejects, no runtime socket, a bad config — is restarted by systemd every RestartSec and never gets Ready, so the
- * wait ends within seconds with the kubelet's own error line and, when {@link JournalSignatures} knows it, its fix. Once Ready, the node's bootstrap tokens are deleted: it holds
- * its own client certificate and the token would only be a spare credential.
+ * wait ends within seconds with the kubelet's own error line and, when {@link JournalSignatures} knows it, its fix. Once Ready, the node's bootstrap tokens are deleted and its
+ * bootstrap kubeconfig removed ({@link io.kubejoin.join.BootstrapFiles}): it holds its own client certificate and the
+ * token would only be a spare credential.
  */
 public final class WaitReadyPhase implements NodePhase {
     private final NodeReadiness readiness;
@@ -45,7 +46,7 @@ public final class WaitReadyPhase implements NodePhase {
     @Override
     public String description() {
         return "wait until the Node is Ready (CSRs approved by kubejoin's approver meanwhile), then delete its "
-                + "bootstrap token (K11, K12)";
+                + "bootstrap token and remove its bootstrap kubeconfig (K11, K12)";
     }
 
     /** How many journal lines are read to find the kubelet's error (a kubelet prints ~200 lines per start). */
