@@ -143,6 +143,19 @@ public class ResetCommand implements Callable<Integer> {
                         RecoveryProof.Outcome o = RecoveryProof.await(conn, t, paths, e.getValue().baseline(), deadline, clock);
                         if (o.proven()) {
                             tokens.deleteIfJoined(name);
+                            // kubelet holds its new certificate: the bootstrap kubeconfig (and its token) has done
+                            // its job, removed as the join's wait-ready does
+                            String rmFailure;
+                            try {
+                                io.kubejoin.remote.ExecResult rm = t.exec(io.kubejoin.join.BootstrapFiles.removeCommand(paths), NodeCommands.TIMEOUT);
+                                rmFailure = rm.ok() ? null : NodeCommands.firstLine(rm.stderr(), rm.stdout());
+                            } catch (io.kubejoin.remote.TransportException ex) {
+                                rmFailure = ex.getMessage();
+                            }
+                            if (rmFailure != null) {
+                                out.println(name + ": removing " + paths.kubeletBootstrapKubeconfig() + " failed: "
+                                        + rmFailure + " (it holds a deleted token only)");
+                            }
                             out.println(name + ": Ready again after " + o.took().toSeconds() + " s (new client certificate, serial "
                                     + o.serial().toString(16) + ", from " + o.csr() + "; Ready heartbeat " + o.heartbeat() + ")");
                         } else {

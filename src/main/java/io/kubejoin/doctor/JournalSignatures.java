@@ -165,6 +165,18 @@ public final class JournalSignatures {
                             + " bootstraps again); if a fresh join still gets Unauthorized, kube-apiserver lacks --enable-bootstrap-token-auth (T1)",
                     CSR_ISSUED, List.of()),
 
+            // kubelet pkg/kubelet/certificate/bootstrap/bootstrap.go LoadClientCert: with no usable kubeconfig
+            // (missing, unreadable, certificate expired) it reads --bootstrap-kubeconfig, failing with "unable to load
+            // bootstrap kubeconfig: %v" (fatal at start: "failed to run Kubelet: ..."). kubejoin removes the bootstrap
+            // kubeconfig once the node is Ready, so this is a joined node whose own credential went bad.
+            new Signature("bootstrap-kubeconfig-missing", KUBELET,
+                    Pattern.compile("unable to load bootstrap kubeconfig: (?<err>(?:(?!\\?\").)*)"),
+                    "the kubelet has no usable client credential (kubelet.kubeconfig missing, unreadable or its certificate"
+                            + " expired) and no bootstrap kubeconfig to bootstrap a new one: ${err}",
+                    "`kubejoin reset NODE` (removes the unusable credential, makes the node's bootstrap token valid, pushes a"
+                            + " fresh bootstrap kubeconfig and restarts the kubelet, which bootstraps again)",
+                    null, List.of()),
+
             // kubelet pkg/kubelet/cm/container_manager_linux.go: "running with swap on is not supported, please
             // disable swap! or set --fail-swap-on flag to false. /proc/swaps contained: %v".
             new Signature("swap-on", KUBELET,

@@ -21,6 +21,10 @@ public final class NodeContext {
     private final Set<String> changedFiles = new LinkedHashSet<>();
     /** Whether the node has systemd-resolved's resolv.conf; null until a phase has looked. */
     private volatile Boolean systemdResolved;
+    /** Whether kubelet holds its own client credential on the node (see {@link BootstrapFiles}); null until looked. */
+    private volatile Boolean clientCredential;
+    /** Whether the bootstrap kubeconfig (or its backup) is still on the node; null until looked. */
+    private volatile Boolean bootstrapKubeconfigLeft;
 
     public NodeContext(Inventory inventory, Node node, List<RenderedFile> files, Transport transport) {
         this.inventory = inventory;
@@ -60,6 +64,20 @@ public final class NodeContext {
 
     public void systemdResolved(boolean present) {
         systemdResolved = present;
+    }
+
+    public Boolean clientCredential() {
+        return clientCredential;
+    }
+
+    public Boolean bootstrapKubeconfigLeft() {
+        return bootstrapKubeconfigLeft;
+    }
+
+    /** Records what {@link BootstrapFiles#LOOK} answered. */
+    public void bootstrapFacts(boolean clientCredential, boolean bootstrapKubeconfigLeft) {
+        this.clientCredential = clientCredential;
+        this.bootstrapKubeconfigLeft = bootstrapKubeconfigLeft;
     }
 
     public void recordChanged(List<String> paths) {

@@ -76,7 +76,15 @@ public final class Plan {
         boolean askResolved = !node.kubelet().config().containsKey("resolvConf");
         List<String> asked = new ArrayList<>(files.stream().map(RenderedFile::path).toList());
         if (askResolved) asked.add(KubeletConfigRenderer.RESOLVED_RESOLV_CONF);
+        NodeFiles nodeFiles = new NodeFiles(inv.paths());
+        // as the join does: a node whose kubelet holds its own client credential gets no bootstrap kubeconfig
+        // (asked in the same command: present files have a checksum)
+        List<String> credential = BootstrapFiles.credentialPaths(nodeFiles);
+        asked.addAll(credential);
         Map<String, String> remote = t.sha256(asked);
+        if (credential.stream().allMatch(remote::containsKey)) {
+            files = files.stream().filter(f -> !f.path().equals(nodeFiles.kubeletBootstrapKubeconfig())).toList();
+        }
         if (askResolved && remote.get(KubeletConfigRenderer.RESOLVED_RESOLV_CONF) == null) {
             String config = new NodeFiles(inv.paths()).kubeletConfig();
             files = files.stream().map(f -> !f.path().equals(config) ? f : RenderedFile.text(f.node(), f.path(), f.mode(),

@@ -18,6 +18,8 @@ public final class NodeFiles {
     public String kubeletBootstrapKubeconfig() { return paths.configDir() + "/kubelet-bootstrap.kubeconfig"; }
     /** Written by kubelet itself after TLS bootstrap; removed by reset (the article's third failure). */
     public String kubeletKubeconfig() { return paths.configDir() + "/kubelet.kubeconfig"; }
+    /** The client certificate kubelet.kubeconfig names (kubelet's certificate store's current link, written by kubelet). */
+    public String kubeletClientCurrent() { return paths.certDir() + "/kubelet-client-current.pem"; }
     public String kubeletConfig() { return paths.configDir() + "/kubelet-config.yaml"; }
     public String kubeletUnit() { return paths.systemdDir() + "/kubelet.service"; }
     public String kubeletBinary() { return paths.binDir() + "/kubelet"; }

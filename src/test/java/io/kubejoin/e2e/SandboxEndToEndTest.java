@@ -80,9 +80,11 @@ class SandboxEndToEndTest {
             // what the node got really is on its disk, with the modes the article gives
             Path root = sandbox.node(n).root();
             assertThat(Files.readString(root.resolve("etc/systemd/system/kubelet.service"))).contains("ExecStart=/opt/k8s/bin/kubelet");
-            assertThat(Files.getPosixFilePermissions(root.resolve("etc/kubernetes/kubelet-bootstrap.kubeconfig")))
-                    .hasSize(2); // 0600
             assertThat(Files.exists(root.resolve("etc/kubernetes/kubelet.kubeconfig"))).isTrue();
+            // the bootstrap kubeconfig served the first TLS bootstrap only: gone once Ready (its token is deleted)
+            assertThat(root.resolve("etc/kubernetes/kubelet-bootstrap.kubeconfig")).as(n).doesNotExist();
+            assertThat(root.resolve("etc/kubernetes/kubelet-bootstrap.kubeconfig.kubejoin-bak")).as(n).doesNotExist();
+            assertThat(first.node(n).path("phases").get(4).path("summary").asString()).contains("bootstrap kubeconfig removed");
         }
         assertThat(bootstrapTokenSecrets()).as("tokens deleted once every node holds its certificate").isEmpty();
         assertThat(first.err()).doesNotContainPattern("[a-z0-9]{6}\\.[a-z0-9]{16}"); // no token secret in the output
@@ -98,7 +100,10 @@ class SandboxEndToEndTest {
 
         Run plan = Cli.kubejoin("plan", "-f", sandbox.inventoryFile().toString());
         assertThat(plan.exit()).as(plan.toString()).isZero();
-        assertThat(plan.out()).doesNotContain("changed:").doesNotContain("new:");
+        assertThat(plan.out()).doesNotContain("changed:").doesNotContain("new:").doesNotContain("kubelet-bootstrap");
+        for (String n : sandbox.nodes().keySet()) {
+            assertThat(sandbox.node(n).root().resolve("etc/kubernetes/kubelet-bootstrap.kubeconfig")).as(n).doesNotExist();
+        }
     }
 
     @Test
@@ -201,9 +206,11 @@ class SandboxEndToEndTest {
         assertThat(Files.readString(current)).as("a new client certificate").isNotEqualTo(before);
         assertThat(ready(name)).isTrue();
         assertThat(bootstrapTokenSecrets()).as("the token reset revived is deleted again").isEmpty();
+        assertThat(root.resolve("etc/kubernetes/kubelet-bootstrap.kubeconfig")).as("pushed for the bootstrap, removed after it").doesNotExist();
         Run again = join();
         assertThat(again.exit()).as(again.toString()).isZero();
         assertThat(changedFiles(again)).as(again.toString()).isZero();
+        assertThat(root.resolve("etc/kubernetes/kubelet-bootstrap.kubeconfig")).doesNotExist();
     }
 
     @Test

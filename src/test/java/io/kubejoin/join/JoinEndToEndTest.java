@@ -203,6 +203,50 @@ class JoinEndToEndTest {
         assertThat(nodes.get("worker-1").node.kubeProxy()).isSameAs(proxy1);
     }
 
+    /**
+     * The bootstrap kubeconfig serves the first TLS bootstrap only: removed once Ready, never pushed again to a node
+     * whose kubelet holds its own certificate (also when node-preflight is skipped), and a kubelet restarted without
+     * it goes on with its kubeconfig — unless that kubeconfig is unusable: then, as the real kubelet, it fails
+     * naming the missing bootstrap file.
+     */
+    @Test
+    void theBootstrapKubeconfigIsRemovedOnceReadyAndNeverPushedToAJoinedNode() throws Exception {
+        io.kubejoin.render.NodeFiles f = new io.kubejoin.render.NodeFiles(inv.paths());
+        Join.Outcome first = join();
+        assertThat(first.allJoined()).as(String.join("\n", progress)).isTrue();
+        for (InProcessNode n : nodes.values()) {
+            assertThat(n.root.resolve(f.kubeletBootstrapKubeconfig().substring(1))).doesNotExist();
+            assertThat(n.root.resolve(f.kubeletKubeconfig().substring(1))).exists();
+        }
+        // worker-1's kubelet config drifted: the re-run restores it and restarts kubelet, without a bootstrap kubeconfig
+        InProcessNode w1 = nodes.get("worker-1");
+        Path config = w1.root.resolve(f.kubeletConfig().substring(1));
+        Files.writeString(config, Files.readString(config) + "# drift\n");
+        var kubelet1 = w1.node.kubelet();
+        Join.Outcome second = join(Set.of("node-preflight"), Duration.ofSeconds(60), VerifyPhase.DEFAULT_TIMEOUT);
+        assertThat(second.allJoined()).as(String.join("\n", progress)).isTrue();
+        JoinRunner.NodeReport r1 = second.nodes().get(0);
+        assertThat(r1.node()).isEqualTo("worker-1");
+        assertThat(r1.changedFiles()).containsExactly(f.kubeletConfig());
+        assertThat(w1.node.kubelet()).as("restarted").isNotSameAs(kubelet1);
+        assertThat(w1.root.resolve(f.kubeletBootstrapKubeconfig().substring(1))).doesNotExist();
+        assertThat(second.nodes().subList(1, 3)).allSatisfy(r -> assertThat(r.changedFiles()).isEmpty());
+
+        // an unusable kubelet.kubeconfig and no bootstrap kubeconfig: the kubelet exits naming the missing file
+        Files.writeString(w1.root.resolve(f.kubeletKubeconfig().substring(1)), "not: [a kubeconfig\n");
+        assertThat(w1.exec("systemctl restart kubelet", Duration.ofSeconds(10)).ok()).isTrue();
+        String fatal = "failed to run Kubelet: unable to load bootstrap kubeconfig: stat " + f.kubeletBootstrapKubeconfig()
+                + ": no such file or directory";
+        List<String> journal = List.of();
+        for (long end = System.nanoTime() + Duration.ofSeconds(15).toNanos(); System.nanoTime() < end; Thread.sleep(200)) {
+            journal = NodeCommands.journal(w1, "kubelet");
+            if (journal.stream().anyMatch(l -> l.contains(fatal))) break;
+        }
+        assertThat(journal).anyMatch(l -> l.contains(fatal));
+        assertThat(io.kubejoin.doctor.JournalSignatures.match(io.kubejoin.doctor.JournalSignatures.KUBELET, journal))
+                .anySatisfy(m -> assertThat(m.fix()).contains("kubejoin reset NODE"));
+    }
+
     /** Issue 12: a real kube-proxy programs the kubernetes service VIP only with its first sync, after its start. */
     @Test
     void verifyWaitsForKubeProxysFirstSync() throws Exception {

@@ -29,7 +29,9 @@ class NodeChecksTest {
                 .answer("systemctl is-active", 3, "")
                 .answer("for m in", 0, "")
                 .answer("date +%s", 0, Instant.now().getEpochSecond() + "\n")
-                .answer("test -e '/run/systemd/resolve/resolv.conf'", 0, "");
+                .answer("test -e '/run/systemd/resolve/resolv.conf'", 0, "")
+                .answer("test -f '/etc/kubernetes/kubelet.kubeconfig'", 1, "")
+                .answer("{ test -e '/etc/kubernetes/kubelet-bootstrap.kubeconfig'", 1, "");
     }
 
     @Test
@@ -38,6 +40,24 @@ class NodeChecksTest {
         PhaseResult r = new NodePreflightPhase().run(ctx(inv, healthyNode()));
         assertThat(r.changed()).isFalse();
         assertThat(r.summary()).doesNotContain("resolv");
+    }
+
+    @Test
+    void preflightTellsWhetherKubeletHoldsItsOwnCredentialAndABootstrapKubeconfigIsLeft() throws Exception {
+        Inventory inv = TestInventories.current("1.35.0");
+        NodeContext fresh = ctx(inv, healthyNode());
+        new NodePreflightPhase().run(fresh);
+        assertThat(fresh.clientCredential()).isFalse();
+        assertThat(fresh.bootstrapKubeconfigLeft()).isFalse();
+        ScriptedTransport joined = healthyNode()
+                .answer("test -f '/etc/kubernetes/kubelet.kubeconfig'", 0, "")
+                .answer("{ test -e '/etc/kubernetes/kubelet-bootstrap.kubeconfig'", 0, "");
+        NodeContext ctx = ctx(inv, joined);
+        new NodePreflightPhase().run(ctx);
+        assertThat(ctx.clientCredential()).isTrue();
+        assertThat(ctx.bootstrapKubeconfigLeft()).isTrue();
+        assertThat(joined.commands).contains("test -f '/etc/kubernetes/kubelet.kubeconfig' && test -f "
+                + "'/etc/kubernetes/cert/kubelet-client-current.pem'");
     }
 
     @Test
@@ -67,7 +87,9 @@ class NodeChecksTest {
                 .answer("systemctl is-active --quiet kube-proxy", 3, "")
                 .answer("for m in", 0, "ip_vs\nip_vs_sh\n")
                 .answer("date +%s", 0, (Instant.now().getEpochSecond() - 600) + "\n")
-                .answer("test -e '/run/systemd/resolve/resolv.conf'", 0, "");
+                .answer("test -e '/run/systemd/resolve/resolv.conf'", 0, "")
+                .answer("test -f '/etc/kubernetes/kubelet.kubeconfig'", 1, "")
+                .answer("{ test -e '/etc/kubernetes/kubelet-bootstrap.kubeconfig'", 1, "");
         assertThatThrownBy(() -> new NodePreflightPhase().run(ctx(inv, node)))
                 .isInstanceOf(PhaseFailure.class)
                 .hasMessageContaining("/run/containerd/containerd.sock is missing")

@@ -56,6 +56,7 @@ public final class NodePreflightPhase implements NodePhase {
                     String.join("; ", found.stream().map(Problem::fix).toList()));
         }
         String note = facts.systemdResolved == null ? "" : useResolvConf(ctx, facts.systemdResolved);
+        io.kubejoin.join.BootstrapFiles.record(ctx, facts.sections);
         return PhaseResult.unchanged("runtime socket, swap, cgroups and ports fine" + note);
     }
 
@@ -83,6 +84,8 @@ public final class NodePreflightPhase implements NodePhase {
     static final class Facts {
         /** Whether systemd-resolved's resolv.conf exists; null when not asked (the inventory sets resolvConf). */
         Boolean systemdResolved;
+        /** Every section's answer, for {@link io.kubejoin.join.BootstrapFiles#record}. */
+        Map<String, String> sections = Map.of();
     }
 
     /**
@@ -131,6 +134,9 @@ public final class NodePreflightPhase implements NodePhase {
             script.append("s resolved; test -e ").append(NodeCommands.quote(KubeletConfigRenderer.RESOLVED_RESOLV_CONF))
                     .append(" && echo present\n");
         }
+        // in the same command: whether kubelet already holds its own client credential (then the join leaves the
+        // bootstrap kubeconfig out) and whether a bootstrap kubeconfig is left to remove once Ready
+        script.append(io.kubejoin.join.BootstrapFiles.look(ctx.paths()));
         script.append("exit 0\n");
         ExecResult r = NodeCommands.exec(ctx.transport(), script.toString());
         if (!r.ok()) {
@@ -138,6 +144,7 @@ public final class NodePreflightPhase implements NodePhase {
                     + NodeCommands.firstLine(r.stderr(), r.stdout()), "check that the login shell on the node is a POSIX sh");
         }
         Map<String, String> answers = NodeCommands.sections(r.stdout());
+        facts.sections = answers;
         if (askResolved) facts.systemdResolved = "present".equals(answers.getOrDefault("resolved", "").strip());
 
         if (!"present".equals(answers.getOrDefault("socket", "").strip())) {

@@ -29,7 +29,8 @@ public final class PushFilesPhase implements NodePhase {
     /** kubelet's files: CA, bootstrap kubeconfig, KubeletConfiguration, unit (K2-K7). */
     public static PushFilesPhase kubelet() {
         return new PushFilesPhase("kubelet-files",
-                "push ca.pem, kubelet-bootstrap.kubeconfig, kubelet-config.yaml, kubelet.service (K3, K5, K7)",
+                "push ca.pem, kubelet-bootstrap.kubeconfig (only while kubelet has no client certificate), "
+                        + "kubelet-config.yaml, kubelet.service (K3, K5, K7)",
                 KubeletFiles::paths);
     }
 
@@ -59,13 +60,28 @@ public final class PushFilesPhase implements NodePhase {
     public PhaseResult run(NodeContext ctx) throws PhaseFailure {
         List<String> wanted = paths.apply(ctx.paths());
         String note = "";
-        if (wanted.contains(ctx.paths().kubeletConfig()) && ctx.systemdResolved() == null
-                && NodePreflightPhase.asksResolvConf(ctx)) {
-            // node-preflight was skipped: one look of its own, so kubelet's resolvConf fits this node all the same
-            io.kubejoin.remote.ExecResult r = io.kubejoin.join.NodeCommands.exec(ctx.transport(), "test -e "
-                    + io.kubejoin.join.NodeCommands.quote(io.kubejoin.render.KubeletConfigRenderer.RESOLVED_RESOLV_CONF)
-                    + " && echo present; exit 0");
-            note = NodePreflightPhase.useResolvConf(ctx, "present".equals(r.stdout().strip()));
+        boolean askResolved = wanted.contains(ctx.paths().kubeletConfig()) && ctx.systemdResolved() == null
+                && NodePreflightPhase.asksResolvConf(ctx);
+        String bootstrap = ctx.paths().kubeletBootstrapKubeconfig();
+        boolean askCredential = wanted.contains(bootstrap) && ctx.clientCredential() == null;
+        if (askResolved || askCredential) {
+            // node-preflight was skipped: one look of its own (both questions in one command), so kubelet's
+            // resolvConf fits this node and a joined node gets no bootstrap kubeconfig all the same
+            StringBuilder look = new StringBuilder(io.kubejoin.join.NodeCommands.SECTION_FUNCTION);
+            if (askResolved) {
+                look.append("s resolved; test -e ").append(io.kubejoin.join.NodeCommands.quote(
+                        io.kubejoin.render.KubeletConfigRenderer.RESOLVED_RESOLV_CONF)).append(" && echo present\n");
+            }
+            if (askCredential) look.append(io.kubejoin.join.BootstrapFiles.look(ctx.paths()));
+            look.append("exit 0\n");
+            io.kubejoin.remote.ExecResult r = io.kubejoin.join.NodeCommands.exec(ctx.transport(), look.toString());
+            java.util.Map<String, String> answers = io.kubejoin.join.NodeCommands.sections(r.stdout());
+            if (askResolved) note = NodePreflightPhase.useResolvConf(ctx, "present".equals(answers.getOrDefault("resolved", "").strip()));
+            if (askCredential) io.kubejoin.join.BootstrapFiles.record(ctx, answers);
+        }
+        if (wanted.contains(bootstrap) && io.kubejoin.join.BootstrapFiles.skip(ctx)) {
+            // kubelet holds its own client certificate: it never reads the bootstrap kubeconfig again
+            wanted = wanted.stream().filter(p -> !p.equals(bootstrap)).toList();
         }
         List<RemoteFile> files = ctx.files(wanted).stream().map(RemoteFile::of).toList();
         PushResult result;

@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
  * CSRs; on timeout says why from what the API shows. Meanwhile, from 2 s on and at growing intervals, it looks at
  * the kubelet's unit on the node (one small SSH command): a kubelet that exits at start — a flag its release
  * rejects, no runtime socket, a bad config — is restarted by systemd every RestartSec and never gets Ready, so the
- * wait ends within seconds with the kubelet's own error line and, when {@link JournalSignatures} knows it, its fix. Once Ready, the node's bootstrap tokens are deleted: it holds
- * its own client certificate and the token would only be a spare credential.
+ * wait ends within seconds with the kubelet's own error line and, when {@link JournalSignatures} knows it, its fix. Once Ready, the node's bootstrap tokens are deleted and its
+ * bootstrap kubeconfig removed ({@link io.kubejoin.join.BootstrapFiles}): it holds its own client certificate and the
+ * token would only be a spare credential.
  */
 public final class WaitReadyPhase implements NodePhase {
     private final NodeReadiness readiness;
@@ -45,7 +46,7 @@ public final class WaitReadyPhase implements NodePhase {
     @Override
     public String description() {
         return "wait until the Node is Ready (CSRs approved by kubejoin's approver meanwhile), then delete its "
-                + "bootstrap token (K11, K12)";
+                + "bootstrap token and remove its bootstrap kubeconfig (K11, K12)";
     }
 
     /** How many journal lines are read to find the kubelet's error (a kubelet prints ~200 lines per start). */
@@ -183,6 +184,24 @@ public final class WaitReadyPhase implements NodePhase {
         String summary = "Ready after " + r.took().toSeconds() + " s"
                 + (deleted.isEmpty() ? "" : "; bootstrap token " + String.join(", ", deleted.stream()
                 .map(id -> id + ".****").toList()) + " deleted");
-        return new PhaseResult(!deleted.isEmpty(), summary, List.of());
+        // and the node's bootstrap kubeconfig goes, as kubeadm's join removes bootstrap-kubelet.conf after TLS
+        // bootstrap (cmd/kubeadm/app/cmd/phases/join/kubelet.go): it holds the token just deleted. One command,
+        // skipped when node-preflight saw the node already joined with no bootstrap kubeconfig left (a re-run).
+        boolean removed = false;
+        if (!(Boolean.TRUE.equals(ctx.clientCredential()) && Boolean.FALSE.equals(ctx.bootstrapKubeconfigLeft()))) {
+            ExecResult rm = NodeCommands.exec(ctx.transport(), io.kubejoin.join.BootstrapFiles.removeCommand(ctx.paths()));
+            String out = rm.stdout().strip();
+            if (!rm.ok()) {
+                summary += "; removing the bootstrap kubeconfig failed (exit " + rm.exitCode() + "): "
+                        + NodeCommands.firstLine(rm.stderr(), rm.stdout()) + " (it holds a deleted token only)";
+            } else if (out.equals("removed")) {
+                removed = true;
+                summary += "; bootstrap kubeconfig removed";
+            } else if (out.equals("kept")) {
+                summary += "; bootstrap kubeconfig kept: no " + ctx.paths().kubeletKubeconfig() + " with its client certificate yet";
+            }
+        }
+        // a removal is not a pushed file: no service restarts for it
+        return new PhaseResult(!deleted.isEmpty() || removed, summary, List.of());
     }
 }

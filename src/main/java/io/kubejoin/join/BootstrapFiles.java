@@ -1,0 +1,64 @@
+package io.kubejoin.join;
+
+import static io.kubejoin.join.NodeCommands.quote;
+
+import io.kubejoin.render.NodeFiles;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bootstrap kubeconfig is for the first TLS bootstrap only: kubelet reads it only while it has no valid client
+ * certificate (kubelet's bootstrap.go LoadClientCert: a kubeconfig whose certificate is still valid is used as it
+ * is). So the join pushes it only to a node without its own client credential, and wait-ready removes it once the
+ * node is Ready — as kubeadm's join does after TLS bootstrap (cmd/kubeadm/app/cmd/phases/join/kubelet.go: the
+ * kubelet-start and kubelet-wait-bootstrap phases defer {@code os.Remove} of bootstrap-kubelet.conf "so the credential
+ * used for TLS bootstrap is removed from disk", after waiting until kubelet.conf with its certificate and key makes a
+ * working client). Unlike kubeadm's defer, a node that did not get Ready keeps it: its token stays valid for the
+ * re-run. Left behind on a Ready node it would hold a token deleted from the cluster.
+ *
+ * <p>"Own client credential": kubelet.kubeconfig and the kubelet-client-current.pem it names both exist. The
+ * kubeconfig alone proves nothing: with rotateCertificates kubelet writes it at start, before the certificate
+ * exists. An expired certificate is not seen here (no certificate parsing in a node command); such a kubelet is not
+ * Ready and {@code kubejoin reset NODE} pushes the bootstrap kubeconfig again.
+ */
+public final class BootstrapFiles {
+    private BootstrapFiles() {
+    }
+
+    /** The sh lines answering both questions in a sectioned script ({@link NodeCommands#SECTION_FUNCTION}). */
+    public static String look(NodeFiles f) {
+        return "s client; test -f " + quote(f.kubeletKubeconfig()) + " && test -f " + quote(f.kubeletClientCurrent())
+                + " && echo present\n"
+                + "s bootstrap; { test -e " + quote(f.kubeletBootstrapKubeconfig()) + " || test -e "
+                + quote(f.kubeletBootstrapKubeconfig() + ".kubejoin-bak") + "; } && echo present\n";
+    }
+
+    /** Reads {@link #look}'s answers into the node's context. */
+    public static void record(NodeContext ctx, Map<String, String> sections) {
+        ctx.bootstrapFacts("present".equals(sections.getOrDefault("client", "").strip()),
+                "present".equals(sections.getOrDefault("bootstrap", "").strip()));
+    }
+
+    /** Whether the join leaves the bootstrap kubeconfig out of the push: kubelet has its own credential. */
+    public static boolean skip(NodeContext ctx) {
+        return Boolean.TRUE.equals(ctx.clientCredential());
+    }
+
+    /** The paths {@code plan} hashes to tell whether the node has its own credential (present = hashed). */
+    public static List<String> credentialPaths(NodeFiles f) {
+        return List.of(f.kubeletKubeconfig(), f.kubeletClientCurrent());
+    }
+
+    /**
+     * One command: removes the bootstrap kubeconfig and its push backup only when kubelet's own credential is in
+     * place (a Ready node has it; this is the guard, not a wait). Prints "removed" when it removed something, "kept"
+     * when the credential was not there.
+     */
+    public static String removeCommand(NodeFiles f) {
+        String b = quote(f.kubeletBootstrapKubeconfig());
+        String bak = quote(f.kubeletBootstrapKubeconfig() + ".kubejoin-bak");
+        return "if test -f " + quote(f.kubeletKubeconfig()) + " && test -f " + quote(f.kubeletClientCurrent()) + "; then "
+                + "if test -e " + b + " || test -e " + bak + "; then rm -f -- " + b + " " + bak + " && echo removed; fi; "
+                + "else echo kept; fi";
+    }
+}
