@@ -379,6 +379,8 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             if (unit.equals("kubelet") && kubeletAutoRestart) return "activating";
             boolean failed = unit.equals("kubelet") ? kubelet != null && kubelet.state() == SimulatedKubelet.State.FAILED
                     : proxy != null && proxy.state() == SimulatedKubeProxy.State.FAILED;
+            // systemd schedules the restart as it reaps the process: a unit with Restart= never shows failed in between
+            if (failed && unit.equals("kubelet") && restartDelay("kubelet") != null) return "activating";
             return failed ? "failed" : "inactive";
         }
     }
