@@ -155,7 +155,8 @@ class NodeReadinessTest {
         assertThat(r.get("dead").diagnosis()).contains("command failed");
         // looks at 2 s and 5 s (the pause grows by half), then ends: far before the 20 s deadline
         assertThat(looked).containsExactly("dead", "dead");
-        assertThat(Duration.between(start, Instant.now())).isBetween(Duration.ofMillis(4900), Duration.ofSeconds(9));
+        // the upper bound only tells "ended by the watch" from "ended at the 20 s deadline": generous for a loaded machine
+        assertThat(Duration.between(start, Instant.now())).isBetween(Duration.ofMillis(4900), Duration.ofSeconds(16));
     }
 
     @Test

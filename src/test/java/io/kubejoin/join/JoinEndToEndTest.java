@@ -281,12 +281,13 @@ class JoinEndToEndTest {
     void aKubeletThatDiesAtStartFailsWaitReadyWithinSecondsQuotingItsError() throws Exception {
         runtimeDownOn = "worker-2";
         // node-preflight would see the missing socket first: skipped, as if containerd stopped after it
-        Join.Outcome outcome = join(Set.of("node-preflight"), Duration.ofSeconds(25), io.kubejoin.join.phases.VerifyPhase.DEFAULT_TIMEOUT);
+        Join.Outcome outcome = join(Set.of("node-preflight"), Duration.ofSeconds(40), io.kubejoin.join.phases.VerifyPhase.DEFAULT_TIMEOUT);
         JoinRunner.NodeReport w2 = outcome.nodes().get(1);
         assertThat(w2.node()).isEqualTo("worker-2");
         assertThat(w2.failedPhase()).as(w2.toString()).isEqualTo("wait-ready");
         assertThat(w2.phases()).filteredOn(p -> p.phase().equals("wait-ready")).singleElement()
-                .satisfies(p -> assertThat(p.took()).as("fails within seconds").isLessThan(Duration.ofSeconds(12)));
+                // well before the 40 s ready timeout (the old code waited all of it); generous for a loaded machine
+                .satisfies(p -> assertThat(p.took()).as("fails within seconds").isLessThan(Duration.ofSeconds(20)));
         assertThat(w2.error()).contains("kubelet exits at start")
                 .contains("validate service connection: validate CRI v1 runtime API for endpoint")
                 .contains("dial unix /run/containerd/containerd.sock: connect: no such file or directory")
