@@ -1,5 +1,6 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.cluster.ClusterOptions;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.cluster.approval.CsrApprover;
@@ -77,7 +78,7 @@ public class ApproveCommand implements Callable<Integer> {
                         count(outcomes, CsrApprover.Action.APPROVED), count(outcomes, CsrApprover.Action.DENIED),
                         count(outcomes, CsrApprover.Action.LEFT_PENDING), count(outcomes, CsrApprover.Action.FAILED));
                 out.flush();
-                return count(outcomes, CsrApprover.Action.FAILED) > 0 ? Main.EXIT_FAILED : Main.EXIT_OK;
+                return count(outcomes, CsrApprover.Action.FAILED) > 0 ? ExitCodes.FAILED : ExitCodes.OK;
             }
             CountDownLatch stop = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
@@ -100,7 +101,7 @@ public class ApproveCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // already stopping: nothing to remove
             }
-            return Main.EXIT_OK;
+            return ExitCodes.OK;
         } finally {
             finished.countDown();
         }

@@ -1,5 +1,6 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.bench.ApprovalBenchmark;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -34,6 +35,6 @@ public class BenchApprovalsCommand implements Callable<Integer> {
         ApprovalBenchmark.Result r = ApprovalBenchmark.run(count, concurrency, rate, out);
         out.println(r.format());
         out.flush();
-        return r.approved() == r.count() ? Main.EXIT_OK : Main.EXIT_FAILED;
+        return r.approved() == r.count() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 }

@@ -1,5 +1,6 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.bench.JoinBenchmark;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -61,6 +62,6 @@ public class BenchCommand implements Callable<Integer> {
                 joinArgs, thenStatus), out);
         out.print(r.format());
         out.flush();
-        return r.joined() == r.nodes() ? Main.EXIT_OK : Main.EXIT_FAILED;
+        return r.joined() == r.nodes() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 }

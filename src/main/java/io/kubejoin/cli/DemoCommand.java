@@ -1,5 +1,7 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.UserFacingException;
+import io.kubejoin.util.ExitCodes;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -53,13 +55,13 @@ public class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (nodes < 1 || nodes > 1000) throw new UserFacingException("--nodes takes 1 to 1000 for the demo", Main.EXIT_BAD_INPUT);
+        if (nodes < 1 || nodes > 1000) throw new UserFacingException("--nodes takes 1 to 1000 for the demo", ExitCodes.BAD_INPUT);
         List<io.kubejoin.sandbox.SandboxFault> faults = faultOptions.faults();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Path where = dir != null ? dir : Files.createTempDirectory("kubejoin-demo-");
         if (dir != null && Files.isDirectory(dir.resolve("nodes"))) {
-            throw new UserFacingException(dir + " holds an earlier sandbox; give a new --dir", Main.EXIT_BAD_INPUT);
+            throw new UserFacingException(dir + " holds an earlier sandbox; give a new --dir", ExitCodes.BAD_INPUT);
         }
         long t0 = System.nanoTime();
         out.println("== kubejoin demo: a simulated cluster on this machine (sandbox; nothing else is contacted)");
@@ -118,13 +120,13 @@ public class DemoCommand implements Callable<Integer> {
                     sandbox.inventoryFile().toString(), "--kubeconfig", sandbox.adminKubeconfig().toString(), "--plain",
                     "-o", "json");
             out.println("   " + summarizeRerun(json.toString()));
-            if (second != Main.EXIT_OK) out.print(lines); // its progress lines, only when they explain a failure
+            if (second != ExitCodes.OK) out.print(lines); // its progress lines, only when they explain a failure
             out.println();
-            boolean ok = first == Main.EXIT_OK && second == Main.EXIT_OK && status == Main.EXIT_OK;
+            boolean ok = first == ExitCodes.OK && second == ExitCodes.OK && status == ExitCodes.OK;
             out.printf("== %s in %.1f s. Report: %s%n", ok ? "done" : "FAILED", (System.nanoTime() - t0) / 1e9, report);
             out.println("   To try it yourself: kubejoin sandbox up --nodes 3 --dir DIR, then kubejoin join -f DIR/inventory.yaml");
             out.flush();
-            return ok ? Main.EXIT_OK : Main.EXIT_FAILED;
+            return ok ? ExitCodes.OK : ExitCodes.FAILED;
         }
     }
 

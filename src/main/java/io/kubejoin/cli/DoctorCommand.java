@@ -1,5 +1,6 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.cluster.ClusterOptions;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.doctor.Diagnosis;
@@ -94,6 +95,6 @@ public class DoctorCommand implements Callable<Integer> {
                     : found.size() + " problem(s) found");
         }
         out.flush();
-        return found.isEmpty() ? Main.EXIT_OK : Main.EXIT_FAILED;
+        return found.isEmpty() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 }

@@ -1,5 +1,7 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.UserFacingException;
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.sandbox.SandboxFault;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -27,7 +29,7 @@ public class FaultOptions {
         LinkedHashSet<SandboxFault> out = new LinkedHashSet<>();
         for (String name : faults) {
             out.add(SandboxFault.byName(name).orElseThrow(() -> new UserFacingException("--fault " + name
-                    + ": no such fault; the faults are:\n" + SandboxFault.catalogue(), Main.EXIT_BAD_INPUT)));
+                    + ": no such fault; the faults are:\n" + SandboxFault.catalogue(), ExitCodes.BAD_INPUT)));
         }
         return List.copyOf(out);
     }

@@ -1,5 +1,6 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.cluster.ClusterOptions;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.inventory.Inventory;
@@ -104,7 +105,7 @@ public class JoinCommand implements Callable<Integer> {
         if (listPhases) {
             Join.describePhases().forEach(out::println);
             out.flush();
-            return Main.EXIT_OK;
+            return ExitCodes.OK;
         }
         if (!output.equals("table") && !output.equals("json")) {
             throw new ParameterException(spec.commandLine(), "-o takes table or json");
@@ -149,12 +150,12 @@ public class JoinCommand implements Callable<Integer> {
         if (outcome.refused()) {
             progressOut.println("preflight failed: nothing was pushed to any node");
             progressOut.flush();
-            return Main.EXIT_BAD_INPUT;
+            return ExitCodes.BAD_INPUT;
         }
         if (output.equals("json")) out.println(json(outcome));
         else out.print(table(outcome.nodes()));
         out.flush();
-        return outcome.allJoined() ? Main.EXIT_OK : Main.EXIT_FAILED;
+        return outcome.allJoined() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
     static String table(List<JoinRunner.NodeReport> reports) {

@@ -1,5 +1,7 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.UserFacingException;
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.inventory.InvalidInputException;
 import io.kubejoin.inventory.Problem;
 import java.io.PrintWriter;
@@ -10,9 +12,6 @@ import picocli.CommandLine;
 /** Entry point: sets up logging, runs the picocli command tree, maps failures to exit codes. */
 public final class Main {
     /** Exit codes shared by every command. */
-    public static final int EXIT_OK = 0;
-    public static final int EXIT_FAILED = 1;
-    public static final int EXIT_BAD_INPUT = 2;
 
     private Main() {
     }
@@ -42,7 +41,7 @@ public final class Main {
             return execute(commandLine(out, err), err, args);
         } catch (OutOfMemoryError e) {
             err.println(outOfMemory(args)); // a heap too small even for the command line itself
-            return EXIT_FAILED;
+            return ExitCodes.FAILED;
         }
     }
 
@@ -53,7 +52,7 @@ public final class Main {
         } catch (OutOfMemoryError e) {
             // picocli hands Errors on: by now the stack is unwound and the heap mostly free again
             err.println(outOfMemory(args));
-            return EXIT_FAILED;
+            return ExitCodes.FAILED;
         }
     }
 
@@ -84,7 +83,7 @@ public final class Main {
             e.println("kubejoin: " + ex.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
             e.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
-            return EXIT_BAD_INPUT;
+            return ExitCodes.BAD_INPUT;
         });
         return cli;
     }
@@ -100,17 +99,17 @@ public final class Main {
             }
             int n = invalid.problems().size();
             err.println(n == 1 ? "1 problem; nothing was changed." : n + " problems; nothing was changed.");
-            return EXIT_BAD_INPUT;
+            return ExitCodes.BAD_INPUT;
         }
         for (Throwable t = ex; t != null; t = t.getCause()) {
             if (t instanceof OutOfMemoryError) {
                 err.println(outOfMemory(args.toArray(String[]::new)));
-                return EXIT_FAILED;
+                return ExitCodes.FAILED;
             }
             // a symbolic link or another user's folder where kubejoin keeps secrets: refused, with the path and the fix
             if (t instanceof io.kubejoin.util.UnsafePathException unsafe) {
                 err.println("kubejoin: refusing to write: " + unsafe.getMessage());
-                return EXIT_BAD_INPUT;
+                return ExitCodes.BAD_INPUT;
             }
         }
         if (ex instanceof UserFacingException user) {
@@ -124,7 +123,7 @@ public final class Main {
         } else {
             err.println("Re-run with -v for details, and please report it.");
         }
-        return EXIT_FAILED;
+        return ExitCodes.FAILED;
     }
 
     /** slf4j-simple reads its settings once, at the first logger: set them before anything logs. */

@@ -1,5 +1,7 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.UserFacingException;
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.util.GoDuration;
 
 import io.kubejoin.inventory.InvalidInputException;
@@ -81,7 +83,7 @@ public class PkiInitCaCommand implements Callable<Integer> {
             SecureFiles.writeDurably(dir.resolve(CERT), ca.certificatePem().getBytes(StandardCharsets.US_ASCII), 0644);
             SecureFiles.writeDurably(dir.resolve(CONFIG), CaConfig.ARTICLE_JSON.getBytes(StandardCharsets.UTF_8), 0644);
         } catch (IOException | UnsupportedOperationException e) {
-            throw new UserFacingException("cannot write the CA into " + dir + ": " + e, Main.EXIT_FAILED, e);
+            throw new UserFacingException("cannot write the CA into " + dir + ": " + e, ExitCodes.FAILED, e);
         }
         PrintWriter out = spec.commandLine().getOut();
         out.println("Created CA '" + ca.certificate().getSubjectX500Principal().getName() + "' (" + key + "), valid until "
@@ -91,7 +93,7 @@ public class PkiInitCaCommand implements Callable<Integer> {
         out.println("  wrote " + dir.resolve(KEY) + " (0600, private key: keep it secret)");
         out.println("  wrote " + dir.resolve(CONFIG) + " (0644, profile \"kubernetes\")");
         out.flush();
-        return Main.EXIT_OK;
+        return ExitCodes.OK;
     }
 
     private KeySpec keySpec() {

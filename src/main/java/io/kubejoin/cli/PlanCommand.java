@@ -1,5 +1,6 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
 import io.kubejoin.join.Plan;
@@ -73,6 +74,6 @@ public class PlanCommand implements Callable<Integer> {
         long total = plans.stream().mapToLong(Plan.NodePlan::changes).sum();
         out.printf("%d change(s) on %d node(s)%n", total, plans.stream().filter(p -> p.changes() > 0).count());
         out.flush();
-        return unreadable ? Main.EXIT_FAILED : Main.EXIT_OK;
+        return unreadable ? ExitCodes.FAILED : ExitCodes.OK;
     }
 }

@@ -1,5 +1,6 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.cluster.ClusterOptions;
 import io.kubejoin.cluster.Finding;
 import io.kubejoin.cluster.KubeConnection;
@@ -50,6 +51,6 @@ public class PreflightCommand implements Callable<Integer> {
         out.println(failed ? "preflight failed: a join would be refused before pushing anything"
                 : "preflight passed");
         out.flush();
-        return failed ? Main.EXIT_BAD_INPUT : Main.EXIT_OK;
+        return failed ? ExitCodes.BAD_INPUT : ExitCodes.OK;
     }
 }

@@ -1,5 +1,6 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
 import io.kubejoin.output.RenderOutput;
@@ -65,7 +66,7 @@ public class RenderCommand implements Callable<Integer> {
                 written.nodeFiles(), inv.nodes().size(), inv.kubernetesVersion(),
                 written.clusterFiles(), output, ms(System.nanoTime() - start));
         out.printf("Manifest: %s; secrets kept in %s%n", output.resolve(RenderOutput.MANIFEST), state.dir());
-        return Main.EXIT_OK;
+        return ExitCodes.OK;
     }
 
     private static long ms(long nanos) {

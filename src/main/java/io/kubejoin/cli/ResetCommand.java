@@ -1,5 +1,6 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.cluster.ClusterOptions;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.cluster.TokenService;
@@ -172,6 +173,6 @@ public class ResetCommand implements Callable<Integer> {
             }
         }
         out.flush();
-        return failed == 0 ? Main.EXIT_OK : Main.EXIT_FAILED;
+        return failed == 0 ? ExitCodes.OK : ExitCodes.FAILED;
     }
 }

@@ -1,5 +1,7 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.UserFacingException;
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.sandbox.Sandbox;
 import io.kubejoin.version.KubeVersion;
 import picocli.CommandLine.Option;
@@ -27,16 +29,16 @@ public class SandboxOptions {
         try {
             v = KubeVersion.parse(version);
         } catch (IllegalArgumentException e) {
-            throw new UserFacingException("--kubernetes-version " + version + ": " + e.getMessage(), Main.EXIT_BAD_INPUT, e);
+            throw new UserFacingException("--kubernetes-version " + version + ": " + e.getMessage(), ExitCodes.BAD_INPUT, e);
         }
         if (!v.isSupported()) {
-            throw new UserFacingException("--kubernetes-version " + version + ": kubejoin supports 1.17 to 1.35", Main.EXIT_BAD_INPUT, null);
+            throw new UserFacingException("--kubernetes-version " + version + ": kubejoin supports 1.17 to 1.35", ExitCodes.BAD_INPUT, null);
         }
         if (!runtime.equals("containerd") && !runtime.equals("docker")) {
-            throw new UserFacingException("--runtime takes containerd or docker", Main.EXIT_BAD_INPUT, null);
+            throw new UserFacingException("--runtime takes containerd or docker", ExitCodes.BAD_INPUT, null);
         }
         if (!proxyMode.equals("iptables") && !proxyMode.equals("ipvs") && !proxyMode.equals("nftables")) {
-            throw new UserFacingException("--proxy-mode takes iptables, ipvs or nftables", Main.EXIT_BAD_INPUT, null);
+            throw new UserFacingException("--proxy-mode takes iptables, ipvs or nftables", ExitCodes.BAD_INPUT, null);
         }
         String mode = proxyMode;
         // nftables exists from 1.29: an older cluster gets the article's ipvs unless a mode was asked for

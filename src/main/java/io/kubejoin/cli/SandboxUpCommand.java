@@ -1,5 +1,7 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.UserFacingException;
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.sandbox.Sandbox;
 import io.kubejoin.sandbox.SandboxFault;
 import io.kubejoin.sandbox.SandboxNode;
@@ -52,7 +54,7 @@ public class SandboxUpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        if (nodes < 1 || nodes > 60_000) throw new UserFacingException("--nodes takes 1 to 60000", Main.EXIT_BAD_INPUT);
+        if (nodes < 1 || nodes > 60_000) throw new UserFacingException("--nodes takes 1 to 60000", ExitCodes.BAD_INPUT);
         List<SandboxFault> faults = faultOptions.faults();
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
@@ -81,7 +83,7 @@ public class SandboxUpCommand implements Callable<Integer> {
         out.println(READY_LINE);
         out.flush();
         stopped.await();
-        return Main.EXIT_OK;
+        return ExitCodes.OK;
     }
 
     /** How long a fleet must have been up (kubelets Ready, kube-proxies running) before an after-join fault hits it. */

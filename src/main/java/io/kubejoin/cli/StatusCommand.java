@@ -1,5 +1,6 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.cluster.ClusterOptions;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.inventory.Inventory;
@@ -66,7 +67,7 @@ public class StatusCommand implements Callable<Integer> {
             default -> out.print(table(rows, clock.instant()));
         }
         out.flush();
-        return rows.stream().allMatch(NodeStatus::healthy) ? Main.EXIT_OK : Main.EXIT_FAILED;
+        return rows.stream().allMatch(NodeStatus::healthy) ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
     static String table(List<NodeStatus> rows, Instant now) {

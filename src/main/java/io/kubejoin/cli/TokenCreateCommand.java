@@ -1,5 +1,7 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.UserFacingException;
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.cluster.ClusterOptions;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.cluster.TokenService;
@@ -48,7 +50,7 @@ public class TokenCreateCommand implements Callable<Integer> {
         if (inv != null && node != null && inv.node(node).isEmpty()) {
             var names = inv.nodes().stream().map(io.kubejoin.inventory.Node::name).toList();
             throw new UserFacingException("node '" + node + "' is not in " + inv.source()
-                    + ": " + Suggestions.didYouMean(node, names, "the nodes are " + String.join(", ", names)), Main.EXIT_BAD_INPUT);
+                    + ": " + Suggestions.didYouMean(node, names, "the nodes are " + String.join(", ", names)), ExitCodes.BAD_INPUT);
         }
         Duration effectiveTtl = ttl != null ? ttl : inv != null ? inv.bootstrap().tokenTTL() : Defaults.TOKEN_TTL;
         String effectiveGroup = group != null ? group : inv != null ? inv.bootstrap().group() : Defaults.BOOTSTRAP_GROUP;
@@ -59,6 +61,6 @@ public class TokenCreateCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(token.value());
             spec.commandLine().getOut().flush();
         }
-        return Main.EXIT_OK;
+        return ExitCodes.OK;
     }
 }

@@ -1,5 +1,7 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.UserFacingException;
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.cluster.ClusterOptions;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.cluster.TokenService;
@@ -50,7 +52,7 @@ public class TokenDeleteCommand implements Callable<Integer> {
                 String id = target.id.contains(".") ? target.id.substring(0, target.id.indexOf('.')) : target.id;
                 if (!tokens.delete(id)) {
                     throw new UserFacingException("there is no bootstrap token " + id + ".**** in the cluster "
-                            + "('kubejoin token list' shows them)", Main.EXIT_FAILED);
+                            + "('kubejoin token list' shows them)", ExitCodes.FAILED);
                 }
                 out.println("deleted bootstrap token " + id + ".****");
             } else {
@@ -62,6 +64,6 @@ public class TokenDeleteCommand implements Callable<Integer> {
             }
         }
         out.flush();
-        return Main.EXIT_OK;
+        return ExitCodes.OK;
     }
 }

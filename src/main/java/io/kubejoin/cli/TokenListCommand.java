@@ -1,5 +1,6 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.ExitCodes;
 import io.kubejoin.cluster.ClusterOptions;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.cluster.TokenInfo;
@@ -54,7 +55,7 @@ public class TokenListCommand implements Callable<Integer> {
             out.print(table(tokens, now));
         }
         out.flush();
-        return Main.EXIT_OK;
+        return ExitCodes.OK;
     }
 
     static String json(List<TokenInfo> tokens) {

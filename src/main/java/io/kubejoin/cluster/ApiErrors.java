@@ -1,8 +1,9 @@
 package io.kubejoin.cluster;
 
+import io.kubejoin.util.ExitCodes;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.kubejoin.cli.Main;
-import io.kubejoin.cli.UserFacingException;
+
+import io.kubejoin.util.UserFacingException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -35,18 +36,18 @@ public final class ApiErrors {
         int code = k == null ? 0 : k.getCode();
         if (code == 401) {
             return new UserFacingException("the credentials in " + conn.source() + " were rejected by " + url
-                    + " (401 Unauthorized): they are expired, revoked or for another cluster", Main.EXIT_FAILED, e);
+                    + " (401 Unauthorized): they are expired, revoked or for another cluster", ExitCodes.FAILED, e);
         }
         if (code == 403) {
             return new UserFacingException(url + " refused to let the user of " + conn.source() + " "
                     + access.describe() + " (403 Forbidden): kubejoin needs cluster-admin (or at least: "
-                    + MINIMAL_RIGHTS + ")", Main.EXIT_FAILED, e);
+                    + MINIMAL_RIGHTS + ")", ExitCodes.FAILED, e);
         }
         if (code > 0) {
             String reason = k.getStatus() != null && k.getStatus().getMessage() != null
                     ? k.getStatus().getMessage() : "HTTP " + code;
             return new UserFacingException("cannot " + access.describe() + " on " + url + ": " + reason,
-                    Main.EXIT_FAILED, e);
+                    ExitCodes.FAILED, e);
         }
         return transport(e, url, conn.source(), conn.requestTimeout().toSeconds());
     }
@@ -67,16 +68,16 @@ public final class ApiErrors {
     /** A failure below HTTP: no connection, TLS, timeout. */
     static UserFacingException transport(Throwable e, String url, String source, long timeoutSeconds) {
         if (find(e, SSLException.class) != null || find(e, CertificateException.class) != null) {
-            return new UserFacingException(TlsDiagnosis.explain(e, url, source), Main.EXIT_FAILED, e);
+            return new UserFacingException(TlsDiagnosis.explain(e, url, source), ExitCodes.FAILED, e);
         }
         if (find(e, ConnectException.class) != null || find(e, NoRouteToHostException.class) != null) {
             if (find(e, HttpConnectTimeoutException.class) != null) return timeout(e, url, timeoutSeconds);
             return new UserFacingException("cannot reach kube-apiserver at " + url + " (connection refused): "
-                    + "is kube-apiserver running, and is the address right?", Main.EXIT_FAILED, e);
+                    + "is kube-apiserver running, and is the address right?", ExitCodes.FAILED, e);
         }
         if (find(e, UnknownHostException.class) != null) {
             return new UserFacingException("cannot reach kube-apiserver at " + url + ": the host name "
-                    + host(url) + " does not resolve: is the address right?", Main.EXIT_FAILED, e);
+                    + host(url) + " does not resolve: is the address right?", ExitCodes.FAILED, e);
         }
         if (find(e, HttpTimeoutException.class) != null || find(e, TimeoutException.class) != null
                 || find(e, InterruptedIOException.class) != null) {
@@ -89,13 +90,13 @@ public final class ApiErrors {
         String why = root.getMessage() != null && !root.getMessage().isBlank() ? root.getMessage()
                 : find(e, java.io.IOException.class) != null ? "the connection was closed without an answer"
                 : "no answer";
-        return new UserFacingException("request to kube-apiserver at " + url + " failed: " + why, Main.EXIT_FAILED, e);
+        return new UserFacingException("request to kube-apiserver at " + url + " failed: " + why, ExitCodes.FAILED, e);
     }
 
     private static UserFacingException timeout(Throwable e, String url, long seconds) {
         return new UserFacingException("kube-apiserver at " + url + " did not answer within " + seconds + " s: "
                 + "is kube-apiserver running, and is the address right (or is a firewall dropping the traffic)? "
-                + "--request-timeout sets the limit", Main.EXIT_FAILED, e);
+                + "--request-timeout sets the limit", ExitCodes.FAILED, e);
     }
 
     static String host(String url) {

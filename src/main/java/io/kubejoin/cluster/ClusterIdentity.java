@@ -1,9 +1,10 @@
 package io.kubejoin.cluster;
 
+import io.kubejoin.util.ExitCodes;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.internal.SSLUtils;
-import io.kubejoin.cli.Main;
-import io.kubejoin.cli.UserFacingException;
+
+import io.kubejoin.util.UserFacingException;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.pki.CertificateAuthority;
 import io.kubejoin.pki.CertificateIssuer;
@@ -144,7 +145,7 @@ public final class ClusterIdentity {
                 + k.servingLeaf().getIssuerX500Principal().getName()) + "); the inventory " + inv.source()
                 + " describes apiServer " + invServer + " with pki.caCert " + caFile + " (SHA-256 " + invFingerprint + "): "
                 + why + ". Fix: point --kubeconfig / KUBECONFIG / --context at the cluster of " + invServer
-                + ", or correct apiServer and pki in the inventory", Main.EXIT_BAD_INPUT);
+                + ", or correct apiServer and pki in the inventory", ExitCodes.BAD_INPUT);
     }
 
     private static String describe(X509Certificate leaf) {
@@ -229,7 +230,7 @@ public final class ClusterIdentity {
         try {
             return SSLUtils.trustManagers(config);
         } catch (GeneralSecurityException | IOException e) {
-            throw new UserFacingException("cannot read the CA of the kubeconfig: " + e.getMessage(), Main.EXIT_BAD_INPUT);
+            throw new UserFacingException("cannot read the CA of the kubeconfig: " + e.getMessage(), ExitCodes.BAD_INPUT);
         }
     }
 

@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.kubejoin.cli.UserFacingException;
+import io.kubejoin.util.UserFacingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.kubejoin.cluster;
 
+import io.kubejoin.util.ExitCodes;
 import io.fabric8.kubernetes.api.model.AuthInfo;
 import io.fabric8.kubernetes.api.model.Cluster;
 import io.fabric8.kubernetes.api.model.NamedAuthInfo;
@@ -8,8 +9,8 @@ import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.kubejoin.cli.Main;
-import io.kubejoin.cli.UserFacingException;
+
+import io.kubejoin.util.UserFacingException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,7 +63,7 @@ public final class KubeconfigLoader {
                 List<Path> existing = listed.stream().filter(Files::isRegularFile).toList();
                 if (existing.isEmpty()) {
                     throw new UserFacingException("none of the files in KUBECONFIG exists (" + kubeconfigEnv + "): fix "
-                            + "KUBECONFIG or pass --kubeconfig FILE", Main.EXIT_BAD_INPUT);
+                            + "KUBECONFIG or pass --kubeconfig FILE", ExitCodes.BAD_INPUT);
                 }
                 return existing;
             }
@@ -77,14 +78,14 @@ public final class KubeconfigLoader {
         for (Path f : files) {
             if (!Files.isRegularFile(f)) {
                 throw new UserFacingException("kubeconfig " + f + " does not exist: pass --kubeconfig FILE, "
-                        + "set KUBECONFIG, or set 'kubeconfig:' in the inventory", Main.EXIT_BAD_INPUT);
+                        + "set KUBECONFIG, or set 'kubeconfig:' in the inventory", ExitCodes.BAD_INPUT);
             }
             try {
                 parsed.add(KubeConfigUtils.parseConfig(f.toFile()));
             } catch (RuntimeException e) {
                 // fabric8's messages here can quote file content (a token): say where the YAML breaks, in our words
                 throw new UserFacingException("cannot read kubeconfig " + f + ": it is not a valid kubeconfig ("
-                        + KubeConnection.yamlProblem(f) + ")", Main.EXIT_BAD_INPUT);
+                        + KubeConnection.yamlProblem(f) + ")", ExitCodes.BAD_INPUT);
             }
         }
         String where = files.stream().map(Path::toString).collect(Collectors.joining(", "));
@@ -117,29 +118,29 @@ public final class KubeconfigLoader {
             chosenBy = "current-context of " + currentFrom;
         } else {
             throw new UserFacingException("kubeconfig " + where + " sets no current-context (" + known + "): pass --context NAME "
-                    + "or run 'kubectl config use-context NAME'", Main.EXIT_BAD_INPUT);
+                    + "or run 'kubectl config use-context NAME'", ExitCodes.BAD_INPUT);
         }
         Sourced<NamedContext> ctx = contexts.get(name);
         if (ctx == null || ctx.value().getContext() == null) {
             throw new UserFacingException("context '" + name + "' (" + chosenBy + ") does not exist in kubeconfig " + where
-                    + " (" + known + "): pass --context with one of them or fix current-context", Main.EXIT_BAD_INPUT);
+                    + " (" + known + "): pass --context with one of them or fix current-context", ExitCodes.BAD_INPUT);
         }
         String clusterName = ctx.value().getContext().getCluster();
         Sourced<NamedCluster> cluster = clusterName == null ? null : clusters.get(clusterName);
         if (cluster == null || cluster.value().getCluster() == null) {
             throw new UserFacingException("context '" + name + "' in " + ctx.file() + " names cluster '" + clusterName
-                    + "', which does not exist in kubeconfig " + where + ": add it or fix the context", Main.EXIT_BAD_INPUT);
+                    + "', which does not exist in kubeconfig " + where + ": add it or fix the context", ExitCodes.BAD_INPUT);
         }
         String server = cluster.value().getCluster().getServer();
         if (server == null || server.isBlank()) {
             throw new UserFacingException("cluster '" + clusterName + "' in kubeconfig " + cluster.file()
-                    + " names no server: set its 'server:'", Main.EXIT_BAD_INPUT);
+                    + " names no server: set its 'server:'", ExitCodes.BAD_INPUT);
         }
         String userName = ctx.value().getContext().getUser();
         Sourced<NamedAuthInfo> user = userName == null || userName.isEmpty() ? null : users.get(userName);
         if (userName != null && !userName.isEmpty() && user == null) {
             throw new UserFacingException("context '" + name + "' in " + ctx.file() + " names user '" + userName
-                    + "', which does not exist in kubeconfig " + where + ": add it or fix the context", Main.EXIT_BAD_INPUT);
+                    + "', which does not exist in kubeconfig " + where + ": add it or fix the context", ExitCodes.BAD_INPUT);
         }
         List<Path> used = new ArrayList<>(new LinkedHashSet<>(java.util.stream.Stream.of(ctx.file(), cluster.file(),
                 user == null ? ctx.file() : user.file()).toList()));
@@ -156,10 +157,10 @@ public final class KubeconfigLoader {
             // no exception class name or fabric8 message (it can quote a credential): what is wrong, in our words
             throw new UserFacingException("cannot read kubeconfig " + where + ": context '" + name + "' does not make a "
                     + "valid kubeconfig (check its cluster's server and certificate-authority data and its user's "
-                    + "credentials)", Main.EXIT_BAD_INPUT);
+                    + "credentials)", ExitCodes.BAD_INPUT);
         }
         if (config.getMasterUrl() == null || config.getMasterUrl().isBlank()) {
-            throw new UserFacingException("kubeconfig " + where + " names no server for context '" + name + "'", Main.EXIT_BAD_INPUT);
+            throw new UserFacingException("kubeconfig " + where + " names no server for context '" + name + "'", ExitCodes.BAD_INPUT);
         }
         return new Loaded(config, name, List.copyOf(used));
     }

@@ -213,7 +213,7 @@ public final class NodeReadiness {
             try {
                 if (csrs == null && !registered.contains(node)) csrs = CsrView.list(conn);
                 out.put(node, diagnose(node, registered.contains(node), readyCondition.get(node), tokenIdsByNode.get(node), csrs));
-            } catch (io.kubejoin.cli.UserFacingException e) {
+            } catch (io.kubejoin.util.UserFacingException e) {
                 // the wait's answer (not Ready) stands even when the reason cannot be read
                 out.put(node, new Result(node, State.UNKNOWN, null, "not Ready, and kubejoin could not tell why: " + e.getMessage()));
             }
@@ -274,9 +274,9 @@ public final class NodeReadiness {
      * The API server went away while nodes were awaited: the watch closed and opening it again failed for
      * {@link #API_LOSS_ATTEMPTS} request timeouts. One line naming the server and the last error.
      */
-    public static final class ApiServerLost extends io.kubejoin.cli.UserFacingException {
+    public static final class ApiServerLost extends io.kubejoin.util.UserFacingException {
         ApiServerLost(String message, Throwable cause) {
-            super(message, io.kubejoin.cli.Main.EXIT_FAILED, cause);
+            super(message, io.kubejoin.util.ExitCodes.FAILED, cause);
         }
     }
 

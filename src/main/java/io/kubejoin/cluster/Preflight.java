@@ -1,5 +1,6 @@
 package io.kubejoin.cluster;
 
+import io.kubejoin.util.UserFacingException;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;

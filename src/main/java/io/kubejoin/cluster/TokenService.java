@@ -1,10 +1,11 @@
 package io.kubejoin.cluster;
 
+import io.kubejoin.util.ExitCodes;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.kubejoin.inventory.Bootstrap;
 import io.kubejoin.inventory.Inventory;
-import io.kubejoin.cli.Main;
-import io.kubejoin.cli.UserFacingException;
+
+import io.kubejoin.util.UserFacingException;
 import io.kubejoin.inventory.Bootstrap;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.render.ClusterManifests;
@@ -67,12 +68,12 @@ public final class TokenService {
     public BootstrapToken create(Request request) {
         Objects.requireNonNull(request.ttl(), "ttl");
         if (request.ttl().isNegative() || request.ttl().isZero()) {
-            throw new UserFacingException("the token TTL must be positive, not " + request.ttl(), Main.EXIT_BAD_INPUT);
+            throw new UserFacingException("the token TTL must be positive, not " + request.ttl(), ExitCodes.BAD_INPUT);
         }
         String extraGroup = "system:bootstrappers:" + request.group();
         if (!GROUP.matcher(extraGroup).matches()) {
             throw new UserFacingException("'" + request.group() + "' cannot be a bootstrap group: kube-apiserver only "
-                    + "accepts lower-case letters, digits, ':' and '-', ending in a letter or digit", Main.EXIT_BAD_INPUT);
+                    + "accepts lower-case letters, digits, ':' and '-', ending in a letter or digit", ExitCodes.BAD_INPUT);
         }
         Instant expiration = clock.instant().plus(request.ttl());
         BootstrapToken token = BootstrapToken.generate(random, request.node() == null ? "" : request.node(), expiration);
@@ -171,7 +172,7 @@ public final class TokenService {
     public boolean delete(String id) {
         if (!BootstrapToken.ID.matcher(id).matches()) {
             throw new UserFacingException("'" + id + "' is not a bootstrap token id (6 characters a-z0-9; "
-                    + "'kubejoin token list' shows them)", Main.EXIT_BAD_INPUT);
+                    + "'kubejoin token list' shows them)", ExitCodes.BAD_INPUT);
         }
         boolean deleted = conn.call(Access.in(NAMESPACE, "delete", "secrets"),
                 () -> !conn.client().secrets().inNamespace(NAMESPACE).withName("bootstrap-token-" + id).delete().isEmpty());

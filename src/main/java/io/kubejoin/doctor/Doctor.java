@@ -463,7 +463,7 @@ public final class Doctor {
     /** The proxy mode's tool present, and the kubernetes Service's VIP in its rules (as verify checks it). */
     static List<Diagnosis> proxyRules(Inventory inv, Node node, Transport t) throws TransportException {
         String mode = node.kubeProxy().mode().value();
-        String vip = VerifyPhase.serviceVip(inv.network().serviceCIDR());
+        String vip = inv.network().kubernetesServiceIp();
         ExecResult r = run(t, VerifyPhase.rulesCommand(mode, vip));
         if (r.ok()) return List.of();
         String tool = switch (mode) {

@@ -1,9 +1,9 @@
 package io.kubejoin.sandbox;
 
+import io.kubejoin.inventory.Network;
 import io.kubejoin.inventory.ContainerRuntime;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
-import io.kubejoin.join.phases.VerifyPhase;
 import io.kubejoin.pki.CaConfig;
 import io.kubejoin.pki.CaGenerator;
 import io.kubejoin.pki.CertificateAuthority;
@@ -162,7 +162,7 @@ public final class Sandbox implements AutoCloseable {
             for (int i = 0; i < options.nodes(); i++) {
                 Path root = Files.createDirectories(dir.resolve("nodes").resolve(names.get(i)));
                 nodes.put(names.get(i), new SandboxNode(names.get(i), addresses.get(i), root, hostKeys.get(i), version,
-                        runtime, VerifyPhase.serviceVip(vipRange), runtimeSocket));
+                        runtime, Network.kubernetesServiceIp(vipRange), runtimeSocket));
             }
             ssh = NodeSshServer.start(nodes.values(), options.sshPort(), clientKey.getPublic());
             Files.write(sshDir.resolve("known_hosts"), ssh.knownHostsLines(), StandardCharsets.US_ASCII);

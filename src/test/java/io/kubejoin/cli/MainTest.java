@@ -1,5 +1,6 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.ExitCodes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubejoin.util.UnsafePathException;
@@ -46,7 +47,7 @@ class MainTest {
     @Test
     void outOfMemoryIsOneLineWithTheFix() {
         Ended e = run(new OutOfMemoryError("Java heap space"));
-        assertThat(e.exit()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(e.exit()).isEqualTo(ExitCodes.FAILED);
         long heapMiB = Runtime.getRuntime().maxMemory() / (1024 * 1024);
         assertThat(e.err()).hasLineCount(1).startsWith("kubejoin: out of memory (heap " + heapMiB + " MiB) while running 'render'")
                 .contains("KUBEJOIN_JAVA_OPTS=-Xmx").contains("java -Xmx").doesNotContain("\tat ");
@@ -55,7 +56,7 @@ class MainTest {
     @Test
     void outOfMemoryOnAnotherThreadReachingTheCommandAsACauseIsTheSameLine() {
         Ended e = run(new IllegalStateException("kubejoin-render task failed", new OutOfMemoryError("Java heap space")));
-        assertThat(e.exit()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(e.exit()).isEqualTo(ExitCodes.FAILED);
         assertThat(e.err()).hasLineCount(1).startsWith("kubejoin: out of memory (heap ").doesNotContain("internal error");
     }
 
@@ -63,7 +64,7 @@ class MainTest {
     void aRefusedPathIsBadInputNamingThePathAndTheFix() {
         Ended e = run(new java.io.UncheckedIOException("cannot write state file",
                 new UnsafePathException(Path.of("/srv/out/n"), "is a symbolic link (to /tmp/x)", "remove the link")));
-        assertThat(e.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(e.exit()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(e.err()).hasLineCount(1)
                 .isEqualTo("kubejoin: refusing to write: /srv/out/n is a symbolic link (to /tmp/x) — remove the link\n");
     }

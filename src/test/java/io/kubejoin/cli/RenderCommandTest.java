@@ -1,5 +1,6 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.ExitCodes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubejoin.util.SecureFiles;
@@ -221,7 +222,7 @@ class RenderCommandTest {
         Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
         Files.createSymbolicLink(out.resolve("slave"), elsewhere);
         Run r = render("article", out);
-        assertThat(r.exit()).as(r.err()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(r.exit()).as(r.err()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(r.err()).contains(out.resolve("slave").toString()).contains("symbolic link").doesNotContain("\tat ");
         try (Stream<Path> files = Files.walk(elsewhere)) {
             assertThat(files.filter(Files::isRegularFile)).isEmpty();

@@ -1,5 +1,6 @@
 package io.kubejoin.cli;
 
+import io.kubejoin.util.ExitCodes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubejoin.testing.Processes;
@@ -71,7 +72,7 @@ class RenderInSmallHeapTest {
     @Test
     void aHeapTooSmallEndsInOneLineWithTheFix() {
         Processes.Result r = render("8m", tmp.resolve("out"));
-        assertThat(r.exitCode()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILED);
         assertThat(r.stderr()).hasLineCount(1).startsWith("kubejoin: out of memory (heap ")
                 .contains("KUBEJOIN_JAVA_OPTS=-Xmx").doesNotContain("\tat ");
     }

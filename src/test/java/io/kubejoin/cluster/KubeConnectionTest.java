@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.kubejoin.cli.UserFacingException;
+import io.kubejoin.util.UserFacingException;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.pki.CaGenerator;
 import io.kubejoin.pki.CertificateAuthority;

@@ -1,10 +1,11 @@
 package io.kubejoin.cluster;
 
+import io.kubejoin.util.ExitCodes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kubejoin.cli.Main;
-import io.kubejoin.cli.UserFacingException;
+import io.kubejoin.util.UserFacingException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -43,7 +44,7 @@ class KubeconfigLoaderTest {
                 .isInstanceOf(UserFacingException.class)
                 .hasMessageContaining("context 'prod'").hasMessageContaining("current-context of " + k)
                 .hasMessageContaining("does not exist in kubeconfig " + k).hasMessageContaining("its contexts: staging")
-                .satisfies(e -> assertThat(((UserFacingException) e).exitCode()).isEqualTo(Main.EXIT_BAD_INPUT));
+                .satisfies(e -> assertThat(((UserFacingException) e).exitCode()).isEqualTo(ExitCodes.BAD_INPUT));
     }
 
     @Test
@@ -102,7 +103,7 @@ class KubeconfigLoaderTest {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
             int bad = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "token", "list", "--kubeconfig", k.toString());
-            assertThat(bad).as(out + "" + err).isEqualTo(Main.EXIT_BAD_INPUT);
+            assertThat(bad).as(out + "" + err).isEqualTo(ExitCodes.BAD_INPUT);
             assertThat(err.toString()).contains("context 'gone'").contains(k.toString()).doesNotContain("connection refused");
             int ok = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "token", "list", "--kubeconfig", k.toString(),
                     "--context", "real");

@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder;
-import io.kubejoin.cli.UserFacingException;
+import io.kubejoin.util.UserFacingException;
 import io.kubejoin.testing.TestInventories;
 import io.kubejoin.token.BootstrapToken;
 import java.nio.charset.StandardCharsets;

@@ -2,6 +2,7 @@ package io.kubejoin.join;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubejoin.inventory.Network;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
@@ -86,7 +87,7 @@ class JoinEndToEndTest {
             try {
                 SandboxNode machine = new SandboxNode(n, node.address(), Files.createDirectories(dir.resolve("nodes").resolve(n)),
                         NodeSshServer.generateHostKey(), inv.kubernetesVersion(), runtime,
-                        VerifyPhase.serviceVip(inv.network().serviceCIDR()), "/run/containerd/containerd.sock");
+                        Network.kubernetesServiceIp(inv.network().serviceCIDR()), "/run/containerd/containerd.sock");
                 if (kubeletOptions.forgeCsrForNode() != null) machine.forgeCsrFor(kubeletOptions.forgeCsrForNode());
                 if (kubeProxyFirstSync != null) machine.kubeProxyFirstSync(kubeProxyFirstSync);
                 if (n.equals(runtimeDownOn)) machine.runtimeDown(true);

@@ -72,7 +72,7 @@ public final class VerifyPhase implements NodePhase {
         List<String> failures = new ArrayList<>();
         List<String> journalUnits = new ArrayList<>();
         String mode = ctx.node().kubeProxy().mode().value();
-        String vip = serviceVip(ctx.inventory().network().serviceCIDR());
+        String vip = ctx.inventory().network().kubernetesServiceIp();
         boolean servingExpected = servingCertificateExpected(ctx);
         String kubeletHealthz = "http://" + host + ":10248/healthz";
         String proxyHealthz = "http://" + host + ":10256/healthz";
@@ -218,21 +218,6 @@ public final class VerifyPhase implements NodePhase {
         };
     }
 
-    /** The first address of the (first) service range: the ClusterIP of the {@code kubernetes} service. */
-    public static String serviceVip(String serviceCidr) {
-        String cidr = serviceCidr.split(",")[0].trim();
-        String[] parts = cidr.split("/");
-        try {
-            byte[] base = InetAddress.getByName(parts[0]).getAddress();
-            byte[] vip = new BigInteger(1, base).add(BigInteger.ONE).toByteArray();
-            byte[] out = new byte[base.length];
-            int copy = Math.min(vip.length, out.length);
-            System.arraycopy(vip, vip.length - copy, out, out.length - copy, copy);
-            return InetAddress.getByAddress(out).getHostAddress();
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("not a CIDR: " + serviceCidr, e);
-        }
-    }
 
     static String hostForUrl(String address) {
         return address.contains(":") ? "[" + address + "]" : address;

@@ -162,7 +162,7 @@ public final class WaitReadyPhase implements NodePhase {
         try {
             results = readiness.waitForReady(java.util.Collections.singletonMap(node, (Set<String>) null),
                     clock.instant().plus(timeout), unit);
-        } catch (io.kubejoin.cli.UserFacingException e) {
+        } catch (io.kubejoin.util.UserFacingException e) {
             // the API server is gone (or never answered): waiting on to the deadline would tell nothing more, and
             // kubelet's journal is not the point
             throw new PhaseFailure(e.getMessage(), "start kube-apiserver again (or fix the way to it) and re-run the "

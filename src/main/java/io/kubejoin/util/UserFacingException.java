@@ -1,4 +1,4 @@
-package io.kubejoin.cli;
+package io.kubejoin.util;
 
 /** A failure with a message meant for the user (no stack trace), and the exit code to end with. */
 public class UserFacingException extends RuntimeException {
