@@ -1,7 +1,6 @@
 package io.kubejoin.cli;
 
 import io.kubejoin.util.ExitCodes;
-import io.kubejoin.cluster.ClusterOptions;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.doctor.Diagnosis;
 import io.kubejoin.doctor.Doctor;

@@ -1,7 +1,6 @@
 package io.kubejoin.cli;
 
 import io.kubejoin.util.ExitCodes;
-import io.kubejoin.cluster.ClusterOptions;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.cluster.TokenService;
 import io.kubejoin.cluster.approval.CsrApprover;

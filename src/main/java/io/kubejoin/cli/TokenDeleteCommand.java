@@ -2,7 +2,6 @@ package io.kubejoin.cli;
 
 import io.kubejoin.util.UserFacingException;
 import io.kubejoin.util.ExitCodes;
-import io.kubejoin.cluster.ClusterOptions;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.cluster.TokenService;
 import java.io.PrintWriter;

@@ -1,4 +1,8 @@
-package io.kubejoin.cluster;
+package io.kubejoin.cli;
+
+import io.kubejoin.cluster.ClusterIdentity;
+import io.kubejoin.cluster.KubeConnection;
+import io.kubejoin.cluster.KubeconfigLoader;
 
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
