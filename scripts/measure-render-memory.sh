@@ -9,7 +9,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 n="${1:-1000}"
 xmx="${2:-256m}"
-jar="${3:-$here/target/kubejoin.jar}"
+jar="${3:-$here/kubejoin-cli/target/kubejoin.jar}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "$here/scripts/generate-inventory.sh" "$n" "$work"
