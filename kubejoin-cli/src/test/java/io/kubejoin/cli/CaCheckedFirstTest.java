@@ -3,7 +3,7 @@ package io.kubejoin.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubejoin.pki.OpenSsl;
-import io.kubejoin.sandbox.SandboxApiServer;
+import io.kubejoin.sandbox.api.SandboxApiServer;
 import io.kubejoin.testing.Cli;
 import java.nio.file.Files;
 import java.nio.file.Path;

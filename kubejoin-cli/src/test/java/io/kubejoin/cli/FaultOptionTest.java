@@ -51,7 +51,7 @@ class FaultOptionTest {
             var node = sandbox.nodes().values().iterator().next();
             for (int i = 0; i < 200 && !out.toString().contains("fault stopped-kubelet applied"); i++) Thread.sleep(100);
             assertThat(out.toString()).contains("fault stopped-kubelet applied");
-            assertThat(node.kubelet().state()).isEqualTo(io.kubejoin.sandbox.SimulatedKubelet.State.STOPPED);
+            assertThat(node.kubelet().state()).isEqualTo(io.kubejoin.sandbox.kubelet.SimulatedKubelet.State.STOPPED);
             Cli.Run doctor = Cli.kubejoin("doctor", "-f", sandbox.inventoryFile().toString());
             assertThat(doctor.exit()).isEqualTo(1);
             assertThat(doctor.out()).contains("kubelet-inactive").doesNotContain("kubelet-version-mismatch");

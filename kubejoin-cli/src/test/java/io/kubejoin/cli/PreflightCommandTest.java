@@ -2,7 +2,7 @@ package io.kubejoin.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubejoin.sandbox.SandboxApiServer;
+import io.kubejoin.sandbox.api.SandboxApiServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -28,7 +28,7 @@ class PreflightCommandTest {
     /** The sandbox signs with examples/pki, the inventory's CA: otherwise the cluster identity check refuses it. */
     private static SandboxApiServer.Options options() {
         Path pki = Path.of("examples/pki").toAbsolutePath();
-        return SandboxApiServer.Options.defaults().withCa(io.kubejoin.sandbox.SandboxCa.of(io.kubejoin.pki.CertificateAuthority
+        return SandboxApiServer.Options.defaults().withCa(io.kubejoin.sandbox.tls.SandboxCa.of(io.kubejoin.pki.CertificateAuthority
                 .load(pki.resolve("ca.pem"), "pki.caCert", pki.resolve("ca-key.pem"), "pki.caKey")));
     }
 

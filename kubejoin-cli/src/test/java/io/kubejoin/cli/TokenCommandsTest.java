@@ -85,8 +85,8 @@ class TokenCommandsTest {
         // with an inventory the admin connection must prove it reaches the inventory's cluster: a sandbox signing with
         // the inventory's CA, named as its apiServer
         Path pki = Path.of("examples/pki").toAbsolutePath();
-        try (io.kubejoin.sandbox.SandboxApiServer sandbox = io.kubejoin.sandbox.SandboxApiServer.start(
-                io.kubejoin.sandbox.SandboxApiServer.Options.defaults().withCa(io.kubejoin.sandbox.SandboxCa.of(
+        try (io.kubejoin.sandbox.api.SandboxApiServer sandbox = io.kubejoin.sandbox.api.SandboxApiServer.start(
+                io.kubejoin.sandbox.api.SandboxApiServer.Options.defaults().withCa(io.kubejoin.sandbox.tls.SandboxCa.of(
                         io.kubejoin.pki.CertificateAuthority.load(pki.resolve("ca.pem"), "pki.caCert", pki.resolve("ca-key.pem"), "pki.caKey"))))) {
             Path sandboxKubeconfig = tmp.resolve("sandbox.kubeconfig");
             sandbox.writeAdminKubeconfig(sandboxKubeconfig);

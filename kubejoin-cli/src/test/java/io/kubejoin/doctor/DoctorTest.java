@@ -301,7 +301,7 @@ class DoctorTest {
             n.exec("systemctl restart kubelet");
             // Type=simple: active at once, the process exits a moment later and waits RestartSec for its restart
             assertThat(n.kubelet().awaitSettled(10, java.util.concurrent.TimeUnit.SECONDS))
-                    .isEqualTo(io.kubejoin.sandbox.SimulatedKubelet.State.FAILED);
+                    .isEqualTo(io.kubejoin.sandbox.kubelet.SimulatedKubelet.State.FAILED);
             List<Diagnosis> found = doctor(n.name());
             assertThat(ids(found)).contains("removed-flag@" + n.name(), "kubelet-failed@" + n.name());
             Diagnosis failed = found.stream().filter(d -> d.id().equals("kubelet-failed")).findFirst().orElseThrow();

@@ -6,7 +6,7 @@ import io.kubejoin.testing.Cli;
 import io.kubejoin.testing.Cli.Run;
 import io.kubejoin.sandbox.Sandbox;
 import io.kubejoin.sandbox.SandboxNode;
-import io.kubejoin.sandbox.SimulatedKubelet;
+import io.kubejoin.sandbox.kubelet.SimulatedKubelet;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
 import io.kubejoin.join.Join;
 import io.kubejoin.join.JoinRunner;
-import io.kubejoin.sandbox.SandboxApiServer;
+import io.kubejoin.sandbox.api.SandboxApiServer;
 import io.kubejoin.state.StateStore;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package io.kubejoin.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubejoin.sandbox.SandboxNode;
-import io.kubejoin.sandbox.SimulatedKubelet;
+import io.kubejoin.sandbox.kubelet.SimulatedKubelet;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 

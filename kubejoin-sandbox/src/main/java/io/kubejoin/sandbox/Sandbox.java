@@ -28,6 +28,10 @@ import java.util.Objects;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
+import io.kubejoin.sandbox.api.SandboxApiServer;
+import io.kubejoin.sandbox.node.NodeSshServer;
+import io.kubejoin.sandbox.node.SimulatorRuntime;
+import io.kubejoin.sandbox.tls.SandboxCa;
 
 /**
  * A whole cluster on this machine for {@code kubejoin demo}, {@code kubejoin sandbox up}, the end-to-end tests and

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import io.kubejoin.sandbox.api.CsrSigningController;
 
 /**
  * The sandbox's fault switches by name, for {@code kubejoin sandbox up --fault NAME} and {@code kubejoin demo --fault

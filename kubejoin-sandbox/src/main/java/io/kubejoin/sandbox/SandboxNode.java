@@ -18,6 +18,14 @@ import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.kubejoin.sandbox.kubelet.SimulatedKubeProxy;
+import io.kubejoin.sandbox.kubelet.SimulatedKubelet;
+import io.kubejoin.sandbox.node.Journal;
+import io.kubejoin.sandbox.node.NodePrograms;
+import io.kubejoin.sandbox.node.NodeRoot;
+import io.kubejoin.sandbox.node.NodeSshServer;
+import io.kubejoin.sandbox.node.SimulatorRuntime;
+import io.kubejoin.sandbox.node.shell.NodeShell;
 
 /**
  * One simulated worker machine: a root folder standing for its {@code /}, an address on loopback, an SSH host key,

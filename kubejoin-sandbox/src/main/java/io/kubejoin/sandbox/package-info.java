@@ -1,6 +1,13 @@
 /**
  * The sandbox: an in-process stand-in for the cluster kubejoin joins nodes to, for tests, {@code kubejoin demo}
- * and benchmarks. A simulator, not Kubernetes. Entry point: {@link io.kubejoin.sandbox.SandboxApiServer}.
+ * and benchmarks. A simulator, not Kubernetes. Entry point: {@link io.kubejoin.sandbox.api.SandboxApiServer}.
+ *
+ * <p>Packages (each depends only on those after it): this one — the entry points {@code Sandbox}, {@code SandboxNode}
+ * (one simulated machine: systemd, journald, kernel state, wiring the others) and {@code SandboxFault};
+ * {@code kubelet} — {@code SimulatedKubelet}, {@code SimulatedKubeProxy} and their helpers; {@code node.shell} —
+ * {@code NodeShell}; {@code api} — the simulated kube-apiserver and kube-controller-manager, with its TLS front;
+ * {@code node} — what a machine offers the programs on it ({@code NodeRoot}, {@code Journal}, {@code NodeSshServer},
+ * the shared {@code SimulatorRuntime}); {@code tls} — the CA and the crypto providers.
  *
  * <p>What stands for what:
  * <ul>

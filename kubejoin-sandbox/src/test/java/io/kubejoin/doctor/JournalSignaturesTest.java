@@ -494,7 +494,7 @@ class JournalSignaturesTest {
     }
 
     private static List<String> sandboxJournal(Script script) throws Exception {
-        Class<?> type = Class.forName("io.kubejoin.sandbox.Journal");
+        Class<?> type = Class.forName("io.kubejoin.sandbox.node.Journal");
         Constructor<?> ctor = type.getDeclaredConstructor(Clock.class, int.class);
         ctor.setAccessible(true);
         Object journal = ctor.newInstance(Clock.fixed(Instant.parse("2024-11-26T10:11:12.123456Z"), ZoneOffset.UTC), 4242);

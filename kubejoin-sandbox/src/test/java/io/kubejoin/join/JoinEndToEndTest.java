@@ -8,11 +8,11 @@ import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
 import io.kubejoin.remote.Transport;
 import io.kubejoin.join.phases.VerifyPhase;
-import io.kubejoin.sandbox.NodeSshServer;
-import io.kubejoin.sandbox.SandboxApiServer;
+import io.kubejoin.sandbox.node.NodeSshServer;
+import io.kubejoin.sandbox.api.SandboxApiServer;
 import io.kubejoin.sandbox.SandboxNode;
-import io.kubejoin.sandbox.SimulatedKubelet;
-import io.kubejoin.sandbox.SimulatorRuntime;
+import io.kubejoin.sandbox.kubelet.SimulatedKubelet;
+import io.kubejoin.sandbox.node.SimulatorRuntime;
 import io.kubejoin.state.StateStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +60,7 @@ class JoinEndToEndTest {
         // kubelets verify the API server with the CA their bootstrap kubeconfig embeds
         var ca = io.kubejoin.pki.CertificateAuthority.load(pki.resolve("ca.pem"), "pki.caCert", pki.resolve("ca-key.pem"), "pki.caKey");
         sandbox = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion("v1.34.2")
-                .withCa(io.kubejoin.sandbox.SandboxCa.of(ca)));
+                .withCa(io.kubejoin.sandbox.tls.SandboxCa.of(ca)));
         runtime = SimulatorRuntime.create();
         Path bin = Files.createDirectories(dir.resolve("bin"));
         Files.writeString(bin.resolve("kubelet"), "#!/bin/sh\n# stands for kubelet: the simulator runs instead\n");

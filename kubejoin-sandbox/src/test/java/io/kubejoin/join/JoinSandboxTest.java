@@ -6,7 +6,7 @@ import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
 import io.kubejoin.remote.Transport;
-import io.kubejoin.sandbox.SandboxApiServer;
+import io.kubejoin.sandbox.api.SandboxApiServer;
 import io.kubejoin.state.StateStore;
 import java.nio.file.Files;
 import java.nio.file.Path;

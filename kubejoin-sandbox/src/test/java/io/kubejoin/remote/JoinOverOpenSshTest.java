@@ -10,7 +10,7 @@ import io.kubejoin.join.JoinRunner;
 import io.kubejoin.join.Plan;
 import io.kubejoin.render.RenderedFile;
 import io.kubejoin.render.Renderer;
-import io.kubejoin.sandbox.SandboxApiServer;
+import io.kubejoin.sandbox.api.SandboxApiServer;
 import io.kubejoin.state.RenderInputs;
 import io.kubejoin.state.StateStore;
 import io.kubejoin.util.SecureFiles;

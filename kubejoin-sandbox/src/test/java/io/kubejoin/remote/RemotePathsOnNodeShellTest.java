@@ -2,7 +2,7 @@ package io.kubejoin.remote;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubejoin.sandbox.NodeShell;
+import io.kubejoin.sandbox.node.shell.NodeShell;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

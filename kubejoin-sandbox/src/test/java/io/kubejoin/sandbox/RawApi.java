@@ -11,13 +11,14 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import io.kubejoin.sandbox.api.SandboxApiServer;
 
 /** Plain HTTP calls to the sandbox (trusting only its CA), to check status codes and bodies exactly. */
-final class RawApi {
+public final class RawApi {
     private final SandboxApiServer server;
     private final HttpClient http;
 
-    RawApi(SandboxApiServer server) {
+    public RawApi(SandboxApiServer server) {
         this.server = server;
         try {
             HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1);
@@ -38,10 +39,10 @@ final class RawApi {
         }
     }
 
-    record Answer(int code, String body) {
+    public record Answer(int code, String body) {
     }
 
-    Answer call(String method, String path, String token, String body) {
+    public Answer call(String method, String path, String token, String body) {
         HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(server.url() + path)).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
@@ -54,11 +55,11 @@ final class RawApi {
         }
     }
 
-    Answer get(String path, String token) {
+    public Answer get(String path, String token) {
         return call("GET", path, token, null);
     }
 
-    Answer post(String path, String token, String body) {
+    public Answer post(String path, String token, String body) {
         return call("POST", path, token, body);
     }
 }

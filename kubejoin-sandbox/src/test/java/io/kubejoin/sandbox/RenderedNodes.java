@@ -26,14 +26,17 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import io.kubejoin.sandbox.api.ClientCertificateAuthTest;
+import io.kubejoin.sandbox.api.SandboxApiServer;
+import io.kubejoin.sandbox.tls.SandboxCa;
 
 /**
  * Renders nodes with kubejoin's real renderers against a sandbox: an inventory (sandbox: true, loopback node
  * addresses) pointing at the sandbox API server, the sandbox CA as cluster CA, kube-proxy's certificate from it,
  * a bootstrap token per node whose Secret is created in the sandbox; files written as {@code DIR/<node>/...}.
  */
-final class RenderedNodes {
-    final Inventory inventory;
+public final class RenderedNodes {
+    public final Inventory inventory;
     final Path dir;
     final String kubeProxyCertPem;
 
@@ -44,7 +47,7 @@ final class RenderedNodes {
     }
 
     /** {@code nodes}: name → address pairs, e.g. "n1", "127.0.1.1". {@code runtime}: containerd or docker. */
-    static RenderedNodes render(SandboxApiServer server, Path dir, String version, String runtime, String... nodes) {
+    public static RenderedNodes render(SandboxApiServer server, Path dir, String version, String runtime, String... nodes) {
         try {
             StringBuilder y = new StringBuilder();
             y.append("kubernetesVersion: \"").append(version).append("\"\n");
@@ -91,12 +94,12 @@ final class RenderedNodes {
     }
 
     /** The local folder standing for node {@code name}'s {@code /}. */
-    Path root(String name) {
+    public Path root(String name) {
         return dir.resolve(name);
     }
 
     /** Edits one of the node's files in place (a test's way to break it). */
-    void edit(String node, String nodePath, java.util.function.UnaryOperator<String> change) {
+    public void edit(String node, String nodePath, java.util.function.UnaryOperator<String> change) {
         try {
             Path p = root(node).resolve(nodePath.substring(1));
             Files.writeString(p, change.apply(Files.readString(p)));

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.kubejoin.sandbox.node.NodeSshServer;
+import io.kubejoin.sandbox.node.SimulatorRuntime;
 
 /** The sandbox machine's systemd and journald as doctor reads them: runs, invocation ids, a journal across restarts. */
 class SandboxNodeJournalTest {

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import io.kubejoin.sandbox.api.SandboxApiServer;
+import io.kubejoin.sandbox.node.SimulatorRuntime;
 
 /**
  * kube-proxy's rules are the kernel's: they outlive the kube-proxy that made them, and only its --cleanup (which

@@ -9,6 +9,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import io.kubejoin.sandbox.api.SandboxApiServer;
+import io.kubejoin.sandbox.kubelet.SimulatedKubelet;
+import io.kubejoin.sandbox.node.NodeSshServer;
+import io.kubejoin.sandbox.node.SimulatorRuntime;
 
 /**
  * The sandbox node's systemd for kubelet.service as real systemd runs kubejoin's unit (Type=simple,

@@ -18,11 +18,11 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /** PKCS#10 requests as a kubelet makes them (ECDSA P-256), for tests. */
-final class TestCsrs {
+public final class TestCsrs {
     private TestCsrs() {
     }
 
-    static KeyPair ecKey() {
+    public static KeyPair ecKey() {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
             g.initialize(new ECGenParameterSpec("secp256r1"));
@@ -33,7 +33,7 @@ final class TestCsrs {
     }
 
     /** PEM of a CSR with subject {@code subject} (e.g. "O=system:nodes,CN=system:node:n1") and optional SANs. */
-    static String pem(String subject, List<GeneralName> sans) {
+    public static String pem(String subject, List<GeneralName> sans) {
         try {
             KeyPair key = ecKey();
             JcaPKCS10CertificationRequestBuilder b = new JcaPKCS10CertificationRequestBuilder(new X500Name(subject), key.getPublic());
@@ -54,11 +54,11 @@ final class TestCsrs {
     }
 
     /** spec.request as the API carries it: base64 of the PEM. */
-    static String request(String subject, List<GeneralName> sans) {
+    public static String request(String subject, List<GeneralName> sans) {
         return Base64.getEncoder().encodeToString(pem(subject, sans).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    static String kubeletClientRequest(String node) {
+    public static String kubeletClientRequest(String node) {
         return request("O=system:nodes,CN=system:node:" + node, List.of());
     }
 }

@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubejoin.cli.Main;
 import io.kubejoin.inventory.InventoryLoader;
 import io.kubejoin.render.ClusterManifests;
-import io.kubejoin.sandbox.SandboxApiServer;
+import io.kubejoin.sandbox.api.SandboxApiServer;
 import io.kubejoin.token.BootstrapToken;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -36,7 +36,7 @@ class ApproveCommandTest {
     void start() throws Exception {
         Path pki = Path.of("examples/pki").toAbsolutePath();
         // the inventory's CA: otherwise the cluster identity check refuses the sandbox as another cluster
-        sandbox = SandboxApiServer.start(SandboxApiServer.Options.defaults().withCa(io.kubejoin.sandbox.SandboxCa.of(
+        sandbox = SandboxApiServer.start(SandboxApiServer.Options.defaults().withCa(io.kubejoin.sandbox.tls.SandboxCa.of(
                 io.kubejoin.pki.CertificateAuthority.load(pki.resolve("ca.pem"), "pki.caCert", pki.resolve("ca-key.pem"), "pki.caKey"))));
         Path kubeconfig = dir.resolve("admin.kubeconfig");
         sandbox.writeAdminKubeconfig(kubeconfig);

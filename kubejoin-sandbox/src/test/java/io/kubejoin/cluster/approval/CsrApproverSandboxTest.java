@@ -10,7 +10,7 @@ import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.render.ClusterManifests;
-import io.kubejoin.sandbox.SandboxApiServer;
+import io.kubejoin.sandbox.api.SandboxApiServer;
 import io.kubejoin.token.BootstrapToken;
 import java.io.ByteArrayInputStream;
 import java.security.cert.CertificateFactory;

@@ -1,0 +1,20 @@
+package io.kubejoin.sandbox.node;
+
+import io.kubejoin.remote.ExecResult;
+import java.util.List;
+
+/**
+ * The programs of a simulated node that are not file operations: systemd's {@code systemctl}, journald's
+ * {@code journalctl}, {@code curl} to the node agents' healthz, the kernel's {@code modprobe}/{@code modinfo},
+ * {@code ss}, and the proxy-rule tools ({@code ipvsadm}, {@code nft}, {@code iptables-save}). {@link io.kubejoin.sandbox.node.shell.NodeShell}
+ * runs file commands itself and hands these over.
+ */
+public interface NodePrograms {
+    /**
+     * Runs {@code program} with {@code args}; null when this node has no such program (the shell then fails the
+     * command loudly with exit 127).
+     *
+     * @param stdin what a pipeline fed the program ("" when nothing)
+     */
+    ExecResult run(String program, List<String> args, String stdin);
+}

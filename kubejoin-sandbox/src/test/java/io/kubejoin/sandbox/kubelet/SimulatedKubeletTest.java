@@ -1,0 +1,529 @@
+package io.kubejoin.sandbox.kubelet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubejoin.cluster.approval.CsrApprover;
+import io.kubejoin.testing.Processes;
+import io.kubejoin.util.SecureFiles;
+import io.kubejoin.version.KubeVersion;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import io.kubejoin.sandbox.RenderedNodes;
+import io.kubejoin.sandbox.api.CertificateRequests;
+import io.kubejoin.sandbox.api.CsrSigningController;
+import io.kubejoin.sandbox.api.SandboxApiServer;
+import io.kubejoin.sandbox.node.SimulatorRuntime;
+
+/** SimulatedKubelet against the sandbox API server, with nodes rendered by kubejoin's real renderers. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SimulatedKubeletTest {
+    static SimulatorRuntime runtime;
+
+    @BeforeAll
+    static void startRuntime() {
+        runtime = SimulatorRuntime.create();
+    }
+
+    @AfterAll
+    static void stopRuntime() {
+        runtime.close();
+    }
+
+    static SandboxApiServer sandbox(String gitVersion) {
+        return SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion(gitVersion));
+    }
+
+    /** Approves with kubejoin's own approver, as `kubejoin approve --once` would, until {@code until} holds. */
+    static void approveUntil(KubernetesClient admin, RenderedNodes nodes, Supplier<Boolean> until) throws InterruptedException {
+        try (CsrApprover approver = new CsrApprover(admin, nodes.inventory, Duration.ofDays(365))) {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!until.get() && System.nanoTime() < end) {
+                approver.approveOnce();
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    static void awaitCsr(SimulatedKubelet k) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (k.clientCsrName() == null && k.state() == SimulatedKubelet.State.RUNNING && System.nanoTime() < end) Thread.sleep(20);
+    }
+
+    private void joinsAndTurnsReady(String version, String runtimeKind, Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v" + version)) {
+            KubernetesClient admin = server.adminClient();
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, version, runtimeKind, "n1", "127.0.1.1");
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("n1"), "n1", KubeVersion.parse(version),
+                    SimulatedKubelet.Options.sandbox());
+            k.start();
+            awaitCsr(k);
+            assertThat(k.clientCsrName()).as("client CSR; journal %s", k.journal().lines()).isNotNull();
+            CertificateSigningRequest csr = admin.certificates().v1().certificateSigningRequests().withName(k.clientCsrName()).get();
+            assertThat(csr.getSpec().getSignerName()).isEqualTo(CsrSigningController.KUBELET_CLIENT);
+            assertThat(csr.getSpec().getUsername()).startsWith("system:bootstrap:");
+            assertThat(csr.getMetadata().getName()).startsWith("csr-");
+
+            approveUntil(admin, nodes, () -> k.state() != SimulatedKubelet.State.RUNNING);
+            assertThat(k.awaitSettled(20, TimeUnit.SECONDS)).as("journal %s", k.journal().lines()).isEqualTo(SimulatedKubelet.State.READY);
+
+            io.fabric8.kubernetes.api.model.Node node = admin.nodes().withName("n1").get();
+            assertThat(node.getStatus().getConditions()).anySatisfy(c -> {
+                assertThat(c.getType()).isEqualTo("Ready");
+                assertThat(c.getStatus()).isEqualTo("True");
+            });
+            assertThat(node.getStatus().getAddresses()).extracting(NodeAddress::getType, NodeAddress::getAddress)
+                    .contains(org.assertj.core.groups.Tuple.tuple("InternalIP", "127.0.1.1"), org.assertj.core.groups.Tuple.tuple("Hostname", "n1"));
+            assertThat(node.getStatus().getNodeInfo().getKubeletVersion()).isEqualTo("v" + version);
+            assertThat(node.getMetadata().getLabels()).containsEntry("disktype", "ssd").containsEntry("kubernetes.io/hostname", "n1");
+            assertThat(node.getSpec().getTaints()).anySatisfy(t -> {
+                assertThat(t.getKey()).isEqualTo("dedicated");
+                assertThat(t.getEffect()).isEqualTo("NoSchedule");
+            });
+
+            Path certDir = nodes.root("n1").resolve("etc/kubernetes/cert");
+            Path current = certDir.resolve("kubelet-client-current.pem");
+            assertThat(Files.isSymbolicLink(current)).isTrue();
+            assertThat(Files.readSymbolicLink(current).toString()).matches("kubelet-client-\\d{4}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-\\d{2}\\.pem");
+            assertThat(SecureFiles.mode(certDir.resolve(Files.readSymbolicLink(current)))).isEqualTo(0600);
+            String pem = Files.readString(current);
+            assertThat(pem).contains("BEGIN CERTIFICATE").contains("BEGIN EC PRIVATE KEY");
+            Path kubeconfig = nodes.root("n1").resolve("etc/kubernetes/kubelet.kubeconfig");
+            assertThat(Files.readString(kubeconfig)).contains("client-certificate: /etc/kubernetes/cert/kubelet-client-current.pem")
+                    .contains("server: " + server.url());
+            assertThat(SecureFiles.mode(kubeconfig)).isEqualTo(0600);
+            Processes.requireTool("openssl");
+            Path certOnly = tmp.resolve("client.pem");
+            Files.writeString(certOnly, pem.substring(0, pem.indexOf("-----END CERTIFICATE-----") + 25) + "\n");
+            var verify = Processes.run(List.of("openssl", "verify", "-CAfile", nodes.root("n1").resolve("etc/kubernetes/cert/ca.pem").toString(),
+                    certOnly.toString()));
+            assertThat(verify.exitCode()).as(verify.toString()).isZero();
+            var key = Processes.run(List.of("openssl", "ec", "-in", current.toString(), "-noout", "-check"));
+            assertThat(key.exitCode()).as(key.toString()).isZero();
+
+            // serving CSR filed by the node itself, with its name and address
+            assertThat(k.servingCsrName()).isNotNull();
+            CertificateSigningRequest serving = admin.certificates().v1().certificateSigningRequests().withName(k.servingCsrName()).get();
+            assertThat(serving.getSpec().getSignerName()).isEqualTo(CsrSigningController.KUBELET_SERVING);
+            assertThat(serving.getSpec().getUsername()).isEqualTo("system:node:n1");
+            assertThat(serving.getSpec().getUsages()).contains("server auth");
+            // approved by kubejoin's approver (names and address belong to n1), signed: kubelet writes its serving pair
+            approveUntil(admin, nodes, k::servingCertificateWritten);
+            assertThat(k.servingCertificateWritten()).as("journal %s", k.journal().lines()).isTrue();
+            assertThat(Files.readSymbolicLink(certDir.resolve("kubelet-server-current.pem")).toString()).startsWith("kubelet-server-");
+            assertThat(k.journal().lines()).anyMatch(l -> l.contains("Successfully registered node"));
+            String bootstrapKubeconfig = Files.readString(nodes.root("n1").resolve("etc/kubernetes/kubelet-bootstrap.kubeconfig"));
+            java.util.regex.Matcher token = java.util.regex.Pattern.compile("token: (\\S+)").matcher(bootstrapKubeconfig);
+            assertThat(token.find()).isTrue();
+            assertThat(String.join("\n", k.journal().lines())).doesNotContain(token.group(1)).doesNotContain(token.group(1).substring(7));
+
+            // a restart reuses the valid kubelet.kubeconfig: no new CSR
+            SimulatedKubelet again = new SimulatedKubelet(runtime, nodes.root("n1"), "n1", KubeVersion.parse(version),
+                    SimulatedKubelet.Options.sandbox());
+            again.start();
+            assertThat(again.awaitSettled(20, TimeUnit.SECONDS)).as("journal %s", again.journal().lines()).isEqualTo(SimulatedKubelet.State.READY);
+            assertThat(again.clientCsrName()).isNull();
+            assertThat(again.journal().lines()).anyMatch(l -> l.contains("Kubeconfig exists and is valid, skipping bootstrap"));
+        }
+    }
+
+    @Test
+    void currentVersionWithContainerdJoinsAndTurnsReady(@TempDir Path tmp) throws Exception {
+        joinsAndTurnsReady("1.32.4", "containerd", tmp);
+    }
+
+    @Test
+    void theArticlesVersionWithDockerJoinsAndTurnsReady(@TempDir Path tmp) throws Exception {
+        joinsAndTurnsReady("1.17.2", "docker", tmp);
+    }
+
+    @Test
+    void bootstrapTokenAuthOffFailsWithTheArticlesJournalLine(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "t1", "127.0.1.2");
+            server.bootstrapTokenAuth(false);
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("t1"), "t1", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            k.start();
+            assertThat(k.awaitSettled(20, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            assertThat(k.failureReason()).isEqualTo("cannot create certificate signing request: Unauthorized");
+            assertThat(k.journal().last(1).get(0)).matches("E\\d{4} \\d{2}:\\d{2}:\\d{2}\\.\\d{6} +\\d+ certificate_manager\\.go:\\d+\\] "
+                    + "Failed while requesting a signed certificate from the master: cannot create certificate signing request: Unauthorized");
+            assertThat(server.adminClient().certificates().v1().certificateSigningRequests().list().getItems()).isEmpty();
+        }
+    }
+
+    @Test
+    void signerOffLeavesItWaitingWithAnApprovedCsrWithoutCertificate(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            server.signer(false);
+            KubernetesClient admin = server.adminClient();
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "t2", "127.0.1.3");
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("t2"), "t2", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            k.start();
+            awaitCsr(k);
+            approveUntil(admin, nodes, () -> k.journal().contains("is approved, waiting to be issued"));
+            assertThat(k.awaitSettled(1, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.RUNNING);
+            CertificateSigningRequest csr = admin.certificates().v1().certificateSigningRequests().withName(k.clientCsrName()).get();
+            assertThat(csr.getStatus().getConditions()).anySatisfy(c -> assertThat(c.getType()).isEqualTo("Approved"));
+            assertThat(csr.getStatus().getCertificate()).isNullOrEmpty();
+            assertThat(admin.nodes().withName("t2").get()).isNull();
+            // the controller-manager comes back: the same kubelet finishes
+            server.signer(true);
+            assertThat(k.awaitSettled(20, TimeUnit.SECONDS)).as("journal %s", k.journal().lines()).isEqualTo(SimulatedKubelet.State.READY);
+            k.stop();
+            // systemctl stop: the process is gone, as is-active then says
+            assertThat(k.state()).isEqualTo(SimulatedKubelet.State.STOPPED);
+        }
+    }
+
+    @Test
+    void aMissingStaticPodFolderIsLoggedEveryFileCheckAndAMissingResolvConfFailsEveryPod(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "m1", "127.0.1.9");
+            nodes.edit("m1", "/etc/kubernetes/kubelet-config.yaml", c -> c.replace("fileCheckFrequency: 20s", "fileCheckFrequency: 1s"));
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("m1"), "m1", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            k.start();
+            try {
+                k.awaitLoaded(20, TimeUnit.SECONDS);
+                java.util.function.LongSupplier logged = () -> k.journal().lines().stream().filter(l -> l.contains(
+                        "file.go:95] \"Unable to read config path\" err=\"path does not exist, ignoring\" path=\"/etc/kubernetes/manifests\"")).count();
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (logged.getAsLong() < 3 && System.nanoTime() < end) Thread.sleep(100);
+                assertThat(logged.getAsLong()).as("at start and at every fileCheckFrequency").isGreaterThanOrEqualTo(3);
+                // the rendered node has no systemd-resolved: kubelet runs, its pods would not
+                assertThat(k.podDnsError()).isEqualTo("open /run/systemd/resolve/resolv.conf: no such file or directory");
+                java.nio.file.Files.createDirectories(nodes.root("m1").resolve("etc/kubernetes/manifests"));
+                Thread.sleep(1500);
+                long now = logged.getAsLong();
+                Thread.sleep(2500);
+                assertThat(logged.getAsLong()).as("quiet once the folder exists").isEqualTo(now);
+            } finally {
+                k.stop();
+            }
+        }
+    }
+
+    @Test
+    void stopEndsTheWait(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "s1", "127.0.1.4");
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("s1"), "s1", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            k.start();
+            awaitCsr(k);
+            k.stop();
+            assertThat(k.awaitSettled(5, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.STOPPED);
+        }
+    }
+
+    @Test
+    void removedFlagIsRefusedWithPflagsError(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.27.16")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.27.16", "containerd", "f1", "127.0.1.5");
+            nodes.edit("f1", SimulatedKubelet.UNIT, u -> u.replace("  --v=2", "  --logtostderr=true \\\n  --v=2"));
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("f1"), "f1", KubeVersion.parse("1.27.16"), SimulatedKubelet.Options.sandbox());
+            k.start();
+            assertThat(k.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            assertThat(k.failureReason()).isEqualTo("failed to parse kubelet flag: unknown flag: --logtostderr");
+            assertThat(k.journal().last(1).get(0)).contains("run.go:74] \"command failed\" err=\"failed to parse kubelet flag: unknown flag: --logtostderr\"");
+        }
+    }
+
+    @Test
+    void aFlagNoKubeletHasIsRefusedWithPflagsError(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.30.4")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.30.4", "containerd", "u1", "127.0.1.10", "u2", "127.0.1.11");
+            nodes.edit("u1", SimulatedKubelet.UNIT, u -> u.replace("  --v=2", "  --no-such-flag=x \\\n  --v=2"));
+            // a flag kubelet gained only later is just as unknown to this release
+            nodes.edit("u2", SimulatedKubelet.UNIT, u -> u.replace("  --v=2", "  --fail-cgroupv1=false \\\n  --v=2"));
+            for (String[] c : new String[][] {{"u1", "no-such-flag"}, {"u2", "fail-cgroupv1"}}) {
+                SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root(c[0]), c[0], KubeVersion.parse("1.30.4"),
+                        SimulatedKubelet.Options.sandbox());
+                k.start();
+                assertThat(k.awaitSettled(10, TimeUnit.SECONDS)).as(c[1]).isEqualTo(SimulatedKubelet.State.FAILED);
+                assertThat(k.failureReason()).isEqualTo("failed to parse kubelet flag: unknown flag: --" + c[1]);
+            }
+        }
+    }
+
+    @Test
+    void aConfigValueOfTheWrongTypeIsADecodeErrorEvenWhenLenient(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "t1", "127.0.1.12", "t2", "127.0.1.13");
+            String config = "/etc/kubernetes/kubelet-config.yaml";
+            nodes.edit("t1", config, c -> c + "nodeStatusMaxImages: lots\n");
+            nodes.edit("t2", config, c -> c + "crashLoopBackOff: { maxContainerRestartPeriod: 10 }\n");
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("t1"), "t1", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            k.start();
+            assertThat(k.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            assertThat(k.failureReason()).contains(config).contains(
+                    "json: cannot unmarshal string into Go struct field KubeletConfiguration.nodeStatusMaxImages of type int32");
+            SimulatedKubelet nested = new SimulatedKubelet(runtime, nodes.root("t2"), "t2", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            nested.start();
+            assertThat(nested.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            assertThat(nested.failureReason()).contains("cannot unmarshal number into Go struct field "
+                    + "KubeletConfiguration.crashLoopBackOff.maxContainerRestartPeriod of type metav1.Duration");
+        }
+    }
+
+    @Test
+    void anUnknownNestedFieldIsAStrictDecodingErrorLikeATopLevelOne(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "n1", "127.0.1.14");
+            String config = "/etc/kubernetes/kubelet-config.yaml";
+            nodes.edit("n1", config, c -> c + "memorySwap: { swapBehaviour: NoSwap }\n");
+            SimulatedKubelet strict = new SimulatedKubelet(runtime, nodes.root("n1"), "n1", KubeVersion.parse("1.32.4"),
+                    SimulatedKubelet.Options.sandbox().withStrictConfigFields(true));
+            strict.start();
+            assertThat(strict.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            assertThat(strict.failureReason()).contains("strict decoding error: unknown field \"memorySwap.swapBehaviour\"");
+        }
+    }
+
+    @Test
+    void theSameFlagIsAcceptedByAReleaseThatHasIt(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.25.16")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.25.16", "containerd", "f2", "127.0.1.6");
+            assertThat(Files.readString(nodes.root("f2").resolve("etc/systemd/system/kubelet.service"))).contains("--logtostderr")
+                    .contains("--container-runtime=remote"); // rendered up to 1.26, as kubeadm does
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("f2"), "f2", KubeVersion.parse("1.25.16"), SimulatedKubelet.Options.sandbox());
+            k.start();
+            awaitCsr(k);
+            assertThat(k.state()).as("journal %s", k.journal().lines()).isEqualTo(SimulatedKubelet.State.RUNNING);
+            assertThat(k.clientCsrName()).isNotNull();
+            k.stop();
+        }
+    }
+
+    /** --container-runtime is gone in 1.27 (unknown flag); a missing runtime socket ends the kubelet with the CRI error. */
+    @Test
+    void containerRuntimeFlagFrom127AndAMissingRuntimeSocketEndTheKubelet(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.27.16", "containerd", "r1", "127.0.1.13");
+            assertThat(Files.readString(nodes.root("r1").resolve("etc/systemd/system/kubelet.service"))).doesNotContain("--container-runtime=");
+            nodes.edit("r1", SimulatedKubelet.UNIT, u -> u.replace("  --v=2", "  --container-runtime=remote \\\n  --v=2"));
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("r1"), "r1", KubeVersion.parse("1.27.16"), SimulatedKubelet.Options.sandbox());
+            k.start();
+            assertThat(k.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            assertThat(k.failureReason()).isEqualTo("failed to parse kubelet flag: unknown flag: --container-runtime");
+
+            RenderedNodes current = RenderedNodes.render(server, tmp.resolve("down"), "1.32.4", "containerd", "r2", "127.0.1.14");
+            SimulatedKubelet down = new SimulatedKubelet(runtime, current.root("r2"), "r2", KubeVersion.parse("1.32.4"),
+                    SimulatedKubelet.Options.sandbox().withRuntimeDown(true));
+            down.start();
+            assertThat(down.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            String line = down.journal().last(1).get(0);
+            assertThat(line).contains("run.go:74] \"command failed\" err=\"failed to run Kubelet: validate service connection: "
+                    + "validate CRI v1 runtime API for endpoint \\\"unix:///run/containerd/containerd.sock\\\": rpc error: code = "
+                    + "Unavailable desc = connection error: desc = \\\"transport: Error while dialing: dial unix "
+                    + "/run/containerd/containerd.sock: connect: no such file or directory\\\"\"");
+            assertThat(io.kubejoin.doctor.JournalSignatures.match("kubelet", List.of(line)))
+                    .extracting(io.kubejoin.doctor.JournalSignatures.Match::id).containsExactly("container-runtime-down");
+        }
+    }
+
+    @Test
+    void hardCodedRemovalListIsIssue2s() {
+        // the simulator's own list, kept independent of VersionRules so that a mistake there cannot hide
+        assertThat(SimulatedKubelet.REMOVED_FLAGS).containsEntry("logtostderr", 26).containsEntry("container-runtime", 27)
+                .containsEntry("pod-infra-container-image", 35).containsEntry("image-pull-progress-deadline", 24)
+                .containsEntry("network-plugin", 24);
+    }
+
+    @Test
+    void unknownConfigFieldWarnsLikeKubeletOrIsRefusedWhenStrict(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "c1", "127.0.1.7", "c2", "127.0.1.8");
+            String config = "/etc/kubernetes/kubelet-config.yaml";
+            nodes.edit("c1", config, c -> c + "maxPodz: 10\n");
+            nodes.edit("c2", config, c -> c + "maxPodz: 10\n");
+            SimulatedKubelet strict = new SimulatedKubelet(runtime, nodes.root("c1"), "c1", KubeVersion.parse("1.32.4"),
+                    SimulatedKubelet.Options.sandbox().withStrictConfigFields(true));
+            strict.start();
+            assertThat(strict.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            assertThat(strict.failureReason()).contains("strict decoding error: unknown field \"maxPodz\"").contains(config);
+
+            SimulatedKubelet lenient = new SimulatedKubelet(runtime, nodes.root("c2"), "c2", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            lenient.start();
+            awaitCsr(lenient);
+            assertThat(lenient.journal().lines()).anyMatch(l -> l.startsWith("W") && l.contains(
+                    "using lenient decoding as strict decoding failed: strict decoding error: unknown field \"maxPodz\""));
+            assertThat(lenient.state()).isEqualTo(SimulatedKubelet.State.RUNNING);
+            lenient.stop();
+        }
+    }
+
+    @Test
+    void fieldFromALaterReleaseIsUnknown(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.26.15")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.26.15", "containerd", "c3", "127.0.1.9");
+            nodes.edit("c3", "/etc/kubernetes/kubelet-config.yaml", c -> c + "containerRuntimeEndpoint: unix:///run/containerd/containerd.sock\n");
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("c3"), "c3", KubeVersion.parse("1.26.15"),
+                    SimulatedKubelet.Options.sandbox().withStrictConfigFields(true));
+            k.start();
+            assertThat(k.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            assertThat(k.failureReason()).contains("unknown field \"containerRuntimeEndpoint\"");
+        }
+    }
+
+    @Test
+    void loopbackAddressRefusedUnlessTheSandboxAllowsIt(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "l1", "127.0.1.10");
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("l1"), "l1", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.defaults());
+            k.start();
+            assertThat(k.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            assertThat(k.failureReason()).contains("127.0.1.10").contains("loopback");
+        }
+    }
+
+    @Test
+    void misbehaviourSwitches(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            KubernetesClient admin = server.adminClient();
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "m1", "127.0.1.11", "m2", "127.0.1.12");
+            SimulatedKubelet broken = new SimulatedKubelet(runtime, nodes.root("m1"), "m1", KubeVersion.parse("1.32.4"),
+                    SimulatedKubelet.Options.sandbox().withFailAtStart(true));
+            broken.start();
+            assertThat(broken.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            assertThat(broken.journal().last(1).get(0)).contains("\"command failed\"");
+
+            SimulatedKubelet forger = new SimulatedKubelet(runtime, nodes.root("m2"), "m2", KubeVersion.parse("1.32.4"),
+                    SimulatedKubelet.Options.sandbox().withForgeCsrForNode("m1"));
+            forger.start();
+            awaitCsr(forger);
+            CertificateSigningRequest csr = admin.certificates().v1().certificateSigningRequests().withName(forger.clientCsrName()).get();
+            String request = new String(java.util.Base64.getDecoder().decode(csr.getSpec().getRequest()));
+            assertThat(CertificateRequests.parseSpecRequest(csr.getSpec().getRequest()).getSubject().toString()).contains("system:node:m1");
+            assertThat(request).contains("CERTIFICATE REQUEST");
+            // kubejoin's approver denies it (m2's token asks for m1's identity); the kubelet reports the denial
+            approveUntil(admin, nodes, () -> forger.state() != SimulatedKubelet.State.RUNNING);
+            assertThat(forger.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
+            assertThat(forger.failureReason()).contains("is denied");
+        }
+    }
+
+    /**
+     * Issue 13: a kubelet may write its own Node status. m2 adds 8.8.8.8 to it before filing its serving CSR, which
+     * therefore names 8.8.8.8 (kubelet takes the SANs from its status); kubejoin's approver denies it with the
+     * address in the reason, while m1's honest serving CSR is approved and signed.
+     */
+    @Test
+    void aServingCsrForAnAddressTheNodeOnlyReportsItselfIsDenied(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            KubernetesClient admin = server.adminClient();
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "m1", "127.0.1.21", "m2", "127.0.1.22");
+            SimulatedKubelet honest = new SimulatedKubelet(runtime, nodes.root("m1"), "m1", KubeVersion.parse("1.32.4"),
+                    SimulatedKubelet.Options.sandbox());
+            SimulatedKubelet claimer = new SimulatedKubelet(runtime, nodes.root("m2"), "m2", KubeVersion.parse("1.32.4"),
+                    SimulatedKubelet.Options.sandbox().withExtraStatusAddress("8.8.8.8"));
+            honest.start();
+            claimer.start();
+            approveUntil(admin, nodes, () -> honest.state() != SimulatedKubelet.State.RUNNING
+                    && claimer.state() != SimulatedKubelet.State.RUNNING);
+            assertThat(claimer.awaitSettled(20, TimeUnit.SECONDS)).as("journal %s", claimer.journal().lines())
+                    .isEqualTo(SimulatedKubelet.State.READY);
+            assertThat(admin.nodes().withName("m2").get().getStatus().getAddresses())
+                    .extracting(NodeAddress::getType, NodeAddress::getAddress)
+                    .contains(org.assertj.core.groups.Tuple.tuple("ExternalIP", "8.8.8.8"));
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while ((honest.servingCsrName() == null || claimer.servingCsrName() == null) && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            approveUntil(admin, nodes, () -> honest.servingCertificateWritten() && decided(admin, claimer.servingCsrName()));
+
+            CertificateSigningRequest bad = admin.certificates().v1().certificateSigningRequests()
+                    .withName(claimer.servingCsrName()).get();
+            // the kubelet asked for what its status holds, 8.8.8.8 included
+            var attr = CertificateRequests.parseSpecRequest(bad.getSpec().getRequest())
+                    .getAttributes(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)[0];
+            var sans = org.bouncycastle.asn1.x509.GeneralNames.fromExtensions(
+                    org.bouncycastle.asn1.x509.Extensions.getInstance(attr.getAttrValues().getObjectAt(0)),
+                    org.bouncycastle.asn1.x509.Extension.subjectAlternativeName);
+            assertThat(java.util.Arrays.stream(sans.getNames()).map(Object::toString).toList())
+                    .containsExactly("2: m2", "7: #08080808", "7: #7f000116"); // IPs in byte order, as kubelet sorts them
+            assertThat(bad.getStatus().getConditions()).singleElement().satisfies(c -> {
+                assertThat(c.getType()).isEqualTo("Denied");
+                assertThat(c.getReason()).isEqualTo("KubejoinPolicyDenied");
+                assertThat(c.getMessage()).contains("IP address 8.8.8.8 is not an address the inventory states for node m2");
+            });
+            assertThat(bad.getStatus().getCertificate()).isNull();
+            assertThat(claimer.servingCertificateWritten()).isFalse();
+            assertThat(honest.servingCertificateWritten()).as("journal %s", honest.journal().lines()).isTrue();
+            CertificateSigningRequest good = admin.certificates().v1().certificateSigningRequests()
+                    .withName(honest.servingCsrName()).get();
+            assertThat(good.getStatus().getConditions()).extracting(c -> c.getType()).containsExactly("Approved");
+        }
+    }
+
+    private static boolean decided(KubernetesClient admin, String csr) {
+        if (csr == null) return false;
+        CertificateSigningRequest c = admin.certificates().v1().certificateSigningRequests().withName(csr).get();
+        return c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+                && !c.getStatus().getConditions().isEmpty();
+    }
+
+    @Test
+    void aThousandShareTheRuntimesThreads() {
+        // construction and bookkeeping only: no thread per kubelet
+        int before = Thread.activeCount();
+        List<SimulatedKubelet> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            many.add(new SimulatedKubelet(runtime, Path.of("/nonexistent/n" + i), "n" + i, KubeVersion.parse("1.32.4"),
+                    SimulatedKubelet.Options.sandbox().withFailAtStart(true)));
+        }
+        many.forEach(SimulatedKubelet::start);
+        assertThat(many).allSatisfy(k -> assertThat(k.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED));
+        assertThat(Thread.activeCount()).isLessThan(before + 20);
+    }
+
+    /** Many kubelets joining at once on one runtime: all Ready, and the thread count does not grow with them. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void fiftyNodesJoinTogetherOnSharedThreads(@TempDir Path tmp) throws Exception {
+        int n = 50;
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            String[] spec = new String[2 * n];
+            for (int i = 0; i < n; i++) {
+                spec[2 * i] = "w" + i;
+                spec[2 * i + 1] = "127.0.3." + (i + 1);
+            }
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", spec);
+            long threadsBefore = vertxThreads();
+            long t0 = System.nanoTime();
+            List<SimulatedKubelet> kubelets = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("w" + i), "w" + i, KubeVersion.parse("1.32.4"),
+                        SimulatedKubelet.Options.sandbox());
+                kubelets.add(k);
+                k.start();
+            }
+            approveUntil(server.adminClient(), nodes, () -> kubelets.stream().allMatch(k -> k.state() != SimulatedKubelet.State.RUNNING));
+            long threadsDuring = vertxThreads();
+            for (SimulatedKubelet k : kubelets) {
+                assertThat(k.awaitSettled(30, TimeUnit.SECONDS)).as("%s journal %s", k, k.journal().lines()).isEqualTo(SimulatedKubelet.State.READY);
+            }
+            System.out.printf("%d simulated kubelets Ready in %d ms (Vert.x threads %d before, %d during)%n", n,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), threadsBefore, threadsDuring);
+            assertThat(server.adminClient().nodes().list().getItems()).hasSize(n);
+            // the runtime's pools are fixed (2 event loops, 4 workers, 2 internal blocking); the sandbox server's own Vert.x
+            // grows its internal blocking pool (at most 20) during the TLS handshakes. Not one thread per kubelet.
+            assertThat(threadsDuring).isLessThan(threadsBefore + 25);
+        }
+    }
+
+    /** Threads of the Vert.x instances (the runtime's and the sandbox server's): all the simulated nodes run on. */
+    private static long vertxThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("vert.x-")).count();
+    }
+}
