@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 
 @Timeout(30)
 class NodeReadinessTest {
@@ -211,6 +212,7 @@ class NodeReadinessTest {
         assertThat(r.get("n").state()).isEqualTo(State.CSR_PENDING);
     }
 
+    @Tag("hostile")
     @Test
     void anApiServerThatGoesAwayEndsEveryWaiterWithinThreeRequestTimeoutsNamingIt() throws Exception {
         Instant start = Instant.now();

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * A whole join of three nodes of the examples/current inventory (labels, taints, per-node overrides) against the
@@ -340,6 +341,7 @@ class JoinEndToEndTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void aForgedCsrIsDeniedThatNodeFailsOthersJoin() throws Exception {
         open(inv.node("worker-2").orElseThrow());
