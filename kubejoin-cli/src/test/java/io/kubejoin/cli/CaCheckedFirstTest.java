@@ -13,12 +13,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Every command that takes the inventory checks its CA (certificate is a CA, valid now, key belongs to it) before
  * its first request: a key of another CA is exit 2 naming pki.caKey, and the cluster is exactly as before.
  */
 @Timeout(90)
+@Tag("hostile")
 class CaCheckedFirstTest {
     @TempDir
     Path dir;

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** The README's first command: the demo joins the sandbox's nodes, shows them, and a second join changes nothing. */
 @Timeout(120)
@@ -33,6 +34,7 @@ class DemoCommandTest {
         assertThat(r.out()).contains("Kubernetes 1.17.2, docker, kube-proxy ipvs").contains("v1.17.2");
     }
 
+    @Tag("hostile")
     @Test
     void badShapeIsRefusedWithExitTwo() {
         assertThat(Cli.kubejoin("demo", "--kubernetes-version", "1.99").exit()).isEqualTo(2);

@@ -9,11 +9,13 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** --fault of sandbox up and demo: unknown names are bad input listing the faults; a known one has its effect. */
 @Timeout(240)
 class FaultOptionTest {
 
+    @Tag("hostile")
     @Test
     void anUnknownFaultIsBadInputListingEveryFault(@TempDir Path dir) {
         for (String command : new String[] {"demo", "sandbox up"}) {

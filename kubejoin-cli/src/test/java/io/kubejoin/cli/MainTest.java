@@ -9,6 +9,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -44,6 +45,7 @@ class MainTest {
         return new Ended(Main.execute(cli, errWriter, "render", "-f", "inventory.yaml"), err.toString());
     }
 
+    @Tag("hostile")
     @Test
     void outOfMemoryIsOneLineWithTheFix() {
         Ended e = run(new OutOfMemoryError("Java heap space"));
@@ -53,6 +55,7 @@ class MainTest {
                 .contains("KUBEJOIN_JAVA_OPTS=-Xmx").contains("java -Xmx").doesNotContain("\tat ");
     }
 
+    @Tag("hostile")
     @Test
     void outOfMemoryOnAnotherThreadReachingTheCommandAsACauseIsTheSameLine() {
         Ended e = run(new IllegalStateException("kubejoin-render task failed", new OutOfMemoryError("Java heap space")));
@@ -60,6 +63,7 @@ class MainTest {
         assertThat(e.err()).hasLineCount(1).startsWith("kubejoin: out of memory (heap ").doesNotContain("internal error");
     }
 
+    @Tag("hostile")
     @Test
     void aRefusedPathIsBadInputNamingThePathAndTheFix() {
         Ended e = run(new java.io.UncheckedIOException("cannot write state file",

@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 class PkiInitCaCommandTest {
     @TempDir
@@ -36,6 +37,7 @@ class PkiInitCaCommandTest {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
     }
 
+    @Tag("hostile")
     @Test
     void createsACaOpensslAcceptsWithModesAndNoSecretsPrinted() throws Exception {
         Path dir = tmp.resolve("pki");
@@ -70,6 +72,7 @@ class PkiInitCaCommandTest {
         assertThat(OpenSsl.ok(dir, "verify", "-CAfile", "ca.pem", "kube-proxy.pem")).contains("kube-proxy.pem: OK");
     }
 
+    @Tag("hostile")
     @Test
     void refusesToOverwriteUnlessForced() throws Exception {
         Path dir = tmp.resolve("pki");
@@ -107,6 +110,7 @@ class PkiInitCaCommandTest {
         assertThat(hours).isEqualTo(8760);
     }
 
+    @Tag("hostile")
     @Test
     void badOptionsExitTwoAndWriteNothing() {
         Path dir = tmp.resolve("pki");
@@ -124,6 +128,7 @@ class PkiInitCaCommandTest {
         assertThat(dir).doesNotExist();
     }
 
+    @Tag("hostile")
     @Test
     void dirThatIsAFileIsBadInput() throws Exception {
         Path file = Files.writeString(tmp.resolve("afile"), "x");
@@ -134,6 +139,7 @@ class PkiInitCaCommandTest {
         assertThat(r.err()).contains("not a directory");
     }
 
+    @Tag("hostile")
     @Test
     void unwritableDirFailsWithAMessageNotATrace() throws Exception {
         Path file = Files.writeString(tmp.resolve("afile"), "x");

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -193,6 +194,7 @@ class RenderCommandTest {
                 .isEqualTo(Files.readString(out.resolve("slave/etc/kubernetes/cert/kube-proxy.pem")));
     }
 
+    @Tag("hostile")
     @Test
     void caKeyThatDoesNotMatchTheCertificateIsBadInput() throws Exception {
         Path inv = examples.resolve("article/inventory.yaml");
@@ -216,6 +218,7 @@ class RenderCommandTest {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
     }
 
+    @Tag("hostile")
     @Test
     void aLinkPlantedInTheOutputFolderIsRefusedWithExit2AndNothingLandsWhereItPoints() throws Exception {
         Path out = Files.createDirectories(tmp.resolve("out"));

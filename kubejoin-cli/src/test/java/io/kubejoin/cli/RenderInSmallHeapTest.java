@@ -14,12 +14,14 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * {@code kubejoin render} in a child JVM, as a user runs it: a heap far smaller than all nodes' files together (the
  * render streams node by node), a umask of 000 (folders holding secrets are 0700 all the same), and a heap too small
  * for anything (one line with the fix). Not timed: memory figures are in scripts/measure-render-memory.sh.
  */
+@Tag("hostile")
 class RenderInSmallHeapTest {
     private static final int NODES = 2000;
 

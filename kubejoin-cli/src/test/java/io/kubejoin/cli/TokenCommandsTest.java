@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -115,6 +116,7 @@ class TokenCommandsTest {
 
     }
 
+    @Tag("hostile")
     @Test
     void badOptionsAreUsageErrors() {
         Run ttl = run("token", "create", "--kubeconfig", kubeconfig, "--ttl", "1d");
@@ -127,6 +129,7 @@ class TokenCommandsTest {
         assertThat(both.exit()).isEqualTo(2);
     }
 
+    @Tag("hostile")
     @Test
     void listShowsTokensWithoutSecretsAsTableAndJson() throws Exception {
         String t1 = run("token", "create", "--kubeconfig", kubeconfig, "--node", "worker-1").out().trim();

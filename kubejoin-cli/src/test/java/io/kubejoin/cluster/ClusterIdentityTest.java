@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Two sandbox clusters; the admin kubeconfig of one, the inventory of the other: every command that uses both
@@ -45,6 +46,7 @@ class ClusterIdentityTest {
         return Certificates.sha256Fingerprint(s.api().ca().certificate());
     }
 
+    @Tag("hostile")
     @Test
     void wrongKubeconfigIsRefusedByEveryCommandAndNothingIsCreatedInEitherCluster() {
         List<String> oursBefore = ours.api().storedObjects();
@@ -90,6 +92,7 @@ class ClusterIdentityTest {
         assertThat(r.err()).doesNotContain("warning");
     }
 
+    @Tag("hostile")
     @Test
     void inventoryApiServerWhoseCertificateTheCaDoesNotVerifyIsRefused() throws IOException {
         // our kubeconfig and CA, but apiServer is the other cluster: the nodes would be sent there

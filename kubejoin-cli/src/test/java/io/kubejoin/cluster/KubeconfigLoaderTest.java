@@ -16,6 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** Admin credentials read as kubectl reads them: merged files, first wins, --context, no silent fallback. */
 @Timeout(30)
@@ -35,6 +36,7 @@ class KubeconfigLoaderTest {
         return y.toString();
     }
 
+    @Tag("hostile")
     @Test
     void currentContextThatDoesNotExistIsAnErrorNamingItAndTheFiles() throws IOException {
         Path k = Files.writeString(dir.resolve("k"), kubeconfig("prod", "staging", "staging", "https://10.0.0.1:6443", "admin", "t"));
@@ -86,6 +88,7 @@ class KubeconfigLoaderTest {
                 .hasMessageContaining("its contexts: a, b");
     }
 
+    @Tag("hostile")
     @Test
     void contextNamingAMissingClusterOrNoCurrentContextIsBadInput() throws IOException {
         Path k = Files.writeString(dir.resolve("k"), kubeconfig(null, "x", null, null, "admin", "t"));
@@ -95,6 +98,7 @@ class KubeconfigLoaderTest {
                 .hasMessageContaining("does not exist in kubeconfig " + k);
     }
 
+    @Tag("hostile")
     @Test
     void cliContextOptionAndBadContextExitTwo() throws IOException {
         try (MockCluster cluster = new MockCluster()) {

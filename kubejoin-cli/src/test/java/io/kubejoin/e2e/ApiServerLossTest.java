@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The API server goes away while the nodes wait to be Ready: the join must end soon (not after --ready-timeout)
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * runs as its own process, as a user runs it, so everything the libraries log to standard error is seen too.
  */
 @Timeout(240)
+@Tag("hostile")
 class ApiServerLossTest {
     @TempDir
     Path dir;

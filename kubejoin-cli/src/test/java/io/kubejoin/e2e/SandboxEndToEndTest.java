@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -106,6 +107,7 @@ class SandboxEndToEndTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void aForgedCsrIsDeniedWithItsReasonAndTheOtherNodesJoin() throws Exception {
         start(Sandbox.Options.defaults(3));
@@ -152,6 +154,7 @@ class SandboxEndToEndTest {
         assertThat(r.out() + r.err()).contains("kube-controller-manager");
     }
 
+    @Tag("hostile")
     @Test
     void aConnectionDroppedMidPushIsRetriedAndLeavesNoPartialFile() throws Exception {
         start(Sandbox.Options.defaults(2));

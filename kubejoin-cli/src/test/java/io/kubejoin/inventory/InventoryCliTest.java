@@ -8,9 +8,11 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** Bad inventories end the CLI with exit code 2 and one line per problem, never a stack trace. */
 class InventoryCliTest {
+    @Tag("hostile")
     @Test
     void renderWithABadInventoryExitsTwoAndPrintsTheProblems(@TempDir Path dir) {
         Path file = InventoryFiles.write(dir, InventoryFiles.VALID.replace("192.168.0.114", "127.0.0.1") + """
@@ -33,6 +35,7 @@ class InventoryCliTest {
         assertThat(out.toString()).isEmpty();
     }
 
+    @Tag("hostile")
     @Test
     void malformedYamlAndMissingFilesExitTwoToo(@TempDir Path dir) {
         for (Path file : new Path[] {InventoryFiles.write(dir, "nodes: [\n"), dir.resolve("missing.yaml")}) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Values the loader used to let through to the node: wrong types in the config maps, typos inside nested
@@ -19,6 +20,7 @@ class RejectedValuesTest {
     @TempDir
     Path dir;
 
+    @Tag("hostile")
     @Test
     void wrongTypesInKubeletConfigNameFieldAndExpectedType() {
         List<Problem> ps = problems(dir, VALID + """
@@ -40,6 +42,7 @@ class RejectedValuesTest {
         assertThat(ps).hasSize(6);
     }
 
+    @Tag("hostile")
     @Test
     void typosInsideNestedConfigObjectsSuggestTheField() {
         List<Problem> ps = problems(dir, VALID + """
@@ -60,6 +63,7 @@ class RejectedValuesTest {
         assertThat(ps).hasSize(3);
     }
 
+    @Tag("hostile")
     @Test
     void nestedFieldNewerThanTheTargetNamesItsRelease() {
         List<Problem> ps = problems(dir, VALID.replace("\"1.32.4\"", "\"1.28.2\"") + """
@@ -70,6 +74,7 @@ class RejectedValuesTest {
         problemAt(ps, "kubeProxy.config.conntrack.tcpBeLiberal", 9, "only from 1.29", "target 1.29 or later");
     }
 
+    @Tag("hostile")
     @Test
     void wrongTypeInKubeProxyConfigAndPerNodeOverride() {
         List<Problem> ps = problems(dir, VALID + """
@@ -79,6 +84,7 @@ class RejectedValuesTest {
         problemAt(ps, "nodes[0].kubeProxy.config.ipvs.strictARP", 8, "must be true or false", "without quotes");
     }
 
+    @Tag("hostile")
     @Test
     void unknownKubeletFlagIsRefusedWithTheNearestFlag() {
         List<Problem> ps = problems(dir, VALID + """
@@ -92,6 +98,7 @@ class RejectedValuesTest {
         assertThat(ps).hasSize(2);
     }
 
+    @Tag("hostile")
     @Test
     void flagAddedAfterTheTargetReleaseIsRefused() {
         List<Problem> ps = problems(dir, VALID.replace("\"1.32.4\"", "\"1.30.1\"") + """
@@ -101,6 +108,7 @@ class RejectedValuesTest {
         problemAt(ps, "kubelet.flags.fail-cgroupv1", 8, "only from 1.31", "target 1.31 or later");
     }
 
+    @Tag("hostile")
     @Test
     void controlCharactersAnywhereAreRefusedWhereTheyStand() {
         List<Problem> ps = problems(dir, """
@@ -122,6 +130,7 @@ class RejectedValuesTest {
         problemAt(ps, "nodes[0].taints[0].value", 10, "contains an escape character", "remove it");
     }
 
+    @Tag("hostile")
     @Test
     void aBlockScalarInAFlagIsRefusedToo() {
         List<Problem> ps = problems(dir, VALID + """
@@ -133,6 +142,7 @@ class RejectedValuesTest {
         problemAt(ps, "kubelet.flags.node-labels", 9, "contains a newline", "block scalar");
     }
 
+    @Tag("hostile")
     @Test
     void theCommandLineExitsTwoNamingTheFieldForEachClass() {
         for (String bad : List.of(

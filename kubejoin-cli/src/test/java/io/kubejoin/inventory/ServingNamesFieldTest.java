@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** extraAddresses, extraNames and approval.servingCIDRs: what a node's serving certificate may carry. */
 class ServingNamesFieldTest {
@@ -45,6 +46,7 @@ class ServingNamesFieldTest {
         assertThat(inv.node("w3").orElseThrow().extraNames()).isEmpty();
     }
 
+    @Tag("hostile")
     @Test
     void badAddressesNamesAndNetworksAreRefusedWithPathLineAndFix() {
         List<Problem> ps = problems(dir, HEAD + """
@@ -80,6 +82,7 @@ class ServingNamesFieldTest {
         assertThat(ps).hasSize(14);
     }
 
+    @Tag("hostile")
     @Test
     void aKubeletNodeIpTheInventoryDoesNotStateIsRefused() {
         List<Problem> ps = problems(dir, HEAD + """
@@ -97,6 +100,7 @@ class ServingNamesFieldTest {
         assertThat(ps).hasSize(1);
     }
 
+    @Tag("hostile")
     @Test
     void badInputExitsWithCode2NamingFileFieldAndFix() {
         Path file = InventoryFiles.write(dir, HEAD + """

@@ -135,12 +135,68 @@ public final class NodeReadiness {
      * meanwhile (null: only the API); a node the watch reports failed ends its wait as {@link State#KUBELET_FAILED}.
      */
     public Map<String, Result> waitForReady(Map<String, Set<String>> tokenIdsByNode, Instant deadline, NodeWatch watch) {
-        Waiter w = new Waiter(new LinkedHashSet<>(tokenIdsByNode.keySet()), clock.instant(), lock.newCondition());
+        return waitForReady(tokenIdsByNode, deadline, watch, Map.of());
+    }
+
+    /**
+     * What the Node showed just before kubejoin (re)started its kubelet, when it showed Ready: a kubelet that dies
+     * after the restart leaves that condition in place (nothing clears it; the node-lifecycle controller, where it
+     * runs, marks it Unknown only after its 40 s grace), so only a Ready heartbeat posted since proves the new
+     * process. A real kubelet posts its status at once after start: its last report time starts at zero, so its
+     * first tryUpdateNodeStatus (kubelet_node_status.go) patches the status, the Ready condition's lastHeartbeatTime
+     * set to its clock's now.
+     *
+     * @param started        kubejoin's clock just before the restart
+     * @param nodeVersion    the Node's resourceVersion then
+     * @param readyHeartbeat the Ready condition's lastHeartbeatTime then; null when it could not be read (then only
+     *                       a heartbeat at or after {@code started}, to the second, counts: the clocks must agree)
+     */
+    public record Since(Instant started, String nodeVersion, Instant readyHeartbeat) {
+        /**
+         * A Ready heartbeat posted after the restart. Newer than the one before: the node's own clock against itself.
+         * The API keeps whole seconds, so one equal to it counts when the Node was written since and the heartbeat
+         * is not older than the restart's second (a kubelet restarted within a second of its last report).
+         */
+        public boolean fresh(String version, Instant heartbeat) {
+            if (heartbeat == null) return false;
+            if (readyHeartbeat != null && heartbeat.isAfter(readyHeartbeat)) return true;
+            boolean written = readyHeartbeat == null || nodeVersion == null || !nodeVersion.equals(version);
+            return written && !heartbeat.isBefore(started.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        }
+    }
+
+    /**
+     * Reads the Node before its kubelet is (re)started: a {@link Since} when it shows Ready (only a newer heartbeat
+     * will count), null when it does not (no Node, NotReady, Unknown: any Ready that comes was posted since). One
+     * GET; when it fails, only a heartbeat from the restart's second on counts.
+     */
+    public Since since(String node) {
+        Instant started = clock.instant();
+        try {
+            Node n = conn.call(Access.cluster("get", "nodes"), () -> conn.client().nodes().withName(node).get());
+            NodeCondition ready = n == null ? null : readyCondition(n);
+            if (ready == null || !"True".equals(ready.getStatus())) return null;
+            return new Since(started, n.getMetadata().getResourceVersion(), time(ready.getLastHeartbeatTime()));
+        } catch (RuntimeException e) {
+            log.debug("reading node {} before its kubelet restarts: {}", node, e.getMessage());
+            return new Since(started, null, null);
+        }
+    }
+
+    /**
+     * As {@link #waitForReady(Map, Instant, NodeWatch)}; a node in {@code since} counts as Ready only with a Ready
+     * heartbeat posted after its kubelet was restarted ({@link Since#fresh}), so a restarted kubelet that dies is
+     * left to the watch, and a stale condition is named as such at the deadline.
+     */
+    public Map<String, Result> waitForReady(Map<String, Set<String>> tokenIdsByNode, Instant deadline, NodeWatch watch,
+                                            Map<String, Since> since) {
+        Waiter w = new Waiter(new LinkedHashSet<>(tokenIdsByNode.keySet()), clock.instant(), lock.newCondition(), since);
         Map<String, String> failed = new LinkedHashMap<>();
         Instant nextLook = watch == null ? null : clock.instant().plus(WATCH_FIRST);
         Duration pause = WATCH_FIRST;
         Map<String, Duration> readyAfter;
         Map<String, NodeCondition> readyCondition = new HashMap<>();
+        Map<String, String> nodeVersion = new HashMap<>();
         Set<String> registered = new HashSet<>();
         enter(w);
         try {
@@ -191,6 +247,7 @@ public final class NodeReadiness {
                     if (s == null) continue;
                     registered.add(n);
                     if (s.ready() != null) readyCondition.put(n, s.ready());
+                    if (s.version() != null) nodeVersion.put(n, s.version());
                 }
             } finally {
                 lock.unlock();
@@ -210,6 +267,15 @@ public final class NodeReadiness {
                 out.put(node, new Result(node, State.KUBELET_FAILED, null, failed.get(node)));
                 continue;
             }
+            NodeCondition ready = readyCondition.get(node);
+            Since restarted = since.get(node);
+            if (restarted != null && ready != null && "True".equals(ready.getStatus())) {
+                out.put(node, new Result(node, State.NOT_READY, null, "its Ready condition is stale: last heartbeat "
+                        + ready.getLastHeartbeatTime() + ", from before kubelet was restarted at "
+                        + restarted.started().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "; kubelet has not "
+                        + "posted its status since (see 'journalctl -u kubelet' on the node; or the node's clock is behind: check NTP)"));
+                continue;
+            }
             try {
                 if (csrs == null && !registered.contains(node)) csrs = CsrView.list(conn);
                 out.put(node, diagnose(node, registered.contains(node), readyCondition.get(node), tokenIdsByNode.get(node), csrs));
@@ -223,8 +289,11 @@ public final class NodeReadiness {
 
     // ------------------------------------------------------------------ the shared watch
 
-    /** What the watch last showed of a node: its Ready condition (null when it has none yet); nothing else is kept. */
-    private record Seen(NodeCondition ready) {
+    /**
+     * What the watch last showed of a node: its Ready condition (null when it has none yet) and its resourceVersion
+     * (for {@link Since#fresh}); nothing else is kept.
+     */
+    private record Seen(NodeCondition ready, String version) {
     }
 
     /** One call of waitForReady: the nodes it waits for and when each was first seen Ready. */
@@ -232,13 +301,16 @@ public final class NodeReadiness {
         final Set<String> wanted;
         final Instant start;
         final Condition changed;
+        /** The nodes whose kubelet was restarted: only a Ready heartbeat since counts. */
+        final Map<String, Since> since;
         /** Guarded by the lock. */
         final Map<String, Duration> readyAfter = new HashMap<>();
 
-        Waiter(Set<String> wanted, Instant start, Condition changed) {
+        Waiter(Set<String> wanted, Instant start, Condition changed, Map<String, Since> since) {
             this.wanted = wanted;
             this.start = start;
             this.changed = changed;
+            this.since = since;
         }
 
         boolean done() {
@@ -322,7 +394,9 @@ public final class NodeReadiness {
     /** Records in the waiter what is known of node n now (under the lock). */
     private void update(Waiter w, String n) {
         Seen s = seen.get(n);
-        if (s != null && s.ready() != null && "True".equals(s.ready().getStatus())) {
+        Since restarted = w.since.get(n);
+        if (s != null && s.ready() != null && "True".equals(s.ready().getStatus())
+                && (restarted == null || restarted.fresh(s.version(), time(s.ready().getLastHeartbeatTime())))) {
             w.readyAfter.putIfAbsent(n, nonNegative(Duration.between(w.start, clock.instant())));
         } else {
             w.readyAfter.remove(n);
@@ -332,7 +406,7 @@ public final class NodeReadiness {
     /** A node as the watch or the list shows it (under the lock); null: deleted. */
     private void observe(String name, Node node) {
         if (node == null) seen.remove(name);
-        else seen.put(name, new Seen(readyCondition(node)));
+        else seen.put(name, new Seen(readyCondition(node), node.getMetadata().getResourceVersion()));
         List<Waiter> ws = waiters.get(name);
         if (ws == null) return;
         for (Waiter w : ws) {
@@ -459,6 +533,15 @@ public final class NodeReadiness {
             }
         } finally {
             if (!keep) opened.close();
+        }
+    }
+
+    private static Instant time(String s) {
+        if (s == null || s.isBlank()) return null;
+        try {
+            return Instant.parse(s);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
         }
     }
 

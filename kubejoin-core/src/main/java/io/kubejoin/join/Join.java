@@ -81,7 +81,7 @@ public final class Join {
                                       IssuedServingCertificates issuedServing, Duration verifyTimeout) {
         TokenService tokens = new TokenService(conn, clock, new SecureRandom());
         NodeReadiness readiness = new NodeReadiness(conn, tokens, clock, NodeReadiness.DEFAULT_SIGNING_GRACE);
-        return List.of(new NodePreflightPhase(), new BinariesPhase(binaries), PushFilesPhase.kubelet(), StartServicePhase.kubelet(),
+        return List.of(new NodePreflightPhase(), new BinariesPhase(binaries), PushFilesPhase.kubelet(), StartServicePhase.kubelet(readiness),
                 new WaitReadyPhase(readiness, tokens, readyTimeout, clock), PushFilesPhase.kubeProxy(),
                 StartServicePhase.kubeProxy(), new VerifyPhase(VerifyPhase.SERVING_WAIT, issuedServing, verifyTimeout));
     }

@@ -80,6 +80,19 @@ public final class NodeContext {
         this.bootstrapKubeconfigLeft = bootstrapKubeconfigLeft;
     }
 
+    /** What the Node showed before this run (re)started its kubelet, when it showed Ready; null otherwise. */
+    private volatile io.kubejoin.cluster.NodeReadiness.Since kubeletRestarted;
+
+    /** kubelet-start (re)started kubelet; {@code since} is what the Node showed just before (null: not Ready then). */
+    public void kubeletRestarted(io.kubejoin.cluster.NodeReadiness.Since since) {
+        this.kubeletRestarted = since;
+    }
+
+    /** See {@link #kubeletRestarted(io.kubejoin.cluster.NodeReadiness.Since)}: wait-ready then needs a newer Ready heartbeat. */
+    public io.kubejoin.cluster.NodeReadiness.Since kubeletRestarted() {
+        return kubeletRestarted;
+    }
+
     public void recordChanged(List<String> paths) {
         changedFiles.addAll(paths);
     }

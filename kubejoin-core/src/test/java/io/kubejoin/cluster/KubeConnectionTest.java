@@ -38,6 +38,7 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 @Timeout(30)
 class KubeConnectionTest {
@@ -65,6 +66,7 @@ class KubeConnectionTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void rejectedCredentialsNameTheKubeconfig() {
         try (MockCluster cluster = new MockCluster(); KubeConnection conn = cluster.connect()) {
@@ -100,6 +102,7 @@ class KubeConnectionTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void silentServerTimesOutWithTheLimitNamed() throws Exception {
         // accepts the connection, never answers
@@ -141,6 +144,7 @@ class KubeConnectionTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void serverCertificateFromAnotherCa() throws Exception {
         Instant now = Instant.now();
@@ -159,6 +163,7 @@ class KubeConnectionTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void serverCertificateForAnotherName() throws Exception {
         Instant now = Instant.now();
@@ -198,6 +203,7 @@ class KubeConnectionTest {
                 .satisfies(e -> assertThat(((UserFacingException) e).exitCode()).isEqualTo(2));
     }
 
+    @Tag("hostile")
     @Test
     void missingKubeconfigIsBadInput() {
         assertThatThrownBy(() -> KubeConnection.open(dir.resolve("nope"), Duration.ofSeconds(1)))
@@ -206,6 +212,7 @@ class KubeConnectionTest {
                 .satisfies(e -> assertThat(((UserFacingException) e).exitCode()).isEqualTo(2));
     }
 
+    @Tag("hostile")
     @Test
     void unreadableKubeconfigIsBadInputWithoutItsContent() throws IOException {
         Path garbage = dir.resolve("garbage");

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 
 @Timeout(30)
 class NodeReadinessTest {
@@ -159,6 +160,50 @@ class NodeReadinessTest {
         assertThat(Duration.between(start, Instant.now())).isBetween(Duration.ofMillis(4900), Duration.ofSeconds(16));
     }
 
+    /**
+     * Issue 12: after kubejoin restarted a node's kubelet, the Ready condition the previous process posted proves
+     * nothing: only a heartbeat newer than it counts, and at the deadline the condition is called stale.
+     */
+    @Test
+    void afterARestartOnlyANewerReadyHeartbeatCounts() throws Exception {
+        Node n = node("w1", "True", "KubeletReady", "kubelet is posting ready status");
+        n.getStatus().getConditions().get(0).setLastHeartbeatTime("2026-12-05T10:00:00Z");
+        n = conn.client().nodes().resource(n).create();
+        NodeReadiness.Since since = readiness.since("w1");
+        assertThat(since.readyHeartbeat()).isEqualTo(Instant.parse("2026-12-05T10:00:00Z"));
+        assertThat(readiness.since("absent")).as("no Node: any Ready to come is new").isNull();
+
+        Map<String, Result> stale = readiness.waitForReady(Map.of("w1", java.util.Set.of()), Instant.now().plusSeconds(1), null,
+                Map.of("w1", since));
+        assertThat(stale.get("w1").state()).isEqualTo(State.NOT_READY);
+        assertThat(stale.get("w1").diagnosis()).contains("its Ready condition is stale: last heartbeat 2026-12-05T10:00:00Z");
+        assertThat(readiness.waitForReady(List.of("w1"), Instant.now().plusSeconds(1)).get("w1").state())
+                .as("without a restart the condition stands").isEqualTo(State.READY);
+
+        Node posted = n;
+        CompletableFuture<Map<String, Result>> waiting = CompletableFuture.supplyAsync(() -> readiness.waitForReady(
+                Map.of("w1", java.util.Set.of()), Instant.now().plusSeconds(20), null, Map.of("w1", since)));
+        Thread.sleep(300);
+        posted.getStatus().getConditions().get(0).setLastHeartbeatTime("2026-12-05T10:00:03Z");
+        conn.client().nodes().resource(posted).updateStatus();
+        assertThat(waiting.get(10, TimeUnit.SECONDS).get("w1").state()).isEqualTo(State.READY);
+    }
+
+    @Test
+    void aHeartbeatInTheRestartsOwnSecondCountsOnlyWhenTheNodeWasWrittenSince() {
+        Instant restart = Instant.parse("2026-12-05T10:00:07.400Z");
+        NodeReadiness.Since s = new NodeReadiness.Since(restart, "10", Instant.parse("2026-12-05T10:00:07Z"));
+        assertThat(s.fresh("10", Instant.parse("2026-12-05T10:00:07Z"))).isFalse();
+        assertThat(s.fresh("11", Instant.parse("2026-12-05T10:00:07Z"))).isTrue();
+        assertThat(s.fresh("11", Instant.parse("2026-12-05T10:00:08Z"))).isTrue();
+        assertThat(s.fresh("11", null)).isFalse();
+        NodeReadiness.Since old = new NodeReadiness.Since(restart, "10", Instant.parse("2026-12-05T09:58:00Z"));
+        assertThat(old.fresh("12", Instant.parse("2026-12-05T09:58:00Z"))).as("written by another (lifecycle controller)").isFalse();
+        NodeReadiness.Since unread = new NodeReadiness.Since(restart, null, null);
+        assertThat(unread.fresh("3", Instant.parse("2026-12-05T10:00:07Z"))).isTrue();
+        assertThat(unread.fresh("3", Instant.parse("2026-12-05T10:00:06Z"))).isFalse();
+    }
+
     @Test
     void usesTheTokenIdsTheCallerGives() {
         BootstrapToken t = BootstrapToken.generate(new SecureRandom(), "n", Instant.now().plusSeconds(600));
@@ -167,6 +212,7 @@ class NodeReadinessTest {
         assertThat(r.get("n").state()).isEqualTo(State.CSR_PENDING);
     }
 
+    @Tag("hostile")
     @Test
     void anApiServerThatGoesAwayEndsEveryWaiterWithinThreeRequestTimeoutsNamingIt() throws Exception {
         Instant start = Instant.now();

@@ -21,6 +21,7 @@ import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 class TokenServiceTest {
     static final Instant NOW = Instant.parse("2026-01-01T10:00:00Z");
@@ -68,6 +69,7 @@ class TokenServiceTest {
                 .containsEntry("expiration", "2026-01-01T10:02:00Z");
     }
 
+    @Tag("hostile")
     @Test
     void refusesAGroupKubeApiserverWouldReject() {
         assertThatThrownBy(() -> tokens.create(new TokenService.Request("n", Duration.ofHours(1), "Bad_Group", null)))
@@ -77,6 +79,7 @@ class TokenServiceTest {
         assertThat(tokens.list()).isEmpty();
     }
 
+    @Tag("hostile")
     @Test
     void listsTokensFromDataAndStringDataWithoutTheirSecrets() {
         BootstrapToken mine = tokens.create(new TokenService.Request("worker-1", Duration.ofHours(2), "kubejoin", null));

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** binaries: { dir } or { tarball }: resolved like other local paths, checked for what kubejoin will read. */
 class BinariesFieldTest {
@@ -42,6 +43,7 @@ class BinariesFieldTest {
         assertThat(b.managed()).isTrue();
     }
 
+    @Tag("hostile")
     @Test
     void aFolderWithoutKubeProxyIsRefused() throws Exception {
         Files.createDirectories(dir.resolve("bin"));
@@ -51,6 +53,7 @@ class BinariesFieldTest {
                 .hasMessageContaining(":4: binaries.dir: no readable kube-proxy in");
     }
 
+    @Tag("hostile")
     @Test
     void bothOrNeitherIsRefused() throws Exception {
         Files.writeString(dir.resolve("node.tar.gz"), "x");

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** Files that are not inventories at all: each ends in problems, never in another exception. */
 class InventoryBadFileTest {
@@ -24,6 +25,7 @@ class InventoryBadFileTest {
         return e.problems();
     }
 
+    @Tag("hostile")
     @Test
     void missingFile() {
         Path file = dir.resolve("nope.yaml");
@@ -31,6 +33,7 @@ class InventoryBadFileTest {
         problemAt(ps, "", 0, "file not found (looked for " + file + ")", "-f");
     }
 
+    @Tag("hostile")
     @Test
     void relativePathIsReportedAsGiven() {
         Path file = Path.of("no-such-dir", "inventory.yaml");
@@ -38,17 +41,20 @@ class InventoryBadFileTest {
         assertThat(p.format()).startsWith("no-such-dir/inventory.yaml: file not found");
     }
 
+    @Tag("hostile")
     @Test
     void folderInsteadOfFile() {
         problemAt(problemsOfPath(dir), "", 0, "is a folder", "-f");
     }
 
+    @Tag("hostile")
     @Test
     void emptyFile() {
         problemAt(problems(dir, ""), "", 0, "the file is empty", "kubernetesVersion");
         problemAt(problems(dir, "# just a comment\n"), "", 0, "the file is empty", "kubernetesVersion");
     }
 
+    @Tag("hostile")
     @Test
     void malformedYamlNamesTheLine() {
         List<Problem> ps = problems(dir, VALID + "network: { clusterCIDR: 10.0.0.0/8\nruntime: containerd\n");
@@ -59,6 +65,7 @@ class InventoryBadFileTest {
         problemAt(problems(dir, "nodes:\n\t- name: x\n"), "", 2, "is not valid YAML", "syntax");
     }
 
+    @Tag("hostile")
     @Test
     void topLevelListOrScalar() {
         problemAt(problems(dir, "- name: slave\n  address: 192.168.0.114\n"), "", 1,
@@ -66,6 +73,7 @@ class InventoryBadFileTest {
         problemAt(problems(dir, "just text\n"), "", 1, "the inventory must be a map of fields", "kubernetesVersion");
     }
 
+    @Tag("hostile")
     @Test
     void severalDocuments() {
         List<Problem> ps = problems(dir, VALID + "---\n" + VALID);
@@ -75,6 +83,7 @@ class InventoryBadFileTest {
         });
     }
 
+    @Tag("hostile")
     @Test
     void notUtf8() throws Exception {
         Path file = dir.resolve("latin1.yaml");
@@ -82,12 +91,14 @@ class InventoryBadFileTest {
         problemAt(problemsOfPath(file), "", 0, "is not UTF-8 text", "UTF-8");
     }
 
+    @Tag("hostile")
     @Test
     void unknownTagInConfig() {
         List<Problem> ps = problems(dir, VALID + "kubelet:\n  config:\n    maxPods: !weird 3\n");
         problemAt(ps, "kubelet.config.maxPods", 9, "cannot read '3'", "quote the value");
     }
 
+    @Tag("hostile")
     @Test
     void recursiveAliasInConfig() {
         List<Problem> ps = problems(dir, VALID + "kubelet:\n  config: &loop\n    self: *loop\n");
@@ -112,6 +123,7 @@ class InventoryBadFileTest {
                 .isEqualTo(java.util.Map.of("clientConnection", java.util.Map.of("qps", 100, "burst", 200)));
     }
 
+    @Tag("hostile")
     @Test
     void nonScalarKey() {
         List<Problem> ps = problems(dir, VALID + "? [a, b]\n: c\n");
@@ -136,6 +148,7 @@ class InventoryBadFileTest {
         assertThat(inv.nodes().get(0).ssh().port()).isEqualTo(2200);
     }
 
+    @Tag("hostile")
     @Test
     void nodesAsAMapOrItemsAsScalars() {
         problemAt(problems(dir, VALID.substring(0, VALID.indexOf("nodes:")) + "nodes: { slave: 192.168.0.114 }\n"),
@@ -144,6 +157,7 @@ class InventoryBadFileTest {
                 "nodes[0]", 4, "must be a map of fields, not 'slave'", "field: value");
     }
 
+    @Tag("hostile")
     @Test
     void hugeFile() throws Exception {
         Path file = dir.resolve("big.yaml");
@@ -151,6 +165,7 @@ class InventoryBadFileTest {
         problemAt(problemsOfPath(file), "", 0, "too large for an inventory", "-f");
     }
 
+    @Tag("hostile")
     @Test
     void hugeNumber() {
         problemAt(problems(dir, VALID + "ssh: { port: 99999999999999999999 }\n"), "ssh.port", 7, "is too large",

@@ -10,12 +10,14 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** One test per kind of bad input: field path, line and the gist of message and fix. */
 class InventoryValidationTest {
     @TempDir
     Path dir;
 
+    @Tag("hostile")
     @Test
     void unknownFieldSuggestsTheCaseInsensitiveMatch() {
         List<Problem> ps = problems(dir, VALID + """
@@ -28,6 +30,7 @@ class InventoryValidationTest {
         assertThat(ps).hasSize(1);
     }
 
+    @Tag("hostile")
     @Test
     void unknownFieldsAnywhereInTheSchemaSuggestByEditDistance() {
         List<Problem> ps = problems(dir, """
@@ -55,6 +58,7 @@ class InventoryValidationTest {
         problemAt(ps, "nodes[0].taints[0].effect", 10, "required field is missing", "NoSchedule");
     }
 
+    @Tag("hostile")
     @Test
     void nestedFieldAtTheTopLevelIsPointedToItsSection() {
         List<Problem> ps = problems(dir, VALID + "clusterCIDR: 10.0.0.0/8\ncaKey: ca-key.pem\n");
@@ -80,6 +84,7 @@ class InventoryValidationTest {
         assertThat(InventoryLoader.problemsOf(file)).noneMatch(p -> p.message().startsWith("unknown field"));
     }
 
+    @Tag("hostile")
     @Test
     void duplicateKeysAreRefused() {
         List<Problem> ps = problems(dir, VALID + """
@@ -89,6 +94,7 @@ class InventoryValidationTest {
         problemAt(ps, "runtime", 8, "'runtime' is given twice (first on line 7)", "keep one");
     }
 
+    @Tag("hostile")
     @Test
     void missingRequiredFields() {
         List<Problem> ps = problems(dir, """
@@ -104,6 +110,7 @@ class InventoryValidationTest {
         problemAt(ps, "nodes[0].address", 3, "required field is missing", "address:");
     }
 
+    @Tag("hostile")
     @Test
     void missingCaKeyInsideAPkiMap() {
         List<Problem> ps = problems(dir, VALID.replace("pki: { caCert: ca.pem, caKey: ca-key.pem }",
@@ -112,6 +119,7 @@ class InventoryValidationTest {
         assertThat(ps).hasSize(1);
     }
 
+    @Tag("hostile")
     @Test
     void missingOrEmptyNodeList() {
         List<Problem> missing = problems(dir, VALID.substring(0, VALID.indexOf("nodes:")));
@@ -122,6 +130,7 @@ class InventoryValidationTest {
         problemAt(blank, "nodes", 4, "the node list is empty", "list the worker nodes");
     }
 
+    @Tag("hostile")
     @Test
     void apiServerMustBeHttpsWithHostAndPort() {
         assertApiServer("http://192.168.0.107:6443", "is not an https URL", "https://<host>:<port>");
@@ -149,6 +158,7 @@ class InventoryValidationTest {
         assertThat(b.apiServer().getPort()).isEqualTo(6443);
     }
 
+    @Tag("hostile")
     @Test
     void malformedCidrs() {
         List<Problem> ps = problems(dir, VALID + """
@@ -160,6 +170,7 @@ class InventoryValidationTest {
         problemAt(ps, "network.serviceCIDR", 9, "'10.254.0.0' is not a CIDR", "prefix length");
     }
 
+    @Tag("hostile")
     @Test
     void cidrWithHostBitsSuggestsTheNetworkAddress() {
         List<Problem> ps = problems(dir, VALID + """
@@ -171,6 +182,7 @@ class InventoryValidationTest {
         problemAt(ps, "network.clusterCIDR", 9, "has host bits set", "did you mean fd00:10::/64?");
     }
 
+    @Tag("hostile")
     @Test
     void malformedIpAddresses() {
         List<Problem> ps = problems(dir, """
@@ -191,6 +203,7 @@ class InventoryValidationTest {
         assertThat(ps).hasSize(4);
     }
 
+    @Tag("hostile")
     @Test
     void duplicateNodeNamesAndAddressesNameBothPositions() {
         List<Problem> ps = problems(dir, VALID + """
@@ -206,6 +219,7 @@ class InventoryValidationTest {
         assertThat(name.format()).contains("nodes[2].name").contains("nodes[0]");
     }
 
+    @Tag("hostile")
     @Test
     void duplicateIpv6AddressesAreComparedAsAddresses() {
         List<Problem> ps = problems(dir, VALID.replace("192.168.0.114", "fd00::5") + """
@@ -215,6 +229,7 @@ class InventoryValidationTest {
         problemAt(ps, "nodes[1].address", 8, "is also the address of nodes[0]", "its own address");
     }
 
+    @Tag("hostile")
     @Test
     void nodeNameMustBeLowerCaseRfc1123() {
         List<Problem> ps = problems(dir, VALID.replace("name: slave", "name: Slave-1") + """
@@ -226,6 +241,7 @@ class InventoryValidationTest {
         problemAt(ps, "nodes[2].name", 8, "'-edge' is not a valid node name", "starting and ending");
     }
 
+    @Tag("hostile")
     @Test
     void nodeNameLongerThan253IsRefused() {
         String longName = ("a".repeat(60) + ".").repeat(4) + "b".repeat(20);
@@ -233,6 +249,7 @@ class InventoryValidationTest {
         problemAt(ps, "nodes[0].name", 5, "is not a valid node name", "at most 253");
     }
 
+    @Tag("hostile")
     @Test
     void loopbackAndUnspecifiedNodeAddressesAreRefused() {
         List<Problem> ps = problems(dir, VALID.replace("192.168.0.114", "127.0.0.1") + """
@@ -249,6 +266,7 @@ class InventoryValidationTest {
         problemAt(ps, "nodes[3].address", 9, ":: is an unspecified address", "API server can reach");
     }
 
+    @Tag("hostile")
     @Test
     void clusterDnsOutsideServiceCidr() {
         List<Problem> ps = problems(dir, VALID + """
@@ -261,6 +279,7 @@ class InventoryValidationTest {
                 "inside serviceCIDR");
     }
 
+    @Tag("hostile")
     @Test
     void defaultClusterDnsOutsideAChangedServiceCidrPointsAtClusterDns() {
         List<Problem> ps = problems(dir, VALID + """
@@ -270,6 +289,7 @@ class InventoryValidationTest {
         problemAt(ps, "network.clusterDNS", 7, "10.254.0.2 is outside the service range", "inside serviceCIDR");
     }
 
+    @Tag("hostile")
     @Test
     void serviceCidrOverlappingClusterCidr() {
         List<Problem> ps = problems(dir, VALID + """
@@ -281,6 +301,7 @@ class InventoryValidationTest {
                 "do not overlap");
     }
 
+    @Tag("hostile")
     @Test
     void nodeAddressInsideServiceOrClusterCidr() {
         List<Problem> ps = problems(dir, VALID.replace("192.168.0.114", "10.254.0.9") + """
@@ -291,6 +312,7 @@ class InventoryValidationTest {
                 "LAN address");
     }
 
+    @Tag("hostile")
     @Test
     void kubeProxyHostnameOverrideMustEqualTheNodeName() {
         List<Problem> ps = problems(dir, VALID + """
@@ -308,6 +330,7 @@ class InventoryValidationTest {
         assertThat(ps).hasSize(1);
     }
 
+    @Tag("hostile")
     @Test
     void clusterWideHostnameOverrideIsWrongForEveryOtherNode() {
         List<Problem> ps = problems(dir, VALID + """
@@ -320,6 +343,7 @@ class InventoryValidationTest {
         assertThat(p.message()).contains("'slave'");
     }
 
+    @Tag("hostile")
     @Test
     void kubeletHostnameOverrideFlagMustEqualTheNodeName() {
         List<Problem> ps = problems(dir, VALID + """
@@ -331,6 +355,7 @@ class InventoryValidationTest {
                 "kubelet's hostname-override 'master' differs from node name 'slave'", "finds no Node object");
     }
 
+    @Tag("hostile")
     @Test
     void dockerWithKubernetes124OrLater() {
         List<Problem> ps = problems(dir, VALID + "runtime: docker\n");
@@ -339,6 +364,7 @@ class InventoryValidationTest {
         InventoryLoader.load(InventoryFiles.write(dir, VALID.replace("1.32.4", "1.17.2") + "runtime: docker\n"));
     }
 
+    @Tag("hostile")
     @Test
     void badRuntimeValues() {
         problemAt(problems(dir, VALID + "runtime: containerdd\n"), "runtime", 7, "unknown runtime 'containerdd'",
@@ -351,6 +377,7 @@ class InventoryValidationTest {
                 "unix:///");
     }
 
+    @Tag("hostile")
     @Test
     void unsupportedOrMalformedVersion() {
         problemAt(problems(dir, VALID.replace("\"1.32.4\"", "\"1.16.3\"")), "kubernetesVersion", 1,
@@ -361,6 +388,7 @@ class InventoryValidationTest {
                 "'latest' is not a Kubernetes version", "\"1.32.4\"");
     }
 
+    @Tag("hostile")
     @Test
     void unreadablePkiFilesNameTheResolvedPath() throws Exception {
         Files.createDirectories(dir.resolve("conf"));
@@ -373,6 +401,7 @@ class InventoryValidationTest {
         assertThat(ps).hasSize(3);
     }
 
+    @Tag("hostile")
     @Test
     void unreadablePkiFile() throws Exception {
         Path file = InventoryFiles.write(dir, VALID);
@@ -387,6 +416,7 @@ class InventoryValidationTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void labelKeysAndValuesMustBeValid() {
         List<Problem> ps = problems(dir, VALID + """
@@ -402,6 +432,7 @@ class InventoryValidationTest {
         assertThat(ps).hasSize(3);
     }
 
+    @Tag("hostile")
     @Test
     void kubeletMayNotSetReservedKubernetesLabels() {
         List<Problem> ps = problems(dir, VALID + """
@@ -419,6 +450,7 @@ class InventoryValidationTest {
         assertThat(ps).hasSize(2);
     }
 
+    @Tag("hostile")
     @Test
     void taintEffectAndKey() {
         List<Problem> ps = problems(dir, VALID + """
@@ -435,6 +467,7 @@ class InventoryValidationTest {
         problemAt(ps, "nodes[0].taints[3]", 11, "must be a map of fields", "field: value");
     }
 
+    @Tag("hostile")
     @Test
     void bootstrapTokenTtlAndGroup() {
         List<Problem> ps = problems(dir, VALID + """
@@ -450,6 +483,7 @@ class InventoryValidationTest {
                 "0s is outside 1m to 24h", "1h");
     }
 
+    @Tag("hostile")
     @Test
     void sshPortRangeAndWrongScalarType() {
         List<Problem> ps = problems(dir, VALID + """
@@ -461,6 +495,7 @@ class InventoryValidationTest {
         problemAt(ps, "nodes[0].ssh.port", 7, "70000 is not a port", "1 to 65535");
     }
 
+    @Tag("hostile")
     @Test
     void verbosityRange() {
         List<Problem> ps = problems(dir, VALID + """
@@ -471,6 +506,7 @@ class InventoryValidationTest {
         problemAt(ps, "kubeProxy.verbosity", 8, "-1 is outside 0 to 10", "0-10");
     }
 
+    @Tag("hostile")
     @Test
     void proxyModeMustBeKnown() {
         problemAt(problems(dir, VALID + "kubeProxy: { mode: ipvss }\n"), "kubeProxy.mode", 7,
@@ -479,18 +515,21 @@ class InventoryValidationTest {
                 "unknown kube-proxy mode 'userspace'", "iptables, ipvs, nftables");
     }
 
+    @Tag("hostile")
     @Test
     void flagsAreWrittenWithoutDashes() {
         problemAt(problems(dir, VALID + "kubelet: { flags: { --node-ip: 1.2.3.4 } }\n"), "kubelet.flags.--node-ip", 7,
                 "written with dashes", "node-ip: <value>");
     }
 
+    @Tag("hostile")
     @Test
     void nodePathsMustBeAbsolute() {
         problemAt(problems(dir, VALID + "paths: { binDir: opt/k8s/bin }\n"), "paths.binDir", 7,
                 "'opt/k8s/bin' is not an absolute path", "starting with /");
     }
 
+    @Tag("hostile")
     @Test
     void wrongShapes() {
         List<Problem> ps = problems(dir, VALID + """
@@ -506,6 +545,7 @@ class InventoryValidationTest {
         problemAt(ps, "kubelet.flags.node-ip", 11, "must be a single value, not a list", "node-ip: <value>");
     }
 
+    @Tag("hostile")
     @Test
     void everyProblemIsReportedAtOnce() {
         List<Problem> ps = problems(dir, """

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** ssh.proxyJump: a bastion in OpenSSH's [user@]host[:port] form, cluster-wide or per node. */
 class ProxyJumpFieldTest {
@@ -48,6 +49,7 @@ class ProxyJumpFieldTest {
         assertThat(SshTarget.of(load("{ user: root }", "{ port: 2200 }").nodes().get(1)).jump()).isNull();
     }
 
+    @Tag("hostile")
     @Test
     void malformedBastionIsBadInput() {
         assertThatThrownBy(() -> load("{ proxyJump: 'a b' }", "{}"))

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** The phases and runner on three shim nodes: files really land, services restart only when their files change. */
 @Timeout(120)
@@ -142,6 +143,7 @@ class JoinRunnerTest {
                 .extracting(JoinRunner.PhaseRecord::phase).containsExactly("kube-proxy-files", "kube-proxy-start");
     }
 
+    @Tag("hostile")
     @Test
     void unknownPhaseNamesAreBadInputWithASuggestion() {
         assertThatThrownBy(() -> JoinPhases.validateSkips(List.of("kubelet-file"), JoinPhases.nodeFilePhases()))
@@ -213,6 +215,7 @@ class JoinRunnerTest {
                 .contains("maxPods: 110");
     }
 
+    @Tag("hostile")
     @Test
     void planNeverShowsSecretContent() throws Exception {
         join(Set.of(), fast);

@@ -15,6 +15,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** kubelet and kube-proxy read from the official node tarball's layout, or from a folder. */
 class NodeBinariesTest {
@@ -47,6 +48,7 @@ class NodeBinariesTest {
         assertThat(new String(b.get("kube-proxy"), StandardCharsets.UTF_8)).isEqualTo("P");
     }
 
+    @Tag("hostile")
     @Test
     void aTarballWithoutKubeProxyIsBadInput() throws Exception {
         Path tgz = tarball(Map.of("kubernetes/node/bin/kubelet", "K"));

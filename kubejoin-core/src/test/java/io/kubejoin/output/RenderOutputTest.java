@@ -19,6 +19,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 class RenderOutputTest {
     @TempDir
@@ -59,12 +60,14 @@ class RenderOutputTest {
         assertThat(out.resolve("a/etc/x")).exists();
     }
 
+    @Tag("hostile")
     @Test
     void refusesADestinationThatEscapesTheFolder() {
         RenderedFile evil = RenderedFile.text("..", "/../../etc/passwd", 0644, "x");
         assertThatThrownBy(() -> RenderOutput.write(out, List.of(evil))).isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Tag("hostile")
     @Test
     void aLinkAtTheDestinationIsReplacedByARegularFileEvenWhenItPointsAtTheSameBytes() throws Exception {
         Path elsewhere = Files.createDirectories(base.resolve("elsewhere"));
@@ -83,6 +86,7 @@ class RenderOutputTest {
         assertThat(theirs).hasContent("SECRET");
     }
 
+    @Tag("hostile")
     @Test
     void outputFolderIs0700AndFoldersMadeInItToo() throws Exception {
         Files.setPosixFilePermissions(out, SecureFiles.permissions(0777)); // as umask 000 leaves a new folder
@@ -94,6 +98,7 @@ class RenderOutputTest {
         assertThat(SecureFiles.mode(out.resolve("manifest.json"))).isEqualTo(0644);
     }
 
+    @Tag("hostile")
     @Test
     void aLinkPlantedAsANodeFolderIsRefusedAndNothingLandsWhereItPoints() throws Exception {
         Path elsewhere = Files.createDirectories(base.resolve("planted"));

@@ -13,6 +13,7 @@ import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 class CaConfigTest {
     @TempDir
@@ -62,6 +63,7 @@ class CaConfigTest {
         assertThat(c.profile(null, "pki.profile").name()).isEqualTo("default");
     }
 
+    @Tag("hostile")
     @Test
     void unknownProfileNamesTheAvailableOnes() throws Exception {
         CaConfig c = load(TWO_PROFILES);
@@ -74,6 +76,7 @@ class CaConfigTest {
         assertThat(p.fix()).contains("kubernetes, client");
     }
 
+    @Tag("hostile")
     @Test
     void badExpiryUnknownUsageAndMissingUsagesAreEachReported() {
         List<Problem> ps = problems(catchThrowable(() -> load("""
@@ -91,6 +94,7 @@ class CaConfigTest {
                 .anyMatch(m -> m.contains("signing.profiles.c") && m.contains("no expiry"));
     }
 
+    @Tag("hostile")
     @Test
     void notJsonOrNotCfsslIsAProblem() {
         assertThat(problems(catchThrowable(() -> load("{\"signing\": "))).get(0).message()).contains("not valid JSON");
@@ -98,6 +102,7 @@ class CaConfigTest {
         assertThat(problems(catchThrowable(() -> load("{\"signing\": {}, \"signing\": {}}"))).get(0).message()).contains("not valid JSON");
     }
 
+    @Tag("hostile")
     @Test
     void remoteAndCaProfilesCannotBeUsed() throws Exception {
         CaConfig c = load("""

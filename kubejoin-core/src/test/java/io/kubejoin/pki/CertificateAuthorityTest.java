@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -59,6 +60,7 @@ class CertificateAuthorityTest {
         assertThat(pem).isEqualTo(OpenSsl.ok(dir, "x509", "-in", "ca.pem"));
     }
 
+    @Tag("hostile")
     @Test
     void keyOfAnotherCaIsAProblemOnTheKeyField() {
         OpenSsl.ca(dir, "rsa-pkcs1");
@@ -75,6 +77,7 @@ class CertificateAuthorityTest {
         assertThat(p.fix()).contains("openssl");
     }
 
+    @Tag("hostile")
     @Test
     void ecKeyOfAnotherCaIsAProblemToo() {
         OpenSsl.ca(dir, "ec-sec1");
@@ -84,6 +87,7 @@ class CertificateAuthorityTest {
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("does not belong");
     }
 
+    @Tag("hostile")
     @Test
     void rsaKeyForAnEcCaIsAProblem() {
         OpenSsl.ca(dir, "ec-sec1");
@@ -93,6 +97,7 @@ class CertificateAuthorityTest {
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("does not belong");
     }
 
+    @Tag("hostile")
     @Test
     void leafCertificateIsNotACa() {
         OpenSsl.key(dir, "ec-sec1", "ca-key.pem");
@@ -105,6 +110,7 @@ class CertificateAuthorityTest {
         assertThat(p.message()).contains("not a CA").contains("CA:TRUE");
     }
 
+    @Tag("hostile")
     @Test
     void caWhoseKeyUsageLacksCertSignIsAProblem() {
         OpenSsl.key(dir, "ec-sec1", "ca-key.pem");
@@ -116,6 +122,7 @@ class CertificateAuthorityTest {
         assertThat(p.message()).contains("keyCertSign");
     }
 
+    @Tag("hostile")
     @Test
     void encryptedKeysAreRefusedWithHowToDecrypt() {
         OpenSsl.ca(dir, "ec-sec1");
@@ -131,6 +138,7 @@ class CertificateAuthorityTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void expiredCaIsAProblem() {
         OpenSsl.ca(dir, "ec-sec1");
@@ -143,6 +151,7 @@ class CertificateAuthorityTest {
         assertThat(p.message()).contains("expired");
     }
 
+    @Tag("hostile")
     @Test
     void missingAndNonPemFilesAreProblems() throws Exception {
         OpenSsl.ca(dir, "ec-sec1");

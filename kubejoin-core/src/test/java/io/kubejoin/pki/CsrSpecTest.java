@@ -14,6 +14,7 @@ import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 class CsrSpecTest {
     @TempDir
@@ -53,6 +54,7 @@ class CsrSpecTest {
         assertThat(csr.subject().toString()).isEqualTo("O=g1,O=g2,CN=x");
     }
 
+    @Tag("hostile")
     @Test
     void badFieldsAreEachReportedAgainstTheFileAndField() throws Exception {
         Path f = dir.resolve("kube-proxy-csr.json");
@@ -84,6 +86,7 @@ class CsrSpecTest {
                 .isEqualTo(new KeySpec(KeySpec.Algorithm.ECDSA, 384));
     }
 
+    @Tag("hostile")
     @Test
     void emptySubjectAndBadJsonAreProblems() {
         assertThat(problems(catchThrowable(() -> CsrSpec.parse("{\"key\":{\"algo\":\"rsa\",\"size\":2048}}", null, "f")))
@@ -100,6 +103,7 @@ class CsrSpecTest {
         assertThat(csr.key()).isEqualTo(KeySpec.RSA_2048);
     }
 
+    @Tag("hostile")
     @Test
     void kubeProxyCsrWithAnotherCnIsRefused() throws Exception {
         Path f = dir.resolve("csr.json");
@@ -112,6 +116,7 @@ class CsrSpecTest {
         assertThat(p.message()).contains("\"kube-proxy\"").contains("system:kube-proxy");
     }
 
+    @Tag("hostile")
     @Test
     void kubeProxyProfileNeedsClientAuth() {
         CaConfig c = CaConfig.parse("{\"signing\":{\"profiles\":{\"server\":{\"usages\":[\"signing\",\"server auth\"],\"expiry\":\"1h\"}}}}", null, "x");

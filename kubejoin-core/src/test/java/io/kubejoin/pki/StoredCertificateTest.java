@@ -10,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 class StoredCertificateTest {
     static final Duration MONTH = Duration.ofDays(30);
@@ -59,6 +60,7 @@ class StoredCertificateTest {
         assertThat(c.reasons()).singleElement().asString().contains("expires").contains("30 days");
     }
 
+    @Tag("hostile")
     @Test
     void certificateFromAnotherCaIsNotReusable() throws Exception {
         IssuedCertificate issued = CertificateIssuer.issue(ca, csr, profile, now);
@@ -69,6 +71,7 @@ class StoredCertificateTest {
         assertThat(check(issued, now).reasons()).anyMatch(r -> r.contains("not signed by the current CA"));
     }
 
+    @Tag("hostile")
     @Test
     void swappedKeyChangedSubjectOrUsagesAreNotReusable() {
         IssuedCertificate a = CertificateIssuer.issue(ca, csr, profile, now);
@@ -84,6 +87,7 @@ class StoredCertificateTest {
         assertThat(check(a, now).reasons()).anyMatch(r -> r.contains("extended key usages differ"));
     }
 
+    @Tag("hostile")
     @Test
     void missingOrGarbageFilesAreReasonsNotErrors() throws Exception {
         CertificateCheck missing = StoredCertificate.check(dir.resolve("none.pem"), dir.resolve("none-key.pem"),

@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 @Timeout(30)
 class LocalTransportTest {
@@ -58,6 +59,7 @@ class LocalTransportTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void aLeftoverTempFileWithLooseModeIsReplacedNotReused() throws Exception {
         LocalTransport t = new LocalTransport(root);
@@ -107,6 +109,7 @@ class LocalTransportTest {
         assertThat(t.resolve("/etc/a.conf")).isEqualTo(root.resolve("etc/a.conf"));
     }
 
+    @Tag("hostile")
     @Test
     void badRequestsAreRefused() {
         LocalTransport t = new LocalTransport(root);

@@ -6,9 +6,11 @@ import io.kubejoin.testing.Processes;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 
 @Timeout(30)
 class RemotePathsTest {
+    @Tag("hostile")
     @Test
     void quotingSurvivesTheShell() {
         for (String s : List.of("plain", "it's", "a b", "$(reboot)", "`x`", "\\", "'\"'", "*")) {

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 @Timeout(60)
 class SshTransportMinaTest {
@@ -192,6 +193,7 @@ class SshTransportMinaTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void readsTextFilesForPlanDiffsAndCapsRunawayOutput() throws Exception {
         Path a = dir.resolve("it's here.conf");
@@ -206,6 +208,7 @@ class SshTransportMinaTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void unknownHostKeyIsRefusedWithItsFingerprintAndTheFix() throws Exception {
         Files.delete(knownHosts);
@@ -224,6 +227,7 @@ class SshTransportMinaTest {
         assertThat(node.commands).isEmpty();
     }
 
+    @Tag("hostile")
     @Test
     void changedHostKeyIsRefusedEvenInAcceptNewMode() throws Exception {
         var other = org.apache.sshd.common.config.keys.KeyUtils.generateKeyPair("ecdsa-sha2-nistp256", 256);
@@ -273,6 +277,7 @@ class SshTransportMinaTest {
     }
 
     /** Small files ride on the finishing command's stdin; cut short there, nothing is placed either. */
+    @Tag("hostile")
     @Test
     void connectionDroppedMidStdinLeavesNoPartialFileAndTheNextPushCompletes() throws Exception {
         Path existing = dir.resolve("etc/kubernetes/kubelet-config.yaml");
@@ -330,6 +335,7 @@ class SshTransportMinaTest {
         assertThat(SecureFiles.mode(kh.getParent())).isEqualTo(0700);
     }
 
+    @Tag("hostile")
     @Test
     void acceptNewRefusesAKeyItCannotRecord() throws Exception {
         Path blocker = dir.resolve("not-a-folder");
@@ -363,6 +369,7 @@ class SshTransportMinaTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
     }
 
+    @Tag("hostile")
     @Test
     void aKeyTheServerDoesNotKnowIsAnAuthFailureNotTransient() throws Exception {
         Path stranger = TestKeys.generate(dir, "ecdsa", "");
@@ -375,6 +382,7 @@ class SshTransportMinaTest {
                 });
     }
 
+    @Tag("hostile")
     @Test
     void encryptedKeyUsesThePassphraseAndAWrongOneIsAClearErrorWithoutTheSecret() throws Exception {
         Path enc = TestKeys.generate(dir, "ed25519", "correct horse");
@@ -399,6 +407,7 @@ class SshTransportMinaTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void connectionDroppedMidPushLeavesNoPartialFileAndTheNextPushCompletes() throws Exception {
         Path existing = dir.resolve("etc/kubernetes/kubelet-config.yaml");
@@ -468,6 +477,7 @@ class SshTransportMinaTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void sudoThatWantsAPasswordIsAClearFailure() throws Exception {
         try (SshTransport t = connector.open(target().withUser("deploy").withStagingDir(dir.resolve("s").toString()))) {
@@ -482,6 +492,7 @@ class SshTransportMinaTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void pushWithASudoThatWantsAPasswordFailsWithTheHint() throws Exception {
         Path strict = dir.resolve("strict-shims");
@@ -535,6 +546,7 @@ class SshTransportMinaTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void reachesANodeThroughABastionCheckingBothHostKeysUnderTheirOwnNames() throws Exception {
         try (MinaNode bastion = new MinaNode(List.of(TestKeys.publicKey(clientKey)), null, null, true)) {

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -92,6 +93,7 @@ class SshTransportOpenSshTest {
         }
     }
 
+    @Tag("hostile")
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void theFixTheUnknownKeyMessageSuggestsWorksPlainAndHashed(boolean hashed, @TempDir Path dir) throws Exception {
@@ -124,6 +126,7 @@ class SshTransportOpenSshTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void killingTheNodesSessionMidUploadLeavesNoPartialFileAndTheRetryCompletes(@TempDir Path dir) throws Exception {
         Path dest = dir.resolve("opt/k8s/bin/kubelet");

@@ -12,6 +12,7 @@ import io.kubejoin.version.Fixtures;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** Overrides, escaping and warnings: the parts of the renderers the golden files do not exercise. */
 class RendererBehaviourTest {
@@ -82,6 +83,7 @@ class RendererBehaviourTest {
         assertThat(w.all()).containsExactly("kubelet 1.26 has no --logtostderr flag: not rendered");
     }
 
+    @Tag("hostile")
     @Test
     void aControlCharacterNeverReachesTheUnitEvenPastTheLoader() {
         for (String value : List.of("10.0.0.5\nExecStartPre=/bin/true", "a\rb", "nul\u0000")) {
@@ -95,6 +97,7 @@ class RendererBehaviourTest {
                 .contains("--node-labels=\"a=b\tc\"");
     }
 
+    @Tag("hostile")
     @Test
     void systemdSpecialCharactersAreEscaped() {
         assertThat(KubeletUnitRenderer.systemdWord("plain/path")).isEqualTo("plain/path");

@@ -14,6 +14,7 @@ import java.time.Instant;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** Secrets are made once and reused until they are no longer good, so renders converge. */
 class RenderInputsTest {
@@ -76,6 +77,7 @@ class RenderInputsTest {
         assertThat(renewed.material().kubeProxyCertPem()).isNotEqualTo(first.material().kubeProxyCertPem());
     }
 
+    @Tag("hostile")
     @Test
     void toStringOfMaterialHidesTheKey() {
         RenderInputs.Prepared first = RenderInputs.prepare(inv, state, t0, new SecureRandom());

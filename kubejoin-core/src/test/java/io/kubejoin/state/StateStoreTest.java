@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 class StateStoreTest {
     @TempDir
@@ -34,6 +35,7 @@ class StateStoreTest {
         assertThat(SecureFiles.mode(store.dir().resolve("tokens.json"))).isEqualTo(0600);
     }
 
+    @Tag("hostile")
     @Test
     void corruptTokenFileIsReportedWithTheFix() throws Exception {
         StateStore store = new StateStore(dir);

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 class BootstrapTokenTest {
     private static final Instant EXP = Instant.parse("2026-11-25T12:00:00Z");
@@ -24,6 +25,7 @@ class BootstrapTokenTest {
         assertThat(ids).hasSizeGreaterThan(195);
     }
 
+    @Tag("hostile")
     @Test
     void neverShowsTheSecretInText() {
         BootstrapToken t = new BootstrapToken("abcdef", "0123456789abcdef", "slave", EXP);
@@ -33,6 +35,7 @@ class BootstrapTokenTest {
         assertThat(t.secretName()).isEqualTo("bootstrap-token-abcdef");
     }
 
+    @Tag("hostile")
     @Test
     void rejectsMalformedParts() {
         assertThatThrownBy(() -> new BootstrapToken("ABCDEF", "0123456789abcdef", "n", EXP))

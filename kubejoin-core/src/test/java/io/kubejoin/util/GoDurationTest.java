@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 class GoDurationTest {
     @Test
@@ -19,6 +20,7 @@ class GoDurationTest {
         assertThat(GoDuration.parse("-5m")).isEqualTo(Duration.ofMinutes(-5));
     }
 
+    @Tag("hostile")
     @Test
     void rejectsWhatGoRejects() {
         assertThatThrownBy(() -> GoDuration.parse("10")).hasMessageContaining("not a Go duration");

@@ -10,12 +10,14 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Another local user who can write into a folder kubejoin writes secrets into plants symbolic links there. "Another
  * user" is asserted through what they could reach: the files their links point at, and mode and owner of what
  * kubejoin leaves behind.
  */
+@Tag("hostile")
 class SecureFilesTest {
     private static final byte[] SECRET = "token: abcdef.0123456789abcdef\n".getBytes();
 

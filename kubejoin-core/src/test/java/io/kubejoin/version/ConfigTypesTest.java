@@ -9,6 +9,7 @@ import io.kubejoin.version.VersionRule.Component;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The type tables agree with the field rules, and VersionChecks applies them per release. */
 class ConfigTypesTest {
@@ -44,6 +45,7 @@ class ConfigTypesTest {
                 "clientConnection", Map.of("qps", 5, "burst", 10)))).isEmpty();
     }
 
+    @Tag("hostile")
     @Test
     void aNumberForAStringMapValueIsRefusedAsKubeletWould() {
         Problem p = kubelet("1.34.0", Map.of("systemReserved", Map.of("cpu", 1))).get(0);
@@ -52,6 +54,7 @@ class ConfigTypesTest {
         assertThat(p.fix()).isEqualTo("quote it: cpu: \"1\"");
     }
 
+    @Tag("hostile")
     @Test
     void aBareNumberIsNoDuration() {
         Problem p = proxy("1.34.0", Map.of("configSyncPeriod", 15)).get(0);

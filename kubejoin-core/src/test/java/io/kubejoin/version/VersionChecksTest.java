@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 class VersionChecksTest {
     private static final ContainerRuntime CONTAINERD = ContainerRuntime.containerd();
@@ -37,6 +38,7 @@ class VersionChecksTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void typoInAClusterWideFieldIsReportedOnceWithTheNearestName() {
         Inventory one = withKubelet("1.30.0", Map.of("containerLogMaxSzie", "50Mi"), Map.of());
@@ -58,6 +60,7 @@ class VersionChecksTest {
         assertThat(only(VersionChecks.check(inv)).line()).isEqualTo(23);
     }
 
+    @Tag("hostile")
     @Test
     void fieldNewerThanTheTargetNamesTheReleaseItArrivedIn() {
         Problem p = only(VersionChecks.check(withKubelet("1.30.0", Map.of("failCgroupV1", false), Map.of())));
@@ -67,6 +70,7 @@ class VersionChecksTest {
         assertThat(VersionChecks.check(withKubelet("1.31.0", Map.of("failCgroupV1", false), Map.of()))).isEmpty();
     }
 
+    @Tag("hostile")
     @Test
     void containerRuntimeEndpointFieldBefore127PointsAtTheFlag() {
         Problem p = only(VersionChecks.check(withKubelet("1.26.0",
@@ -75,6 +79,7 @@ class VersionChecksTest {
         assertThat(p.message()).contains("only from 1.27").contains("--container-runtime-endpoint");
     }
 
+    @Tag("hostile")
     @Test
     void removedKlogFlagNamesTheReleaseAndTheFix() {
         Problem p = only(VersionChecks.check(withKubelet("1.26.0", Map.of(), Map.of("logtostderr", "true"))));
@@ -84,6 +89,7 @@ class VersionChecksTest {
         assertThat(VersionChecks.check(withKubelet("1.25.0", Map.of(), Map.of("logtostderr", "true")))).isEmpty();
     }
 
+    @Tag("hostile")
     @Test
     void nodeOwnFlagIsReportedUnderTheNode() {
         Inventory inv = Fixtures.withSecondNode(TestInventories.current("1.27.0"), Map.of(),
@@ -94,6 +100,7 @@ class VersionChecksTest {
         assertThat(p.fix()).contains("kubelet.config.containerRuntimeEndpoint");
     }
 
+    @Tag("hostile")
     @Test
     void dockershimFlagsAreRejectedFrom124() {
         Problem p = only(VersionChecks.check(
@@ -102,6 +109,7 @@ class VersionChecksTest {
         assertThat(p.message()).contains("1.24");
     }
 
+    @Tag("hostile")
     @Test
     void kubeProxyUnknownAndRemovedFields() {
         Problem typo = only(VersionChecks.check(withProxy("1.30.0", ProxyMode.IPVS, Map.of("clusterCidr", "x"))));
@@ -113,6 +121,7 @@ class VersionChecksTest {
         assertThat(VersionChecks.check(withProxy("1.35.0", ProxyMode.IPVS, Map.of("portRange", "")))).isEmpty();
     }
 
+    @Tag("hostile")
     @Test
     void nftablesNeeds129() {
         Problem p = only(VersionChecks.check(withProxy("1.28.5", ProxyMode.NFTABLES, Map.of())));
@@ -121,6 +130,7 @@ class VersionChecksTest {
         assertThat(VersionChecks.check(withProxy("1.29.0", ProxyMode.NFTABLES, Map.of()))).isEmpty();
     }
 
+    @Tag("hostile")
     @Test
     void nodeOwnModeIsReportedUnderTheNode() {
         Inventory inv = Fixtures.withSecondNode(TestInventories.current("1.28.0"), Map.of(), Map.of(), Map.of(),
@@ -128,6 +138,7 @@ class VersionChecksTest {
         assertThat(only(VersionChecks.check(inv)).fieldPath()).isEqualTo("nodes[1].kubeProxy.mode");
     }
 
+    @Tag("hostile")
     @Test
     void dockerIsRejectedFrom124() {
         Problem p = only(VersionChecks.check(TestInventories.build("1.24.0", ContainerRuntime.docker(), ProxyMode.IPVS)));
@@ -138,6 +149,7 @@ class VersionChecksTest {
                 .isEmpty();
     }
 
+    @Tag("hostile")
     @Test
     void loopbackKubeletAddressesAreRejectedOutsideTheSandbox() {
         Inventory inv = withKubelet("1.30.0", Map.of("address", "127.0.0.1", "healthzBindAddress", "::1"), Map.of());
@@ -148,6 +160,7 @@ class VersionChecksTest {
         assertThat(VersionChecks.check(withKubelet("1.30.0", Map.of("address", "0.0.0.0"), Map.of()))).isEmpty();
     }
 
+    @Tag("hostile")
     @Test
     void nodeTypoIsReportedUnderTheNodeOnly() {
         Inventory inv = Fixtures.withSecondNode(TestInventories.current("1.35.0"), Map.of("maxPod", 50), Map.of(),
@@ -157,6 +170,7 @@ class VersionChecksTest {
         assertThat(p.fix()).isEqualTo("did you mean maxPods?");
     }
 
+    @Tag("hostile")
     @Test
     void hostnameOverrideMustBeTheNodeName() {
         Problem p = only(VersionChecks.check(withProxy("1.30.0", ProxyMode.IPVS, Map.of("hostnameOverride", "other"))));

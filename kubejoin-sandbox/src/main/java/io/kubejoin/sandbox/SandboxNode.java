@@ -758,7 +758,11 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         int port = Integer.parseInt(m.group(2));
         if (!m.group(3).equals("/healthz")) return new ExecResult(22, "", "curl: (22) The requested URL returned error: 404\n");
         if (port == 10248) {
-            return active("kubelet") ? ok("ok") : refused(host, port);
+            boolean serving;
+            synchronized (services) {
+                serving = active("kubelet") && kubelet.healthzServing();
+            }
+            return serving ? ok("ok") : refused(host, port);
         }
         if (port == 10256) {
             int code;

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * A whole join of three nodes of the examples/current inventory (labels, taints, per-node overrides) against the
@@ -299,6 +300,39 @@ class JoinEndToEndTest {
         assertThat(outcome.nodes().get(2).ok()).isTrue();
     }
 
+    /**
+     * Issue 12: a re-run restarts the kubelet of a joined node (a changed file) and the new process dies at start.
+     * The Node still shows the Ready condition the previous kubelet posted (nothing clears it; a node-lifecycle
+     * controller would mark it Unknown only after its 40 s grace): wait-ready must not pass on it, but fail within
+     * seconds quoting the kubelet's error, where the old code passed it and only verify failed, at its timeout.
+     */
+    @Test
+    void aRestartedKubeletThatDiesIsNotTakenForReadyByItsStaleCondition() throws Exception {
+        Join.Outcome first = join();
+        assertThat(first.allJoined()).as(String.join("\n", progress)).isTrue();
+        io.kubejoin.render.NodeFiles f = new io.kubejoin.render.NodeFiles(inv.paths());
+        InProcessNode w1 = nodes.get("worker-1");
+        var before = sandbox.adminClient().nodes().withName("worker-1").get();
+        assertThat(before.getStatus().getConditions()).anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+        // the kubelet config drifted, and the kubelet started next exits at once
+        Path config = w1.root.resolve(f.kubeletConfig().substring(1));
+        Files.writeString(config, Files.readString(config) + "# drift\n");
+        w1.node.failKubelet(true);
+        progress.clear();
+        Join.Outcome second = join(Duration.ofSeconds(40), Duration.ofSeconds(20));
+        JoinRunner.NodeReport r1 = second.nodes().get(0);
+        assertThat(r1.node()).isEqualTo("worker-1");
+        assertThat(r1.changedFiles()).containsExactly(f.kubeletConfig());
+        assertThat(r1.failedPhase()).as(r1 + "\n" + String.join("\n", progress)).isEqualTo("wait-ready");
+        assertThat(r1.phases()).filteredOn(p -> p.phase().equals("wait-ready")).singleElement()
+                .satisfies(p -> assertThat(p.took()).as("fails within seconds").isLessThan(Duration.ofSeconds(20)));
+        assertThat(r1.error()).contains("kubelet exits at start").contains("simulated failure at start");
+        // the stale condition is still there: nothing but the unit watch could have told
+        var after = sandbox.adminClient().nodes().withName("worker-1").get();
+        assertThat(after.getStatus().getConditions()).anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+        assertThat(second.nodes().subList(1, 3)).allSatisfy(r -> assertThat(r.ok()).as(r.toString()).isTrue());
+    }
+
     /** The time a phase took, from the node's report. */
     static final class PhaseRecordCheck {
         static void tookAtLeast(JoinRunner.NodeReport r, String phase, Duration atLeast) {
@@ -307,6 +341,7 @@ class JoinEndToEndTest {
         }
     }
 
+    @Tag("hostile")
     @Test
     void aForgedCsrIsDeniedThatNodeFailsOthersJoin() throws Exception {
         open(inv.node("worker-2").orElseThrow());

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The join's cluster steps against the sandbox API server and its node phases on shim nodes. The phases that
@@ -107,6 +108,7 @@ class JoinSandboxTest {
     }
 
     /** A CA key that is not the certificate's is refused before preflight's probe token, RBAC or any token Secret. */
+    @Tag("hostile")
     @Test
     void aCaKeyThatDoesNotMatchTheCertificateChangesNothingInTheCluster() throws Exception {
         io.kubejoin.pki.OpenSsl.key(dir, "ec-pkcs8", "other-key.pem");

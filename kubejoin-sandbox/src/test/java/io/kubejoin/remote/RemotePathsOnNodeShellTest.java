@@ -18,6 +18,7 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The commands SshTransport sends for hashing, reading and pushing, run by the sandbox node's shell on a folder:
@@ -257,6 +258,7 @@ class RemotePathsOnNodeShellTest {
         assertThat(fin.stdout()).isEqualTo("B " + unit.path() + "\n");
     }
 
+    @Tag("hostile")
     @Test
     void inputCutShortPlacesNothingAndTheSecretsTempIsPrivate() throws IOException {
         RemoteFile config = file("/etc/kubernetes/kubelet-config.yaml", 0644, "kind: KubeletConfiguration\n");

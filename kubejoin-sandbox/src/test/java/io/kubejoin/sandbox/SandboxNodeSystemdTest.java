@@ -32,6 +32,8 @@ class SandboxNodeSystemdTest {
             node.failKubelet(true);
             assertThat(node.exec("systemctl restart kubelet && systemctl is-active kubelet").stdout())
                     .as("Type=simple: active as soon as the process is started").isEqualTo("active\n");
+            // but its healthz never answers: the real kubelet opens :10248 only after its start-up checks (server.go run)
+            assertThat(node.exec("curl -fsS --max-time 5 http://127.0.4.1:10248/healthz").exitCode()).isEqualTo(7);
             assertThat(node.kubelet().awaitSettled(5, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
             ExecResult show = node.exec("systemctl show -p ActiveState -p SubState -p NRestarts kubelet");
             assertThat(show.stdout()).isEqualTo("NRestarts=0\nActiveState=activating\nSubState=auto-restart\n") /* systemd's order */;

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** `kubejoin approve --once|--watch` end to end against the sandbox API server and its signer. */
 @Timeout(90)
@@ -83,6 +84,7 @@ class ApproveCommandTest {
         return sandbox.adminClient().certificates().v1().certificateSigningRequests().withName(name).get();
     }
 
+    @Tag("hostile")
     @Test
     void onceApprovesTheNodesOwnRequestAndDeniesAForgedOne() {
         createAsToken("legit", "worker-1");
@@ -113,6 +115,7 @@ class ApproveCommandTest {
         assertThat(csr.getStatus().getCertificate()).isNotBlank();
     }
 
+    @Tag("hostile")
     @Test
     void needsTheInventoryAndOneMode() {
         common = new String[0];

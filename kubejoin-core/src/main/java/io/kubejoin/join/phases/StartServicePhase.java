@@ -2,6 +2,7 @@ package io.kubejoin.join.phases;
 
 import static io.kubejoin.join.NodeCommands.quote;
 
+import io.kubejoin.cluster.NodeReadiness;
 import io.kubejoin.join.NodeCommands;
 import io.kubejoin.join.NodeContext;
 import io.kubejoin.join.NodePhase;
@@ -24,14 +25,31 @@ public final class StartServicePhase implements NodePhase {
     private final String unit;
     private final Function<NodeContext, List<String>> prepare;
     private final Function<NodeFiles, List<String>> files;
+    /** Reads the Node before the service may be (re)started (kubelet's: wait-ready then wants a newer heartbeat); null: none. */
+    private final Function<String, NodeReadiness.Since> beforeStart;
 
     StartServicePhase(String name, String description, String unit,
                       Function<NodeContext, List<String>> prepare, Function<NodeFiles, List<String>> files) {
+        this(name, description, unit, prepare, files, null);
+    }
+
+    private StartServicePhase(String name, String description, String unit, Function<NodeContext, List<String>> prepare,
+                              Function<NodeFiles, List<String>> files, Function<String, NodeReadiness.Since> beforeStart) {
         this.name = name;
         this.description = description;
         this.unit = unit;
         this.prepare = prepare;
         this.files = files;
+        this.beforeStart = beforeStart;
+    }
+
+    /**
+     * kubelet-start for a join: before anything may restart kubelet, the Node is read ({@link NodeReadiness#since}),
+     * so that wait-ready does not take the Ready condition the previous kubelet posted for the new one's.
+     */
+    public static StartServicePhase kubelet(NodeReadiness readiness) {
+        StartServicePhase p = kubelet();
+        return new StartServicePhase(p.name, p.description, p.unit, p.prepare, p.files, readiness::since);
     }
 
     public static StartServicePhase kubelet() {
@@ -137,6 +155,8 @@ public final class StartServicePhase implements NodePhase {
                     .append("; fi\n");
         }
         script.append("exit 0\n");
+        // read before the script: once it runs, the new kubelet may post at any moment
+        NodeReadiness.Since before = beforeStart == null ? null : beforeStart.apply(ctx.node().name());
         ExecResult r = NodeCommands.exec(t, script.toString());
         if (r.exitCode() == ENABLE_EXIT) {
             throw new PhaseFailure("systemctl enable " + unit + " failed: " + NodeCommands.firstLine(r.stderr(), r.stdout()),
@@ -156,6 +176,7 @@ public final class StartServicePhase implements NodePhase {
         }
         boolean enabled = r.stdout().contains(ENABLED_MARK);
         boolean started = r.stdout().contains(STARTED_MARK);
+        if (started && beforeStart != null) ctx.kubeletRestarted(before);
         if (!enabled && !started) return new PhaseResult(false, unit + " running, unchanged", List.of());
         String action = !started ? "enabled, running, unchanged"
                 : filesChanged ? "restarted (files changed)" : "started (was not running)";

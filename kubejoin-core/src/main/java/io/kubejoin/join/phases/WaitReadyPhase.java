@@ -160,8 +160,11 @@ public final class WaitReadyPhase implements NodePhase {
         UnitWatch unit = new UnitWatch(ctx);
         java.util.Map<String, NodeReadiness.Result> results;
         try {
+            // after a restart in this run, the Ready condition the previous kubelet posted proves nothing
+            NodeReadiness.Since restarted = ctx.kubeletRestarted();
             results = readiness.waitForReady(java.util.Collections.singletonMap(node, (Set<String>) null),
-                    clock.instant().plus(timeout), unit);
+                    clock.instant().plus(timeout), unit,
+                    restarted == null ? java.util.Map.of() : java.util.Map.of(node, restarted));
         } catch (io.kubejoin.util.UserFacingException e) {
             // the API server is gone (or never answered): waiting on to the deadline would tell nothing more, and
             // kubelet's journal is not the point

@@ -26,6 +26,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The approver's reads against fabric8's CRUD mock server (Secrets, Nodes, CSR lists work there). Writing an
@@ -103,6 +104,7 @@ class CsrApproverMockServerTest {
         assertThat(ctx.maxServingExpirationSeconds()).isEqualTo(Duration.ofDays(30).toSeconds());
     }
 
+    @Tag("hostile")
     @Test
     void approveOnceLeavesForeignCsrsPendingAndSkipsDecidedOnes() {
         Inventory inv = twoNodes();

@@ -33,6 +33,7 @@ import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.DERUTF8String;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 class CsrPolicyTest {
     static final long MAX_SERVING = Duration.ofDays(30).toSeconds();
@@ -209,6 +210,7 @@ class CsrPolicyTest {
 
     /** The hostile set: forged or foreign CSRs, each denied or left pending with its reason. */
     @Nested
+    @Tag("hostile")
     class Hostile {
         @Test
         void tokenOfNodeAAskingForNodeB() {

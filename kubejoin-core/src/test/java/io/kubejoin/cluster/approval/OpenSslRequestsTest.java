@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** openssl, an implementation independent of the one under test, writes and checks requests. */
 class OpenSslRequestsTest {
@@ -15,6 +16,7 @@ class OpenSslRequestsTest {
 
     final CsrPolicy policy = new CsrPolicy();
 
+    @Tag("hostile")
     @Test
     void servingRequestWrittenByOpensslIsApprovedAndForgedOneDenied() throws Exception {
         OpenSsl.ok(dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** 'kubejoin reset' deletes a node's credentials: proposed only when the journal shows they are refused. */
 class WaitReadyHintTest {
+    @Tag("hostile")
     @Test
     void resetOnlyWhenTheJournalShowsUnauthorized() {
         List<String> t3 = List.of("Dec 05 10:00:01 node-1 kubelet[812]: E1205 10:00:01.000000     812 certificate_manager.go:562] "

@@ -214,7 +214,12 @@ public final class SimulatedKubelet {
                 .compose(s -> {
                     markLoaded();
                     watchStaticPodPath();
-                    return clientCredential(s).compose(c -> registerAndReady(s, c));
+                    return clientCredential(s).compose(c -> {
+                        // server.go's run(): the healthz server (:10248) starts once RunKubelet has returned, i.e.
+                        // past the start-up checks and the client certificate; a kubelet that dies before never answers
+                        healthzServing = true;
+                        return registerAndReady(s, c);
+                    });
                 })
                 .onSuccess(v -> settle(State.READY, null))
                 .onFailure(e -> {
@@ -244,6 +249,19 @@ public final class SimulatedKubelet {
                 lock.notifyAll();
             }
         }
+    }
+
+    /** Set once it would have started its healthz server (see start). */
+    private volatile boolean healthzServing;
+
+    /**
+     * Whether {@code curl http://127.0.0.1:10248/healthz} answers ok: the process runs and got past its start-up
+     * checks and its client certificate. A kubelet that exits at start never opened the port, even in the moment
+     * systemd shows it active.
+     */
+    public boolean healthzServing() {
+        State s = state();
+        return healthzServing && (s == State.RUNNING || s == State.READY);
     }
 
     public State state() {

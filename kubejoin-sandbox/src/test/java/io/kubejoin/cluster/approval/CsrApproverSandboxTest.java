@@ -27,6 +27,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The approver against the sandbox API server: CSRs created by the bootstrap-token and node identities
@@ -103,6 +104,7 @@ class CsrApproverSandboxTest {
                 .generateCertificate(new ByteArrayInputStream(pem));
     }
 
+    @Tag("hostile")
     @Test
     void approveOnceApprovesOwnRequestsDeniesForgedOnesAndLeavesForeignOnesPending() throws Exception {
         KubernetesClient boot1 = sandbox.clientWithToken(token1.value());

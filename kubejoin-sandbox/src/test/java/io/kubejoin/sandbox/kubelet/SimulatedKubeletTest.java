@@ -25,6 +25,7 @@ import io.kubejoin.sandbox.api.CertificateRequests;
 import io.kubejoin.sandbox.api.CsrSigningController;
 import io.kubejoin.sandbox.api.SandboxApiServer;
 import io.kubejoin.sandbox.node.SimulatorRuntime;
+import org.junit.jupiter.api.Tag;
 
 /** SimulatedKubelet against the sandbox API server, with nodes rendered by kubejoin's real renderers. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -418,6 +419,7 @@ class SimulatedKubeletTest {
      * therefore names 8.8.8.8 (kubelet takes the SANs from its status); kubejoin's approver denies it with the
      * address in the reason, while m1's honest serving CSR is approved and signed.
      */
+    @Tag("hostile")
     @Test
     void aServingCsrForAnAddressTheNodeOnlyReportsItselfIsDenied(@TempDir Path tmp) throws Exception {
         try (SandboxApiServer server = sandbox("v1.32.4")) {
