@@ -9,6 +9,7 @@ import io.kubejoin.cluster.TokenService;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
 import io.kubejoin.join.JoinRunner;
+import io.kubejoin.join.JournalSignatures;
 import io.kubejoin.join.NodeCommands;
 import io.kubejoin.join.NodeContext;
 import io.kubejoin.join.PhaseFailure;

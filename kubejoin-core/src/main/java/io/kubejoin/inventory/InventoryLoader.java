@@ -1,6 +1,5 @@
 package io.kubejoin.inventory;
 
-import io.kubejoin.version.VersionChecks;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;

@@ -150,6 +150,18 @@ public final class ConfigTypes {
     }
 
     /**
+     * Every wrong value in one top-level field's value as release {@code v} would decode it, with paths under
+     * {@code path} (the field's path in the inventory); empty when the table has no type for the field.
+     */
+    public static List<Mismatch> checkField(Component component, String kind, String path, String key, Object value,
+                                            KubeVersion v) {
+        List<Mismatch> out = new ArrayList<>();
+        Type type = of(component, key);
+        if (type != null) check(type, value, path, kind, key, v, out);
+        return out;
+    }
+
+    /**
      * Checks a value against its type for release {@code v}.
      *
      * @param path  the value's field path in the inventory

@@ -11,7 +11,7 @@ import java.util.Optional;
 
 /**
  * The one table of what each kubelet / kube-proxy release (1.17 … 1.35) accepts. Renderers ask it what they may
- * emit and {@link VersionChecks} asks it what the user may override, so the two never disagree.
+ * emit and {@code inventory.VersionChecks} asks it what the user may override, so the two never disagree.
  */
 public final class VersionRules {
     private VersionRules() {

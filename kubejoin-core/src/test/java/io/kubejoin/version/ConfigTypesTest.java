@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubejoin.inventory.Problem;
 import io.kubejoin.inventory.ProxyMode;
+import io.kubejoin.inventory.VersionChecks;
 import io.kubejoin.testing.TestInventories;
 import io.kubejoin.version.VersionRule.Component;
 import java.util.List;

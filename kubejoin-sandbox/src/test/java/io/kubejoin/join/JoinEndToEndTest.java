@@ -245,7 +245,7 @@ class JoinEndToEndTest {
             if (journal.stream().anyMatch(l -> l.contains(fatal))) break;
         }
         assertThat(journal).anyMatch(l -> l.contains(fatal));
-        assertThat(io.kubejoin.doctor.JournalSignatures.match(io.kubejoin.doctor.JournalSignatures.KUBELET, journal))
+        assertThat(io.kubejoin.join.JournalSignatures.match(io.kubejoin.join.JournalSignatures.KUBELET, journal))
                 .anySatisfy(m -> assertThat(m.fix()).contains("kubejoin reset NODE"));
     }
 

@@ -2,13 +2,12 @@ package io.kubejoin.join.phases;
 
 import io.kubejoin.cluster.NodeReadiness;
 import io.kubejoin.cluster.TokenService;
-import io.kubejoin.doctor.JournalSignatures;
+import io.kubejoin.join.JournalSignatures;
 import io.kubejoin.join.NodeCommands;
 import io.kubejoin.join.NodeContext;
 import io.kubejoin.join.NodePhase;
 import io.kubejoin.join.PhaseFailure;
 import io.kubejoin.join.PhaseResult;
-import io.kubejoin.doctor.JournalSignatures;
 import io.kubejoin.remote.ExecResult;
 import java.time.Clock;
 import java.time.Duration;

@@ -328,8 +328,8 @@ class SimulatedKubeletTest {
                     + "validate CRI v1 runtime API for endpoint \\\"unix:///run/containerd/containerd.sock\\\": rpc error: code = "
                     + "Unavailable desc = connection error: desc = \\\"transport: Error while dialing: dial unix "
                     + "/run/containerd/containerd.sock: connect: no such file or directory\\\"\"");
-            assertThat(io.kubejoin.doctor.JournalSignatures.match("kubelet", List.of(line)))
-                    .extracting(io.kubejoin.doctor.JournalSignatures.Match::id).containsExactly("container-runtime-down");
+            assertThat(io.kubejoin.join.JournalSignatures.match("kubelet", List.of(line)))
+                    .extracting(io.kubejoin.join.JournalSignatures.Match::id).containsExactly("container-runtime-down");
         }
     }
 

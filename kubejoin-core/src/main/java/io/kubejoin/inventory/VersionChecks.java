@@ -1,12 +1,11 @@
-package io.kubejoin.version;
+package io.kubejoin.inventory;
 
-import io.kubejoin.inventory.ContainerRuntime;
-import io.kubejoin.inventory.Inventory;
-import io.kubejoin.inventory.Node;
-import io.kubejoin.inventory.Problem;
-import io.kubejoin.inventory.ProxyMode;
+import io.kubejoin.version.ConfigTypes;
+import io.kubejoin.version.KubeVersion;
+import io.kubejoin.version.VersionRule;
 import io.kubejoin.version.VersionRule.Component;
 import io.kubejoin.version.VersionRule.Kind;
+import io.kubejoin.version.VersionRules;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +17,8 @@ import java.util.Optional;
  * Checks an inventory's kubelet/kube-proxy overrides against {@link VersionRules} for its target version:
  * unknown or not-yet-existing config fields, flags removed in that release, modes the release lacks.
  * Cluster-wide settings are reported once under their own path; a node is only blamed for what it overrides.
+ * It applies the version table to the inventory, so it lives with the inventory's validation: {@code version} is the
+ * table and knows nothing of inventories.
  */
 public final class VersionChecks {
     private final Inventory inv;
@@ -81,11 +82,7 @@ public final class VersionChecks {
 
     /** Wrong types and unknown or too-new nested fields in one top-level field's value (see {@link ConfigTypes}). */
     private void types(Component component, String kind, String path, String key, Object value) {
-        ConfigTypes.Type type = ConfigTypes.of(component, key);
-        if (type == null) return;
-        List<ConfigTypes.Mismatch> found = new ArrayList<>();
-        ConfigTypes.check(type, value, path, kind, key, v, found);
-        found.forEach(m -> add(m.path(), m.message(), m.fix()));
+        ConfigTypes.checkField(component, kind, path, key, value, v).forEach(m -> add(m.path(), m.message(), m.fix()));
     }
 
     /** True when the release has the field; otherwise a problem says why not. */

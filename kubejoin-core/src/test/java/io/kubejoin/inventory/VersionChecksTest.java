@@ -1,13 +1,9 @@
-package io.kubejoin.version;
+package io.kubejoin.inventory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubejoin.inventory.ContainerRuntime;
-import io.kubejoin.inventory.Inventory;
-import io.kubejoin.inventory.Problem;
-import io.kubejoin.inventory.ProxyMode;
-import io.kubejoin.inventory.SourceLocations;
 import io.kubejoin.testing.TestInventories;
+import io.kubejoin.version.Fixtures;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,9 +1,9 @@
-package io.kubejoin.doctor;
+package io.kubejoin.join;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubejoin.doctor.JournalSignatures.Match;
-import io.kubejoin.doctor.JournalSignatures.Signature;
+import io.kubejoin.join.JournalSignatures.Match;
+import io.kubejoin.join.JournalSignatures.Signature;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.time.Clock;

@@ -1,4 +1,4 @@
-package io.kubejoin.doctor;
+package io.kubejoin.join;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,8 +12,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The signature table of {@code kubejoin doctor}: the failures recognised from the lines kubelet and kube-proxy
- * (and, for a few, any unit) print in their journal, as {@code journalctl -u UNIT -o cat} shows them: klog lines
+ * The signature table of {@code kubejoin doctor} and of wait-ready (which ends a node's wait on one; so it lives in
+ * {@code join}, below both): the failures recognised from the lines kubelet and kube-proxy (and, for a few, any unit) print in their journal, as {@code journalctl -u UNIT -o cat} shows them: klog lines
  * ({@code E1126 10:11:12.123456   12345 certificate_manager.go:562] ...}), their structured form
  * ({@code "Unable to register node with API server" err="..." node="w1"}, quotes inside values escaped as
  * {@code \"}), systemd's own lines and cobra's {@code Error: unknown flag: --x}. Regexes are searched anywhere in a
