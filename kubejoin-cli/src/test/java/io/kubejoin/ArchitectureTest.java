@@ -134,6 +134,16 @@ class ArchitectureTest {
                 .check(classes);
     }
 
+    @Test
+    void theSandboxsSubPackagesAreFreeOfCycles() {
+        slices().matching("io.kubejoin.sandbox.(**)").namingSlices("io.kubejoin.sandbox.$1")
+                .should().beFreeOfCycles()
+                .because("the sandbox's sub-packages are layers too: tls at the bottom, then api and node, node.shell "
+                        + "over node, kubelet over api and node, the entry points (Sandbox, SandboxNode) on top; to "
+                        + "fix a cycle, " + HOW_TO_BREAK_A_CYCLE)
+                .check(classes);
+    }
+
     /** Each core package its own slice, join.phases folded into join; sandbox, cli and bench not sliced here. */
     private static final SliceAssignment CORE_PACKAGES = new SliceAssignment() {
         @Override
