@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubejoin.sandbox.Sandbox;
 import io.kubejoin.sandbox.SandboxNode;
+import io.kubejoin.sandbox.node.NodeKernel;
 import io.kubejoin.testing.Cli;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class BuiltInKernelModulesTest {
     void builtInNetfilterModulesPassAndATrulyAbsentOneDoesNot(@TempDir Path dir) throws Exception {
         try (Sandbox sandbox = Sandbox.start(dir.resolve("sandbox"), Sandbox.Options.defaults(1).withProxyMode("iptables"))) {
             SandboxNode n = sandbox.nodes().values().iterator().next();
-            n.kernel(SandboxNode.Kernel.NETFILTER_BUILT_IN);
+            n.kernel(NodeKernel.Kernel.NETFILTER_BUILT_IN);
             assertThat(n.exec("modprobe ip_tables").stderr()).contains("not found in directory /lib/modules/");
             String inventory = sandbox.inventoryFile().toString();
 
@@ -31,7 +32,7 @@ class BuiltInKernelModulesTest {
             Cli.Run doctor = Cli.kubejoin("doctor", "-f", inventory);
             assertThat(doctor.exit()).as(doctor.out() + doctor.err()).isZero();
 
-            n.kernel(SandboxNode.Kernel.NETFILTER_BUILT_IN_WITHOUT_NAT);
+            n.kernel(NodeKernel.Kernel.NETFILTER_BUILT_IN_WITHOUT_NAT);
             Cli.Run missing = Cli.kubejoin("doctor", "-f", inventory, "-o", "json");
             assertThat(missing.exit()).as(missing.out()).isEqualTo(1);
             assertThat(missing.out()).contains("kernel-modules").contains("iptable_nat")

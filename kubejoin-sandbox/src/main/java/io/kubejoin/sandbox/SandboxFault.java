@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import io.kubejoin.sandbox.api.CsrSigningController;
+import io.kubejoin.sandbox.node.NodeKernel;
 
 /**
  * The sandbox's fault switches by name, for {@code kubejoin sandbox up --fault NAME} and {@code kubejoin demo --fault
@@ -31,7 +32,7 @@ public enum SandboxFault {
             s -> first(s).forgeCsrFor(other(s))),
     BUILT_IN_MODULES("built-in-modules", When.BEFORE_JOIN,
             "every node's kernel has ip_tables, iptable_filter, iptable_nat built in and no /lib/modules (use --proxy-mode iptables)",
-            s -> s.nodes().values().forEach(n -> n.kernel(SandboxNode.Kernel.NETFILTER_BUILT_IN))),
+            s -> s.nodes().values().forEach(n -> n.kernel(NodeKernel.Kernel.NETFILTER_BUILT_IN))),
     KUBELET_BUILD_SUFFIX("kubelet-build-suffix", When.BEFORE_JOIN,
             "every node's kubelet is a vendor build of the release: it reports its version as v<release>-lab",
             s -> s.nodes().values().forEach(n -> n.kubeletBuildSuffix("-lab"))),

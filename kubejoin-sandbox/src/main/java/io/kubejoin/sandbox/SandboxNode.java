@@ -10,7 +10,6 @@ import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -21,8 +20,9 @@ import java.util.regex.Pattern;
 import io.kubejoin.sandbox.kubelet.SimulatedKubeProxy;
 import io.kubejoin.sandbox.kubelet.SimulatedKubelet;
 import io.kubejoin.sandbox.node.Journal;
+import io.kubejoin.sandbox.node.NodeKernel;
+import io.kubejoin.sandbox.node.NodeKernel.Kernel;
 import io.kubejoin.sandbox.node.NodePrograms;
-import io.kubejoin.sandbox.node.NodeRoot;
 import io.kubejoin.sandbox.node.NodeSshServer;
 import io.kubejoin.sandbox.node.SimulatorRuntime;
 import io.kubejoin.sandbox.node.shell.NodeShell;
@@ -31,8 +31,8 @@ import io.kubejoin.sandbox.node.shell.NodeShell;
  * One simulated worker machine: a root folder standing for its {@code /}, an address on loopback, an SSH host key,
  * and the programs kubejoin runs on it. {@link NodeShell} runs the file commands; this class is the rest of the
  * machine: systemd ({@code systemctl}, with units enabled by the same {@code multi-user.target.wants} symlink real
- * systemd makes), journald ({@code journalctl}), the kernel's module commands, {@code ss}, {@code curl} to the
- * agents' healthz, and the proxy-rule tools. {@code systemctl restart kubelet} starts a {@link SimulatedKubelet}
+ * systemd makes), journald ({@code journalctl}), {@code ss}, {@code curl} to the agents' healthz; the kernel's
+ * module commands, netfilter tables and proxy-rule tools are {@link NodeKernel}'s. {@code systemctl restart kubelet} starts a {@link SimulatedKubelet}
  * that reads what was pushed, and {@code systemctl restart kube-proxy} a {@link SimulatedKubeProxy}. As real
  * systemd with kubejoin's units (Type=simple), {@code systemctl restart} returns as soon as the process is
  * started; a kubelet that exits is restarted after the unit's RestartSec when its Restart= says so, counted in
@@ -43,29 +43,6 @@ import io.kubejoin.sandbox.node.shell.NodeShell;
  * mid-push is the SSH server's ({@link NodeSshServer#dropConnectionDuringNextPush}).
  */
 public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
-    /** Modules a stock Debian/Ubuntu kernel can load; what kube-proxy's modes ask for. */
-    static final Set<String> AVAILABLE_MODULES = Set.of("ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "nf_conntrack",
-            "nf_tables", "br_netfilter", "overlay", "ip_tables", "iptable_filter", "iptable_nat", "xt_conntrack");
-
-    /**
-     * The machine's kernel build, for the netfilter modules kube-proxy's iptables mode needs.
-     * <ul>
-     *   <li>{@code MODULAR}: a distribution kernel, every module loadable from {@code /lib/modules/KERNEL}.</li>
-     *   <li>{@code NETFILTER_BUILT_IN}: a cloud or appliance kernel with {@code ip_tables}, {@code iptable_filter},
-     *       {@code iptable_nat} and {@code nf_conntrack} built in and no {@code /lib/modules} at all: modprobe and
-     *       modinfo find nothing ("not found in directory /lib/modules/…"), {@code /sys/module} shows only built-ins
-     *       with parameters (nf_conntrack's hashsize; the three iptables ones have none), {@code /proc/net/ip_tables_names}
-     *       exists and iptables works.</li>
-     *   <li>{@code NETFILTER_BUILT_IN_WITHOUT_NAT}: the same, but the nat table was left out of the build: iptables
-     *       answers "Table does not exist" for it.</li>
-     * </ul>
-     */
-    public enum Kernel { MODULAR, NETFILTER_BUILT_IN, NETFILTER_BUILT_IN_WITHOUT_NAT }
-
-    private static final Set<String> BUILT_IN_IPTABLES = Set.of("ip_tables", "iptable_filter", "iptable_nat");
-    private volatile Kernel kernel = Kernel.MODULAR;
-    static final String KERNEL = "6.1.0-sandbox-amd64";
-
     private final String name;
     private final String address;
     private final Path root;
@@ -74,6 +51,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private final String serviceVip;
     private final String runtimeSocket;
     private final NodeShell shell;
+    private final NodeKernel kernel;
     private volatile KeyPair hostKey;
     private volatile SimulatedKubelet.Options kubeletOptions = SimulatedKubelet.Options.sandbox();
     private volatile SimulatedKubeProxy.Options kubeProxyOptions = SimulatedKubeProxy.Options.defaults();
@@ -82,11 +60,6 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private final Object services = new Object();
     private SimulatedKubelet kubelet;
     private SimulatedKubeProxy proxy;
-    /**
-     * The proxy mode whose service rules are in the kernel (null: none). The kernel keeps them when kube-proxy
-     * stops; only {@code kube-proxy --cleanup} (or a kube-proxy that syncs again) removes them.
-     */
-    private volatile String kernelRules;
     private volatile String kubeletBuildSuffix = "";
     /** Each unit's runs (systemd's invocations), oldest first, the last the current one; guarded by services. */
     private final java.util.Map<String, List<Invocation>> invocations = new java.util.HashMap<>();
@@ -109,6 +82,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         this.serviceVip = Objects.requireNonNull(serviceVip);
         this.runtimeSocket = Objects.requireNonNull(runtimeSocket);
         this.hostname = name;
+        this.kernel = new NodeKernel(this.root, version, serviceVip, this::syncedProxyMode);
         this.shell = NodeShell.forFolder(this.root, this, runtime.clock(), p -> p.equals(this.runtimeSocket) && !runtimeDown);
         try {
             prepareMachine();
@@ -224,23 +198,16 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
 
     /** Boots the machine on another kernel build (see {@link Kernel}): loaded modules are forgotten as by a reboot. */
     public void kernel(Kernel k) {
-        this.kernel = Objects.requireNonNull(k);
-        try {
-            for (String m : BUILT_IN_IPTABLES) Files.deleteIfExists(root.resolve("sys/module").resolve(m));
-            Path names = root.resolve("proc/net/ip_tables_names");
-            if (k == Kernel.MODULAR) {
-                Files.deleteIfExists(names);
-            } else {
-                Files.createDirectories(names.getParent());
-                Files.writeString(names, k == Kernel.NETFILTER_BUILT_IN ? "nat\nfilter\n" : "filter\n");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        kernel.kernel(k);
     }
 
     public Kernel kernel() {
-        return kernel;
+        return kernel.kernel();
+    }
+
+    /** Test helper: the proxy mode whose rules the kernel holds, null when none (after the first sync). */
+    public String kernelRules() {
+        return kernel.kernelRules();
     }
 
     /**
@@ -277,7 +244,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             if (kubelet != null) kubelet.stop();
             if (proxy != null) proxy.stop();
         }
-        kernelRules = null; // the kernel's tables do not survive a power-off
+        kernel.powerOff(); // the kernel's tables do not survive a power-off
     }
 
     @Override
@@ -286,17 +253,11 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             case "systemctl" -> systemctl(args);
             case "journalctl" -> journalctl(args);
             case "curl" -> curl(args);
-            case "modprobe" -> modprobe(args);
-            case "modinfo" -> modinfo(args);
             case "ss" -> ss(args);
-            case "ipvsadm" -> ipvsadm(args);
-            case "nft" -> nft(args);
-            case "iptables-save", "ip6tables-save" -> iptablesSave(args);
-            case "iptables" -> iptables(args);
             case "hostname" -> args.isEmpty() ? ok(hostname + "\n") : usage("hostname", args);
             case "umount" -> umount(args);
             case "sleep" -> sleep(args);
-            default -> program.startsWith("/") && program.endsWith("/kube-proxy") ? kubeProxyBinary(program, args) : null;
+            default -> kernel.run(program, args); // modprobe, iptables, the proxy-rule tools, kube-proxy --cleanup
         };
     }
 
@@ -572,7 +533,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
 
     /** Stops the unit's current process (if it runs) and notes when, as systemd's stop job does. */
     private void stopped(String unit, Runnable stopProcess) {
-        if (unit.equals("kube-proxy")) refreshKernelRules(); // what it programmed outlives it
+        if (unit.equals("kube-proxy")) kernel.refreshKernelRules(); // what it programmed outlives it
         boolean running = active(unit);
         Invocation current = current(unit);
         if (current != null && failed(unit, current)) current.failed = true;
@@ -803,165 +764,18 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         return ok(listening ? "LISTEN 0      4096               *:" + port + "              *:*\n" : "");
     }
 
-    // --- kernel ----------------------------------------------------------------------------------------------------
-
-    private ExecResult modprobe(List<String> args) {
-        if (args.size() != 1) return usage("modprobe", args);
-        String module = args.get(0);
-        if (kernel != Kernel.MODULAR || !AVAILABLE_MODULES.contains(module)) {
-            return new ExecResult(1, "", "modprobe: FATAL: Module " + module + " not found in directory /lib/modules/"
-                    + KERNEL + "\n");
-        }
-        try {
-            Files.createDirectories(root.resolve("sys/module").resolve(module));
-        } catch (IOException e) {
-            return new ExecResult(1, "", "modprobe: " + e.getMessage() + "\n");
-        }
-        return ok("");
-    }
-
-    private ExecResult modinfo(List<String> args) {
-        if (args.size() != 2 || !args.get(0).equals("-n")) return usage("modinfo", args);
-        String module = args.get(1);
-        if (kernel != Kernel.MODULAR || !AVAILABLE_MODULES.contains(module)) {
-            return new ExecResult(1, "", "modinfo: ERROR: Module " + module + " not found.\n");
-        }
-        return ok("/lib/modules/" + KERNEL + "/kernel/net/" + module + ".ko.xz\n");
-    }
-
-    // --- proxy rules: what kube-proxy programmed for the kubernetes Service ----------------------------------------
+    // --- kube-proxy's rules in the kernel (NodeKernel) -----------------------------------------------------------
 
     private static String modeOf(SimulatedKubeProxy p) {
         String m = p.mode();
         return m == null || m.isEmpty() ? "iptables" : m;
     }
 
-    /** Whether the kernel holds the service rules of this proxy mode (they outlive the kube-proxy that made them). */
-    private boolean rulesIn(String mode) {
-        refreshKernelRules();
-        return mode.equals(kernelRules);
-    }
-
-    /** Test helper: the proxy mode whose rules the kernel holds, null when none (after the first sync). */
-    public String kernelRules() {
-        refreshKernelRules();
-        return kernelRules;
-    }
-
-    /** The running kube-proxy's first sync put its mode's rules in the kernel (they stay when it stops). */
-    private void refreshKernelRules() {
+    /** The mode of the running kube-proxy once its first sync put its rules in the kernel, else null. */
+    private String syncedProxyMode() {
         synchronized (services) {
-            if (proxy != null && proxy.state() == SimulatedKubeProxy.State.RUNNING && proxy.rulesSynced()) kernelRules = modeOf(proxy);
+            return proxy != null && proxy.state() == SimulatedKubeProxy.State.RUNNING && proxy.rulesSynced() ? modeOf(proxy) : null;
         }
-    }
-
-    private ExecResult ipvsadm(List<String> args) {
-        if (args.size() != 3 || !args.get(0).equals("-Ln") || !args.get(1).equals("-t")) return usage("ipvsadm", args);
-        String service = args.get(2);
-        String vip = serviceVip.contains(":") ? "[" + serviceVip + "]" : serviceVip;
-        if (!rulesIn("ipvs") || !service.equals(vip + ":443")) {
-            return new ExecResult(1, "", "Memory allocation problem\n"); // what ipvsadm says for a missing service
-        }
-        return ok("IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n"
-                + "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  " + service + " rr\n");
-    }
-
-    private ExecResult nft(List<String> args) {
-        if (args.size() != 4 || !args.get(0).equals("list") || !args.get(1).equals("table")
-                || !args.get(3).equals("kube-proxy")) {
-            return usage("nft", args);
-        }
-        if (!rulesIn("nftables")) {
-            return new ExecResult(1, "", "Error: No such file or directory\nlist table " + args.get(2) + " kube-proxy\n");
-        }
-        String family = serviceVip.contains(":") ? "ip6" : "ip";
-        if (!args.get(2).equals(family)) return new ExecResult(1, "", "Error: No such file or directory\n");
-        return ok("table " + family + " kube-proxy {\n\tmap service-ips {\n\t\ttype ipv4_addr . inet_proto . inet_service : verdict\n"
-                + "\t\telements = { " + serviceVip + " . tcp . 443 : goto service-2QRHZV4L-default/kubernetes/tcp/https }\n"
-                + "\t}\n}\n");
-    }
-
-    /**
-     * {@code iptables -t TABLE -S} (iptables-legacy): the table's rules; a table whose module is neither loaded nor
-     * built in is loaded on demand from /lib/modules, as the kernel's request_module does, or does not exist.
-     */
-    private ExecResult iptables(List<String> args) {
-        if (args.size() != 3 || !args.get(0).equals("-t") || !args.get(2).equals("-S")) return usage("iptables", args);
-        String table = args.get(1);
-        String module = "iptable_" + table;
-        boolean present = switch (kernel) {
-            case NETFILTER_BUILT_IN -> table.equals("filter") || table.equals("nat");
-            case NETFILTER_BUILT_IN_WITHOUT_NAT -> table.equals("filter");
-            case MODULAR -> AVAILABLE_MODULES.contains(module);
-        };
-        if (!present) {
-            return new ExecResult(3, "", "iptables v1.8.9 (legacy): can't initialize iptables table `" + table
-                    + "': Table does not exist (do you need to insmod?)\nPerhaps iptables or your kernel needs to be upgraded.\n");
-        }
-        if (kernel == Kernel.MODULAR) {
-            try {
-                Files.createDirectories(root.resolve("sys/module/ip_tables"));
-                Files.createDirectories(root.resolve("sys/module").resolve(module));
-            } catch (IOException e) {
-                return new ExecResult(1, "", "iptables: " + e.getMessage() + "\n");
-            }
-        }
-        String chains = table.equals("nat") ? "-P PREROUTING ACCEPT\n-P INPUT ACCEPT\n-P OUTPUT ACCEPT\n-P POSTROUTING ACCEPT\n"
-                : "-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n";
-        return ok(chains);
-    }
-
-    private ExecResult iptablesSave(List<String> args) {
-        if (args.size() != 2 || !args.get(0).equals("-t") || !args.get(1).equals("nat")) {
-            return usage("iptables-save", args);
-        }
-        // kube-proxy's chains exist in iptables and ipvs mode (ipvs matches its VIPs through ipsets); nftables mode
-        // keeps its rules in its own nft table
-        StringBuilder sb = new StringBuilder("*nat\n:PREROUTING ACCEPT [0:0]\n");
-        boolean iptables = rulesIn("iptables");
-        if (iptables || rulesIn("ipvs")) sb.append(":KUBE-SERVICES - [0:0]\n:KUBE-POSTROUTING - [0:0]\n:KUBE-MARK-MASQ - [0:0]\n");
-        if (iptables) {
-            String mask = serviceVip.contains(":") ? "/128" : "/32";
-            sb.append("-A KUBE-SERVICES -d ").append(serviceVip).append(mask).append(" -p tcp -m comment --comment "
-                    + "\"default/kubernetes:https cluster IP\" -m tcp --dport 443 -j KUBE-SVC-NPX46M4PTMTKRN6Y\n");
-        }
-        return ok(sb.append("COMMIT\n").toString());
-    }
-
-    /**
-     * {@code <binDir>/kube-proxy --cleanup [--config FILE]}: kube-proxy's cleanupAndExit removes the iptables and
-     * ipvs rules of every mode, and the nftables table when its NFTablesProxyMode gate is on (from 1.29, on by
-     * default from 1.31; before that only if the config enables it).
-     */
-    private ExecResult kubeProxyBinary(String program, List<String> args) {
-        Path bin = root.resolve(program.substring(1));
-        if (!Files.isRegularFile(bin) || !Files.isExecutable(bin)) {
-            return new ExecResult(127, "", "sh: 1: " + program + ": not found\n");
-        }
-        String config = null;
-        boolean cleanup = false;
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (a.equals("--cleanup") || a.equals("--cleanup=true")) cleanup = true;
-            else if (a.equals("--config") && i + 1 < args.size()) config = args.get(++i);
-            else if (a.startsWith("--config=")) config = a.substring("--config=".length());
-            else return usage(program, args);
-        }
-        if (!cleanup) return usage(program, args); // the sandbox runs kube-proxy itself only through systemd
-        boolean gate = version.atLeast(31);
-        if (!gate && version.atLeast(29) && config != null) {
-            try {
-                String text = Files.readString(root.resolve(config.substring(1)));
-                Object gates = NodeRoot.yamlMap(text).get("featureGates");
-                gate = gates instanceof java.util.Map<?, ?> m && Boolean.TRUE.equals(m.get("NFTablesProxyMode"));
-            } catch (IOException | RuntimeException e) {
-                return new ExecResult(1, "", "E1205 run.go:74] \"command failed\" err=\"failed to load kube-proxy config file "
-                        + config + "\"\n");
-            }
-        }
-        String had = kernelRules;
-        if (had != null && (!had.equals("nftables") || gate)) kernelRules = null;
-        return ok("");
     }
 
     /** {@code umount -l PATH} (lazy, as kubeadm's MNT_DETACH): the mount leaves the table, its files leave the tree. */

@@ -5,8 +5,9 @@
  * <p>Packages (each depends only on those after it): this one — the entry points {@code Sandbox}, {@code SandboxNode}
  * (one simulated machine: systemd, journald, kernel state, wiring the others) and {@code SandboxFault};
  * {@code kubelet} — {@code SimulatedKubelet}, {@code SimulatedKubeProxy} and their helpers; {@code node.shell} —
- * {@code NodeShell}; {@code api} — the simulated kube-apiserver and kube-controller-manager, with its TLS front;
- * {@code node} — what a machine offers the programs on it ({@code NodeRoot}, {@code Journal}, {@code NodeSshServer},
+ * {@code NodeShell}; {@code api} — the simulated kube-apiserver and kube-controller-manager, with its TLS front
+ * ({@code LibraryInternals} holds every use of fabric8's private fields);
+ * {@code node} — what a machine offers the programs on it ({@code NodeRoot}, {@code Journal}, {@code NodeKernel}, {@code NodeSshServer},
  * the shared {@code SimulatorRuntime}); {@code tls} — the CA and the crypto providers.
  *
  * <p>What stands for what:

@@ -7,7 +7,6 @@ import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.mockwebserver.crud.AttributeType;
 import io.fabric8.mockwebserver.crud.Value;
 import io.fabric8.mockwebserver.http.MockResponse;
-import java.lang.reflect.Field;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReadWriteLock;
 import java.util.function.Supplier;
 
 /**
@@ -49,19 +47,11 @@ final class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
 
     IndexedCrudDispatcher() {
         super();
-        try {
-            // the store's table is created by the mock's constructor: put an indexed one in its place while it is empty
-            Field mapField = io.fabric8.mockwebserver.crud.CrudDispatcher.class.getDeclaredField("map");
-            mapField.setAccessible(true);
-            index = new AttributeIndex();
-            table = Collections.synchronizedMap(index);
-            mapField.set(this, table);
-            Field lockField = KubernetesCrudDispatcher.class.getDeclaredField("lock");
-            lockField.setAccessible(true);
-            readLock = ((ReadWriteLock) lockField.get(this)).readLock();
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("this fabric8 mock has no store table or lock to index (not 8.0?)", e);
-        }
+        // the store's table is created by the mock's constructor: put an indexed one in its place while it is empty
+        index = new AttributeIndex();
+        table = Collections.synchronizedMap(index);
+        LibraryInternals.replaceCrudStore(this, table);
+        readLock = LibraryInternals.crudLock(this).readLock();
     }
 
     /** Every stored object as "Kind namespace/name" (cluster-scoped: "Kind name"), sorted: for tests. */

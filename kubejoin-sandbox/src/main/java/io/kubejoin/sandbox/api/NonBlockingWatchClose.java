@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  * WatchEventsListener.onClosed waits (up to a minute) for its event executor to finish — on the Vert.x event loop
  * that serves every other connection too; when an event is in flight at that moment, every API call on the loop
  * stalls until the wait ends (measured: join requests timing out after 10 s). Here that wait runs on a thread of its
- * own, after the listener has been taken off the mock's list of watchers (by reflection on fabric8 8.0.0's
+ * own, after the listener has been taken off the mock's list of watchers (through {@link LibraryInternals}: fabric8 8.0.0's
  * {@code watchEventListenerList}); everything else is passed through unchanged. A real kube-apiserver ends a watch
  * without such a stall.
  */
@@ -80,14 +80,11 @@ final class NonBlockingWatchClose extends WebSocketListener {
         CLOSER.execute(() -> delegate.onClosed(ws, code, reason));
     }
 
-    @SuppressWarnings("unchecked")
     private void deregister() {
         try {
-            java.lang.reflect.Field f = delegate.getClass().getDeclaredField("watchEventListenerList");
-            f.setAccessible(true);
-            ((java.util.Set<Object>) f.get(delegate)).remove(delegate);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            // not the mock's watch listener (or a fabric8 version without that field): nothing to deregister
+            LibraryInternals.removeWatchListener(delegate);
+        } catch (RuntimeException e) {
+            // a fabric8 version without that field (LibraryInternalsTest names it): nothing to deregister
         }
     }
 

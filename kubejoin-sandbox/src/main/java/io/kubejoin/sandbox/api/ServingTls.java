@@ -7,7 +7,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
-import java.lang.reflect.Field;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -27,7 +26,7 @@ import io.kubejoin.sandbox.tls.SandboxCa;
  * localhost and the in-cluster names, so clients verify the server with the CA that kubejoin's rendered
  * kubeconfigs embed. fabric8's mock server only offers a self-signed certificate it makes itself; this
  * swaps in ours through Vert.x's {@code HttpServer.updateSSLOptions} on the running server (the field
- * holding it is private, hence the reflection).
+ * holding it is private: {@link LibraryInternals}).
  */
 final class ServingTls {
     private ServingTls() {
@@ -68,25 +67,12 @@ final class ServingTls {
                 .setKeyValue(Buffer.buffer(keyPem));
     }
 
-    /** The Vert.x instance the mock runs on (private field, hence the reflection), so the front shares its event loops. */
+    /** The Vert.x instance the mock runs on, so the front shares its event loops. */
     static io.vertx.core.Vertx vertx(MockWebServer web) {
-        try {
-            Field f = MockWebServer.class.getDeclaredField("vertx");
-            f.setAccessible(true);
-            return (io.vertx.core.Vertx) f.get(web);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("this fabric8 mockwebserver version keeps its Vert.x instance elsewhere", e);
-        }
+        return LibraryInternals.mockVertx(web);
     }
 
     private static HttpServer httpServer(MockWebServer web) {
-        try {
-            Field f = MockWebServer.class.getDeclaredField("httpServer");
-            f.setAccessible(true);
-            return (HttpServer) f.get(web);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("this fabric8 mockwebserver version keeps its Vert.x server elsewhere", e);
-        }
+        return LibraryInternals.mockHttpServer(web);
     }
-
 }

@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * The programs of a simulated node that are not file operations: systemd's {@code systemctl}, journald's
  * {@code journalctl}, {@code curl} to the node agents' healthz, the kernel's {@code modprobe}/{@code modinfo},
- * {@code ss}, and the proxy-rule tools ({@code ipvsadm}, {@code nft}, {@code iptables-save}). {@link io.kubejoin.sandbox.node.shell.NodeShell}
+ * {@code ss}, and the proxy-rule tools ({@code ipvsadm}, {@code nft}, {@code iptables-save}). {@code NodeShell}
  * runs file commands itself and hands these over.
  */
 public interface NodePrograms {

@@ -15,7 +15,7 @@ import io.kubejoin.sandbox.tls.SandboxEcProvider;
 /**
  * What the simulated nodes share instead of each running its own threads (a real node has its own CPU; a
  * thousand simulated ones must share two): one Vert.x instance with a couple of event loops and a small worker
- * pool, one HTTP client and one WebSocket client. Every {@link io.kubejoin.sandbox.kubelet.SimulatedKubelet} and {@link io.kubejoin.sandbox.kubelet.SimulatedKubeProxy}
+ * pool, one HTTP client and one WebSocket client. Every {@code SimulatedKubelet} and {@code SimulatedKubeProxy}
  * runs as callbacks and short blocking tasks (file reads, key generation) on it; none owns a thread.
  */
 public final class SimulatorRuntime implements AutoCloseable {

@@ -21,10 +21,10 @@ import javax.net.ssl.X509TrustManager;
 /**
  * The JDK TLS engine for the simulated nodes' clients, with one TLS client context (and so one session cache) per
  * client credential, as a real kubelet has one {@code tls.Config} per credential: the HTTP client and the
- * WebSocket client of {@link io.kubejoin.sandbox.node.SimulatorRuntime} each resolve their own context for equal options, so a kubelet's
+ * WebSocket client of {@code SimulatorRuntime} each resolve their own context for equal options, so a kubelet's
  * watch connection could not resume the TLS session of its own request connection and did a full handshake.
  * Shared by both clients, this resolves the same context for the same key manager instance (a credential: each
- * {@link io.kubejoin.sandbox.kubelet.SimulatedKubelet} connection has its own, the bootstrap one too) and the same trusted CAs; never across
+ * {@code SimulatedKubelet} connection has its own, the bootstrap one too) and the same trusted CAs; never across
  * credentials, so a session made with one client certificate (or none) is never resumed with another.
  */
 public final class PerCredentialSslEngineOptions extends JdkSSLEngineOptions {
