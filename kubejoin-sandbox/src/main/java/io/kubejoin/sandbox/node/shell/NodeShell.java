@@ -1,40 +1,11 @@
 package io.kubejoin.sandbox.node.shell;
 
 import io.kubejoin.remote.ExecResult;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.BitSet;
-import java.util.EnumSet;
-import java.util.HashMap;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.function.Predicate;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import io.kubejoin.sandbox.node.NodePrograms;
 import io.kubejoin.sandbox.node.NodeRoot;
+import io.kubejoin.sandbox.node.shell.Glob.Field;
+import io.kubejoin.sandbox.node.shell.Io.Sink;
+import io.kubejoin.sandbox.node.shell.Io.Stdin;
 import io.kubejoin.sandbox.node.shell.Syntax.AndOr;
 import io.kubejoin.sandbox.node.shell.Syntax.For;
 import io.kubejoin.sandbox.node.shell.Syntax.FuncDef;
@@ -43,13 +14,28 @@ import io.kubejoin.sandbox.node.shell.Syntax.Lit;
 import io.kubejoin.sandbox.node.shell.Syntax.Node;
 import io.kubejoin.sandbox.node.shell.Syntax.Part;
 import io.kubejoin.sandbox.node.shell.Syntax.Pipeline;
-import io.kubejoin.sandbox.node.shell.Syntax.Redir;
 import io.kubejoin.sandbox.node.shell.Syntax.Redirected;
 import io.kubejoin.sandbox.node.shell.Syntax.Seq;
 import io.kubejoin.sandbox.node.shell.Syntax.Simple;
 import io.kubejoin.sandbox.node.shell.Syntax.SyntaxError;
 import io.kubejoin.sandbox.node.shell.Syntax.Var;
 import io.kubejoin.sandbox.node.shell.Syntax.Word;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+import static io.kubejoin.sandbox.node.shell.CommandSupport.OCTAL;
+import static io.kubejoin.sandbox.node.shell.Glob.hasGlob;
+import static io.kubejoin.sandbox.node.shell.ShellError.unsupportedOption;
 
 /**
  * A simulated node's {@code sh}: runs, in-process, exactly the command vocabulary kubejoin sends over SSH exec,
@@ -93,24 +79,21 @@ import io.kubejoin.sandbox.node.shell.Syntax.Word;
  * share nothing but the folder.
  */
 public final class NodeShell {
-    /** The login folder: where relative glob patterns are looked up. */
-    static final String HOME = "/root";
     private static final int DEFAULT_UMASK = 022;
-    private static final Pattern OCTAL = Pattern.compile("[0-7]{1,4}");
     // compiled once: runs for every exit and return
     private static final Pattern STATUS = Pattern.compile("[0-9]{1,9}");
 
-    private final NodeRoot root;
     private final NodePrograms programs;
-    private final Clock clock;
-    private final Predicate<String> isSocket;
+    private final Glob glob;
+    private final FileCommands files;
+    private final TextCommands texts;
 
     /** @param isSocket which node paths are sockets (the simulated container runtime's socket) for {@code test -S} */
     public NodeShell(NodeRoot root, NodePrograms programs, Clock clock, Predicate<String> isSocket) {
-        this.root = root;
         this.programs = programs;
-        this.clock = clock;
-        this.isSocket = isSocket;
+        this.glob = new Glob(root);
+        this.files = new FileCommands(root);
+        this.texts = new TextCommands(root, clock, isSocket);
     }
 
     /** A shell on the node whose {@code /} is the folder {@code root}. */
@@ -152,45 +135,6 @@ public final class NodeShell {
 
     // ---------------------------------------------------------------- execution
 
-    /** An output stream of the shell; a null buffer is /dev/null. */
-    private record Sink(StringBuilder sb) {
-        static final Sink NULL = new Sink(null);
-
-        void add(String text) {
-            if (sb != null) sb.append(text);
-        }
-
-        String text() {
-            return sb == null ? "" : sb.toString();
-        }
-    }
-
-    /**
-     * A command's input and outputs. {@code in} is text from a pipe; {@code raw} is the exec channel's own stdin
-     * (fd 0 of the whole command, shared by nested {@code sh -c}), null inside a pipe or when the channel has none.
-     */
-    private record Io(String in, Sink out, Sink err, Stdin raw) {
-        Io redirect(List<Redir> redirs) {
-            Sink[] fds = {out, err};
-            for (Redir r : redirs) fds[r.fd() - 1] = r.to() == 0 ? Sink.NULL : fds[r.to() - 1];
-            return new Io(in, fds[0], fds[1], raw);
-        }
-    }
-
-    /** The exec channel's standard input, consumed in order by whatever reads it (as a real fd 0). */
-    private static final class Stdin {
-        private final InputStream in;
-
-        Stdin(InputStream in) {
-            this.in = in;
-        }
-
-        /** Up to {@code n} bytes: fewer only at end of input (dd's iflag=fullblock). */
-        synchronized byte[] read(int n) throws IOException {
-            return in.readNBytes(n);
-        }
-    }
-
     private static final class ExitSignal extends RuntimeException {
         final int status;
 
@@ -207,24 +151,6 @@ public final class NodeShell {
             super(null, null, false, false);
             this.status = status;
         }
-    }
-
-    /** A command's loud failure: message for stderr and exit status. */
-    private static final class ShellError extends RuntimeException {
-        final int status;
-
-        ShellError(int status, String message) {
-            super(message, null, false, false);
-            this.status = status;
-        }
-    }
-
-    private static ShellError unsupportedOption(String cmd, String option) {
-        return new ShellError(2, "sandbox node: unsupported option " + option + " for " + cmd);
-    }
-
-    /** One word after expansion: its text and which characters were unquoted (glob-active). */
-    private record Field(String text, BitSet unquoted) {
     }
 
     private final class Session {
@@ -419,30 +345,30 @@ public final class NodeShell {
                 case "sudo" -> sudo(args, io);
                 case "true", ":" -> 0;
                 case "false" -> 1;
-                case "echo" -> echo(args, io);
-                case "test" -> test(args);
+                case "echo" -> TextCommands.echo(args, io);
+                case "test" -> texts.test(args);
                 case "[" -> {
                     if (args.isEmpty() || !args.get(args.size() - 1).equals("]")) {
                         throw new ShellError(2, "[: missing ]");
                     }
-                    yield test(args.subList(0, args.size() - 1));
+                    yield texts.test(args.subList(0, args.size() - 1));
                 }
-                case "sha256sum" -> sha256sum(args, io);
-                case "stat" -> stat(args, io);
-                case "mkdir" -> mkdir(args, io, umask);
-                case "chmod" -> chmod(args, io);
-                case "chown" -> chown(args, io);
-                case "rm" -> rm(args, io);
-                case "mv" -> mv(args, io);
-                case "ln" -> ln(args, io);
-                case "cp" -> cp(args, io, umask);
-                case "install" -> install(args, io);
-                case "cat" -> cat(args, io);
-                case "tail" -> tail(args, io);
-                case "date" -> date(args, io);
-                case "grep" -> grep(args, io);
-                case "sed" -> sed(args, io);
-                case "dd" -> dd(args, io, umask);
+                case "sha256sum" -> texts.sha256sum(args, io);
+                case "stat" -> texts.stat(args, io);
+                case "mkdir" -> files.mkdir(args, io, umask);
+                case "chmod" -> files.chmod(args, io);
+                case "chown" -> files.chown(args, io);
+                case "rm" -> files.rm(args, io);
+                case "mv" -> files.mv(args, io);
+                case "ln" -> files.ln(args, io);
+                case "cp" -> files.cp(args, io, umask);
+                case "install" -> files.install(args, io);
+                case "cat" -> texts.cat(args, io);
+                case "tail" -> texts.tail(args, io);
+                case "date" -> texts.date(args, io);
+                case "grep" -> TextCommands.grep(args, io);
+                case "sed" -> texts.sed(args, io);
+                case "dd" -> files.dd(args, io, umask);
                 default -> null;
             };
         }
@@ -478,7 +404,7 @@ public final class NodeShell {
             List<String> out = new ArrayList<>();
             for (Word w : words) {
                 for (Field f : fields(w)) {
-                    if (hasGlob(f)) out.addAll(glob(f));
+                    if (hasGlob(f)) out.addAll(glob.glob(f));
                     else out.add(f.text());
                 }
             }
@@ -538,842 +464,4 @@ public final class NodeShell {
         }
     }
 
-    // ---------------------------------------------------------------- pathname expansion
-
-    private static boolean hasGlob(Field f) {
-        String t = f.text();
-        for (int i = 0; i < t.length(); i++) {
-            if (!f.unquoted().get(i)) continue;
-            char c = t.charAt(i);
-            if (c == '*' || c == '?' || (c == '[' && closingBracket(t, i) > 0)) return true;
-        }
-        return false;
-    }
-
-    /** Index of the ']' closing a bracket expression opened at {@code i}, within the path component; -1 if none. */
-    private static int closingBracket(String t, int i) {
-        int j = i + 1;
-        if (j < t.length() && (t.charAt(j) == '!' || t.charAt(j) == '^')) j++;
-        if (j < t.length() && t.charAt(j) == ']') j++;
-        while (j < t.length() && t.charAt(j) != ']' && t.charAt(j) != '/') j++;
-        return j < t.length() && t.charAt(j) == ']' ? j : -1;
-    }
-
-    /** The existing node paths matching the pattern, sorted; the pattern itself when nothing matches. */
-    private List<String> glob(Field f) {
-        String t = f.text();
-        boolean absolute = t.startsWith("/");
-        List<String> candidates = java.util.Collections.singletonList(absolute ? "" : null);
-        int start = absolute ? 1 : 0;
-        while (start <= t.length()) {
-            int end = t.indexOf('/', start);
-            if (end < 0) end = t.length();
-            String comp = t.substring(start, end);
-            List<String> next = new ArrayList<>();
-            if (!hasGlob(new Field(comp, f.unquoted().get(start, Math.max(start, end))))) {
-                for (String c : candidates) next.add(join(c, comp));
-            } else {
-                Pattern p = componentPattern(t, f.unquoted(), start, end);
-                boolean dotOk = comp.startsWith(".");
-                for (String c : candidates) {
-                    Path dir;
-                    try {
-                        dir = root.local(nodePath(c));
-                    } catch (IllegalArgumentException e) {
-                        continue;
-                    }
-                    if (!Files.isDirectory(dir)) continue;
-                    TreeSet<String> names = new TreeSet<>();
-                    try (Stream<Path> list = Files.list(dir)) {
-                        list.forEach(x -> names.add(x.getFileName().toString()));
-                    } catch (IOException e) {
-                        continue;
-                    }
-                    for (String n : names) {
-                        if ((dotOk || !n.startsWith(".")) && p.matcher(n).matches()) next.add(join(c, n));
-                    }
-                }
-            }
-            candidates = next;
-            if (candidates.isEmpty()) break;
-            start = end + 1;
-        }
-        TreeSet<String> found = new TreeSet<>();
-        for (String c : candidates) {
-            try {
-                if (Files.exists(root.local(nodePath(c)), LinkOption.NOFOLLOW_LINKS)) found.add(c);
-            } catch (IllegalArgumentException e) {
-                // outside the root: not a match
-            }
-        }
-        return found.isEmpty() ? List.of(t) : new ArrayList<>(found);
-    }
-
-    /** Joins a matched prefix (null: nothing yet of a relative pattern) and a component. */
-    private static String join(String prefix, String comp) {
-        return prefix == null ? comp : prefix + "/" + comp;
-    }
-
-    private static String nodePath(String prefix) {
-        if (prefix == null || prefix.isEmpty()) return prefix == null ? HOME : "/";
-        return prefix.startsWith("/") ? prefix : HOME + "/" + prefix;
-    }
-
-    private static Pattern componentPattern(String t, BitSet unquoted, int start, int end) {
-        StringBuilder re = new StringBuilder();
-        for (int i = start; i < end; i++) {
-            char c = t.charAt(i);
-            boolean active = unquoted.get(i);
-            if (active && c == '*') {
-                re.append(".*");
-            } else if (active && c == '?') {
-                re.append('.');
-            } else if (active && c == '[' && closingBracket(t, i) > 0) {
-                int close = closingBracket(t, i);
-                int j = i + 1;
-                re.append('[');
-                if (t.charAt(j) == '!' || t.charAt(j) == '^') {
-                    re.append('^');
-                    j++;
-                }
-                for (int k = j; k < close; k++) {
-                    char b = t.charAt(k);
-                    if (b == '[' && k + 1 < close && t.charAt(k + 1) == ':') {
-                        throw new ShellError(2, "sandbox node: unsupported shell syntax: character class in "
-                                + t.substring(i, close + 1));
-                    }
-                    if (b == '-' && k > j && k < close - 1) re.append('-');
-                    else if (Character.isLetterOrDigit(b)) re.append(b);
-                    else re.append('\\').append(b);
-                }
-                re.append(']');
-                i = close;
-            } else {
-                re.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return Pattern.compile(re.toString(), Pattern.DOTALL);
-    }
-
-    // ---------------------------------------------------------------- commands
-
-    private record Opts(Set<Character> flags, Map<Character, String> values, List<String> operands) {
-    }
-
-    /** GNU-style options (permuted, "--" ends them); anything not listed fails loudly. */
-    private static Opts opts(String cmd, List<String> args, String flagChars, String valueChars) {
-        Set<Character> flags = new java.util.HashSet<>();
-        Map<Character, String> values = new LinkedHashMap<>();
-        List<String> operands = new ArrayList<>();
-        boolean done = false;
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (!done && a.equals("--")) {
-                done = true;
-            } else if (!done && a.startsWith("-") && a.length() > 1) {
-                if (a.startsWith("--")) throw unsupportedOption(cmd, a);
-                for (int j = 1; j < a.length(); j++) {
-                    char c = a.charAt(j);
-                    if (flagChars.indexOf(c) >= 0) {
-                        flags.add(c);
-                    } else if (valueChars.indexOf(c) >= 0) {
-                        String v;
-                        if (j + 1 < a.length()) v = a.substring(j + 1);
-                        else if (i + 1 < args.size()) v = args.get(++i);
-                        else throw unsupportedOption(cmd, "-" + c + " without a value");
-                        values.put(c, v);
-                        break;
-                    } else {
-                        throw unsupportedOption(cmd, "-" + c);
-                    }
-                }
-            } else {
-                operands.add(a);
-            }
-        }
-        return new Opts(flags, values, operands);
-    }
-
-    /** The local file for an absolute node path given to {@code cmd}. */
-    private Path local(String cmd, String nodePath) {
-        if (!nodePath.startsWith("/")) {
-            throw new ShellError(2, "sandbox node: " + cmd + ": only absolute paths are supported: " + nodePath);
-        }
-        try {
-            return root.local(nodePath);
-        } catch (IllegalArgumentException e) {
-            throw new ShellError(2, "sandbox node: " + cmd + ": path escapes the node's root: " + nodePath);
-        }
-    }
-
-    private static String nodeName(String nodePath) {
-        String p = nodePath.endsWith("/") && nodePath.length() > 1 ? nodePath.substring(0, nodePath.length() - 1) : nodePath;
-        return p.substring(p.lastIndexOf('/') + 1);
-    }
-
-    /** The destination of mv/ln/cp/install: into {@code dst} when it is a folder. */
-    private String destination(String cmd, String src, String dst) {
-        return Files.isDirectory(local(cmd, dst)) ? (dst.endsWith("/") ? dst : dst + "/") + nodeName(src) : dst;
-    }
-
-    /** The error text as coreutils prints it (strerror). */
-    private static String reason(FileSystemException e) {
-        if (e instanceof NoSuchFileException) return "No such file or directory";
-        if (e instanceof java.nio.file.AccessDeniedException) return "Permission denied";
-        if (e instanceof FileAlreadyExistsException) return "File exists";
-        return e.getReason() != null ? e.getReason() : e.toString();
-    }
-
-    private static int mode(Path p, LinkOption... options) throws IOException {
-        try {
-            return (Integer) Files.getAttribute(p, "unix:mode", options) & 07777;
-        } catch (UnsupportedOperationException | IllegalArgumentException e) {
-            int m = 0;
-            for (PosixFilePermission perm : Files.getPosixFilePermissions(p, options)) m |= 0400 >> perm.ordinal();
-            return m;
-        }
-    }
-
-    private static void setMode(Path p, int mode) throws IOException {
-        try {
-            Files.setAttribute(p, "unix:mode", mode & 07777);
-        } catch (UnsupportedOperationException | IllegalArgumentException e) {
-            Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-            for (PosixFilePermission perm : PosixFilePermission.values()) {
-                if ((mode & (0400 >> perm.ordinal())) != 0) perms.add(perm);
-            }
-            Files.setPosixFilePermissions(p, perms);
-        }
-    }
-
-    private static int octalMode(String cmd, String mode) {
-        if (!OCTAL.matcher(mode).matches()) throw unsupportedOption(cmd, "mode " + mode + " (only octal modes)");
-        return Integer.parseInt(mode, 8);
-    }
-
-    private static int echo(List<String> args, Io io) {
-        boolean newline = args.isEmpty() || !args.get(0).equals("-n");
-        List<String> words = newline ? args : args.subList(1, args.size());
-        io.out().add(String.join(" ", words) + (newline ? "\n" : ""));
-        return 0;
-    }
-
-    private int test(List<String> args) throws IOException {
-        switch (args.size()) {
-            case 0:
-                return 1;
-            case 1:
-                return args.get(0).isEmpty() ? 1 : 0;
-            case 2: {
-                String op = args.get(0);
-                String a = args.get(1);
-                switch (op) {
-                    case "-n":
-                        return a.isEmpty() ? 1 : 0;
-                    case "-z":
-                        return a.isEmpty() ? 0 : 1;
-                    case "-e", "-f", "-d", "-x", "-S": {
-                        Path p = local("test", a);
-                        boolean r = switch (op) {
-                            case "-e" -> Files.exists(p);
-                            case "-f" -> Files.isRegularFile(p);
-                            case "-d" -> Files.isDirectory(p);
-                            case "-x" -> Files.isDirectory(p) || (Files.exists(p) && (mode(p) & 0111) != 0);
-                            default -> isSocket.test(a);
-                        };
-                        return r ? 0 : 1;
-                    }
-                    default:
-                        break;
-                }
-                break;
-            }
-            case 3:
-                if (args.get(1).equals("=")) return args.get(0).equals(args.get(2)) ? 0 : 1;
-                if (args.get(1).equals("!=")) return args.get(0).equals(args.get(2)) ? 1 : 0;
-                break;
-            default:
-                break;
-        }
-        throw new ShellError(2, "sandbox node: unsupported test expression: " + String.join(" ", args));
-    }
-
-    private int sha256sum(List<String> args, Io io) throws IOException {
-        Opts o = opts("sha256sum", args, "", "");
-        int st = 0;
-        for (String path : o.operands()) {
-            Path p = local("sha256sum", path);
-            if (Files.isDirectory(p)) {
-                io.err().add("sha256sum: " + path + ": Is a directory\n");
-                st = 1;
-                continue;
-            }
-            MessageDigest md;
-            try {
-                md = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-            try (InputStream in = Files.newInputStream(p)) {
-                byte[] buf = new byte[64 * 1024];
-                for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-            } catch (FileSystemException e) {
-                io.err().add("sha256sum: " + path + ": " + reason(e) + "\n");
-                st = 1;
-                continue;
-            }
-            String hex = HexFormat.of().formatHex(md.digest());
-            if (path.contains("\\") || path.contains("\n")) {
-                io.out().add("\\" + hex + "  " + path.replace("\\", "\\\\").replace("\n", "\\n") + "\n");
-            } else {
-                io.out().add(hex + "  " + path + "\n");
-            }
-        }
-        return st;
-    }
-
-    private int stat(List<String> args, Io io) throws IOException {
-        Opts o = opts("stat", args, "Lf", "c");
-        String format = o.values().get('c');
-        if (format == null) throw unsupportedOption("stat", "(no -c FORMAT)");
-        if (o.operands().isEmpty()) throw new ShellError(1, "stat: missing operand");
-        if (o.flags().contains('f')) {
-            if (!format.equals("%T") || o.flags().contains('L')) throw unsupportedOption("stat", "-f with " + format);
-            for (String path : o.operands()) {
-                Path p = local("stat", path);
-                String type = Files.exists(p.resolve("cgroup.controllers")) ? "cgroup2fs"
-                        : path.equals("/sys/fs/cgroup") ? "tmpfs" : null;
-                if (type == null && !Files.exists(p)) {
-                    io.err().add("stat: cannot read file system information for '" + path + "': No such file or directory\n");
-                    return 1;
-                }
-                io.out().add((type == null ? "ext2/ext3" : type) + "\n");
-            }
-            return 0;
-        }
-        checkStatFormat(format);
-        LinkOption[] link = o.flags().contains('L') ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
-        int st = 0;
-        for (String path : o.operands()) {
-            Path p = local("stat", path);
-            if (!Files.exists(p, link)) {
-                io.err().add("stat: cannot stat '" + path + "': No such file or directory\n");
-                st = 1;
-                continue;
-            }
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < format.length(); i++) {
-                char c = format.charAt(i);
-                if (c != '%') {
-                    line.append(c);
-                    continue;
-                }
-                char d = format.charAt(++i);
-                switch (d) {
-                    case 'a' -> line.append(Integer.toOctalString(mode(p, link)));
-                    case 'u', 'g' -> line.append('0'); // every file on a sandbox node belongs to root
-                    case 'U', 'G' -> line.append("root");
-                    case 'n' -> line.append(path);
-                    case 's' -> line.append(Files.size(p));
-                    default -> line.append('%');
-                }
-            }
-            io.out().add(line + "\n");
-        }
-        return st;
-    }
-
-    private static void checkStatFormat(String format) {
-        for (int i = 0; i < format.length(); i++) {
-            if (format.charAt(i) != '%') continue;
-            if (i + 1 >= format.length() || "augUGns%".indexOf(format.charAt(i + 1)) < 0) {
-                throw unsupportedOption("stat", "-c " + format);
-            }
-            i++;
-        }
-    }
-
-    private int mkdir(List<String> args, Io io, int umask) throws IOException {
-        Opts o = opts("mkdir", args, "p", "");
-        if (o.operands().isEmpty()) throw new ShellError(1, "mkdir: missing operand");
-        boolean parents = o.flags().contains('p');
-        int mode = 0777 & ~umask;
-        int st = 0;
-        for (String path : o.operands()) {
-            Path p = local("mkdir", path);
-            if (parents) {
-                if (Files.isDirectory(p)) continue;
-                List<Path> missing = new ArrayList<>();
-                for (Path q = p; q != null && !Files.exists(q, LinkOption.NOFOLLOW_LINKS); q = q.getParent()) missing.add(0, q);
-                try {
-                    for (Path q : missing) {
-                        try {
-                            Files.createDirectory(q);
-                            setMode(q, mode);
-                        } catch (FileAlreadyExistsException e) {
-                            if (!Files.isDirectory(q)) throw e; // created meanwhile by a concurrent mkdir -p
-                        }
-                    }
-                    if (missing.isEmpty()) throw new FileAlreadyExistsException(path);
-                } catch (FileAlreadyExistsException e) {
-                    io.err().add("mkdir: cannot create directory '" + path + "': File exists\n");
-                    st = 1;
-                } catch (FileSystemException e) {
-                    io.err().add("mkdir: cannot create directory '" + path + "': " + reason(e) + "\n");
-                    st = 1;
-                }
-            } else {
-                try {
-                    Files.createDirectory(p);
-                    setMode(p, mode);
-                } catch (FileAlreadyExistsException e) {
-                    io.err().add("mkdir: cannot create directory '" + path + "': File exists\n");
-                    st = 1;
-                } catch (FileSystemException e) {
-                    io.err().add("mkdir: cannot create directory '" + path + "': " + reason(e) + "\n");
-                    st = 1;
-                }
-            }
-        }
-        return st;
-    }
-
-    private int chmod(List<String> args, Io io) throws IOException {
-        Opts o = opts("chmod", args, "", "");
-        if (o.operands().size() < 2) throw new ShellError(1, "chmod: missing operand");
-        int mode = octalMode("chmod", o.operands().get(0));
-        int st = 0;
-        for (String path : o.operands().subList(1, o.operands().size())) {
-            Path p = local("chmod", path);
-            if (!Files.exists(p)) {
-                io.err().add("chmod: cannot access '" + path + "': No such file or directory\n");
-                st = 1;
-                continue;
-            }
-            setMode(p, mode);
-        }
-        return st;
-    }
-
-    /** Every file on a sandbox node belongs to root: only root as the owner is accepted, and nothing changes. */
-    private int chown(List<String> args, Io io) {
-        Opts o = opts("chown", args, "", "");
-        if (o.operands().size() < 2) throw new ShellError(1, "chown: missing operand");
-        String owner = o.operands().get(0);
-        if (!Set.of("0:0", "root:root", "0", "root").contains(owner)) {
-            throw new ShellError(2, "sandbox node: chown: every file on a sandbox node belongs to root, not " + owner);
-        }
-        int st = 0;
-        for (String path : o.operands().subList(1, o.operands().size())) {
-            if (!Files.exists(local("chown", path), LinkOption.NOFOLLOW_LINKS)) {
-                io.err().add("chown: cannot access '" + path + "': No such file or directory\n");
-                st = 1;
-            }
-        }
-        return st;
-    }
-
-    private int rm(List<String> args, Io io) throws IOException {
-        List<String> a = new ArrayList<>(args);
-        boolean oneFileSystem = a.remove("--one-file-system");
-        Opts o = opts("rm", a, "fr", "");
-        boolean force = o.flags().contains('f');
-        boolean recursive = o.flags().contains('r');
-        if (o.operands().isEmpty() && !force) throw new ShellError(1, "rm: missing operand");
-        int st = 0;
-        for (String path : o.operands()) {
-            Path p = local("rm", path);
-            if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-                if (recursive && p.equals(root.local("/"))) {
-                    io.err().add("rm: it is dangerous to operate recursively on '/'\nrm: use --no-preserve-root to override this failsafe\n");
-                    st = 1;
-                    continue;
-                }
-                if (recursive) {
-                    // GNU rm crosses into mounted filesystems (deleting their files) unless --one-file-system
-                    st |= removeTree(path, p, oneFileSystem ? mountPoints() : Set.of(), io);
-                    continue;
-                }
-                io.err().add("rm: cannot remove '" + path + "': Is a directory\n");
-                st = 1;
-                continue;
-            }
-            try {
-                if (!Files.deleteIfExists(p) && !force) {
-                    io.err().add("rm: cannot remove '" + path + "': No such file or directory\n");
-                    st = 1;
-                }
-            } catch (DirectoryNotEmptyException e) {
-                io.err().add("rm: cannot remove '" + path + "': Is a directory\n");
-                st = 1;
-            }
-        }
-        return st;
-    }
-
-    /** The node's mount points (field 2 of its /proc/mounts), other than /. */
-    private Set<String> mountPoints() throws IOException {
-        Path table = root.local("/proc/mounts");
-        if (!Files.exists(table)) return Set.of();
-        Set<String> out = new java.util.HashSet<>();
-        for (String line : Files.readAllLines(table, StandardCharsets.UTF_8)) {
-            String[] f = line.split(" ");
-            if (f.length > 1 && !f[1].equals("/")) out.add(f[1].replace("\\040", " "));
-        }
-        return out;
-    }
-
-    /** rm -r of one directory, depth first, never following symlinks; skips mount points in {@code skip}. */
-    private int removeTree(String nodePath, Path dir, Set<String> skip, Io io) throws IOException {
-        if (skip.contains(nodePath)) {
-            io.err().add("rm: skipping '" + nodePath + "', since it's on a different device\n");
-            return 1;
-        }
-        int st = 0;
-        List<Path> children;
-        try (java.util.stream.Stream<Path> list = Files.list(dir)) {
-            children = list.sorted().toList();
-        }
-        for (Path c : children) {
-            String childPath = (nodePath.endsWith("/") ? nodePath : nodePath + "/") + c.getFileName();
-            if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)) st |= removeTree(childPath, c, skip, io);
-            else Files.deleteIfExists(c);
-        }
-        if (st == 0) Files.deleteIfExists(dir);
-        return st;
-    }
-
-    private List<String> twoOperands(String cmd, Opts o) {
-        if (o.operands().size() == 1) {
-            throw new ShellError(1, cmd + ": missing destination file operand after '" + o.operands().get(0) + "'");
-        }
-        if (o.operands().size() != 2) {
-            throw new ShellError(2, "sandbox node: " + cmd + ": exactly two operands are supported, got "
-                    + o.operands().size());
-        }
-        return o.operands();
-    }
-
-    private int mv(List<String> args, Io io) throws IOException {
-        List<String> ops = twoOperands("mv", opts("mv", args, "f", ""));
-        String src = ops.get(0);
-        Path from = local("mv", src);
-        if (!Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
-            io.err().add("mv: cannot stat '" + src + "': No such file or directory\n");
-            return 1;
-        }
-        String dst = destination("mv", src, ops.get(1));
-        Path to = local("mv", dst);
-        try {
-            try {
-                Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (NoSuchFileException e) {
-            io.err().add("mv: cannot move '" + src + "' to '" + dst + "': No such file or directory\n");
-            return 1;
-        } catch (DirectoryNotEmptyException e) {
-            io.err().add("mv: cannot move '" + src + "' to '" + dst + "': Directory not empty\n");
-            return 1;
-        }
-        return 0;
-    }
-
-    private int ln(List<String> args, Io io) throws IOException {
-        Opts o = opts("ln", args, "f", "");
-        List<String> ops = twoOperands("ln", o);
-        String src = ops.get(0);
-        Path from = local("ln", src);
-        if (!Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
-            io.err().add("ln: failed to access '" + src + "': No such file or directory\n");
-            return 1;
-        }
-        if (Files.isDirectory(from, LinkOption.NOFOLLOW_LINKS)) {
-            io.err().add("ln: " + src + ": hard link not allowed for directory\n");
-            return 1;
-        }
-        String dst = destination("ln", src, ops.get(1));
-        Path to = local("ln", dst);
-        if (Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
-            if (!o.flags().contains('f')) {
-                io.err().add("ln: failed to create hard link '" + dst + "': File exists\n");
-                return 1;
-            }
-            if (Files.isSameFile(from, to)) return 0;
-            Files.delete(to);
-        }
-        try {
-            Files.createLink(to, from);
-        } catch (NoSuchFileException e) {
-            io.err().add("ln: failed to create hard link '" + dst + "' => '" + src + "': No such file or directory\n");
-            return 1;
-        } catch (UnsupportedOperationException e) {
-            io.err().add("ln: failed to create hard link '" + dst + "' => '" + src + "': Operation not permitted\n");
-            return 1;
-        }
-        return 0;
-    }
-
-    /** The source of cp/install: a file that exists and is not a folder, else null with coreutils' message. */
-    private Path copySource(String cmd, String src, String onFolder, Io io) {
-        Path from = local(cmd, src);
-        if (!Files.exists(from)) {
-            io.err().add(cmd + ": cannot stat '" + src + "': No such file or directory\n");
-            return null;
-        }
-        if (Files.isDirectory(from)) {
-            io.err().add(cmd + ": " + onFolder + " '" + src + "'\n");
-            return null;
-        }
-        return from;
-    }
-
-    /** cp: an existing destination keeps its inode (written in place); a new one gets the source's mode minus the umask. */
-    private int cp(List<String> args, Io io, int umask) throws IOException {
-        Opts o = opts("cp", args, "p", "");
-        List<String> ops = twoOperands("cp", o);
-        String src = ops.get(0);
-        Path from = copySource("cp", src, "-r not specified; omitting directory", io);
-        if (from == null) return 1;
-        String dst = destination("cp", src, ops.get(1));
-        Path to = local("cp", dst);
-        boolean existed = Files.exists(to);
-        try {
-            if (existed) {
-                if (Files.isSameFile(from, to)) {
-                    io.err().add("cp: '" + src + "' and '" + dst + "' are the same file\n");
-                    return 1;
-                }
-                try (OutputStream out = Files.newOutputStream(to, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
-                    Files.copy(from, out);
-                }
-            } else {
-                Files.copy(from, to);
-            }
-        } catch (NoSuchFileException e) {
-            io.err().add("cp: cannot create regular file '" + dst + "': No such file or directory\n");
-            return 1;
-        }
-        if (o.flags().contains('p')) {
-            setMode(to, mode(from));
-            Files.setLastModifiedTime(to, Files.getLastModifiedTime(from));
-        } else if (!existed) {
-            setMode(to, mode(from) & 0777 & ~umask);
-        }
-        return 0;
-    }
-
-    /** install: a new file (the old destination is unlinked first) owned by root with exactly the given mode. */
-    private int install(List<String> args, Io io) throws IOException {
-        Opts o = opts("install", args, "", "mog");
-        for (char c : new char[] {'o', 'g'}) {
-            String who = o.values().get(c);
-            if (who != null && !who.equals("0") && !who.equals("root")) {
-                throw new ShellError(2, "sandbox node: install: every file on a sandbox node belongs to root, not " + who);
-            }
-        }
-        int mode = o.values().containsKey('m') ? octalMode("install", o.values().get('m')) : 0755;
-        List<String> ops = twoOperands("install", o);
-        String src = ops.get(0);
-        Path from = copySource("install", src, "omitting directory", io);
-        if (from == null) return 1;
-        String dst = destination("install", src, ops.get(1));
-        Path to = local("install", dst);
-        try {
-            Files.deleteIfExists(to);
-            Files.copy(from, to);
-        } catch (NoSuchFileException e) {
-            io.err().add("install: cannot create regular file '" + dst + "': No such file or directory\n");
-            return 1;
-        }
-        setMode(to, mode);
-        return 0;
-    }
-
-    private int cat(List<String> args, Io io) throws IOException {
-        Opts o = opts("cat", args, "", "");
-        List<String> files = o.operands().isEmpty() ? List.of("-") : o.operands();
-        int st = 0;
-        for (String path : files) {
-            if (path.equals("-")) {
-                io.out().add(io.in());
-                continue;
-            }
-            Path p = local("cat", path);
-            if (Files.isDirectory(p)) {
-                io.err().add("cat: " + path + ": Is a directory\n");
-                st = 1;
-                continue;
-            }
-            try {
-                io.out().add(new String(Files.readAllBytes(p), StandardCharsets.UTF_8));
-            } catch (NoSuchFileException e) {
-                io.err().add("cat: " + path + ": No such file or directory\n");
-                st = 1;
-            }
-        }
-        return st;
-    }
-
-    private static final java.util.regex.Pattern SED_RANGE =
-            java.util.regex.Pattern.compile("/([A-Za-z0-9 -]+)/,/([A-Za-z0-9 -]+)/p");
-
-    /**
-     * Only {@code sed -n '/START/,/END/p' [--] FILE…} with literal START/END (letters, digits, blanks, dashes: the
-     * PEM markers kubejoin cuts a certificate out of a cert+key file with): prints each range, START and END lines
-     * included, as sed does; an unfinished range runs to the end of the file.
-     */
-    private int sed(List<String> args, Io io) throws IOException {
-        Opts o = opts("sed", args, "n", "");
-        if (!o.flags().contains('n') || o.operands().size() < 2) throw unsupportedOption("sed", String.join(" ", args));
-        java.util.regex.Matcher m = SED_RANGE.matcher(o.operands().get(0));
-        if (!m.matches()) throw unsupportedOption("sed", "(script: only '/START/,/END/p') " + o.operands().get(0));
-        int st = 0;
-        for (String path : o.operands().subList(1, o.operands().size())) {
-            Path p = local("sed", path);
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(p, StandardCharsets.UTF_8);
-            } catch (NoSuchFileException e) {
-                io.err().add("sed: can't read " + path + ": No such file or directory\n");
-                st = 2;
-                continue;
-            }
-            boolean in = false;
-            for (String line : lines) {
-                if (!in && line.contains(m.group(1))) {
-                    in = true;
-                    io.out().add(line + "\n");
-                } else if (in) {
-                    io.out().add(line + "\n");
-                    if (line.contains(m.group(2))) in = false;
-                }
-            }
-        }
-        return st;
-    }
-
-    private int tail(List<String> args, Io io) throws IOException {
-        Opts o = opts("tail", args, "", "n");
-        String n = o.values().getOrDefault('n', "10");
-        if (!n.matches("\\+?[0-9]{1,9}")) throw unsupportedOption("tail", "-n " + n);
-        if (o.operands().size() > 1) throw new ShellError(2, "sandbox node: tail: only one file is supported");
-        String text;
-        if (o.operands().isEmpty() || o.operands().get(0).equals("-")) {
-            text = io.in();
-        } else {
-            String path = o.operands().get(0);
-            Path p = local("tail", path);
-            try {
-                if (Files.isDirectory(p)) {
-                    io.err().add("tail: error reading '" + path + "': Is a directory\n");
-                    return 1;
-                }
-                text = new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
-            } catch (NoSuchFileException e) {
-                io.err().add("tail: cannot open '" + path + "' for reading: No such file or directory\n");
-                return 1;
-            }
-        }
-        List<String> lines = new ArrayList<>();
-        int i = 0;
-        while (i < text.length()) {
-            int nl = text.indexOf('\n', i);
-            int end = nl < 0 ? text.length() : nl + 1;
-            lines.add(text.substring(i, end));
-            i = end;
-        }
-        int from;
-        if (n.startsWith("+")) {
-            from = Math.max(0, Integer.parseInt(n.substring(1)) - 1);
-        } else {
-            from = Math.max(0, lines.size() - Integer.parseInt(n));
-        }
-        for (int k = from; k < lines.size(); k++) io.out().add(lines.get(k));
-        return 0;
-    }
-
-    private int date(List<String> args, Io io) {
-        Opts o = opts("date", args, "", "");
-        if (!o.operands().equals(List.of("+%s"))) throw unsupportedOption("date", String.join(" ", args));
-        io.out().add(clock.instant().getEpochSecond() + "\n");
-        return 0;
-    }
-
-    /**
-     * dd in the one form kubejoin sends: {@code dd of=FILE bs=N count=1|0 iflag=fullblock status=none}, exactly
-     * N bytes (fewer at end of input) from the command's stdin into FILE, created with 0666 minus the umask or
-     * truncated in place (keeping its mode), as open(2) with O_CREAT|O_TRUNC does.
-     */
-    private int dd(List<String> args, Io io, int umask) throws IOException {
-        Map<String, String> ops = new LinkedHashMap<>();
-        for (String a : args) {
-            int eq = a.indexOf('=');
-            String key = eq < 0 ? a : a.substring(0, eq);
-            if (eq < 0 || !Set.of("of", "bs", "count", "iflag", "status").contains(key) || ops.containsKey(key)) {
-                throw unsupportedOption("dd", a);
-            }
-            ops.put(key, a.substring(eq + 1));
-        }
-        if (!"fullblock".equals(ops.get("iflag")) || !"none".equals(ops.get("status")) || !ops.containsKey("of")
-                || !ops.containsKey("bs") || !Set.of("0", "1").contains(ops.get("count"))) {
-            throw unsupportedOption("dd", String.join(" ", args) + " (only of=FILE bs=N count=1|0 iflag=fullblock status=none)");
-        }
-        if (io.raw() == null) throw new ShellError(2, "sandbox node: dd: only the command's own stdin can be read");
-        int bs;
-        try {
-            bs = Integer.parseInt(ops.get("bs"));
-        } catch (NumberFormatException e) {
-            bs = -1;
-        }
-        if (bs < 1) {
-            io.err().add("dd: invalid number: '" + ops.get("bs") + "'\n");
-            return 1;
-        }
-        String dst = ops.get("of");
-        Path to = local("dd", dst);
-        if (Files.isDirectory(to)) {
-            io.err().add("dd: failed to open '" + dst + "': Is a directory\n");
-            return 1;
-        }
-        try {
-            if (!Files.exists(to)) {
-                // created with its final mode: no moment in which a secret's temp file is readable by others
-                Files.createFile(to, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-                setMode(to, 0666 & ~umask);
-            }
-            try (OutputStream out = Files.newOutputStream(to, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                if (ops.get("count").equals("1")) out.write(io.raw().read(bs));
-            }
-        } catch (NoSuchFileException e) {
-            io.err().add("dd: failed to open '" + dst + "': No such file or directory\n");
-            return 1;
-        }
-        return 0;
-    }
-
-    private static int grep(List<String> args, Io io) {
-        Opts o = opts("grep", args, "qF", "");
-        if (!o.flags().contains('F')) throw unsupportedOption("grep", "(regular expressions: only -F)");
-        if (o.operands().size() != 1) {
-            throw new ShellError(2, "sandbox node: grep: only one pattern on stdin is supported");
-        }
-        String pattern = o.operands().get(0);
-        boolean quiet = o.flags().contains('q');
-        String in = io.in();
-        boolean found = false;
-        if (!in.isEmpty()) {
-            for (String line : (in.endsWith("\n") ? in.substring(0, in.length() - 1) : in).split("\n", -1)) {
-                if (line.contains(pattern)) {
-                    found = true;
-                    if (quiet) break;
-                    io.out().add(line + "\n");
-                }
-            }
-        }
-        return found ? 0 : 1;
-    }
 }
