@@ -3,7 +3,7 @@ package io.kubejoin.sandbox.node.shell;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@link NodeShell}'s syntax tree: what {@link Parser} makes of a command line and {@link NodeShell} runs. */
+/** {@link NodeShell}'s syntax tree: what {@link Parser} makes of a command line and {@link Interpreter} runs. */
 final class Syntax {
     private Syntax() {
     }
