@@ -336,7 +336,7 @@ class SimulatedKubeletTest {
     @Test
     void hardCodedRemovalListIsIssue2s() {
         // the simulator's own list, kept independent of VersionRules so that a mistake there cannot hide
-        assertThat(SimulatedKubelet.REMOVED_FLAGS).containsEntry("logtostderr", 26).containsEntry("container-runtime", 27)
+        assertThat(KubeletStartup.REMOVED_FLAGS).containsEntry("logtostderr", 26).containsEntry("container-runtime", 27)
                 .containsEntry("pod-infra-container-image", 35).containsEntry("image-pull-progress-deadline", 24)
                 .containsEntry("network-plugin", 24);
     }

@@ -1,0 +1,124 @@
+package io.kubejoin.sandbox.kubelet;
+
+import static io.kubejoin.sandbox.kubelet.ApiServerClient.reason;
+import static io.kubejoin.sandbox.kubelet.SimulatedKubelet.quote;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import io.kubejoin.sandbox.kubelet.ApiServerClient.Answer;
+import io.kubejoin.sandbox.kubelet.ApiServerClient.Connection;
+import io.kubejoin.sandbox.kubelet.KubeletStartup.Startup;
+import io.kubejoin.sandbox.kubelet.SimulatedKubelet.KubeletExit;
+import io.kubejoin.sandbox.kubelet.SimulatedKubelet.Options;
+
+/** kubelet_node_status.go: registers the Node (labels, taints, addresses, nodeInfo) and posts Ready through /status. */
+final class NodeRegistration extends KubeletPart {
+    private final ApiServerClient api;
+    private final ServingCertificateManager serving;
+
+    NodeRegistration(SimulatedKubelet kubelet, ApiServerClient api, ServingCertificateManager serving) {
+        super(kubelet);
+        this.api = api;
+        this.serving = serving;
+    }
+
+    /** Registers the Node, posts Ready, files the serving CSR: kubelet_node_status.go and the serving certificate manager. */
+    Future<Void> registerAndReady(Startup s, Connection c) {
+        if (kubelet.stopped) return Future.failedFuture(new KubeletExit("stopped"));
+        String name = s.nodeName();
+        journal.info("kubelet_node_status.go:72", "\"Attempting to register node\" node=\"" + name + "\"");
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("beta.kubernetes.io/arch", "amd64");
+        labels.put("beta.kubernetes.io/os", "linux");
+        labels.put("kubernetes.io/arch", "amd64");
+        labels.put("kubernetes.io/hostname", name);
+        labels.put("kubernetes.io/os", "linux");
+        labels.putAll(s.labels());
+        Node node = new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
+                .withNewSpec().withTaints(s.taints().isEmpty() ? null : s.taints()).endSpec()
+                .withNewStatus().withAddresses(addresses(s, options)).withNewNodeInfo()
+                .withKubeletVersion(gitVersion()).withKubeProxyVersion(gitVersion())
+                .withOperatingSystem("linux").withArchitecture("amd64")
+                .withContainerRuntimeVersion(s.runtimeEndpoint().contains("docker") ? "docker://19.3.5" : "containerd://1.7.24")
+                .endNodeInfo().endStatus().build();
+        return api.call(c, HttpMethod.POST, "/api/v1/nodes", Serialization.asJson(node)).compose(a -> {
+            if (a.code() == 201) {
+                preRegistrationLines(name);
+                journal.info("kubelet_node_status.go:75", "\"Successfully registered node\" node=\"" + name + "\"");
+                // the kubelet's node informer has not seen the new Node yet: a real kubelet logs this once more
+                journal.error("kubelet.go:2410", "\"Error getting node\" err=\"node \\\"" + name + "\\\" not found\"");
+            } else if (a.code() == 409) {
+                journal.info("kubelet_node_status.go:111", "\"Node was previously registered\" node=\"" + name + "\"");
+            } else {
+                String err = reason(a);
+                journal.error("kubelet_node_status.go:94", "\"Unable to register node with API server\" err=\"" + quote(err) + "\" node=\"" + name + "\"");
+                return Future.failedFuture(new KubeletExit("Unable to register node with API server: " + err));
+            }
+            return api.call(c, HttpMethod.GET, "/api/v1/nodes/" + name, null);
+        }).compose(a -> {
+            if (a.code() != 200) return Future.failedFuture(statusError(name, a));
+            Node current = Serialization.unmarshal(a.body(), Node.class);
+            String now = runtime.clock().instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+            NodeCondition ready = new NodeConditionBuilder().withType("Ready").withStatus("True").withReason("KubeletReady")
+                    .withMessage("kubelet is posting ready status").withLastHeartbeatTime(now).withLastTransitionTime(now).build();
+            List<NodeCondition> conditions = new ArrayList<>();
+            if (current.getStatus() != null && current.getStatus().getConditions() != null) {
+                current.getStatus().getConditions().stream().filter(x -> !"Ready".equals(x.getType())).forEach(conditions::add);
+            }
+            conditions.add(ready);
+            if (current.getStatus() == null) current.setStatus(new io.fabric8.kubernetes.api.model.NodeStatus());
+            current.getStatus().setConditions(conditions);
+            current.getStatus().setAddresses(addresses(s, options));
+            // every status update carries the running binary's version (setNodeStatus), also after an upgrade
+            if (current.getStatus().getNodeInfo() == null) current.getStatus().setNodeInfo(new io.fabric8.kubernetes.api.model.NodeSystemInfo());
+            current.getStatus().getNodeInfo().setKubeletVersion(gitVersion());
+            current.getStatus().getNodeInfo().setKubeProxyVersion(gitVersion());
+            return api.call(c, HttpMethod.PUT, "/api/v1/nodes/" + name + "/status", Serialization.asJson(current));
+        }).compose(a -> {
+            if (a.code() != 200 && a.code() != 201) return Future.failedFuture(statusError(name, a));
+            journal.info("kubelet_node_status.go:687", "\"Recording event message for node\" node=\"" + name + "\" event=\"NodeReady\"");
+            return s.serverTLSBootstrap() ? serving.servingCsr(s, c) : Future.succeededFuture();
+        });
+    }
+
+    /**
+     * What a real kubelet logs on a healthy first start while its Node does not exist yet (the node lease, CSINode,
+     * the sync loop and the eviction manager all look it up): harmless, but "not found" lines a journal reader must
+     * not take for a failure (reference log kubelet-1.24-join-then-reset.log, first start).
+     */
+    private void preRegistrationLines(String name) {
+        String notFound = "node \\\"" + name + "\\\" not found";
+        journal.error("nodelease.go:49", "\"Failed to get node when trying to set owner ref to the node lease\" err=\"nodes \\\""
+                + name + "\\\" not found\" node=\"" + name + "\"");
+        journal.info("nodeinfomanager.go:401", "Failed to publish CSINode: nodes \"" + name + "\" not found");
+        journal.error("kubelet.go:2410", "\"Error getting node\" err=\"" + notFound + "\"");
+        journal.error("eviction_manager.go:254", "\"Eviction manager: failed to get summary stats\" err=\"failed to get node info: "
+                + notFound + "\"");
+    }
+
+    private KubeletExit statusError(String name, Answer a) {
+        String err = reason(a);
+        journal.error("kubelet_node_status.go:535", "\"Error updating node status, will retry\" err=\"error getting node \\\"" + name + "\\\": " + quote(err) + "\"");
+        return new KubeletExit("Error updating node status: " + err);
+    }
+
+    static List<NodeAddress> addresses(Startup s, Options options) {
+        List<NodeAddress> out = new ArrayList<>();
+        String ip = s.nodeIp();
+        if (!"0.0.0.0".equals(ip) && !"::".equals(ip)) out.add(new NodeAddress(ip, "InternalIP"));
+        // NodeRestriction lets a kubelet write its own status: nothing stops it from adding any address
+        if (options.extraStatusAddress() != null) out.add(new NodeAddress(options.extraStatusAddress(), "ExternalIP"));
+        out.add(new NodeAddress(s.nodeName(), "Hostname"));
+        return out;
+    }
+}

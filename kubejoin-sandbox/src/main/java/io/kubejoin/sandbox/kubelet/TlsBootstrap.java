@@ -1,0 +1,171 @@
+package io.kubejoin.sandbox.kubelet;
+
+import static io.kubejoin.sandbox.kubelet.ApiServerClient.reason;
+import static io.kubejoin.sandbox.kubelet.CsrWatch.CSR_PATH;
+import static io.kubejoin.sandbox.kubelet.KubeletPem.PEM_STAMP;
+import static io.kubejoin.sandbox.kubelet.KubeletPem.base64;
+import static io.kubejoin.sandbox.kubelet.KubeletPem.certificates;
+import static io.kubejoin.sandbox.kubelet.KubeletPem.csrPem;
+import static io.kubejoin.sandbox.kubelet.KubeletPem.ecKey;
+import static io.kubejoin.sandbox.kubelet.KubeletPem.firstCertificate;
+import static io.kubejoin.sandbox.kubelet.KubeletPem.parseKey;
+import static io.kubejoin.sandbox.kubelet.KubeletPem.sec1Pem;
+import static io.kubejoin.sandbox.kubelet.SimulatedKubelet.quote;
+
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.kubejoin.util.SecureFiles;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import io.kubejoin.sandbox.api.CsrSigningController;
+import io.kubejoin.sandbox.node.NodeRoot;
+import io.kubejoin.sandbox.kubelet.ApiServerClient.Connection;
+import io.kubejoin.sandbox.kubelet.KubeletStartup.Startup;
+import io.kubejoin.sandbox.kubelet.SimulatedKubelet.KubeletExit;
+
+/**
+ * The client certificate (pkg/kubelet/certificate/bootstrap): reuses {@code --kubeconfig} while its certificate is
+ * valid, else bootstraps with the bootstrap kubeconfig's token (CSR, wait for the signer) and writes
+ * {@code kubelet-client-<time>.pem}, the {@code kubelet-client-current.pem} symlink and {@code kubelet.kubeconfig}.
+ */
+final class TlsBootstrap extends KubeletPart {
+    private final ApiServerClient api;
+    private final CsrWatch csrs;
+
+    TlsBootstrap(SimulatedKubelet kubelet, ApiServerClient api, CsrWatch csrs) {
+        super(kubelet);
+        this.api = api;
+        this.csrs = csrs;
+    }
+
+    Future<Connection> clientCredential(Startup s) {
+        return runtime.vertx().<Connection>executeBlocking(() -> existingKubeconfig(s), false).compose(existing -> {
+            if (existing != null) return Future.succeededFuture(existing);
+            return bootstrap(s);
+        });
+    }
+
+    /** kubelet's LoadClientConfig: a kubeconfig whose client certificate has not expired is used as it is. */
+    private Connection existingKubeconfig(Startup s) throws IOException {
+        if (s.kubeconfigPath() == null) return null;
+        String text = root.readOrNull(s.kubeconfigPath());
+        if (text == null) return null;
+        NodeRoot.Kubeconfig kc;
+        try {
+            kc = root.kubeconfig(text);
+        } catch (IOException | RuntimeException e) {
+            journal.info("bootstrap.go:85", "\"Unable to read existing bootstrap client config from " + s.kubeconfigPath() + ": " + quote(String.valueOf(e.getMessage())) + "\"");
+            return null;
+        }
+        if (kc.clientCertPem() == null || kc.clientKeyPem() == null) return null;
+        X509Certificate cert = firstCertificate(kc.clientCertPem());
+        Instant now = runtime.clock().instant();
+        if (cert == null || now.isAfter(cert.getNotAfter().toInstant())) {
+            journal.info("bootstrap.go:95", "\"Part of the existing bootstrap client certificate in " + s.kubeconfigPath() + " is expired\"");
+            return null;
+        }
+        journal.info("bootstrap.go:101", "\"Kubeconfig exists and is valid, skipping bootstrap\" path=\"" + s.kubeconfigPath() + "\"");
+        return api.connection(kc.server(), kc.caPem(), null, certificates(kc.clientCertPem()), parseKey(kc.clientKeyPem()));
+    }
+
+    private Future<Connection> bootstrap(Startup s) {
+        if (s.bootstrapKubeconfigPath() == null) {
+            return Future.failedFuture(commandFailed("failed to run Kubelet: no client certificate and no --bootstrap-kubeconfig"));
+        }
+        return runtime.vertx().executeBlocking(() -> {
+            String text = root.readOrNull(s.bootstrapKubeconfigPath());
+            if (text == null) {
+                throw commandFailed("failed to run Kubelet: unable to load bootstrap kubeconfig: stat " + s.bootstrapKubeconfigPath()
+                        + ": no such file or directory");
+            }
+            NodeRoot.Kubeconfig kc = root.kubeconfig(text);
+            if (s.rotateCertificates()) {
+                // kubelet's LoadClientConfig with rotateCertificates: kubelet.kubeconfig is written at start, naming
+                // kubelet-client-current.pem before that file exists; the certificate manager then bootstraps in the
+                // background. So the kubeconfig proves nothing about a certificate.
+                writeKubeconfig(s, kc);
+            }
+            journal.info("bootstrap.go:109", "\"Using bootstrap kubeconfig to generate TLS client cert, key and kubeconfig file\"");
+            String csrNode = options.forgeCsrForNode() != null ? options.forgeCsrForNode() : s.nodeName();
+            KeyPair keys = ecKey();
+            String csrPem = csrPem(keys, csrNode, List.of());
+            return new BootstrapStep(kc, api.connection(kc.server(), kc.caPem(), kc.token(), null, null), keys, csrPem);
+        }, false).compose(step -> {
+            List<String> usages = new ArrayList<>(List.of("digital signature"));
+            if (!version.atLeast(27)) usages.add("key encipherment");
+            usages.add("client auth");
+            CertificateSigningRequest csr = new CertificateSigningRequestBuilder()
+                    .withNewMetadata().withGenerateName("csr-").endMetadata()
+                    .withNewSpec().withRequest(base64(step.csrPem())).withSignerName(CsrSigningController.KUBELET_CLIENT)
+                    .withUsages(usages).endSpec().build();
+            return api.call(step.connection(), HttpMethod.POST, CSR_PATH, Serialization.asJson(csr)).compose(a -> {
+                if (a.code() != 201) {
+                    String err = "cannot create certificate signing request: " + reason(a);
+                    journal.error("certificate_manager.go:385", "Failed while requesting a signed certificate from the master: " + err);
+                    return Future.failedFuture(new KubeletExit(err));
+                }
+                String name = Serialization.unmarshal(a.body(), CertificateSigningRequest.class).getMetadata().getName();
+                kubelet.clientCsrName = name;
+                journal.info("csr.go:254", "certificate signing request " + name + " is pending");
+                return csrs.waitForCertificate(step.connection(), name);
+            }).compose(certPem -> runtime.vertx().executeBlocking(() -> writeClientFiles(s, step, certPem), false));
+        });
+    }
+
+    private record BootstrapStep(NodeRoot.Kubeconfig kubeconfig, Connection connection, KeyPair keys, String csrPem) {
+        @Override
+        public String toString() {
+            return "BootstrapStep[redacted]";
+        }
+    }
+
+    /** kubelet's certificate store and writeKubeconfigFromBootstrapping. */
+    private Connection writeClientFiles(Startup s, BootstrapStep step, String certPem) throws IOException {
+        String keyPem = sec1Pem(step.keys());
+        String certDir = s.certDir().endsWith("/") ? s.certDir().substring(0, s.certDir().length() - 1) : s.certDir();
+        String pemName = "kubelet-client-" + PEM_STAMP.format(runtime.clock().instant()) + ".pem";
+        Path dir = root.local(certDir);
+        Files.createDirectories(dir);
+        SecureFiles.writeAtomically(dir.resolve(pemName), (certificates(certPem) + keyPem).getBytes(StandardCharsets.US_ASCII), 0600);
+        Path current = dir.resolve("kubelet-client-current.pem");
+        Files.deleteIfExists(current);
+        Files.createSymbolicLink(current, Path.of(pemName));
+        // without rotation, LoadClientCert writes the kubeconfig only now, once the certificate is there
+        if (!s.rotateCertificates()) writeKubeconfig(s, step.kubeconfig());
+        journal.info("certificate_store.go:130", "Loading cert/key pair from \"" + root.root().relativize(dir.resolve(pemName)) + "\".");
+        return api.connection(step.kubeconfig().server(), step.kubeconfig().caPem(), null, certificates(certPem), step.keys().getPrivate());
+    }
+
+    /** kubelet's writeKubeconfigFromBootstrapping: the bootstrap kubeconfig's cluster, kubelet-client-current.pem as user. */
+    private void writeKubeconfig(Startup s, NodeRoot.Kubeconfig bootstrap) throws IOException {
+        if (s.kubeconfigPath() == null) return;
+        String certDir = s.certDir().endsWith("/") ? s.certDir().substring(0, s.certDir().length() - 1) : s.certDir();
+        String currentNodePath = certDir + "/kubelet-client-current.pem";
+        String kubeconfig = "apiVersion: v1\n"
+                + "clusters:\n- cluster:\n"
+                + "    certificate-authority-data: " + base64(bootstrap.caPem() == null ? "" : bootstrap.caPem()) + "\n"
+                + "    server: " + bootstrap.server() + "\n"
+                + "  name: default-cluster\n"
+                + "contexts:\n- context:\n    cluster: default-cluster\n    namespace: default\n    user: default-auth\n"
+                + "  name: default-context\n"
+                + "current-context: default-context\n"
+                + "kind: Config\n"
+                + "preferences: {}\n"
+                + "users:\n- name: default-auth\n  user:\n"
+                + "    client-certificate: " + currentNodePath + "\n"
+                + "    client-key: " + currentNodePath + "\n";
+        Path kc = root.local(s.kubeconfigPath());
+        Files.createDirectories(kc.getParent());
+        SecureFiles.writeAtomically(kc, kubeconfig.getBytes(StandardCharsets.UTF_8), 0600);
+    }
+}
