@@ -12,9 +12,17 @@ package io.kubejoin.version;
  * @param removed     first release that no longer has it; null when still present in 1.35
  * @param replacement what to use instead once removed (shown in fixes); may be empty
  * @param note        one line on why the rule exists
+ * @param minors      for {@link Kind#SKEW} rows: how many minor releases the pair may be apart in the row's range;
+ *                    0 for every other kind
  */
 public record VersionRule(Component component, Kind kind, String name, KubeVersion since, KubeVersion deprecated,
-                          KubeVersion removed, String replacement, String note) {
+                          KubeVersion removed, String replacement, String note, int minors) {
+
+    /** A row of any kind but {@link Kind#SKEW}. */
+    public VersionRule(Component component, Kind kind, String name, KubeVersion since, KubeVersion deprecated,
+                       KubeVersion removed, String replacement, String note) {
+        this(component, kind, name, since, deprecated, removed, replacement, note, 0);
+    }
 
     public enum Component {
         KUBELET("kubelet"), KUBE_PROXY("kube-proxy"),
@@ -44,7 +52,13 @@ public record VersionRule(Component component, Kind kind, String name, KubeVersi
         /** a feature gate kubejoin must set; the rule's range is when it must be set */
         FEATURE_GATE,
         /** a rule of the csrsigning controller; the rule's range is the releases that apply it */
-        SIGNER_RULE
+        SIGNER_RULE,
+        /**
+         * the version-skew policy (kubernetes.io/releases/version-skew-policy): how many minor releases the component
+         * may be apart from another ({@link VersionRule#minors()}); the range is over the release of the newer of the
+         * two (kube-apiserver's, for the rows against it), one row per range, so a name repeats with disjoint ranges
+         */
+        SKEW
     }
 
     /** True when the release {@code v} has this flag / field / mode. */

@@ -58,6 +58,17 @@ public final class VersionRules {
         return available(Component.CONTROLLER_MANAGER, Kind.SIGNER_RULE, SIGNER_MARKS_REFUSAL_FAILED, controlPlane);
     }
 
+    /** kubelet / kube-proxy against kube-apiserver: at most this many minors older (range: kube-apiserver's release). */
+    public static final String SKEW_OLDER_THAN_APISERVER = "older-than-kube-apiserver";
+    /** kubelet / kube-proxy against kube-apiserver: at most this many minors newer (0: never newer). */
+    public static final String SKEW_NEWER_THAN_APISERVER = "newer-than-kube-apiserver";
+    /** kube-proxy against the kubelet on its node, either side older (range: the newer one's release). */
+    public static final String SKEW_KUBE_PROXY_KUBELET = "apart-from-kubelet";
+    /** how many minors a kubelet may cross without draining its node first (range: the target release). */
+    public static final String SKEW_IN_PLACE_UPGRADE = "in-place-upgrade";
+
+    private static final String POLICY = "kubernetes.io/releases/version-skew-policy";
+
     private static final List<VersionRule> ALL = build();
 
     private static List<VersionRule> build() {
@@ -105,6 +116,29 @@ public final class VersionRules {
         rules.add(rule(Component.KUBE_PROXY, Kind.PROXY_MODE, "iptables", 0, 0, 0, "", "the default mode"));
         rules.add(rule(Component.KUBE_PROXY, Kind.PROXY_MODE, "userspace", 0, 23, 26, "use ipvs, iptables or nftables",
                 "removed in 1.26 (kubernetes#112133); kubejoin writes the article's portRange only while it exists"));
+        // the version-skew policy; its own history: kubernetes/website#22034 (2020, first kube-proxy section),
+        // #40672 and #40932 (the 1.27 policy), #42218 (1.28, KEP-3935: n-3 nodes)
+        for (Component c : List.of(Component.KUBELET, Component.KUBE_PROXY)) {
+            rules.add(skew(c, SKEW_NEWER_THAN_APISERVER, 0, 0, 0, c.binary() + " must not be newer than kube-apiserver ("
+                    + POLICY + ", every release)"));
+            rules.add(skew(c, SKEW_OLDER_THAN_APISERVER, 0, 28, 2, c.binary() + " may be up to two minor releases older "
+                    + "than kube-apiserver before 1.28 (" + POLICY + ")"));
+            rules.add(skew(c, SKEW_OLDER_THAN_APISERVER, 28, 0, 3, c.binary() + " may be up to three minor releases "
+                    + "older than a 1.28 or newer kube-apiserver (KEP-3935, kubernetes/website#42218); the policy says it "
+                    + "as '" + c.binary() + " < 1.25 may only be up to two older', which names the same pairs"));
+        }
+        rules.add(skew(Component.KUBE_PROXY, SKEW_KUBE_PROXY_KUBELET, 0, 27, 0, "kube-proxy must be the same minor "
+                + "release as the kubelet on its node: the policy from kubernetes/website#22034 (2020) until 1.27 (the "
+                + "two shared iptables rules, changed in 1.16 and 1.19; kubernetes/kubernetes#117307)"));
+        rules.add(skew(Component.KUBE_PROXY, SKEW_KUBE_PROXY_KUBELET, 27, 28, 2, "kube-proxy may be up to two minor "
+                + "releases older or newer than the kubelet on its node from the 1.27 policy (kubernetes/website#40672, "
+                + "#40932)"));
+        rules.add(skew(Component.KUBE_PROXY, SKEW_KUBE_PROXY_KUBELET, 28, 0, 3, "up to three from 1.28 "
+                + "(kubernetes/website#42218; 'kube-proxy < 1.25 only two', the same pairs)"));
+        rules.add(skew(Component.KUBELET, SKEW_IN_PLACE_UPGRADE, 0, 0, 0, "in-place minor kubelet upgrades are not "
+                + "supported: drain the node before a minor upgrade, a patch upgrade needs none (" + POLICY + ", kubelet "
+                + "upgrade); the policy sets no other limit: a kubelet may go straight to any release within the skew, "
+                + "skipping minors (only kube-apiserver must not skip)"));
         rules.addAll(KubeletFlagNames.rules());
         rules.addAll(KubeletFields.rules());
         rules.addAll(KubeProxyFields.rules());
@@ -116,6 +150,21 @@ public final class VersionRules {
         return new VersionRule(c, k, name, since == 0 ? null : KubeVersion.minor(since),
                 deprecated == 0 ? null : KubeVersion.minor(deprecated),
                 removed == 0 ? null : KubeVersion.minor(removed), replacement, note);
+    }
+
+    private static VersionRule skew(Component c, String name, int since, int removed, int minors, String note) {
+        return new VersionRule(c, Kind.SKEW, name, since == 0 ? null : KubeVersion.minor(since), null,
+                removed == 0 ? null : KubeVersion.minor(removed), "", note, minors);
+    }
+
+    /**
+     * The version-skew rule {@code name} of the component in force for the release {@code newer} (the newer of the
+     * two versions it compares): one row per range, so exactly one answers.
+     */
+    public static VersionRule skewRule(Component component, String name, KubeVersion newer) {
+        return ALL.stream().filter(r -> r.kind() == Kind.SKEW && r.component() == component && r.name().equals(name)
+                        && r.availableIn(newer)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no " + component.binary() + " skew rule " + name + " for " + newer));
     }
 
     public static List<VersionRule> all() {

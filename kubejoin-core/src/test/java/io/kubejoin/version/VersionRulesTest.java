@@ -145,12 +145,29 @@ class VersionRulesTest {
     void tableIsConsistent() {
         Set<String> seen = new HashSet<>();
         for (VersionRule r : VersionRules.all()) {
-            assertThat(seen.add(r.component() + "/" + r.kind() + "/" + r.name())).as("duplicate row %s", r).isTrue();
+            // a skew rule has one row per range: its name repeats, its ranges must not overlap (below)
+            String key = r.component() + "/" + r.kind() + "/" + r.name() + (r.kind() == Kind.SKEW ? "/" + r.since() : "");
+            assertThat(seen.add(key)).as("duplicate row %s", r).isTrue();
             assertThat(r.note()).as("note of %s", r.name()).isNotBlank();
             if (r.since() != null && r.removed() != null) assertThat(r.since()).isLessThan(r.removed());
             if (r.removed() != null) {
                 assertThat(r.removed().minor()).isBetween(18, 35);
                 if (r.kind() == Kind.FLAG) assertThat(r.replacement()).as("fix for %s", r.name()).isNotBlank();
+            }
+            if (r.kind() != Kind.SKEW) assertThat(r.minors()).as("minors of %s", r.name()).isZero();
+        }
+    }
+
+    @Test
+    void everySkewRuleHasExactlyOneRowForEverySupportedRelease() {
+        List<VersionRule> skew = VersionRules.all().stream().filter(r -> r.kind() == Kind.SKEW).toList();
+        assertThat(skew).isNotEmpty();
+        for (VersionRule rule : skew) {
+            for (int m = 17; m <= 35; m++) {
+                int release = m;
+                assertThat(skew.stream().filter(r -> r.component() == rule.component() && r.name().equals(rule.name())
+                        && r.availableIn(minor(release))).count()).as("%s %s in 1.%d", rule.component(), rule.name(), m)
+                        .isEqualTo(1);
             }
         }
     }
