@@ -34,7 +34,7 @@ public final class JoinBenchmark {
 
     public record Result(int nodes, int joined, double sandboxStartSeconds, double wallSeconds, ProcessStats join,
                          double sandboxCpuSeconds, List<PhaseFigures> phases, int exitCode, Path dir,
-                         StatusFigures status) {
+                         StatusFigures status, long sandboxPeakRssKiB) {
         public double nodesPerSecond() {
             return wallSeconds == 0 ? 0 : joined / wallSeconds;
         }
@@ -51,6 +51,10 @@ public final class JoinBenchmark {
             sb.append(String.format("sandbox start     %.1f s (separate process, not in the figures above)%n", sandboxStartSeconds));
             sb.append(String.format("sandbox CPU       %.1f s during the join (the simulated cluster's share of the machine)%n",
                     sandboxCpuSeconds));
+            if (sandboxPeakRssKiB > 0) {
+                sb.append(String.format("sandbox peak RSS  %d MiB (the simulated cluster and its %d machines, heap up to its -Xmx)%n",
+                        sandboxPeakRssKiB / 1024, nodes));
+            }
             sb.append(String.format("%-18s %6s %9s %9s %9s%n", "PHASE", "NODES", "MEAN", "P50", "MAX"));
             for (PhaseFigures p : phases) {
                 sb.append(String.format("%-18s %6d %8.2fs %8.2fs %8.2fs%n", p.phase(), p.nodes(), p.meanSeconds(),
@@ -114,6 +118,7 @@ public final class JoinBenchmark {
             int exit = join.waitFor();
             double wall = (System.nanoTime() - j0) / 1e9;
             double sandboxCpu = cpuSeconds(sandbox) - sandboxCpu0;
+            long sandboxRss = peakRssKiB(sandbox);
             ProcessStats figures = Files.exists(stats) ? ProcessStats.read(stats) : new ProcessStats(0, -1, 0, 0, 0);
             JsonNode root = parse(json);
             int joined = 0;
@@ -133,7 +138,8 @@ public final class JoinBenchmark {
                         sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1)));
             });
             StatusFigures status = s.thenStatus() ? status(java, classpath, sandboxDir, dir, s, progress) : null;
-            return new Result(s.nodes(), joined, sandboxStart, wall, figures, sandboxCpu, phases, exit, dir, status);
+            return new Result(s.nodes(), joined, sandboxStart, wall, figures, sandboxCpu, phases, exit, dir, status,
+                    Math.max(sandboxRss, peakRssKiB(sandbox)));
         } finally {
             // the sandbox is our own child: SIGTERM lets it stop its servers; then it is gone
             sandbox.destroy();
@@ -161,6 +167,18 @@ public final class JoinBenchmark {
             if (n.path("healthy").asBoolean()) healthy++;
         }
         return new StatusFigures(wall, healthy, rows, exit);
+    }
+
+    /** A live process's peak resident set (VmHWM of /proc/PID/status, Linux); 0 when it cannot be read. */
+    static long peakRssKiB(Process p) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or the process is gone: no figure
+        }
+        return 0;
     }
 
     private static double cpuSeconds(Process p) {

@@ -28,8 +28,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /** kubejoin join: the whole procedure for every node of the inventory, in parallel, safe to re-run. */
 @Command(name = "join", mixinStandardHelpOptions = true,
@@ -139,8 +137,14 @@ public class JoinCommand implements Callable<Integer> {
         }
         if (report != null) {
             try {
-                SecureFiles.writeAtomically(report, JoinReport.html(outcome, "kubejoin join: " + cluster.inventoryFile())
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8), 0644);
+                // streamed to the file node by node: never the whole page in memory
+                try (SecureFiles.AtomicFile file = SecureFiles.create(report, 0644, false)) {
+                    java.io.PrintWriter w = new java.io.PrintWriter(new java.io.BufferedWriter(
+                            new java.io.OutputStreamWriter(file.out(), java.nio.charset.StandardCharsets.UTF_8)));
+                    JoinReport.write(outcome, "kubejoin join: " + cluster.inventoryFile(), w);
+                    if (w.checkError()) throw new java.io.IOException("write failed");
+                    file.commit();
+                }
                 progressOut.println("report: " + report);
             } catch (java.io.IOException e) {
                 progressOut.println("warning: cannot write the report " + report + ": " + e.getMessage());
@@ -151,7 +155,10 @@ public class JoinCommand implements Callable<Integer> {
             progressOut.flush();
             return ExitCodes.BAD_INPUT;
         }
-        if (output.equals("json")) out.println(json(outcome));
+        if (output.equals("json")) {
+            json(outcome, out);
+            out.println();
+        }
         else out.print(table(outcome.nodes()));
         out.flush();
         return outcome.allJoined() ? ExitCodes.OK : ExitCodes.FAILED;
@@ -173,36 +180,60 @@ public class JoinCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    static String json(Join.Outcome outcome) {
-        JsonMapper mapper = JsonMapper.builder().build();
-        ObjectNode root = mapper.createObjectNode();
-        ArrayNode nodes = root.putArray("nodes");
-        for (JoinRunner.NodeReport r : outcome.nodes()) {
-            ObjectNode n = nodes.addObject();
-            n.put("node", r.node());
-            n.put("joined", r.ok());
-            n.put("durationMs", r.took().toMillis());
-            ArrayNode changed = n.putArray("changedFiles");
-            r.changedFiles().forEach(changed::add);
-            ArrayNode phases = n.putArray("phases");
-            for (JoinRunner.PhaseRecord p : r.phases()) {
-                ObjectNode o = phases.addObject();
-                o.put("phase", p.phase());
-                o.put("skipped", p.skipped());
-                o.put("changed", p.changed());
-                o.put("summary", p.summary());
-                o.put("durationMs", p.took().toMillis());
+    /**
+     * The JSON document written node by node to {@code w} (flushed, not closed): ten thousand nodes' phases are never
+     * one tree or one string in memory.
+     */
+    static void json(Join.Outcome outcome, java.io.Writer w) {
+        java.io.Writer keepOpen = new java.io.FilterWriter(w) {
+            @Override
+            public void close() throws java.io.IOException {
+                flush();
             }
-            if (!r.ok()) {
-                n.put("failedPhase", r.failedPhase());
-                n.put("error", r.error());
-                n.put("hint", r.hint());
-                ArrayNode journal = n.putArray("journal");
-                r.journal().forEach(journal::add);
+        };
+        try (tools.jackson.core.JsonGenerator g = JsonMapper.builder().build().writerWithDefaultPrettyPrinter()
+                .createGenerator(keepOpen)) {
+            g.writeStartObject();
+            g.writeName("nodes");
+            g.writeStartArray();
+            for (JoinRunner.NodeReport r : outcome.nodes()) {
+                g.writeStartObject();
+                g.writeStringProperty("node", r.node());
+                g.writeBooleanProperty("joined", r.ok());
+                g.writeNumberProperty("durationMs", r.took().toMillis());
+                g.writeName("changedFiles");
+                g.writeStartArray();
+                for (String f : r.changedFiles()) g.writeString(f);
+                g.writeEndArray();
+                g.writeName("phases");
+                g.writeStartArray();
+                for (JoinRunner.PhaseRecord p : r.phases()) {
+                    g.writeStartObject();
+                    g.writeStringProperty("phase", p.phase());
+                    g.writeBooleanProperty("skipped", p.skipped());
+                    g.writeBooleanProperty("changed", p.changed());
+                    g.writeStringProperty("summary", p.summary());
+                    g.writeNumberProperty("durationMs", p.took().toMillis());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                if (!r.ok()) {
+                    g.writeStringProperty("failedPhase", r.failedPhase());
+                    g.writeStringProperty("error", r.error());
+                    g.writeStringProperty("hint", r.hint());
+                    g.writeName("journal");
+                    g.writeStartArray();
+                    for (String line : r.journal()) g.writeString(line);
+                    g.writeEndArray();
+                }
+                g.writeEndObject();
             }
+            g.writeEndArray();
+            g.writeName("cluster");
+            g.writeStartArray();
+            for (String line : outcome.clusterLines()) g.writeString(line);
+            g.writeEndArray();
+            g.writeEndObject();
         }
-        ArrayNode cluster = root.putArray("cluster");
-        outcome.clusterLines().forEach(cluster::add);
-        return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root);
     }
 }

@@ -403,10 +403,14 @@ public final class NodeReadiness {
         }
     }
 
+    private static Seen seen(Node node) {
+        return new Seen(readyCondition(node), node.getMetadata().getResourceVersion());
+    }
+
     /** A node as the watch or the list shows it (under the lock); null: deleted. */
-    private void observe(String name, Node node) {
+    private void observe(String name, Seen node) {
         if (node == null) seen.remove(name);
-        else seen.put(name, new Seen(readyCondition(node), node.getMetadata().getResourceVersion()));
+        else seen.put(name, node);
         List<Waiter> ws = waiters.get(name);
         if (ws == null) return;
         for (Waiter w : ws) {
@@ -493,7 +497,7 @@ public final class NodeReadiness {
             public void eventReceived(Action action, Node node) {
                 lock.lock();
                 try {
-                    if (gen == generation) observe(node.getMetadata().getName(), action == Action.DELETED ? null : node);
+                    if (gen == generation) observe(node.getMetadata().getName(), action == Action.DELETED ? null : seen(node));
                 } finally {
                     lock.unlock();
                 }
@@ -518,7 +522,10 @@ public final class NodeReadiness {
         Watch opened = conn.call(Access.cluster("watch", "nodes"), () -> conn.client().nodes().watch(watcher));
         boolean keep = false;
         try {
-            List<Node> current = conn.call(Access.cluster("list", "nodes"), () -> conn.client().nodes().list().getItems());
+            // in pages, keeping only what a wait needs of each Node
+            List<Map.Entry<String, Seen>> current = new ArrayList<>();
+            conn.run(Access.cluster("list", "nodes"), () -> Pages.each(o -> conn.client().nodes().list(o),
+                    n -> current.add(Map.entry(n.getMetadata().getName(), seen(n)))));
             lock.lock();
             try {
                 if (gen == generation && holders > 0) {
@@ -526,7 +533,7 @@ public final class NodeReadiness {
                     watch = opened;
                     watching = true;
                     broken = false;
-                    for (Node n : current) observe(n.getMetadata().getName(), n);
+                    for (Map.Entry<String, Seen> n : current) observe(n.getKey(), n.getValue());
                 }
             } finally {
                 lock.unlock();

@@ -3,6 +3,7 @@ package io.kubejoin.join;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.kubejoin.cluster.Access;
 import io.kubejoin.cluster.KubeConnection;
+import io.kubejoin.cluster.Pages;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
 import io.kubejoin.render.ClusterManifests;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * K1 for a join: makes each node's bootstrap token (the one its rendered bootstrap kubeconfig carries, kept in the
@@ -27,12 +27,13 @@ public final class ClusterTokens {
 
     /** @return one line per node that needed a token created */
     public static List<String> ensure(KubeConnection conn, Inventory inv, Map<String, BootstrapToken> tokens) {
-        Set<String> existing = conn.call(Access.in("kube-system", "list", "secrets"),
-                () -> conn.client().secrets().inNamespace("kube-system").list().getItems()).stream()
-                .map(s -> s.getMetadata().getName()).collect(Collectors.toSet());
-        Set<String> registered = conn.call(Access.cluster("list", "nodes"),
-                () -> conn.client().nodes().list().getItems()).stream()
-                .map(n -> n.getMetadata().getName()).collect(Collectors.toSet());
+        // names only, read in pages: a big cluster's Secrets and Nodes are never all in memory at once
+        Set<String> existing = new java.util.HashSet<>();
+        conn.run(Access.in("kube-system", "list", "secrets"), () -> Pages.each(
+                o -> conn.client().secrets().inNamespace("kube-system").list(o), s -> existing.add(s.getMetadata().getName())));
+        Set<String> registered = new java.util.HashSet<>();
+        conn.run(Access.cluster("list", "nodes"), () -> Pages.each(
+                o -> conn.client().nodes().list(o), n -> registered.add(n.getMetadata().getName())));
         List<Node> missing = new ArrayList<>();
         for (Node node : inv.nodes()) {
             BootstrapToken token = tokens.get(node.name());

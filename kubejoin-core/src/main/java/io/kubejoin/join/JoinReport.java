@@ -12,11 +12,20 @@ public final class JoinReport {
     }
 
     public static String html(Join.Outcome outcome, String title) {
+        java.io.StringWriter text = new java.io.StringWriter();
+        write(outcome, title, new java.io.PrintWriter(text));
+        return text.toString();
+    }
+
+    /**
+     * The page written node by node to {@code h} (flushed, not closed): a report of ten thousand nodes is never one
+     * string in memory. The caller checks {@link java.io.PrintWriter#checkError()}.
+     */
+    public static void write(Join.Outcome outcome, String title, java.io.PrintWriter h) {
         List<JoinRunner.NodeReport> nodes = outcome.nodes();
         long total = Math.max(1, nodes.stream().flatMap(n -> n.phases().stream())
                 .mapToLong(p -> p.start().plus(p.took()).toMillis()).max().orElse(1));
         long joined = nodes.stream().filter(JoinRunner.NodeReport::ok).count();
-        StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))
                 .append("</title>\n<style>\n")
                 .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222}")
@@ -26,7 +35,7 @@ public final class JoinReport {
                 .append(".changed{background:#2b6cb0}.unchanged{background:#8a94a6}.failed{background:#c53030}")
                 .append(".ok{color:#276749}.bad{color:#c53030;font-weight:bold}pre{background:#f0f0f0;padding:.5em;margin:.25em 0}")
                 .append("\n</style></head><body>\n");
-        h.append("<h1>").append(esc(title)).append("</h1>\n<p>").append(joined).append(" of ").append(nodes.size())
+        h.append("<h1>").append(esc(title)).append("</h1>\n<p>").append(String.valueOf(joined)).append(" of ").append(String.valueOf(nodes.size()))
                 .append(" nodes joined; timeline ").append(seconds(Duration.ofMillis(total))).append(".</p>\n");
         if (!outcome.clusterLines().isEmpty()) {
             h.append("<h2>Cluster</h2>\n<ul>\n");
@@ -38,7 +47,7 @@ public final class JoinReport {
         for (JoinRunner.NodeReport n : nodes) {
             h.append("<tr><td>").append(esc(n.node())).append("</td><td class=\"").append(n.ok() ? "ok" : "bad").append("\">")
                     .append(n.ok() ? "joined" : "failed: " + esc(n.failedPhase())).append("</td><td>")
-                    .append(n.changedFiles().size()).append("</td><td>").append(seconds(n.took())).append("</td><td>")
+                    .append(String.valueOf(n.changedFiles().size())).append("</td><td>").append(seconds(n.took())).append("</td><td>")
                     .append("<div class=\"track\">");
             for (JoinRunner.PhaseRecord p : n.phases()) {
                 if (p.skipped()) continue;
@@ -57,7 +66,7 @@ public final class JoinReport {
             h.append("</td></tr>\n");
         }
         h.append("</table>\n<p>Blue: changed, grey: unchanged, red: failed. Hover a bar for its summary.</p>\n</body></html>\n");
-        return h.toString();
+        h.flush();
     }
 
     private static String seconds(Duration d) {
