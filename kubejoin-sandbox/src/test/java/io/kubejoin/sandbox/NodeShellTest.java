@@ -97,7 +97,7 @@ class NodeShellTest {
         @Override
         public ExecResult exec(String command, Duration timeout) {
             commands.add(command);
-            return shell.run("sh -c " + NodeCommands.quote(command));
+            return shell.run("sh -c " + io.kubejoin.remote.script.Sh.quote(command));
         }
 
         @Override
@@ -161,10 +161,10 @@ class NodeShellTest {
     @Test
     void shDashCRunsTheQuotedCommandAsSshTransportSendsIt() {
         String cmd = "echo \"it's $HOME\" 'two  spaces'; exit 7";
-        ExecResult r = shell.run("sh -c " + NodeCommands.quote(cmd));
+        ExecResult r = shell.run("sh -c " + io.kubejoin.remote.script.Sh.quote(cmd));
         assertThat(r.stdout()).isEqualTo("it's  two  spaces\n");
         assertThat(r.exitCode()).isEqualTo(7);
-        ExecResult sudo = shell.run("sudo -n sh -c " + NodeCommands.quote(cmd));
+        ExecResult sudo = shell.run("sudo -n sh -c " + io.kubejoin.remote.script.Sh.quote(cmd));
         assertThat(sudo).isEqualTo(r);
         assertThat(shell.run("sudo -S sh -c true").stderr()).contains("unsupported option -S for sudo");
     }
@@ -278,7 +278,7 @@ class NodeShellTest {
     @Test
     void ddReadsExactlyItsBytesFromTheCommandsStdinAndNothingElse() throws IOException {
         file("/etc/f", "x", "rw-r--r--");
-        ExecResult r = shell.run("sh -c " + NodeCommands.quote("umask 077; dd of=/etc/a bs=3 count=1 iflag=fullblock status=none"
+        ExecResult r = shell.run("sh -c " + io.kubejoin.remote.script.Sh.quote("umask 077; dd of=/etc/a bs=3 count=1 iflag=fullblock status=none"
                 + " && dd of=/etc/b bs=10 count=1 iflag=fullblock status=none && dd of=/etc/c bs=1 count=0 iflag=fullblock status=none"),
                 new java.io.ByteArrayInputStream("abcdefg".getBytes(StandardCharsets.UTF_8)));
         assertThat(r.exitCode()).as(r.stderr()).isZero();
@@ -486,8 +486,8 @@ class NodeShellTest {
             file(certDir + "/" + name, name, "rw-------");
         }
         file(paths.kubeletKubeconfig(), "kc", "rw-------");
-        String recover = "rm -f " + NodeCommands.quote(paths.kubeletKubeconfig()) + " " + NodeCommands.quote(certDir)
-                + "/kubelet-client-current*.pem " + NodeCommands.quote(certDir) + "/kubelet-client-2*.pem";
+        String recover = "rm -f " + io.kubejoin.remote.script.Sh.quote(paths.kubeletKubeconfig()) + " " + io.kubejoin.remote.script.Sh.quote(certDir)
+                + "/kubelet-client-current*.pem " + io.kubejoin.remote.script.Sh.quote(certDir) + "/kubelet-client-2*.pem";
         ExecResult r = new ShellTransport().exec(recover, Duration.ofSeconds(1));
         assertThat(r).isEqualTo(new ExecResult(0, "", ""));
         assertThat(local(paths.kubeletKubeconfig())).doesNotExist();
@@ -498,7 +498,7 @@ class NodeShellTest {
         }
         // nothing left to match: the patterns stay as words and rm -f ignores them
         assertThat(new ShellTransport().exec(recover, Duration.ofSeconds(1)).exitCode()).isZero();
-        String full = "rm -f " + NodeCommands.quote(certDir) + "/kubelet-client-*.pem " + NodeCommands.quote(certDir)
+        String full = "rm -f " + io.kubejoin.remote.script.Sh.quote(certDir) + "/kubelet-client-*.pem " + io.kubejoin.remote.script.Sh.quote(certDir)
                 + "/kubelet-server-*.pem";
         assertThat(new ShellTransport().exec(full, Duration.ofSeconds(1)).exitCode()).isZero();
         assertThat(local(certDir + "/kubelet-server-current.pem")).doesNotExist();

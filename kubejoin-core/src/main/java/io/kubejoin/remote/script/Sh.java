@@ -1,0 +1,24 @@
+package io.kubejoin.remote.script;
+
+import java.util.Collection;
+
+/** POSIX sh quoting: the one place kubejoin turns a word into shell text. */
+public final class Sh {
+    private Sh() {
+    }
+
+    /** Single-quotes a word for sh: safe for any byte string without NUL. */
+    public static String quote(String word) {
+        return "'" + word.replace("'", "'\\''") + "'";
+    }
+
+    /** Each word quoted, separated by one space. */
+    public static String quoteAll(Collection<String> words) {
+        StringBuilder sb = new StringBuilder();
+        for (String w : words) {
+            if (!sb.isEmpty()) sb.append(' ');
+            sb.append(quote(w));
+        }
+        return sb.toString();
+    }
+}
