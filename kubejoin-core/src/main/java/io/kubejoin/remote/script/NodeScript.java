@@ -10,8 +10,12 @@ import java.util.Map;
  * {@code exit 0} when nothing stopped them.
  */
 public final class NodeScript {
-    /** The section marker function: {@code s NAME} prints {@code == NAME}. */
-    public static final String SECTION_FUNCTION = "s() { echo \"== $1\"; }\n";
+    /**
+     * The section marker function: {@code s NAME} prints {@code == NAME} on a line of its own — after a newline of its
+     * own, since the answer before it may end without one (a PEM file's last line through sed): without it the
+     * marker would join that line and the section would be lost.
+     */
+    public static final String SECTION_FUNCTION = "s() { echo; echo \"== $1\"; }\n";
 
     private final StringBuilder sb = new StringBuilder();
 
@@ -53,21 +57,32 @@ public final class NodeScript {
         return sb + "exit 0\n";
     }
 
-    /** A sectioned script's output by section name (each section's lines, newline-terminated). */
+    /**
+     * A sectioned script's output by section name: each section's answer, its lines newline-terminated (the newline
+     * each marker prints before itself taken off again; an answer that did not end with a newline gets one).
+     */
     public static Map<String, String> sections(String stdout) {
         Map<String, String> out = new HashMap<>();
         String current = null;
-        StringBuilder body = new StringBuilder();
-        for (String line : stdout.split("\n", -1)) {
-            if (line.startsWith("== ")) {
-                if (current != null) out.put(current, body.toString());
-                current = line.substring(3).strip();
-                body.setLength(0);
-            } else if (current != null) {
-                body.append(line).append('\n');
+        int bodyStart = 0;
+        int i = 0;
+        while (i <= stdout.length()) {
+            int nl = stdout.indexOf('\n', i);
+            int end = nl < 0 ? stdout.length() : nl;
+            if (stdout.startsWith("== ", i)) {
+                if (current != null) out.put(current, answer(stdout.substring(bodyStart, i), true));
+                current = stdout.substring(i + 3, end).strip();
+                bodyStart = Math.min(stdout.length(), end + 1);
             }
+            if (nl < 0) break;
+            i = nl + 1;
         }
-        if (current != null) out.put(current, body.toString());
+        if (current != null) out.put(current, answer(stdout.substring(bodyStart), false));
         return out;
+    }
+
+    private static String answer(String raw, boolean markerFollows) {
+        String a = markerFollows && raw.endsWith("\n") ? raw.substring(0, raw.length() - 1) : raw;
+        return a.isEmpty() || a.endsWith("\n") ? a : a + "\n";
     }
 }
