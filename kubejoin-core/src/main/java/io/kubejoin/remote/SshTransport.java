@@ -113,7 +113,7 @@ public final class SshTransport implements Transport {
      * {@code sh -c} for root, {@code sudo -n sh -c} otherwise (never prompts; fails instead).
      */
     String asRoot(String command) {
-        return (target.needsSudo() ? "sudo -n sh -c " : "sh -c ") + io.kubejoin.remote.script.Sh.quote(command);
+        return io.kubejoin.remote.script.Sh.asRoot(target.needsSudo(), command);
     }
 
     @Override

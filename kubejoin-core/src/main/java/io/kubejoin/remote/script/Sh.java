@@ -21,4 +21,9 @@ public final class Sh {
         }
         return sb.toString();
     }
+
+    /** {@code command} run by sh as root: through {@code sudo -n} (never a password prompt) for another login. */
+    public static String asRoot(boolean sudo, String command) {
+        return (sudo ? "sudo -n sh -c " : "sh -c ") + quote(command);
+    }
 }
