@@ -1644,6 +1644,10 @@ public final class NodeShell {
         if (from == null) return 1;
         String dst = destination("cp", src, ops.get(1));
         Path to = local("cp", dst);
+        if (Files.isDirectory(to)) {
+            io.err().add("cp: cannot overwrite directory '" + dst + "' with non-directory\n");
+            return 1;
+        }
         boolean existed = Files.exists(to);
         try {
             if (existed) {
@@ -1687,6 +1691,10 @@ public final class NodeShell {
         if (from == null) return 1;
         String dst = destination("install", src, ops.get(1));
         Path to = local("install", dst);
+        if (Files.isDirectory(to)) {
+            io.err().add("install: cannot overwrite directory '" + dst + "' with non-directory\n");
+            return 1;
+        }
         try {
             Files.deleteIfExists(to);
             Files.copy(from, to);
