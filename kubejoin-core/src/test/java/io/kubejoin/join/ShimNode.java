@@ -51,7 +51,18 @@ public final class ShimNode extends FolderNode {
      * push): what SSH's exec channel gives a command.
      */
     public ExecResult exec(String command, byte[] stdin, Duration timeout) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("sh", "-c", shimmed(command)).start();
+        return exec(command, stdin, timeout, List.of());
+    }
+
+    /**
+     * As {@link #exec(String, byte[], Duration)}, sh started by {@code launcher} (say {@code unshare -m}: a mount
+     * namespace of the command's own, for mounts that must not outlive it).
+     */
+    public ExecResult exec(String command, byte[] stdin, Duration timeout, List<String> launcher)
+            throws IOException, InterruptedException {
+        List<String> argv = new java.util.ArrayList<>(launcher);
+        argv.addAll(List.of("sh", "-c", shimmed(command)));
+        Process p = new ProcessBuilder(argv).start();
         java.util.concurrent.CompletableFuture<byte[]> out = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
         java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
         try (var in = p.getOutputStream()) {

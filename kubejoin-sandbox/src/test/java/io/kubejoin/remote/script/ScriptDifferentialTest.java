@@ -58,8 +58,17 @@ class ScriptDifferentialTest {
          * folder of the file's name, a data folder that is a link, a PEM cut short, /proc/swaps without its last
          * newline.
          */
-        LINKS
+        LINKS,
+        /**
+         * JOINED with a pod volume mounted below kubelet's folder: under sh a real bind mount in a mount namespace of
+         * the command's own, for NodeShell the same line in the node's /proc/mounts.
+         */
+        MOUNTED
     }
+
+    static final String VOLUME = ScriptCatalog.PATHS.kubeletRootDir() + "/pods/p1/volumes/v";
+    /** Where the mounted volume's files live in the sh world's folder (bind-mounted at {@link #VOLUME}). */
+    static final String SEED = "/.volume-v";
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
@@ -83,7 +92,16 @@ class ScriptDifferentialTest {
         prepare(shRoot, shim.bin, shim.state, start);
         prepare(simRoot, simBin, simState, start);
 
-        ExecResult real = shim.exec(sample.script(), sample.stdin(), Duration.ofSeconds(30));
+        if (start == Start.MOUNTED) {
+            // the volume's files move out of the mount point; the bind mount shows them there again under sh
+            Files.move(at(shRoot, VOLUME), at(shRoot, SEED));
+            Files.createDirectories(at(shRoot, VOLUME));
+            Files.setPosixFilePermissions(at(shRoot, VOLUME), Files.getPosixFilePermissions(at(shRoot, SEED)));
+        }
+        ExecResult real = start == Start.MOUNTED
+                ? shim.exec("mount --bind '" + SEED + "' '" + VOLUME + "' || exit 99\n" + sample.script(), sample.stdin(),
+                        Duration.ofSeconds(30), List.of("unshare", "-m", "--propagation", "private"))
+                : shim.exec(sample.script(), sample.stdin(), Duration.ofSeconds(30));
         String rootText = shRoot.toString();
         real = new ExecResult(real.exitCode(), real.stdout().replace(rootText, ""), real.stderr().replace(rootText, ""));
 
@@ -185,9 +203,9 @@ class ScriptDifferentialTest {
         Files.createDirectories(at(root, "/sys/fs/cgroup")); // cgroup v1
         file(root, "/proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/swapfile file 1048572 0 -2\n", "r--r--r--");
         file(root, "/proc/net/ip_tables_names", "nat\nfilter\n", "r--r--r--");
-        // no pod volume mounted: NodeShell's rm reads mounts from this file, while the real rm meets only real mounts
-        // (one below this folder would need a mount namespace)
-        file(root, "/proc/mounts", "/dev/sda1 / ext4 rw 0 0\n", "r--r--r--");
+        // NodeShell's rm reads the node's mounts from this file; the real rm meets the real bind mount (MOUNTED)
+        file(root, "/proc/mounts", "/dev/sda1 / ext4 rw 0 0\n" + (start == Start.MOUNTED ? "/dev/sda1 " + VOLUME
+                + " ext4 rw 0 0\n" : ""), "r--r--r--");
         file(root, "/run/systemd/resolve/resolv.conf", "nameserver 127.0.0.53\n", "rw-r--r--");
         file(root, p.caCert(), "old ca\n", "rw-r--r--");
         file(root, p.kubeletConfig(), "kind: KubeletConfiguration\n", "rw-------");
@@ -258,12 +276,15 @@ class ScriptDifferentialTest {
             for (Path f : all.toList()) {
                 Path rel = root.relativize(f);
                 if (rel.startsWith(SH_WORLD_MARKER)) continue;
+                String node = "/" + rel;
+                if (node.equals(VOLUME) && Files.exists(root.resolve(SEED.substring(1)))) continue; // the mount point under it
+                if (node.startsWith(SEED)) node = VOLUME + node.substring(SEED.length());
                 BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(f, LinkOption.NOFOLLOW_LINKS));
                 String what = a.isDirectory() ? "dir " + mode : a.isOther() ? "socket" : a.isSymbolicLink() ? "link " + Files.readSymbolicLink(f)
                         : "file " + mode + " " + (rootText.isEmpty() ? Files.readString(f, StandardCharsets.ISO_8859_1)
                         : Files.readString(f, StandardCharsets.ISO_8859_1).replace(rootText, ""));
-                out.put("/" + rel, what);
+                out.put(node, what);
             }
         }
         return out;
