@@ -63,7 +63,12 @@ class ScriptDifferentialTest {
          * JOINED with a pod volume mounted below kubelet's folder: under sh a real bind mount in a mount namespace of
          * the command's own, for NodeShell the same line in the node's /proc/mounts.
          */
-        MOUNTED
+        MOUNTED,
+        /**
+         * As MOUNTED, the volume on another filesystem (a folder of this machine's /dev/shm, a tmpfs, bind-mounted):
+         * another device, which rm --one-file-system skips.
+         */
+        TMPFS
     }
 
     static final String VOLUME = ScriptCatalog.PATHS.kubeletRootDir() + "/pods/p1/volumes/v";
@@ -76,6 +81,17 @@ class ScriptDifferentialTest {
             for (Start st : Start.values()) out.add(Arguments.of(s, st));
         }
         return out.stream();
+    }
+
+    private final List<Path> tmpfsSeeds = new ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void removeSeeds() throws IOException {
+        for (Path seed : tmpfsSeeds) {
+            try (Stream<Path> all = Files.walk(seed)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
     }
 
     @ParameterizedTest(name = "{0} on a {1} node")
@@ -92,16 +108,29 @@ class ScriptDifferentialTest {
         prepare(shRoot, shim.bin, shim.state, start);
         prepare(simRoot, simBin, simState, start);
 
-        if (start == Start.MOUNTED) {
+        Path seed = null;
+        ExecResult real;
+        if (start == Start.MOUNTED || start == Start.TMPFS) {
+            requireMountNamespaces();
             // the volume's files move out of the mount point; the bind mount shows them there again under sh
-            Files.move(at(shRoot, VOLUME), at(shRoot, SEED));
-            Files.createDirectories(at(shRoot, VOLUME));
-            Files.setPosixFilePermissions(at(shRoot, VOLUME), Files.getPosixFilePermissions(at(shRoot, SEED)));
+            seed = start == Start.MOUNTED ? Files.createDirectories(at(shRoot, SEED))
+                    : Files.createTempDirectory(Path.of("/dev/shm"), "kubejoin-volume-");
+            if (start == Start.TMPFS) tmpfsSeeds.add(seed);
+            Path volume = at(shRoot, VOLUME);
+            Files.setPosixFilePermissions(seed, Files.getPosixFilePermissions(volume));
+            try (Stream<Path> files = Files.list(volume)) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, seed.resolve(f.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                    Files.delete(f);
+                }
+            }
+            // (a quoted path is a node path, re-rooted; /dev/shm is this machine's)
+            String source = start == Start.MOUNTED ? "'" + SEED + "'" : seed.toString();
+            real = shim.exec("mount --bind " + source + " '" + VOLUME + "' || exit 99\n" + sample.script(),
+                    sample.stdin(), Duration.ofSeconds(30), List.of("unshare", "-m", "--propagation", "private"));
+        } else {
+            real = shim.exec(sample.script(), sample.stdin(), Duration.ofSeconds(30));
         }
-        ExecResult real = start == Start.MOUNTED
-                ? shim.exec("mount --bind '" + SEED + "' '" + VOLUME + "' || exit 99\n" + sample.script(), sample.stdin(),
-                        Duration.ofSeconds(30), List.of("unshare", "-m", "--propagation", "private"))
-                : shim.exec(sample.script(), sample.stdin(), Duration.ofSeconds(30));
         String rootText = shRoot.toString();
         real = new ExecResult(real.exitCode(), real.stdout().replace(rootText, ""), real.stderr().replace(rootText, ""));
 
@@ -116,7 +145,7 @@ class ScriptDifferentialTest {
         assertThat(sim.stdout()).as("stdout of %s", sample).isEqualTo(real.stdout());
         assertThat(sim.stderr().isEmpty()).as("stderr of %s: sh %s, NodeShell %s", sample, real.stderr(), sim.stderr())
                 .isEqualTo(real.stderr().isEmpty());
-        assertThat(tree(simRoot, "")).as("files after %s", sample).isEqualTo(tree(shRoot, rootText));
+        assertThat(tree(simRoot, "", null)).as("files after %s", sample).isEqualTo(tree(shRoot, rootText, seed));
         if (sample.script().startsWith(NodeScript.SECTION_FUNCTION)) {
             // what kubejoin reads: every section the script asks, whatever the answers before it printed
             assertThat(NodeScript.sections(real.stdout()).keySet()).as("sections kubejoin reads from %s", sample)
@@ -127,6 +156,19 @@ class ScriptDifferentialTest {
     private static List<String> sectionNames(String script) {
         return script.lines().filter(l -> l.startsWith("s ") && l.contains(";")).map(l -> l.substring(2, l.indexOf(';')))
                 .toList();
+    }
+
+    /** Mount namespaces (unshare --mount): CI must have them (it runs the isolated sshd tests too); elsewhere skipped. */
+    private static void requireMountNamespaces() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("sh", "-c", "command -v unshare && unshare --mount --propagation private true")
+                .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        boolean ok = p.waitFor() == 0;
+        if ("true".equals(System.getenv("CI"))) {
+            assertThat(ok).as("unshare --mount is unavailable; the mounted-volume cases need it").isTrue();
+        } else {
+            org.junit.jupiter.api.Assumptions.assumeTrue(ok, "unshare --mount unavailable: skipping mounted-volume cases");
+        }
     }
 
     /** The same starting node in {@code root}, its shims in {@code bin} keeping their state in {@code state}. */
@@ -205,7 +247,7 @@ class ScriptDifferentialTest {
         file(root, "/proc/net/ip_tables_names", "nat\nfilter\n", "r--r--r--");
         // NodeShell's rm reads the node's mounts from this file; the real rm meets the real bind mount (MOUNTED)
         file(root, "/proc/mounts", "/dev/sda1 / ext4 rw 0 0\n" + (start == Start.MOUNTED ? "/dev/sda1 " + VOLUME
-                + " ext4 rw 0 0\n" : ""), "r--r--r--");
+                + " ext4 rw 0 0\n" : start == Start.TMPFS ? "tmpfs " + VOLUME + " tmpfs rw 0 0\n" : ""), "r--r--r--");
         file(root, "/run/systemd/resolve/resolv.conf", "nameserver 127.0.0.53\n", "rw-r--r--");
         file(root, p.caCert(), "old ca\n", "rw-r--r--");
         file(root, p.kubeletConfig(), "kind: KubeletConfiguration\n", "rw-------");
@@ -269,23 +311,37 @@ class ScriptDifferentialTest {
         };
     }
 
-    /** Every file and folder below {@code root} but the shims: type, mode and content, node paths un-rooted. */
-    static Map<String, String> tree(Path root, String rootText) throws IOException {
+    /**
+     * Every file and folder below {@code root} but the shims: type, mode and content, node paths un-rooted; with the
+     * files of {@code seed} (null: none), the folder bind-mounted at {@link #VOLUME} under sh, in its place.
+     */
+    static Map<String, String> tree(Path root, String rootText, Path seed) throws IOException {
         Map<String, String> out = new TreeMap<>();
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path f : all.toList()) {
+        List<Path> all;
+        try (Stream<Path> below = Files.walk(root)) {
+            all = new ArrayList<>(below.toList());
+        }
+        if (seed != null && !seed.startsWith(root)) {
+            try (Stream<Path> below = Files.walk(seed)) {
+                all.addAll(below.toList());
+            }
+        }
+        for (Path f : all) {
+            String node;
+            if (seed != null && f.startsWith(seed)) {
+                node = VOLUME + (f.equals(seed) ? "" : "/" + seed.relativize(f));
+            } else {
                 Path rel = root.relativize(f);
                 if (rel.startsWith(SH_WORLD_MARKER)) continue;
-                String node = "/" + rel;
-                if (node.equals(VOLUME) && Files.exists(root.resolve(SEED.substring(1)))) continue; // the mount point under it
-                if (node.startsWith(SEED)) node = VOLUME + node.substring(SEED.length());
-                BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(f, LinkOption.NOFOLLOW_LINKS));
-                String what = a.isDirectory() ? "dir " + mode : a.isOther() ? "socket" : a.isSymbolicLink() ? "link " + Files.readSymbolicLink(f)
-                        : "file " + mode + " " + (rootText.isEmpty() ? Files.readString(f, StandardCharsets.ISO_8859_1)
-                        : Files.readString(f, StandardCharsets.ISO_8859_1).replace(rootText, ""));
-                out.put(node, what);
+                node = "/" + rel;
+                if (seed != null && node.equals(VOLUME)) continue; // the mount point: the seed's files are shown
             }
+            BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(f, LinkOption.NOFOLLOW_LINKS));
+            String what = a.isDirectory() ? "dir " + mode : a.isOther() ? "socket" : a.isSymbolicLink() ? "link " + Files.readSymbolicLink(f)
+                    : "file " + mode + " " + (rootText.isEmpty() ? Files.readString(f, StandardCharsets.ISO_8859_1)
+                    : Files.readString(f, StandardCharsets.ISO_8859_1).replace(rootText, ""));
+            out.put(node, what);
         }
         return out;
     }
