@@ -24,12 +24,7 @@ public final class BootstrapFiles {
     private BootstrapFiles() {
     }
 
-    /** The sh lines answering both questions in a sectioned script ({@link BootstrapScripts#look}). */
-    public static String look(NodeFiles f) {
-        return BootstrapScripts.look(f);
-    }
-
-    /** Reads {@link #look}'s answers into the node's context. */
+    /** Reads the answers to {@link BootstrapScripts}' two questions into the node's context. */
     public static void record(NodeContext ctx, Map<String, String> sections) {
         ctx.bootstrapFacts("present".equals(sections.getOrDefault(BootstrapScripts.CLIENT, "").strip()),
                 "present".equals(sections.getOrDefault(BootstrapScripts.BOOTSTRAP, "").strip()));
@@ -43,10 +38,5 @@ public final class BootstrapFiles {
     /** The paths {@code plan} hashes to tell whether the node has its own credential (present = hashed). */
     public static List<String> credentialPaths(NodeFiles f) {
         return List.of(f.kubeletKubeconfig(), f.kubeletClientCurrent());
-    }
-
-    /** The guarded removal once Ready ({@link BootstrapScripts#remove}): prints "removed" or "kept". */
-    public static String removeCommand(NodeFiles f) {
-        return BootstrapScripts.remove(f);
     }
 }

@@ -9,22 +9,19 @@ import io.kubejoin.render.NodeFiles;
  * holds its own client credential, whether a bootstrap kubeconfig is left, and the guarded removal once Ready.
  */
 public final class BootstrapScripts {
-    /** Section names of {@link #look}. */
+    /** The two questions' section names in node-preflight's and push-files' looks ({@link PreflightScripts}). */
     public static final String CLIENT = "client";
     public static final String BOOTSTRAP = "bootstrap";
 
     private BootstrapScripts() {
     }
 
-    /** The sh lines answering both questions in a sectioned script ({@link NodeScript}). */
-    public static String look(NodeFiles f) {
-        return "s " + CLIENT + "; " + clientPresent(f) + "\n" + "s " + BOOTSTRAP + "; " + bootstrapPresent(f) + "\n";
-    }
-
+    /** Section {@link #CLIENT}: "present" when kubelet.kubeconfig and the client certificate it names both exist. */
     static String clientPresent(NodeFiles f) {
         return "test -f " + quote(f.kubeletKubeconfig()) + " && test -f " + quote(f.kubeletClientCurrent()) + " && echo present";
     }
 
+    /** Section {@link #BOOTSTRAP}: "present" when a bootstrap kubeconfig (or its push backup) is left. */
     static String bootstrapPresent(NodeFiles f) {
         return "{ test -e " + quote(f.kubeletBootstrapKubeconfig()) + " || test -e "
                 + quote(PushScripts.bak(f.kubeletBootstrapKubeconfig())) + "; } && echo present";

@@ -22,7 +22,7 @@ public final class PreflightScripts {
      * @param ports         [port, unit] pairs: section {@code port-PORT} (listeners) and {@code active-UNIT}
      * @param modules       kernel modules the proxy mode needs: section {@code modules} lists those missing
      * @param resolvConf    systemd-resolved's resolv.conf to look for (section {@code resolved}), or null
-     * @param bootstrapLook the node's paths for {@link BootstrapScripts#look}
+     * @param bootstrapLook the node's paths for the sections {@link BootstrapScripts#CLIENT} and {@link BootstrapScripts#BOOTSTRAP}
      */
     public static String nodePreflight(String socket, boolean swaps, boolean cgroup, List<String[]> ports,
                                        List<String> modules, String resolvConf, NodeFiles bootstrapLook) {
@@ -53,7 +53,7 @@ public final class PreflightScripts {
 
     /**
      * push-files' own look when node-preflight was skipped: whether {@code resolvConf} exists (null: not asked) and,
-     * with {@code bootstrapLook} (null: not asked), {@link BootstrapScripts#look}'s two answers.
+     * with {@code bootstrapLook} (null: not asked), the sections {@link BootstrapScripts#CLIENT} and {@link BootstrapScripts#BOOTSTRAP}.
      */
     public static String pushLook(String resolvConf, NodeFiles bootstrapLook) {
         NodeScript s = NodeScript.sectioned();
