@@ -147,7 +147,7 @@ public class ResetCommand implements Callable<Integer> {
                             // its job, removed as the join's wait-ready does
                             String rmFailure;
                             try {
-                                io.kubejoin.remote.ExecResult rm = t.exec(io.kubejoin.join.BootstrapFiles.removeCommand(paths), NodeCommands.TIMEOUT);
+                                io.kubejoin.remote.ExecResult rm = t.exec(io.kubejoin.remote.script.BootstrapScripts.remove(paths), NodeCommands.TIMEOUT);
                                 rmFailure = rm.ok() ? null : NodeCommands.firstLine(rm.stderr(), rm.stdout());
                             } catch (io.kubejoin.remote.TransportException ex) {
                                 rmFailure = ex.getMessage();

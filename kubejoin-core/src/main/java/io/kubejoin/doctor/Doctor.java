@@ -37,6 +37,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.kubejoin.remote.script.StatusScripts;
+import io.kubejoin.remote.script.UnitScripts;
+import io.kubejoin.remote.script.VerifyScripts;
 
 /**
  * The checks of {@code kubejoin doctor}: the control plane (T1, T2 through the preflight, then the CSRs: approved
@@ -237,7 +240,7 @@ public final class Doctor {
             String kubeletUnit = t.readText(paths.kubeletUnit()).orElse(null);
             String proxyUnit = t.readText(paths.kubeProxyUnit()).orElse(null);
             String proxyConfig = t.readText(paths.kubeProxyConfig()).orElse(null);
-            out.addAll(hostnames(node, kubeletUnit, proxyConfig, run(t, "hostname").stdout().strip()));
+            out.addAll(hostnames(node, kubeletUnit, proxyConfig, run(t, UnitScripts.hostname()).stdout().strip()));
             out.addAll(removedFlags(inv, node, VersionRule.Component.KUBELET, paths.kubeletUnit(), kubeletUnit));
             out.addAll(removedFlags(inv, node, VersionRule.Component.KUBE_PROXY, paths.kubeProxyUnit(), proxyUnit));
             out.addAll(proxyRules(inv, node, t));
@@ -309,26 +312,21 @@ public final class Doctor {
      */
     static Unit unit(Transport t, String unit) throws TransportException {
         Map<String, String> p = new HashMap<>();
-        ExecResult show = run(t, "systemctl show " + unit + " -p " + String.join(",", SHOWN));
+        ExecResult show = run(t, UnitScripts.show(unit, SHOWN));
         for (String line : show.stdout().split("\n")) {
             int eq = line.indexOf('=');
             if (eq > 0) p.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
         }
         ExecResult j = run(t, journalCommand(unit, p.getOrDefault("InvocationID", ""), p.getOrDefault("ExecMainStartTimestamp", "")));
-        ExecResult last = run(t, "journalctl -u " + unit + " -n " + LAST_LINES + " --no-pager -o cat");
+        ExecResult last = run(t, UnitScripts.journal(unit, LAST_LINES));
         return new Unit(p, lines(j.stdout()), lines(last.stdout()));
     }
 
     /** Lines shown as the evidence of a stopped or failed unit: its last ones, systemd's stop or failure included. */
     static final int LAST_LINES = 4;
-    private static final Pattern SYSTEMD_TIMESTAMP = Pattern.compile("(?:\\w{3} )?(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}).*");
 
     static String journalCommand(String unit, String invocationId, String startTimestamp) {
-        String tail = " -n " + JOURNAL_LINES + " --no-pager -o cat";
-        if (invocationId.matches("[0-9a-f]{32}")) return "journalctl _SYSTEMD_INVOCATION_ID=" + invocationId + tail;
-        Matcher m = SYSTEMD_TIMESTAMP.matcher(startTimestamp);
-        if (m.matches()) return "journalctl -u " + unit + " --since " + NodeCommands.quote(m.group(1)) + tail;
-        return "journalctl -u " + unit + tail;
+        return UnitScripts.journalSince(unit, invocationId, startTimestamp, JOURNAL_LINES);
     }
 
     private static List<String> lines(String stdout) {
@@ -465,7 +463,7 @@ public final class Doctor {
     static List<Diagnosis> proxyRules(Inventory inv, Node node, Transport t) throws TransportException {
         String mode = node.kubeProxy().mode().value();
         String vip = inv.network().kubernetesServiceIp();
-        ExecResult r = run(t, VerifyPhase.rulesCommand(mode, vip));
+        ExecResult r = run(t, VerifyScripts.rules(mode, vip));
         if (r.ok()) return List.of();
         String tool = switch (mode) {
             case "ipvs" -> "ipvsadm";
@@ -485,7 +483,7 @@ public final class Doctor {
     /** kubelet's client certificate and kube-proxy's: expired or within the warning window. */
     static List<Diagnosis> certificates(Node node, NodeFiles paths, Transport t, int warnDays, Instant now)
             throws TransportException {
-        Map<String, String> s = NodeCommands.sections(run(t, FleetStatus.probeCommand(paths, node.address())).stdout());
+        Map<String, String> s = NodeCommands.sections(run(t, StatusScripts.probe(paths, node.address())).stdout());
         List<Diagnosis> out = new ArrayList<>();
         certificate(out, node, "kubelet client", paths.certDir() + "/kubelet-client-current.pem",
                 FleetStatus.notAfter(s.get("client")), warnDays, now, "kubejoin reset " + node.name()

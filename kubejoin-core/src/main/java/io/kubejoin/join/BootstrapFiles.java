@@ -1,7 +1,6 @@
 package io.kubejoin.join;
 
-import static io.kubejoin.join.NodeCommands.quote;
-
+import io.kubejoin.remote.script.BootstrapScripts;
 import io.kubejoin.render.NodeFiles;
 import java.util.List;
 import java.util.Map;
@@ -25,18 +24,10 @@ public final class BootstrapFiles {
     private BootstrapFiles() {
     }
 
-    /** The sh lines answering both questions in a sectioned script ({@link NodeCommands#SECTION_FUNCTION}). */
-    public static String look(NodeFiles f) {
-        return "s client; test -f " + quote(f.kubeletKubeconfig()) + " && test -f " + quote(f.kubeletClientCurrent())
-                + " && echo present\n"
-                + "s bootstrap; { test -e " + quote(f.kubeletBootstrapKubeconfig()) + " || test -e "
-                + quote(f.kubeletBootstrapKubeconfig() + ".kubejoin-bak") + "; } && echo present\n";
-    }
-
-    /** Reads {@link #look}'s answers into the node's context. */
+    /** Reads the answers to {@link BootstrapScripts}' two questions into the node's context. */
     public static void record(NodeContext ctx, Map<String, String> sections) {
-        ctx.bootstrapFacts("present".equals(sections.getOrDefault("client", "").strip()),
-                "present".equals(sections.getOrDefault("bootstrap", "").strip()));
+        ctx.bootstrapFacts("present".equals(sections.getOrDefault(BootstrapScripts.CLIENT, "").strip()),
+                "present".equals(sections.getOrDefault(BootstrapScripts.BOOTSTRAP, "").strip()));
     }
 
     /** Whether the join leaves the bootstrap kubeconfig out of the push: kubelet has its own credential. */
@@ -47,18 +38,5 @@ public final class BootstrapFiles {
     /** The paths {@code plan} hashes to tell whether the node has its own credential (present = hashed). */
     public static List<String> credentialPaths(NodeFiles f) {
         return List.of(f.kubeletKubeconfig(), f.kubeletClientCurrent());
-    }
-
-    /**
-     * One command: removes the bootstrap kubeconfig and its push backup only when kubelet's own credential is in
-     * place (a Ready node has it; this is the guard, not a wait). Prints "removed" when it removed something, "kept"
-     * when the credential was not there.
-     */
-    public static String removeCommand(NodeFiles f) {
-        String b = quote(f.kubeletBootstrapKubeconfig());
-        String bak = quote(f.kubeletBootstrapKubeconfig() + ".kubejoin-bak");
-        return "if test -f " + quote(f.kubeletKubeconfig()) + " && test -f " + quote(f.kubeletClientCurrent()) + "; then "
-                + "if test -e " + b + " || test -e " + bak + "; then rm -f -- " + b + " " + bak + " && echo removed; fi; "
-                + "else echo kept; fi";
     }
 }

@@ -1,7 +1,5 @@
 package io.kubejoin.join;
 
-import static io.kubejoin.join.NodeCommands.quote;
-
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.kubejoin.cluster.Access;
@@ -27,6 +25,7 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.Set;
 import java.util.stream.Collectors;
+import io.kubejoin.remote.script.StatusScripts;
 
 /**
  * What proves that {@code reset} recovered a node, and the wait for it. kubelet.kubeconfig proves nothing (with
@@ -39,7 +38,6 @@ import java.util.stream.Collectors;
 public final class RecoveryProof {
     /** How often the API and the node are asked again while waiting. */
     static final Duration POLL = Duration.ofMillis(500);
-    private static final String PEM_CERT = "'/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p'";
 
     private RecoveryProof() {
     }
@@ -88,8 +86,7 @@ public final class RecoveryProof {
 
     /** The serial of the certificate in kubelet-client-current.pem on the node; null when there is none. */
     static BigInteger clientSerial(Transport t, NodeFiles paths) throws PhaseFailure {
-        ExecResult r = NodeCommands.exec(t, "sed -n " + PEM_CERT + " -- " + quote(paths.certDir() + "/kubelet-client-current.pem")
-                + " 2>/dev/null");
+        ExecResult r = NodeCommands.exec(t, StatusScripts.certificates(paths.kubeletClientCurrent()));
         X509Certificate c = certificate(r.stdout());
         return c == null ? null : c.getSerialNumber();
     }

@@ -1,7 +1,5 @@
 package io.kubejoin.join;
 
-import static io.kubejoin.join.NodeCommands.quote;
-
 import io.fabric8.kubernetes.api.model.Secret;
 import io.kubejoin.cluster.Access;
 import io.kubejoin.cluster.KubeConnection;
@@ -12,6 +10,8 @@ import io.kubejoin.remote.ExecResult;
 import io.kubejoin.remote.RemoteFile;
 import io.kubejoin.remote.Transport;
 import io.kubejoin.remote.TransportException;
+import io.kubejoin.remote.script.PushScripts;
+import io.kubejoin.remote.script.ResetScripts;
 import io.kubejoin.render.ClusterManifests;
 import io.kubejoin.render.NodeFiles;
 import io.kubejoin.render.RenderedFile;
@@ -61,7 +61,7 @@ public final class Reset {
                     List.of(), e.isTransient(), e);
         }
         java.time.Instant started = clock.instant();
-        NodeCommands.run(t, "systemctl stop kubelet", "systemctl stop kubelet", "check systemd on the node");
+        NodeCommands.run(t, ResetScripts.stop("kubelet"), "systemctl stop kubelet", "check systemd on the node");
         // read once the old kubelet can no longer write: its CSRs, certificate serial and Node are what the new ones must differ from
         RecoveryProof.Baseline baseline = RecoveryProof.baseline(conn, t, paths, node.name(), token.id(), started);
         // the API keeps whole seconds: a kubelet that posts Ready within the second of the last heartbeat writes the same
@@ -77,12 +77,11 @@ public final class Reset {
                 }
             }
         }
-        NodeCommands.run(t, "rm -f " + quote(paths.kubeletKubeconfig()) + " " + quote(paths.certDir())
-                        + "/kubelet-client-current*.pem " + quote(paths.certDir()) + "/kubelet-client-2*.pem",
+        NodeCommands.run(t, ResetScripts.removeClientCredential(paths.kubeletKubeconfig(), paths.certDir()),
                 "removing the stale client credential", "check the node's filesystem");
         done.add("removed " + paths.kubeletKubeconfig() + " and " + paths.certDir() + "/kubelet-client-*.pem");
-        if (!NodeCommands.exec(t, "systemctl start kubelet").ok()
-                || !NodeCommands.exec(t, "systemctl is-active --quiet kubelet").ok()) {
+        if (!NodeCommands.exec(t, ResetScripts.start("kubelet")).ok()
+                || !NodeCommands.exec(t, ResetScripts.isActive("kubelet")).ok()) {
             throw new PhaseFailure("kubelet did not start again", "see its journal below",
                     NodeCommands.journal(t, "kubelet"), false, null);
         }
@@ -118,20 +117,20 @@ public final class Reset {
         List<String> kept = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         // read before anything changes: pod volumes mounted below kubelet's root dir
-        ExecResult table = NodeCommands.exec(t, "cat " + quote("/proc/mounts"));
+        ExecResult table = NodeCommands.exec(t, ResetScripts.mounts());
         List<String> mounts = table.ok() ? mountsBelow(table.stdout(), paths.kubeletRootDir()) : null;
 
         for (String unit : List.of("kube-proxy", "kubelet")) {
-            NodeCommands.exec(t, "systemctl disable --now " + unit);
+            NodeCommands.exec(t, ResetScripts.disableNow(unit));
         }
         done.add("kubelet and kube-proxy stopped and disabled");
 
         // the kernel keeps kube-proxy's rules after it stops; its own --cleanup knows every chain, set and table
         String proxy = paths.kubeProxyBinary();
-        if (NodeCommands.exec(t, "test -x " + quote(proxy)).ok()) {
-            String config = NodeCommands.exec(t, "test -f " + quote(paths.kubeProxyConfig())).ok()
-                    ? " --config " + quote(paths.kubeProxyConfig()) : ""; // its feature gates decide about nftables
-            ExecResult r = NodeCommands.exec(t, quote(proxy) + " --cleanup" + config);
+        if (NodeCommands.exec(t, ResetScripts.isExecutable(proxy)).ok()) {
+            String config = NodeCommands.exec(t, ResetScripts.isFile(paths.kubeProxyConfig())).ok()
+                    ? paths.kubeProxyConfig() : null; // its feature gates decide about nftables
+            ExecResult r = NodeCommands.exec(t, ResetScripts.proxyCleanup(proxy, config));
             if (r.ok()) {
                 done.add("kube-proxy's service rules removed (kube-proxy --cleanup: iptables and ipvs rules, and the "
                         + "nftables table where that mode exists)");
@@ -149,7 +148,7 @@ public final class Reset {
                     + "), so pod volumes mounted below it could not be unmounted first; unmount them and run reset --full again");
         } else {
             for (String m : mounts) {
-                ExecResult r = NodeCommands.exec(t, "umount -l -- " + quote(m));
+                ExecResult r = NodeCommands.exec(t, ResetScripts.unmount(m));
                 if (!r.ok()) {
                     unmounted = false;
                     problems.add(paths.kubeletRootDir() + " kept: " + m + " would not unmount (" + NodeCommands.firstLine(r.stderr(), r.stdout())
@@ -161,12 +160,12 @@ public final class Reset {
 
         List<String> remove = new ArrayList<>();
         for (RenderedFile f : files) {
-            remove.add(quote(f.path()));
-            remove.add(quote(f.path() + ".kubejoin-bak"));
+            remove.add(f.path());
+            remove.add(PushScripts.bak(f.path()));
         }
-        remove.add(quote(paths.kubeletKubeconfig()));
+        remove.add(paths.kubeletKubeconfig());
         // kubelet's own files in its cert dir: its self-signed serving pair and a half-finished bootstrap key
-        for (String own : List.of("kubelet.crt", "kubelet.key", "kubelet-client.key.tmp")) remove.add(quote(paths.certDir() + "/" + own));
+        for (String own : List.of("kubelet.crt", "kubelet.key", "kubelet-client.key.tmp")) remove.add(paths.certDir() + "/" + own);
         List<String> binaries = List.of(paths.kubeletBinary(), paths.kubeProxyBinary());
         Map<String, String> onNode;
         try {
@@ -185,22 +184,21 @@ public final class Reset {
             } else if (!want.equals(have)) {
                 kept.add(b + ": not the binary the inventory supplies (sha256 differs), so not kubejoin's copy");
             } else {
-                remove.add(quote(b));
-                remove.add(quote(b + ".kubejoin-bak"));
+                remove.add(b);
+                remove.add(PushScripts.bak(b));
                 removedBinaries++;
             }
         }
-        NodeCommands.run(t, "rm -f " + String.join(" ", remove) + " " + quote(paths.certDir()) + "/kubelet-client-*.pem "
-                        + quote(paths.certDir()) + "/kubelet-server-*.pem",
+        NodeCommands.run(t, ResetScripts.removeFiles(remove, paths.certDir()),
                 "removing kubejoin's files", "check the node's filesystem");
-        NodeCommands.run(t, "systemctl daemon-reload", "systemctl daemon-reload", "check systemd on the node");
+        NodeCommands.run(t, ResetScripts.daemonReload(), "systemctl daemon-reload", "check systemd on the node");
         done.add("removed " + files.size() + " installed files, their backups and kubelet's certificates"
                 + (removedBinaries == 0 ? "" : ", and " + removedBinaries + " binaries the join installed"));
 
         List<String> dirs = new ArrayList<>();
         if (unmounted) dirs.add(paths.kubeletRootDir());
         dirs.add(paths.kubeProxyWorkDir());
-        ExecResult rm = NodeCommands.exec(t, "rm -rf --one-file-system -- " + String.join(" ", dirs.stream().map(NodeCommands::quote).toList()));
+        ExecResult rm = NodeCommands.exec(t, ResetScripts.removeFolders(dirs));
         if (rm.ok()) {
             done.add("removed the data folders " + String.join(" and ", dirs));
         } else {

@@ -2,16 +2,18 @@ package io.kubejoin.remote;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import io.kubejoin.remote.script.PushScripts;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Destination path rules and the shell text kubejoin sends; shared by the SSH and local transports. */
+/** Destination path rules and the parsing of what the push scripts ({@link PushScripts}) print; shared by the SSH and local transports. */
 final class RemotePaths {
-    static final String TMP_SUFFIX = ".kubejoin-tmp";
-    static final String BAK_SUFFIX = ".kubejoin-bak";
+    static final String TMP_SUFFIX = PushScripts.TMP_SUFFIX;
+    static final String BAK_SUFFIX = PushScripts.BAK_SUFFIX;
 
     private RemotePaths() {
     }
@@ -24,36 +26,20 @@ final class RemotePaths {
     }
 
     static String parent(String path) {
-        int i = path.lastIndexOf('/');
-        return i == 0 ? "/" : path.substring(0, i);
+        return PushScripts.parent(path);
     }
 
     static String name(String path) {
-        return path.substring(path.lastIndexOf('/') + 1);
+        return PushScripts.name(path);
     }
 
     /** The temp name beside the destination: same folder, so the final rename is atomic. */
     static String tmp(String path) {
-        String dir = parent(path);
-        return (dir.equals("/") ? "" : dir) + "/." + name(path) + TMP_SUFFIX;
+        return PushScripts.tmp(path);
     }
 
     static String bak(String path) {
-        return path + BAK_SUFFIX;
-    }
-
-    /** POSIX sh single quoting: safe for any byte string without NUL. */
-    static String quote(String s) {
-        return "'" + s.replace("'", "'\\''") + "'";
-    }
-
-    static String quoteAll(Collection<String> args) {
-        StringBuilder sb = new StringBuilder();
-        for (String a : args) {
-            if (!sb.isEmpty()) sb.append(' ');
-            sb.append(quote(a));
-        }
-        return sb.toString();
+        return PushScripts.bak(path);
     }
 
     static void requireDistinct(List<RemoteFile> files) throws TransportException {
@@ -70,31 +56,13 @@ final class RemotePaths {
     record RemoteState(String sha256, int mode, int uid) {
     }
 
-    /**
-     * One read-only command: content hashes, mode and owner of every destination, and which of the given folders
-     * are missing. GNU coreutils (sha256sum, stat -c) as on every systemd distribution kubelet runs on.
-     */
+    /** The survey ({@link PushScripts#survey}), read-only. */
     static String surveyCommand(Collection<String> paths, Collection<String> dirs) {
-        return surveyCommand(paths, dirs, false);
+        return PushScripts.survey(paths, dirs, false);
     }
 
-    /**
-     * @param createMissing also create the missing folders (0755; a line "F dir" for one that could not be), which a
-     *                      push would do next anyway: one command fewer per push
-     */
     static String surveyCommand(Collection<String> paths, Collection<String> dirs, boolean createMissing) {
-        String p = quoteAll(paths);
-        StringBuilder sb = new StringBuilder();
-        sb.append("sha256sum -- ").append(p).append(" 2>/dev/null; ");
-        sb.append("stat -L -c 'M %a %u %n' -- ").append(p).append(" 2>/dev/null; ");
-        if (!dirs.isEmpty() && createMissing) {
-            sb.append("m() { echo \"D $1\"; umask 022; mkdir -p -- \"$1\" || echo \"F $1\"; }; ");
-            sb.append("for d in ").append(quoteAll(dirs)).append("; do [ -d \"$d\" ] || m \"$d\"; done; ");
-        } else if (!dirs.isEmpty()) {
-            sb.append("for d in ").append(quoteAll(dirs)).append("; do [ -d \"$d\" ] || echo \"D $d\"; done; ");
-        }
-        sb.append("exit 0");
-        return sb.toString();
+        return PushScripts.survey(paths, dirs, createMissing);
     }
 
     /** @param failedDirs folders the survey was to create and could not */
@@ -147,10 +115,8 @@ final class RemotePaths {
         return out;
     }
 
-    /** Exit 3 = no such regular file; anything else non-zero is a failure to report. */
     static String readCommand(String path) {
-        String q = quote(path);
-        return "if [ -f " + q + " ]; then exec cat -- " + q + "; else exit 3; fi";
+        return PushScripts.read(path);
     }
 
     static java.util.Optional<String> parseRead(ExecResult r, String path, String target) throws TransportException {
@@ -169,128 +135,24 @@ final class RemotePaths {
         return new ArrayList<>(dirs);
     }
 
-    /**
-     * Shell function: keep one backup of the current file, then rename the temp file over it (same folder, so
-     * rename(2) is atomic). {@code ln -f} keeps the old inode as the backup (mode and owner with it) without a copy;
-     * {@code cp -p} covers file systems without hard links. A destination that is a folder is refused: {@code mv}
-     * would move the temp file into it. Prints "B dest" for a backup.
-     */
-    static final String PLACE_FUNCTION = """
-            place() {
-              if [ -d "$2" ]; then echo "$2 is a folder" >&2; return 1; fi
-              if [ -e "$2" ]; then ln -f -- "$2" "$3" 2>/dev/null || cp -p -- "$2" "$3" || return 1; echo "B $2"; fi
-              mv -f -- "$1" "$2"
-            }
-            """;
-
-    /**
-     * Writes each of {@code inline}'s bytes, one after the other from the command's stdin, into its temp file,
-     * created anew under umask 077 (a temp file of a secret is never readable by others, not even for a moment; a
-     * stale one from a dropped push would keep its old mode through dd's truncation), then checks its sha256: input
-     * cut short (a dropped connection) stops the command before anything is renamed.
-     */
-    private static void appendInlineWrites(StringBuilder sb, List<RemoteFile> inline) {
-        if (inline.isEmpty()) return;
-        sb.append("umask 077\nrm -f -- ").append(quoteAll(inline.stream().map(f -> tmp(f.path())).toList()))
-                .append(" || exit 1\n");
-        for (RemoteFile f : inline) {
-            String tmp = quote(tmp(f.path()));
-            int n = f.content().length;
-            sb.append("dd of=").append(tmp)
-                    .append(n == 0 ? " bs=1 count=0" : " bs=" + n + " count=1")
-                    .append(" iflag=fullblock status=none && sha256sum -- ").append(tmp).append(" | grep -qF ")
-                    .append(f.sha256()).append(" || { echo ")
-                    .append(quote(f.path() + ": not written in full (input cut short, or the write failed)"))
-                    .append(" >&2; exit 1; }\n");
-        }
-        sb.append("umask 022\n");
-    }
-
-    /**
-     * A whole push of small files in one command, their bytes on its stdin (no survey first): missing folders
-     * (0755), every file written to its temp file and checked, then per file: the same bytes, mode and root owner
-     * already there ("U path", temp removed), the same bytes with another mode or owner (fixed, "C path"), or
-     * different bytes (chmod, backup, rename: "C path", and "B path" when a backup was kept).
-     */
     static String inlinePushCommand(List<RemoteFile> files) {
-        StringBuilder sb = new StringBuilder("umask 022\n").append(PLACE_FUNCTION);
-        List<String> dirs = parents(files);
-        if (!dirs.isEmpty()) {
-            sb.append("for d in ").append(quoteAll(dirs)).append("; do [ -d \"$d\" ] || mkdir -p -- \"$d\" || exit 1; done\n");
-        }
-        appendInlineWrites(sb, files);
-        for (RemoteFile f : files) {
-            String dest = quote(f.path());
-            String tmp = quote(tmp(f.path()));
-            String mode = String.format("%04o", f.mode());
-            sb.append("if sha256sum -- ").append(dest).append(" 2>/dev/null | grep -qF ").append(f.sha256())
-                    .append("; then rm -f -- ").append(tmp).append(" || exit 1; if stat -L -c 'M %a %u .' -- ")
-                    .append(dest).append(" | grep -qF ").append(quote("M " + Integer.toOctalString(f.mode()) + " 0 ."))
-                    .append("; then echo ").append(quote("U " + f.path())).append("; else chown 0:0 -- ").append(dest)
-                    .append(" && chmod ").append(mode).append(" -- ").append(dest).append(" || exit 1; echo ")
-                    .append(quote("C " + f.path())).append("; fi; else chmod ").append(mode).append(" -- ").append(tmp)
-                    .append(" && place ").append(tmp).append(' ').append(dest).append(' ').append(quote(bak(f.path())))
-                    .append(" || exit 1; echo ").append(quote("C " + f.path())).append("; fi\n");
-        }
-        sb.append("exit 0\n");
-        return sb.toString();
+        return PushScripts.inlinePush(files.stream().map(RemotePaths::script).toList());
     }
 
-    /**
-     * The command that finishes a push on the node: optionally folders and staged copies (sudo mode), then backups
-     * and renames, then mode/owner fixes of files whose bytes were already right.
-     *
-     * @param staged   staged path per changed file (sudo mode: SFTP wrote there as the login user), or null when
-     *                 SFTP wrote the temp files in place as root (they get their modes here, before the renames)
-     */
     static String finishCommand(List<RemoteFile> changed, List<String> staged, List<RemoteFile> modeOnly) {
         return finishCommand(changed, List.of(), staged, modeOnly);
     }
 
-    /**
-     * As above, with {@code inline} (a subset of {@code changed}) written from the command's stdin, their bytes one
-     * after the other in that order: each temp file is created 0600 by {@code dd} and must then hash to the
-     * expected sha256, so input cut short (a dropped connection) places nothing. {@code staged} then holds a path
-     * for each of the other changed files only; a non-null {@code staged} still means sudo mode.
-     */
+    /** {@link PushScripts#finish}: {@code inline} a subset of {@code changed} by identity, kept so in the translation. */
     static String finishCommand(List<RemoteFile> changed, List<RemoteFile> inline, List<String> staged,
                                 List<RemoteFile> modeOnly) {
-        Set<RemoteFile> inlined = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        inlined.addAll(inline);
-        List<RemoteFile> viaSftp = changed.stream().filter(f -> !inlined.contains(f)).toList();
-        StringBuilder sb = new StringBuilder("umask 022\n").append(PLACE_FUNCTION);
-        if (staged != null) {
-            // sudo mode: the survey (as the login user) created no folders
-            List<String> dirs = parents(changed);
-            if (!dirs.isEmpty()) sb.append("mkdir -p -- ").append(quoteAll(dirs)).append(" || exit 1\n");
-        }
-        appendInlineWrites(sb, inline);
-        if (staged != null) {
-            for (int i = 0; i < viaSftp.size(); i++) {
-                RemoteFile f = viaSftp.get(i);
-                // install: copy owned by root with the final mode before the rename
-                sb.append("install -m ").append(String.format("%04o", f.mode())).append(" -o 0 -g 0 -- ")
-                        .append(quote(staged.get(i))).append(' ').append(quote(tmp(f.path()))).append(" || exit 1\n");
-            }
-        }
-        // temp files written here or by SFTP as root: their final modes, one chmod per distinct mode, before any rename
-        java.util.Map<Integer, List<String>> byMode = new java.util.TreeMap<>();
-        for (RemoteFile f : changed) {
-            if (staged == null || inlined.contains(f)) byMode.computeIfAbsent(f.mode(), m -> new ArrayList<>()).add(tmp(f.path()));
-        }
-        byMode.forEach((mode, tmps) -> sb.append("chmod ").append(String.format("%04o", mode)).append(" -- ")
-                .append(quoteAll(tmps)).append(" || exit 1\n"));
-        for (RemoteFile f : changed) {
-            sb.append("place ").append(quote(tmp(f.path()))).append(' ').append(quote(f.path())).append(' ')
-                    .append(quote(bak(f.path()))).append(" || exit 1\n");
-        }
-        for (RemoteFile f : modeOnly) {
-            sb.append("chown 0:0 -- ").append(quote(f.path())).append(" && chmod ")
-                    .append(String.format("%04o", f.mode())).append(" -- ").append(quote(f.path()))
-                    .append(" || exit 1\n");
-        }
-        if (staged != null && !staged.isEmpty()) sb.append("rm -f -- ").append(quoteAll(staged)).append('\n');
-        sb.append("exit 0\n");
-        return sb.toString();
+        Map<RemoteFile, PushScripts.File> same = new IdentityHashMap<>();
+        java.util.function.Function<RemoteFile, PushScripts.File> of = f -> same.computeIfAbsent(f, RemotePaths::script);
+        return PushScripts.finish(changed.stream().map(of).toList(), inline.stream().map(of).toList(), staged,
+                modeOnly.stream().map(of).toList());
+    }
+
+    private static PushScripts.File script(RemoteFile f) {
+        return new PushScripts.File(f.path(), f.mode(), f.sha256(), f.content().length);
     }
 }

@@ -113,7 +113,7 @@ public final class SshTransport implements Transport {
      * {@code sh -c} for root, {@code sudo -n sh -c} otherwise (never prompts; fails instead).
      */
     String asRoot(String command) {
-        return (target.needsSudo() ? "sudo -n sh -c " : "sh -c ") + RemotePaths.quote(command);
+        return io.kubejoin.remote.script.Sh.asRoot(target.needsSudo(), command);
     }
 
     @Override
@@ -193,7 +193,7 @@ public final class SshTransport implements Transport {
     public Map<String, String> sha256(Collection<String> paths) throws TransportException {
         if (paths.isEmpty()) return Map.of();
         paths.forEach(RemotePaths::requireAbsolute);
-        ExecResult r = exec("sha256sum -- " + RemotePaths.quoteAll(paths) + " 2>/dev/null; exit 0", INTERNAL_TIMEOUT);
+        ExecResult r = exec(io.kubejoin.remote.script.PushScripts.sha256(paths), INTERNAL_TIMEOUT);
         requireOk(r, "hashing files"); // the command itself always exits 0: a failure is sudo's or the shell's
         return RemotePaths.parseSha256(r.stdout(), Set.copyOf(paths));
     }

@@ -32,6 +32,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.kubejoin.remote.script.StatusScripts;
 
 /**
  * The health of every inventory node (and of cluster nodes the inventory does not list), for {@code kubejoin
@@ -43,7 +44,6 @@ public final class FleetStatus {
     static final int KUBELET_PORT = 10250;
     /** How long one probe (TLS handshake, SSH command) may take. */
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
-    private static final String PEM_CERT = "'/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p'";
 
     public record Settings(int parallel, int warnDays) {
     }
@@ -136,7 +136,7 @@ public final class FleetStatus {
         String ssh = null;
         NodeFiles paths = new NodeFiles(inv.paths());
         try (Transport t = transports.open(node)) {
-            ExecResult r = t.exec(probeCommand(paths, node.address()), PROBE_TIMEOUT.multipliedBy(3));
+            ExecResult r = t.exec(StatusScripts.probe(paths, node.address()), PROBE_TIMEOUT.multipliedBy(3));
             Map<String, String> sections = NodeCommands.sections(r.stdout());
             client = notAfter(sections.get("client"));
             proxyCert = notAfter(sections.get("proxy"));
@@ -168,21 +168,6 @@ public final class FleetStatus {
 
     private static void flag(List<NodeStatus.Flag> flags, Condition c, String text) {
         flags.add(new NodeStatus.Flag(c, text));
-    }
-
-    /**
-     * One command for everything read on the node: the certificate parts of kubelet's client PEM (which also holds
-     * its key: the key never leaves the node) and of kube-proxy's, the two services' states, kube-proxy's healthz.
-     */
-    public static String probeCommand(NodeFiles paths, String address) {
-        String host = address.contains(":") ? "[" + address + "]" : address;
-        return NodeCommands.SECTION_FUNCTION
-                + "s client; sed -n " + PEM_CERT + " -- " + NodeCommands.quote(paths.certDir() + "/kubelet-client-current.pem") + " 2>/dev/null\n"
-                + "s proxy; sed -n " + PEM_CERT + " -- " + NodeCommands.quote(paths.kubeProxyCert()) + " 2>/dev/null\n"
-                + "s kubelet; systemctl is-active kubelet\n"
-                + "s kube-proxy; systemctl is-active kube-proxy\n"
-                + "s healthz; curl -fsS --max-time 5 http://" + host + ":10256/healthz >/dev/null 2>&1 && echo ok || echo failed\n"
-                + "exit 0\n";
     }
 
     public static Instant notAfter(String pem) {

@@ -23,8 +23,8 @@ class NodeChecksTest {
     private static ScriptedTransport healthyNode() {
         return new ScriptedTransport()
                 .answer("test -S '/run/containerd/containerd.sock'", 0, "")
-                .answer("tail -n +2 /proc/swaps", 0, "")
-                .answer("stat -fc %T /sys/fs/cgroup", 0, "cgroup2fs\n")
+                .answer("tail -n +2 '/proc/swaps'", 0, "")
+                .answer("stat -fc %T '/sys/fs/cgroup'", 0, "cgroup2fs\n")
                 .answer("ss -Hltn", 0, "")
                 .answer("systemctl is-active", 3, "")
                 .answer("for m in", 0, "")
@@ -79,8 +79,8 @@ class NodeChecksTest {
         Inventory inv = TestInventories.current("1.35.0");
         ScriptedTransport node = new ScriptedTransport()
                 .answer("test -S", 1, "")
-                .answer("tail -n +2 /proc/swaps", 0, "/swapfile file 1048572 0 -2\n")
-                .answer("stat -fc %T /sys/fs/cgroup", 0, "tmpfs\n")
+                .answer("tail -n +2 '/proc/swaps'", 0, "/swapfile file 1048572 0 -2\n")
+                .answer("stat -fc %T '/sys/fs/cgroup'", 0, "tmpfs\n")
                 .answer("ss -Hltn 'sport = :10250'", 0, "LISTEN 0 4096 *:10250 *:*\n")
                 .answer("ss -Hltn 'sport = :10256'", 0, "")
                 .answer("systemctl is-active --quiet kubelet", 3, "")
@@ -105,7 +105,7 @@ class NodeChecksTest {
     void cgroupV1AndSwapAreFineWhereTheConfigAllowsThem() throws Exception {
         Inventory inv = TestInventories.build("1.30.0", ContainerRuntime.containerd(), ProxyMode.IPVS,
                 Map.of("failSwapOn", false), Map.of(), Map.of());
-        ScriptedTransport node = healthyNode().answer("tail -n +2 /proc/swaps", 0, "/swapfile file 1 0 -2\n");
+        ScriptedTransport node = healthyNode().answer("tail -n +2 '/proc/swaps'", 0, "/swapfile file 1 0 -2\n");
         new NodePreflightPhase().run(ctx(inv, node));
         assertThat(node.commands).noneMatch(c -> c.startsWith("stat -fc")).noneMatch(c -> c.startsWith("tail"));
     }

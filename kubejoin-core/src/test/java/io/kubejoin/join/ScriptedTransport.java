@@ -30,7 +30,7 @@ final class ScriptedTransport implements Transport {
 
     @Override
     public ExecResult exec(String command, Duration timeout) {
-        if (command.startsWith(NodeCommands.SECTION_FUNCTION)) return sectioned(command);
+        if (command.startsWith(io.kubejoin.remote.script.NodeScript.SECTION_FUNCTION)) return sectioned(command);
         commands.add(command);
         return answer(command);
     }
@@ -41,12 +41,12 @@ final class ScriptedTransport implements Transport {
     }
 
     /**
-     * A script of {@code s NAME; COMMAND [&& echo WORD]} lines (NodeCommands.SECTION_FUNCTION): each command is
+     * A script of {@code s NAME; COMMAND [&& echo WORD]} lines (io.kubejoin.remote.script.NodeScript.SECTION_FUNCTION): each command is
      * answered (and recorded) on its own, its output under its section, WORD added when it succeeded.
      */
     private ExecResult sectioned(String script) {
         StringBuilder out = new StringBuilder();
-        for (String line : script.substring(NodeCommands.SECTION_FUNCTION.length()).split("\n")) {
+        for (String line : script.substring(io.kubejoin.remote.script.NodeScript.SECTION_FUNCTION.length()).split("\n")) {
             if (line.isBlank() || line.equals("exit 0")) continue;
             // a helper function and its call (verify's wait on the node): not answered here, the sections are
             if (line.matches("[A-Za-z_]+\\(\\) \\{ .* \\}") || line.matches("[A-Za-z_]+")) continue;

@@ -14,7 +14,7 @@ class RemotePathsTest {
     @Test
     void quotingSurvivesTheShell() {
         for (String s : List.of("plain", "it's", "a b", "$(reboot)", "`x`", "\\", "'\"'", "*")) {
-            Processes.Result r = Processes.run(List.of("sh", "-c", "printf %s " + RemotePaths.quote(s)));
+            Processes.Result r = Processes.run(List.of("sh", "-c", "printf %s " + io.kubejoin.remote.script.Sh.quote(s)));
             assertThat(r.stdout()).isEqualTo(s);
         }
     }

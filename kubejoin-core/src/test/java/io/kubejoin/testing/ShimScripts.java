@@ -14,22 +14,34 @@ public final class ShimScripts {
     private ShimScripts() {
     }
 
-    /** Writes the three scripts into {@code bin}; state and the call log go to {@code state}. */
+    /**
+     * Writes the three scripts into {@code bin}; state and the call log go to {@code state}. {@code systemctl
+     * is-active} prints the state unless --quiet, {@code show -p A,B UNIT} answers ActiveState, SubState,
+     * UnitFileState and NRestarts from the same files.
+     */
     public static void install(Path bin, Path state) throws IOException {
         Files.createDirectories(bin);
         Files.createDirectories(state);
         String s = "s='" + state + "'; mkdir -p \"$s\"; ";
         write(bin.resolve("systemctl"), "#!/bin/sh\n" + s + """
                 echo "systemctl $*" >> "$s/log"
-                cmd="$1"; shift; [ "$1" = "--quiet" ] && shift; [ "$1" = "--now" ] && shift
+                cmd="$1"; shift; q=; [ "$1" = "--quiet" ] && { q=1; shift; }; [ "$1" = "--now" ] && shift
                 case "$cmd" in
                   daemon-reload) ;;
                   enable) touch "$s/enabled-$1" ;;
                   disable) rm -f "$s/enabled-$1" "$s/active-$1" ;;
                   stop) rm -f "$s/active-$1" ;;
-                  is-enabled) if [ -f "$s/enabled-$1" ]; then echo enabled; else echo disabled; exit 1; fi ;;
+                  is-enabled) if [ -f "$s/enabled-$1" ]; then [ -n "$q" ] || echo enabled; else [ -n "$q" ] || echo disabled; exit 1; fi ;;
                   start|restart) if [ -f "$s/fail-$1" ]; then exit 1; fi; touch "$s/active-$1" ;;
-                  is-active) [ -f "$s/active-$1" ] || exit 3 ;;
+                  is-active) if [ -f "$s/active-$1" ]; then [ -n "$q" ] || echo active; else [ -n "$q" ] || echo inactive; exit 3; fi ;;
+                  show) u=; p=; for a in "$@"; do case "$a" in -p) ;; -*) ;; *) if [ "$prev" = -p ]; then p="$p,$a"; else u="$a"; fi ;; esac; prev="$a"; done
+                        for k in $(echo "$p" | tr ',' ' '); do case "$k" in
+                          ActiveState) if [ -f "$s/active-$u" ]; then echo ActiveState=active; else echo ActiveState=inactive; fi ;;
+                          SubState) if [ -f "$s/active-$u" ]; then echo SubState=running; else echo SubState=dead; fi ;;
+                          UnitFileState) if [ -f "$s/enabled-$u" ]; then echo UnitFileState=enabled; else echo UnitFileState=disabled; fi ;;
+                          NRestarts) echo NRestarts=0 ;;
+                          *) echo "$k=" ;;
+                        esac; done ;;
                   *) echo "shim systemctl: unsupported: $cmd" >&2; exit 2 ;;
                 esac
                 """);

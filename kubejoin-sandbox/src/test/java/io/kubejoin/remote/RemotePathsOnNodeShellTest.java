@@ -37,7 +37,7 @@ class RemotePathsOnNodeShellTest {
 
     /** As SshTransport.exec: {@code sh -c} for root, {@code sudo -n sh -c} for another login. */
     private ExecResult exec(String command, boolean sudo) {
-        return shell.run((sudo ? "sudo -n sh -c " : "sh -c ") + RemotePaths.quote(command));
+        return shell.run((sudo ? "sudo -n sh -c " : "sh -c ") + io.kubejoin.remote.script.Sh.quote(command));
     }
 
     private Path local(String nodePath) {
@@ -92,7 +92,7 @@ class RemotePathsOnNodeShellTest {
         write("/opt/k8s/bin/kubelet", "ELF", "rwxr-xr-x");
         List<String> paths = List.of("/opt/k8s/bin/kubelet", "/opt/k8s/bin/kube-proxy");
         // SshTransport.sha256's command
-        ExecResult r = exec("sha256sum -- " + RemotePaths.quoteAll(paths) + " 2>/dev/null; exit 0", false);
+        ExecResult r = exec("sha256sum -- " + io.kubejoin.remote.script.Sh.quoteAll(paths) + " 2>/dev/null; exit 0", false);
         assertThat(r.exitCode()).isZero();
         assertThat(RemotePaths.parseSha256(r.stdout(), Set.copyOf(paths)))
                 .isEqualTo(Map.of("/opt/k8s/bin/kubelet", RemoteFile.sha256("ELF".getBytes(StandardCharsets.UTF_8))));
@@ -226,7 +226,7 @@ class RemotePathsOnNodeShellTest {
 
     /** As SshTransport.push does for small files: their bytes on the finishing command's stdin. */
     private ExecResult finishWithStdin(List<RemoteFile> changed, List<RemoteFile> inline, byte[] stdin) {
-        String cmd = "sh -c " + RemotePaths.quote(RemotePaths.finishCommand(changed, inline, null, List.of()));
+        String cmd = "sh -c " + io.kubejoin.remote.script.Sh.quote(RemotePaths.finishCommand(changed, inline, null, List.of()));
         return shell.run(cmd, new java.io.ByteArrayInputStream(stdin));
     }
 
@@ -277,7 +277,7 @@ class RemotePathsOnNodeShellTest {
     }
 
     private ExecResult inlinePush(List<RemoteFile> files) {
-        String cmd = "sh -c " + RemotePaths.quote(RemotePaths.inlinePushCommand(files));
+        String cmd = "sh -c " + io.kubejoin.remote.script.Sh.quote(RemotePaths.inlinePushCommand(files));
         return shell.run(cmd, new java.io.ByteArrayInputStream(concat(files)));
     }
 

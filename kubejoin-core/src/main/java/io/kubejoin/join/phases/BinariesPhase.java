@@ -1,7 +1,5 @@
 package io.kubejoin.join.phases;
 
-import static io.kubejoin.join.NodeCommands.quote;
-
 import io.kubejoin.join.NodeBinaries;
 import io.kubejoin.join.NodeCommands;
 import io.kubejoin.join.NodeContext;
@@ -11,6 +9,7 @@ import io.kubejoin.join.PhaseResult;
 import io.kubejoin.remote.PushResult;
 import io.kubejoin.remote.RemoteFile;
 import io.kubejoin.remote.TransportException;
+import io.kubejoin.remote.script.StartScripts;
 import java.util.List;
 
 /**
@@ -42,7 +41,7 @@ public final class BinariesPhase implements NodePhase {
         String kubelet = ctx.paths().kubeletBinary();
         String proxy = ctx.paths().kubeProxyBinary();
         if (binaries == null) {
-            if (!NodeCommands.exec(ctx.transport(), "test -x " + quote(kubelet) + " && test -x " + quote(proxy)).ok()) {
+            if (!NodeCommands.exec(ctx.transport(), StartScripts.binariesInstalled(kubelet, proxy)).ok()) {
                 throw new PhaseFailure(kubelet + " or " + proxy + " is missing or not executable",
                         "install the release binaries there, or name them in the inventory: binaries: { tarball: "
                                 + "kubernetes-node-linux-amd64.tar.gz }");

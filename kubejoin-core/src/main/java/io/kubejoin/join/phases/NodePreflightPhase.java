@@ -7,6 +7,7 @@ import io.kubejoin.join.NodePhase;
 import io.kubejoin.join.PhaseFailure;
 import io.kubejoin.join.PhaseResult;
 import io.kubejoin.remote.ExecResult;
+import io.kubejoin.remote.script.PreflightScripts;
 import io.kubejoin.render.KubeletConfigRenderer;
 import io.kubejoin.render.ModulesLoadRenderer;
 import io.kubejoin.version.VersionRules;
@@ -109,36 +110,13 @@ public final class NodePreflightPhase implements NodePhase {
         String[][] checkedPorts = ports ? new String[][] {{"10250", "kubelet"}, {"10256", "kube-proxy"}} : new String[0][];
         List<String> modules = ModulesLoadRenderer.modules(ctx.inventory(), ctx.node());
 
-        StringBuilder script = new StringBuilder(NodeCommands.SECTION_FUNCTION);
-        script.append("s socket; test -S ").append(NodeCommands.quote(socket)).append(" && echo present\n");
-        if (swapMatters) script.append("s swaps; tail -n +2 /proc/swaps\n");
-        if (cgroupMatters) script.append("s cgroup; stat -fc %T /sys/fs/cgroup\n");
-        for (String[] port : checkedPorts) {
-            script.append("s port-").append(port[0]).append("; ss -Hltn 'sport = :").append(port[0]).append("'\n");
-            script.append("s active-").append(port[1]).append("; systemctl is-active --quiet ").append(port[1]).append(" && echo active\n");
-        }
-        // built into the kernel, already loaded, loadable, or working by function: anything else kube-proxy's mode
-        // cannot use
-        script.append("s modules; for m in");
-        modules.forEach(m -> script.append(' ').append(NodeCommands.quote(m)));
-        script.append("; do [ -d \"/sys/module/$m\" ] || modinfo -n \"$m\" >/dev/null 2>&1");
-        for (String m : modules) {
-            String works = NodeCommands.moduleFunctionCheck(m);
-            if (works != null) script.append(" || { [ \"$m\" = ").append(NodeCommands.quote(m)).append(" ] && ").append(works).append("; }");
-        }
-        script.append(" || echo \"$m\"; done\n");
-        script.append("s date; date +%s\n");
-        // kubejoin's resolvConf is systemd-resolved's file; a host without it gets /etc/resolv.conf instead
+        // kubejoin's resolvConf is systemd-resolved's file; a host without it gets /etc/resolv.conf instead. In the
+        // same command: whether kubelet already holds its own client credential (then the join leaves the bootstrap
+        // kubeconfig out) and whether a bootstrap kubeconfig is left to remove once Ready
         boolean askResolved = asksResolvConf(ctx);
-        if (askResolved) {
-            script.append("s resolved; test -e ").append(NodeCommands.quote(KubeletConfigRenderer.RESOLVED_RESOLV_CONF))
-                    .append(" && echo present\n");
-        }
-        // in the same command: whether kubelet already holds its own client credential (then the join leaves the
-        // bootstrap kubeconfig out) and whether a bootstrap kubeconfig is left to remove once Ready
-        script.append(io.kubejoin.join.BootstrapFiles.look(ctx.paths()));
-        script.append("exit 0\n");
-        ExecResult r = NodeCommands.exec(ctx.transport(), script.toString());
+        String script = PreflightScripts.nodePreflight(socket, swapMatters, cgroupMatters, java.util.Arrays.asList(checkedPorts),
+                modules, askResolved ? KubeletConfigRenderer.RESOLVED_RESOLV_CONF : null, ctx.paths());
+        ExecResult r = NodeCommands.exec(ctx.transport(), script);
         if (!r.ok()) {
             throw new PhaseFailure("the node's checks did not run (exit " + r.exitCode() + "): "
                     + NodeCommands.firstLine(r.stderr(), r.stdout()), "check that the login shell on the node is a POSIX sh");

@@ -67,14 +67,10 @@ public final class PushFilesPhase implements NodePhase {
         if (askResolved || askCredential) {
             // node-preflight was skipped: one look of its own (both questions in one command), so kubelet's
             // resolvConf fits this node and a joined node gets no bootstrap kubeconfig all the same
-            StringBuilder look = new StringBuilder(io.kubejoin.join.NodeCommands.SECTION_FUNCTION);
-            if (askResolved) {
-                look.append("s resolved; test -e ").append(io.kubejoin.join.NodeCommands.quote(
-                        io.kubejoin.render.KubeletConfigRenderer.RESOLVED_RESOLV_CONF)).append(" && echo present\n");
-            }
-            if (askCredential) look.append(io.kubejoin.join.BootstrapFiles.look(ctx.paths()));
-            look.append("exit 0\n");
-            io.kubejoin.remote.ExecResult r = io.kubejoin.join.NodeCommands.exec(ctx.transport(), look.toString());
+            String look = io.kubejoin.remote.script.PreflightScripts.pushLook(
+                    askResolved ? io.kubejoin.render.KubeletConfigRenderer.RESOLVED_RESOLV_CONF : null,
+                    askCredential ? ctx.paths() : null);
+            io.kubejoin.remote.ExecResult r = io.kubejoin.join.NodeCommands.exec(ctx.transport(), look);
             java.util.Map<String, String> answers = io.kubejoin.join.NodeCommands.sections(r.stdout());
             if (askResolved) note = NodePreflightPhase.useResolvConf(ctx, "present".equals(answers.getOrDefault("resolved", "").strip()));
             if (askCredential) io.kubejoin.join.BootstrapFiles.record(ctx, answers);

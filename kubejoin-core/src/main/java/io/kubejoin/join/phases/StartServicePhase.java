@@ -1,7 +1,5 @@
 package io.kubejoin.join.phases;
 
-import static io.kubejoin.join.NodeCommands.quote;
-
 import io.kubejoin.cluster.NodeReadiness;
 import io.kubejoin.join.NodeCommands;
 import io.kubejoin.join.NodeContext;
@@ -9,6 +7,7 @@ import io.kubejoin.join.NodePhase;
 import io.kubejoin.join.PhaseFailure;
 import io.kubejoin.join.PhaseResult;
 import io.kubejoin.remote.ExecResult;
+import io.kubejoin.remote.script.StartScripts;
 import io.kubejoin.render.ModulesLoadRenderer;
 import io.kubejoin.render.NodeFiles;
 import java.util.ArrayList;
@@ -57,22 +56,20 @@ public final class StartServicePhase implements NodePhase {
                 "mkdir the volume-plugin and static-pod folders, daemon-reload, enable, restart kubelet when its "
                         + "files changed (K10)",
                 "kubelet",
-                ctx -> List.of("mkdir -p " + quote(ctx.paths().kubeletVolumePluginDir()) + " "
-                        + quote(ctx.paths().kubeletRootDir()) + staticPodPath(ctx)),
+                ctx -> StartScripts.kubeletSteps(ctx.paths().kubeletVolumePluginDir(), ctx.paths().kubeletRootDir(),
+                        staticPodPath(ctx)),
                 // not the bootstrap kubeconfig: kubelet reads it only while it has no client certificate, so a
                 // renewed token must not restart a kubelet that has joined
                 f -> List.of(f.caCert(), f.kubeletConfig(), f.kubeletUnit(), f.kubeletBinary()));
     }
 
     /**
-     * " 'path'" for the static pod folder of the node's KubeletConfiguration (the user's staticPodPath, else
-     * kubejoin's): kubelet never creates it and, without it, logs "Unable to read config path" every
-     * fileCheckFrequency. Created 0755 (umask 022), as the kubelet packages ship /etc/kubernetes/manifests.
+     * The static pod folder of the node's KubeletConfiguration (the user's staticPodPath, else kubejoin's; empty: none),
+     * which kubelet-start creates.
      */
     static String staticPodPath(io.kubejoin.join.NodeContext ctx) {
         Object own = ctx.node().kubelet().config().get("staticPodPath");
-        String path = own instanceof String p ? p : ctx.paths().staticPodPath();
-        return path.isEmpty() ? "" : " " + quote(path);
+        return own instanceof String p ? p : ctx.paths().staticPodPath();
     }
 
     public static StartServicePhase kubeProxy() {
@@ -80,16 +77,8 @@ public final class StartServicePhase implements NodePhase {
                 "mkdir its folder, load the proxy mode's kernel modules, daemon-reload, enable, restart kube-proxy "
                         + "when its files changed (P7)",
                 "kube-proxy",
-                ctx -> {
-                    List<String> cmds = new ArrayList<>();
-                    cmds.add("mkdir -p " + quote(ctx.paths().kubeProxyWorkDir()));
-                    // loaded now; the modules-load.d file pushed with kube-proxy's files loads them at boot
-                    for (String m : ModulesLoadRenderer.modules(ctx.inventory(), ctx.node())) {
-                        // a built-in module without /lib/modules: modprobe fails, the module works
-                        cmds.add("modprobe " + quote(m) + " || " + NodeCommands.moduleWorks(m));
-                    }
-                    return cmds;
-                },
+                ctx -> StartScripts.kubeProxySteps(ctx.paths().kubeProxyWorkDir(),
+                        ModulesLoadRenderer.modules(ctx.inventory(), ctx.node())),
                 f -> {
                     List<String> paths = new ArrayList<>(PushFilesPhase.KubeProxyFiles.paths(f));
                     paths.add(f.kubeProxyBinary());
@@ -117,20 +106,6 @@ public final class StartServicePhase implements NodePhase {
         return description;
     }
 
-    /** Exit codes of the script: 100 + the index of the preparing step that failed, or one of these. */
-    private static final int FIRST_STEP_EXIT = 100;
-    private static final int ENABLE_EXIT = 90;
-    private static final int START_EXIT = 91;
-    private static final String ENABLED_MARK = "kubejoin: enabled";
-    private static final String STARTED_MARK = "kubejoin: started";
-
-    /** Each step, stopping the script with exit 100 + its index when it fails. */
-    private static StringBuilder stepsScript(List<String> steps) {
-        StringBuilder script = new StringBuilder();
-        for (int i = 0; i < steps.size(); i++) script.append(steps.get(i)).append(" || exit ").append(FIRST_STEP_EXIT + i).append('\n');
-        return script;
-    }
-
     /**
      * One command over SSH: the preparing steps, each stopping the script with its own exit code so a failure is
      * reported as that step's; then the node itself enables the unit when it is not, and restarts it when its files
@@ -140,42 +115,28 @@ public final class StartServicePhase implements NodePhase {
     public PhaseResult run(NodeContext ctx) throws PhaseFailure {
         var t = ctx.transport();
         List<String> steps = new ArrayList<>(prepare.apply(ctx));
-        steps.add("systemctl daemon-reload");
         boolean filesChanged = ctx.anyChanged(files.apply(ctx.paths()));
-        StringBuilder script = stepsScript(steps);
-        script.append("if systemctl is-enabled --quiet ").append(unit).append("; then :; else systemctl enable ")
-                .append(unit).append(" || exit ").append(ENABLE_EXIT).append("; echo '").append(ENABLED_MARK)
-                .append("'; fi\n");
-        String start = "systemctl restart " + unit + " || exit " + START_EXIT + "; systemctl is-active --quiet " + unit
-                + " || exit " + START_EXIT + "; echo '" + STARTED_MARK + "'";
-        if (filesChanged) {
-            script.append(start).append('\n');
-        } else {
-            script.append("if systemctl is-active --quiet ").append(unit).append("; then :; else ").append(start)
-                    .append("; fi\n");
-        }
-        script.append("exit 0\n");
         // read before the script: once it runs, the new kubelet may post at any moment
         NodeReadiness.Since before = beforeStart == null ? null : beforeStart.apply(ctx.node().name());
-        ExecResult r = NodeCommands.exec(t, script.toString());
-        if (r.exitCode() == ENABLE_EXIT) {
+        ExecResult r = NodeCommands.exec(t, StartScripts.start(steps, unit, filesChanged));
+        if (r.exitCode() == StartScripts.ENABLE_EXIT) {
             throw new PhaseFailure("systemctl enable " + unit + " failed: " + NodeCommands.firstLine(r.stderr(), r.stdout()),
                     "check the unit file");
         }
-        if (r.exitCode() == START_EXIT) {
+        if (r.exitCode() == StartScripts.START_EXIT) {
             throw new PhaseFailure(unit + " did not start", "see its journal below: 'journalctl -u " + unit + "'",
                     NodeCommands.journal(t, unit), false, null);
         }
         if (!r.ok()) {
-            int failed = r.exitCode() - FIRST_STEP_EXIT;
-            String step = failed >= 0 && failed < steps.size() ? steps.get(failed) : "starting " + unit;
+            String failed = StartScripts.failedStep(steps, r.exitCode());
+            String step = failed != null ? failed : "starting " + unit;
             String hint = step.startsWith("systemctl") || step.startsWith("starting") ? "check systemd on the node"
                     : "check the node's filesystem and kernel (the proxy mode needs these modules)";
             throw new PhaseFailure(step + " failed (exit " + r.exitCode() + "): "
                     + NodeCommands.firstLine(r.stderr(), r.stdout()), hint);
         }
-        boolean enabled = r.stdout().contains(ENABLED_MARK);
-        boolean started = r.stdout().contains(STARTED_MARK);
+        boolean enabled = r.stdout().contains(StartScripts.ENABLED_MARK);
+        boolean started = r.stdout().contains(StartScripts.STARTED_MARK);
         if (started && beforeStart != null) ctx.kubeletRestarted(before);
         if (!enabled && !started) return new PhaseResult(false, unit + " running, unchanged", List.of());
         String action = !started ? "enabled, running, unchanged"

@@ -7,6 +7,7 @@ import io.kubejoin.join.NodePhase;
 import io.kubejoin.join.PhaseFailure;
 import io.kubejoin.join.PhaseResult;
 import io.kubejoin.remote.ExecResult;
+import io.kubejoin.remote.script.VerifyScripts;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -74,24 +75,11 @@ public final class VerifyPhase implements NodePhase {
         String mode = ctx.node().kubeProxy().mode().value();
         String vip = ctx.inventory().network().kubernetesServiceIp();
         boolean servingExpected = servingCertificateExpected(ctx);
-        String kubeletHealthz = "http://" + host + ":10248/healthz";
-        String proxyHealthz = "http://" + host + ":10256/healthz";
         // kube-proxy programs the service rules with its first sync, after its start (~0.5 s, longer with many
         // Services): the node itself polls, in this one command, until all three checks pass or the time is up;
         // then the checks run once more, each answer in its section as the evidence
-        StringBuilder script = new StringBuilder(NodeCommands.SECTION_FUNCTION)
-                .append(READY_FUNCTION).append("() { curl -fsS --max-time 2 ").append(kubeletHealthz)
-                .append(" >/dev/null 2>&1 && curl -fsS --max-time 2 ").append(proxyHealthz)
-                .append(" >/dev/null 2>&1 && ").append(quietRulesCommand(mode, vip)).append("; }\n")
-                .append(WAIT_FUNCTION).append("() { for d in ").append(String.join(" ", sleeps(timeout)))
-                .append("; do if ").append(READY_FUNCTION).append("; then return 0; fi; sleep $d; done; return 1; }\n")
-                .append(WAIT_FUNCTION).append('\n')
-                .append("s kubelet; curl -fsS --max-time 5 ").append(kubeletHealthz).append(" 2>&1 && echo ").append(OK_WORD).append('\n')
-                .append("s kube-proxy; curl -fsS --max-time 5 ").append(proxyHealthz).append(" 2>&1 && echo ").append(OK_WORD).append('\n')
-                .append("s rules; ").append(rulesCommand(mode, vip)).append(" && echo ").append(OK_WORD).append('\n');
-        if (servingExpected) script.append("s serving; ").append(servingCheck(ctx)).append(" && echo ").append(OK_WORD).append('\n');
-        script.append("exit 0\n");
-        Map<String, String> answers = NodeCommands.sections(NodeCommands.exec(ctx.transport(), script.toString(),
+        String script = VerifyScripts.verify(host, mode, vip, sleeps(timeout), servingExpected ? servingPath(ctx) : null);
+        Map<String, String> answers = NodeCommands.sections(NodeCommands.exec(ctx.transport(), script,
                 timeout.plus(NodeCommands.TIMEOUT)).stdout());
         String after = " after " + waited(timeout);
         if (!answers.getOrDefault("kubelet", "").contains(OK_WORD)) {
@@ -106,7 +94,7 @@ public final class VerifyPhase implements NodePhase {
         }
         if (!answers.getOrDefault("rules", "").contains(OK_WORD)) {
             failures.add("no " + mode + " rule for the kubernetes service " + vip + ":443" + after
-                    + " — kube-proxy has not programmed the service rules (`" + rulesCommand(mode, vip) + "` finds none)");
+                    + " — kube-proxy has not programmed the service rules (`" + VerifyScripts.rules(mode, vip) + "` finds none)");
             journalUnits.add("kube-proxy");
         }
         if (failures.isEmpty() && servingExpected && !answers.getOrDefault("serving", "").contains(OK_WORD)
@@ -129,9 +117,6 @@ public final class VerifyPhase implements NodePhase {
                 ? ", serving certificate issued" : "") + "; " + vip + ":443 in the "
                 + mode + " rules");
     }
-
-    static final String READY_FUNCTION = "kj_ready";
-    static final String WAIT_FUNCTION = "kj_wait";
 
     /**
      * The pauses of the node's poll, adding up to the timeout (about 45 words for 60 s): 0.1 s during the first
@@ -162,10 +147,10 @@ public final class VerifyPhase implements NodePhase {
         return lines.isEmpty() ? "none" : lines.get(lines.size() - 1);
     }
 
-    private static final String OK_WORD = "kubejoin-check-ok";
+    private static final String OK_WORD = VerifyScripts.OK_WORD;
 
-    private static String servingCheck(NodeContext ctx) {
-        return "test -e " + NodeCommands.quote(ctx.paths().certDir() + "/kubelet-server-current.pem");
+    private static String servingPath(NodeContext ctx) {
+        return ctx.paths().certDir() + "/kubelet-server-current.pem";
     }
 
     /** How long verify waits for kubelet's serving certificate (its CSR is filed once the node is Ready). */
@@ -184,7 +169,7 @@ public final class VerifyPhase implements NodePhase {
      */
     private static boolean awaitServingCertificate(NodeContext ctx, java.time.Duration wait,
                                                    IssuedServingCertificates issued) throws PhaseFailure {
-        String check = servingCheck(ctx);
+        String check = VerifyScripts.servingCheck(servingPath(ctx));
         long end = System.nanoTime() + wait.toNanos();
         try {
             if (issued != null) issued.await(ctx.node().name(), wait);
@@ -199,27 +184,7 @@ public final class VerifyPhase implements NodePhase {
         }
     }
 
-    /** {@link #rulesCommand} printing nothing: for the node's poll. */
-    static String quietRulesCommand(String mode, String vip) {
-        return switch (mode) {
-            case "ipvs" -> rulesCommand(mode, vip) + " >/dev/null 2>&1";
-            case "nftables" -> rulesCommand(mode, vip).replaceFirst(" kube-proxy \\| ", " kube-proxy 2>/dev/null | ");
-            default -> rulesCommand(mode, vip).replaceFirst(" -t nat \\| ", " -t nat 2>/dev/null | ");
-        };
-    }
-
-    public static String rulesCommand(String mode, String vip) {
-        return switch (mode) {
-            case "ipvs" -> "ipvsadm -Ln -t " + hostForUrl(vip) + ":443";
-            case "nftables" -> "nft list table " + (vip.contains(":") ? "ip6" : "ip") + " kube-proxy | grep -qF -- "
-                    + NodeCommands.quote(vip);
-            default -> (vip.contains(":") ? "ip6tables-save" : "iptables-save") + " -t nat | grep -qF -- "
-                    + NodeCommands.quote("-d " + vip + "/" + (vip.contains(":") ? "128" : "32"));
-        };
-    }
-
-
     static String hostForUrl(String address) {
-        return address.contains(":") ? "[" + address + "]" : address;
+        return VerifyScripts.hostForUrl(address);
     }
 }

@@ -77,7 +77,7 @@ public final class WaitReadyPhase implements NodePhase {
      * Only then is the journal read, for the error line and the fix.
      */
     public static final class UnitWatch implements NodeReadiness.NodeWatch {
-        static final String SHOW = "systemctl show -p ActiveState -p SubState -p NRestarts kubelet";
+        static final String SHOW = io.kubejoin.remote.script.UnitScripts.restarts("kubelet");
         private final NodeContext ctx;
         private Integer lastRestarts;
         /** The fix for what the last look found (the signature's when one matched). */
@@ -131,7 +131,7 @@ public final class WaitReadyPhase implements NodePhase {
 
         private List<String> journalLines() {
             try {
-                ExecResult r = NodeCommands.exec(ctx.transport(), "journalctl -u kubelet -n " + ERROR_SEARCH_LINES + " --no-pager -o cat");
+                ExecResult r = NodeCommands.exec(ctx.transport(), io.kubejoin.remote.script.UnitScripts.journal("kubelet", ERROR_SEARCH_LINES));
                 return r.stdout().isBlank() ? List.of() : List.of(r.stdout().strip().split("\n"));
             } catch (PhaseFailure e) {
                 return List.of();
@@ -191,7 +191,7 @@ public final class WaitReadyPhase implements NodePhase {
         // skipped when node-preflight saw the node already joined with no bootstrap kubeconfig left (a re-run).
         boolean removed = false;
         if (!(Boolean.TRUE.equals(ctx.clientCredential()) && Boolean.FALSE.equals(ctx.bootstrapKubeconfigLeft()))) {
-            ExecResult rm = NodeCommands.exec(ctx.transport(), io.kubejoin.join.BootstrapFiles.removeCommand(ctx.paths()));
+            ExecResult rm = NodeCommands.exec(ctx.transport(), io.kubejoin.remote.script.BootstrapScripts.remove(ctx.paths()));
             String out = rm.stdout().strip();
             if (!rm.ok()) {
                 summary += "; removing the bootstrap kubeconfig failed (exit " + rm.exitCode() + "): "

@@ -129,7 +129,8 @@ final class FileCommands extends CommandSupport {
                 }
                 if (recursive) {
                     // GNU rm crosses into mounted filesystems (deleting their files) unless --one-file-system
-                    st |= removeTree(path, p, oneFileSystem ? mountPoints() : Set.of(), io);
+                    Set<String> mounted = mountPoints();
+                    st |= removeTree(path, p, oneFileSystem ? otherDevices(path) : Set.of(), mounted, io);
                     continue;
                 }
                 io.err().add("rm: cannot remove '" + path + "': Is a directory\n");
@@ -149,7 +150,38 @@ final class FileCommands extends CommandSupport {
         return st;
     }
 
-    /** The node's mount points (field 2 of its /proc/mounts), other than /. */
+    /**
+     * The node's mount points (field 2 of its /proc/mounts) on another device than the filesystem {@code start} is
+     * on, which {@code rm --one-file-system} skips: GNU rm compares device numbers, so it goes on through a bind
+     * mount of the same block device (the same field 1, a /dev/ path) and stops only at another filesystem; a
+     * pseudo filesystem (tmpfs, overlay, ...) is a device of its own.
+     */
+    private Set<String> otherDevices(String start) throws IOException {
+        Path table = root.local("/proc/mounts");
+        if (!Files.exists(table)) return Set.of();
+        List<String[]> mounts = new ArrayList<>();
+        for (String line : Files.readAllLines(table, StandardCharsets.UTF_8)) {
+            String[] f = line.split(" ");
+            if (f.length > 1) mounts.add(new String[] {f[0], f[1].replace("\\040", " ")});
+        }
+        String startDevice = null;
+        int longest = -1;
+        for (String[] m : mounts) {
+            boolean holds = m[1].equals("/") || start.equals(m[1]) || start.startsWith(m[1] + "/");
+            if (holds && m[1].length() > longest) {
+                longest = m[1].length();
+                startDevice = m[0];
+            }
+        }
+        Set<String> out = new java.util.HashSet<>();
+        for (String[] m : mounts) {
+            boolean sameDevice = m[0].startsWith("/dev/") && m[0].equals(startDevice);
+            if (!m[1].equals("/") && !sameDevice) out.add(m[1]);
+        }
+        return out;
+    }
+
+    /** Every mount point of the node (field 2 of its /proc/mounts) but /. */
     private Set<String> mountPoints() throws IOException {
         Path table = root.local("/proc/mounts");
         if (!Files.exists(table)) return Set.of();
@@ -161,8 +193,11 @@ final class FileCommands extends CommandSupport {
         return out;
     }
 
-    /** rm -r of one directory, depth first, never following symlinks; skips mount points in {@code skip}. */
-    private int removeTree(String nodePath, Path dir, Set<String> skip, Io io) throws IOException {
+    /**
+     * rm -r of one directory, depth first, never following symlinks; skips mount points in {@code skip}; a mount
+     * point in {@code mounted} it went through is emptied but stays (rmdir of a mount point: EBUSY).
+     */
+    private int removeTree(String nodePath, Path dir, Set<String> skip, Set<String> mounted, Io io) throws IOException {
         if (skip.contains(nodePath)) {
             io.err().add("rm: skipping '" + nodePath + "', since it's on a different device\n");
             return 1;
@@ -174,8 +209,12 @@ final class FileCommands extends CommandSupport {
         }
         for (Path c : children) {
             String childPath = (nodePath.endsWith("/") ? nodePath : nodePath + "/") + c.getFileName();
-            if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)) st |= removeTree(childPath, c, skip, io);
+            if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)) st |= removeTree(childPath, c, skip, mounted, io);
             else Files.deleteIfExists(c);
+        }
+        if (st == 0 && mounted.contains(nodePath)) {
+            io.err().add("rm: cannot remove '" + nodePath + "': Device or resource busy\n");
+            return 1;
         }
         if (st == 0) Files.deleteIfExists(dir);
         return st;
@@ -276,6 +315,10 @@ final class FileCommands extends CommandSupport {
         if (from == null) return 1;
         String dst = destination("cp", src, ops.get(1));
         Path to = local("cp", dst);
+        if (Files.isDirectory(to)) {
+            io.err().add("cp: cannot overwrite directory '" + dst + "' with non-directory\n");
+            return 1;
+        }
         boolean existed = Files.exists(to);
         try {
             if (existed) {
@@ -319,6 +362,10 @@ final class FileCommands extends CommandSupport {
         if (from == null) return 1;
         String dst = destination("install", src, ops.get(1));
         Path to = local("install", dst);
+        if (Files.isDirectory(to)) {
+            io.err().add("install: cannot overwrite directory '" + dst + "' with non-directory\n");
+            return 1;
+        }
         try {
             Files.deleteIfExists(to);
             Files.copy(from, to);

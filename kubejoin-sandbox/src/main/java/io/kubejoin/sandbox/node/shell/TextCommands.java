@@ -206,7 +206,8 @@ final class TextCommands extends CommandSupport {
     /**
      * Only {@code sed -n '/START/,/END/p' [--] FILE…} with literal START/END (letters, digits, blanks, dashes: the
      * PEM markers kubejoin cuts a certificate out of a cert+key file with): prints each range, START and END lines
-     * included, as sed does; an unfinished range runs to the end of the file.
+     * included, as sed does; an unfinished range runs to the end of the file; a last line without a newline is printed
+     * without one, as GNU sed does.
      */
     int sed(List<String> args, Io io) throws IOException {
         Opts o = opts("sed", args, "n", "");
@@ -214,23 +215,30 @@ final class TextCommands extends CommandSupport {
         java.util.regex.Matcher m = SED_RANGE.matcher(o.operands().get(0));
         if (!m.matches()) throw unsupportedOption("sed", "(script: only '/START/,/END/p') " + o.operands().get(0));
         int st = 0;
-        for (String path : o.operands().subList(1, o.operands().size())) {
+        List<String> paths = o.operands().subList(1, o.operands().size());
+        for (int f = 0; f < paths.size(); f++) {
+            String path = paths.get(f);
             Path p = local("sed", path);
-            List<String> lines;
+            String text;
             try {
-                lines = Files.readAllLines(p, StandardCharsets.UTF_8);
+                text = new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
             } catch (NoSuchFileException e) {
                 io.err().add("sed: can't read " + path + ": No such file or directory\n");
                 st = 2;
                 continue;
             }
             boolean in = false;
-            for (String line : lines) {
+            for (int i = 0; i < text.length(); ) {
+                int nl = text.indexOf('\n', i);
+                String line = text.substring(i, nl < 0 ? text.length() : nl);
+                i = nl < 0 ? text.length() : nl + 1;
+                // as GNU sed: the last line of the input keeps its missing newline (the next output joins it)
+                String end = nl >= 0 || f < paths.size() - 1 ? "\n" : "";
                 if (!in && line.contains(m.group(1))) {
                     in = true;
-                    io.out().add(line + "\n");
+                    io.out().add(line + end);
                 } else if (in) {
-                    io.out().add(line + "\n");
+                    io.out().add(line + end);
                     if (line.contains(m.group(2))) in = false;
                 }
             }

@@ -99,7 +99,7 @@ class NodeShellTest {
         @Override
         public ExecResult exec(String command, Duration timeout) {
             commands.add(command);
-            return shell.run("sh -c " + NodeCommands.quote(command));
+            return shell.run("sh -c " + io.kubejoin.remote.script.Sh.quote(command));
         }
 
         @Override
@@ -163,10 +163,10 @@ class NodeShellTest {
     @Test
     void shDashCRunsTheQuotedCommandAsSshTransportSendsIt() {
         String cmd = "echo \"it's $HOME\" 'two  spaces'; exit 7";
-        ExecResult r = shell.run("sh -c " + NodeCommands.quote(cmd));
+        ExecResult r = shell.run("sh -c " + io.kubejoin.remote.script.Sh.quote(cmd));
         assertThat(r.stdout()).isEqualTo("it's  two  spaces\n");
         assertThat(r.exitCode()).isEqualTo(7);
-        ExecResult sudo = shell.run("sudo -n sh -c " + NodeCommands.quote(cmd));
+        ExecResult sudo = shell.run("sudo -n sh -c " + io.kubejoin.remote.script.Sh.quote(cmd));
         assertThat(sudo).isEqualTo(r);
         assertThat(shell.run("sudo -S sh -c true").stderr()).contains("unsupported option -S for sudo");
     }
@@ -280,7 +280,7 @@ class NodeShellTest {
     @Test
     void ddReadsExactlyItsBytesFromTheCommandsStdinAndNothingElse() throws IOException {
         file("/etc/f", "x", "rw-r--r--");
-        ExecResult r = shell.run("sh -c " + NodeCommands.quote("umask 077; dd of=/etc/a bs=3 count=1 iflag=fullblock status=none"
+        ExecResult r = shell.run("sh -c " + io.kubejoin.remote.script.Sh.quote("umask 077; dd of=/etc/a bs=3 count=1 iflag=fullblock status=none"
                 + " && dd of=/etc/b bs=10 count=1 iflag=fullblock status=none && dd of=/etc/c bs=1 count=0 iflag=fullblock status=none"),
                 new java.io.ByteArrayInputStream("abcdefg".getBytes(StandardCharsets.UTF_8)));
         assertThat(r.exitCode()).as(r.stderr()).isZero();
@@ -488,8 +488,8 @@ class NodeShellTest {
             file(certDir + "/" + name, name, "rw-------");
         }
         file(paths.kubeletKubeconfig(), "kc", "rw-------");
-        String recover = "rm -f " + NodeCommands.quote(paths.kubeletKubeconfig()) + " " + NodeCommands.quote(certDir)
-                + "/kubelet-client-current*.pem " + NodeCommands.quote(certDir) + "/kubelet-client-2*.pem";
+        String recover = "rm -f " + io.kubejoin.remote.script.Sh.quote(paths.kubeletKubeconfig()) + " " + io.kubejoin.remote.script.Sh.quote(certDir)
+                + "/kubelet-client-current*.pem " + io.kubejoin.remote.script.Sh.quote(certDir) + "/kubelet-client-2*.pem";
         ExecResult r = new ShellTransport().exec(recover, Duration.ofSeconds(1));
         assertThat(r).isEqualTo(new ExecResult(0, "", ""));
         assertThat(local(paths.kubeletKubeconfig())).doesNotExist();
@@ -500,7 +500,7 @@ class NodeShellTest {
         }
         // nothing left to match: the patterns stay as words and rm -f ignores them
         assertThat(new ShellTransport().exec(recover, Duration.ofSeconds(1)).exitCode()).isZero();
-        String full = "rm -f " + NodeCommands.quote(certDir) + "/kubelet-client-*.pem " + NodeCommands.quote(certDir)
+        String full = "rm -f " + io.kubejoin.remote.script.Sh.quote(certDir) + "/kubelet-client-*.pem " + io.kubejoin.remote.script.Sh.quote(certDir)
                 + "/kubelet-server-*.pem";
         assertThat(new ShellTransport().exec(full, Duration.ofSeconds(1)).exitCode()).isZero();
         assertThat(local(certDir + "/kubelet-server-current.pem")).doesNotExist();
@@ -520,9 +520,12 @@ class NodeShellTest {
         assertThat(local("/data/kubelet/pods/p1/volumes/v/token")).hasContent("pod data");
         assertThat(local("/data/kubelet/cpu_manager_state")).doesNotExist();
         assertThat(local("/data/kubelet/pods/p1/etc-hosts")).doesNotExist();
-        // without --one-file-system rm goes through the mount and deletes the volume's files, as the real one does
-        assertThat(shell.run("rm -rf /data/kubelet").exitCode()).isZero();
-        assertThat(local("/data/kubelet")).doesNotExist();
+        // without --one-file-system rm goes through the mount and deletes the volume's files, as the real one does;
+        // the mount point itself stays (rmdir of a mount point: EBUSY), and so do the folders above it
+        ExecResult through = shell.run("rm -rf /data/kubelet");
+        assertThat(through.exitCode()).isEqualTo(1);
+        assertThat(through.stderr()).isEqualTo("rm: cannot remove '/data/kubelet/pods/p1/volumes/v': Device or resource busy\n");
+        assertThat(local("/data/kubelet/pods/p1/volumes/v")).isEmptyDirectory();
         assertThat(shell.run("rm /proc").stderr()).isEqualTo("rm: cannot remove '/proc': Is a directory\n");
         ExecResult root = shell.run("rm -rf /");
         assertThat(root.exitCode()).isEqualTo(1);

@@ -1,0 +1,206 @@
+package io.kubejoin.remote.script;
+
+import static io.kubejoin.remote.script.Sh.quote;
+import static io.kubejoin.remote.script.Sh.quoteAll;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The push: the survey of what the node has, the one-command push of small files, the command that finishes a push
+ * (backups and renames), the read of one file and the sha256 of many. Shared by the SSH transport's paths.
+ */
+public final class PushScripts {
+    public static final String TMP_SUFFIX = ".kubejoin-tmp";
+    public static final String BAK_SUFFIX = ".kubejoin-bak";
+
+    private PushScripts() {
+    }
+
+    /** What a script needs to know of one file to push: destination, mode, sha256 of its bytes and their count. */
+    public record File(String path, int mode, String sha256, int length) {
+    }
+
+    public static String parent(String path) {
+        int i = path.lastIndexOf('/');
+        return i == 0 ? "/" : path.substring(0, i);
+    }
+
+    public static String name(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    /** The temp name beside the destination: same folder, so the final rename is atomic. */
+    public static String tmp(String path) {
+        String dir = parent(path);
+        return (dir.equals("/") ? "" : dir) + "/." + name(path) + TMP_SUFFIX;
+    }
+
+    public static String bak(String path) {
+        return path + BAK_SUFFIX;
+    }
+
+    /** Folders holding {@code files}, without duplicates. */
+    public static List<String> parents(Collection<File> files) {
+        Set<String> dirs = new LinkedHashSet<>();
+        for (File f : files) dirs.add(parent(f.path()));
+        return new ArrayList<>(dirs);
+    }
+
+    /** sha256sum of each path; an absent or unreadable one prints nothing. */
+    public static String sha256(Collection<String> paths) {
+        return "sha256sum -- " + quoteAll(paths) + " 2>/dev/null; exit 0";
+    }
+
+    /** Exit 3 = no such regular file; anything else non-zero is a failure to report. */
+    public static String read(String path) {
+        String q = quote(path);
+        return "if [ -f " + q + " ]; then exec cat -- " + q + "; else exit 3; fi";
+    }
+
+    /**
+     * One read-only command (unless {@code createMissing}): content hashes, mode and owner of every destination, and
+     * which of the given folders are missing. GNU coreutils (sha256sum, stat -c) as on every systemd distribution
+     * kubelet runs on.
+     *
+     * @param createMissing also create the missing folders (0755; a line "F dir" for one that could not be), which a
+     *                      push would do next anyway: one command fewer per push
+     */
+    public static String survey(Collection<String> paths, Collection<String> dirs, boolean createMissing) {
+        String p = quoteAll(paths);
+        StringBuilder sb = new StringBuilder();
+        sb.append("sha256sum -- ").append(p).append(" 2>/dev/null; ");
+        sb.append("stat -L -c 'M %a %u %n' -- ").append(p).append(" 2>/dev/null; ");
+        if (!dirs.isEmpty() && createMissing) {
+            sb.append("m() { echo \"D $1\"; umask 022; mkdir -p -- \"$1\" || echo \"F $1\"; }; ");
+            sb.append("for d in ").append(quoteAll(dirs)).append("; do [ -d \"$d\" ] || m \"$d\"; done; ");
+        } else if (!dirs.isEmpty()) {
+            sb.append("for d in ").append(quoteAll(dirs)).append("; do [ -d \"$d\" ] || echo \"D $d\"; done; ");
+        }
+        sb.append("exit 0");
+        return sb.toString();
+    }
+
+    /**
+     * Shell function: keep one backup of the current file, then rename the temp file over it (same folder, so
+     * rename(2) is atomic). {@code ln -f} keeps the old inode as the backup (mode and owner with it) without a copy;
+     * {@code cp -p} covers file systems without hard links. A destination that is a folder is refused: {@code mv}
+     * would move the temp file into it. Prints "B dest" for a backup.
+     */
+    public static final String PLACE_FUNCTION = """
+            place() {
+              if [ -d "$2" ]; then echo "$2 is a folder" >&2; return 1; fi
+              if [ -e "$2" ]; then ln -f -- "$2" "$3" 2>/dev/null || cp -p -- "$2" "$3" || return 1; echo "B $2"; fi
+              mv -f -- "$1" "$2"
+            }
+            """;
+
+    /**
+     * Writes each of {@code inline}'s bytes, one after the other from the command's stdin, into its temp file,
+     * created anew under umask 077 (a temp file of a secret is never readable by others, not even for a moment; a
+     * stale one from a dropped push would keep its old mode through dd's truncation), then checks its sha256: input
+     * cut short (a dropped connection) stops the command before anything is renamed.
+     */
+    private static void appendInlineWrites(StringBuilder sb, List<File> inline) {
+        if (inline.isEmpty()) return;
+        sb.append("umask 077\nrm -f -- ").append(quoteAll(inline.stream().map(f -> tmp(f.path())).toList()))
+                .append(" || exit 1\n");
+        for (File f : inline) {
+            String tmp = quote(tmp(f.path()));
+            int n = f.length();
+            sb.append("dd of=").append(tmp)
+                    .append(n == 0 ? " bs=1 count=0" : " bs=" + n + " count=1")
+                    .append(" iflag=fullblock status=none && sha256sum -- ").append(tmp).append(" | grep -qF ")
+                    .append(f.sha256()).append(" || { echo ")
+                    .append(quote(f.path() + ": not written in full (input cut short, or the write failed)"))
+                    .append(" >&2; exit 1; }\n");
+        }
+        sb.append("umask 022\n");
+    }
+
+    /**
+     * A whole push of small files in one command, their bytes on its stdin (no survey first): missing folders
+     * (0755), every file written to its temp file and checked, then per file: the same bytes, mode and root owner
+     * already there ("U path", temp removed), the same bytes with another mode or owner (fixed, "C path"), or
+     * different bytes (chmod, backup, rename: "C path", and "B path" when a backup was kept).
+     */
+    public static String inlinePush(List<File> files) {
+        StringBuilder sb = new StringBuilder("umask 022\n").append(PLACE_FUNCTION);
+        List<String> dirs = parents(files);
+        if (!dirs.isEmpty()) {
+            sb.append("for d in ").append(quoteAll(dirs)).append("; do [ -d \"$d\" ] || mkdir -p -- \"$d\" || exit 1; done\n");
+        }
+        appendInlineWrites(sb, files);
+        for (File f : files) {
+            String dest = quote(f.path());
+            String tmp = quote(tmp(f.path()));
+            String mode = String.format("%04o", f.mode());
+            sb.append("if sha256sum -- ").append(dest).append(" 2>/dev/null | grep -qF ").append(f.sha256())
+                    .append("; then rm -f -- ").append(tmp).append(" || exit 1; if stat -L -c 'M %a %u .' -- ")
+                    .append(dest).append(" | grep -qF ").append(quote("M " + Integer.toOctalString(f.mode()) + " 0 ."))
+                    .append("; then echo ").append(quote("U " + f.path())).append("; else chown 0:0 -- ").append(dest)
+                    .append(" && chmod ").append(mode).append(" -- ").append(dest).append(" || exit 1; echo ")
+                    .append(quote("C " + f.path())).append("; fi; else chmod ").append(mode).append(" -- ").append(tmp)
+                    .append(" && place ").append(tmp).append(' ').append(dest).append(' ').append(quote(bak(f.path())))
+                    .append(" || exit 1; echo ").append(quote("C " + f.path())).append("; fi\n");
+        }
+        sb.append("exit 0\n");
+        return sb.toString();
+    }
+
+    /**
+     * The command that finishes a push on the node: optionally folders and staged copies (sudo mode), the
+     * {@code inline} files (a subset of {@code changed}, by identity) written from the command's stdin, their bytes
+     * one after the other in that order, then backups and renames, then mode/owner fixes of files whose bytes were
+     * already right.
+     *
+     * @param staged staged path per changed file not inline (sudo mode: SFTP wrote there as the login user), or null
+     *               when SFTP wrote the temp files in place as root (they get their modes here, before the renames)
+     */
+    public static String finish(List<File> changed, List<File> inline, List<String> staged, List<File> modeOnly) {
+        Set<File> inlined = Collections.newSetFromMap(new IdentityHashMap<>());
+        inlined.addAll(inline);
+        List<File> viaSftp = changed.stream().filter(f -> !inlined.contains(f)).toList();
+        StringBuilder sb = new StringBuilder("umask 022\n").append(PLACE_FUNCTION);
+        if (staged != null) {
+            // sudo mode: the survey (as the login user) created no folders
+            List<String> dirs = parents(changed);
+            if (!dirs.isEmpty()) sb.append("mkdir -p -- ").append(quoteAll(dirs)).append(" || exit 1\n");
+        }
+        appendInlineWrites(sb, inline);
+        if (staged != null) {
+            for (int i = 0; i < viaSftp.size(); i++) {
+                File f = viaSftp.get(i);
+                // install: copy owned by root with the final mode before the rename
+                sb.append("install -m ").append(String.format("%04o", f.mode())).append(" -o 0 -g 0 -- ")
+                        .append(quote(staged.get(i))).append(' ').append(quote(tmp(f.path()))).append(" || exit 1\n");
+            }
+        }
+        // temp files written here or by SFTP as root: their final modes, one chmod per distinct mode, before any rename
+        Map<Integer, List<String>> byMode = new TreeMap<>();
+        for (File f : changed) {
+            if (staged == null || inlined.contains(f)) byMode.computeIfAbsent(f.mode(), m -> new ArrayList<>()).add(tmp(f.path()));
+        }
+        byMode.forEach((mode, tmps) -> sb.append("chmod ").append(String.format("%04o", mode)).append(" -- ")
+                .append(quoteAll(tmps)).append(" || exit 1\n"));
+        for (File f : changed) {
+            sb.append("place ").append(quote(tmp(f.path()))).append(' ').append(quote(f.path())).append(' ')
+                    .append(quote(bak(f.path()))).append(" || exit 1\n");
+        }
+        for (File f : modeOnly) {
+            sb.append("chown 0:0 -- ").append(quote(f.path())).append(" && chmod ")
+                    .append(String.format("%04o", f.mode())).append(" -- ").append(quote(f.path()))
+                    .append(" || exit 1\n");
+        }
+        if (staged != null && !staged.isEmpty()) sb.append("rm -f -- ").append(quoteAll(staged)).append('\n');
+        sb.append("exit 0\n");
+        return sb.toString();
+    }
+}

@@ -1,0 +1,74 @@
+package io.kubejoin.remote.script;
+
+import static io.kubejoin.remote.script.Sh.quote;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * kubelet-start and kube-proxy-start (K10, P7): the preparing steps, daemon-reload, enable when not enabled, restart
+ * when the files changed or the unit is not running. An exit-coded script: {@link #FIRST_STEP_EXIT} + the index of
+ * the step that failed, {@link #ENABLE_EXIT}, {@link #START_EXIT}; what it did is told by {@link #ENABLED_MARK} and
+ * {@link #STARTED_MARK} on stdout.
+ */
+public final class StartScripts {
+    public static final int FIRST_STEP_EXIT = 100;
+    public static final int ENABLE_EXIT = 90;
+    public static final int START_EXIT = 91;
+    public static final String ENABLED_MARK = "kubejoin: enabled";
+    public static final String STARTED_MARK = "kubejoin: started";
+    public static final String DAEMON_RELOAD = "systemctl daemon-reload";
+
+    private StartScripts() {
+    }
+
+    /**
+     * kubelet's folders: the volume plugin dir, its root dir and the static pod folder (empty: none). kubelet never
+     * creates the static pod folder and, without it, logs "Unable to read config path" every fileCheckFrequency.
+     * Created 0755 (umask 022), as the kubelet packages ship /etc/kubernetes/manifests.
+     */
+    public static List<String> kubeletSteps(String volumePluginDir, String rootDir, String staticPodPath) {
+        return List.of("mkdir -p " + quote(volumePluginDir) + " " + quote(rootDir)
+                + (staticPodPath.isEmpty() ? "" : " " + quote(staticPodPath)));
+    }
+
+    /** kube-proxy's folder, and the proxy mode's modules loaded now (the modules-load.d file loads them at boot). */
+    public static List<String> kubeProxySteps(String workDir, List<String> modules) {
+        List<String> cmds = new ArrayList<>();
+        cmds.add("mkdir -p " + quote(workDir));
+        for (String m : modules) {
+            // a built-in module without /lib/modules: modprobe fails, the module works
+            cmds.add("modprobe " + quote(m) + " || " + PreflightScripts.moduleWorks(m));
+        }
+        return cmds;
+    }
+
+    /**
+     * The script: each of {@code steps} (then daemon-reload, the last step), enable {@code unit} when it is not, and
+     * restart it when {@code filesChanged}, else start it only when it is not active.
+     */
+    public static String start(List<String> steps, String unit, boolean filesChanged) {
+        NodeScript s = NodeScript.plain();
+        List<String> all = new ArrayList<>(steps);
+        all.add(DAEMON_RELOAD);
+        for (int i = 0; i < all.size(); i++) s.step(all.get(i), FIRST_STEP_EXIT + i);
+        s.line("if systemctl is-enabled --quiet " + unit + "; then :; else systemctl enable " + unit + " || exit "
+                + ENABLE_EXIT + "; echo '" + ENABLED_MARK + "'; fi");
+        String start = "systemctl restart " + unit + " || exit " + START_EXIT + "; systemctl is-active --quiet " + unit
+                + " || exit " + START_EXIT + "; echo '" + STARTED_MARK + "'";
+        s.line(filesChanged ? start : "if systemctl is-active --quiet " + unit + "; then :; else " + start + "; fi");
+        return s.end();
+    }
+
+    /** Which step a {@link #start} exit code names, or null (not a step's). */
+    public static String failedStep(List<String> steps, int exitCode) {
+        int i = exitCode - FIRST_STEP_EXIT;
+        if (i >= 0 && i < steps.size()) return steps.get(i);
+        return i == steps.size() ? DAEMON_RELOAD : null;
+    }
+
+    /** B3 without binaries in the inventory: both installed and executable. */
+    public static String binariesInstalled(String kubelet, String kubeProxy) {
+        return "test -x " + quote(kubelet) + " && test -x " + quote(kubeProxy);
+    }
+}

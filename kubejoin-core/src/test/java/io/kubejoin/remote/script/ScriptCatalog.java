@@ -1,0 +1,136 @@
+package io.kubejoin.remote.script;
+
+import io.kubejoin.inventory.NodePaths;
+import io.kubejoin.render.NodeFiles;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * One sample of every script kubejoin sends to a node, by family, with the article's default paths: what the golden,
+ * syntax and differential tests run.
+ */
+public final class ScriptCatalog {
+    private ScriptCatalog() {
+    }
+
+    /** @param stdin the command's standard input (the bytes of an inline push), empty for most */
+    public record Sample(String family, String name, String script, byte[] stdin) {
+        public String golden() {
+            return family + "/" + name + ".sh";
+        }
+
+        @Override
+        public String toString() {
+            return golden();
+        }
+    }
+
+    public static final NodeFiles PATHS = new NodeFiles(new NodePaths("/opt/k8s/bin", "/data/k8s/k8s", "/etc/kubernetes",
+            "/etc/kubernetes/cert"));
+    public static final String SOCKET = "/run/containerd/containerd.sock";
+    public static final String ADDRESS = "127.42.0.2";
+    public static final String VIP = "10.254.0.1";
+    public static final List<String> MODULES = List.of("ip_tables", "iptable_nat", "ip_vs", "nf_conntrack");
+
+    /** Pushed bytes: a CA, a config, a private key (0600), with the sha256 the push checks. */
+    public static final List<byte[]> CONTENTS = List.of("ca\n".getBytes(StandardCharsets.UTF_8),
+            "kind: KubeletConfiguration\n".getBytes(StandardCharsets.UTF_8), "key\n".getBytes(StandardCharsets.UTF_8));
+
+    public static List<PushScripts.File> pushFiles() {
+        List<String> paths = List.of(PATHS.caCert(), PATHS.kubeletConfig(), PATHS.kubeProxyKey());
+        int[] modes = {0644, 0644, 0600};
+        List<PushScripts.File> out = new ArrayList<>();
+        for (int i = 0; i < paths.size(); i++) {
+            out.add(new PushScripts.File(paths.get(i), modes[i], sha256(CONTENTS.get(i)), CONTENTS.get(i).length));
+        }
+        return out;
+    }
+
+    public static byte[] allContents() {
+        StringBuilder sb = new StringBuilder();
+        for (byte[] b : CONTENTS) sb.append(new String(b, StandardCharsets.UTF_8));
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    public static List<Sample> all() {
+        List<Sample> s = new ArrayList<>();
+        byte[] none = new byte[0];
+        List<PushScripts.File> files = pushFiles();
+        List<String> paths = files.stream().map(PushScripts.File::path).toList();
+        // push
+        s.add(new Sample("push", "survey", PushScripts.survey(paths, PushScripts.parents(files), false), none));
+        s.add(new Sample("push", "survey-create", PushScripts.survey(paths, PushScripts.parents(files), true), none));
+        s.add(new Sample("push", "sha256", PushScripts.sha256(paths), none));
+        s.add(new Sample("push", "read", PushScripts.read(PATHS.kubeletConfig()), none));
+        s.add(new Sample("push", "inline", PushScripts.inlinePush(files), allContents()));
+        byte[] all = allContents();
+        s.add(new Sample("push", "inline-cut-short", PushScripts.inlinePush(files), java.util.Arrays.copyOf(all, all.length - 2)));
+        s.add(new Sample("push", "finish-inline", PushScripts.finish(files, files, null, List.of()), allContents()));
+        List<PushScripts.File> staged = files.subList(0, 2);
+        s.add(new Sample("push", "finish-staged", PushScripts.finish(staged, List.of(), List.of("/tmp/kubejoin-stage/0-ca.pem",
+                "/tmp/kubejoin-stage/1-kubelet-config.yaml"), files.subList(2, 3)), none));
+        // survey of the node (node-preflight) and push-files' own look
+        s.add(new Sample("survey", "node-preflight", PreflightScripts.nodePreflight(SOCKET, true, true,
+                List.of(new String[] {"10250", "kubelet"}, new String[] {"10256", "kube-proxy"}), MODULES,
+                "/run/systemd/resolve/resolv.conf", PATHS), none));
+        s.add(new Sample("survey", "push-look", PreflightScripts.pushLook("/run/systemd/resolve/resolv.conf", PATHS), none));
+        s.add(new Sample("survey", "bootstrap-remove", BootstrapScripts.remove(PATHS), none));
+        // start
+        List<String> kubelet = StartScripts.kubeletSteps(PATHS.kubeletVolumePluginDir(), PATHS.kubeletRootDir(), PATHS.staticPodPath());
+        s.add(new Sample("start", "kubelet-restart", StartScripts.start(kubelet, "kubelet", true), none));
+        s.add(new Sample("start", "kube-proxy-start", StartScripts.start(StartScripts.kubeProxySteps(PATHS.kubeProxyWorkDir(),
+                MODULES), "kube-proxy", false), none));
+        s.add(new Sample("start", "binaries-installed", StartScripts.binariesInstalled(PATHS.kubeletBinary(),
+                PATHS.kubeProxyBinary()), none));
+        // verify
+        String serving = PATHS.certDir() + "/kubelet-server-current.pem";
+        s.add(new Sample("verify", "iptables", VerifyScripts.verify(ADDRESS, "iptables", VIP, List.of("0.1", "0.1"), serving), none));
+        s.add(new Sample("verify", "ipvs", VerifyScripts.verify(ADDRESS, "ipvs", VIP, List.of("0.1"), null), none));
+        s.add(new Sample("verify", "nftables", VerifyScripts.verify(ADDRESS, "nftables", VIP, List.of("0.1"), null), none));
+        s.add(new Sample("verify", "serving", VerifyScripts.servingCheck(serving), none));
+        // status
+        s.add(new Sample("status", "probe", StatusScripts.probe(PATHS, ADDRESS), none));
+        s.add(new Sample("status", "client-certificate", StatusScripts.certificates(PATHS.kubeletClientCurrent()), none));
+        // doctor (and wait-ready's look at kubelet, the journal of a failure)
+        s.add(new Sample("doctor", "show", UnitScripts.show("kubelet", List.of("ActiveState", "SubState", "Result",
+                "UnitFileState", "ExecMainStartTimestamp", "ExecMainExitTimestamp", "InvocationID")), none));
+        s.add(new Sample("doctor", "journal-invocation", UnitScripts.journalSince("kubelet",
+                "0123456789abcdef0123456789abcdef", "", 200), none));
+        s.add(new Sample("doctor", "journal-since", UnitScripts.journalSince("kubelet", "",
+                "Sat 2026-12-05 20:00:00 UTC", 200), none));
+        s.add(new Sample("doctor", "journal", UnitScripts.journal("kube-proxy", 4), none));
+        s.add(new Sample("doctor", "hostname", UnitScripts.hostname(), none));
+        s.add(new Sample("doctor", "rules", VerifyScripts.rules("iptables", VIP), none));
+        s.add(new Sample("doctor", "restarts", UnitScripts.restarts("kubelet"), none));
+        // reset
+        s.add(new Sample("reset", "stop", ResetScripts.stop("kubelet"), none));
+        s.add(new Sample("reset", "remove-client-credential", ResetScripts.removeClientCredential(PATHS.kubeletKubeconfig(),
+                PATHS.certDir()), none));
+        s.add(new Sample("reset", "start", ResetScripts.start("kubelet"), none));
+        s.add(new Sample("reset", "is-active", ResetScripts.isActive("kubelet"), none));
+        s.add(new Sample("reset", "mounts", ResetScripts.mounts(), none));
+        s.add(new Sample("reset", "disable-now", ResetScripts.disableNow("kube-proxy"), none));
+        s.add(new Sample("reset", "is-executable", ResetScripts.isExecutable(PATHS.kubeProxyBinary()), none));
+        s.add(new Sample("reset", "is-file", ResetScripts.isFile(PATHS.kubeProxyConfig()), none));
+        s.add(new Sample("reset", "proxy-cleanup", ResetScripts.proxyCleanup(PATHS.kubeProxyBinary(), PATHS.kubeProxyConfig()), none));
+        s.add(new Sample("reset", "unmount", ResetScripts.unmount(PATHS.kubeletRootDir() + "/pods/p1/volumes/v"), none));
+        s.add(new Sample("reset", "remove-files", ResetScripts.removeFiles(List.of(PATHS.caCert(), PushScripts.bak(PATHS.caCert()),
+                PATHS.kubeletKubeconfig(), PATHS.kubeletBinary()), PATHS.certDir()), none));
+        s.add(new Sample("reset", "daemon-reload", ResetScripts.daemonReload(), none));
+        s.add(new Sample("reset", "remove-folders", ResetScripts.removeFolders(List.of(PATHS.kubeletRootDir(),
+                PATHS.kubeProxyWorkDir())), none));
+        return s;
+    }
+
+    static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,1 @@
+journalctl -u kube-proxy -n 4 --no-pager -o cat

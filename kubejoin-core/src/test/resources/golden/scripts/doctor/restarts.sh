@@ -1,0 +1,1 @@
+systemctl show -p ActiveState -p SubState -p NRestarts kubelet

@@ -1,0 +1,1 @@
+systemctl show kubelet -p ActiveState,SubState,Result,UnitFileState,ExecMainStartTimestamp,ExecMainExitTimestamp,InvocationID

@@ -1,0 +1,1 @@
+sha256sum -- '/etc/kubernetes/cert/ca.pem' '/etc/kubernetes/kubelet-config.yaml' '/etc/kubernetes/cert/kube-proxy-key.pem' 2>/dev/null; stat -L -c 'M %a %u %n' -- '/etc/kubernetes/cert/ca.pem' '/etc/kubernetes/kubelet-config.yaml' '/etc/kubernetes/cert/kube-proxy-key.pem' 2>/dev/null; for d in '/etc/kubernetes/cert' '/etc/kubernetes'; do [ -d "$d" ] || echo "D $d"; done; exit 0

@@ -1,0 +1,1 @@
+test -x '/opt/k8s/bin/kube-proxy'

@@ -1,0 +1,1 @@
+test -f '/etc/kubernetes/kube-proxy-config.yaml'

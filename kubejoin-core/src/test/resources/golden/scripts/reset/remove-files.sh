@@ -1,0 +1,1 @@
+rm -f '/etc/kubernetes/cert/ca.pem' '/etc/kubernetes/cert/ca.pem.kubejoin-bak' '/etc/kubernetes/kubelet.kubeconfig' '/opt/k8s/bin/kubelet' '/etc/kubernetes/cert'/kubelet-client-*.pem '/etc/kubernetes/cert'/kubelet-server-*.pem

@@ -1,0 +1,14 @@
+s() { echo; echo "== $1"; }
+s socket; test -S '/run/containerd/containerd.sock' && echo present
+s swaps; tail -n +2 '/proc/swaps'
+s cgroup; stat -fc %T '/sys/fs/cgroup'
+s port-10250; ss -Hltn 'sport = :10250'
+s active-kubelet; systemctl is-active --quiet kubelet && echo active
+s port-10256; ss -Hltn 'sport = :10256'
+s active-kube-proxy; systemctl is-active --quiet kube-proxy && echo active
+s modules; for m in 'ip_tables' 'iptable_nat' 'ip_vs' 'nf_conntrack'; do [ -d '/sys/module/'"$m" ] || modinfo -n "$m" >/dev/null 2>&1 || { [ "$m" = 'ip_tables' ] && { [ -e '/proc/net/ip_tables_names' ] || iptables -t filter -S >/dev/null 2>&1; }; } || { [ "$m" = 'iptable_nat' ] && iptables -t nat -S >/dev/null 2>&1; } || { [ "$m" = 'ip_vs' ] && [ -e '/proc/net/ip_vs' ]; } || echo "$m"; done
+s date; date +%s
+s resolved; test -e '/run/systemd/resolve/resolv.conf' && echo present
+s client; test -f '/etc/kubernetes/kubelet.kubeconfig' && test -f '/etc/kubernetes/cert/kubelet-client-current.pem' && echo present
+s bootstrap; { test -e '/etc/kubernetes/kubelet-bootstrap.kubeconfig' || test -e '/etc/kubernetes/kubelet-bootstrap.kubeconfig.kubejoin-bak'; } && echo present
+exit 0

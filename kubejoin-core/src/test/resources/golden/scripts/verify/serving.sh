@@ -1,0 +1,1 @@
+test -e '/etc/kubernetes/cert/kubelet-server-current.pem'
