@@ -19,7 +19,9 @@ public record VersionRule(Component component, Kind kind, String name, KubeVersi
     public enum Component {
         KUBELET("kubelet"), KUBE_PROXY("kube-proxy"),
         /** the cluster's, not the node's: its csrsigning controller signs the kubelets' certificates */
-        CONTROLLER_MANAGER("kube-controller-manager");
+        CONTROLLER_MANAGER("kube-controller-manager"),
+        /** the cluster's: which API versions it serves (e.g. the Eviction subresource's) */
+        API_SERVER("kube-apiserver");
 
         private final String binary;
 
@@ -44,7 +46,9 @@ public record VersionRule(Component component, Kind kind, String name, KubeVersi
         /** a feature gate kubejoin must set; the rule's range is when it must be set */
         FEATURE_GATE,
         /** a rule of the csrsigning controller; the rule's range is the releases that apply it */
-        SIGNER_RULE
+        SIGNER_RULE,
+        /** a group/version kube-apiserver accepts for a resource; the rule's range is the releases that serve it */
+        API_VERSION
     }
 
     /** True when the release {@code v} has this flag / field / mode. */
