@@ -185,6 +185,26 @@ class NodeDrainerSandboxTest {
     }
 
     @Test
+    void aPodWhoseKubeletNeverConfirmsIsReportedStillTerminating() throws Exception {
+        start("v1.33.1", "n1", "n2");
+        workloads.replicaSet("default", "web", 2, false);
+        await("running", () -> running("web").size() == 2);
+        String onN1 = running("web").stream().filter(p -> "n1".equals(p.getSpec().getNodeName())).findFirst()
+                .orElseThrow().getMetadata().getName();
+        // n1's kubelet stops reporting: the API still deletes gracefully, but nothing ends the pod
+        admin.nodes().withName("n1").edit(n -> new NodeBuilder(n).editStatus().editFirstCondition().withStatus("Unknown")
+                .endCondition().endStatus().build());
+
+        NodeDrainer.Result r = drainer(quick().withTimeout(Duration.ofSeconds(1))).drain("n1");
+
+        assertThat(r.completed()).isFalse();
+        assertThat(r.failure()).contains("pod default/" + onN1 + " evicted but still terminating")
+                .contains("check the kubelet on n1");
+        assertThat(r.left()).extracting(NodeDrainer.LeftPod::pod).contains("default/" + onN1);
+        assertThat(admin.pods().inNamespace("default").withName(onN1).get().getMetadata().getDeletionTimestamp()).isNotNull();
+    }
+
+    @Test
     void olderClustersGetAPolicyV1beta1Eviction() throws Exception {
         start("v1.21.14", "n1", "n2");
         workloads.replicaSet("default", "web", 2, false);

@@ -200,8 +200,7 @@ public final class Workloads implements AutoCloseable {
         if (pod.getMetadata().getDeletionTimestamp() == null) {
             pod.getMetadata().setDeletionTimestamp(clock.instant().plusSeconds(grace).truncatedTo(ChronoUnit.SECONDS).toString());
             pod.getMetadata().setDeletionGracePeriodSeconds(grace);
-            pod.getMetadata().setResourceVersion(null);
-            return store.call(HttpMethod.PUT, path, pod);
+            return store.replaceAsIs(path, pod);
         }
         return ApiStatus.json(200, Serialization.asJson(pod));
     }

@@ -78,6 +78,7 @@ class WorkloadsTest {
         assertThat(running("web")).extracting(p -> p.getSpec().getNodeName()).containsExactlyInAnyOrder("n1", "n2", "n3");
         cordon("n1");
         Pod victim = on("web", "n1");
+        workloads.delays(Duration.ofMillis(50), Duration.ofMillis(50), Duration.ofSeconds(1));
 
         RawApi.Answer a = evict(victim.getMetadata().getName(), "policy/v1");
 
@@ -85,7 +86,10 @@ class WorkloadsTest {
         assertThat(a.body()).contains("\"status\":\"Success\"");
         // graceful: terminating first, gone once the kubelet confirms
         Pod terminating = admin.pods().inNamespace("default").withName(victim.getMetadata().getName()).get();
-        assertThat(terminating == null || terminating.getMetadata().getDeletionTimestamp() != null).isTrue();
+        assertThat(terminating.getMetadata().getDeletionTimestamp()).isNotNull();
+        assertThat(terminating.getMetadata().getDeletionGracePeriodSeconds()).isEqualTo(30L);
+        // the ReplicaSet does not wait for the end: its replacement exists while the old pod terminates
+        await("replacement made", () -> pods("web").size() == 4);
         await("evicted pod gone", () -> admin.pods().inNamespace("default").withName(victim.getMetadata().getName()).get() == null);
         await("replacement running", () -> running("web").size() == 3);
         assertThat(running("web")).extracting(p -> p.getSpec().getNodeName()).doesNotContain("n1");
