@@ -27,7 +27,9 @@ public record VersionRule(Component component, Kind kind, String name, KubeVersi
     public enum Component {
         KUBELET("kubelet"), KUBE_PROXY("kube-proxy"),
         /** the cluster's, not the node's: its csrsigning controller signs the kubelets' certificates */
-        CONTROLLER_MANAGER("kube-controller-manager");
+        CONTROLLER_MANAGER("kube-controller-manager"),
+        /** the cluster's: which API versions it serves (e.g. the Eviction subresource's) */
+        API_SERVER("kube-apiserver");
 
         private final String binary;
 
@@ -58,7 +60,9 @@ public record VersionRule(Component component, Kind kind, String name, KubeVersi
          * may be apart from another ({@link VersionRule#minors()}); the range is over the release of the newer of the
          * two (kube-apiserver's, for the rows against it), one row per range, so a name repeats with disjoint ranges
          */
-        SKEW
+        SKEW,
+        /** a group/version kube-apiserver accepts for a resource; the rule's range is the releases that serve it */
+        API_VERSION
     }
 
     /** True when the release {@code v} has this flag / field / mode. */

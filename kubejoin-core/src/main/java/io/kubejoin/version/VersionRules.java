@@ -69,6 +69,19 @@ public final class VersionRules {
 
     private static final String POLICY = "kubernetes.io/releases/version-skew-policy";
 
+    /** The Eviction subresource takes a policy/v1 body from 1.22 (policy/v1 Eviction went GA then); policy/v1beta1 before (and still after). */
+    public static final String EVICTION_V1 = "policy/v1 Eviction";
+
+    /** Whether kube-apiserver of this release accepts a policy/v1 Eviction body. */
+    public static boolean evictionV1(KubeVersion cluster) {
+        return available(Component.API_SERVER, Kind.API_VERSION, EVICTION_V1, cluster);
+    }
+
+    /** The group/version kubejoin writes an Eviction in for this cluster release (kubectl drain asks discovery the same). */
+    public static String evictionGroupVersion(KubeVersion cluster) {
+        return evictionV1(cluster) ? "policy/v1" : "policy/v1beta1";
+    }
+
     private static final List<VersionRule> ALL = build();
 
     private static List<VersionRule> build() {
@@ -100,6 +113,9 @@ public final class VersionRules {
                         + "whatever was approved"));
         rules.add(rule(Component.CONTROLLER_MANAGER, Kind.SIGNER_RULE, SIGNER_MARKS_REFUSAL_FAILED, 19, 0, 0, "",
                 "from 1.19 (kubernetes#90191) a refused request gets condition Failed, reason SignerValidationFailure"));
+        rules.add(rule(Component.API_SERVER, Kind.API_VERSION, EVICTION_V1, 22, 0, 0, "",
+                "policy/v1 Eviction served from 1.22; before, only policy/v1beta1, which the "
+                        + "subresource still accepts"));
         for (Component c : Component.values()) {
             for (String flag : KLOG_FLAGS) {
                 rules.add(rule(c, Kind.FLAG, flag, 0, 23, 26, KLOG_FIX, "klog flag removed by KEP-2845"));

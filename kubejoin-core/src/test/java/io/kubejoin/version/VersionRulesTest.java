@@ -46,6 +46,14 @@ class VersionRulesTest {
     }
 
     @Test
+    void evictionIsPolicyV1From122() {
+        assertThat(VersionRules.evictionGroupVersion(minor(21))).isEqualTo("policy/v1beta1");
+        assertThat(VersionRules.evictionGroupVersion(minor(22))).isEqualTo("policy/v1");
+        assertThat(VersionRules.evictionV1(minor(17))).isFalse();
+        assertThat(VersionRules.evictionV1(minor(35))).isTrue();
+    }
+
+    @Test
     void runtimeFlagsAndField() {
         flagRemovedIn(Component.KUBELET, "container-runtime", 27);
         fieldFrom(Component.KUBELET, "containerRuntimeEndpoint", 27);

@@ -54,6 +54,30 @@ final class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
         readLock = LibraryInternals.crudLock(this).readLock();
     }
 
+    /**
+     * Stores {@code json} at {@code path} as given, with the next resourceVersion and a MODIFIED event; 404 when
+     * nothing is there. For kube-apiserver's graceful deletion: the mock's own PUT removes at once an object that
+     * carries a deletionTimestamp and no finalizer, where the real server keeps a pod terminating until its kubelet
+     * confirms.
+     */
+    MockResponse replaceAsIs(String path, String json) {
+        Lock write = LibraryInternals.crudLock(this).writeLock();
+        write.lock();
+        try {
+            AttributeSet key = getKey(path);
+            Map.Entry<AttributeSet, String> old = findResource(key);
+            if (old == null) return new MockResponse().setResponseCode(HttpURLConnection.HTTP_NOT_FOUND);
+            var resource = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(json,
+                    io.fabric8.kubernetes.api.model.GenericKubernetesResource.class);
+            resource.getMetadata().setResourceVersion(String.valueOf(requestResourceVersion()));
+            String stored = io.fabric8.kubernetes.client.utils.Serialization.asJson(resource);
+            processEvent(path, old.getKey(), key, resource, stored);
+            return new MockResponse().setResponseCode(HttpURLConnection.HTTP_OK).setBody(stored);
+        } finally {
+            write.unlock();
+        }
+    }
+
     /** Every stored object as "Kind namespace/name" (cluster-scoped: "Kind name"), sorted: for tests. */
     List<String> storedObjects() {
         List<String> out = new ArrayList<>();

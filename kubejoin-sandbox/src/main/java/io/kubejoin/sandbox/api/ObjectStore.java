@@ -44,6 +44,11 @@ final class ObjectStore {
         return call(method, path, Serialization.asJson(object));
     }
 
+    /** Writes {@code object} at {@code path} as it is (a terminating pod without finalizers stays), see {@link IndexedCrudDispatcher#replaceAsIs}. */
+    MockResponse replaceAsIs(String path, Object object) {
+        return ((IndexedCrudDispatcher) crud).replaceAsIs(path, Serialization.asJson(object));
+    }
+
     static RecordedRequest request(HttpMethod method, String path, String body) {
         Headers headers = Headers.builder().add("Content-Type", "application/json").build();
         byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);

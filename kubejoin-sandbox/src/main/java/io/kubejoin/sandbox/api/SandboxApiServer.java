@@ -132,6 +132,7 @@ public final class SandboxApiServer implements AutoCloseable {
     private final String url;
     private final SecureFront front;
     private final List<KubernetesClient> clients = new ArrayList<>();
+    private final Workloads workloads;
 
     private SandboxApiServer(Options options) {
         SandboxEcProvider.install();
@@ -149,6 +150,8 @@ public final class SandboxApiServer implements AutoCloseable {
         BootstrapTokenAuthenticator bootstrap = new BootstrapTokenAuthenticator(this::kubeSystemSecret, options.clock());
         this.web = new MockWebServer();
         this.dispatcher = new SandboxDispatcher(store, csrs, bootstrap, List.of(tokens), this::versionJson, this::dropRecordedRequest);
+        this.workloads = new Workloads(store, options.clock(), KubeVersion.parse(options.gitVersion()));
+        dispatcher.workloads(workloads);
         this.mock = new KubernetesMockServer(new Context(Serialization.jsonMapper()), web, new HashMap<>(), dispatcher, options.https());
         // with HTTPS the public port is the front's (client certificates); the mock's own listener is internal
         mock.start(InetAddress.getLoopbackAddress(), options.https() ? 0 : options.port());
@@ -306,6 +309,14 @@ public final class SandboxApiServer implements AutoCloseable {
         return ((IndexedCrudDispatcher) store.crud()).storedObjects();
     }
 
+    /**
+     * The workloads a drain meets (ReplicaSets, DaemonSets, mirror and bare pods, PodDisruptionBudgets) and the
+     * controllers, scheduler and kubelets that move them; starts their control loop.
+     */
+    public Workloads workloads() {
+        return workloads.start();
+    }
+
     public CsrSigningController signingController() {
         return signer;
     }
@@ -313,6 +324,7 @@ public final class SandboxApiServer implements AutoCloseable {
     @Override
     public void close() {
         signer.stop();
+        workloads.close();
         synchronized (clients) {
             for (KubernetesClient c : clients) {
                 try {

@@ -26,6 +26,8 @@ final class SandboxDispatcher extends Dispatcher {
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(SandboxDispatcher.class.getName());
     private final ObjectStore store;
     private final CsrRegistry csrs;
+    /** Eviction, graceful pod deletion, pod field selectors; set once by the server. */
+    private volatile Workloads workloads;
     private final SandboxAuthorizer authorizer;
     private final List<Authenticator> authenticators = new CopyOnWriteArrayList<>();
     private final BootstrapTokenAuthenticator bootstrap;
@@ -46,6 +48,10 @@ final class SandboxDispatcher extends Dispatcher {
         this.authenticators.addAll(authenticators);
         this.versionJson = versionJson;
         this.onRequest = onRequest;
+    }
+
+    void workloads(Workloads w) {
+        this.workloads = w;
     }
 
     void addAuthenticator(Authenticator a) {
@@ -190,6 +196,16 @@ final class SandboxDispatcher extends Dispatcher {
             if (!user.nodeName().equals(name)) {
                 return ApiStatus.admissionForbidden("nodes", name == null ? "" : name,
                         "node \"" + user.nodeName() + "\" is not allowed to modify node \"" + name + "\"");
+            }
+        }
+        Workloads w = workloads;
+        if (w != null) {
+            MockResponse pods = w.evictions.handle(ri, java.net.URI.create(request.getPath()).getRawQuery(), body);
+            if (pods != null) return pods;
+            if ("create".equals(ri.verb()) && ri.subresource().isEmpty() && ri.name().isEmpty()
+                    && (("apps".equals(ri.apiGroup()) && ("replicasets".equals(ri.resource()) || "daemonsets".equals(ri.resource())))
+                    || ("policy".equals(ri.apiGroup()) && "poddisruptionbudgets".equals(ri.resource())))) {
+                w.start(); // their controllers run in kube-controller-manager from the first such object
             }
         }
         if (ri.apiGroup().isEmpty() && "secrets".equals(ri.resource()) && ("create".equals(ri.verb()) || "update".equals(ri.verb()))) {

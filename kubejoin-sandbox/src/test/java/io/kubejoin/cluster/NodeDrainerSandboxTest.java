@@ -1,0 +1,216 @@
+package io.kubejoin.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubejoin.sandbox.api.SandboxApiServer;
+import io.kubejoin.sandbox.api.Workloads;
+import io.kubejoin.util.UserFacingException;
+import io.kubejoin.version.KubeVersion;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The drain against the sandbox's Eviction API, budgets, controllers and scheduler. */
+class NodeDrainerSandboxTest {
+    private SandboxApiServer server;
+    private KubernetesClient admin;
+    private KubeConnection conn;
+    private Workloads workloads;
+    private final List<String> progress = new CopyOnWriteArrayList<>();
+    private KubeVersion release;
+
+    private void start(String version, String... nodes) {
+        release = KubeVersion.parse(version);
+        server = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion(version).withSigner(false));
+        admin = server.adminClient();
+        for (String n : nodes) {
+            Node node = new NodeBuilder().withNewMetadata().withName(n).endMetadata()
+                    .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build();
+            admin.nodes().resource(node).create();
+        }
+        workloads = server.workloads().delays(Duration.ofMillis(50), Duration.ofMillis(50), Duration.ofMillis(100));
+        conn = KubeConnection.of(server.clientConfig(server.adminToken()), "the sandbox admin kubeconfig", Duration.ofSeconds(5));
+    }
+
+    @AfterEach
+    void stop() {
+        if (conn != null) conn.close();
+        if (server != null) server.close();
+    }
+
+    private NodeDrainer drainer(NodeDrainer.Options o) {
+        return new NodeDrainer(conn, release, o, progress::add);
+    }
+
+    private static NodeDrainer.Options quick() {
+        return NodeDrainer.Options.defaults().withTimeout(Duration.ofSeconds(10))
+                .withIntervals(Duration.ofMillis(200), Duration.ofMillis(50));
+    }
+
+    private List<Pod> running(String app) {
+        return admin.pods().inAnyNamespace().withLabel("app", app).list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
+                        && "Running".equals(p.getStatus().getPhase())).toList();
+    }
+
+    private List<String> namesOn(String node) {
+        return admin.pods().inAnyNamespace().withField("spec.nodeName", node).list().getItems().stream()
+                .map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName()).sorted().toList();
+    }
+
+    private boolean unschedulable(String node) {
+        Node n = admin.nodes().withName(node).get();
+        return n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
+    }
+
+    private static void await(String what, BooleanSupplier c) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > end) throw new AssertionError("timed out waiting: " + what);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void evictsReplicaSetPodsLeavesDaemonSetAndMirrorPodsAndReplacementsRunElsewhere() throws Exception {
+        start("v1.33.1", "n1", "n2", "n3");
+        workloads.replicaSet("default", "web", 3, false);
+        workloads.daemonSet("kube-system", "proxy");
+        String mirror = workloads.mirrorPod("kube-system", "etcd", "n1");
+        await("workload running", () -> running("web").size() == 3 && running("proxy").size() == 3);
+        String webOnN1 = running("web").stream().filter(p -> "n1".equals(p.getSpec().getNodeName())).findFirst()
+                .orElseThrow().getMetadata().getName();
+
+        NodeDrainer.Result r = drainer(quick()).drain("n1");
+
+        assertThat(r.completed()).as(r.failure()).isTrue();
+        assertThat(r.evicted()).containsExactly("default/" + webOnN1);
+        assertThat(r.left()).extracting(NodeDrainer.LeftPod::pod)
+                .containsExactlyInAnyOrder("kube-system/" + mirror,
+                        running("proxy").stream().filter(p -> "n1".equals(p.getSpec().getNodeName()))
+                                .map(p -> "kube-system/" + p.getMetadata().getName()).findFirst().orElseThrow());
+        assertThat(unschedulable("n1")).isTrue();
+        assertThat(namesOn("n1")).noneMatch(n -> n.startsWith("default/"));
+        assertThat(progress).contains("node/n1 cordoned", "pod/default/" + webOnN1 + " evicted", "node/n1 drained");
+        await("replacement running", () -> running("web").size() == 3);
+        assertThat(running("web")).extracting(p -> p.getSpec().getNodeName()).doesNotContain("n1");
+
+        drainer(quick()).uncordon("n1");
+        assertThat(unschedulable("n1")).isFalse();
+        assertThat(progress).contains("node/n1 uncordoned");
+    }
+
+    @Test
+    void aBudgetThatAllowsNoDisruptionBlocksUntilTheTimeoutAndIsNamed() throws Exception {
+        start("v1.33.1", "n1", "n2", "n3");
+        workloads.replicaSet("default", "web", 3, false);
+        workloads.podDisruptionBudget("default", "web-pdb", "web", "3", null);
+        await("workload running", () -> running("web").size() == 3);
+        String webOnN1 = running("web").stream().filter(p -> "n1".equals(p.getSpec().getNodeName())).findFirst()
+                .orElseThrow().getMetadata().getName();
+
+        long t0 = System.nanoTime();
+        NodeDrainer.Result r = drainer(quick().withTimeout(Duration.ofSeconds(2))).drain("n1");
+
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+        assertThat(r.completed()).isFalse();
+        assertThat(r.failure()).contains("drain of node n1 did not finish within 2 s")
+                .contains("pod default/" + webOnN1 + " not evicted: Cannot evict pod as it would violate the pod's disruption budget.")
+                .contains("The disruption budget web-pdb needs 3 healthy pods and has 3 currently")
+                .contains("the node stays cordoned");
+        assertThat(r.evicted()).isEmpty();
+        assertThat(r.forceDeleted()).isEmpty();
+        assertThat(admin.pods().inNamespace("default").withName(webOnN1).get().getMetadata().getDeletionTimestamp()).isNull();
+        assertThat(unschedulable("n1")).isTrue();
+        assertThatThrownBy(r::orThrow).isInstanceOf(UserFacingException.class).hasMessageContaining("web-pdb");
+        // the retry is announced once, not at every attempt
+        assertThat(progress.stream().filter(l -> l.startsWith("cannot evict pod default/" + webOnN1))).hasSize(1);
+    }
+
+    @Test
+    void emptyDirPodsAreRefusedWithoutTheOptionAndNothingChanges() throws Exception {
+        start("v1.33.1", "n1", "n2");
+        workloads.replicaSet("default", "cache", 2, true);
+        await("running", () -> running("cache").size() == 2);
+        String onN1 = running("cache").stream().filter(p -> "n1".equals(p.getSpec().getNodeName())).findFirst()
+                .orElseThrow().getMetadata().getName();
+
+        assertThatThrownBy(() -> drainer(quick()).drain("n1")).isInstanceOf(UserFacingException.class)
+                .hasMessageContaining("cannot drain node n1, nothing was changed")
+                .hasMessageContaining("local storage").hasMessageContaining("delete-emptydir-data")
+                .hasMessageContaining("default/" + onN1);
+        assertThat(unschedulable("n1")).isFalse();
+
+        NodeDrainer.Result r = drainer(quick().withDeleteEmptyDirData(true)).drain("n1");
+        assertThat(r.completed()).as(r.failure()).isTrue();
+        assertThat(r.evicted()).containsExactly("default/" + onN1);
+    }
+
+    @Test
+    void barePodsNeedForce() throws Exception {
+        start("v1.33.1", "n1", "n2");
+        workloads.barePod("default", "solo", "n1", false);
+
+        assertThatThrownBy(() -> drainer(quick()).drain("n1")).isInstanceOf(UserFacingException.class)
+                .hasMessageContaining("declare no controller").hasMessageContaining("default/solo");
+
+        NodeDrainer.Result r = drainer(quick().withForce(true)).drain("n1");
+        assertThat(r.completed()).as(r.failure()).isTrue();
+        assertThat(r.evicted()).containsExactly("default/solo");
+        assertThat(progress).anyMatch(l -> l.contains("default/solo") && l.contains("no controller"));
+    }
+
+    @Test
+    void forceDeletesWhatTheBudgetStillProtectsAtTheTimeoutAndSaysSo() throws Exception {
+        start("v1.33.1", "n1", "n2");
+        workloads.replicaSet("default", "web", 2, false);
+        workloads.podDisruptionBudget("default", "web-pdb", "web", "2", null);
+        await("running", () -> running("web").size() == 2);
+        String onN1 = running("web").stream().filter(p -> "n1".equals(p.getSpec().getNodeName())).findFirst()
+                .orElseThrow().getMetadata().getName();
+
+        NodeDrainer.Result r = drainer(quick().withForce(true).withTimeout(Duration.ofSeconds(1))).drain("n1");
+
+        assertThat(r.forceDeleted()).containsExactly("default/" + onN1);
+        assertThat(progress).anyMatch(l -> l.startsWith("deleting pod default/" + onN1 + " despite its disruption budget")
+                && l.contains("web-pdb"));
+    }
+
+    @Test
+    void aPodWhoseKubeletNeverConfirmsIsReportedStillTerminating() throws Exception {
+        start("v1.33.1", "n1", "n2");
+        workloads.replicaSet("default", "web", 2, false);
+        await("running", () -> running("web").size() == 2);
+        String onN1 = running("web").stream().filter(p -> "n1".equals(p.getSpec().getNodeName())).findFirst()
+                .orElseThrow().getMetadata().getName();
+        // n1's kubelet stops reporting: the API still deletes gracefully, but nothing ends the pod
+        admin.nodes().withName("n1").edit(n -> new NodeBuilder(n).editStatus().editFirstCondition().withStatus("Unknown")
+                .endCondition().endStatus().build());
+
+        NodeDrainer.Result r = drainer(quick().withTimeout(Duration.ofSeconds(1))).drain("n1");
+
+        assertThat(r.completed()).isFalse();
+        assertThat(r.failure()).contains("pod default/" + onN1 + " evicted but still terminating")
+                .contains("check the kubelet on n1");
+        assertThat(r.left()).extracting(NodeDrainer.LeftPod::pod).contains("default/" + onN1);
+        assertThat(admin.pods().inNamespace("default").withName(onN1).get().getMetadata().getDeletionTimestamp()).isNotNull();
+    }
+
+    @Test
+    void olderClustersGetAPolicyV1beta1Eviction() throws Exception {
+        start("v1.21.14", "n1", "n2");
+        workloads.replicaSet("default", "web", 2, false);
+        await("running", () -> running("web").size() == 2);
+        NodeDrainer.Result r = drainer(quick()).drain("n1");
+        assertThat(r.completed()).as(r.failure()).isTrue();
+        assertThat(r.evicted()).hasSize(1);
+    }
+}
