@@ -306,6 +306,14 @@ final class FileCommands extends CommandSupport {
         return from;
     }
 
+    /** The local path of a file destination; null (coreutils' message on stderr) when a folder stands there. */
+    private Path fileDestination(String cmd, String dst, Io io) {
+        Path to = local(cmd, dst);
+        if (!Files.isDirectory(to)) return to;
+        io.err().add(cmd + ": cannot overwrite directory '" + dst + "' with non-directory\n");
+        return null;
+    }
+
     /** cp: an existing destination keeps its inode (written in place); a new one gets the source's mode minus the umask. */
     int cp(List<String> args, Io io, int umask) throws IOException {
         Opts o = opts("cp", args, "p", "");
@@ -314,11 +322,8 @@ final class FileCommands extends CommandSupport {
         Path from = copySource("cp", src, "-r not specified; omitting directory", io);
         if (from == null) return 1;
         String dst = destination("cp", src, ops.get(1));
-        Path to = local("cp", dst);
-        if (Files.isDirectory(to)) {
-            io.err().add("cp: cannot overwrite directory '" + dst + "' with non-directory\n");
-            return 1;
-        }
+        Path to = fileDestination("cp", dst, io);
+        if (to == null) return 1;
         boolean existed = Files.exists(to);
         try {
             if (existed) {
@@ -361,11 +366,8 @@ final class FileCommands extends CommandSupport {
         Path from = copySource("install", src, "omitting directory", io);
         if (from == null) return 1;
         String dst = destination("install", src, ops.get(1));
-        Path to = local("install", dst);
-        if (Files.isDirectory(to)) {
-            io.err().add("install: cannot overwrite directory '" + dst + "' with non-directory\n");
-            return 1;
-        }
+        Path to = fileDestination("install", dst, io);
+        if (to == null) return 1;
         try {
             Files.deleteIfExists(to);
             Files.copy(from, to);
