@@ -21,6 +21,7 @@ import picocli.AutoComplete;
                 JoinCommand.class,
                 PlanCommand.class,
                 ResetCommand.class,
+                RemoveCommand.class,
                 TokenCommand.class,
                 BenchCommand.class,
                 SandboxCommand.class,

@@ -7,11 +7,9 @@ import io.kubejoin.cluster.approval.CsrApprover;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
 import io.kubejoin.join.PhaseFailure;
-import io.kubejoin.join.NodeBinaries;
 import io.kubejoin.join.NodeCommands;
 import io.kubejoin.join.RecoveryProof;
 import io.kubejoin.join.Reset;
-import io.kubejoin.remote.RemoteFile;
 import io.kubejoin.remote.Transport;
 import io.kubejoin.remote.TransportException;
 import io.kubejoin.render.NodeFiles;
@@ -45,8 +43,9 @@ import picocli.CommandLine.Spec;
                 "--full instead undoes the join: stops and disables kubelet and kube-proxy, removes kube-proxy's service "
                         + "rules (kube-proxy --cleanup), unmounts pod volumes below kubelet's root dir, removes every file "
                         + "kubejoin rendered, kubelet's certificates, the binaries the inventory supplied (when unchanged), "
-                        + "kubelet's and kube-proxy's data folders, and deletes the Node and the node's bootstrap tokens; "
-                        + "it says what stays."})
+                        + "kubelet's and kube-proxy's data folders, and deletes the Node, the node's bootstrap tokens and its "
+                        + "pending CSRs; it says what stays. It is 'kubejoin remove' without the cordon and drain: the node's "
+                        + "pods are not evicted first (use remove to take a worker out without dropping its workloads)."})
 public class ResetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -89,13 +88,7 @@ public class ResetCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         int failed = 0;
         // reset --full removes the binaries only where the node still has exactly the ones the inventory supplies
-        Map<String, String> binarySha256 = new java.util.HashMap<>();
-        if (full && inv.binaries().managed()) {
-            NodeBinaries b = NodeBinaries.load(inv.binaries());
-            NodeFiles p = new NodeFiles(inv.paths());
-            binarySha256.put(p.kubeletBinary(), new RemoteFile(p.kubeletBinary(), 0755, b.get(NodeBinaries.KUBELET)).sha256());
-            binarySha256.put(p.kubeProxyBinary(), new RemoteFile(p.kubeProxyBinary(), 0755, b.get(NodeBinaries.KUBE_PROXY)).sha256());
-        }
+        Map<String, String> binarySha256 = full ? io.kubejoin.join.Remove.installedBinaries(inv) : Map.of();
         Map<String, Reset.Recovery> recovered = new java.util.LinkedHashMap<>();
         try (KubeConnection conn = cluster.connect(); NodeAccessOptions.Access access = nodeAccess.open();
              CsrApprover approver = full || noWait ? null : new CsrApprover(conn.client(), inv, Duration.ofDays(365))) {

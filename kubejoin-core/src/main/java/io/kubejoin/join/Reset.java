@@ -106,7 +106,8 @@ public final class Reset {
      * file kubejoin rendered (and its backups), kubelet's certificates and kubeconfig, the binaries the inventory
      * supplied when the node still has exactly those (sha256), kubelet's and kube-proxy's data folders
      * ({@code rm -rf --one-file-system}: a mount that would not go is skipped, never emptied), then deletes the
-     * Node and the node's bootstrap tokens.
+     * Node, the node's bootstrap tokens and its pending CSRs ({@link #forget}). It does not cordon or drain: that is
+     * {@link Remove}, which runs this after the drain.
      *
      * @param binarySha256 the sha256 of the binaries the inventory supplies, by node path; empty when it names none
      */
@@ -206,16 +207,48 @@ public final class Reset {
                     + " (a filesystem still mounted there is never emptied); unmount it, then run reset --full again");
         }
 
-        boolean deleted = conn.call(Access.cluster("delete", "nodes"),
-                () -> !conn.client().nodes().withName(node.name()).delete().isEmpty());
-        if (deleted) done.add("Node " + node.name() + " deleted");
-        TokenService tokens = new TokenService(conn, clock, new SecureRandom());
-        List<String> ids = tokens.deleteForNode(node.name());
-        if (!ids.isEmpty()) done.add("bootstrap tokens deleted: " + String.join(", ", ids.stream().map(i -> i + ".****").toList()));
+        done.addAll(forget(conn, node.name(), clock));
         kept.add("not kubejoin's to remove: the container runtime with its containers and images, CNI configuration, "
                 + "loaded kernel modules (until reboot), and the folders " + String.join(", ", List.of(inv.paths().binDir(),
                 inv.paths().dataDir(), inv.paths().configDir(), inv.paths().certDir())) + " themselves");
         return new Undone(done, kept, problems);
+    }
+
+    /**
+     * The cluster's side of removing a node: deletes its Node, its bootstrap tokens and the CSRs still pending from
+     * it (its own identity {@code system:node:NAME}, or one of its tokens {@code system:bootstrap:ID}: a pending one
+     * would otherwise be approved later and a certificate issued for a node that is gone). Approved and issued CSRs
+     * stay: kube-controller-manager's csrcleaner removes them after an hour. Each line says what went.
+     */
+    public static List<String> forget(KubeConnection conn, String node, Clock clock) {
+        List<String> done = new ArrayList<>();
+        TokenService tokens = new TokenService(conn, clock, new SecureRandom());
+        // the token ids first: the CSRs they filed are known by them after the Secrets are gone
+        List<String> users = new ArrayList<>();
+        users.add("system:node:" + node);
+        tokens.listForNode(node).forEach(t -> users.add("system:bootstrap:" + t.id()));
+        boolean deleted = conn.call(Access.cluster("delete", "nodes"),
+                () -> !conn.client().nodes().withName(node).delete().isEmpty());
+        if (deleted) done.add("Node " + node + " deleted");
+        List<String> ids = tokens.deleteForNode(node);
+        if (!ids.isEmpty()) done.add("bootstrap tokens deleted: " + String.join(", ", ids.stream().map(i -> i + ".****").toList()));
+        List<String> csrs = new ArrayList<>();
+        for (io.kubejoin.cluster.CsrView c : io.kubejoin.cluster.CsrView.list(conn)) {
+            if (c.pending() && users.contains(c.username()) && deleteCsr(conn, c.name())) csrs.add(c.name());
+        }
+        if (!csrs.isEmpty()) done.add("pending CSRs deleted: " + String.join(", ", csrs));
+        return done;
+    }
+
+    /** certificates.k8s.io/v1, else v1beta1 (clusters before 1.19). */
+    private static boolean deleteCsr(KubeConnection conn, String name) {
+        Access access = Access.cluster("delete", "certificatesigningrequests");
+        try {
+            return !conn.client().certificates().v1().certificateSigningRequests().withName(name).delete().isEmpty();
+        } catch (RuntimeException e) {
+            if (io.kubejoin.cluster.ApiErrors.statusCode(e) != 404) throw io.kubejoin.cluster.ApiErrors.translate(e, access, conn);
+        }
+        return conn.call(access, () -> !conn.client().certificates().v1beta1().certificateSigningRequests().withName(name).delete().isEmpty());
     }
 
     /** Mount points below {@code dir} in a /proc/mounts text (octal escapes decoded), deepest first. */
