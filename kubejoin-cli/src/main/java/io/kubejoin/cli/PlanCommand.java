@@ -3,6 +3,7 @@ package io.kubejoin.cli;
 import io.kubejoin.util.ExitCodes;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
+import io.kubejoin.join.NodeBinaries;
 import io.kubejoin.join.Plan;
 import io.kubejoin.render.RenderedFile;
 import io.kubejoin.render.Renderer;
@@ -51,9 +52,11 @@ public class PlanCommand implements Callable<Integer> {
         StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(inventory));
         RenderInputs.Prepared inputs = RenderInputs.prepare(inv, state, Clock.systemUTC().instant(), new SecureRandom());
         Map<String, List<RenderedFile>> files = Renderer.render(inv, inputs.material(), inputs.tokens()).byNode();
+        // as join reads them: a source that cannot be read is bad input (exit 2), before any node is contacted
+        NodeBinaries binaries = inv.binaries().managed() ? NodeBinaries.load(inv.binaries()) : null;
         List<Plan.NodePlan> plans;
         try (NodeAccessOptions.Access nodes = nodeAccess.open()) {
-            plans = Plan.plan(inv, files, nodes.transports(), parallel);
+            plans = Plan.plan(inv, files, binaries, nodes.transports(), parallel);
         }
         PrintWriter out = spec.commandLine().getOut();
         boolean unreadable = false;
@@ -74,6 +77,8 @@ public class PlanCommand implements Callable<Integer> {
         long total = plans.stream().mapToLong(Plan.NodePlan::changes).sum();
         out.printf("%d change(s) on %d node(s)%n", total, plans.stream().filter(p -> p.changes() > 0).count());
         out.flush();
-        return unreadable ? ExitCodes.FAILED : ExitCodes.OK;
+        // as kubectl diff: 0 nothing to change, 1 changes pending, 2 bad input (thrown before this), 3 a node unreadable
+        if (unreadable) return ExitCodes.PLAN_ERROR;
+        return total > 0 ? ExitCodes.CHANGES_PENDING : ExitCodes.OK;
     }
 }
