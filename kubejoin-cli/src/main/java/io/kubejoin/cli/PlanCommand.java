@@ -66,8 +66,9 @@ public class PlanCommand implements Callable<Integer> {
                 unreadable = true;
                 continue;
             }
-            out.printf("%s: %d change(s)%s%n", p.node(), p.changes(),
-                    p.restarts().isEmpty() ? "" : "; would restart " + String.join(", ", p.restarts()));
+            out.printf("%s: %d change(s)%s%s%n", p.node(), p.changes(),
+                    p.restarts().isEmpty() ? "" : "; would restart " + String.join(", ", p.restarts()),
+                    p.starts().isEmpty() ? "" : "; " + String.join(", ", p.starts()));
             for (Plan.FilePlan f : p.files()) {
                 if (f.state() == Plan.FileState.UNCHANGED) continue;
                 out.printf("  %-9s %s%s%n", f.state().name().toLowerCase(), f.path(), f.secret() ? " (holds a secret: no diff)" : "");
@@ -75,10 +76,10 @@ public class PlanCommand implements Callable<Integer> {
             }
         }
         long total = plans.stream().mapToLong(Plan.NodePlan::changes).sum();
-        out.printf("%d change(s) on %d node(s)%n", total, plans.stream().filter(p -> p.changes() > 0).count());
+        out.printf("%d change(s) on %d node(s)%n", total, plans.stream().filter(Plan.NodePlan::pending).count());
         out.flush();
         // as kubectl diff: 0 nothing to change, 1 changes pending, 2 bad input (thrown before this), 3 a node unreadable
         if (unreadable) return ExitCodes.PLAN_ERROR;
-        return total > 0 ? ExitCodes.CHANGES_PENDING : ExitCodes.OK;
+        return plans.stream().anyMatch(Plan.NodePlan::pending) ? ExitCodes.CHANGES_PENDING : ExitCodes.OK;
     }
 }

@@ -145,6 +145,14 @@ class SandboxEndToEndTest {
         Run bigger = Cli.kubejoin("plan", "-f", sandbox.inventoryFile().toString());
         assertThat(bigger.exit()).as(bigger.toString()).isEqualTo(1);
         assertThat(bigger.out()).contains("changed   " + kubelet).contains("would restart kubelet");
+        Files.write(onNode, source);
+
+        // no file changed, but a unit stopped: join's kube-proxy-start would start it, so plan says so and exits 1
+        assertThat(sandbox.node(name).exec("systemctl stop kube-proxy").exitCode()).isZero();
+        Run stopped = Cli.kubejoin("plan", "-f", sandbox.inventoryFile().toString());
+        assertThat(stopped.exit()).as(stopped.toString()).isEqualTo(1);
+        assertThat(stopped.out()).contains("kube-proxy (not running: join starts it)").doesNotContain("would restart")
+                .contains("0 change(s) on 1 node(s)");
     }
 
     @Test

@@ -5,7 +5,9 @@ import com.github.difflib.UnifiedDiffUtils;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
 import io.kubejoin.join.phases.StartServicePhase;
+import io.kubejoin.remote.ExecResult;
 import io.kubejoin.remote.Transport;
+import io.kubejoin.remote.script.StartScripts;
 import io.kubejoin.remote.TransportException;
 import io.kubejoin.render.KubeletConfigRenderer;
 import io.kubejoin.render.NodeFiles;
@@ -25,16 +27,28 @@ import java.util.concurrent.Future;
  * that hold no secret) or unchanged, and the services it would restart — reading the nodes, changing nothing.
  */
 public final class Plan {
+    private static final java.time.Duration UNIT_STATES_TIMEOUT = java.time.Duration.ofSeconds(30);
+
     public enum FileState { NEW, CHANGED, UNCHANGED }
 
     /** @param diff unified diff lines; empty for unchanged files and for files carrying a secret */
     public record FilePlan(String path, FileState state, boolean secret, List<String> diff) {
     }
 
-    /** @param error why the node could not be read, else null */
-    public record NodePlan(String node, List<FilePlan> files, List<String> restarts, String error) {
+    /**
+     * @param restarts units join would restart because their files change
+     * @param starts   the others join would still touch, with why: "kubelet (not running: join starts it)",
+     *                 "kube-proxy (not enabled: join enables it)"
+     * @param error    why the node could not be read, else null
+     */
+    public record NodePlan(String node, List<FilePlan> files, List<String> restarts, List<String> starts, String error) {
         public long changes() {
             return files.stream().filter(f -> f.state() != FileState.UNCHANGED).count();
+        }
+
+        /** Whether join would change anything on the node: a file, or a unit it restarts, starts or enables. */
+        public boolean pending() {
+            return changes() > 0 || !restarts.isEmpty() || !starts.isEmpty();
         }
     }
 
@@ -65,7 +79,7 @@ public final class Plan {
                     try (Transport t = transports.open(node)) {
                         return planNode(inv, node, filesByNode.getOrDefault(node.name(), List.of()), bins, t);
                     } catch (TransportException e) {
-                        return new NodePlan(node.name(), List.of(), List.of(), e.getMessage());
+                        return new NodePlan(node.name(), List.of(), List.of(), List.of(), e.getMessage());
                     }
                 }));
             }
@@ -172,7 +186,23 @@ public final class Plan {
         for (StartServicePhase start : List.of(StartServicePhase.kubelet(), StartServicePhase.kubeProxy())) {
             if (changed.stream().anyMatch(start.restartTriggers(paths)::contains)) restarts.add(start.unit());
         }
-        return new NodePlan(node.name(), plans, restarts, null);
+        // as the start scripts decide for a unit whose files did not change: enable it when not enabled, start it when
+        // not active (a crash-looping kubelet included: join restarts it)
+        List<String> units = List.of(StartServicePhase.kubelet().unit(), StartServicePhase.kubeProxy().unit());
+        ExecResult r = t.exec(StartScripts.unitStates(units), UNIT_STATES_TIMEOUT);
+        if (!r.ok()) {
+            throw new TransportException(TransportException.Kind.REMOTE_FAILURE, t.target(),
+                    "asking systemd for kubelet's and kube-proxy's states failed: " + r.summary());
+        }
+        List<String> starts = new ArrayList<>();
+        for (String u : units) {
+            if (restarts.contains(u)) continue;
+            List<String> why = new ArrayList<>();
+            if (r.stdout().lines().anyMatch((StartScripts.NOT_ENABLED + u)::equals)) why.add("not enabled: join enables it");
+            if (r.stdout().lines().anyMatch((StartScripts.NOT_ACTIVE + u)::equals)) why.add("not running: join starts it");
+            if (!why.isEmpty()) starts.add(u + " (" + String.join("; ", why) + ")");
+        }
+        return new NodePlan(node.name(), plans, restarts, starts, null);
     }
 
     static List<String> diff(String path, String before, String after) {

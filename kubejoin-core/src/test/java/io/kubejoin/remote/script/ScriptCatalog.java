@@ -90,6 +90,7 @@ public final class ScriptCatalog {
         s.add(new Sample("start", "kubelet-restart", StartScripts.start(kubelet, "kubelet", true), none));
         s.add(new Sample("start", "kube-proxy-start", StartScripts.start(StartScripts.kubeProxySteps(PATHS.kubeProxyWorkDir(),
                 MODULES), "kube-proxy", false), none));
+        s.add(new Sample("start", "unit-states", StartScripts.unitStates(List.of("kubelet", "kube-proxy")), none));
         s.add(new Sample("start", "binaries-installed", StartScripts.binariesInstalled(PATHS.kubeletBinary(),
                 PATHS.kubeProxyBinary()), none));
         // verify
