@@ -26,7 +26,9 @@ import picocli.CommandLine.Spec;
 /** kubejoin plan: what join would change on each node, changing nothing. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = "Show what 'kubejoin join' would change on each node: files new, changed (with a diff, never for "
-                + "files holding a secret) or unchanged, and the services it would restart. Changes nothing on the nodes.")
+                + "files holding a secret) or unchanged, kubelet and kube-proxy binaries differing from the inventory's, "
+                + "and the services it would restart, start or enable. Changes nothing on the nodes. Exit codes as "
+                + "'kubectl diff': 0 nothing to change, 1 changes pending, 2 bad input, 3 a node could not be read.")
 public class PlanCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
