@@ -155,6 +155,25 @@ class SandboxEndToEndTest {
                 .contains("0 change(s) on 1 node(s)");
     }
 
+    /** plan's other exit codes, as kubectl diff's: 2 for bad input (binaries it cannot read), 3 for a node it cannot read. */
+    @Test
+    void planExitsTwoOnBadInputAndThreeOnAnUnreadableNode() throws Exception {
+        start(Sandbox.Options.defaults(1));
+        Path inv = sandbox.inventoryFile();
+        String text = Files.readString(inv);
+
+        Files.writeString(inv, text.replace("binaries:\n  dir: bin\n", "binaries:\n  dir: no-such-bin\n"));
+        Run bad = Cli.kubejoin("plan", "-f", inv.toString());
+        assertThat(bad.exit()).as(bad.toString()).isEqualTo(2);
+        assertThat(bad.err()).contains("binaries.dir");
+
+        // nothing listens on loopback port 1: the node cannot be read
+        Files.writeString(inv, text.replaceFirst("(?m)^  port: \\d+$", "  port: 1"));
+        Run unreachable = Cli.kubejoin("plan", "-f", inv.toString());
+        assertThat(unreachable.exit()).as(unreachable.toString()).isEqualTo(3);
+        assertThat(unreachable.out()).contains("cannot read the node");
+    }
+
     @Test
     void aForgedCsrIsDeniedWithItsReasonAndTheOtherNodesJoin() throws Exception {
         start(Sandbox.Options.defaults(3));
