@@ -3,6 +3,7 @@ package io.kubejoin.cli;
 import io.kubejoin.util.ExitCodes;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
+import io.kubejoin.join.NodeBinaries;
 import io.kubejoin.join.Plan;
 import io.kubejoin.render.RenderedFile;
 import io.kubejoin.render.Renderer;
@@ -25,7 +26,9 @@ import picocli.CommandLine.Spec;
 /** kubejoin plan: what join would change on each node, changing nothing. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = "Show what 'kubejoin join' would change on each node: files new, changed (with a diff, never for "
-                + "files holding a secret) or unchanged, and the services it would restart. Changes nothing on the nodes.")
+                + "files holding a secret) or unchanged, kubelet and kube-proxy binaries differing from the inventory's, "
+                + "and the services it would restart, start or enable. Changes nothing on the nodes. Exit codes as "
+                + "'kubectl diff': 0 nothing to change, 1 changes pending, 2 bad input, 3 a node could not be read.")
 public class PlanCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -51,9 +54,11 @@ public class PlanCommand implements Callable<Integer> {
         StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(inventory));
         RenderInputs.Prepared inputs = RenderInputs.prepare(inv, state, Clock.systemUTC().instant(), new SecureRandom());
         Map<String, List<RenderedFile>> files = Renderer.render(inv, inputs.material(), inputs.tokens()).byNode();
+        // as join reads them: a source that cannot be read is bad input (exit 2), before any node is contacted
+        NodeBinaries binaries = inv.binaries().managed() ? NodeBinaries.load(inv.binaries()) : null;
         List<Plan.NodePlan> plans;
         try (NodeAccessOptions.Access nodes = nodeAccess.open()) {
-            plans = Plan.plan(inv, files, nodes.transports(), parallel);
+            plans = Plan.plan(inv, files, binaries, nodes.transports(), parallel);
         }
         PrintWriter out = spec.commandLine().getOut();
         boolean unreadable = false;
@@ -63,8 +68,9 @@ public class PlanCommand implements Callable<Integer> {
                 unreadable = true;
                 continue;
             }
-            out.printf("%s: %d change(s)%s%n", p.node(), p.changes(),
-                    p.restarts().isEmpty() ? "" : "; would restart " + String.join(", ", p.restarts()));
+            out.printf("%s: %d change(s)%s%s%n", p.node(), p.changes(),
+                    p.restarts().isEmpty() ? "" : "; would restart " + String.join(", ", p.restarts()),
+                    p.starts().isEmpty() ? "" : "; " + String.join(", ", p.starts()));
             for (Plan.FilePlan f : p.files()) {
                 if (f.state() == Plan.FileState.UNCHANGED) continue;
                 out.printf("  %-9s %s%s%n", f.state().name().toLowerCase(), f.path(), f.secret() ? " (holds a secret: no diff)" : "");
@@ -72,8 +78,10 @@ public class PlanCommand implements Callable<Integer> {
             }
         }
         long total = plans.stream().mapToLong(Plan.NodePlan::changes).sum();
-        out.printf("%d change(s) on %d node(s)%n", total, plans.stream().filter(p -> p.changes() > 0).count());
+        out.printf("%d change(s) on %d node(s)%n", total, plans.stream().filter(Plan.NodePlan::pending).count());
         out.flush();
-        return unreadable ? ExitCodes.FAILED : ExitCodes.OK;
+        // as kubectl diff: 0 nothing to change, 1 changes pending, 2 bad input (thrown before this), 3 a node unreadable
+        if (unreadable) return ExitCodes.PLAN_ERROR;
+        return plans.stream().anyMatch(Plan.NodePlan::pending) ? ExitCodes.CHANGES_PENDING : ExitCodes.OK;
     }
 }

@@ -108,6 +108,72 @@ class SandboxEndToEndTest {
     }
 
     @Tag("hostile")
+    /**
+     * Issue 15: a kubelet binary replaced by hand on a joined node is a change join would undo (push the inventory's
+     * binary, restart kubelet): plan shows it and exits 1, as {@code kubectl diff} does; after the join, plan exits 0.
+     */
+    @Test
+    void planShowsABinaryReplacedOnTheNodeAndExitsOneUntilJoinRestoresIt() throws Exception {
+        start(Sandbox.Options.defaults(1));
+        String name = sandbox.nodes().keySet().iterator().next();
+        assertThat(join().exit()).isZero();
+        Run clean = Cli.kubejoin("plan", "-f", sandbox.inventoryFile().toString());
+        assertThat(clean.exit()).as(clean.toString()).isZero();
+
+        String kubelet = new io.kubejoin.render.NodeFiles(sandbox.inventory().paths()).kubeletBinary();
+        Path onNode = sandbox.node(name).root().resolve(kubelet.substring(1));
+        byte[] source = Files.readAllBytes(onNode);
+        // another build of the same size: only the hash can tell (a size check alone would call it unchanged)
+        byte[] other = source.clone();
+        other[other.length / 2] ^= 1;
+        Files.write(onNode, other);
+
+        Run plan = Cli.kubejoin("plan", "-f", sandbox.inventoryFile().toString());
+        assertThat(plan.exit()).as(plan.toString()).isEqualTo(1);
+        assertThat(plan.out()).contains("changed   " + kubelet).contains("would restart kubelet")
+                .contains("1 change(s) on 1 node(s)");
+
+        Run rejoin = join();
+        assertThat(rejoin.exit()).as(rejoin.toString()).isZero();
+        assertThat(Files.readAllBytes(onNode)).isEqualTo(source);
+        Run after = Cli.kubejoin("plan", "-f", sandbox.inventoryFile().toString());
+        assertThat(after.exit()).as(after.toString()).isZero();
+        assertThat(after.out()).contains("0 change(s) on 0 node(s)");
+
+        // a binary of another size: the node tells it from its size alone, without hashing it
+        Files.write(onNode, java.util.Arrays.copyOf(source, source.length + 1));
+        Run bigger = Cli.kubejoin("plan", "-f", sandbox.inventoryFile().toString());
+        assertThat(bigger.exit()).as(bigger.toString()).isEqualTo(1);
+        assertThat(bigger.out()).contains("changed   " + kubelet).contains("would restart kubelet");
+        Files.write(onNode, source);
+
+        // no file changed, but a unit stopped: join's kube-proxy-start would start it, so plan says so and exits 1
+        assertThat(sandbox.node(name).exec("systemctl stop kube-proxy").exitCode()).isZero();
+        Run stopped = Cli.kubejoin("plan", "-f", sandbox.inventoryFile().toString());
+        assertThat(stopped.exit()).as(stopped.toString()).isEqualTo(1);
+        assertThat(stopped.out()).contains("kube-proxy (not running: join starts it)").doesNotContain("would restart")
+                .contains("0 change(s) on 1 node(s)");
+    }
+
+    /** plan's other exit codes, as kubectl diff's: 2 for bad input (binaries it cannot read), 3 for a node it cannot read. */
+    @Test
+    void planExitsTwoOnBadInputAndThreeOnAnUnreadableNode() throws Exception {
+        start(Sandbox.Options.defaults(1));
+        Path inv = sandbox.inventoryFile();
+        String text = Files.readString(inv);
+
+        Files.writeString(inv, text.replace("binaries:\n  dir: bin\n", "binaries:\n  dir: no-such-bin\n"));
+        Run bad = Cli.kubejoin("plan", "-f", inv.toString());
+        assertThat(bad.exit()).as(bad.toString()).isEqualTo(2);
+        assertThat(bad.err()).contains("binaries.dir");
+
+        // nothing listens on loopback port 1: the node cannot be read
+        Files.writeString(inv, text.replaceFirst("(?m)^  port: \\d+$", "  port: 1"));
+        Run unreachable = Cli.kubejoin("plan", "-f", inv.toString());
+        assertThat(unreachable.exit()).as(unreachable.toString()).isEqualTo(3);
+        assertThat(unreachable.out()).contains("cannot read the node");
+    }
+
     @Test
     void aForgedCsrIsDeniedWithItsReasonAndTheOtherNodesJoin() throws Exception {
         start(Sandbox.Options.defaults(3));

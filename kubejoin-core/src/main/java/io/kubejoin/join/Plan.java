@@ -5,7 +5,9 @@ import com.github.difflib.UnifiedDiffUtils;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
 import io.kubejoin.join.phases.StartServicePhase;
+import io.kubejoin.remote.ExecResult;
 import io.kubejoin.remote.Transport;
+import io.kubejoin.remote.script.StartScripts;
 import io.kubejoin.remote.TransportException;
 import io.kubejoin.render.KubeletConfigRenderer;
 import io.kubejoin.render.NodeFiles;
@@ -25,33 +27,59 @@ import java.util.concurrent.Future;
  * that hold no secret) or unchanged, and the services it would restart — reading the nodes, changing nothing.
  */
 public final class Plan {
+    private static final java.time.Duration UNIT_STATES_TIMEOUT = java.time.Duration.ofSeconds(30);
+
     public enum FileState { NEW, CHANGED, UNCHANGED }
 
     /** @param diff unified diff lines; empty for unchanged files and for files carrying a secret */
     public record FilePlan(String path, FileState state, boolean secret, List<String> diff) {
     }
 
-    /** @param error why the node could not be read, else null */
-    public record NodePlan(String node, List<FilePlan> files, List<String> restarts, String error) {
+    /**
+     * @param restarts units join would restart because their files change
+     * @param starts   the others join would still touch, with why: "kubelet (not running: join starts it)",
+     *                 "kube-proxy (not enabled: join enables it)"
+     * @param error    why the node could not be read, else null
+     */
+    public record NodePlan(String node, List<FilePlan> files, List<String> restarts, List<String> starts, String error) {
         public long changes() {
             return files.stream().filter(f -> f.state() != FileState.UNCHANGED).count();
+        }
+
+        /** Whether join would change anything on the node: a file, or a unit it restarts, starts or enables. */
+        public boolean pending() {
+            return changes() > 0 || !restarts.isEmpty() || !starts.isEmpty();
         }
     }
 
     private Plan() {
     }
 
+    /** A binary the binaries phase would place: destination, sha256 and size of the inventory's source. */
+    record Binary(String path, String sha256, long size) {
+    }
+
     public static List<NodePlan> plan(Inventory inv, Map<String, List<RenderedFile>> filesByNode,
                                       JoinRunner.TransportFactory transports, int parallel) throws InterruptedException {
+        return plan(inv, filesByNode, null, transports, parallel);
+    }
+
+    /**
+     * @param binaries the inventory's kubelet and kube-proxy (as join's binaries phase pushes them), or null when it
+     *                 names none (then join only checks they are installed, and plan does not look at them)
+     */
+    public static List<NodePlan> plan(Inventory inv, Map<String, List<RenderedFile>> filesByNode, NodeBinaries binaries,
+                                      JoinRunner.TransportFactory transports, int parallel) throws InterruptedException {
+        List<Binary> bins = binaries(inv, binaries);
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallel, inv.nodes().size())));
         try {
             List<Future<NodePlan>> futures = new ArrayList<>();
             for (Node node : inv.nodes()) {
                 futures.add(pool.submit(() -> {
                     try (Transport t = transports.open(node)) {
-                        return planNode(inv, node, filesByNode.getOrDefault(node.name(), List.of()), t);
+                        return planNode(inv, node, filesByNode.getOrDefault(node.name(), List.of()), bins, t);
                     } catch (TransportException e) {
-                        return new NodePlan(node.name(), List.of(), List.of(), e.getMessage());
+                        return new NodePlan(node.name(), List.of(), List.of(), List.of(), e.getMessage());
                     }
                 }));
             }
@@ -69,7 +97,33 @@ public final class Plan {
         }
     }
 
+    /** The binaries phase's files, hashed once for every node. */
+    static List<Binary> binaries(Inventory inv, NodeBinaries binaries) {
+        if (binaries == null) return List.of();
+        NodeFiles paths = new NodeFiles(inv.paths());
+        List<Binary> out = new ArrayList<>();
+        for (String[] b : List.of(new String[] {paths.kubeletBinary(), NodeBinaries.KUBELET},
+                new String[] {paths.kubeProxyBinary(), NodeBinaries.KUBE_PROXY})) {
+            byte[] bytes = binaries.get(b[1]);
+            out.add(new Binary(b[0], sha256(bytes), bytes.length));
+        }
+        return out;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static NodePlan planNode(Inventory inv, Node node, List<RenderedFile> files, Transport t)
+            throws TransportException {
+        return planNode(inv, node, files, List.of(), t);
+    }
+
+    static NodePlan planNode(Inventory inv, Node node, List<RenderedFile> files, List<Binary> binaries, Transport t)
             throws TransportException {
         // as node-preflight does for the join: without systemd-resolved, kubelet's resolvConf is /etc/resolv.conf
         // (asked in the same command: a missing file has no checksum)
@@ -81,7 +135,11 @@ public final class Plan {
         // (asked in the same command: present files have a checksum)
         List<String> credential = BootstrapFiles.credentialPaths(nodeFiles);
         asked.addAll(credential);
-        Map<String, String> remote = t.sha256(asked);
+        // the binaries in the same command: the node hashes one only when its size is the source's (as the binaries
+        // phase, plan compares content: a binary of the same size and other bytes is a change)
+        Map<String, Long> sizes = new java.util.LinkedHashMap<>();
+        for (Binary b : binaries) sizes.put(b.path(), b.size());
+        Map<String, String> remote = t.sha256(asked, sizes);
         if (credential.stream().allMatch(remote::containsKey)) {
             files = files.stream().filter(f -> !f.path().equals(nodeFiles.kubeletBootstrapKubeconfig())).toList();
         }
@@ -107,13 +165,44 @@ public final class Plan {
             }
             plans.add(new FilePlan(f.path(), have == null ? FileState.NEW : FileState.CHANGED, f.isSecret(), diff));
         }
+        for (Binary b : binaries) {
+            String have = remote.get(b.path());
+            if (b.sha256().equals(have)) {
+                plans.add(new FilePlan(b.path(), FileState.UNCHANGED, false, List.of()));
+                continue;
+            }
+            changed.add(b.path());
+            // a binary has no diff: the evidence is what tells the two apart
+            List<String> why = have == null ? List.of()
+                    : have.startsWith(Transport.SIZE_DIFFERS)
+                    ? List.of(have.substring(Transport.SIZE_DIFFERS.length()) + " bytes on the node, " + b.size()
+                            + " in the inventory's binaries")
+                    : List.of("sha256 " + have + " on the node, " + b.sha256() + " in the inventory's binaries");
+            plans.add(new FilePlan(b.path(), have == null ? FileState.NEW : FileState.CHANGED, false, why));
+        }
         NodeFiles paths = new NodeFiles(inv.paths());
         List<String> restarts = new ArrayList<>();
         // the same triggers the start phases use, so plan says exactly what join would restart
         for (StartServicePhase start : List.of(StartServicePhase.kubelet(), StartServicePhase.kubeProxy())) {
             if (changed.stream().anyMatch(start.restartTriggers(paths)::contains)) restarts.add(start.unit());
         }
-        return new NodePlan(node.name(), plans, restarts, null);
+        // as the start scripts decide for a unit whose files did not change: enable it when not enabled, start it when
+        // not active (a crash-looping kubelet included: join restarts it)
+        List<String> units = List.of(StartServicePhase.kubelet().unit(), StartServicePhase.kubeProxy().unit());
+        ExecResult r = t.exec(StartScripts.unitStates(units), UNIT_STATES_TIMEOUT);
+        if (!r.ok()) {
+            throw new TransportException(TransportException.Kind.REMOTE_FAILURE, t.target(),
+                    "asking systemd for kubelet's and kube-proxy's states failed: " + r.summary());
+        }
+        List<String> starts = new ArrayList<>();
+        for (String u : units) {
+            if (restarts.contains(u)) continue;
+            List<String> why = new ArrayList<>();
+            if (r.stdout().lines().anyMatch((StartScripts.NOT_ENABLED + u)::equals)) why.add("not enabled: join enables it");
+            if (r.stdout().lines().anyMatch((StartScripts.NOT_ACTIVE + u)::equals)) why.add("not running: join starts it");
+            if (!why.isEmpty()) starts.add(u + " (" + String.join("; ", why) + ")");
+        }
+        return new NodePlan(node.name(), plans, restarts, starts, null);
     }
 
     static List<String> diff(String path, String before, String after) {

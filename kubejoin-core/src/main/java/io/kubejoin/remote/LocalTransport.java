@@ -120,6 +120,24 @@ public final class LocalTransport implements Transport {
         return out;
     }
 
+    @Override
+    public Map<String, String> sha256(Collection<String> paths, Map<String, Long> sizeFirst) throws TransportException {
+        Map<String, String> out = sha256(paths);
+        for (Map.Entry<String, Long> e : sizeFirst.entrySet()) {
+            Path file = resolve(e.getKey());
+            long size;
+            try {
+                if (!Files.isRegularFile(file)) continue;
+                size = Files.size(file);
+            } catch (IOException ex) {
+                continue; // as stat 2>/dev/null: unreadable counts as absent
+            }
+            String h = size == e.getValue() ? hash(file) : SIZE_DIFFERS + size;
+            if (h != null) out.put(e.getKey(), h);
+        }
+        return out;
+    }
+
     private String hash(Path file) throws TransportException {
         if (!Files.isRegularFile(file)) return null;
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {

@@ -115,6 +115,25 @@ final class RemotePaths {
         return out;
     }
 
+    /**
+     * {@link PushScripts#sha256SizeFirst}'s output: sha256sum's lines, and "S size path" for a file of another size,
+     * given as "size N" (never a sha256, so never equal to one).
+     */
+    static Map<String, String> parseSha256SizeFirst(String stdout, Set<String> wanted) {
+        Map<String, String> out = parseSha256(stdout, wanted);
+        for (String line : stdout.split("\n")) {
+            if (!line.startsWith(PushScripts.SIZE_PREFIX)) continue;
+            int space = line.indexOf(' ', PushScripts.SIZE_PREFIX.length());
+            if (space < 0) continue;
+            String size = line.substring(PushScripts.SIZE_PREFIX.length(), space);
+            String path = line.substring(space + 1);
+            if (!size.isEmpty() && size.chars().allMatch(Character::isDigit) && wanted.contains(path)) {
+                out.put(path, Transport.SIZE_DIFFERS + size);
+            }
+        }
+        return out;
+    }
+
     static String readCommand(String path) {
         return PushScripts.read(path);
     }

@@ -199,6 +199,18 @@ public final class SshTransport implements Transport {
     }
 
     @Override
+    public Map<String, String> sha256(Collection<String> paths, Map<String, Long> sizeFirst) throws TransportException {
+        if (sizeFirst.isEmpty()) return sha256(paths);
+        paths.forEach(RemotePaths::requireAbsolute);
+        sizeFirst.keySet().forEach(RemotePaths::requireAbsolute);
+        ExecResult r = exec(io.kubejoin.remote.script.PushScripts.sha256SizeFirst(paths, sizeFirst), INTERNAL_TIMEOUT);
+        requireOk(r, "hashing files"); // exits 0 by design: a failure is sudo's or the shell's
+        Set<String> wanted = new java.util.HashSet<>(paths);
+        wanted.addAll(sizeFirst.keySet());
+        return RemotePaths.parseSha256SizeFirst(r.stdout(), wanted);
+    }
+
+    @Override
     public Optional<String> readText(String path) throws TransportException {
         RemotePaths.requireAbsolute(path);
         ExecResult r = exec(RemotePaths.readCommand(path), INTERNAL_TIMEOUT);

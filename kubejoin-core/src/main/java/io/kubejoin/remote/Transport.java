@@ -27,6 +27,21 @@ public interface Transport extends AutoCloseable {
      */
     Map<String, String> sha256(Collection<String> paths) throws TransportException;
 
+    /** How {@link #sha256(Collection, Map)} gives a file whose size differs: this, then the size on the node. */
+    String SIZE_DIFFERS = "size ";
+
+    /**
+     * {@link #sha256(Collection)} of {@code paths} and of {@code sizeFirst}'s paths, in one remote command, but a file
+     * of {@code sizeFirst} (path to expected size) whose size is another is not hashed: it maps to
+     * {@link #SIZE_DIFFERS} and its size, which never equals a sha256. For plan's look at tens of MB of binaries.
+     * This default hashes them all.
+     */
+    default Map<String, String> sha256(Collection<String> paths, Map<String, Long> sizeFirst) throws TransportException {
+        List<String> all = new java.util.ArrayList<>(paths);
+        all.addAll(sizeFirst.keySet());
+        return sha256(all);
+    }
+
     /**
      * The content of a text file on the node (read as root), for {@code plan}'s diffs; empty when it is not a
      * regular file. Output beyond 4 MiB is cut.

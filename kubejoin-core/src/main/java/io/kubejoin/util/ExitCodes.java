@@ -12,6 +12,11 @@ public final class ExitCodes {
     /** The input is wrong (inventory, flags, files): nothing was changed. */
     public static final int BAD_INPUT = 2;
 
+    /** plan (as {@code kubectl diff}): the nodes differ from what join would make them. */
+    public static final int CHANGES_PENDING = 1;
+    /** plan (as {@code kubectl diff}, whose errors are above 1): a node could not be read. */
+    public static final int PLAN_ERROR = 3;
+
     private ExitCodes() {
     }
 }

@@ -26,6 +26,20 @@ class LocalTransportTest {
         return new RemoteFile(path, mode, content.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** plan's look at binaries: hashed at the expected size, else only the size, and an absent one absent. */
+    @Test
+    void sha256SizeFirstHashesOnlyAFileOfTheExpectedSize() throws Exception {
+        LocalTransport t = new LocalTransport(root);
+        RemoteFile kubelet = f("/opt/k8s/bin/kubelet", 0755, "kubelet build\n");
+        RemoteFile proxy = f("/opt/k8s/bin/kube-proxy", 0755, "kube-proxy build\n");
+        t.push(List.of(kubelet, proxy));
+        var got = t.sha256(List.of(), java.util.Map.of(kubelet.path(), (long) kubelet.content().length,
+                proxy.path(), 3L, "/opt/k8s/bin/missing", 1L));
+        assertThat(got).containsOnlyKeys(kubelet.path(), proxy.path());
+        assertThat(got.get(kubelet.path())).isEqualTo(kubelet.sha256());
+        assertThat(got.get(proxy.path())).isEqualTo(Transport.SIZE_DIFFERS + proxy.content().length);
+    }
+
     @Test
     void absoluteDestinationsLandUnderTheRootWithModesBackupsAndSkips() throws Exception {
         LocalTransport t = new LocalTransport(root);

@@ -136,7 +136,10 @@ class JoinOverOpenSshTest {
                 new SecureRandom());
         Map<String, List<RenderedFile>> files = Renderer.render(inv, in.material(), in.tokens()).byNode();
         assertThat(Plan.plan(inv, files, node -> ssh.open(SshTarget.of(node)), 4))
-                .allSatisfy(p -> assertThat(p.changes()).as(p.node()).isZero());
+                .allSatisfy(p -> {
+                    assertThat(p.error()).as(p.node()).isNull();
+                    assertThat(p.pending()).as(p.node() + " " + p).isFalse();
+                });
     }
 
     @Test

@@ -59,6 +59,27 @@ public final class PushScripts {
         return "sha256sum -- " + quoteAll(paths) + " 2>/dev/null; exit 0";
     }
 
+    /** The line {@link #sha256SizeFirst} prints for a file whose size is not the expected one: "S size path". */
+    public static final String SIZE_PREFIX = "S ";
+
+    /**
+     * {@link #sha256} of {@code paths}, and for each of {@code sizeFirst} (path to the size its source has): its
+     * sha256 only when its size is that one, else the line "S size path" — a binary of another size differs, and
+     * hashing tens of MB to learn it again is what plan must not do on every node. An absent file prints nothing.
+     */
+    public static String sha256SizeFirst(Collection<String> paths, Map<String, Long> sizeFirst) {
+        StringBuilder sb = new StringBuilder();
+        if (!paths.isEmpty()) sb.append("sha256sum -- ").append(quoteAll(paths)).append(" 2>/dev/null; ");
+        sizeFirst.forEach((path, size) -> {
+            String q = quote(path);
+            // "S n ." can only match at the start of stat's one line: a size is digits up to the space
+            sb.append("if stat -L -c 'S %s .' -- ").append(q).append(" 2>/dev/null | grep -qF ")
+                    .append(quote(SIZE_PREFIX + size + " .")).append("; then sha256sum -- ").append(q)
+                    .append(" 2>/dev/null; else stat -L -c 'S %s %n' -- ").append(q).append(" 2>/dev/null; fi; ");
+        });
+        return sb.append("exit 0").toString();
+    }
+
     /** Exit 3 = no such regular file; anything else non-zero is a failure to report. */
     public static String read(String path) {
         String q = quote(path);

@@ -67,6 +67,24 @@ public final class StartScripts {
         return i == steps.size() ? DAEMON_RELOAD : null;
     }
 
+    /** What {@link #unitStates} prints for a unit that is not enabled, and for one that is not active. */
+    public static final String NOT_ENABLED = "E ";
+    public static final String NOT_ACTIVE = "A ";
+
+    /**
+     * For plan: the two questions {@link #start} asks the node before it enables or starts a unit whose files did not
+     * change — "E unit" when not enabled, "A unit" when not active. Read-only; always exits 0.
+     */
+    public static String unitStates(List<String> units) {
+        StringBuilder sb = new StringBuilder();
+        for (String u : units) {
+            sb.append("systemctl is-enabled --quiet ").append(u).append(" || echo '").append(NOT_ENABLED).append(u)
+                    .append("'; systemctl is-active --quiet ").append(u).append(" || echo '").append(NOT_ACTIVE)
+                    .append(u).append("'; ");
+        }
+        return sb.append("exit 0").toString();
+    }
+
     /** B3 without binaries in the inventory: both installed and executable. */
     public static String binariesInstalled(String kubelet, String kubeProxy) {
         return "test -x " + quote(kubelet) + " && test -x " + quote(kubeProxy);

@@ -65,6 +65,12 @@ public final class ScriptCatalog {
         s.add(new Sample("push", "survey", PushScripts.survey(paths, PushScripts.parents(files), false), none));
         s.add(new Sample("push", "survey-create", PushScripts.survey(paths, PushScripts.parents(files), true), none));
         s.add(new Sample("push", "sha256", PushScripts.sha256(paths), none));
+        // plan's look: the config's hash, and each binary's hashed only at the source's size (kubelet's: the size of
+        // the joined node's stand-in "#!/bin/sh\nexit 0\n", so it is hashed there; kube-proxy's: another size)
+        java.util.Map<String, Long> sizes = new java.util.LinkedHashMap<>();
+        sizes.put(PATHS.kubeletBinary(), 17L);
+        sizes.put(PATHS.kubeProxyBinary(), 1000L);
+        s.add(new Sample("push", "sha256-size-first", PushScripts.sha256SizeFirst(List.of(PATHS.kubeletConfig()), sizes), none));
         s.add(new Sample("push", "read", PushScripts.read(PATHS.kubeletConfig()), none));
         s.add(new Sample("push", "inline", PushScripts.inlinePush(files), allContents()));
         byte[] all = allContents();
@@ -84,6 +90,7 @@ public final class ScriptCatalog {
         s.add(new Sample("start", "kubelet-restart", StartScripts.start(kubelet, "kubelet", true), none));
         s.add(new Sample("start", "kube-proxy-start", StartScripts.start(StartScripts.kubeProxySteps(PATHS.kubeProxyWorkDir(),
                 MODULES), "kube-proxy", false), none));
+        s.add(new Sample("start", "unit-states", StartScripts.unitStates(List.of("kubelet", "kube-proxy")), none));
         s.add(new Sample("start", "binaries-installed", StartScripts.binariesInstalled(PATHS.kubeletBinary(),
                 PATHS.kubeProxyBinary()), none));
         // verify

@@ -1,0 +1,1 @@
+systemctl is-enabled --quiet kubelet || echo 'E kubelet'; systemctl is-active --quiet kubelet || echo 'A kubelet'; systemctl is-enabled --quiet kube-proxy || echo 'E kube-proxy'; systemctl is-active --quiet kube-proxy || echo 'A kube-proxy'; exit 0
