@@ -63,6 +63,16 @@ class KernelSettingsTest {
                     .contains("sysctl -w net.ipv4.ip_forward=1")
                     .contains("\"bridge-nf-call-iptables\"").contains("/proc/sys/net/bridge/bridge-nf-call-iptables: 0")
                     .contains("sysctl -w net.bridge.bridge-nf-call-iptables=1");
+            // kube-proxy itself only logs it, as it starts (iptables and ipvs mode)
+            String line = "Missing br-netfilter module or unset sysctl br-nf-call-iptables, proxy may not work as intended";
+            assertThat(first.exec("journalctl -u kube-proxy --no-pager").stdout()).doesNotContain(line);
+            assertThat(first.exec("systemctl restart kube-proxy").exitCode()).isZero();
+            String journal = "";
+            for (int i = 0; i < 100 && !journal.contains(line); i++) {
+                Thread.sleep(50);
+                journal = first.exec("journalctl -u kube-proxy --no-pager").stdout();
+            }
+            assertThat(journal).contains(line);
         }
     }
 }
