@@ -230,7 +230,7 @@ public final class Doctor {
             NodeContext ctx = new NodeContext(inv, node, List.of(), t);
             try {
                 for (NodePreflightPhase.Problem p : new NodePreflightPhase(clock).problems(ctx, false)) {
-                    out.add(new Diagnosis(p.check(), node.name(), p.what(), "checked on the node", p.fix()));
+                    out.add(new Diagnosis(p.check(), node.name(), p.what(), p.evidence(), p.fix()));
                 }
             } catch (PhaseFailure e) {
                 out.add(new Diagnosis("node-unreachable", node.name(), e.getMessage(), "", e.hint()));

@@ -20,6 +20,18 @@ class NodeChecksTest {
         return new NodeContext(inv, inv.nodes().get(0), List.of(), t);
     }
 
+    /** The inventory with another network section (a record: every other component copied). */
+    private static Inventory withNetwork(Inventory inv, io.kubejoin.inventory.Network network) throws Exception {
+        var components = Inventory.class.getRecordComponents();
+        Object[] args = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        for (int i = 0; i < components.length; i++) {
+            types[i] = components[i].getType();
+            args[i] = components[i].getName().equals("network") ? network : components[i].getAccessor().invoke(inv);
+        }
+        return Inventory.class.getDeclaredConstructor(types).newInstance(args);
+    }
+
     private static ScriptedTransport healthyNode() {
         return new ScriptedTransport()
                 .answer("test -S '/run/containerd/containerd.sock'", 0, "")
@@ -28,6 +40,9 @@ class NodeChecksTest {
                 .answer("ss -Hltn", 0, "")
                 .answer("systemctl is-active", 3, "")
                 .answer("for m in", 0, "")
+                .answer("cat '/proc/sys/net/ipv4/", 0, "1\n")
+                .answer("cat '/proc/sys/net/bridge/", 0, "1\n")
+                .answer("cat '/proc/sys/net/ipv6/", 0, "1\n")
                 .answer("date +%s", 0, Instant.now().getEpochSecond() + "\n")
                 .answer("test -e '/run/systemd/resolve/resolv.conf'", 0, "")
                 .answer("test -f '/etc/kubernetes/kubelet.kubeconfig'", 1, "")
@@ -86,6 +101,8 @@ class NodeChecksTest {
                 .answer("systemctl is-active --quiet kubelet", 3, "")
                 .answer("systemctl is-active --quiet kube-proxy", 3, "")
                 .answer("for m in", 0, "ip_vs\nip_vs_sh\n")
+                .answer("cat '/proc/sys/net/ipv4/", 0, "0\n")
+                .answer("cat '/proc/sys/net/bridge/", 1, "")
                 .answer("date +%s", 0, (Instant.now().getEpochSecond() - 600) + "\n")
                 .answer("test -e '/run/systemd/resolve/resolv.conf'", 0, "")
                 .answer("test -f '/etc/kubernetes/kubelet.kubeconfig'", 1, "")
@@ -98,7 +115,38 @@ class NodeChecksTest {
                 .hasMessageContaining("port 10250 is taken")
                 .hasMessageContaining("modules kube-proxy's ipvs mode needs are missing: ip_vs, ip_vs_sh")
                 .hasMessageMatching("(?s).*clock is 60[0-9] s away.*")
-                .satisfies(e -> assertThat(((PhaseFailure) e).hint()).contains("swapoff -a").contains("cgroup v2"));
+                .hasMessageContaining("IPv4 forwarding is off (net.ipv4.ip_forward=0)")
+                .hasMessageContaining("[/proc/sys/net/ipv4/ip_forward: 0]")
+                .hasMessageContaining("br_netfilter module is not loaded")
+                .satisfies(e -> assertThat(((PhaseFailure) e).hint()).contains("swapoff -a").contains("cgroup v2")
+                        .contains("sysctl -w net.ipv4.ip_forward=1").contains("/etc/sysctl.d/99-kubernetes.conf")
+                        .contains("modprobe br_netfilter").contains("/etc/modules-load.d/br_netfilter.conf"));
+    }
+
+    @Test
+    void bridgeSettingsWarnOnlyInTheModesThatReadThemAndIpv6RangesAskTheIpv6Ones() throws Exception {
+        // br_netfilter not loaded: a warning in the summary, the join goes on (kubeadm dropped the check in 1.30)
+        ScriptedTransport node = healthyNode().answer("cat '/proc/sys/net/bridge/", 1, "");
+        Inventory ipvs = TestInventories.current("1.35.0");
+        PhaseResult r = new NodePreflightPhase().run(ctx(ipvs, node));
+        assertThat(r.summary()).contains("warning: the br_netfilter module is not loaded")
+                .contains("/proc/sys/net/bridge/bridge-nf-call-iptables does not exist").contains("modprobe br_netfilter");
+        assertThat(node.commands).contains("cat '/proc/sys/net/ipv4/ip_forward' 2>/dev/null")
+                .noneMatch(c -> c.contains("ipv6") || c.contains("ip6tables"));
+        // nftables mode reads no bridge setting
+        Inventory nft = TestInventories.build("1.35.0", ContainerRuntime.containerd(), ProxyMode.NFTABLES, Map.of(),
+                Map.of(), Map.of());
+        ScriptedTransport n2 = healthyNode();
+        assertThat(new NodePreflightPhase().run(ctx(nft, n2)).summary()).contains("kernel settings fine");
+        assertThat(n2.commands).noneMatch(c -> c.contains("/proc/sys/net/bridge"));
+        // a dual-stack cluster: IPv6 forwarding (an error, as kubeadm's) and bridge-nf-call-ip6tables too
+        Inventory dual = withNetwork(ipvs, new io.kubejoin.inventory.Network("172.30.0.0/16,fd00:10::/56", "10.254.0.0/16",
+                List.of("10.254.0.2"), "cluster.local"));
+        ScriptedTransport n3 = healthyNode().answer("cat '/proc/sys/net/ipv6/", 0, "0\n");
+        assertThatThrownBy(() -> new NodePreflightPhase().run(ctx(dual, n3))).isInstanceOf(PhaseFailure.class)
+                .hasMessageContaining("IPv6 forwarding is off").hasMessageNotContaining("IPv4 forwarding")
+                .satisfies(e -> assertThat(((PhaseFailure) e).hint()).contains("sysctl -w net.ipv6.conf.default.forwarding=1"));
+        assertThat(n3.commands).contains("cat '/proc/sys/net/bridge/bridge-nf-call-ip6tables' 2>/dev/null");
     }
 
     @Test

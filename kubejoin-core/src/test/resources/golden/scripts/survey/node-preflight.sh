@@ -7,6 +7,10 @@ s active-kubelet; systemctl is-active --quiet kubelet && echo active
 s port-10256; ss -Hltn 'sport = :10256'
 s active-kube-proxy; systemctl is-active --quiet kube-proxy && echo active
 s modules; for m in 'ip_tables' 'iptable_nat' 'ip_vs' 'nf_conntrack'; do [ -d '/sys/module/'"$m" ] || modinfo -n "$m" >/dev/null 2>&1 || { [ "$m" = 'ip_tables' ] && { [ -e '/proc/net/ip_tables_names' ] || iptables -t filter -S >/dev/null 2>&1; }; } || { [ "$m" = 'iptable_nat' ] && iptables -t nat -S >/dev/null 2>&1; } || { [ "$m" = 'ip_vs' ] && [ -e '/proc/net/ip_vs' ]; } || echo "$m"; done
+s sysctl-net.ipv4.ip_forward; cat '/proc/sys/net/ipv4/ip_forward' 2>/dev/null
+s sysctl-net.bridge.bridge-nf-call-iptables; cat '/proc/sys/net/bridge/bridge-nf-call-iptables' 2>/dev/null
+s sysctl-net.ipv6.conf.default.forwarding; cat '/proc/sys/net/ipv6/conf/default/forwarding' 2>/dev/null
+s sysctl-net.bridge.bridge-nf-call-ip6tables; cat '/proc/sys/net/bridge/bridge-nf-call-ip6tables' 2>/dev/null
 s date; date +%s
 s resolved; test -e '/run/systemd/resolve/resolv.conf' && echo present
 s client; test -f '/etc/kubernetes/kubelet.kubeconfig' && test -f '/etc/kubernetes/cert/kubelet-client-current.pem' && echo present

@@ -60,6 +60,9 @@ public enum SandboxFault {
             "the first node's kubelet adds 203.0.113.7 to its own Node status and asks for a serving certificate for it "
                     + "(the approver must deny it: only the inventory's addresses count)",
             s -> first(s).reportExtraAddress("203.0.113.7")),
+    UNPREPARED_KERNEL("unprepared-kernel", When.BEFORE_JOIN,
+            "the first node's kernel is as a fresh one boots: ip_forward 0, br_netfilter not loaded (node-preflight stops that node)",
+            s -> first(s).kernelSettings(false)),
     NO_SYSTEMD_RESOLVED("no-systemd-resolved", When.BEFORE_JOIN,
             "no node runs systemd-resolved: /run/systemd/resolve/resolv.conf is missing (the join falls back to /etc/resolv.conf)",
             s -> s.nodes().values().forEach(n -> {

@@ -109,6 +109,16 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         Files.createDirectories(root.resolve("etc/systemd/system/multi-user.target.wants"));
         if (!Files.exists(root.resolve("etc/resolv.conf"))) Files.writeString(root.resolve("etc/resolv.conf"), "nameserver 10.0.0.2\n");
         systemdResolved(true);
+        // a machine prepared for Kubernetes, as most are before a join: forwarding on, br_netfilter loaded
+        if (!Files.exists(root.resolve("proc/sys/net/ipv4/ip_forward"))) kernel.kernelSettings(true);
+    }
+
+    /**
+     * The kernel settings as a prepared machine has them (true: forwarding on, br_netfilter loaded) or as a fresh
+     * kernel boots (false: ip_forward 0, no /proc/sys/net/bridge/ until {@code modprobe br_netfilter}).
+     */
+    public void kernelSettings(boolean prepared) {
+        kernel.kernelSettings(prepared);
     }
 
     /** With or without systemd-resolved (Debian, RHEL and Alpine have none): its resolv.conf is there or not. */

@@ -21,11 +21,14 @@ public final class PreflightScripts {
      * @param cgroup        ask for /sys/fs/cgroup's filesystem type (section {@code cgroup})
      * @param ports         [port, unit] pairs: section {@code port-PORT} (listeners) and {@code active-UNIT}
      * @param modules       kernel modules the proxy mode needs: section {@code modules} lists those missing
+     * @param sysctls       kernel settings ({@code net.ipv4.ip_forward}, …): section {@code sysctl-KEY} holds the content
+     *                      of its /proc/sys file, empty when the file does not exist (a bridge setting without br_netfilter)
      * @param resolvConf    systemd-resolved's resolv.conf to look for (section {@code resolved}), or null
      * @param bootstrapLook the node's paths for the sections {@link BootstrapScripts#CLIENT} and {@link BootstrapScripts#BOOTSTRAP}
      */
     public static String nodePreflight(String socket, boolean swaps, boolean cgroup, List<String[]> ports,
-                                       List<String> modules, String resolvConf, NodeFiles bootstrapLook) {
+                                       List<String> modules, List<String> sysctls, String resolvConf,
+                                       NodeFiles bootstrapLook) {
         NodeScript s = NodeScript.sectioned();
         s.section("socket", "test -S " + quote(socket) + " && echo present");
         if (swaps) s.section("swaps", "tail -n +2 " + quote("/proc/swaps"));
@@ -45,10 +48,17 @@ public final class PreflightScripts {
         }
         m.append(" || echo \"$m\"; done");
         s.section("modules", m.toString());
+        // read from /proc/sys as kubeadm's preflight reads them (no sysctl binary needed)
+        for (String key : sysctls) s.section("sysctl-" + key, "cat " + quote(sysctlPath(key)) + " 2>/dev/null");
         s.section("date", "date +%s");
         if (resolvConf != null) s.section("resolved", "test -e " + quote(resolvConf) + " && echo present");
         bootstrapLook(s, bootstrapLook);
         return s.end();
+    }
+
+    /** The /proc/sys file of a kernel setting: {@code net.ipv4.ip_forward} → {@code /proc/sys/net/ipv4/ip_forward}. */
+    public static String sysctlPath(String key) {
+        return "/proc/sys/" + key.replace('.', '/');
     }
 
     /**

@@ -35,6 +35,8 @@ public final class ScriptCatalog {
     public static final String ADDRESS = "127.42.0.2";
     public static final String VIP = "10.254.0.1";
     public static final List<String> MODULES = List.of("ip_tables", "iptable_nat", "ip_vs", "nf_conntrack");
+    public static final List<String> SYSCTLS = List.of("net.ipv4.ip_forward", "net.bridge.bridge-nf-call-iptables",
+            "net.ipv6.conf.default.forwarding", "net.bridge.bridge-nf-call-ip6tables");
 
     /** Pushed bytes: a CA, a config, a private key (0600), with the sha256 the push checks. */
     public static final List<byte[]> CONTENTS = List.of("ca\n".getBytes(StandardCharsets.UTF_8),
@@ -81,7 +83,7 @@ public final class ScriptCatalog {
                 "/tmp/kubejoin-stage/1-kubelet-config.yaml"), files.subList(2, 3)), none));
         // survey of the node (node-preflight) and push-files' own look
         s.add(new Sample("survey", "node-preflight", PreflightScripts.nodePreflight(SOCKET, true, true,
-                List.of(new String[] {"10250", "kubelet"}, new String[] {"10256", "kube-proxy"}), MODULES,
+                List.of(new String[] {"10250", "kubelet"}, new String[] {"10256", "kube-proxy"}), MODULES, SYSCTLS,
                 "/run/systemd/resolve/resolv.conf", PATHS), none));
         s.add(new Sample("survey", "push-look", PreflightScripts.pushLook("/run/systemd/resolve/resolv.conf", PATHS), none));
         s.add(new Sample("survey", "bootstrap-remove", BootstrapScripts.remove(PATHS), none));

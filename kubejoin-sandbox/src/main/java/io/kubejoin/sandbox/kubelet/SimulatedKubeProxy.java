@@ -245,6 +245,13 @@ public final class SimulatedKubeProxy {
         this.mode = mode;
         String hostnameOverride = config.get("hostnameOverride") == null ? "" : String.valueOf(config.get("hostnameOverride"));
         journal.info("server_linux.go:66", "\"Using " + mode + " Proxier\"");
+        if (mode.isEmpty() || mode.equals("iptables") || mode.equals("ipvs")) {
+            // NewProxier of both modes reads the sysctl and only logs; a missing file (no br_netfilter) says nothing
+            String brnf = root.readOrNull("/proc/sys/net/bridge/bridge-nf-call-iptables");
+            if (brnf != null && !brnf.strip().equals("1")) {
+                journal.info("proxier.go:255", "\"Missing br-netfilter module or unset sysctl br-nf-call-iptables, proxy may not work as intended\"");
+            }
+        }
         if (!hostnameOverride.equals(kubeletNodeName)) {
             // T3: kube-proxy looks its node up by hostnameOverride; that Node does not exist
             String name = hostnameOverride.isEmpty() ? "(the host name)" : hostnameOverride;

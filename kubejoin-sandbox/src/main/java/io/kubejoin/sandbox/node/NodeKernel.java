@@ -64,6 +64,48 @@ public final class NodeKernel {
         this.syncedProxyMode = Objects.requireNonNull(syncedProxyMode);
     }
 
+    /** The bridge sysctls br_netfilter registers when it loads (net/bridge/br_netfilter_hooks.c), each 1 by default. */
+    static final List<String> BRIDGE_SYSCTLS = List.of("bridge-nf-call-arptables", "bridge-nf-call-iptables",
+            "bridge-nf-call-ip6tables");
+
+    /**
+     * The kernel settings a Kubernetes node needs, as a prepared machine has them (the sandbox's default) or as a
+     * fresh kernel boots (unprepared). A fresh kernel forwards nothing ({@code /proc/sys/net/ipv4/ip_forward} and
+     * {@code /proc/sys/net/ipv6/conf/default/forwarding} are 0) and has no {@code /proc/sys/net/bridge/} until
+     * br_netfilter loads; a prepared one has forwarding on (an /etc/sysctl.d file) and br_netfilter loaded (an
+     * /etc/modules-load.d file), its bridge-nf-call settings at the module's default 1.
+     */
+    public void kernelSettings(boolean prepared) {
+        try {
+            write("proc/sys/net/ipv4/ip_forward", prepared ? "1\n" : "0\n");
+            write("proc/sys/net/ipv6/conf/default/forwarding", prepared ? "1\n" : "0\n");
+            if (prepared) {
+                loadBrNetfilter();
+            } else {
+                Files.deleteIfExists(root.resolve("sys/module/br_netfilter"));
+                for (String s : BRIDGE_SYSCTLS) Files.deleteIfExists(root.resolve("proc/sys/net/bridge").resolve(s));
+                Files.deleteIfExists(root.resolve("proc/sys/net/bridge"));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** br_netfilter loads: /sys/module/br_netfilter, and /proc/sys/net/bridge/ with its settings at their default 1. */
+    private void loadBrNetfilter() throws IOException {
+        Files.createDirectories(root.resolve("sys/module/br_netfilter"));
+        Path bridge = Files.createDirectories(root.resolve("proc/sys/net/bridge"));
+        for (String s : BRIDGE_SYSCTLS) {
+            if (!Files.exists(bridge.resolve(s))) Files.writeString(bridge.resolve(s), "1\n");
+        }
+    }
+
+    private void write(String rel, String text) throws IOException {
+        Path p = root.resolve(rel);
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, text);
+    }
+
     /** The kernel's programs; null for any other. */
     public ExecResult run(String program, List<String> args) {
         return switch (program) {
@@ -114,6 +156,7 @@ public final class NodeKernel {
         }
         try {
             Files.createDirectories(root.resolve("sys/module").resolve(module));
+            if (module.equals("br_netfilter")) loadBrNetfilter();
         } catch (IOException e) {
             return new ExecResult(1, "", "modprobe: " + e.getMessage() + "\n");
         }

@@ -201,11 +201,18 @@ class ScriptDifferentialTest {
         Files.writeString(state.resolve("module-ip_vs"), "");
         var p = ScriptCatalog.PATHS;
         if (start == Start.FRESH) {
+            // a kernel as it boots: no forwarding, no /proc/sys/net/bridge/ (br_netfilter not loaded)
+            file(root, "/proc/sys/net/ipv4/ip_forward", "0\n", "rw-r--r--");
+            file(root, "/proc/sys/net/ipv6/conf/default/forwarding", "0\n", "rw-r--r--");
             file(root, "/sys/fs/cgroup/cgroup.controllers", "cpu memory\n", "r--r--r--");
             Files.createDirectories(at(root, "/sys/module/nf_conntrack"));
             return;
         }
         if (start == Start.LINKS) {
+            // br_netfilter loaded with IPv4 bridged traffic kept from iptables; no /proc/sys/net/ipv6 (IPv6 disabled)
+            file(root, "/proc/sys/net/ipv4/ip_forward", "1", "rw-r--r--");
+            file(root, "/proc/sys/net/bridge/bridge-nf-call-iptables", "0\n", "rw-r--r--");
+            file(root, "/proc/sys/net/bridge/bridge-nf-call-ip6tables", "1\n", "rw-r--r--");
             file(root, "/sys/fs/cgroup/cgroup.controllers", "cpu\n", "r--r--r--");
             file(root, "/proc/swaps", "Filename Type Size Used Priority\n/dev/sdb2 partition 8 0 -2", "r--r--r--");
             file(root, p.caCert(), "old ca\n", "rw-r--r--");
@@ -243,6 +250,11 @@ class ScriptDifferentialTest {
             return;
         }
         Files.createDirectories(at(root, "/sys/fs/cgroup")); // cgroup v1
+        // a prepared kernel: forwarding on, br_netfilter loaded
+        file(root, "/proc/sys/net/ipv4/ip_forward", "1\n", "rw-r--r--");
+        file(root, "/proc/sys/net/ipv6/conf/default/forwarding", "1\n", "rw-r--r--");
+        file(root, "/proc/sys/net/bridge/bridge-nf-call-iptables", "1\n", "rw-r--r--");
+        file(root, "/proc/sys/net/bridge/bridge-nf-call-ip6tables", "1\n", "rw-r--r--");
         file(root, "/proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/swapfile file 1048572 0 -2\n", "r--r--r--");
         file(root, "/proc/net/ip_tables_names", "nat\nfilter\n", "r--r--r--");
         // NodeShell's rm reads the node's mounts from this file; the real rm meets the real bind mount (MOUNTED)
