@@ -107,23 +107,6 @@ public final class StartServicePhase implements NodePhase {
     }
 
     /**
-     * A kubelet restarted in the very second of its last heartbeat may post the same status again (heartbeats are
-     * whole seconds), which kube-apiserver keeps as it was: a no-op update changes no resourceVersion, and wait-ready
-     * could not tell the new post from the old. Starting it in a later second (at most one second's wait, and only
-     * when the heartbeat is that recent) makes its heartbeat newer, as reset does.
-     */
-    private static void startAfterTheHeartbeatsSecond(NodeReadiness.Since before) {
-        if (before == null || before.readyHeartbeat() == null) return;
-        long ms = java.time.Duration.between(java.time.Instant.now(), before.readyHeartbeat().plusSeconds(1)).toMillis();
-        if (ms <= 0 || ms > 1000) return;
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
      * One command over SSH: the preparing steps, each stopping the script with its own exit code so a failure is
      * reported as that step's; then the node itself enables the unit when it is not, and restarts it when its files
      * changed in this run (known here, written into the script) or it is not running.
@@ -135,7 +118,9 @@ public final class StartServicePhase implements NodePhase {
         boolean filesChanged = ctx.anyChanged(files.apply(ctx.paths()));
         // read before the script: once it runs, the new kubelet may post at any moment
         NodeReadiness.Since before = beforeStart == null ? null : beforeStart.apply(ctx.node().name());
-        startAfterTheHeartbeatsSecond(before);
+        // a kubelet restarted within the second of its last heartbeat could post the very same status
+        NodeReadiness.startAfterTheSecondOf(before == null ? null : before.readyHeartbeat(), java.time.Clock.systemUTC(),
+                java.time.Duration.ofSeconds(1));
         ExecResult r = NodeCommands.exec(t, StartScripts.start(steps, unit, filesChanged));
         if (r.exitCode() == StartScripts.ENABLE_EXIT) {
             throw new PhaseFailure("systemctl enable " + unit + " failed: " + NodeCommands.firstLine(r.stderr(), r.stdout()),
