@@ -22,9 +22,15 @@ import javax.net.ssl.SSLException;
  * (KubernetesClientException → ExecutionException → IOException → the real cause), so the cause chain is searched.
  */
 public final class ApiErrors {
-    /** What kubejoin needs when it is not cluster-admin; shown with every 403. */
-    public static final String MINIMAL_RIGHTS = "create/get/list/delete secrets in kube-system, get/create/update/delete "
-            + "clusterrolebindings, list/watch nodes and certificatesigningrequests, get leases in kube-system";
+    /**
+     * What kubejoin needs when it is not cluster-admin, by the commands that need it; shown with every 403 (whose
+     * message names the refused verb and resource first).
+     */
+    public static final String MINIMAL_RIGHTS = "join: create/get/list/delete secrets in kube-system, get/create/update/delete "
+            + "clusterrolebindings, list/watch nodes and certificatesigningrequests, get leases in kube-system; "
+            + "plan (its drain preview), remove and upgrade (their drain): list/get pods, get daemonsets, list "
+            + "poddisruptionbudgets; remove and upgrade also: get/patch nodes (cordon, uncordon), create pods/eviction, "
+            + "delete pods (force)";
 
     private ApiErrors() {
     }

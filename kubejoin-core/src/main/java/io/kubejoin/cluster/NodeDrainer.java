@@ -1,5 +1,6 @@
 package io.kubejoin.cluster;
 
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -143,10 +144,10 @@ public final class NodeDrainer {
      * The node stays cordoned whatever the outcome.
      */
     public Result drain(String node) {
-        Sorted first = sort(podsOn(node));
+        Sorted first = sort(podsOn(node), new java.util.HashMap<>());
         if (!first.refusals.isEmpty()) throw refusal(node, first);
         boolean wasSchedulable = cordon(node);
-        Sorted sorted = sort(podsOn(node)); // pods bound between the look and the cordon
+        Sorted sorted = sort(podsOn(node), new java.util.HashMap<>()); // pods bound between the look and the cordon
         if (!sorted.refusals.isEmpty()) {
             if (wasSchedulable) uncordon(node);
             throw refusal(node, sorted);
@@ -218,6 +219,214 @@ public final class NodeDrainer {
         return new Result(node, done, List.copyOf(left), List.copyOf(forceDeleted), failure);
     }
 
+    // ---- the read-only preview: what a drain would do now ----
+
+    /**
+     * A PodDisruptionBudget as the Eviction API reads it (policy/v1, or policy/v1beta1 where the cluster's Eviction is
+     * still that version).
+     *
+     * @param minAvailable   spec.minAvailable as written ("3", "50%"), null when unset
+     * @param maxUnavailable spec.maxUnavailable as written, null when unset
+     * @param alwaysAllowUnhealthy spec.unhealthyPodEvictionPolicy is AlwaysAllow (1.26+): a pod that is not Ready is
+     *                             evicted whatever the budget allows
+     */
+    public record Budget(String namespace, String name, LabelSelector selector, String minAvailable, String maxUnavailable,
+                         boolean alwaysAllowUnhealthy, long generation, long observedGeneration, int disruptionsAllowed,
+                         int desiredHealthy, int currentHealthy) {
+        public String id() {
+            return namespace + "/" + name;
+        }
+
+        /** "minAvailable 3", "maxUnavailable 25%", or both as written. */
+        public String spec() {
+            List<String> parts = new ArrayList<>();
+            if (minAvailable != null) parts.add("minAvailable " + minAvailable);
+            if (maxUnavailable != null) parts.add("maxUnavailable " + maxUnavailable);
+            return parts.isEmpty() ? "no minAvailable or maxUnavailable" : String.join(", ", parts);
+        }
+
+        /** As eviction.go selects: same namespace, and a nil or empty selector matches nothing (not everything). */
+        boolean selects(Pod p) {
+            return namespace.equals(p.getMetadata().getNamespace()) && LabelSelectors.matches(selector, p.getMetadata().getLabels());
+        }
+    }
+
+    /**
+     * A budget that would make an eviction fail now (429, or 500 for two budgets), with why.
+     *
+     * @param podsOnNode the pods of this budget the drain would evict from the node
+     */
+    public record Blocker(String budget, String minAvailable, String maxUnavailable, int disruptionsAllowed, int podsOnNode,
+                          String reason) {
+        /** "PDB default/web (minAvailable 3, 0 disruptions allowed)", and the reason when it is not just that. */
+        public String describe() {
+            List<String> parts = new ArrayList<>();
+            if (minAvailable != null) parts.add("minAvailable " + minAvailable);
+            if (maxUnavailable != null) parts.add("maxUnavailable " + maxUnavailable);
+            parts.add(disruptionsAllowed + (disruptionsAllowed == 1 ? " disruption" : " disruptions") + " allowed");
+            if (podsOnNode > disruptionsAllowed && disruptionsAllowed > 0) parts.add(podsOnNode + " of its pods on this node");
+            String s = "PDB " + budget + " (" + String.join(", ", parts) + ")";
+            return reason == null ? s : s + ": " + reason;
+        }
+    }
+
+    /** A pod the drain would evict: its controller's kind (null: none, a bare pod evicted only with force) and the budgets that block it now. */
+    public record Evictable(String pod, String ownerKind, List<Blocker> blockedBy) {
+    }
+
+    /** A refusal of kubectl's filters: the drain would change nothing, and why. */
+    public record Refusal(String reason, List<String> pods) {
+    }
+
+    /**
+     * What {@link #drain} would do now, read without changing anything.
+     *
+     * @param evict    pods it would evict, each with the budgets that would block it now
+     * @param left     pods it would leave (DaemonSet-managed, mirror pods), with drain's wording
+     * @param refusals non-empty: the drain would refuse, nothing changed (emptyDir without deleteEmptyDirData, bare
+     *                 pods without force), as drain's own refusal
+     */
+    public record Preview(String node, List<Evictable> evict, List<LeftPod> left, List<Refusal> refusals) {
+        public boolean refused() {
+            return !refusals.isEmpty();
+        }
+
+        /** Each blocking budget once, in the order the pods name them. */
+        public List<Blocker> blockers() {
+            Map<String, Blocker> out = new LinkedHashMap<>();
+            evict.forEach(e -> e.blockedBy().forEach(b -> out.putIfAbsent(b.budget(), b)));
+            return List.copyOf(out.values());
+        }
+
+        /** drain's refusal message for these refusals, null when it would not refuse. */
+        public String refusalMessage() {
+            if (refusals.isEmpty()) return null;
+            List<String> parts = new ArrayList<>();
+            refusals.forEach(r -> parts.add(r.reason() + ": " + String.join(", ", r.pods())));
+            return "cannot drain node " + node + ", nothing was changed: " + String.join("; ", parts);
+        }
+    }
+
+    /**
+     * Every PodDisruptionBudget of the cluster, one list (a preview of many nodes reads them once), in the group/version
+     * the cluster's Eviction API uses (policy/v1 from 1.22, policy/v1beta1 before; kube-apiserver serves both there).
+     */
+    public List<Budget> budgets() {
+        boolean v1 = VersionRules.evictionGroupVersion(cluster).equals("policy/v1");
+        return conn.call(Access.cluster("list", "poddisruptionbudgets"), () -> v1
+                ? conn.client().policy().v1().podDisruptionBudget().inAnyNamespace().list().getItems().stream().map(b -> {
+                    var sp = b.getSpec();
+                    var st = b.getStatus();
+                    return new Budget(b.getMetadata().getNamespace(), b.getMetadata().getName(), sp == null ? null : sp.getSelector(),
+                            text(sp == null ? null : sp.getMinAvailable()), text(sp == null ? null : sp.getMaxUnavailable()),
+                            sp != null && "AlwaysAllow".equals(sp.getUnhealthyPodEvictionPolicy()),
+                            n(b.getMetadata().getGeneration()), st == null ? 0 : n(st.getObservedGeneration()),
+                            st == null ? 0 : n(st.getDisruptionsAllowed()), st == null ? 0 : n(st.getDesiredHealthy()),
+                            st == null ? 0 : n(st.getCurrentHealthy()));
+                }).toList()
+                : conn.client().policy().v1beta1().podDisruptionBudget().inAnyNamespace().list().getItems().stream().map(b -> {
+                    var sp = b.getSpec();
+                    var st = b.getStatus();
+                    return new Budget(b.getMetadata().getNamespace(), b.getMetadata().getName(), sp == null ? null : sp.getSelector(),
+                            text(sp == null ? null : sp.getMinAvailable()), text(sp == null ? null : sp.getMaxUnavailable()),
+                            false, n(b.getMetadata().getGeneration()), st == null ? 0 : n(st.getObservedGeneration()),
+                            st == null ? 0 : n(st.getDisruptionsAllowed()), st == null ? 0 : n(st.getDesiredHealthy()),
+                            st == null ? 0 : n(st.getCurrentHealthy()));
+                }).toList());
+    }
+
+    /** {@link #preview(String, List)} with the budgets read now. */
+    public Preview preview(String node) {
+        return preview(node, budgets());
+    }
+
+    /**
+     * What a drain of {@code node} would do now, changing nothing: one pod list (field selector spec.nodeName), drain's
+     * own filters with this drainer's options, and for each pod it would evict the budgets that would refuse the
+     * eviction now, by eviction.go's rules: a terminal, pending or terminating pod passes any budget; a pod under two
+     * budgets is refused (500); a pod that is not Ready passes when its budget already has its desired healthy pods (or
+     * says AlwaysAllow); otherwise a budget whose status is behind its generation, that allows 0 disruptions, or that
+     * allows fewer than the drain would evict of its pods from this node, blocks.
+     *
+     * @param budgets {@link #budgets()}, read once for many nodes
+     */
+    public Preview preview(String node, List<Budget> budgets) {
+        Sorted sorted = sort(podsOn(node), previewDaemonSets);
+        Map<String, List<Budget>> under = new LinkedHashMap<>();
+        Map<String, Integer> decrements = new LinkedHashMap<>();
+        for (Pod p : sorted.evict) {
+            List<Budget> mine = passesEveryBudget(p) ? List.of() : budgets.stream().filter(b -> b.selects(p)).toList();
+            under.put(name(p), mine);
+            if (mine.size() == 1 && !passesUnhealthy(p, mine.get(0))) decrements.merge(mine.get(0).id(), 1, Integer::sum);
+        }
+        List<Evictable> evict = new ArrayList<>();
+        for (Pod p : sorted.evict) {
+            List<Budget> mine = under.get(name(p));
+            List<Blocker> blockers = new ArrayList<>();
+            if (mine.size() > 1) {
+                String all = String.join(", ", mine.stream().map(Budget::id).toList());
+                for (Budget b : mine) {
+                    blockers.add(blocker(b, decrements, "the pod is under more than one PodDisruptionBudget (" + all
+                            + "), which the Eviction API refuses (HTTP 500) whatever they allow"));
+                }
+            } else if (mine.size() == 1 && !passesUnhealthy(p, mine.get(0))) {
+                Budget b = mine.get(0);
+                int on = decrements.getOrDefault(b.id(), 0);
+                if (b.observedGeneration() < b.generation()) {
+                    blockers.add(blocker(b, decrements, "the disruption controller has not processed its latest spec yet"));
+                } else if (b.disruptionsAllowed() <= 0) {
+                    blockers.add(blocker(b, decrements, null));
+                } else if (on > b.disruptionsAllowed()) {
+                    blockers.add(blocker(b, decrements, "the drain would evict " + on + " of its pods from this node"));
+                }
+            }
+            OwnerReference c = controllerOf(p);
+            evict.add(new Evictable(name(p), c == null ? null : c.getKind(), List.copyOf(blockers)));
+        }
+        List<Refusal> refusals = new ArrayList<>();
+        sorted.refusals.forEach((why, pods) -> refusals.add(new Refusal(why, List.copyOf(pods))));
+        return new Preview(node, List.copyOf(evict), List.copyOf(sorted.left), List.copyOf(refusals));
+    }
+
+    /** DaemonSets looked up by previews: a plan over many nodes asks once per DaemonSet. */
+    private final Map<String, Boolean> previewDaemonSets = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Blocker blocker(Budget b, Map<String, Integer> decrements, String reason) {
+        return new Blocker(b.id(), b.minAvailable(), b.maxUnavailable(), b.disruptionsAllowed(),
+                decrements.getOrDefault(b.id(), 0), reason);
+    }
+
+    /** eviction.go's canIgnorePDB: a finished, pending or terminating pod is deleted without a budget's consent. */
+    private static boolean passesEveryBudget(Pod p) {
+        String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
+        return "Succeeded".equals(phase) || "Failed".equals(phase) || "Pending".equals(phase)
+                || p.getMetadata().getDeletionTimestamp() != null;
+    }
+
+    /** A pod that is not Ready does not count as healthy: evicted when the budget has enough healthy pods, or always with AlwaysAllow. */
+    private static boolean passesUnhealthy(Pod p, Budget b) {
+        if (ready(p)) return false;
+        return b.alwaysAllowUnhealthy() || (b.currentHealthy() >= b.desiredHealthy() && b.desiredHealthy() > 0);
+    }
+
+    private static boolean ready(Pod p) {
+        return p.getStatus() != null && p.getStatus().getConditions() != null && p.getStatus().getConditions().stream()
+                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    private static String text(io.fabric8.kubernetes.api.model.IntOrString v) {
+        if (v == null) return null;
+        return v.getIntVal() != null ? String.valueOf(v.getIntVal()) : v.getStrVal();
+    }
+
+    private static long n(Long v) {
+        return v == null ? 0 : v;
+    }
+
+    private static int n(Integer v) {
+        return v == null ? 0 : v;
+    }
+
     /** One eviction: null when the pod is evicted (or already gone), else why not (retried). Other failures throw. */
     private String evict(Pod p, String groupVersion) {
         String ns = p.getMetadata().getNamespace();
@@ -248,7 +457,8 @@ public final class NodeDrainer {
         if (r.code() == 401 || r.code() == 403) {
             throw new UserFacingException(conn.serverUrl() + " refused to let the user of " + conn.source()
                     + " evict pod " + ns + "/" + pod + " (HTTP " + r.code() + "): " + message
-                    + "; kubejoin needs create on pods/eviction", ExitCodes.FAILED);
+                    + "; the missing right is create pods/eviction in " + ns + " (remove and upgrade need it; "
+                    + "kubejoin needs cluster-admin, or at least: " + ApiErrors.MINIMAL_RIGHTS + ")", ExitCodes.FAILED);
         }
         throw new UserFacingException("cannot evict pod " + ns + "/" + pod + " on " + conn.serverUrl() + ": HTTP "
                 + r.code() + ": " + message, ExitCodes.FAILED);
@@ -276,8 +486,14 @@ public final class NodeDrainer {
     private record Sorted(List<Pod> evict, List<LeftPod> left, Map<String, List<String>> refusals) {
     }
 
-    /** kubectl's filters in kubectl's order (skip deleted, DaemonSet, mirror, local storage, unreplicated); the first that keeps a pod decides. */
-    private Sorted sort(List<Pod> pods) {
+    /**
+     * kubectl's filters in kubectl's order (skip deleted, DaemonSet, mirror, local storage, unreplicated); the first
+     * that keeps a pod decides. Drain and {@link #preview} both sort with it.
+     *
+     * @param daemonSets whether each DaemonSet (namespace/name) exists, filled as they are looked up: one GET per
+     *                   DaemonSet, not per pod
+     */
+    private Sorted sort(List<Pod> pods, Map<String, Boolean> daemonSets) {
         List<Pod> evict = new ArrayList<>();
         List<LeftPod> left = new ArrayList<>();
         Map<String, List<String>> refusals = new LinkedHashMap<>();
@@ -285,8 +501,11 @@ public final class NodeDrainer {
             OwnerReference c = controllerOf(p);
             boolean finished = finished(p);
             if (c != null && "DaemonSet".equals(c.getKind()) && !finished) {
-                boolean exists = conn.call(Access.in(p.getMetadata().getNamespace(), "get", "daemonsets"), () ->
-                        conn.client().apps().daemonSets().inNamespace(p.getMetadata().getNamespace()).withName(c.getName()).get() != null);
+                String ns = p.getMetadata().getNamespace();
+                Boolean known = daemonSets.get(ns + "/" + c.getName());
+                boolean exists = known != null ? known : conn.call(Access.in(ns, "get", "daemonsets"), () ->
+                        conn.client().apps().daemonSets().inNamespace(ns).withName(c.getName()).get() != null);
+                daemonSets.put(ns + "/" + c.getName(), exists);
                 if (exists) {
                     left.add(new LeftPod(name(p), "DaemonSet-managed"));
                     continue;

@@ -204,6 +204,86 @@ class NodeDrainerSandboxTest {
         assertThat(admin.pods().inNamespace("default").withName(onN1).get().getMetadata().getDeletionTimestamp()).isNotNull();
     }
 
+    /** Every object's resourceVersion and the Node's cordon: what a read-only preview must leave as it was. */
+    private java.util.Map<String, String> snapshot() {
+        java.util.Map<String, String> m = new java.util.TreeMap<>();
+        admin.pods().inAnyNamespace().list().getItems().forEach(p -> m.put("pod " + p.getMetadata().getNamespace() + "/"
+                + p.getMetadata().getName(), p.getMetadata().getResourceVersion() + " deleting=" + (p.getMetadata().getDeletionTimestamp() != null)));
+        admin.policy().v1().podDisruptionBudget().inAnyNamespace().list().getItems().forEach(b -> m.put("pdb "
+                + b.getMetadata().getName(), b.getMetadata().getResourceVersion()));
+        admin.nodes().list().getItems().forEach(n -> m.put("node " + n.getMetadata().getName(), n.getMetadata().getResourceVersion()
+                + " unschedulable=" + unschedulable(n.getMetadata().getName())));
+        return m;
+    }
+
+    private io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetStatus budget(String name) {
+        var b = admin.policy().v1().podDisruptionBudget().inNamespace("default").withName(name).get();
+        return b == null ? null : b.getStatus();
+    }
+
+    @Test
+    void previewSaysWhatADrainWouldEvictLeaveAndRefuseAndWhichBudgetsBlockItChangingNothing() throws Exception {
+        start("v1.33.1", "n1");
+        workloads.replicaSet("default", "web", 2, false);
+        workloads.podDisruptionBudget("default", "web-pdb", "web", "2", null); // minAvailable = replicas: 0 allowed
+        workloads.replicaSet("default", "api", 3, false);
+        workloads.podDisruptionBudget("default", "api-pdb", "api", null, "1"); // 1 allowed, 3 on the node
+        workloads.replicaSet("default", "cache", 1, true);
+        workloads.daemonSet("kube-system", "proxy");
+        String mirror = workloads.mirrorPod("kube-system", "etcd", "n1");
+        workloads.barePod("default", "solo", "n1", false);
+        await("workload running", () -> running("web").size() == 2 && running("api").size() == 3
+                && running("cache").size() == 1 && running("proxy").size() == 1);
+        await("budgets settled", () -> budget("web-pdb") != null && Integer.valueOf(2).equals(budget("web-pdb").getCurrentHealthy())
+                && budget("api-pdb") != null && Integer.valueOf(1).equals(budget("api-pdb").getDisruptionsAllowed()));
+        Thread.sleep(300); // a few more control-loop rounds: a settled cluster writes nothing
+        List<String> web = running("web").stream().map(p -> "default/" + p.getMetadata().getName()).sorted().toList();
+        List<String> api = running("api").stream().map(p -> "default/" + p.getMetadata().getName()).sorted().toList();
+        String cache = "default/" + running("cache").get(0).getMetadata().getName();
+        String proxy = "kube-system/" + running("proxy").get(0).getMetadata().getName();
+        var before = snapshot();
+
+        NodeDrainer.Preview p = drainer(quick()).preview("n1");
+
+        assertThat(p.node()).isEqualTo("n1");
+        assertThat(p.refused()).isTrue();
+        assertThat(p.refusals()).extracting(NodeDrainer.Refusal::pods).containsExactlyInAnyOrder(List.of(cache), List.of("default/solo"));
+        assertThat(p.refusalMessage()).startsWith("cannot drain node n1, nothing was changed: ")
+                .contains("local storage").contains("delete-emptydir-data").contains("declare no controller");
+        // the same wording as the drain's own refusal
+        String refusal = org.assertj.core.api.Assertions.catchThrowable(() -> drainer(quick()).drain("n1")).getMessage();
+        assertThat(p.refusalMessage()).isEqualTo(refusal);
+        assertThat(p.left()).containsExactlyInAnyOrder(new NodeDrainer.LeftPod(proxy, "DaemonSet-managed"),
+                new NodeDrainer.LeftPod("kube-system/" + mirror, "mirror pod of a static pod (the kubelet owns it)"));
+        assertThat(p.evict()).extracting(NodeDrainer.Evictable::pod)
+                .containsExactlyInAnyOrderElementsOf(java.util.stream.Stream.concat(web.stream(), api.stream()).toList());
+        assertThat(p.evict()).allMatch(e -> "ReplicaSet".equals(e.ownerKind()));
+        NodeDrainer.Blocker webBlock = new NodeDrainer.Blocker("default/web-pdb", "2", null, 0, 2, null);
+        NodeDrainer.Blocker apiBlock = new NodeDrainer.Blocker("default/api-pdb", null, "1", 1, 3,
+                "the drain would evict 3 of its pods from this node");
+        for (NodeDrainer.Evictable e : p.evict()) {
+            assertThat(e.blockedBy()).as(e.pod()).containsExactly(web.contains(e.pod()) ? webBlock : apiBlock);
+        }
+        assertThat(p.blockers()).containsExactlyInAnyOrder(webBlock, apiBlock);
+        assertThat(webBlock.describe()).isEqualTo("PDB default/web-pdb (minAvailable 2, 0 disruptions allowed)");
+        assertThat(apiBlock.describe()).isEqualTo("PDB default/api-pdb (maxUnavailable 1, 1 disruption allowed, 3 of its pods "
+                + "on this node): the drain would evict 3 of its pods from this node");
+
+        // with the options the refused pods would be evicted too: the bare one without an owner kind, neither under a budget
+        NodeDrainer.Preview forced = drainer(quick().withForce(true).withDeleteEmptyDirData(true)).preview("n1");
+        assertThat(forced.refused()).isFalse();
+        assertThat(forced.evict()).filteredOn(e -> e.pod().equals(cache) || e.pod().equals("default/solo"))
+                .containsExactlyInAnyOrder(new NodeDrainer.Evictable(cache, "ReplicaSet", List.of()),
+                        new NodeDrainer.Evictable("default/solo", null, List.of()));
+
+        Thread.sleep(300); // a write the previews made would show by now
+        assertThat(snapshot()).as("a preview changes nothing").isEqualTo(before);
+        assertThat(budget("web-pdb").getDisruptedPods()).isNullOrEmpty();
+        assertThat(budget("api-pdb").getDisruptedPods()).isNullOrEmpty();
+        assertThat(unschedulable("n1")).isFalse();
+        assertThat(progress).isEmpty();
+    }
+
     @Test
     void olderClustersGetAPolicyV1beta1Eviction() throws Exception {
         start("v1.21.14", "n1", "n2");
