@@ -155,6 +155,96 @@ class SandboxEndToEndTest {
                 .contains("0 change(s) on 1 node(s)");
     }
 
+    private void reportKubeletVersion(String node, String version) {
+        sandbox.api().adminClient().nodes().withName(node).editStatus(n -> {
+            n.getStatus().getNodeInfo().setKubeletVersion(version);
+            return n;
+        });
+    }
+
+    /**
+     * Issue 15: plan tells what upgrade would do. A joined node whose kubelet reports an older release than the
+     * inventory's gets an upgrade line: the drain's pods (evicted, left) and the budget that blocks it now; it counts as
+     * pending (exit 1). A kubelet newer than the inventory is a downgrade upgrade refuses. Once the versions match
+     * (a build suffix aside), no such line, exit 0. Nothing in the cluster changes.
+     */
+    @Test
+    void planShowsWhatUpgradeWouldDoForAKubeletOfAnotherRelease() throws Exception {
+        start(Sandbox.Options.defaults(2));
+        List<String> names = new ArrayList<>(sandbox.nodes().keySet());
+        String n1 = names.get(0);
+        String n2 = names.get(1);
+        assertThat(join().exit()).isZero();
+        var admin = sandbox.api().adminClient();
+        var workloads = sandbox.api().workloads().delays(java.time.Duration.ofMillis(50), java.time.Duration.ofMillis(50),
+                java.time.Duration.ofMillis(100));
+        workloads.replicaSet("default", "web", 2, false);
+        workloads.podDisruptionBudget("default", "web-pdb", "web", "2", null); // minAvailable = replicas: 0 allowed
+        workloads.daemonSet("kube-system", "proxy");
+        long end = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        java.util.function.Supplier<List<io.fabric8.kubernetes.api.model.Pod>> running = () -> admin.pods().inAnyNamespace().list()
+                .getItems().stream().filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())).toList();
+        while (running.get().size() < 4 || admin.policy().v1().podDisruptionBudget().inNamespace("default").withName("web-pdb")
+                .get().getStatus() == null || !Integer.valueOf(2).equals(admin.policy().v1().podDisruptionBudget()
+                .inNamespace("default").withName("web-pdb").get().getStatus().getCurrentHealthy())) {
+            if (System.nanoTime() > end) throw new AssertionError("workload not running: " + running.get());
+            Thread.sleep(50);
+        }
+        String webOnN1 = running.get().stream().filter(p -> n1.equals(p.getSpec().getNodeName())
+                && p.getMetadata().getName().startsWith("web-")).findFirst().orElseThrow().getMetadata().getName();
+        io.kubejoin.version.KubeVersion target = sandbox.inventory().kubernetesVersion();
+        String older = new io.kubejoin.version.KubeVersion(1, target.minor() - 1, 4).gitVersion() + "-eks-1a2b3c";
+        String newer = new io.kubejoin.version.KubeVersion(1, target.minor(), target.patch() + 1).gitVersion();
+        reportKubeletVersion(n1, older);
+        reportKubeletVersion(n2, newer);
+        Thread.sleep(300);
+        String before = admin.pods().inAnyNamespace().list().getItems().stream()
+                .map(p -> p.getMetadata().getName() + "@" + p.getMetadata().getResourceVersion()).sorted().toList()
+                + " " + admin.nodes().list().getItems().stream().map(n -> n.getMetadata().getName() + "@"
+                + n.getMetadata().getResourceVersion()).sorted().toList();
+
+        Run plan = Cli.kubejoin("plan", "-f", sandbox.inventoryFile().toString());
+
+        assertThat(plan.exit()).as(plan.toString()).isEqualTo(1);
+        assertThat(plan.out()).contains("  upgrade " + older + " -> " + target.gitVersion() + " (kubejoin upgrade): would cordon "
+                + "and drain: evict 1 pod (default/" + webOnN1 + "), leave 1 (DaemonSet/mirror), blocked now by PDB "
+                + "default/web-pdb (minAvailable 2, 0 disruptions allowed)");
+        assertThat(plan.out()).contains("  downgrade " + newer + " -> " + target.gitVersion() + ": "
+                + "kubejoin upgrade refuses it: " + n2 + "'s kubelet runs " + newer + ", newer than kubernetesVersion");
+        assertThat(plan.out()).contains("0 change(s) on 2 node(s); 2 node(s) of another kubelet release");
+
+        Run json = Cli.kubejoin("plan", "-f", sandbox.inventoryFile().toString(), "-o", "json");
+        assertThat(json.exit()).as(json.toString()).isEqualTo(1);
+        JsonNode up = json.node(n1).path("upgrade");
+        assertThat(up.path("action").asString()).isEqualTo("upgrade");
+        assertThat(up.path("reportedKubeletVersion").asString()).isEqualTo(older);
+        assertThat(up.path("targetVersion").asString()).isEqualTo(target.gitVersion());
+        assertThat(up.path("drain").path("evict").get(0).path("pod").asString()).isEqualTo("default/" + webOnN1);
+        assertThat(up.path("drain").path("evict").get(0).path("ownerKind").asString()).isEqualTo("ReplicaSet");
+        assertThat(up.path("drain").path("leave").get(0).path("reason").asString()).isEqualTo("DaemonSet-managed");
+        JsonNode budget = up.path("drain").path("blockingBudgets").get(0);
+        assertThat(budget.path("budget").asString()).isEqualTo("default/web-pdb");
+        assertThat(budget.path("minAvailable").asString()).isEqualTo("2");
+        assertThat(budget.path("disruptionsAllowed").asInt()).isZero();
+        assertThat(json.node(n2).path("upgrade").path("action").asString()).isEqualTo("downgrade");
+        assertThat(json.node(n2).path("upgrade").path("refusedBecause").asString()).contains("downgrade");
+        assertThat(json.node(n2).path("upgrade").has("drain")).isFalse();
+        assertThat(json.json().path("pendingNodes").asInt()).isEqualTo(2);
+
+        String after = admin.pods().inAnyNamespace().list().getItems().stream()
+                .map(p -> p.getMetadata().getName() + "@" + p.getMetadata().getResourceVersion()).sorted().toList()
+                + " " + admin.nodes().list().getItems().stream().map(n -> n.getMetadata().getName() + "@"
+                + n.getMetadata().getResourceVersion()).sorted().toList();
+        assertThat(after).as("plan changes nothing in the cluster").isEqualTo(before);
+
+        // the versions match (a vendor's build suffix is not another release): nothing to upgrade
+        reportKubeletVersion(n1, target.gitVersion() + "+k3s1");
+        reportKubeletVersion(n2, target.gitVersion());
+        Run same = Cli.kubejoin("plan", "-f", sandbox.inventoryFile().toString());
+        assertThat(same.exit()).as(same.toString()).isZero();
+        assertThat(same.out()).doesNotContain("upgrade").contains("0 change(s) on 0 node(s)");
+    }
+
     /** plan's other exit codes, as kubectl diff's: 2 for bad input (binaries it cannot read), 3 for a node it cannot read. */
     @Test
     void planExitsTwoOnBadInputAndThreeOnAnUnreadableNode() throws Exception {

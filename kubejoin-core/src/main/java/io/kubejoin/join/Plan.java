@@ -40,15 +40,30 @@ public final class Plan {
      * @param starts   the others join would still touch, with why: "kubelet (not running: join starts it)",
      *                 "kube-proxy (not enabled: join enables it)"
      * @param error    why the node could not be read, else null
+     * @param upgrade  its kubelet runs another release than the inventory's: what {@code kubejoin upgrade} would do
+     *                 (or why it refuses); null when it runs the inventory's release, is not joined, or the cluster was
+     *                 not read
      */
-    public record NodePlan(String node, List<FilePlan> files, List<String> restarts, List<String> starts, String error) {
+    public record NodePlan(String node, List<FilePlan> files, List<String> restarts, List<String> starts, String error,
+                           PlanUpgrades.NodeUpgrade upgrade) {
+        public NodePlan(String node, List<FilePlan> files, List<String> restarts, List<String> starts, String error) {
+            this(node, files, restarts, starts, error, null);
+        }
+
         public long changes() {
             return files.stream().filter(f -> f.state() != FileState.UNCHANGED).count();
         }
 
-        /** Whether join would change anything on the node: a file, or a unit it restarts, starts or enables. */
+        /**
+         * Whether anything is pending on the node: a file join would change, a unit it restarts, starts or enables,
+         * or a kubelet of another release (upgrade's work, or a downgrade it refuses: either way not the inventory's).
+         */
         public boolean pending() {
-            return changes() > 0 || !restarts.isEmpty() || !starts.isEmpty();
+            return changes() > 0 || !restarts.isEmpty() || !starts.isEmpty() || upgrade != null;
+        }
+
+        public NodePlan withUpgrade(PlanUpgrades.NodeUpgrade u) {
+            return new NodePlan(node, files, restarts, starts, error, u);
         }
     }
 

@@ -284,6 +284,24 @@ class NodeDrainerSandboxTest {
         assertThat(progress).isEmpty();
     }
 
+    /** A user without the drain's rights: the 403 names the refused right and lists what plan/remove/upgrade need. */
+    @Test
+    void aPreviewWithoutTheRightToListPodsNamesTheMissingRight() {
+        start("v1.33.1", "n1");
+        server.addToken("viewer-token-0123456789", "viewer", List.of("system:authenticated"));
+        try (KubeConnection limited = KubeConnection.of(server.clientConfig("viewer-token-0123456789"),
+                "the viewer's kubeconfig", Duration.ofSeconds(5))) {
+            assertThatThrownBy(() -> new NodeDrainer(limited, release, quick(), progress::add).preview("n1"))
+                    .isInstanceOf(UserFacingException.class)
+                    .hasMessageContaining("refused to let the user of the viewer's kubeconfig list poddisruptionbudgets (403 Forbidden)")
+                    .hasMessageContaining("plan (its drain preview), remove and upgrade (their drain): list/get pods, get "
+                            + "daemonsets, list poddisruptionbudgets");
+            assertThatThrownBy(() -> new NodeDrainer(limited, release, quick(), progress::add).preview("n1", List.of()))
+                    .isInstanceOf(UserFacingException.class)
+                    .hasMessageContaining("refused to let the user of the viewer's kubeconfig list pods (403 Forbidden)");
+        }
+    }
+
     @Test
     void olderClustersGetAPolicyV1beta1Eviction() throws Exception {
         start("v1.21.14", "n1", "n2");
