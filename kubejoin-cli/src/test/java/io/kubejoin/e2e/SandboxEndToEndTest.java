@@ -262,6 +262,16 @@ class SandboxEndToEndTest {
         Run unreachable = Cli.kubejoin("plan", "-f", inv.toString());
         assertThat(unreachable.exit()).as(unreachable.toString()).isEqualTo(3);
         assertThat(unreachable.out()).contains("cannot read the node");
+
+        // nothing listens where the kubeconfig points: the nodes' plan is still shown, what upgrade would do is not, exit 3
+        Files.writeString(inv, text);
+        Path nowhere = dir.resolve("nowhere.kubeconfig");
+        Files.writeString(nowhere, Files.readString(sandbox.adminKubeconfig())
+                .replaceFirst("server: https://[^\\s]+", "server: https://127.0.0.1:1"));
+        Run noCluster = Cli.kubejoin("plan", "-f", inv.toString(), "--kubeconfig", nowhere.toString());
+        assertThat(noCluster.exit()).as(noCluster.toString()).isEqualTo(3);
+        assertThat(noCluster.out()).contains("cluster: cannot read it (what upgrade would do is not planned): cannot reach "
+                + "kube-apiserver at https://127.0.0.1:1").contains(sandbox.nodes().keySet().iterator().next() + ": ");
     }
 
     @Test
