@@ -25,6 +25,8 @@ import java.util.concurrent.Future;
 /**
  * {@code kubejoin plan}: what a join would change on each node — files new, changed (with a diff for text files
  * that hold no secret) or unchanged, and the services it would restart — reading the nodes, changing nothing.
+ * What upgrade would do (a kubelet of another release) comes from {@link PlanUpgrades}, joined in with
+ * {@link NodePlan#withUpgrade}.
  */
 public final class Plan {
     private static final java.time.Duration UNIT_STATES_TIMEOUT = java.time.Duration.ofSeconds(30);

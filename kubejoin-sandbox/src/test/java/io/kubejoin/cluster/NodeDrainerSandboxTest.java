@@ -282,6 +282,39 @@ class NodeDrainerSandboxTest {
         assertThat(budget("api-pdb").getDisruptedPods()).isNullOrEmpty();
         assertThat(unschedulable("n1")).isFalse();
         assertThat(progress).isEmpty();
+
+        // the drain itself agrees: with those options it evicts what no budget blocks and one api pod (its budget allows
+        // one), and the pods of the budgets the preview named are still there at the timeout (force deletes them then)
+        NodeDrainer.Result r = drainer(quick().withForce(true).withDeleteEmptyDirData(true).withTimeout(Duration.ofSeconds(2)))
+                .drain("n1");
+        assertThat(r.evicted()).contains(cache, "default/solo").hasSize(3);
+        assertThat(r.evicted()).filteredOn(api::contains).hasSize(1);
+        List<String> apiLeft = api.stream().filter(a -> !r.evicted().contains(a)).toList();
+        assertThat(r.forceDeleted()).containsExactlyInAnyOrderElementsOf(java.util.stream.Stream.concat(web.stream(), apiLeft.stream()).toList());
+    }
+
+    /** A pod under two budgets: the Eviction API answers 500 whatever they allow; the preview names both. */
+    @Test
+    void previewNamesBothBudgetsOfAPodUnderTwo() throws Exception {
+        start("v1.33.1", "n1");
+        workloads.replicaSet("default", "web", 1, false);
+        workloads.podDisruptionBudget("default", "web-a", "web", "0", null);
+        workloads.podDisruptionBudget("default", "web-b", "web", null, "1");
+        await("running", () -> running("web").size() == 1);
+        await("budgets settled", () -> budget("web-a") != null && Integer.valueOf(1).equals(budget("web-a").getDisruptionsAllowed())
+                && budget("web-b") != null && Integer.valueOf(1).equals(budget("web-b").getDisruptionsAllowed()));
+        String web = "default/" + running("web").get(0).getMetadata().getName();
+
+        NodeDrainer.Preview p = drainer(quick()).preview("n1");
+
+        String why = "the pod is under more than one PodDisruptionBudget (default/web-a, default/web-b), which the Eviction "
+                + "API refuses (HTTP 500) whatever they allow";
+        assertThat(p.evict()).containsExactly(new NodeDrainer.Evictable(web, "ReplicaSet", List.of(
+                new NodeDrainer.Blocker("default/web-a", "0", null, 1, 0, why),
+                new NodeDrainer.Blocker("default/web-b", null, "1", 1, 0, why))));
+        // and the drain meets exactly that
+        assertThatThrownBy(() -> drainer(quick()).drain("n1")).isInstanceOf(UserFacingException.class)
+                .hasMessageContaining("more than one PodDisruptionBudget");
     }
 
     /** A user without the drain's rights: the 403 names the refused right and lists what plan/remove/upgrade need. */
