@@ -309,10 +309,10 @@ public final class NodeDrainer {
 
     /**
      * Every PodDisruptionBudget of the cluster, one list (a preview of many nodes reads them once), in the group/version
-     * the cluster's Eviction API uses (policy/v1 from 1.22, policy/v1beta1 before; kube-apiserver serves both there).
+     * the release serves (policy/v1 from 1.21, policy/v1beta1 before: {@link VersionRules#podDisruptionBudgetGroupVersion}).
      */
     public List<Budget> budgets() {
-        boolean v1 = VersionRules.evictionGroupVersion(cluster).equals("policy/v1");
+        boolean v1 = VersionRules.podDisruptionBudgetGroupVersion(cluster).equals("policy/v1");
         return conn.call(Access.cluster("list", "poddisruptionbudgets"), () -> v1
                 ? conn.client().policy().v1().podDisruptionBudget().inAnyNamespace().list().getItems().stream().map(b -> {
                     var sp = b.getSpec();

@@ -82,6 +82,25 @@ public final class VersionRules {
         return evictionV1(cluster) ? "policy/v1" : "policy/v1beta1";
     }
 
+    /** PodDisruptionBudget in policy/v1 from 1.21 (GA, kubernetes#99290). */
+    public static final String PDB_V1 = "policy/v1 PodDisruptionBudget";
+    /** PodDisruptionBudget in policy/v1beta1: deprecated in 1.21, no longer served from 1.25. */
+    public static final String PDB_V1BETA1 = "policy/v1beta1 PodDisruptionBudget";
+
+    /** The group/version kubejoin reads PodDisruptionBudgets in for this cluster release. */
+    public static String podDisruptionBudgetGroupVersion(KubeVersion cluster) {
+        return available(Component.API_SERVER, Kind.API_VERSION, PDB_V1, cluster) ? "policy/v1" : "policy/v1beta1";
+    }
+
+    /** Whether kube-apiserver of this release serves PodDisruptionBudgets in {@code groupVersion} (policy/v1, policy/v1beta1). */
+    public static boolean servesPodDisruptionBudgets(KubeVersion cluster, String groupVersion) {
+        return switch (groupVersion) {
+            case "policy/v1" -> available(Component.API_SERVER, Kind.API_VERSION, PDB_V1, cluster);
+            case "policy/v1beta1" -> available(Component.API_SERVER, Kind.API_VERSION, PDB_V1BETA1, cluster);
+            default -> false;
+        };
+    }
+
     private static final List<VersionRule> ALL = build();
 
     private static List<VersionRule> build() {
@@ -116,6 +135,10 @@ public final class VersionRules {
         rules.add(rule(Component.API_SERVER, Kind.API_VERSION, EVICTION_V1, 22, 0, 0, "",
                 "policy/v1 Eviction served from 1.22; before, only policy/v1beta1, which the "
                         + "subresource still accepts"));
+        rules.add(rule(Component.API_SERVER, Kind.API_VERSION, PDB_V1, 21, 0, 0, "",
+                "policy/v1 PodDisruptionBudget served from 1.21 (GA, kubernetes#99290)"));
+        rules.add(rule(Component.API_SERVER, Kind.API_VERSION, PDB_V1BETA1, 0, 21, 25, "policy/v1",
+                "policy/v1beta1 PodDisruptionBudget deprecated in 1.21, no longer served from 1.25"));
         for (Component c : Component.values()) {
             for (String flag : KLOG_FLAGS) {
                 rules.add(rule(c, Kind.FLAG, flag, 0, 23, 26, KLOG_FIX, "klog flag removed by KEP-2845"));

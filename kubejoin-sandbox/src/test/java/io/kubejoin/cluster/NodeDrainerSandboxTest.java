@@ -335,6 +335,43 @@ class NodeDrainerSandboxTest {
         }
     }
 
+    /**
+     * A 1.21 cluster evicts in policy/v1beta1, and serves its budgets in both policy versions (one stored object):
+     * the preview reads the budget the eviction meets.
+     */
+    @Test
+    void previewOnA121ClusterSeesTheBudgetItsEvictionMeets() throws Exception {
+        start("v1.21.14", "n1");
+        workloads.replicaSet("default", "web", 2, false);
+        workloads.podDisruptionBudget("default", "web-pdb", "web", "2", null);
+        await("running", () -> running("web").size() == 2);
+        await("budget settled", () -> budget("web-pdb") != null && Integer.valueOf(2).equals(budget("web-pdb").getCurrentHealthy()));
+
+        NodeDrainer.Preview p = drainer(quick()).preview("n1");
+
+        assertThat(p.blockers()).containsExactly(new NodeDrainer.Blocker("default/web-pdb", "2", null, 0, 2, null));
+        NodeDrainer.Result r = drainer(quick().withTimeout(Duration.ofSeconds(1))).drain("n1");
+        assertThat(r.failure()).contains("The disruption budget web-pdb needs 2 healthy pods and has 2 currently");
+    }
+
+    /** kube-apiserver serves a budget only in the policy versions its release has: policy/v1 from 1.21, v1beta1 until 1.24. */
+    @Test
+    void budgetsAreServedInTheReleasesPolicyVersionsOnly() {
+        start("v1.20.15");
+        workloads.podDisruptionBudget("default", "old", "web", "1", null);
+        assertThat(admin.policy().v1beta1().podDisruptionBudget().inNamespace("default").withName("old").get().getApiVersion())
+                .isEqualTo("policy/v1beta1");
+        assertThatThrownBy(() -> admin.policy().v1().podDisruptionBudget().inAnyNamespace().list())
+                .isInstanceOfSatisfying(io.fabric8.kubernetes.client.KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(404));
+        conn.close();
+        server.close();
+        start("v1.25.0");
+        workloads.podDisruptionBudget("default", "new", "web", "1", null);
+        assertThat(admin.policy().v1().podDisruptionBudget().inNamespace("default").withName("new").get()).isNotNull();
+        assertThatThrownBy(() -> admin.policy().v1beta1().podDisruptionBudget().inAnyNamespace().list())
+                .isInstanceOfSatisfying(io.fabric8.kubernetes.client.KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(404));
+    }
+
     @Test
     void olderClustersGetAPolicyV1beta1Eviction() throws Exception {
         start("v1.21.14", "n1", "n2");

@@ -68,6 +68,28 @@ final class Evictions {
         return null;
     }
 
+    /**
+     * PodDisruptionBudgets as kube-apiserver serves them: one stored object (here in policy/v1, where the disruption
+     * controller reads it) in every policy version the release serves — policy/v1 from 1.21, policy/v1beta1 until 1.24
+     * ({@link VersionRules#servesPodDisruptionBudgets}) —, converted at the door; a version the release does not serve
+     * is 404. Watches are not converted. Null: let the store answer.
+     */
+    MockResponse budgets(io.fabric8.mockwebserver.http.RecordedRequest request, RequestInfo ri, String body) {
+        if (!"policy".equals(ri.apiGroup()) || !"poddisruptionbudgets".equals(ri.resource())) return null;
+        String groupVersion = "policy/" + ri.apiVersion();
+        if (!VersionRules.servesPodDisruptionBudgets(release, groupVersion)) {
+            return new MockResponse().setResponseCode(404).setHeader("Content-Type", "text/plain; charset=utf-8")
+                    .setBody("404 page not found\n"); // the group/version is not installed: the mux's NotFound
+        }
+        if ("policy/v1".equals(groupVersion) || "watch".equals(ri.verb())) return null;
+        String path = request.getPath().replaceFirst("^/apis/" + groupVersion + "/", "/apis/policy/v1/");
+        String in = body == null || body.isBlank() ? body : body.replace("\"" + groupVersion + "\"", "\"policy/v1\"");
+        MockResponse r = store.crud().dispatch(ObjectStore.request(request.method(), path, in));
+        String out = ObjectStore.body(r);
+        if (!out.isEmpty()) r.setBody(out.replace("\"apiVersion\":\"policy/v1\"", "\"apiVersion\":\"" + groupVersion + "\""));
+        return r;
+    }
+
     private MockResponse list(RequestInfo ri, String query) {
         List<String[]> requirements = new ArrayList<>();
         StringBuilder rest = new StringBuilder();

@@ -202,6 +202,8 @@ final class SandboxDispatcher extends Dispatcher {
         if (w != null) {
             MockResponse pods = w.evictions.handle(ri, java.net.URI.create(request.getPath()).getRawQuery(), body);
             if (pods != null) return pods;
+            MockResponse budgets = w.evictions.budgets(request, ri, body);
+            if (budgets != null) return budgets;
             if ("create".equals(ri.verb()) && ri.subresource().isEmpty() && ri.name().isEmpty()
                     && (("apps".equals(ri.apiGroup()) && ("replicasets".equals(ri.resource()) || "daemonsets".equals(ri.resource())))
                     || ("policy".equals(ri.apiGroup()) && "poddisruptionbudgets".equals(ri.resource())))) {
