@@ -293,4 +293,38 @@ class UpgradeCommandTest {
         assertThat(kubeletVersion("node-1")).isEqualTo("v" + TO);
         assertThat(unschedulable("node-1")).isTrue();
     }
+
+    @Test
+    void aKubeletThatComesBackWithAnotherReleaseFailsWaitReadyWithItsJournalAndAReRunResumes() throws Exception {
+        start(1);
+        Path inv = sandbox.inventoryFile();
+        Files.writeString(inv, Files.readString(inv).replace("kubernetesVersion: \"" + FROM + "\"", "kubernetesVersion: \"" + TO + "\""));
+        // binaries.dir holds another patch release than the inventory names
+        Sandbox.writeBinaries(sandbox.dir().resolve("bin"), KubeVersion.parse("1.34.1"));
+
+        Run r = upgrade("--report", dir.resolve("upgrade.html").toString());
+
+        assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+        assertThat(r.out()).contains("node-1 is Ready but its kubelet reports v1.34.1, not v" + TO)
+                .containsPattern("(?m)^node-1 +FAILED .*wait-ready: ").contains("    | ");
+        assertThat(unschedulable("node-1")).as("stays cordoned").isTrue();
+        assertThat(dir.resolve("upgrade.html")).exists();
+
+        Sandbox.writeBinaries(sandbox.dir().resolve("bin"), KubeVersion.parse(TO));
+        Run resumed = upgrade();
+        assertThat(resumed.exit()).as(resumed.toString()).isZero();
+        assertThat(kubeletVersion("node-1")).isEqualTo("v" + TO);
+        assertThat(unschedulable("node-1")).isFalse();
+    }
+
+    @Test
+    void listPhasesNamesTheClusterStepsAndTheNodePhasesInOrder() {
+        Run r = Cli.kubejoin("upgrade", "--list-phases");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).containsSubsequence("preflight", "approver", "cordon", "drain", "binaries", "kubelet-files",
+                "kubelet-start", "wait-ready", "kube-proxy-files", "kube-proxy-start", "verify", "uncordon");
+        Run typo = Cli.kubejoin("upgrade", "--skip-phases", "drian", "-f", "examples/current/inventory.yaml");
+        assertThat(typo.exit()).as(typo.toString()).isEqualTo(2);
+        assertThat(typo.err()).contains("drain");
+    }
 }
