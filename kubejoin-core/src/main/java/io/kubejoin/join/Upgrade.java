@@ -515,17 +515,23 @@ public final class Upgrade {
             String name = ctx.node().name();
             NodeState state = states.get(name);
             if (state != null && !state.needed) return PhaseResult.unchanged("nothing to upgrade");
-            boolean operator = state != null && state.cordonedByOperator;
+            // the Node says whose cordon it is (also after a resumed run, or with cordon skipped): only kubejoin's goes
+            io.fabric8.kubernetes.api.model.Node current = readNode(conn, name);
+            boolean ours = current != null && annotation(current, CORDONED_ANNOTATION) != null;
+            boolean operator = !ours && current != null && current.getSpec() != null
+                    && Boolean.TRUE.equals(current.getSpec().getUnschedulable());
             conn.run(Access.cluster("patch", "nodes"), () -> conn.client().nodes().withName(name).edit(x -> {
                 NodeBuilder b = new NodeBuilder(x).editMetadata().removeFromAnnotations(TARGET_ANNOTATION)
                         .removeFromAnnotations(CORDONED_ANNOTATION).endMetadata();
-                if (!operator) b = b.editOrNewSpec().withUnschedulable(null).endSpec();
+                if (ours) b = b.editOrNewSpec().withUnschedulable(null).endSpec();
                 return b.build();
             }));
-            progress.accept(name + ": node/" + name + (operator ? " stays cordoned (it was cordoned before the upgrade)" : " uncordoned"));
+            progress.accept(name + ": node/" + name + (operator ? " stays cordoned (it was cordoned before the upgrade)"
+                    : ours ? " uncordoned" : " schedulable"));
             String waited = state == null ? "" : awaitReplacements(name, state.evictedOwners);
             return PhaseResult.changed((operator ? "stays cordoned: it was cordoned before the upgrade, not by kubejoin "
-                    + "('kubectl uncordon " + name + "' when it should take pods again)" : "uncordoned") + waited);
+                    + "('kubectl uncordon " + name + "' when it should take pods again)" : ours ? "uncordoned" : "mark removed")
+                    + waited);
         }
 
         /** Until every ReplicaSet the drain took pods from runs as many pods as it wants: the next batch drains then. */
