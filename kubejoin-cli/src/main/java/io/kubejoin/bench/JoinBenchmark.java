@@ -181,11 +181,11 @@ public final class JoinBenchmark {
         return 0;
     }
 
-    private static double cpuSeconds(Process p) {
+    static double cpuSeconds(Process p) {
         return p.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
     }
 
-    private static void awaitReady(Process sandbox, Path log) throws IOException, InterruptedException {
+    static void awaitReady(Process sandbox, Path log) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         while (System.nanoTime() < deadline) {
             if (Files.exists(log)) {
@@ -200,7 +200,7 @@ public final class JoinBenchmark {
         throw new IOException("the sandbox did not get ready within 10 minutes; see " + log);
     }
 
-    private static JsonNode parse(Path json) throws IOException {
+    static JsonNode parse(Path json) throws IOException {
         String text = Files.readString(json, StandardCharsets.UTF_8);
         if (text.isBlank()) return JsonMapper.builder().build().createObjectNode();
         return JsonMapper.builder().build().readTree(text);

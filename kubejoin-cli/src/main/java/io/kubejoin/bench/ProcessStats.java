@@ -49,7 +49,8 @@ public record ProcessStats(double cpuSeconds, long peakRssKiB, long peakHeapByte
         ProcessStats s = ofThisProcess();
         try {
             Files.write(Path.of(file), List.of("cpuSeconds " + s.cpuSeconds, "peakRssKiB " + s.peakRssKiB,
-                    "peakHeapBytes " + s.peakHeapBytes, "maxHeapBytes " + s.maxHeapBytes, "peakThreads " + s.peakThreads),
+                    "peakHeapBytes " + s.peakHeapBytes, "maxHeapBytes " + s.maxHeapBytes, "peakThreads " + s.peakThreads,
+                    "apiRequests " + io.kubejoin.cluster.KubeConnection.requestsSent()),
                     StandardCharsets.US_ASCII);
         } catch (IOException e) {
             System.err.println("kubejoin: cannot write process figures to " + file + ": " + e.getMessage());

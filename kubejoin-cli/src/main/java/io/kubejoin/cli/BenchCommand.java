@@ -47,6 +47,20 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--join-arg", paramLabel = "ARG", description = "Extra argument for the timed join (repeatable).")
     List<String> joinArgs = new ArrayList<>();
 
+    @Option(names = "--upgrade", description = "Time an upgrade instead: the nodes joined at --from (not timed) under a "
+            + "control plane at --to, then the inventory and binaries raised and 'kubejoin upgrade' timed: wall time, API "
+            + "requests per node, CPU, peak RSS.")
+    boolean upgrade;
+
+    @Option(names = "--from", defaultValue = "1.33.5", description = "With --upgrade: the nodes' release at the join (default: ${DEFAULT-VALUE}).")
+    String from;
+
+    @Option(names = "--to", defaultValue = "1.34.2", description = "With --upgrade: the control plane's release and the upgrade's target (default: ${DEFAULT-VALUE}).")
+    String to;
+
+    @Option(names = "--max-unavailable", defaultValue = "10%", description = "With --upgrade: upgrade --max-unavailable (default: ${DEFAULT-VALUE}).")
+    String maxUnavailable;
+
     @Option(names = "--then-status", description = "After the join, also time 'kubejoin status' of all the nodes.")
     boolean thenStatus;
 
@@ -58,6 +72,13 @@ public class BenchCommand implements Callable<Integer> {
         if (nodes < 1 || nodes > 60_000) throw new ParameterException(spec.commandLine(), "--nodes takes 1 to 60000");
         PrintWriter out = spec.commandLine().getOut();
         Path where = dir != null ? dir : Files.createTempDirectory("kubejoin-bench-");
+        if (upgrade) {
+            io.kubejoin.bench.UpgradeBenchmark.Result u = io.kubejoin.bench.UpgradeBenchmark.run(new io.kubejoin.bench.UpgradeBenchmark.Settings(
+                    nodes, from, to, maxUnavailable, joinHeap, sandboxHeap, where), out);
+            out.print(u.format());
+            out.flush();
+            return u.upgraded() == u.nodes() && u.exitCode() == ExitCodes.OK ? ExitCodes.OK : ExitCodes.FAILED;
+        }
         JoinBenchmark.Result r = JoinBenchmark.run(new JoinBenchmark.Settings(nodes, parallel, joinHeap, sandboxHeap, where,
                 joinArgs, thenStatus), out);
         out.print(r.format());

@@ -53,6 +53,10 @@ public class DemoCommand implements Callable<Integer> {
     @Mixin
     FaultOptions faultOptions;
 
+    @Option(names = "--upgrade", description = "Join the nodes one minor release below the control plane, then raise the "
+            + "inventory and its binaries by that minor and run 'kubejoin upgrade --max-unavailable 1'.")
+    boolean upgrade;
+
     @Override
     public Integer call() throws IOException {
         if (nodes < 1 || nodes > 1000) throw new UserFacingException("--nodes takes 1 to 1000 for the demo", ExitCodes.BAD_INPUT);
@@ -65,7 +69,18 @@ public class DemoCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         out.println("== kubejoin demo: a simulated cluster on this machine (sandbox; nothing else is contacted)");
-        try (Sandbox sandbox = Sandbox.start(where, shape.options(nodes))) {
+        Sandbox.Options options = shape.options(nodes);
+        io.kubejoin.version.KubeVersion target = io.kubejoin.version.KubeVersion.parse(options.version());
+        if (upgrade) {
+            if (!faults.isEmpty()) throw new UserFacingException("--upgrade and --fault do not go together", ExitCodes.BAD_INPUT);
+            if (target.minor() <= io.kubejoin.version.KubeVersion.OLDEST_SUPPORTED.minor()) {
+                throw new UserFacingException("--upgrade needs a release above " + io.kubejoin.version.KubeVersion.OLDEST_SUPPORTED
+                        + " (the nodes start one minor below it)", ExitCodes.BAD_INPUT);
+            }
+            // the control plane is upgraded first: the nodes start one minor behind it
+            options = options.withVersion(target.major() + "." + (target.minor() - 1) + ".0").withApiServerVersion(options.version());
+        }
+        try (Sandbox sandbox = Sandbox.start(where, options)) {
             var inv = sandbox.inventory();
             out.printf("   Kubernetes %s, %s, kube-proxy %s; API server %s; %d machines reachable over SSH on %s …%n",
                     inv.kubernetesVersion(), inv.runtime().kind().name().toLowerCase(),
@@ -122,7 +137,24 @@ public class DemoCommand implements Callable<Integer> {
             out.println("   " + summarizeRerun(json.toString()));
             if (second != ExitCodes.OK) out.print(lines); // its progress lines, only when they explain a failure
             out.println();
-            boolean ok = first == ExitCodes.OK && second == ExitCodes.OK && status == ExitCodes.OK;
+            int upgraded = ExitCodes.OK;
+            if (upgrade) {
+                String text = Files.readString(sandbox.inventoryFile());
+                Files.writeString(sandbox.inventoryFile(), text.replaceFirst("(?m)^kubernetesVersion: \"[^\"]*\"",
+                        "kubernetesVersion: \"" + target.major() + "." + target.minor() + "." + target.patch() + "\""));
+                Sandbox.writeBinaries(sandbox.dir().resolve("bin"), target);
+                out.println("== the inventory's kubernetesVersion raised to " + target + ", its binaries replaced; then");
+                out.println("== kubejoin upgrade -f " + sandbox.inventoryFile() + " --max-unavailable 1");
+                out.flush();
+                upgraded = cli(out, err).execute("upgrade", "-f", sandbox.inventoryFile().toString(), "--kubeconfig",
+                        sandbox.adminKubeconfig().toString(), "--plain", "--max-unavailable", "1");
+                out.println();
+                try (KubeConnection conn = KubeConnection.open(sandbox.adminKubeconfig(), Duration.ofSeconds(10))) {
+                    out.print(nodeTable(conn.client().nodes().list().getItems(), Instant.now()));
+                }
+                out.println();
+            }
+            boolean ok = first == ExitCodes.OK && second == ExitCodes.OK && status == ExitCodes.OK && upgraded == ExitCodes.OK;
             out.printf("== %s in %.1f s. Report: %s%n", ok ? "done" : "FAILED", (System.nanoTime() - t0) / 1e9, report);
             out.println("   To try it yourself: kubejoin sandbox up --nodes 3 --dir DIR, then kubejoin join -f DIR/inventory.yaml");
             out.flush();

@@ -185,6 +185,11 @@ public class JoinCommand implements Callable<Integer> {
      * one tree or one string in memory.
      */
     static void json(Join.Outcome outcome, java.io.Writer w) {
+        json(outcome, w, "joined");
+    }
+
+    /** @param okName the name of each node's success field ("joined", "upgraded") */
+    static void json(Join.Outcome outcome, java.io.Writer w, String okName) {
         java.io.Writer keepOpen = new java.io.FilterWriter(w) {
             @Override
             public void close() throws java.io.IOException {
@@ -199,7 +204,8 @@ public class JoinCommand implements Callable<Integer> {
             for (JoinRunner.NodeReport r : outcome.nodes()) {
                 g.writeStartObject();
                 g.writeStringProperty("node", r.node());
-                g.writeBooleanProperty("joined", r.ok());
+                g.writeBooleanProperty(okName, r.ok());
+                g.writeBooleanProperty("changed", r.changed());
                 g.writeNumberProperty("durationMs", r.took().toMillis());
                 g.writeName("changedFiles");
                 g.writeStartArray();

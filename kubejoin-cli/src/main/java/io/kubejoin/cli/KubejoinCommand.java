@@ -22,6 +22,7 @@ import picocli.AutoComplete;
                 PlanCommand.class,
                 ResetCommand.class,
                 RemoveCommand.class,
+                UpgradeCommand.class,
                 TokenCommand.class,
                 BenchCommand.class,
                 SandboxCommand.class,

@@ -20,6 +20,11 @@ public class SandboxOptions {
             description = "kube-proxy mode: iptables, ipvs or nftables (nftables from 1.29) (default: ${DEFAULT-VALUE}).")
     String proxyMode;
 
+    @Option(names = "--api-server-version", paramLabel = "VERSION",
+            description = "The control plane's release when it is newer than the nodes' (--kubernetes-version): the "
+                    + "starting point of an upgrade (default: the same).")
+    String apiServerVersion;
+
     @Option(names = "--article", description = "The article's cluster: 1.17.2, docker, ipvs (overrides the three above).")
     boolean article;
 
@@ -43,6 +48,18 @@ public class SandboxOptions {
         String mode = proxyMode;
         // nftables exists from 1.29: an older cluster gets the article's ipvs unless a mode was asked for
         if (mode.equals("nftables") && !v.atLeast(29)) mode = "ipvs";
-        return new Sandbox.Options(nodes, version, runtime, mode, 0);
+        if (apiServerVersion != null) {
+            KubeVersion api;
+            try {
+                api = KubeVersion.parse(apiServerVersion);
+            } catch (IllegalArgumentException e) {
+                throw new UserFacingException("--api-server-version " + apiServerVersion + ": " + e.getMessage(), ExitCodes.BAD_INPUT, e);
+            }
+            if (!api.isSupported() || api.compareTo(v) < 0) {
+                throw new UserFacingException("--api-server-version " + apiServerVersion + ": give a release from "
+                        + version + " (the nodes') to 1.35", ExitCodes.BAD_INPUT, null);
+            }
+        }
+        return new Sandbox.Options(nodes, version, runtime, mode, 0, apiServerVersion);
     }
 }

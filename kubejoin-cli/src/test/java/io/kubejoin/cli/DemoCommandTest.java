@@ -28,6 +28,15 @@ class DemoCommandTest {
     }
 
     @Test
+    void withUpgradeTheNodesJoinOneMinorBehindAndAreUpgradedToTheControlPlanesRelease() {
+        Cli.Run r = Cli.kubejoin("demo", "--upgrade", "--nodes", "2", "--dir", dir.resolve("upgrade").toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("Kubernetes 1.33.0").containsPattern("node-1\\s+Ready\\s+<none>\\s+\\S+\\s+v1\\.33\\.0")
+                .contains("kubejoin upgrade -f").contains("2 upgraded, 0 unchanged")
+                .containsPattern("node-2\\s+Ready\\s+<none>\\s+\\S+\\s+v1\\.34\\.2");
+    }
+
+    @Test
     void anOlderClusterFromTheArticle() {
         Cli.Run r = Cli.kubejoin("demo", "--article", "--nodes", "2", "--dir", dir.resolve("article").toString());
         assertThat(r.exit()).as(r.toString()).isZero();

@@ -45,4 +45,54 @@ class SandboxTest {
         }
         assertThat(dir.resolve("notes.txt")).hasContent("mine");
     }
+
+    /**
+     * A kubelet restarted with another release's binary reports that release, as the real one reports the binary it
+     * runs (version.Get()); nodeInfo.kubeProxyVersion is cleared from 1.33 (DisableNodeKubeProxyVersion on by
+     * default) and kubelet's own version before.
+     */
+    @Test
+    void aKubeletRestartedWithANewBinaryReportsItsRelease() throws Exception {
+        try (Sandbox s = Sandbox.start(dir, Sandbox.Options.defaults(1).withVersion("1.34.2").withApiServerVersion("1.35.0"))) {
+            Cli.Run join = Cli.kubejoin("join", "-f", s.inventoryFile().toString(), "--kubeconfig",
+                    s.adminKubeconfig().toString(), "--plain", "--ready-timeout", "60s");
+            assertThat(join.exit()).as(join.toString()).isZero();
+            try (var admin = s.api().adminClient()) {
+                var info = admin.nodes().withName("node-1").get().getStatus().getNodeInfo();
+                assertThat(info.getKubeletVersion()).isEqualTo("v1.34.2");
+                assertThat(admin.getKubernetesVersion().getGitVersion()).isEqualTo("v1.35.0");
+                String binary = new io.kubejoin.render.NodeFiles(s.inventory().paths()).kubeletBinary();
+                Path local = s.node("node-1").root().resolve(binary.substring(1));
+                // a 1.35 stand-in as Sandbox writes them, put in place by hand
+                Files.writeString(local, "#!/bin/sh\n# kubejoin sandbox stand-in for kubelet v1.35.0: the sandbox simulates it\nexit 1\n");
+                assertThat(s.node("node-1").exec("systemctl restart kubelet").exitCode()).isZero();
+                long end = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+                String reported = null;
+                while (System.nanoTime() < end) {
+                    reported = admin.nodes().withName("node-1").get().getStatus().getNodeInfo().getKubeletVersion();
+                    if ("v1.35.0".equals(reported)) break;
+                    Thread.sleep(100);
+                }
+                assertThat(reported).as("kubelet restarted with the 1.35.0 binary").isEqualTo("v1.35.0");
+                assertThat(info.getKubeProxyVersion()).as("cleared from 1.33").isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void beforeOneThirtyThreeKubeletWritesItsOwnVersionAsKubeProxysAndStandInsNameTheirRelease() throws Exception {
+        try (Sandbox s = Sandbox.start(dir, Sandbox.Options.defaults(1).withVersion("1.32.4"))) {
+            Cli.Run join = Cli.kubejoin("join", "-f", s.inventoryFile().toString(), "--kubeconfig",
+                    s.adminKubeconfig().toString(), "--plain", "--ready-timeout", "60s");
+            assertThat(join.exit()).as(join.toString()).isZero();
+            try (var admin = s.api().adminClient()) {
+                assertThat(admin.nodes().withName("node-1").get().getStatus().getNodeInfo().getKubeProxyVersion()).isEqualTo("v1.32.4");
+            }
+        }
+        Sandbox.writeBinaries(dir.resolve("other"), io.kubejoin.version.KubeVersion.parse("1.35.1"));
+        assertThat(Sandbox.standInVersion(Files.readString(dir.resolve("other/kubelet")), "kubelet"))
+                .contains(io.kubejoin.version.KubeVersion.parse("1.35.1"));
+        assertThat(Sandbox.standInVersion(Files.readString(dir.resolve("other/kube-proxy")), "kubelet")).isEmpty();
+        assertThat(Sandbox.standInVersion("#!/bin/sh\nexec /opt/kubelet\n", "kubelet")).isEmpty();
+    }
 }

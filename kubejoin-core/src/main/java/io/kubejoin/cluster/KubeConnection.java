@@ -77,8 +77,25 @@ public final class KubeConnection implements AutoCloseable {
                 // background: kubejoin's watchers list and watch again themselves, and can tell the API server is gone
                 .withWatchReconnectLimit(0)
                 .build();
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(tuned).build();
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(tuned)
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("kubejoin-requests", COUNTING)).build();
         return new KubeConnection(client, tuned, source);
+    }
+
+    /** Requests this process sent to API servers (a watch counts once): the benchmark's "API requests per node". */
+    private static final java.util.concurrent.atomic.AtomicLong REQUESTS = new java.util.concurrent.atomic.AtomicLong();
+    private static final io.fabric8.kubernetes.client.http.Interceptor COUNTING = new io.fabric8.kubernetes.client.http.Interceptor() {
+        @Override
+        public void before(io.fabric8.kubernetes.client.http.BasicBuilder builder,
+                           io.fabric8.kubernetes.client.http.HttpRequest request,
+                           io.fabric8.kubernetes.client.http.Interceptor.RequestTags tags) {
+            REQUESTS.incrementAndGet();
+        }
+    };
+
+    /** See {@link #REQUESTS}. */
+    public static long requestsSent() {
+        return REQUESTS.get();
     }
 
     /**

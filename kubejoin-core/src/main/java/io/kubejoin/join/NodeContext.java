@@ -93,6 +93,19 @@ public final class NodeContext {
         return kubeletRestarted;
     }
 
+    /** Units to restart whatever their files say, with the reason (upgrade: the running release is not the inventory's). */
+    private final java.util.Map<String, String> restartRequests = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The start phase of {@code unit} restarts it even when none of its files changed in this run. */
+    public void requestRestart(String unit, String reason) {
+        restartRequests.put(unit, reason);
+    }
+
+    /** Why {@code unit} must be restarted although its files did not change; null when nothing asked for it. */
+    public String restartRequested(String unit) {
+        return restartRequests.get(unit);
+    }
+
     public void recordChanged(List<String> paths) {
         changedFiles.addAll(paths);
     }

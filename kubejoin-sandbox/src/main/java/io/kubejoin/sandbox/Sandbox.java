@@ -58,13 +58,24 @@ public final class Sandbox implements AutoCloseable {
      * @param runtime   containerd or docker (docker only before 1.24)
      * @param proxyMode iptables, ipvs or nftables
      * @param sshPort   the port every node's SSH listens on (0: a free one)
+     * @param apiServerVersion the control plane's release when it is newer than the nodes' (an upgrade's starting
+     *                  point: the control plane is upgraded first); null: {@code version}
      */
-    public record Options(int nodes, String version, String runtime, String proxyMode, int sshPort) {
+    public record Options(int nodes, String version, String runtime, String proxyMode, int sshPort, String apiServerVersion) {
         public Options {
             if (nodes < 1 || nodes > 60_000) throw new IllegalArgumentException("nodes must be 1 to 60000");
             Objects.requireNonNull(version);
             Objects.requireNonNull(runtime);
             Objects.requireNonNull(proxyMode);
+        }
+
+        public Options(int nodes, String version, String runtime, String proxyMode, int sshPort) {
+            this(nodes, version, runtime, proxyMode, sshPort, null);
+        }
+
+        /** The API server at this release, the inventory and the binaries at {@link #version}. */
+        public Options withApiServerVersion(String v) {
+            return new Options(nodes, version, runtime, proxyMode, sshPort, v);
         }
 
         /** A current cluster: 1.34, containerd, nftables. */
@@ -78,15 +89,15 @@ public final class Sandbox implements AutoCloseable {
         }
 
         public Options withVersion(String v) {
-            return new Options(nodes, v, runtime, proxyMode, sshPort);
+            return new Options(nodes, v, runtime, proxyMode, sshPort, apiServerVersion);
         }
 
         public Options withRuntime(String r) {
-            return new Options(nodes, version, r, proxyMode, sshPort);
+            return new Options(nodes, version, r, proxyMode, sshPort, apiServerVersion);
         }
 
         public Options withProxyMode(String m) {
-            return new Options(nodes, version, runtime, m, sshPort);
+            return new Options(nodes, version, runtime, m, sshPort, apiServerVersion);
         }
     }
 
@@ -133,17 +144,14 @@ public final class Sandbox implements AutoCloseable {
                 (PublicKeyEntry.toString(clientKey.getPublic()) + " kubejoin-sandbox\n").getBytes(StandardCharsets.US_ASCII), 0644);
 
         // stand-ins for the release binaries: the binaries phase pushes them; the simulators run instead
-        Path bin = Files.createDirectories(dir.resolve("bin"));
-        for (String b : List.of("kubelet", "kube-proxy")) {
-            SecureFiles.writeAtomically(bin.resolve(b), ("#!/bin/sh\n# kubejoin sandbox stand-in for " + b + " "
-                    + version.gitVersion() + ": the sandbox simulates it\nexit 1\n").getBytes(StandardCharsets.UTF_8), 0755);
-        }
+        writeBinaries(dir.resolve("bin"), version);
 
         SandboxApiServer api = null;
         SimulatorRuntime runtime = null;
         NodeSshServer ssh = null;
         try {
-            api = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion(version.gitVersion())
+            KubeVersion apiVersion = options.apiServerVersion() == null ? version : KubeVersion.parse(options.apiServerVersion());
+            api = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion(apiVersion.gitVersion())
                     .withCa(SandboxCa.of(ca)));
             api.writeAdminKubeconfig(dir.resolve("admin.kubeconfig"));
             runtime = SimulatorRuntime.create();
@@ -179,6 +187,29 @@ public final class Sandbox implements AutoCloseable {
             if (api != null) api.close();
             throw e;
         }
+    }
+
+    /**
+     * Writes stand-ins for the release binaries of {@code version} into {@code dir} (bin/kubelet, bin/kube-proxy):
+     * what an inventory's {@code binaries.dir} names. A sandbox machine runs, at each (re)start of kubelet or
+     * kube-proxy, the release of the stand-in its unit's ExecStart path holds, so pushing another release's stand-ins
+     * and restarting is an upgrade.
+     */
+    public static void writeBinaries(Path dir, KubeVersion version) throws IOException {
+        Path bin = Files.createDirectories(dir);
+        for (String b : List.of("kubelet", "kube-proxy")) {
+            SecureFiles.writeAtomically(bin.resolve(b), ("#!/bin/sh\n# " + STAND_IN + b + " "
+                    + version.gitVersion() + ": the sandbox simulates it\nexit 1\n").getBytes(StandardCharsets.UTF_8), 0755);
+        }
+    }
+
+    private static final String STAND_IN = "kubejoin sandbox stand-in for ";
+
+    /** The release a stand-in of {@code binary} names, empty when {@code text} is no stand-in for it. */
+    static java.util.Optional<KubeVersion> standInVersion(String text, String binary) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("# " + java.util.regex.Pattern.quote(STAND_IN + binary)
+                + " (v[0-9][^:\\s]*):").matcher(text);
+        return m.find() ? KubeVersion.ofGitVersion(m.group(1)) : java.util.Optional.empty();
     }
 
     /**

@@ -381,7 +381,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
                 launchKubelet();
             } else {
                 if (proxy != null) stopped(unit, proxy::stop);
-                proxy = new SimulatedKubeProxy(runtime, root, name, version, kubeProxyOptions);
+                proxy = new SimulatedKubeProxy(runtime, root, name, installedVersion("kube-proxy"), kubeProxyOptions);
                 invoked(unit, proxy.journal());
                 proxy.start();
                 started = proxy;
@@ -424,7 +424,8 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     /** A new kubelet process (under the services lock): running now, its code starting PROCESS_START later. */
     private void launchKubelet() {
         long generation = ++kubeletGeneration;
-        SimulatedKubelet k = new SimulatedKubelet(runtime, root, name, version, kubeletOptions.withRuntimeDown(runtimeDown))
+        SimulatedKubelet k = new SimulatedKubelet(runtime, root, name, installedVersion("kubelet"),
+                kubeletOptions.withRuntimeDown(runtimeDown))
                 .buildSuffix(kubeletBuildSuffix);
         kubelet = k;
         kubeletAutoRestart = false;
@@ -436,6 +437,24 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
                 if (kubelet == k && k.state() == SimulatedKubelet.State.NEW) k.start();
             }
         });
+    }
+
+    /**
+     * The release of the program a unit's ExecStart runs, read when the process starts, as the real one is the
+     * binary on disk at that moment: a stand-in written by {@link Sandbox#writeBinaries} names its release
+     * ({@code stand-in for kubelet v1.35.0}); anything else (no unit yet, another file) runs as the machine's release.
+     */
+    KubeVersion installedVersion(String unit) {
+        try {
+            Path unitFile = root.resolve("etc/systemd/system/" + unit + ".service");
+            if (!Files.isRegularFile(unitFile)) return version;
+            String binary = io.kubejoin.sandbox.node.NodeRoot.execStart(Files.readString(unitFile)).binary();
+            Path local = root.resolve(binary.startsWith("/") ? binary.substring(1) : binary).normalize();
+            if (!local.startsWith(root) || !Files.isRegularFile(local) || Files.size(local) > 4096) return version;
+            return Sandbox.standInVersion(Files.readString(local, java.nio.charset.StandardCharsets.UTF_8), unit).orElse(version);
+        } catch (IOException | IllegalArgumentException e) {
+            return version; // the simulator still starts; its own start-up checks report a broken unit
+        }
     }
 
     /** The kubelet process exited with an error: systemd restarts it after RestartSec when the unit says so. */

@@ -116,12 +116,14 @@ public final class StartServicePhase implements NodePhase {
         var t = ctx.transport();
         List<String> steps = new ArrayList<>(prepare.apply(ctx));
         boolean filesChanged = ctx.anyChanged(files.apply(ctx.paths()));
+        // an upgrade resumed after the new binary was pushed: its files are as they should be, its process is not
+        String requested = ctx.restartRequested(unit);
         // read before the script: once it runs, the new kubelet may post at any moment
         NodeReadiness.Since before = beforeStart == null ? null : beforeStart.apply(ctx.node().name());
         // a kubelet restarted within the second of its last heartbeat could post the very same status
         NodeReadiness.startAfterTheSecondOf(before == null ? null : before.readyHeartbeat(), java.time.Clock.systemUTC(),
                 java.time.Duration.ofSeconds(1));
-        ExecResult r = NodeCommands.exec(t, StartScripts.start(steps, unit, filesChanged));
+        ExecResult r = NodeCommands.exec(t, StartScripts.start(steps, unit, filesChanged || requested != null));
         if (r.exitCode() == StartScripts.ENABLE_EXIT) {
             throw new PhaseFailure("systemctl enable " + unit + " failed: " + NodeCommands.firstLine(r.stderr(), r.stdout()),
                     "check the unit file");
@@ -143,7 +145,8 @@ public final class StartServicePhase implements NodePhase {
         if (started && beforeStart != null) ctx.kubeletRestarted(before);
         if (!enabled && !started) return new PhaseResult(false, unit + " running, unchanged", List.of());
         String action = !started ? "enabled, running, unchanged"
-                : filesChanged ? "restarted (files changed)" : "started (was not running)";
+                : filesChanged ? "restarted (files changed)" : requested != null ? "restarted (" + requested + ")"
+                : "started (was not running)";
         return new PhaseResult(true, unit + " " + action, List.of());
     }
 }

@@ -47,7 +47,7 @@ final class NodeRegistration extends KubeletPart {
         Node node = new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
                 .withNewSpec().withTaints(s.taints().isEmpty() ? null : s.taints()).endSpec()
                 .withNewStatus().withAddresses(addresses(s, options)).withNewNodeInfo()
-                .withKubeletVersion(gitVersion()).withKubeProxyVersion(gitVersion())
+                .withKubeletVersion(gitVersion()).withKubeProxyVersion(kubeProxyVersionField(kubelet.version, gitVersion()))
                 .withOperatingSystem("linux").withArchitecture("amd64")
                 .withContainerRuntimeVersion(s.runtimeEndpoint().contains("docker") ? "docker://19.3.5" : "containerd://1.7.24")
                 .endNodeInfo().endStatus().build();
@@ -82,7 +82,7 @@ final class NodeRegistration extends KubeletPart {
             // every status update carries the running binary's version (setNodeStatus), also after an upgrade
             if (current.getStatus().getNodeInfo() == null) current.getStatus().setNodeInfo(new io.fabric8.kubernetes.api.model.NodeSystemInfo());
             current.getStatus().getNodeInfo().setKubeletVersion(gitVersion());
-            current.getStatus().getNodeInfo().setKubeProxyVersion(gitVersion());
+            current.getStatus().getNodeInfo().setKubeProxyVersion(kubeProxyVersionField(kubelet.version, gitVersion()));
             return api.call(c, HttpMethod.PUT, "/api/v1/nodes/" + name + "/status", Serialization.asJson(current));
         }).compose(a -> {
             if (a.code() != 200 && a.code() != 201) return Future.failedFuture(statusError(name, a));
@@ -110,6 +110,17 @@ final class NodeRegistration extends KubeletPart {
         String err = reason(a);
         journal.error("kubelet_node_status.go:535", "\"Error updating node status, will retry\" err=\"error getting node \\\"" + name + "\\\": " + quote(err) + "\"");
         return new KubeletExit("Error updating node status: " + err);
+    }
+
+    /**
+     * What kubelet writes to nodeInfo.kubeProxyVersion (pkg/kubelet/nodestatus/setters.go, VersionInfo): its own
+     * version, not kube-proxy's (kubernetes/kubernetes#117756), until the DisableNodeKubeProxyVersion gate (KEP-4004)
+     * is on by default: from 1.33 (and in 1.31.0 alone, reverted in 1.31.1) it clears the field.
+     */
+    static String kubeProxyVersionField(io.kubejoin.version.KubeVersion release, String kubeletGitVersion) {
+        boolean gateOn = release.atLeast(io.kubejoin.version.KubeVersion.minor(33))
+                || (release.major() == 1 && release.minor() == 31 && release.patch() == 0);
+        return gateOn ? "" : kubeletGitVersion;
     }
 
     static List<NodeAddress> addresses(Startup s, Options options) {
