@@ -131,6 +131,37 @@ final class OpenSshNode implements AutoCloseable {
         port = chosen;
     }
 
+    /**
+     * Before an isolated node starts in {@code dir}: a login user of that node only (its /etc is an overlay whose
+     * upper layer is {@code dir/root/etc}), with a password for sudo and its sudoers line. This machine's
+     * passwd, shadow and group are copied into the upper layer with the user added; the machine itself is unchanged.
+     * The test folder is opened (0755) so sshd, reading authorized_keys as that user, can reach it.
+     */
+    static void addUser(Path dir, String name, int uid, String password, String sudoers) throws Exception {
+        Path etc = Files.createDirectories(dir.resolve("root/etc"));
+        Processes.Result hash = Processes.run(List.of("openssl", "passwd", "-6", password));
+        if (hash.exitCode() != 0) throw new AssertionError("openssl passwd: " + hash.stderr());
+        append(etc, "passwd", name + ":x:" + uid + ":" + uid + "::/tmp:/bin/sh\n");
+        append(etc, "group", name + ":x:" + uid + ":\n");
+        append(etc, "shadow", name + ":" + hash.stdout().strip() + ":19000:0:99999:7:::\n");
+        Path d = Files.createDirectories(etc.resolve("sudoers.d"));
+        Path f = d.resolve("kubejoin-test-" + name);
+        Files.writeString(f, sudoers + "\n");
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("r--r-----"));
+        for (Path p = dir; p != null && p.startsWith(Path.of(System.getProperty("java.io.tmpdir"))); p = p.getParent()) {
+            if (p.equals(Path.of(System.getProperty("java.io.tmpdir")))) break;
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    private static void append(Path etc, String file, String line) throws IOException {
+        Path upper = etc.resolve(file);
+        String content = Files.exists(upper) ? Files.readString(upper) : Files.readString(Path.of("/etc", file));
+        Files.writeString(upper, content + line);
+        Files.setPosixFilePermissions(upper, Files.getPosixFilePermissions(Path.of("/etc", file)));
+        if (file.equals("shadow")) Processes.run(List.of("chgrp", "--reference=/etc/shadow", upper.toString()));
+    }
+
     /** Mounts done inside the namespace before sshd starts; unshare and sh exec, so the PID stays sshd's. */
     private static String isolationScript(Path dir) throws IOException {
         Path root = dir.resolve("root");
