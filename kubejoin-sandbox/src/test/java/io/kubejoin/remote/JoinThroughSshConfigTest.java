@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(180)
 class JoinThroughSshConfigTest {
     static final Set<String> NO_KUBELET = Set.of("node-preflight", "wait-ready", "verify");
+    static final String BECOME = "s3cret become";
 
     @TempDir
     Path dir;
@@ -58,8 +59,12 @@ class JoinThroughSshConfigTest {
         hop2 = OpenSshNode.on("127.0.0.3", Files.createDirectories(dir.resolve("hop2")), pubs, false,
                 List.of("LogLevel DEBUG1"));
         started.add(hop2);
-        node = OpenSshNode.on("127.0.0.4", Files.createDirectories(dir.resolve("node")), pubs, true,
-                List.of("LogLevel VERBOSE"));
+        Path nodeDir = Files.createDirectories(dir.resolve("node"));
+        if (Files.isExecutable(Path.of("/usr/bin/sudo"))) {
+            // a login user of that node only, whose sudo wants its password
+            OpenSshNode.addUser(nodeDir, "deploy", 23460, BECOME, "deploy ALL=(ALL:ALL) ALL");
+        }
+        node = OpenSshNode.on("127.0.0.4", nodeDir, pubs, true, List.of("LogLevel VERBOSE"));
         started.add(node);
         Files.writeString(dir.resolve("known_hosts"), hop1.knownHostsLine() + hop2.knownHostsLine()
                 + node.knownHostsLine());
@@ -160,5 +165,23 @@ class JoinThroughSshConfigTest {
                     .contains(HostKeyVerifier.fingerprint(TestKeys.publicKey(agentKey)))
                     .doesNotContain(HostKeyVerifier.fingerprint(TestKeys.publicKey(key)));
         }
+    }
+
+    @Test
+    void joinAsAUserWhoseSudoWantsAPassword() throws Exception {
+        SudoPasswordOpenSshTest.requireSudo();
+        Inventory inv = inventory("{ user: deploy, port: %d, identityFile: %s, knownHosts: %s }".formatted(node.port,
+                key, dir.resolve("known_hosts")), "127.0.0.4");
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        try (SshConnector ssh = new SshConnector(SshOptions.defaults().withAgentSocket(null).withBecomePassword(() -> {
+            asked.incrementAndGet();
+            return BECOME;
+        }))) {
+            assertJoined(join(inv, ssh));
+        }
+        assertThat(Files.getOwner(node.root().resolve("etc/kubernetes/kubelet-config.yaml")).getName())
+                .isEqualTo("root");
+        assertThat(asked.get()).as("read when the node's sudo first asked").isPositive();
+        assertThat(String.join("\n", progress)).doesNotContain(BECOME);
     }
 }
