@@ -46,8 +46,13 @@ public final class SshConfig {
         Path knownHosts = ssh.wrote("knownHosts") ? ssh.knownHosts() : knownHosts(e, ssh.knownHosts());
         String jump = ssh.wrote("proxyJump") ? ssh.proxyJump() : e == null ? null : e.getProxyJump();
         SshTarget via = chain(cfg, ssh.configFile(), jump, user, keys, knownHosts, node.name(), 0);
-        return new SshTarget(host, port, user, keys.get(0), knownHosts, null, via, keys.subList(1, keys.size()),
-                key.equals(node.name()) && !key.equals(host) ? key : null);
+        try {
+            return new SshTarget(host, port, user, keys.get(0), knownHosts, null, via, keys.subList(1, keys.size()),
+                    key.equals(node.name()) && !key.equals(host) ? key : null);
+        } catch (IllegalArgumentException tooMany) {
+            throw new TransportException(TransportException.Kind.INVALID_REQUEST, node.name(), "the ssh settings of "
+                    + "this node (inventory and " + ssh.configFile() + ") give " + tooMany.getMessage(), tooMany);
+        }
     }
 
     /**
@@ -80,8 +85,13 @@ public final class SshConfig {
             Path kh = knownHosts(e, nodeKnownHosts);
             SshTarget before = i == 0 ? chain(cfg, file, e == null ? null : e.getProxyJump(), nodeUser, nodeKeys,
                     nodeKnownHosts, who, depth + 1) : via;
-            via = new SshTarget(host, port, user, keys.get(0), kh, null, before, keys.subList(1, keys.size()),
-                    host.equals(j.host()) ? null : j.host());
+            try {
+                via = new SshTarget(host, port, user, keys.get(0), kh, null, before, keys.subList(1, keys.size()),
+                        host.equals(j.host()) ? null : j.host());
+            } catch (IllegalArgumentException tooMany) {
+                throw new TransportException(TransportException.Kind.INVALID_REQUEST, who, "ProxyJump '" + spec
+                        + "' (from " + file + "): " + tooMany.getMessage() + "; fix it there or set ssh.proxyJump", tooMany);
+            }
         }
         return via;
     }

@@ -57,9 +57,14 @@ public record SshTarget(String host, int port, String user, Path identityFile, P
         SshTarget target = new SshTarget(node.address(), node.ssh().port(), node.ssh().user(), node.ssh().identityFile(),
                 node.ssh().knownHosts(), null, null);
         SshTarget via = null;
-        for (var jump : node.ssh().jumps()) {
-            via = new SshTarget(jump.host(), jump.port(), jump.user(), node.ssh().identityFile(),
-                    node.ssh().knownHosts(), null, via);
+        try {
+            for (var jump : node.ssh().jumps()) {
+                via = new SshTarget(jump.host(), jump.port(), jump.user(), node.ssh().identityFile(),
+                        node.ssh().knownHosts(), null, via);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new TransportException(TransportException.Kind.INVALID_REQUEST, node.name(),
+                    "ssh.proxyJump: " + e.getMessage() + "; a route of more bastions is not a network");
         }
         return via == null ? target : target.via(via);
     }
