@@ -247,13 +247,18 @@ public final class SshConnector implements AutoCloseable {
         String m = String.valueOf(e.getMessage());
         if (m.contains("No more authentication methods") || m.contains("authentication")) {
             return new TransportException(TransportException.Kind.AUTH_FAILED, who,
-                    "the node refused " + (t.moreIdentityFiles().isEmpty() ? "key " + t.identityFile()
-                            : "keys " + t.identityFiles()) + (agent == null ? "" : " and the keys of ssh-agent at "
-                            + agent) + " for user " + t.user()
+                    "the node refused " + (t.moreIdentityFiles().isEmpty() ? "key " + named(t.identityFile())
+                            : "keys " + t.identityFiles().stream().map(SshConnector::named).toList())
+                            + (agent == null ? "" : " and the keys of ssh-agent at " + agent) + " for user " + t.user()
                             + " (is its public key in that user's authorized_keys?)", e);
         }
         return new TransportException(TransportException.Kind.CONNECTION_LOST, who,
                 "connection closed while connecting: " + m, e);
+    }
+
+    /** A key file as the refusal names it: a missing one (skipped while an agent offers keys) says so. */
+    private static String named(Path key) {
+        return java.nio.file.Files.notExists(key) ? key + " (not there)" : key.toString();
     }
 
     /** Threads the shared client uses (for the measurement in the report; stable however many nodes). */
