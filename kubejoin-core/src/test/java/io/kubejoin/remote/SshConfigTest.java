@@ -61,6 +61,19 @@ class SshConfigTest {
         assertThat(db.knownHosts()).isEqualTo(dir.resolve("inv_kh")); // written in the inventory: it wins
     }
 
+    @org.junit.jupiter.api.Tag("hostile")
+    @Test
+    void aConfigThatTurnsHostKeyCheckingOffDoesNotTurnItOff() throws Exception {
+        List<Node> n = nodes("""
+                Host *
+                  StrictHostKeyChecking no
+                  UserKnownHostsFile /dev/null
+                """, "user: root");
+        SshTarget t = SshTarget.of(n.get(0));
+        assertThat(t.knownHosts()).isEqualTo(n.get(0).ssh().knownHosts()); // the inventory's (default) file
+        assertThat(t.knownHosts().toString()).isNotEqualTo("/dev/null");
+    }
+
     @Test
     void theInventorysWrittenFieldsWin() throws Exception {
         List<Node> n = nodes("""
