@@ -17,11 +17,48 @@ public class NodeAccessOptions {
                     + "(a changed key is always refused).")
     boolean acceptNewHostKeys;
 
+    @Option(names = {"-K", "--ask-become-pass"},
+            description = "Ask once for the sudo password of a non-root SSH user whose sudo is not NOPASSWD (not "
+                    + "echoed; or set " + SshOptions.BECOME_PASSWORD_ENV + "). It reaches sudo on stdin, never on a "
+                    + "command line, and is never logged.")
+    boolean askBecomePass;
+
     /** Transports to the nodes; close it when done (it holds the shared SSH client). */
     public Access open() {
         SshConnector ssh = local ? null : new SshConnector(SshOptions.defaults().withAcceptNewHostKeys(acceptNewHostKeys)
-                .withPassphrase(passphrase(System.getenv(SshOptions.PASSPHRASE_ENV), System.console())));
+                .withPassphrase(passphrase(System.getenv(SshOptions.PASSPHRASE_ENV), System.console()))
+                .withBecomePassword(becomePassword(System.getenv(SshOptions.BECOME_PASSWORD_ENV), askBecomePass,
+                        System.console())));
         return new Access(ssh, local);
+    }
+
+    /**
+     * The sudo password: from the environment, else with --ask-become-pass asked once on the terminal (not echoed)
+     * when the first node's sudo wants one, else none (sudo -n, as before).
+     */
+    static java.util.function.Supplier<String> becomePassword(String fromEnv, boolean ask, java.io.Console console) {
+        if (fromEnv != null && !fromEnv.isEmpty()) return () -> fromEnv;
+        if (!ask) return null;
+        if (console == null) {
+            throw new io.kubejoin.inventory.InvalidInputException(new io.kubejoin.inventory.Problem(null, 0,
+                    "--ask-become-pass", "there is no terminal to ask on", "set " + SshOptions.BECOME_PASSWORD_ENV
+                            + " in the environment instead"));
+        }
+        return new java.util.function.Supplier<>() {
+            private String answer;
+            private boolean asked;
+
+            @Override
+            public synchronized String get() {
+                if (!asked) {
+                    asked = true;
+                    char[] typed = console.readPassword("BECOME password (sudo) for the SSH user: ");
+                    answer = typed == null ? null : new String(typed);
+                    if (typed != null) java.util.Arrays.fill(typed, ' ');
+                }
+                return answer;
+            }
+        };
     }
 
     /**

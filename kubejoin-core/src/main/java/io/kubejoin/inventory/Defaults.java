@@ -32,5 +32,6 @@ public final class Defaults {
     public static final int SSH_PORT = 22;
     public static final String SSH_IDENTITY_FILE = "~/.ssh/id_ed25519";
     public static final String SSH_KNOWN_HOSTS = "~/.ssh/known_hosts";
+    public static final String SSH_CONFIG_FILE = "~/.ssh/config";
     public static final String KUBECONFIG = "~/.kube/config";
 }

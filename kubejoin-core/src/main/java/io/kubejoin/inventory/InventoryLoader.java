@@ -45,6 +45,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * apiServerKubeletUser: kubernetes-api   # CN of the apiserver's kubelet client certificate
  * bootstrap: { tokenTTL: 1h, group: kubejoin }   # Go duration from 1m to 24h; group after system:bootstrappers:
  * ssh: { user: root, port: 22, identityFile: ~/.ssh/id_ed25519, knownHosts: ~/.ssh/known_hosts }
+ *                                    # proxyJump: a,b; configFile: ~/.ssh/config (none: ignore), fills what is unsaid
  * sandbox: false                     # true only in inventories kubejoin's sandbox writes: loopback addresses allowed
  * nodes:                             # required, at least one
  *   - name: slave                    # required, lower-case RFC 1123 subdomain, unique

@@ -35,7 +35,7 @@ final class InventoryReader {
     static final List<String> KUBE_PROXY = List.of("mode", "ipvsScheduler", "config", "verbosity");
     static final List<String> NODE_KUBE_PROXY = List.of("config", "verbosity");
     static final List<String> BOOTSTRAP = List.of("tokenTTL", "group");
-    static final List<String> SSH = List.of("user", "port", "identityFile", "knownHosts", "proxyJump");
+    static final List<String> SSH = List.of("user", "port", "identityFile", "knownHosts", "proxyJump", "configFile");
     static final List<String> NODE = List.of("name", "address", "labels", "taints", "kubelet", "kubeProxy", "ssh",
             "extraAddresses", "extraNames", "approval");
     static final List<String> APPROVAL = List.of("servingCIDRs");
@@ -45,6 +45,7 @@ final class InventoryReader {
     static final Map<String, String> HOMES = homes();
 
     private final LoadContext ctx;
+    private boolean sandbox;
 
     InventoryReader(LoadContext ctx) {
         this.ctx = ctx;
@@ -62,9 +63,10 @@ final class InventoryReader {
         KubeProxySpec kubeProxy = kubeProxy(top.map("kubeProxy", KUBE_PROXY));
         String kubeletUser = orDefault(top.string("apiServerKubeletUser"), Defaults.API_SERVER_KUBELET_USER);
         Bootstrap bootstrap = bootstrap(top.map("bootstrap", BOOTSTRAP));
+        Boolean sandbox = top.bool("sandbox");
+        this.sandbox = sandbox != null && sandbox;
         Ssh ssh = ssh(top.map("ssh", SSH), null);
         Binaries binaries = binaries(top.map("binaries", BINARIES));
-        Boolean sandbox = top.bool("sandbox");
         List<String> servingCidrs = servingCidrs(top.map("approval", APPROVAL), List.of());
         List<io.kubejoin.inventory.Node> nodes = nodes(top, kubelet, kubeProxy, ssh, servingCidrs);
         return new Inventory(ctx.file(), ctx.locations(), version, apiServer, kubeconfig, pki, network, paths, runtime,
@@ -294,33 +296,79 @@ final class InventoryReader {
         return new Bootstrap(ttl, orDefault(m.string("group"), Defaults.BOOTSTRAP_GROUP));
     }
 
-    /** Cluster-wide ssh (base == null, defaults apply) or a node's, each field falling back to base. */
+    /**
+     * Cluster-wide ssh (base == null, defaults apply) or a node's, each field falling back to base. The fields the
+     * inventory writes are remembered: an OpenSSH config file supplies only the others (OpenSSH's first value wins,
+     * and the inventory is read first).
+     */
     private Ssh ssh(YamlMap m, Ssh base) {
         String user = base == null ? Defaults.SSH_USER : base.user();
         Integer port = base == null ? Integer.valueOf(Defaults.SSH_PORT) : Integer.valueOf(base.port());
         Path identity = base == null ? expand(Defaults.SSH_IDENTITY_FILE) : base.identityFile();
         Path knownHosts = base == null ? expand(Defaults.SSH_KNOWN_HOSTS) : base.knownHosts();
         String proxyJump = base == null ? null : base.proxyJump();
+        Path configFile = base == null ? defaultConfigFile() : base.configFile();
+        java.util.Set<String> written = new java.util.HashSet<>(base == null ? java.util.Set.of() : base.written());
         if (m != null) {
             String jump = m.string("proxyJump");
             if (jump != null) {
-                java.util.regex.Matcher jm = Ssh.PROXY_JUMP.matcher(jump);
-                if (!jm.matches() || (jm.group(3) != null && (Integer.parseInt(jm.group(3)) < 1 || Integer.parseInt(jm.group(3)) > 65535))) {
+                boolean ok = !jump.isBlank();
+                for (String hop : jump.split(",", -1)) ok &= Ssh.parseHop(hop.strip(), "root") != null;
+                if (jump.equals("none")) {
+                    proxyJump = null; // OpenSSH's word for "no bastion", also against the config file
+                    written.add("proxyJump");
+                } else if (!ok) {
                     ctx.problem(m.path("proxyJump"), "'" + jump + "' is not a bastion like admin@bastion.example:22",
-                            "write [user@]host[:port], as OpenSSH's ProxyJump takes it (one hop)");
+                            "write [user@]host[:port], as OpenSSH's ProxyJump takes it; several hops separated by "
+                                    + "commas, the first reached first; or none");
                 } else {
                     proxyJump = jump;
+                    written.add("proxyJump");
                 }
             }
-            user = orDefault(m.string("user"), user);
+            String u = m.string("user");
+            if (u != null) {
+                user = u;
+                written.add("user");
+            }
             Integer p = m.integer("port");
-            if (p != null) port = p;
+            if (p != null) {
+                port = p;
+                written.add("port");
+            }
             Path i = localPath(m, "identityFile", null);
             Path k = localPath(m, "knownHosts", null);
-            if (i != null) identity = i;
-            if (k != null) knownHosts = k;
+            if (i != null) {
+                identity = i;
+                written.add("identityFile");
+            }
+            if (k != null) {
+                knownHosts = k;
+                written.add("knownHosts");
+            }
+            String cf = m.string("configFile");
+            if (cf != null) {
+                if (cf.equals("none")) {
+                    configFile = null;
+                } else {
+                    Path c = localPath(m, "configFile", null);
+                    if (c != null && !Files.isRegularFile(c)) {
+                        ctx.problem(m.path("configFile"), "OpenSSH config file " + c + " does not exist",
+                                "write the path of an ssh_config(5) file, or none to use only the inventory");
+                    } else if (c != null) {
+                        configFile = c;
+                    }
+                }
+            }
         }
-        return new Ssh(user, port, identity, knownHosts, proxyJump);
+        return new Ssh(user, port, identity, knownHosts, proxyJump, configFile, written);
+    }
+
+    /** ~/.ssh/config when it exists, as OpenSSH reads it; never for a sandbox (its machines are this one's loopback). */
+    private Path defaultConfigFile() {
+        if (sandbox) return null;
+        Path p = expand(Defaults.SSH_CONFIG_FILE);
+        return Files.isRegularFile(p) ? p : null;
     }
 
     /** approval.servingCIDRs, cluster-wide (base empty) or a node's, which replaces the cluster-wide list. */

@@ -6,6 +6,7 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,11 +39,14 @@ public final class SshConnector implements AutoCloseable {
         this.options = options;
         this.identities = new Identities(options.passphrase());
         SshClient c = SshClient.setUpDefaultClient();
-        // only what the inventory says: no ~/.ssh/config, no ~/.ssh/id_* keys, no password prompts
+        // only what the target says (SshConfig has applied the ssh config file already): no ~/.ssh/id_* keys of
+        // MINA's own choosing, no password prompts
         c.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
         c.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
         c.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
         c.setServerKeyVerifier(new HostKeyVerifier());
+        // ssh-agent's keys first, then the key files (MINA's order, and OpenSSH's); none without SSH_AUTH_SOCK
+        if (options.agentSocket() != null) c.setAgentFactory(new UnixAgent.Factory(options.agentSocket()));
         if (options.preferCurve25519()) c.setKeyExchangeFactories(curve25519First(c.getKeyExchangeFactories()));
         // without TCP_NODELAY each exec waits 40-80 ms on Nagle's algorithm (measured, stack notes)
         CoreModuleProperties.TCP_NODELAY.set(c, true);
@@ -80,16 +84,25 @@ public final class SshConnector implements AutoCloseable {
 
     ClientSession connect(SshTarget target) throws TransportException {
         if (target.jump() == null) return connect(target, target.host(), target.port());
-        // ProxyJump: a local port forwarded through the bastion's session to the node, then an ordinary
-        // connection to that port; the node's host key is still checked under the node's own name
-        ClientSession bastion = bastion(target.jump());
+        // ProxyJump: a local port forwarded through the last bastion's session to the node, then an ordinary
+        // connection to that port; the node's host key is still checked under the node's own name. A bastion behind
+        // another is reached the same way, so every hop's host key is checked against its known_hosts.
+        ClientSession bastion;
+        try {
+            bastion = bastion(target.jump());
+        } catch (HostKeyException e) {
+            throw new HostKeyException(e.kind(), target.display(), e.keyType(), e.fingerprint(),
+                    "through bastion " + e.getMessage());
+        } catch (TransportException e) {
+            throw new TransportException(e.kind(), target.display(), "through bastion " + e.getMessage(), e);
+        }
         SshdSocketAddress local;
         try {
             local = bastion.startLocalPortForwarding(new SshdSocketAddress("127.0.0.1", 0),
                     new SshdSocketAddress(target.host(), target.port()));
         } catch (IOException e) {
             throw new TransportException(TransportException.Kind.CONNECTION_LOST, target.display(),
-                    "cannot forward a port through the bastion: " + e.getMessage(), e);
+                    "cannot forward a port through the bastion " + target.jump().display() + ": " + e.getMessage(), e);
         }
         try {
             ClientSession s = connect(target, local.getHostName(), local.getPort());
@@ -111,13 +124,13 @@ public final class SshConnector implements AutoCloseable {
         }
     }
 
-    /** One session per bastion, shared by all nodes behind it (each node is a channel on it). */
+    /** One session per bastion (and the chain before it), shared by all nodes behind it (each a channel on it). */
     private ClientSession bastion(SshTarget jump) throws TransportException {
-        String key = jump.display() + " " + jump.identityFile();
+        String key = jump.display() + " " + jump.identityFiles();
         synchronized (bastions) {
             ClientSession s = bastions.get(key);
             if (s == null || !s.isOpen() || s.isClosing()) {
-                s = connect(jump, jump.host(), jump.port());
+                s = connect(jump);
                 bastions.put(key, s);
             }
             return s;
@@ -126,9 +139,28 @@ public final class SshConnector implements AutoCloseable {
 
     private final java.util.Map<String, ClientSession> bastions = new java.util.HashMap<>();
 
+    /**
+     * The target's key files that exist, each parsed once per run. A missing one is skipped, as OpenSSH skips
+     * missing IdentityFiles, unless there is nothing else to log in with: no other key file and no agent.
+     */
+    private List<KeyPair> keys(SshTarget target) throws TransportException {
+        List<KeyPair> keys = new ArrayList<>();
+        TransportException missing = null;
+        for (Path f : target.identityFiles()) {
+            try {
+                keys.addAll(identities.load(f, target.display()));
+            } catch (TransportException e) {
+                if (!java.nio.file.Files.notExists(f)) throw e; // unreadable, encrypted without passphrase, damaged
+                if (missing == null) missing = e;
+            }
+        }
+        if (keys.isEmpty() && missing != null && options.agentSocket() == null) throw missing;
+        return keys;
+    }
+
     private ClientSession connect(SshTarget target, String host, int port) throws TransportException {
         String who = target.display();
-        List<KeyPair> keys = identities.load(target.identityFile(), who);
+        List<KeyPair> keys = keys(target);
         HostKeyVerifier.Attempt attempt = new HostKeyVerifier.Attempt(target.knownHosts(), options.acceptNewHostKeys(),
                 target.host(), target.port());
         ClientSession session = null;
@@ -154,7 +186,7 @@ public final class SshConnector implements AutoCloseable {
         } catch (TransportException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw refusalOr(attempt, target, classify(e, target));
+            throw refusalOr(attempt, target, classify(e, target, options.agentSocket()));
         } finally {
             if (session != null) session.close(true);
         }
@@ -197,7 +229,7 @@ public final class SshConnector implements AutoCloseable {
         return "rsa";
     }
 
-    static TransportException classify(Throwable e, SshTarget t) {
+    static TransportException classify(Throwable e, SshTarget t, Path agent) {
         String who = t.display();
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof ConnectException || c instanceof NoRouteToHostException) {
@@ -215,11 +247,18 @@ public final class SshConnector implements AutoCloseable {
         String m = String.valueOf(e.getMessage());
         if (m.contains("No more authentication methods") || m.contains("authentication")) {
             return new TransportException(TransportException.Kind.AUTH_FAILED, who,
-                    "the node refused key " + t.identityFile() + " for user " + t.user()
+                    "the node refused " + (t.moreIdentityFiles().isEmpty() ? "key " + named(t.identityFile())
+                            : "keys " + t.identityFiles().stream().map(SshConnector::named).toList())
+                            + (agent == null ? "" : " and the keys of ssh-agent at " + agent) + " for user " + t.user()
                             + " (is its public key in that user's authorized_keys?)", e);
         }
         return new TransportException(TransportException.Kind.CONNECTION_LOST, who,
                 "connection closed while connecting: " + m, e);
+    }
+
+    /** A key file as the refusal names it: a missing one (skipped while an agent offers keys) says so. */
+    private static String named(Path key) {
+        return java.nio.file.Files.notExists(key) ? key + " (not there)" : key.toString();
     }
 
     /** Threads the shared client uses (for the measurement in the report; stable however many nodes). */

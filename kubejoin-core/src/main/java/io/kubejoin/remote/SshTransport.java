@@ -118,7 +118,58 @@ public final class SshTransport implements Transport {
 
     @Override
     public ExecResult exec(String command, Duration timeout) throws TransportException {
-        return execRaw(asRoot(command), timeout);
+        return execAsRoot(command, List.of(), timeout);
+    }
+
+    /** sudo's password for this node once it proved right (null: root, or sudo -n); see {@link #sudoPassword}. */
+    private byte[] sudoLine;
+    private boolean sudoChecked;
+
+    /** The command as root ({@link #asRoot}), or through sudo with the become password as stdin's first line. */
+    ExecResult execAsRoot(String command, List<byte[]> input, Duration timeout) throws TransportException {
+        byte[] line = sudoPassword();
+        if (line == null) return execRaw(asRoot(command), input, timeout);
+        List<byte[]> in = new ArrayList<>(input.size() + 1);
+        in.add(line);
+        in.addAll(input);
+        return execRaw(io.kubejoin.remote.script.Sh.asRootWithPassword(command), in, timeout);
+    }
+
+    /**
+     * For a non-root user with a become password configured: whether this node's sudo wants it, checked once. A node
+     * with NOPASSWD keeps {@code sudo -n}; otherwise the password is tried once with {@code sudo -k -S true} and
+     * nothing else on stdin, so a wrong one fails here, once, and never meets a file's bytes.
+     */
+    private synchronized byte[] sudoPassword() throws TransportException {
+        if (!target.needsSudo() || connector.options().becomePassword() == null) return null;
+        if (sudoChecked) return sudoLine;
+        ExecResult free = execRaw("sudo -n true", List.of(), INTERNAL_TIMEOUT);
+        if (free.ok()) {
+            sudoChecked = true;
+            return null;
+        }
+        String password = connector.options().becomePassword().get();
+        if (password == null || password.isEmpty()) {
+            sudoChecked = true;
+            return null; // sudo -n then fails with sudo's own words and the NOPASSWD hint
+        }
+        byte[] line = (password + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ExecResult r = execRaw("sudo -k -S -p '' true", List.of(line), INTERNAL_TIMEOUT);
+        if (!r.ok()) {
+            java.util.Arrays.fill(line, (byte) 0);
+            String err = r.stderr();
+            String why = err.contains("not in the sudoers") || err.contains("not allowed")
+                    ? "sudo: user " + target.user() + " may not run commands as root here (" + err.strip() + ")"
+                    : err.contains("incorrect password") || err.contains("Sorry, try again")
+                            || err.contains("password attempt")
+                            ? "sudo: incorrect password for user " + target.user() + " (the become password from "
+                                    + "--ask-become-pass or " + SshOptions.BECOME_PASSWORD_ENV + "); it was tried once"
+                            : "sudo with the become password failed: " + r.summary();
+            throw new TransportException(TransportException.Kind.REMOTE_FAILURE, target(), why);
+        }
+        sudoChecked = true;
+        sudoLine = line;
+        return line;
     }
 
     /** Runs exactly {@code command} as the login user. */
@@ -254,7 +305,7 @@ public final class SshTransport implements Transport {
                 }
             }
         }
-        ExecResult fin = execRaw(asRoot(RemotePaths.finishCommand(plan.write(), inline, staged, plan.fixModeOnly())),
+        ExecResult fin = execAsRoot(RemotePaths.finishCommand(plan.write(), inline, staged, plan.fixModeOnly()),
                 inline.stream().map(RemoteFile::content).toList(), INTERNAL_TIMEOUT);
         requireOk(fin, "placing files");
         Set<String> backedUp = new HashSet<>();
@@ -268,7 +319,7 @@ public final class SshTransport implements Transport {
      * the round trips of asking first.
      */
     private PushResult pushInOneCommand(List<RemoteFile> files) throws TransportException {
-        ExecResult r = execRaw(asRoot(RemotePaths.inlinePushCommand(files)),
+        ExecResult r = execAsRoot(RemotePaths.inlinePushCommand(files),
                 files.stream().map(RemoteFile::content).toList(), INTERNAL_TIMEOUT);
         requireOk(r, "placing files");
         Set<String> changed = new HashSet<>();
@@ -294,7 +345,8 @@ public final class SshTransport implements Transport {
     private void requireOk(ExecResult r, String what) throws TransportException {
         if (r.ok()) return;
         String hint = r.stderr().contains("sudo") && r.stderr().contains("password")
-                ? " (user " + target.user() + " needs passwordless sudo: NOPASSWD in sudoers)" : "";
+                ? " (user " + target.user() + " needs passwordless sudo: NOPASSWD in sudoers; or give its password "
+                        + "with --ask-become-pass or " + SshOptions.BECOME_PASSWORD_ENV + ")" : "";
         throw new TransportException(TransportException.Kind.REMOTE_FAILURE, target(),
                 what + " failed: " + r.summary() + hint);
     }

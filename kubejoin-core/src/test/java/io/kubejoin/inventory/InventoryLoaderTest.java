@@ -16,6 +16,13 @@ import org.junit.jupiter.api.io.TempDir;
 class InventoryLoaderTest {
     private static final Path HOME = Path.of(System.getProperty("user.home"));
 
+    /** An inventory's ssh section: the fields it wrote, and this machine's ~/.ssh/config when it has one. */
+    private static Ssh ssh(String user, int port, Path identity, Path knownHosts, java.util.Set<String> written) {
+        Path config = HOME.resolve(".ssh/config");
+        return new Ssh(user, port, identity, knownHosts, null, java.nio.file.Files.isRegularFile(config) ? config : null,
+                written);
+    }
+
     static Path resource(String name) {
         try {
             return Path.of(InventoryLoaderTest.class.getResource("/inventory/" + name).toURI());
@@ -54,8 +61,8 @@ class InventoryLoaderTest {
         assertThat(inv.kubeProxy().verbosity()).isEqualTo(3);
         assertThat(inv.apiServerKubeletUser()).isEqualTo("kubernetes-api");
         assertThat(inv.bootstrap()).isEqualTo(new Bootstrap(Duration.ofMinutes(30), "kubejoin"));
-        assertThat(inv.ssh()).isEqualTo(new Ssh("root", 22, HOME.resolve(".ssh/id_ed25519"),
-                dir.resolve("keys/known_hosts")));
+        assertThat(inv.ssh()).isEqualTo(ssh("root", 22, HOME.resolve(".ssh/id_ed25519"),
+                dir.resolve("keys/known_hosts"), java.util.Set.of("user", "port", "identityFile", "knownHosts")));
         assertThat(inv.sandbox()).isFalse();
 
         assertThat(inv.nodes()).extracting(Node::name, Node::address, Node::index)
@@ -65,8 +72,8 @@ class InventoryLoaderTest {
         assertThat(slave.labels()).containsExactly(Map.entry("disktype", "ssd"),
                 Map.entry("node.kubernetes.io/pool", "infra"));
         assertThat(slave.taints()).containsExactly(new Taint("dedicated", "infra", "NoSchedule"));
-        assertThat(slave.ssh()).isEqualTo(new Ssh("admin", 2222, HOME.resolve(".ssh/id_ed25519"),
-                dir.resolve("keys/known_hosts")));
+        assertThat(slave.ssh()).isEqualTo(ssh("admin", 2222, HOME.resolve(".ssh/id_ed25519"),
+                dir.resolve("keys/known_hosts"), java.util.Set.of("user", "port", "identityFile", "knownHosts")));
     }
 
     @Test
@@ -153,7 +160,7 @@ class InventoryLoaderTest {
         assertThat(inv.apiServerKubeletUser()).isEqualTo("kubernetes-api");
         assertThat(inv.bootstrap()).isEqualTo(new Bootstrap(Duration.ofHours(1), "kubejoin"));
         assertThat(inv.bootstrap().extraGroup()).isEqualTo("system:bootstrappers:kubejoin");
-        Ssh ssh = new Ssh("root", 22, HOME.resolve(".ssh/id_ed25519"), HOME.resolve(".ssh/known_hosts"));
+        Ssh ssh = ssh("root", 22, HOME.resolve(".ssh/id_ed25519"), HOME.resolve(".ssh/known_hosts"), java.util.Set.of());
         assertThat(inv.ssh()).isEqualTo(ssh);
         assertThat(inv.sandbox()).isFalse();
         assertThat(inv.nodes()).containsExactly(new Node("slave", "192.168.0.114", 0, Map.of(), List.of(),

@@ -57,4 +57,36 @@ class ProxyJumpFieldTest {
         assertThatThrownBy(() -> load("{ proxyJump: 'h:70000' }", "{}"))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("ssh.proxyJump");
     }
+
+    @Test
+    void severalHopsChainTheFirstReachedFirstAndNoneMeansNone() throws Exception {
+        Inventory inv = load("{ user: deploy, proxyJump: 'a@10.0.0.5,10.0.0.6:2200', configFile: none }",
+                "{ proxyJump: none }");
+        SshTarget t = SshTarget.of(inv.nodes().get(0));
+        assertThat(t.jump().host()).isEqualTo("10.0.0.6"); // the last hop is the one next to the node
+        assertThat(t.jump().port()).isEqualTo(2200);
+        assertThat(t.jump().user()).isEqualTo("deploy");
+        assertThat(t.jump().jump().host()).isEqualTo("10.0.0.5");
+        assertThat(t.jump().jump().user()).isEqualTo("a");
+        assertThat(t.jump().jump().jump()).isNull();
+        assertThat(SshTarget.of(inv.nodes().get(1)).jump()).isNull();
+        assertThat(inv.nodes().get(1).ssh().wrote("proxyJump")).isTrue(); // so a config file cannot add one
+    }
+
+    @Test
+    void theFieldsTheInventoryWritesAreKnownSoAConfigFileFillsOnlyTheRest() throws Exception {
+        Inventory inv = load("{ user: deploy, configFile: none }", "{ port: 2200 }");
+        assertThat(inv.nodes().get(0).ssh().written()).containsExactly("user");
+        assertThat(inv.nodes().get(1).ssh().written()).containsExactlyInAnyOrder("user", "port");
+        assertThat(inv.nodes().get(1).ssh().configFile()).isNull();
+    }
+
+    @Tag("hostile")
+    @Test
+    void aConfigFileThatIsNotThereIsBadInput() {
+        assertThatThrownBy(() -> load("{ configFile: ./no-such-ssh-config }", "{}"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("ssh.configFile: OpenSSH config file")
+                .hasMessageContaining("does not exist");
+    }
 }

@@ -21,6 +21,8 @@ final class OpenSshNode implements AutoCloseable {
 
     final Path dir;
     final int port;
+    /** the loopback address it listens on (127.0.0.1 unless {@link #on} chose another of 127.0.0.0/8) */
+    final String address;
     final Path hostPub;
     private final Process process;
 
@@ -60,7 +62,22 @@ final class OpenSshNode implements AutoCloseable {
     }
 
     private OpenSshNode(Path dir, List<Path> authorizedPublicKeys, boolean isolated) throws Exception {
+        this(dir, authorizedPublicKeys, isolated, "127.0.0.1", List.of());
+    }
+
+    /**
+     * An sshd on another loopback address ({@code 127.0.0.x}: several hosts on one machine, as bastions and nodes
+     * are), with extra sshd_config lines (e.g. "LogLevel DEBUG1" to see what a bastion forwards).
+     */
+    static OpenSshNode on(String address, Path dir, List<Path> authorizedPublicKeys, boolean isolated,
+            List<String> extraConfig) throws Exception {
+        return new OpenSshNode(dir, authorizedPublicKeys, isolated, address, extraConfig);
+    }
+
+    private OpenSshNode(Path dir, List<Path> authorizedPublicKeys, boolean isolated, String address,
+            List<String> extraConfig) throws Exception {
         requireSshd();
+        this.address = address;
         if (isolated) requireIsolation();
         this.dir = dir;
         // sshd refuses to start without its privilege separation folder; the packaged service creates it the same way
@@ -81,9 +98,9 @@ final class OpenSshNode implements AutoCloseable {
         for (int attempt = 0; attempt < 3 && started == null; attempt++) {
             chosen = freePort();
             Path cfg = dir.resolve("sshd_config");
-            Files.writeString(cfg, String.join("\n",
+            Files.writeString(cfg, String.join("\n", extraConfig) + "\n" + String.join("\n",
                     "Port " + chosen,
-                    "ListenAddress 127.0.0.1",
+                    "ListenAddress " + address,
                     "HostKey " + hostKey,
                     "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
                     "PidFile " + dir.resolve("sshd.pid"),
@@ -102,7 +119,7 @@ final class OpenSshNode implements AutoCloseable {
                     isolationScript(dir) + "exec " + String.join(" ", command));
             Process p = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
-            if (waitListening(p, chosen)) {
+            if (waitListening(p, address, chosen)) {
                 started = p;
             } else {
                 p.destroyForcibly();
@@ -112,6 +129,37 @@ final class OpenSshNode implements AutoCloseable {
         if (started == null) throw new AssertionError("sshd did not start: " + Files.readString(dir.resolve("sshd.log")));
         process = started;
         port = chosen;
+    }
+
+    /**
+     * Before an isolated node starts in {@code dir}: a login user of that node only (its /etc is an overlay whose
+     * upper layer is {@code dir/root/etc}), with a password for sudo and its sudoers line. This machine's
+     * passwd, shadow and group are copied into the upper layer with the user added; the machine itself is unchanged.
+     * The test folder is opened (0755) so sshd, reading authorized_keys as that user, can reach it.
+     */
+    static void addUser(Path dir, String name, int uid, String password, String sudoers) throws Exception {
+        Path etc = Files.createDirectories(dir.resolve("root/etc"));
+        Processes.Result hash = Processes.run(List.of("openssl", "passwd", "-6", password));
+        if (hash.exitCode() != 0) throw new AssertionError("openssl passwd: " + hash.stderr());
+        append(etc, "passwd", name + ":x:" + uid + ":" + uid + "::/tmp:/bin/sh\n");
+        append(etc, "group", name + ":x:" + uid + ":\n");
+        append(etc, "shadow", name + ":" + hash.stdout().strip() + ":19000:0:99999:7:::\n");
+        Path d = Files.createDirectories(etc.resolve("sudoers.d"));
+        Path f = d.resolve("kubejoin-test-" + name);
+        Files.writeString(f, sudoers + "\n");
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("r--r-----"));
+        for (Path p = dir; p != null && p.startsWith(Path.of(System.getProperty("java.io.tmpdir"))); p = p.getParent()) {
+            if (p.equals(Path.of(System.getProperty("java.io.tmpdir")))) break;
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    private static void append(Path etc, String file, String line) throws IOException {
+        Path upper = etc.resolve(file);
+        String content = Files.exists(upper) ? Files.readString(upper) : Files.readString(Path.of("/etc", file));
+        Files.writeString(upper, content + line);
+        Files.setPosixFilePermissions(upper, Files.getPosixFilePermissions(Path.of("/etc", file)));
+        if (file.equals("shadow")) Processes.run(List.of("chgrp", "--reference=/etc/shadow", upper.toString()));
     }
 
     /** Mounts done inside the namespace before sshd starts; unshare and sh exec, so the PID stays sshd's. */
@@ -144,12 +192,12 @@ final class OpenSshNode implements AutoCloseable {
         }
     }
 
-    private static boolean waitListening(Process p, int port) throws InterruptedException {
+    private static boolean waitListening(Process p, String address, int port) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) return false;
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                s.connect(new InetSocketAddress(address, port), 200);
                 return true;
             } catch (IOException e) {
                 Thread.sleep(20);
@@ -160,7 +208,7 @@ final class OpenSshNode implements AutoCloseable {
 
     String knownHostsLine() throws IOException {
         String[] parts = Files.readString(hostPub).strip().split(" ");
-        return "[127.0.0.1]:" + port + " " + parts[0] + " " + parts[1] + "\n";
+        return "[" + address + "]:" + port + " " + parts[0] + " " + parts[1] + "\n";
     }
 
     /** The per-connection sshd processes (children of the listener this fixture started). */

@@ -38,7 +38,7 @@ class RemotePathsTest {
     }
 
     @Test
-    void aNodeOfTheInventoryBecomesATargetWithItsSshSettings() {
+    void aNodeOfTheInventoryBecomesATargetWithItsSshSettings() throws Exception {
         var node = io.kubejoin.testing.TestInventories.article().nodes().get(0);
         SshTarget t = SshTarget.of(node);
         assertThat(t.host()).isEqualTo(node.address());

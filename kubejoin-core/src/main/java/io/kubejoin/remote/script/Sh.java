@@ -26,4 +26,13 @@ public final class Sh {
     public static String asRoot(boolean sudo, String command) {
         return (sudo ? "sudo -n sh -c " : "sh -c ") + quote(command);
     }
+
+    /**
+     * The command as root through a sudo that wants a password, which comes as the first line of stdin (never on
+     * the command line): {@code -S} reads it there, {@code -k} makes sudo ask every time (a cached credential would
+     * leave the line to the command), {@code -p ''} keeps its prompt out of the output.
+     */
+    public static String asRootWithPassword(String command) {
+        return "sudo -k -S -p '' sh -c " + quote(command);
+    }
 }
