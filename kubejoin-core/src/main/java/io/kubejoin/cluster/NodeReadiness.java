@@ -210,7 +210,8 @@ public final class NodeReadiness {
                         boolean lookFirst = nextLook != null && nextLook.isBefore(deadline);
                         long waitMs = Duration.between(clock.instant(), lookFirst ? nextLook : deadline).toMillis();
                         if (waitMs <= 0 && !lookFirst) break;
-                        if (waitMs > 0) w.changed.await(waitMs, TimeUnit.MILLISECONDS);
+                        // wake at least every quiet period: a watch can fall silent without closing
+                        if (waitMs > 0) w.changed.await(Math.min(waitMs, quiet().toMillis()), TimeUnit.MILLISECONDS);
                         if (w.done()) break;
                     }
                     if (nextLook != null && !clock.instant().isBefore(nextLook)) {
@@ -219,6 +220,7 @@ public final class NodeReadiness {
                 } finally {
                     lock.unlock();
                 }
+                probeIfSilent(); // outside the lock: a request
                 if (nextLook != null && !clock.instant().isBefore(nextLook)) {
                     // outside the lock: the look is a command on the node
                     for (String n : toLook) {
@@ -339,6 +341,10 @@ public final class NodeReadiness {
     private Instant brokenSince;
     /** Guarded by opening: failed attempts to open it again since it broke. */
     private int reopenFailures;
+    /** Guarded by lock: when the server last proved alive (the watch opened, an event or bookmark, a probe answered). */
+    private Instant heard = Instant.EPOCH;
+    /** One probe at a time for all waiters: a silent watch costs one request, not one per node. */
+    private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
     /** Guarded by lock: set once the API server is called lost; every waiter ends with it until all have left. */
     private ApiServerLost lost;
 
@@ -482,6 +488,73 @@ public final class NodeReadiness {
         }
     }
 
+    /** How long the watch may stay silent before the server is asked whether it is alive: a third of a request timeout. */
+    private Duration quiet() {
+        return conn.requestTimeout().dividedBy(3).compareTo(Duration.ofMillis(200)) < 0 ? Duration.ofMillis(200)
+                : conn.requestTimeout().dividedBy(3);
+    }
+
+    /**
+     * A watch whose server vanished without closing the connection (a partition sends no FIN or RST) stays open and
+     * silent. When nothing was heard for {@link #quiet()}, one waiter asks GET /version (bounded by the request
+     * timeout); any HTTP answer proves the server alive. {@link #API_LOSS_ATTEMPTS} failures in a row, one per request
+     * timeout, end every waiter with {@link ApiServerLost}, as a watch that closed and cannot be reopened does.
+     */
+    private void probeIfSilent() {
+        lock.lock();
+        try {
+            if (!watching || lost != null || holders == 0
+                    || Duration.between(heard, clock.instant()).compareTo(quiet()) < 0) return;
+        } finally {
+            lock.unlock();
+        }
+        if (!probing.compareAndSet(false, true)) return;
+        try {
+            Instant first = clock.instant();
+            RuntimeException failure = null;
+            for (int attempt = 1; attempt <= API_LOSS_ATTEMPTS; attempt++) {
+                Instant began = clock.instant();
+                failure = null;
+                try {
+                    conn.client().getKubernetesVersion();
+                } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                    if (e.getCode() <= 0) failure = e; // a status code is an answer: the server is there
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+                lock.lock();
+                try {
+                    if (failure == null) heard = clock.instant();
+                    // answered, or the watch moved on meanwhile (an event, closed, reopened, all waiters left)
+                    if (failure == null || !watching || lost != null || holders == 0 || heard.isAfter(first)) return;
+                } finally {
+                    lock.unlock();
+                }
+                log.debug("node watch silent; API server probe {} failed: {}", attempt, failure.getMessage());
+                // a refused connection fails at once: spread the attempts over a request timeout each
+                long rest = Duration.between(clock.instant(), began.plus(conn.requestTimeout())).toMillis();
+                if (attempt < API_LOSS_ATTEMPTS && rest > 0) Thread.sleep(rest);
+            }
+            String why = ApiErrors.translate(failure, Access.cluster("get", "/version"), conn).getMessage();
+            why = why == null ? "no answer" : why.replace(" at " + conn.serverUrl(), "");
+            Duration gone = Duration.between(first, clock.instant());
+            ApiServerLost l = new ApiServerLost("lost the API server " + conn.serverUrl() + ": the watch on Nodes went silent and "
+                    + API_LOSS_ATTEMPTS + " requests over " + Math.max(1, gone.toSeconds()) + " s got no answer (last: " + why + ")", failure);
+            lock.lock();
+            try {
+                if (holders > 0 && lost == null) lost = l;
+                watching = false;
+                for (List<Waiter> ws : waiters.values()) ws.forEach(w -> w.changed.signalAll());
+            } finally {
+                lock.unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            probing.set(false);
+        }
+    }
+
     private ApiServerLost lost(RuntimeException e, Duration gone) {
         // the server's address is said once, up front
         String why = e.getMessage() == null ? "no answer" : e.getMessage().replace(" at " + conn.serverUrl(), "");
@@ -497,7 +570,10 @@ public final class NodeReadiness {
             public void eventReceived(Action action, Node node) {
                 lock.lock();
                 try {
-                    if (gen == generation) observe(node.getMetadata().getName(), action == Action.DELETED ? null : seen(node));
+                    if (gen != generation) return;
+                    heard = clock.instant();
+                    // a bookmark carries only a resourceVersion: it proves the server alive, nothing about a node
+                    if (action != Action.BOOKMARK) observe(node.getMetadata().getName(), action == Action.DELETED ? null : seen(node));
                 } finally {
                     lock.unlock();
                 }
@@ -519,7 +595,11 @@ public final class NodeReadiness {
             }
         };
         // watch first, then list: a change between the two is seen by the watch, so nothing is missed
-        Watch opened = conn.call(Access.cluster("watch", "nodes"), () -> conn.client().nodes().watch(watcher));
+        // ended by the server after 5-10 min, as client-go's reflector asks, and opened again by the client: a
+        // connection that went stale unnoticed does not outlive that
+        io.fabric8.kubernetes.api.model.ListOptions options = new io.fabric8.kubernetes.api.model.ListOptionsBuilder()
+                .withTimeoutSeconds(300L + java.util.concurrent.ThreadLocalRandom.current().nextLong(300)).build();
+        Watch opened = conn.call(Access.cluster("watch", "nodes"), () -> conn.client().nodes().watch(options, watcher));
         boolean keep = false;
         try {
             // in pages, keeping only what a wait needs of each Node
@@ -532,6 +612,7 @@ public final class NodeReadiness {
                     keep = true;
                     watch = opened;
                     watching = true;
+                    heard = clock.instant();
                     broken = false;
                     for (Map.Entry<String, Seen> n : current) observe(n.getKey(), n.getValue());
                 }

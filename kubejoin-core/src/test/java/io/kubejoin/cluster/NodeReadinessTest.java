@@ -239,6 +239,96 @@ class NodeReadinessTest {
         assertThat(Duration.ofNanos(System.nanoTime() - stopped)).isLessThan(MockCluster.TIMEOUT.multipliedBy(3).plusSeconds(3));
     }
 
+    /**
+     * A server that stops answering without closing its connections (a network partition: no FIN, no RST) leaves the
+     * watch open and silent; the wait must still notice within about three request timeouts, not at its deadline.
+     */
+    @Tag("hostile")
+    @Test
+    void anApiServerThatFallsSilentWithoutClosingEndsEveryWaiterWithinThreeRequestTimeoutsNamingIt() throws Exception {
+        try (FreezingProxy proxy = new FreezingProxy(cluster.server.getPort());
+             KubeConnection viaProxy = KubeConnection.of(new io.fabric8.kubernetes.client.ConfigBuilder(cluster.config())
+                     .withMasterUrl(proxy.url()).build(), "kubeconfig test-admin.kubeconfig", MockCluster.TIMEOUT)) {
+            NodeReadiness r = new NodeReadiness(viaProxy, tokens, Clock.systemUTC(), Duration.ofSeconds(20));
+            Instant start = Instant.now();
+            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+            CompletableFuture<Map<String, Result>> a = CompletableFuture.supplyAsync(
+                    () -> r.waitForReady(List.of("a"), start.plusSeconds(120)), threads);
+            CompletableFuture<Map<String, Result>> b = CompletableFuture.supplyAsync(
+                    () -> r.waitForReady(List.of("b"), start.plusSeconds(120)), threads);
+            threads.shutdown();
+            // the watch and its list have been served (both went through the proxy)
+            while (cluster.server.getRequestCount() < 2) Thread.sleep(20);
+            Thread.sleep(500);
+            long frozen = System.nanoTime();
+            proxy.freeze();
+            for (CompletableFuture<Map<String, Result>> f : List.of(a, b)) {
+                Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> f.get(25, TimeUnit.SECONDS));
+                assertThat(e).as("ends with the loss, not at its deadline").isInstanceOf(java.util.concurrent.ExecutionException.class);
+                assertThat(e.getCause()).isInstanceOf(NodeReadiness.ApiServerLost.class)
+                        .hasMessageStartingWith("lost the API server " + proxy.url() + ":");
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - frozen)).isLessThan(MockCluster.TIMEOUT.multipliedBy(4).plusSeconds(3));
+        }
+    }
+
+    /** A TCP relay to the mock server that, once frozen, keeps every connection open and accepts new ones but passes nothing. */
+    static final class FreezingProxy implements AutoCloseable {
+        final java.net.ServerSocket listen = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));
+        final List<java.net.Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile boolean frozen;
+
+        FreezingProxy(int target) throws java.io.IOException {
+            Thread t = new Thread(() -> {
+                while (!listen.isClosed()) {
+                    try {
+                        java.net.Socket in = listen.accept();
+                        sockets.add(in);
+                        if (frozen) continue; // accepted, never answered
+                        java.net.Socket out = new java.net.Socket("127.0.0.1", target);
+                        sockets.add(out);
+                        pump(in, out);
+                        pump(out, in);
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            }, "freezing-proxy");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        void pump(java.net.Socket from, java.net.Socket to) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[8192];
+                try {
+                    int n;
+                    while ((n = from.getInputStream().read(buf)) >= 0) {
+                        if (!frozen) to.getOutputStream().write(buf, 0, n); // frozen: swallowed, nothing closes
+                    }
+                } catch (java.io.IOException ignored) {
+                    // the proxy closed
+                }
+            }, "freezing-proxy-pump");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + listen.getLocalPort();
+        }
+
+        void freeze() {
+            frozen = true;
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            listen.close();
+            for (java.net.Socket s : sockets) s.close();
+        }
+    }
+
     @Test
     void aDiagnosisThatCannotBeReadStillReportsNotReady() {
         cluster.server.expect().get().withPath("/apis/certificates.k8s.io/v1/certificatesigningrequests")
