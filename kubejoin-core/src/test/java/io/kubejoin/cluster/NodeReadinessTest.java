@@ -233,7 +233,8 @@ class NodeReadinessTest {
             Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> f.get(25, TimeUnit.SECONDS));
             assertThat(e).as("ends with the loss, not at its deadline").isInstanceOf(java.util.concurrent.ExecutionException.class);
             assertThat(e.getCause()).isInstanceOf(NodeReadiness.ApiServerLost.class)
-                    .hasMessageStartingWith("lost the API server " + cluster.url() + ": the watch on Nodes closed");
+                    // the mock's close does not always close the watch's connection: seen closed or gone silent
+                    .hasMessageStartingWith("lost the API server " + cluster.url() + ": the watch on Nodes ");
         }
         // three request timeouts of 3 s, and a little slack for a loaded machine
         assertThat(Duration.ofNanos(System.nanoTime() - stopped)).isLessThan(MockCluster.TIMEOUT.multipliedBy(3).plusSeconds(3));
