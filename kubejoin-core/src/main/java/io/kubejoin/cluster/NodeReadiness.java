@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.WatcherException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -162,6 +163,23 @@ public final class NodeReadiness {
             if (readyHeartbeat != null && heartbeat.isAfter(readyHeartbeat)) return true;
             boolean written = readyHeartbeat == null || nodeVersion == null || !nodeVersion.equals(version);
             return written && !heartbeat.isBefore(started.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        }
+    }
+
+    /**
+     * Waits, when {@code heartbeat} (a Ready heartbeat the API keeps in whole seconds) is that recent, until the second
+     * after it: a kubelet (re)started within that second may post the same status again, which kube-apiserver keeps as
+     * it was (a no-op update changes no resourceVersion), so its post could not be told from the stale one. Waits
+     * nothing when the heartbeat is older, or further ahead than {@code atMost} (a node clock ahead of this one).
+     */
+    public static void startAfterTheSecondOf(Instant heartbeat, Clock clock, Duration atMost) {
+        if (heartbeat == null) return;
+        long ms = Duration.between(clock.instant(), heartbeat.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1)).toMillis();
+        if (ms <= 0 || ms > atMost.toMillis()) return;
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

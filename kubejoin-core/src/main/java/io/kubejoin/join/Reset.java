@@ -3,6 +3,7 @@ package io.kubejoin.join;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.kubejoin.cluster.Access;
 import io.kubejoin.cluster.KubeConnection;
+import io.kubejoin.cluster.NodeReadiness;
 import io.kubejoin.cluster.TokenService;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
@@ -66,17 +67,7 @@ public final class Reset {
         RecoveryProof.Baseline baseline = RecoveryProof.baseline(conn, t, paths, node.name(), token.id(), started);
         // the API keeps whole seconds: a kubelet that posts Ready within the second of the last heartbeat writes the same
         // status again (a no-op update), indistinguishable from a stale one; so it starts in a later second (≤ 1 s wait)
-        if (baseline.readyHeartbeat() != null) {
-            long waitMs = java.time.Duration.between(clock.instant(),
-                    baseline.readyHeartbeat().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plusSeconds(1)).toMillis();
-            if (waitMs > 0 && waitMs <= 2000) {
-                try {
-                    Thread.sleep(waitMs);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
+        NodeReadiness.startAfterTheSecondOf(baseline.readyHeartbeat(), clock, java.time.Duration.ofSeconds(2));
         NodeCommands.run(t, ResetScripts.removeClientCredential(paths.kubeletKubeconfig(), paths.certDir()),
                 "removing the stale client credential", "check the node's filesystem");
         done.add("removed " + paths.kubeletKubeconfig() + " and " + paths.certDir() + "/kubelet-client-*.pem");

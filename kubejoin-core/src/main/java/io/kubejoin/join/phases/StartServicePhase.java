@@ -118,6 +118,9 @@ public final class StartServicePhase implements NodePhase {
         boolean filesChanged = ctx.anyChanged(files.apply(ctx.paths()));
         // read before the script: once it runs, the new kubelet may post at any moment
         NodeReadiness.Since before = beforeStart == null ? null : beforeStart.apply(ctx.node().name());
+        // a kubelet restarted within the second of its last heartbeat could post the very same status
+        NodeReadiness.startAfterTheSecondOf(before == null ? null : before.readyHeartbeat(), java.time.Clock.systemUTC(),
+                java.time.Duration.ofSeconds(1));
         ExecResult r = NodeCommands.exec(t, StartScripts.start(steps, unit, filesChanged));
         if (r.exitCode() == StartScripts.ENABLE_EXIT) {
             throw new PhaseFailure("systemctl enable " + unit + " failed: " + NodeCommands.firstLine(r.stderr(), r.stdout()),

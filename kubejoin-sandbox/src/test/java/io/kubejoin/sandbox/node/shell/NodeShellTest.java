@@ -581,6 +581,10 @@ class NodeShellTest {
         file("/sys/fs/cgroup/cgroup.controllers", "cpu\n", "r--r--r--");
         // systemd-resolved runs: the rendered resolvConf default is there
         file("/run/systemd/resolve/resolv.conf", "nameserver 127.0.0.53\n", "rw-r--r--");
+        // a prepared kernel: forwarding on, br_netfilter loaded with its settings
+        file("/proc/sys/net/ipv4/ip_forward", "1\n", "rw-r--r--");
+        file("/proc/sys/net/bridge/bridge-nf-call-iptables", "1\n", "rw-r--r--");
+        file("/proc/sys/net/bridge/bridge-nf-call-ip6tables", "1\n", "rw-r--r--");
         for (String m : ModulesLoadRenderer.modules(inv, inv.nodes().get(0))) {
             if (!m.startsWith("ip_vs")) Files.createDirectories(local("/sys/module/" + m));
         }
