@@ -221,6 +221,7 @@ public final class NodeReadiness {
             while (clock.instant().isBefore(deadline)) {
                 if (!ensureWatching(deadline)) break;
                 List<String> toLook = new ArrayList<>();
+                boolean look;
                 lock.lock();
                 try {
                     if (w.done()) break;
@@ -228,18 +229,19 @@ public final class NodeReadiness {
                         boolean lookFirst = nextLook != null && nextLook.isBefore(deadline);
                         long waitMs = Duration.between(clock.instant(), lookFirst ? nextLook : deadline).toMillis();
                         if (waitMs <= 0 && !lookFirst) break;
-                        // wake at least every quiet period: a watch can fall silent without closing
-                        if (waitMs > 0) w.changed.await(Math.min(waitMs, quiet().toMillis()), TimeUnit.MILLISECONDS);
+                        // woken by the watch, its close, or the prober calling the server lost (probeWhileSilent)
+                        if (waitMs > 0) w.changed.await(waitMs, TimeUnit.MILLISECONDS);
                         if (w.done()) break;
                     }
-                    if (nextLook != null && !clock.instant().isBefore(nextLook)) {
+                    // decided once: a second reading of the clock could move the look on without making it
+                    look = nextLook != null && !clock.instant().isBefore(nextLook);
+                    if (look) {
                         for (String n : w.wanted) if (!w.readyAfter.containsKey(n) && !failed.containsKey(n)) toLook.add(n);
                     }
                 } finally {
                     lock.unlock();
                 }
-                probeIfSilent(); // outside the lock: a request
-                if (nextLook != null && !clock.instant().isBefore(nextLook)) {
+                if (look) {
                     // outside the lock: the look is a command on the node
                     for (String n : toLook) {
                         String why = watch.check(n);
@@ -361,8 +363,8 @@ public final class NodeReadiness {
     private int reopenFailures;
     /** Guarded by lock: when the server last proved alive (the watch opened, an event or bookmark, a probe answered). */
     private Instant heard = Instant.EPOCH;
-    /** One probe at a time for all waiters: a silent watch costs one request, not one per node. */
-    private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Guarded by lock: the thread that asks the server whether it is alive while the watch is silent (one per open watch). */
+    private Thread prober;
     /** Guarded by lock: set once the API server is called lost; every waiter ends with it until all have left. */
     private ApiServerLost lost;
 
@@ -403,6 +405,8 @@ public final class NodeReadiness {
                 // nobody waits any more: stop watching; the next waiter starts afresh from a list
                 toClose = watch;
                 watch = null;
+                if (prober != null) prober.interrupt();
+                prober = null;
                 watching = false;
                 broken = false;
                 lost = null;
@@ -514,62 +518,97 @@ public final class NodeReadiness {
 
     /**
      * A watch whose server vanished without closing the connection (a partition sends no FIN or RST) stays open and
-     * silent. When nothing was heard for {@link #quiet()}, one waiter asks GET /version (bounded by the request
-     * timeout); any HTTP answer proves the server alive. {@link #API_LOSS_ATTEMPTS} failures in a row, one per request
-     * timeout, end every waiter with {@link ApiServerLost}, as a watch that closed and cannot be reopened does.
+     * silent. One thread per open watch, never a waiter (a waiter's look at its node and its deadline must not wait
+     * for a request to a silent server): when nothing was heard for {@link #quiet()} it asks GET /version, bounded
+     * by the request timeout. Any HTTP answer proves the server alive, whatever its status or body (a proxy's error
+     * page, a body that is not JSON); only no answer — a timeout, a refused or reset connection — is a failure.
+     * {@link #API_LOSS_ATTEMPTS} failures in a row, one request timeout apart, end every waiter with
+     * {@link ApiServerLost}, as a watch that closed and cannot be reopened does.
      */
-    private void probeIfSilent() {
-        lock.lock();
+    private void probeWhileSilent(long gen) {
+        int failures = 0;
+        Instant first = null;
+        Instant next = null;
         try {
-            if (!watching || lost != null || holders == 0
-                    || Duration.between(heard, clock.instant()).compareTo(quiet()) < 0) return;
-        } finally {
-            lock.unlock();
-        }
-        if (!probing.compareAndSet(false, true)) return;
-        try {
-            Instant first = clock.instant();
-            RuntimeException failure = null;
-            for (int attempt = 1; attempt <= API_LOSS_ATTEMPTS; attempt++) {
-                Instant began = clock.instant();
-                failure = null;
-                try {
-                    conn.client().getKubernetesVersion();
-                } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-                    if (e.getCode() <= 0) failure = e; // a status code is an answer: the server is there
-                } catch (RuntimeException e) {
-                    failure = e;
-                }
+            while (true) {
+                Instant due;
                 lock.lock();
                 try {
-                    if (failure == null) heard = clock.instant();
-                    // answered, or the watch moved on meanwhile (an event, closed, reopened, all waiters left)
-                    if (failure == null || !watching || lost != null || holders == 0 || heard.isAfter(first)) return;
+                    if (gen != generation || !watching || holders == 0 || lost != null) return;
+                    due = failures == 0 ? heard.plus(quiet()) : next;
                 } finally {
                     lock.unlock();
                 }
-                log.debug("node watch silent; API server probe {} failed: {}", attempt, failure.getMessage());
-                // a refused connection fails at once: spread the attempts over a request timeout each
-                long rest = Duration.between(clock.instant(), began.plus(conn.requestTimeout())).toMillis();
-                if (attempt < API_LOSS_ATTEMPTS && rest > 0) Thread.sleep(rest);
-            }
-            String why = ApiErrors.translate(failure, Access.cluster("get", "/version"), conn).getMessage();
-            why = why == null ? "no answer" : why.replace(" at " + conn.serverUrl(), "");
-            Duration gone = Duration.between(first, clock.instant());
-            ApiServerLost l = new ApiServerLost("lost the API server " + conn.serverUrl() + ": the watch on Nodes went silent and "
-                    + API_LOSS_ATTEMPTS + " requests over " + Math.max(1, gone.toSeconds()) + " s got no answer (last: " + why + ")", failure);
-            lock.lock();
-            try {
-                if (holders > 0 && lost == null) lost = l;
-                watching = false;
-                for (List<Waiter> ws : waiters.values()) ws.forEach(w -> w.changed.signalAll());
-            } finally {
-                lock.unlock();
+                long ms = Duration.between(clock.instant(), due).toMillis();
+                if (ms > 0) {
+                    Thread.sleep(ms); // then look again: an event may have come meanwhile
+                    continue;
+                }
+                Instant began = clock.instant();
+                Throwable failure = ask();
+                lock.lock();
+                try {
+                    if (gen != generation || !watching || holders == 0 || lost != null) return;
+                    if (failure == null) heard = clock.instant();
+                    // answered, or the watch spoke since the first unanswered request
+                    if (failure == null || heard.isAfter(first == null ? began : first)) {
+                        failures = 0;
+                        first = null;
+                        continue;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (failures++ == 0) first = began;
+                log.debug("node watch silent; API server probe {} failed: {}", failures, failure.getMessage());
+                if (failures >= API_LOSS_ATTEMPTS) {
+                    String why = ApiErrors.transport(failure, conn.serverUrl(), conn.source(), conn.requestTimeout().toSeconds())
+                            .getMessage();
+                    why = why == null ? "no answer" : why.replace(" at " + conn.serverUrl(), "");
+                    Duration gone = Duration.between(first, clock.instant());
+                    ApiServerLost l = new ApiServerLost("lost the API server " + conn.serverUrl() + ": the watch on Nodes went silent and "
+                            + API_LOSS_ATTEMPTS + " requests over " + Math.max(1, gone.toSeconds()) + " s got no answer (last: " + why + ")", failure);
+                    lock.lock();
+                    try {
+                        if (gen != generation || holders == 0 || lost != null) return;
+                        lost = l;
+                        watching = false;
+                        for (List<Waiter> ws : waiters.values()) ws.forEach(w -> w.changed.signalAll());
+                    } finally {
+                        lock.unlock();
+                    }
+                    return;
+                }
+                // a refused connection fails at once: the attempts are a request timeout apart
+                next = began.plus(conn.requestTimeout());
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            probing.set(false);
+            // the last waiter left
+        }
+    }
+
+    /** GET /version without reading its body: null when the server answered at all, else why there was no answer. */
+    private Throwable ask() throws InterruptedException {
+        io.fabric8.kubernetes.client.http.HttpClient http = conn.client().getHttpClient();
+        long ms = conn.requestTimeout().toMillis();
+        java.util.concurrent.CompletableFuture<io.fabric8.kubernetes.client.http.HttpResponse<byte[]>> answer;
+        try {
+            answer = http.sendAsync(http.newHttpRequestBuilder().uri(conn.serverUrl() + "/version")
+                    .timeout(ms, TimeUnit.MILLISECONDS).build(), byte[].class);
+        } catch (RuntimeException e) {
+            return e;
+        }
+        try {
+            answer.get(ms, TimeUnit.MILLISECONDS); // any status code: the server is there
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause() == null ? e : e.getCause();
+        } catch (java.util.concurrent.TimeoutException e) {
+            answer.cancel(true);
+            return e;
+        } catch (InterruptedException e) {
+            answer.cancel(true);
+            throw e;
         }
     }
 
@@ -632,6 +671,10 @@ public final class NodeReadiness {
                     watching = true;
                     heard = clock.instant();
                     broken = false;
+                    if (prober != null) prober.interrupt();
+                    prober = new Thread(() -> probeWhileSilent(gen), "kubejoin-node-watch-probe");
+                    prober.setDaemon(true);
+                    prober.start();
                     for (Map.Entry<String, Seen> n : current) observe(n.getKey(), n.getValue());
                 }
             } finally {
