@@ -105,8 +105,9 @@ final class ListPages {
         Snapshot snapshot;
         String start = "";
         if (token == null) {
-            snapshot = take(base, fullList, namespaced);
-            if (snapshot == null) return fullList.apply(base);
+            MockResponse whole = fullList.apply(base);
+            snapshot = take(whole, namespaced);
+            if (snapshot == null) return whole; // an error, or no list
         } else {
             Token t;
             try {
@@ -117,8 +118,9 @@ final class ListPages {
             start = t.start();
             if (t.rv() == -1) {
                 // the inconsistent remainder a 410 offered: from the same key over what is stored now
-                snapshot = take(base, fullList, namespaced);
-                if (snapshot == null) return fullList.apply(base);
+                MockResponse whole = fullList.apply(base);
+                snapshot = take(whole, namespaced);
+                if (snapshot == null) return whole;
             } else {
                 synchronized (this) {
                     expire();
@@ -169,8 +171,7 @@ final class ListPages {
     }
 
     /** The whole list now, in key order; null when it is not a list (an error, or a body without items). */
-    private Snapshot take(String base, Function<String, MockResponse> fullList, boolean namespaced) {
-        MockResponse r = fullList.apply(base);
+    private Snapshot take(MockResponse r, boolean namespaced) {
         if (r.code() != 200 || r.getBody() == null) return null;
         Map<?, ?> list;
         try {
