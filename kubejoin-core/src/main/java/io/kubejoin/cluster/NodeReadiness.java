@@ -221,6 +221,7 @@ public final class NodeReadiness {
             while (clock.instant().isBefore(deadline)) {
                 if (!ensureWatching(deadline)) break;
                 List<String> toLook = new ArrayList<>();
+                boolean look;
                 lock.lock();
                 try {
                     if (w.done()) break;
@@ -228,16 +229,19 @@ public final class NodeReadiness {
                         boolean lookFirst = nextLook != null && nextLook.isBefore(deadline);
                         long waitMs = Duration.between(clock.instant(), lookFirst ? nextLook : deadline).toMillis();
                         if (waitMs <= 0 && !lookFirst) break;
+                        // woken by the watch, its close, or the prober calling the server lost (probeWhileSilent)
                         if (waitMs > 0) w.changed.await(waitMs, TimeUnit.MILLISECONDS);
                         if (w.done()) break;
                     }
-                    if (nextLook != null && !clock.instant().isBefore(nextLook)) {
+                    // decided once: a second reading of the clock could move the look on without making it
+                    look = nextLook != null && !clock.instant().isBefore(nextLook);
+                    if (look) {
                         for (String n : w.wanted) if (!w.readyAfter.containsKey(n) && !failed.containsKey(n)) toLook.add(n);
                     }
                 } finally {
                     lock.unlock();
                 }
-                if (nextLook != null && !clock.instant().isBefore(nextLook)) {
+                if (look) {
                     // outside the lock: the look is a command on the node
                     for (String n : toLook) {
                         String why = watch.check(n);
@@ -357,6 +361,10 @@ public final class NodeReadiness {
     private Instant brokenSince;
     /** Guarded by opening: failed attempts to open it again since it broke. */
     private int reopenFailures;
+    /** Guarded by lock: when the server last proved alive (the watch opened, an event or bookmark, a probe answered). */
+    private Instant heard = Instant.EPOCH;
+    /** Guarded by lock: the thread that asks the server whether it is alive while the watch is silent (one per open watch). */
+    private Thread prober;
     /** Guarded by lock: set once the API server is called lost; every waiter ends with it until all have left. */
     private ApiServerLost lost;
 
@@ -397,6 +405,8 @@ public final class NodeReadiness {
                 // nobody waits any more: stop watching; the next waiter starts afresh from a list
                 toClose = watch;
                 watch = null;
+                if (prober != null) prober.interrupt();
+                prober = null;
                 watching = false;
                 broken = false;
                 lost = null;
@@ -500,6 +510,108 @@ public final class NodeReadiness {
         }
     }
 
+    /** How long the watch may stay silent before the server is asked whether it is alive: a third of a request timeout. */
+    private Duration quiet() {
+        return conn.requestTimeout().dividedBy(3).compareTo(Duration.ofMillis(200)) < 0 ? Duration.ofMillis(200)
+                : conn.requestTimeout().dividedBy(3);
+    }
+
+    /**
+     * A watch whose server vanished without closing the connection (a partition sends no FIN or RST) stays open and
+     * silent. One thread per open watch, never a waiter (a waiter's look at its node and its deadline must not wait
+     * for a request to a silent server): when nothing was heard for {@link #quiet()} it asks GET /version, bounded
+     * by the request timeout. Any HTTP answer proves the server alive, whatever its status or body (a proxy's error
+     * page, a body that is not JSON); only no answer — a timeout, a refused or reset connection — is a failure.
+     * {@link #API_LOSS_ATTEMPTS} failures in a row, one request timeout apart, end every waiter with
+     * {@link ApiServerLost}, as a watch that closed and cannot be reopened does.
+     */
+    private void probeWhileSilent(long gen) {
+        int failures = 0;
+        Instant first = null;
+        Instant next = null;
+        try {
+            while (true) {
+                Instant due;
+                lock.lock();
+                try {
+                    if (gen != generation || !watching || holders == 0 || lost != null) return;
+                    due = failures == 0 ? heard.plus(quiet()) : next;
+                } finally {
+                    lock.unlock();
+                }
+                long ms = Duration.between(clock.instant(), due).toMillis();
+                if (ms > 0) {
+                    Thread.sleep(ms); // then look again: an event may have come meanwhile
+                    continue;
+                }
+                Instant began = clock.instant();
+                Throwable failure = ask();
+                lock.lock();
+                try {
+                    if (gen != generation || !watching || holders == 0 || lost != null) return;
+                    if (failure == null) heard = clock.instant();
+                    // answered, or the watch spoke since the first unanswered request
+                    if (failure == null || heard.isAfter(first == null ? began : first)) {
+                        failures = 0;
+                        first = null;
+                        continue;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (failures++ == 0) first = began;
+                log.debug("node watch silent; API server probe {} failed: {}", failures, failure.getMessage());
+                if (failures >= API_LOSS_ATTEMPTS) {
+                    String why = ApiErrors.transport(failure, conn.serverUrl(), conn.source(), conn.requestTimeout().toSeconds())
+                            .getMessage();
+                    why = why == null ? "no answer" : why.replace(" at " + conn.serverUrl(), "");
+                    Duration gone = Duration.between(first, clock.instant());
+                    ApiServerLost l = new ApiServerLost("lost the API server " + conn.serverUrl() + ": the watch on Nodes went silent and "
+                            + API_LOSS_ATTEMPTS + " requests over " + Math.max(1, gone.toSeconds()) + " s got no answer (last: " + why + ")", failure);
+                    lock.lock();
+                    try {
+                        if (gen != generation || holders == 0 || lost != null) return;
+                        lost = l;
+                        watching = false;
+                        for (List<Waiter> ws : waiters.values()) ws.forEach(w -> w.changed.signalAll());
+                    } finally {
+                        lock.unlock();
+                    }
+                    return;
+                }
+                // a refused connection fails at once: the attempts are a request timeout apart
+                next = began.plus(conn.requestTimeout());
+            }
+        } catch (InterruptedException e) {
+            // the last waiter left
+        }
+    }
+
+    /** GET /version without reading its body: null when the server answered at all, else why there was no answer. */
+    private Throwable ask() throws InterruptedException {
+        io.fabric8.kubernetes.client.http.HttpClient http = conn.client().getHttpClient();
+        long ms = conn.requestTimeout().toMillis();
+        java.util.concurrent.CompletableFuture<io.fabric8.kubernetes.client.http.HttpResponse<byte[]>> answer;
+        try {
+            answer = http.sendAsync(http.newHttpRequestBuilder().uri(conn.serverUrl() + "/version")
+                    .timeout(ms, TimeUnit.MILLISECONDS).build(), byte[].class);
+        } catch (RuntimeException e) {
+            return e;
+        }
+        try {
+            answer.get(ms, TimeUnit.MILLISECONDS); // any status code: the server is there
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause() == null ? e : e.getCause();
+        } catch (java.util.concurrent.TimeoutException e) {
+            answer.cancel(true);
+            return e;
+        } catch (InterruptedException e) {
+            answer.cancel(true);
+            throw e;
+        }
+    }
+
     private ApiServerLost lost(RuntimeException e, Duration gone) {
         // the server's address is said once, up front
         String why = e.getMessage() == null ? "no answer" : e.getMessage().replace(" at " + conn.serverUrl(), "");
@@ -515,7 +627,10 @@ public final class NodeReadiness {
             public void eventReceived(Action action, Node node) {
                 lock.lock();
                 try {
-                    if (gen == generation) observe(node.getMetadata().getName(), action == Action.DELETED ? null : seen(node));
+                    if (gen != generation) return;
+                    heard = clock.instant();
+                    // a bookmark carries only a resourceVersion: it proves the server alive, nothing about a node
+                    if (action != Action.BOOKMARK) observe(node.getMetadata().getName(), action == Action.DELETED ? null : seen(node));
                 } finally {
                     lock.unlock();
                 }
@@ -537,7 +652,11 @@ public final class NodeReadiness {
             }
         };
         // watch first, then list: a change between the two is seen by the watch, so nothing is missed
-        Watch opened = conn.call(Access.cluster("watch", "nodes"), () -> conn.client().nodes().watch(watcher));
+        // ended by the server after 5-10 min, as client-go's reflector asks, and opened again by the client: a
+        // connection that went stale unnoticed does not outlive that
+        io.fabric8.kubernetes.api.model.ListOptions options = new io.fabric8.kubernetes.api.model.ListOptionsBuilder()
+                .withTimeoutSeconds(300L + java.util.concurrent.ThreadLocalRandom.current().nextLong(300)).build();
+        Watch opened = conn.call(Access.cluster("watch", "nodes"), () -> conn.client().nodes().watch(options, watcher));
         boolean keep = false;
         try {
             // in pages, keeping only what a wait needs of each Node
@@ -550,7 +669,12 @@ public final class NodeReadiness {
                     keep = true;
                     watch = opened;
                     watching = true;
+                    heard = clock.instant();
                     broken = false;
+                    if (prober != null) prober.interrupt();
+                    prober = new Thread(() -> probeWhileSilent(gen), "kubejoin-node-watch-probe");
+                    prober.setDaemon(true);
+                    prober.start();
                     for (Map.Entry<String, Seen> n : current) observe(n.getKey(), n.getValue());
                 }
             } finally {

@@ -233,10 +233,156 @@ class NodeReadinessTest {
             Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> f.get(25, TimeUnit.SECONDS));
             assertThat(e).as("ends with the loss, not at its deadline").isInstanceOf(java.util.concurrent.ExecutionException.class);
             assertThat(e.getCause()).isInstanceOf(NodeReadiness.ApiServerLost.class)
-                    .hasMessageStartingWith("lost the API server " + cluster.url() + ": the watch on Nodes closed");
+                    // the mock's close does not always close the watch's connection: seen closed or gone silent
+                    .hasMessageStartingWith("lost the API server " + cluster.url() + ": the watch on Nodes ");
         }
         // three request timeouts of 3 s, and a little slack for a loaded machine
         assertThat(Duration.ofNanos(System.nanoTime() - stopped)).isLessThan(MockCluster.TIMEOUT.multipliedBy(3).plusSeconds(3));
+    }
+
+    /**
+     * A server that stops answering without closing its connections (a network partition: no FIN, no RST) leaves the
+     * watch open and silent; the wait must still notice within about three request timeouts, not at its deadline.
+     */
+    @Tag("hostile")
+    @Test
+    void anApiServerThatFallsSilentWithoutClosingEndsEveryWaiterWithinThreeRequestTimeoutsNamingIt() throws Exception {
+        try (FreezingProxy proxy = new FreezingProxy(cluster.server.getPort());
+             KubeConnection viaProxy = KubeConnection.of(new io.fabric8.kubernetes.client.ConfigBuilder(cluster.config())
+                     .withMasterUrl(proxy.url()).build(), "kubeconfig test-admin.kubeconfig", MockCluster.TIMEOUT)) {
+            NodeReadiness r = new NodeReadiness(viaProxy, tokens, Clock.systemUTC(), Duration.ofSeconds(20));
+            Instant start = Instant.now();
+            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+            CompletableFuture<Map<String, Result>> a = CompletableFuture.supplyAsync(
+                    () -> r.waitForReady(List.of("a"), start.plusSeconds(120)), threads);
+            CompletableFuture<Map<String, Result>> b = CompletableFuture.supplyAsync(
+                    () -> r.waitForReady(List.of("b"), start.plusSeconds(120)), threads);
+            threads.shutdown();
+            // the watch and its list have been served (both went through the proxy)
+            while (cluster.server.getRequestCount() < 2) Thread.sleep(20);
+            Thread.sleep(500);
+            long frozen = System.nanoTime();
+            proxy.freeze();
+            for (CompletableFuture<Map<String, Result>> f : List.of(a, b)) {
+                Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> f.get(25, TimeUnit.SECONDS));
+                assertThat(e).as("ends with the loss, not at its deadline").isInstanceOf(java.util.concurrent.ExecutionException.class);
+                assertThat(e.getCause()).isInstanceOf(NodeReadiness.ApiServerLost.class)
+                        .hasMessageStartingWith("lost the API server " + proxy.url() + ":");
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - frozen)).isLessThan(MockCluster.TIMEOUT.multipliedBy(4).plusSeconds(3));
+        }
+    }
+
+    /**
+     * The probe of a silent server runs beside the waiters, never in them: while it waits a request timeout for each
+     * of its unanswered requests, a waiter still looks at its node on time (here: the second look, 5 s after the wait
+     * began, finds the kubelet failed), instead of after the probe's three timeouts.
+     */
+    @Tag("hostile")
+    @Test
+    void aSilentServersProbeNeverHoldsUpAWaitersLookAtItsNode() throws Exception {
+        try (FreezingProxy proxy = new FreezingProxy(cluster.server.getPort());
+             KubeConnection viaProxy = KubeConnection.of(new io.fabric8.kubernetes.client.ConfigBuilder(cluster.config())
+                     .withMasterUrl(proxy.url()).build(), "kubeconfig test-admin.kubeconfig", MockCluster.TIMEOUT)) {
+            NodeReadiness r = new NodeReadiness(viaProxy, tokens, Clock.systemUTC(), Duration.ofSeconds(20));
+            List<String> looked = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Instant start = Instant.now();
+            CompletableFuture<Map<String, Result>> waiting = CompletableFuture.supplyAsync(() -> r.waitForReady(
+                    Map.of("dead", java.util.Set.<String>of()), start.plusSeconds(60), node -> {
+                        looked.add(node);
+                        return looked.size() < 2 ? null : "kubelet exits at start";
+                    }));
+            // the watch and its list have been served: then the server falls silent
+            while (cluster.server.getRequestCount() < 2) Thread.sleep(20);
+            Thread.sleep(300);
+            long frozen = System.nanoTime();
+            proxy.freeze();
+            Map<String, Result> result = waiting.get(25, TimeUnit.SECONDS);
+            assertThat(result.get("dead").state()).isEqualTo(State.KUBELET_FAILED);
+            // the second look is at most 5 s after the start; a look held up by the probe comes after its 3 timeouts (9 s)
+            assertThat(Duration.ofNanos(System.nanoTime() - frozen)).isLessThan(MockCluster.TIMEOUT.multipliedBy(2).plusSeconds(1));
+        }
+    }
+
+    /**
+     * Any HTTP answer to the probe proves the server alive, whatever its status or body (a proxy's error page, a body
+     * that is not JSON): a silent watch over a server that answers is not a lost server. A short request timeout
+     * (1.5 s): probes from 0.5 s of silence on, a loss within about 3.5 s, well inside the wait.
+     */
+    @Test
+    void anyHttpAnswerToTheProbeProvesTheServerAlive() {
+        cluster.server.expect().get().withPath("/version").andReturn(200, "<html>a proxy's page, not JSON</html>").always();
+        try (KubeConnection quick = KubeConnection.of(cluster.config(), "kubeconfig test-admin.kubeconfig", Duration.ofMillis(1500))) {
+            NodeReadiness r = new NodeReadiness(quick, tokens, Clock.systemUTC(), Duration.ofSeconds(20));
+            Instant start = Instant.now();
+            Map<String, Result> result = r.waitForReady(Map.of("quiet", java.util.Set.<String>of()), start.plusSeconds(6));
+            assertThat(result.get("quiet").state()).as("ends at its deadline with its diagnosis, not with the loss").isEqualTo(State.NO_CSR);
+            long probes = 0;
+            for (int i = cluster.server.getRequestCount(); i > 0; i--) {
+                io.fabric8.mockwebserver.http.RecordedRequest req = cluster.server.takeRequest(1, TimeUnit.SECONDS);
+                if (req != null && req.getPath().equals("/version")) probes++;
+            }
+            assertThat(probes).as("the silent watch was probed, and each answer counted").isGreaterThanOrEqualTo(3);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A TCP relay to the mock server that, once frozen, keeps every connection open and accepts new ones but passes nothing. */
+    static final class FreezingProxy implements AutoCloseable {
+        final java.net.ServerSocket listen = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));
+        final List<java.net.Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile boolean frozen;
+
+        FreezingProxy(int target) throws java.io.IOException {
+            Thread t = new Thread(() -> {
+                while (!listen.isClosed()) {
+                    try {
+                        java.net.Socket in = listen.accept();
+                        sockets.add(in);
+                        if (frozen) continue; // accepted, never answered
+                        java.net.Socket out = new java.net.Socket("127.0.0.1", target);
+                        sockets.add(out);
+                        pump(in, out);
+                        pump(out, in);
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            }, "freezing-proxy");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        void pump(java.net.Socket from, java.net.Socket to) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[8192];
+                try {
+                    int n;
+                    while ((n = from.getInputStream().read(buf)) >= 0) {
+                        if (!frozen) to.getOutputStream().write(buf, 0, n); // frozen: swallowed, nothing closes
+                    }
+                } catch (java.io.IOException ignored) {
+                    // the proxy closed
+                }
+            }, "freezing-proxy-pump");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + listen.getLocalPort();
+        }
+
+        void freeze() {
+            frozen = true;
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            listen.close();
+            for (java.net.Socket s : sockets) s.close();
+        }
     }
 
     @Test

@@ -298,6 +298,14 @@ public final class SandboxApiServer implements AutoCloseable {
         dispatcher.authorizer().requireBootstrapBinding(required);
     }
 
+    /**
+     * An etcd compaction now (kube-apiserver asks one every 5 minutes): every continue token of a list in progress
+     * is answered 410 Expired from then on.
+     */
+    public void compactStorage() {
+        dispatcher.compactStorage();
+    }
+
     /** On: kube-controller-manager runs (signs approved CSRs, renews its lease). Off reproduces T2. */
     public void signer(boolean running) {
         if (running) signer.start();

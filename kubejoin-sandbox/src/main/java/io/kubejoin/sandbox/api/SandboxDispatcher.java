@@ -36,6 +36,8 @@ final class SandboxDispatcher extends Dispatcher {
     private volatile Supplier<String> serverAddress = () -> "127.0.0.1:443";
     /** The value {@link SecureFront} proves its identity headers with; null: no front, headers never honoured. */
     private volatile String frontProof;
+    /** kube-apiserver's chunked lists (limit/continue), which the mock lacks. */
+    private final ListPages pages;
     /** Called once per HTTP request (drops the mock server's record of it, which would otherwise grow forever). */
     private final Runnable onRequest;
 
@@ -48,6 +50,12 @@ final class SandboxDispatcher extends Dispatcher {
         this.authenticators.addAll(authenticators);
         this.versionJson = versionJson;
         this.onRequest = onRequest;
+        this.pages = new ListPages(java.time.Clock.systemUTC(), ((io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher) store.crud())::requestResourceVersion);
+    }
+
+    /** Expires every continue token, as an etcd compaction does. */
+    void compactStorage() {
+        pages.compact();
     }
 
     void workloads(Workloads w) {
@@ -98,7 +106,14 @@ final class SandboxDispatcher extends Dispatcher {
         if (!authorizer.allowed(user.get(), ri)) return ApiStatus.forbidden(user.get(), ri);
         MockResponse response;
         try {
-            response = handle(user.get(), ri, request);
+            String query = java.net.URI.create(request.getPath()).getRawQuery();
+            if ("list".equals(ri.verb()) && ListPages.asks(query)) {
+                // the mock ignores limit and continue: the whole list, then the page of it
+                response = pages.serve(ri.path(), query, !ri.namespace().isEmpty(), whole -> handle(user.get(), ri,
+                        new RecordedRequest(request.getHttpVersion(), request.method(), whole, request.getHeaders(), request.getBody())));
+            } else {
+                response = handle(user.get(), ri, request);
+            }
         } catch (RuntimeException e) {
             // the mock's handlers throw on paths they do not know; a real server answers 500 rather than hang up
             LOG.log(java.util.logging.Level.WARNING, "sandbox API server: " + request.getMethod() + " " + ri.path() + " failed", e);
