@@ -28,6 +28,7 @@ import picocli.AutoComplete;
                 DemoCommand.class,
                 StatusCommand.class,
                 DoctorCommand.class,
+                VersionCommand.class,
                 AutoComplete.GenerateCompletion.class,
         })
 public class KubejoinCommand implements Runnable {
@@ -35,8 +36,20 @@ public class KubejoinCommand implements Runnable {
     CommandSpec spec;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
-            description = "Log more detail (never secrets).")
-    boolean verbose;
+            description = "Log more detail (never secrets); may be repeated.")
+    boolean[] verbose = new boolean[0];
+
+    /** kubectl's spelling of the level; any level above 0 is -v (read before parsing by {@link Verbosity}). */
+    @Option(names = "--v", paramLabel = "N", scope = ScopeType.INHERIT, description = "Log level as kubectl takes it: 0 quiet, 1 or more as -v.")
+    int level;
+
+    @Option(names = "--log-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Also log this run, with debug detail and never a secret, to FILE (0600, rotated at 5 MiB, "
+                    + "5 kept; default: logs/kubejoin.log in the state folder when the command has an inventory).")
+    java.nio.file.Path logFile;
+
+    /** Standard output as {@link Main} found it. */
+    Terminal terminal = Terminal.NONE;
 
     @Override
     public void run() {

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
@@ -45,9 +46,15 @@ public class PlanCommand implements Callable<Integer> {
     @Mixin
     NodeAccessOptions nodeAccess;
 
+    @Mixin
+    OutputFormat output;
+
+    @Parameters(paramLabel = "NODE", arity = "0..*", description = "Plan only these inventory nodes (default: every node).")
+    List<String> nodeNames = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws InterruptedException {
-        Inventory inv = InventoryLoader.load(inventory);
+        Inventory inv = NodeSelection.restrict(spec.commandLine(), InventoryLoader.load(inventory), nodeNames, inventory);
         if (nodeAccess.local() && inv.nodes().size() != 1) {
             throw new ParameterException(spec.commandLine(), "--local plans for this machine: the inventory must list exactly one node");
         }
@@ -61,11 +68,19 @@ public class PlanCommand implements Callable<Integer> {
             plans = Plan.plan(inv, files, binaries, nodes.transports(), parallel);
         }
         PrintWriter out = spec.commandLine().getOut();
-        boolean unreadable = false;
+        boolean unreadable = plans.stream().anyMatch(p -> p.error() != null);
+        if (output.structured()) output.print(out, tree(plans));
+        else text(plans, out);
+        out.flush();
+        // as kubectl diff: 0 nothing to change, 1 changes pending, 2 bad input (thrown before this), 3 a node unreadable
+        if (unreadable) return ExitCodes.PLAN_ERROR;
+        return plans.stream().anyMatch(Plan.NodePlan::pending) ? ExitCodes.CHANGES_PENDING : ExitCodes.OK;
+    }
+
+    private static void text(List<Plan.NodePlan> plans, PrintWriter out) {
         for (Plan.NodePlan p : plans) {
             if (p.error() != null) {
                 out.printf("%s: cannot read the node: %s%n", p.node(), p.error());
-                unreadable = true;
                 continue;
             }
             out.printf("%s: %d change(s)%s%s%n", p.node(), p.changes(),
@@ -79,9 +94,35 @@ public class PlanCommand implements Callable<Integer> {
         }
         long total = plans.stream().mapToLong(Plan.NodePlan::changes).sum();
         out.printf("%d change(s) on %d node(s)%n", total, plans.stream().filter(Plan.NodePlan::pending).count());
-        out.flush();
-        // as kubectl diff: 0 nothing to change, 1 changes pending, 2 bad input (thrown before this), 3 a node unreadable
-        if (unreadable) return ExitCodes.PLAN_ERROR;
-        return plans.stream().anyMatch(Plan.NodePlan::pending) ? ExitCodes.CHANGES_PENDING : ExitCodes.OK;
+    }
+
+    /** The -o json / yaml document: per node its changes, files (unchanged ones too) and service actions. */
+    static tools.jackson.databind.node.ObjectNode tree(List<Plan.NodePlan> plans) {
+        tools.jackson.databind.node.ObjectNode root = OutputFormat.object();
+        tools.jackson.databind.node.ArrayNode nodes = root.putArray("nodes");
+        for (Plan.NodePlan p : plans) {
+            tools.jackson.databind.node.ObjectNode n = nodes.addObject();
+            n.put("node", p.node());
+            if (p.error() != null) {
+                n.put("error", p.error());
+                continue;
+            }
+            n.put("changes", p.changes());
+            p.restarts().forEach(n.withArray("restarts")::add);
+            n.withArray("restarts");
+            p.starts().forEach(n.withArray("starts")::add);
+            n.withArray("starts");
+            tools.jackson.databind.node.ArrayNode files = n.putArray("files");
+            for (Plan.FilePlan f : p.files()) {
+                tools.jackson.databind.node.ObjectNode o = files.addObject();
+                o.put("path", f.path());
+                o.put("state", f.state().name().toLowerCase());
+                o.put("secret", f.secret());
+                if (!f.diff().isEmpty()) f.diff().forEach(o.withArray("diff")::add);
+            }
+        }
+        root.put("changes", plans.stream().mapToLong(Plan.NodePlan::changes).sum());
+        root.put("pendingNodes", plans.stream().filter(Plan.NodePlan::pending).count());
+        return root;
     }
 }
