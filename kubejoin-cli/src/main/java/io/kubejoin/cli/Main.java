@@ -202,8 +202,13 @@ public final class Main {
     /** slf4j-simple reads its settings once, at the first logger: set them before anything logs. */
     static void configureLogging(String[] args) {
         boolean verbose = Verbosity.verbose(Arrays.asList(args));
-        // debug lines are made for the log file too; RunLog.loggerStream keeps them off the console without -v
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose || mayLog(args) ? "debug" : "info");
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "info");
+        // kubejoin's own debug lines are made for the log file too (RunLog.loggerStream keeps them off the console
+        // without -v); the libraries' and the in-process sandbox's stay at their level (Netty's debug alone would
+        // swamp the log and slow the run)
+        boolean debugForLog = verbose || mayLog(args);
+        System.setProperty("org.slf4j.simpleLogger.log.io.kubejoin", debugForLog ? "debug" : "info");
+        System.setProperty("org.slf4j.simpleLogger.log.io.kubejoin.sandbox", verbose ? "debug" : "info");
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
         System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");

@@ -197,11 +197,16 @@ final class RunLog implements AutoCloseable {
             }
 
             @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                for (int i = off; i < off + len; i++) write(b[i]);
+            }
+
+            @Override
             public void flush() {
                 console.flush();
             }
         };
-        return new PrintStream(lines, true, StandardCharsets.UTF_8);
+        return new PrintStream(lines, false, StandardCharsets.UTF_8);
     }
 
     /** slf4j-simple's line: an optional time, then the level. */

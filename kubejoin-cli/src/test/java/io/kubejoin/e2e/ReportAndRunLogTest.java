@@ -1,0 +1,94 @@
+package io.kubejoin.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubejoin.sandbox.Sandbox;
+import io.kubejoin.state.StateStore;
+import io.kubejoin.testing.Cli;
+import io.kubejoin.testing.Processes;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A sandbox join with --log-file and --report (issue 16): the log holds what the run printed and its debug lines but
+ * no bootstrap token secret and no PEM block; the report, rendered by a real headless Chromium, is a drawn page.
+ */
+@Timeout(300)
+class ReportAndRunLogTest {
+    @TempDir
+    Path dir;
+
+    @Tag("hostile")
+    @Test
+    void aJoinsLogFileHoldsTheRunButNoSecretAndItsReportRendersInABrowser() throws Exception {
+        try (Sandbox s = Sandbox.start(dir.resolve("sandbox"), Sandbox.Options.defaults(2))) {
+            Path log = dir.resolve("logs/join.log");
+            Path report = dir.resolve("report.html");
+            Cli.Run r = Cli.kubejoin("join", "-f", s.inventoryFile().toString(), "--plain", "--v=2",
+                    "--log-file", log.toString(), "--report", report.toString());
+            assertThat(r.exit()).as(r.toString()).isZero();
+
+            String text = Files.readString(log);
+            assertThat(text).contains(" log kubejoin join -f ").contains(" out node-1").contains("2 of 2 nodes joined");
+            JsonNode tokens = JsonMapper.builder().build().readTree(
+                    Files.readString(StateStore.defaultDirFor(s.inventoryFile()).resolve("tokens.json"))).path("tokens");
+            assertThat(tokens.size()).isEqualTo(2);
+            for (JsonNode t : tokens) {
+                String secret = t.path("secret").asString();
+                assertThat(secret).hasSize(16);
+                assertThat(text).doesNotContain(secret);
+            }
+            assertThat(text).doesNotContain("-----BEGIN").doesNotContain("PRIVATE KEY");
+            assertThat(io.kubejoin.util.SecureFiles.mode(log)).isEqualTo(0600);
+
+            // without --log-file: logs/kubejoin.log in the inventory's state folder
+            Cli.Run status = Cli.kubejoin("status", "-f", s.inventoryFile().toString(), "node-2");
+            assertThat(status.exit()).as(status.toString()).isZero();
+            assertThat(status.out()).contains("node-2").doesNotContain("node-1");
+            Path defaultLog = StateStore.defaultDirFor(s.inventoryFile()).resolve("logs/kubejoin.log");
+            assertThat(Files.readString(defaultLog)).contains(" log kubejoin status -f ").contains(" out node-2");
+
+            screenshot(report);
+        }
+    }
+
+    /** Chromium (Debian's package) draws the report: a 1200×800 PNG with the bars' colours on it. */
+    static void screenshot(Path report) throws Exception {
+        Processes.requireTool("chromium");
+        Path profile = Files.createTempDirectory("kubejoin-chromium");
+        Path png = report.resolveSibling("report.png");
+        Processes.Result r = Processes.run(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--user-data-dir=" + profile, "--screenshot=" + png, "--window-size=1200,800",
+                report.toUri().toString()), java.time.Duration.ofSeconds(120));
+        assertThat(png).as(r.stderr()).exists();
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertThat(image.getWidth()).isEqualTo(1200);
+        assertThat(image.getHeight()).isEqualTo(800);
+        Set<Integer> colours = new HashSet<>();
+        long notWhite = 0;
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                int rgb = image.getRGB(x, y) & 0xffffff;
+                colours.add(rgb);
+                if (rgb != 0xffffff) notWhite++;
+            }
+        }
+        assertThat(colours.size()).as("distinct colours").isGreaterThan(50);
+        assertThat(notWhite).as("pixels drawn").isGreaterThan(20_000);
+        // the cluster steps' purple and the phases' blue or grey bars are on the page
+        assertThat(colours).contains(0x6b46c1);
+        assertThat(colours.contains(0x2b6cb0) || colours.contains(0x8a94a6)).isTrue();
+    }
+}
