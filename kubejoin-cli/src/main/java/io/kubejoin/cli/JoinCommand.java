@@ -122,11 +122,17 @@ public class JoinCommand implements Callable<Integer> {
         Join.Outcome outcome;
         // live display only when standard output is a terminal; CI logs and pipes get one timestamped line per event
         Terminal terminal = Terminal.of(spec);
+        // the live area is redrawn on the terminal only; the log file gets each message once (not every frame)
+        KubejoinCommand root = KubejoinCommand.of(spec);
+        RunLog log = root == null ? null : root.log;
         LiveProgress live = !plain && terminal.interactive() && output.table()
-                ? new LiveProgress(out, inv.nodes().size()) : null;
+                ? new LiveProgress(log != null ? root.console : out, inv.nodes().size()) : null;
         // with -o json or yaml, standard output is the document alone: progress goes to standard error
         PrintWriter progressOut = output.structured() ? spec.commandLine().getErr() : out;
-        Consumer<String> progress = live != null ? live : line -> {
+        Consumer<String> progress = live != null ? line -> {
+            if (log != null) log.line("out", line);
+            live.accept(line);
+        } : line -> {
             synchronized (progressOut) {
                 progressOut.println(LocalTime.now().format(time) + " " + line);
                 progressOut.flush();

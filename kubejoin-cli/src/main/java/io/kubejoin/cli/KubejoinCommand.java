@@ -51,6 +51,15 @@ public class KubejoinCommand implements Runnable {
     /** Standard output as {@link Main} found it. */
     Terminal terminal = Terminal.NONE;
 
+    /** While a command runs with a log file: the log, and standard output without it (for live redraws). */
+    RunLog log;
+    java.io.PrintWriter console;
+
+    /** The root of the command tree {@code spec} belongs to, or null outside {@link Main}. */
+    static KubejoinCommand of(CommandSpec spec) {
+        return spec.root().userObject() instanceof KubejoinCommand k ? k : null;
+    }
+
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "Missing command; see 'kubejoin --help'.");

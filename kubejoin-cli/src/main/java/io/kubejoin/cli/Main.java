@@ -171,6 +171,11 @@ public final class Main {
                 log = null;
             }
         }
+        KubejoinCommand root = cli.getCommand() instanceof KubejoinCommand k ? k : null;
+        if (root != null && log != null) {
+            root.log = log;
+            root.console = out;
+        }
         System.setErr(RunLog.loggerStream(log, systemErr, verbose));
         try {
             return new CommandLine.RunLast().execute(parseResult);
@@ -181,6 +186,10 @@ public final class Main {
             cli.getErr().flush();
             cli.setOut(out);
             cli.setErr(err);
+            if (root != null) {
+                root.log = null;
+                root.console = null;
+            }
             if (log != null) log.close();
         }
     }

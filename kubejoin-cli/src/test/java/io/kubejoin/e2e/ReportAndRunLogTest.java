@@ -59,6 +59,18 @@ class ReportAndRunLogTest {
             Path defaultLog = StateStore.defaultDirFor(s.inventoryFile()).resolve("logs/kubejoin.log");
             assertThat(Files.readString(defaultLog)).contains(" log kubejoin status -f ").contains(" out node-2");
 
+            // NODE arguments on plan and join, as on status, doctor and reset
+            Cli.Run plan = Cli.kubejoin("plan", "-f", s.inventoryFile().toString(), "node-2", "-o", "json");
+            assertThat(plan.exit()).as(plan.toString()).isZero();
+            assertThat(plan.json().path("nodes")).hasSize(1);
+            assertThat(plan.node("node-2").path("changes").asInt()).isZero();
+            Cli.Run typo = Cli.kubejoin("plan", "-f", s.inventoryFile().toString(), "node-3");
+            assertThat(typo.exit()).isEqualTo(2);
+            assertThat(typo.err()).contains("'node-3' is not a node of").contains("did you mean 'node-");
+            Cli.Run again = Cli.kubejoin("join", "-f", s.inventoryFile().toString(), "--plain", "-o", "yaml", "node-1");
+            assertThat(again.exit()).as(again.toString()).isZero();
+            assertThat(again.out()).startsWith("nodes:\n- node: node-1\n").doesNotContain("node-2");
+
             screenshot(report);
         }
     }
