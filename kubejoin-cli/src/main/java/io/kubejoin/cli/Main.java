@@ -156,7 +156,6 @@ public final class Main {
         if (file == null && !helpOnly) file = defaultLogFile(leaf);
         PrintWriter out = cli.getOut();
         PrintWriter err = cli.getErr();
-        java.io.PrintStream systemErr = System.err;
         boolean verbose = Verbosity.verbose(parseResult.originalArgs());
         RunLog log = null;
         if (file != null) {
@@ -176,12 +175,11 @@ public final class Main {
             root.log = log;
             root.console = out;
         }
-        System.setErr(RunLog.loggerStream(log, systemErr, verbose));
+        RunLog.Router router = RunLog.Router.route(log, verbose);
         try {
             return new CommandLine.RunLast().execute(parseResult);
         } finally {
-            System.err.flush();
-            System.setErr(systemErr);
+            router.reset();
             cli.getOut().flush();
             cli.getErr().flush();
             cli.setOut(out);

@@ -177,36 +177,76 @@ final class RunLog implements AutoCloseable {
     }
 
     /**
-     * Standard error for slf4j-simple (which logs at debug level whenever a log file may be written): every line goes
-     * to the log (when there is one), a DEBUG or TRACE line to the console only when {@code verbose}.
+     * Standard error as slf4j-simple sees it (it looks System.err up at every line): every line goes to the run's log
+     * while a run has one, a DEBUG or TRACE line to the console only while the run is verbose. kubejoin's loggers are
+     * at debug level whenever a log file may be written, and a logger keeps its level once made: installed once and
+     * left in place (switched per run by {@link #route}), it keeps their debug lines off the console between runs
+     * too (a test JVM runs many commands).
      */
-    static PrintStream loggerStream(RunLog log, PrintStream console, boolean verbose) {
-        OutputStream lines = new OutputStream() {
-            private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+    static final class Router extends PrintStream {
+        private volatile RunLog log;
+        private volatile boolean verbose;
 
-            @Override
-            public synchronized void write(int b) {
-                if (b != '\n') {
-                    pending.write(b);
-                    return;
+        private Router(PrintStream console) {
+            super(new Lines(console), false, StandardCharsets.UTF_8);
+            ((Lines) out).router = this;
+        }
+
+        /** The router in System.err (installed around the current one when missing), set for this run. */
+        static Router route(RunLog log, boolean verbose) {
+            Router r;
+            synchronized (Router.class) {
+                if (System.err instanceof Router installed) {
+                    r = installed;
+                } else {
+                    r = new Router(System.err);
+                    System.setErr(r);
                 }
-                String text = pending.toString(StandardCharsets.UTF_8);
-                pending.reset();
-                if (log != null) log.line("log", text);
-                if (verbose || !DEBUG_LINE.matcher(text).find()) console.println(text);
             }
+            r.log = log;
+            r.verbose = verbose;
+            return r;
+        }
 
-            @Override
-            public synchronized void write(byte[] b, int off, int len) {
-                for (int i = off; i < off + len; i++) write(b[i]);
-            }
+        /** Back to no log and not verbose, the state between runs. */
+        void reset() {
+            flush();
+            log = null;
+            verbose = false;
+        }
+    }
 
-            @Override
-            public void flush() {
-                console.flush();
+    private static final class Lines extends OutputStream {
+        private final PrintStream console;
+        private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+        Router router;
+
+        Lines(PrintStream console) {
+            this.console = console;
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            if (b != '\n') {
+                pending.write(b);
+                return;
             }
-        };
-        return new PrintStream(lines, false, StandardCharsets.UTF_8);
+            String text = pending.toString(StandardCharsets.UTF_8);
+            pending.reset();
+            RunLog log = router.log;
+            if (log != null) log.line("log", text);
+            if (router.verbose || !DEBUG_LINE.matcher(text).find()) console.println(text);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            for (int i = off; i < off + len; i++) write(b[i]);
+        }
+
+        @Override
+        public void flush() {
+            console.flush();
+        }
     }
 
     /** slf4j-simple's line: an optional time, then the level. */

@@ -59,6 +59,20 @@ class ReportAndRunLogTest {
             Path defaultLog = StateStore.defaultDirFor(s.inventoryFile()).resolve("logs/kubejoin.log");
             assertThat(Files.readString(defaultLog)).contains(" log kubejoin status -f ").contains(" out node-2");
 
+            // kubejoin version asks the API server, as kubectl version does
+            Cli.Run version = Cli.kubejoin("version", "--kubeconfig", s.adminKubeconfig().toString(), "-o", "json");
+            assertThat(version.exit()).as(version.toString()).isZero();
+            assertThat(version.json().path("serverVersion").path("gitVersion").asString()).startsWith("v1.");
+            assertThat(version.json().path("clientVersion").path("gitVersion").asString()).isNotEmpty();
+            assertThat(version.out()).contains("\n    \"clientVersion\": {\n        \"gitVersion\": ");
+            Cli.Run versionText = Cli.kubejoin("version", "--kubeconfig", s.adminKubeconfig().toString());
+            assertThat(versionText.out()).contains("Server Version: v1.");
+
+            // approve takes the same -o: nothing is pending after the join
+            Cli.Run approve = Cli.kubejoin("approve", "-f", s.inventoryFile().toString(), "--once", "-o", "yaml");
+            assertThat(approve.exit()).as(approve.toString()).isZero();
+            assertThat(approve.out()).contains("csrs: []\n").contains("approved: 0\n").contains("failed: 0\n");
+
             // NODE arguments on plan and join, as on status, doctor and reset
             Cli.Run plan = Cli.kubejoin("plan", "-f", s.inventoryFile().toString(), "node-2", "-o", "json");
             assertThat(plan.exit()).as(plan.toString()).isZero();
