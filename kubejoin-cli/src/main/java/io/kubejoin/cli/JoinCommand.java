@@ -87,7 +87,7 @@ public class JoinCommand implements Callable<Integer> {
     Path stateDir;
 
     @Option(names = "--report", paramLabel = "FILE.html",
-            description = "Also write an HTML page showing each node's phases on a timeline.")
+            description = "Also write an HTML page: a time axis in seconds, the cluster steps and each node's phases drawn on it.")
     Path report;
 
     @Option(names = "--plain", description = "Plain timestamped lines even on a terminal.")
