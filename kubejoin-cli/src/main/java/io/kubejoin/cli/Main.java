@@ -178,6 +178,16 @@ public final class Main {
         RunLog.Router router = RunLog.Router.route(log, verbose);
         try {
             return new CommandLine.RunLast().execute(parseResult);
+        } catch (CommandLine.ParameterException e) {
+            // handled here, while standard error still goes to the log: a failure is the line a log must have
+            try {
+                return cli.getParameterExceptionHandler().handleParseException(e, parseResult.originalArgs().toArray(String[]::new));
+            } catch (Exception handlerFailed) {
+                throw e;
+            }
+        } catch (CommandLine.ExecutionException e) {
+            if (!(e.getCause() instanceof Exception cause)) throw e;
+            return handle(cause, e.getCommandLine().getErr(), parseResult.originalArgs());
         } finally {
             router.reset();
             cli.getOut().flush();

@@ -249,8 +249,8 @@ final class RunLog implements AutoCloseable {
         }
     }
 
-    /** slf4j-simple's line: an optional time, then the level. */
-    static final Pattern DEBUG_LINE = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3} )?(\\[[^]]*] )?(DEBUG|TRACE) ");
+    /** slf4j-simple's line: an optional time, an optional thread name (brackets inside, no blanks), then the level. */
+    static final Pattern DEBUG_LINE = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3} )?(\\[\\S*] )?(DEBUG|TRACE) ");
 
     private void closeQuietly() {
         try {

@@ -179,6 +179,19 @@ class CliConventionsTest {
     }
 
     @Test
+    void debugLinesAreToldFromOthersWhateverTheThreadIsCalled() {
+        for (String debug : List.of("DEBUG io.kubejoin.join.JoinRunner - x", "[main] DEBUG io.kubejoin.X - y",
+                "[sshd-SshClient[7535f28]-nio2-thread-1] DEBUG io.kubejoin.remote.HostKeyVerifier - z",
+                "12:00:01.123 [kubejoin-node] TRACE io.kubejoin.X - w")) {
+            assertThat(RunLog.DEBUG_LINE.matcher(debug).find()).as(debug).isTrue();
+        }
+        for (String other : List.of("INFO io.kubejoin.X - DEBUG later", "[main] WARN io.kubejoin.X - [a] DEBUG b",
+                "[sshd-SshClient[7535f28]-nio2-thread-1] INFO org.apache.sshd - up")) {
+            assertThat(RunLog.DEBUG_LINE.matcher(other).find()).as(other).isFalse();
+        }
+    }
+
+    @Test
     void everyLinePrintedLandsInTheLogFileNamedOnTheCommandLine() throws Exception {
         Path file = tmp.resolve("run.log");
         StringWriterPair p = new StringWriterPair();
@@ -186,5 +199,14 @@ class CliConventionsTest {
         assertThat(p.outText.toString()).startsWith("Client Version: ");
         String log = Files.readString(file);
         assertThat(log).contains(" log kubejoin version --client --log-file").contains(" out Client Version: ");
+        // a failure's message is logged too, with the exit code unchanged
+        StringWriterPair failed = new StringWriterPair();
+        assertThat(Main.run(failed.out, failed.err, "token", "list", "--kubeconfig", tmp.resolve("none").toString(),
+                "--log-file", file.toString())).isEqualTo(2);
+        assertThat(failed.errText.toString()).contains("does not exist");
+        assertThat(Files.readString(file)).contains(" err kubejoin: kubeconfig " + tmp.resolve("none") + " does not exist");
+        StringWriterPair usage = new StringWriterPair();
+        assertThat(Main.run(usage.out, usage.err, "join", "--log-file", file.toString())).isEqualTo(2);
+        assertThat(Files.readString(file)).contains(" err kubejoin: join needs the inventory: -f inventory.yaml");
     }
 }
