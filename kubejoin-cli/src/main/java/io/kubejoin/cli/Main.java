@@ -220,7 +220,7 @@ public final class Main {
     static void configureLogging(String[] args) {
         boolean verbose = Verbosity.verbose(Arrays.asList(args));
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "info");
-        // kubejoin's own debug lines are made for the log file too (RunLog.loggerStream keeps them off the console
+        // kubejoin's own debug lines are made for the log file too (RunLog.Router keeps them off the console
         // without -v); the libraries' and the in-process sandbox's stay at their level (Netty's debug alone would
         // swamp the log and slow the run)
         boolean debugForLog = verbose || mayLog(args);
