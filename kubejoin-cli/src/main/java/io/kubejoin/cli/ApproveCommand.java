@@ -54,6 +54,9 @@ public class ApproveCommand implements Callable<Integer> {
             description = "Longest spec.expirationSeconds a serving CSR may ask for (default: ${DEFAULT-VALUE}).")
     Duration maxServingExpiration;
 
+    @Mixin
+    OutputFormat output;
+
     @Override
     public Integer call() throws InterruptedException {
         Inventory inv = cluster.inventory();
@@ -72,6 +75,14 @@ public class ApproveCommand implements Callable<Integer> {
             if (!watch) {
                 List<CsrApprover.Outcome> outcomes = conn.call(
                         io.kubejoin.cluster.Access.cluster("approve", "certificatesigningrequests"), approver::approveOnce);
+                if (output.structured()) {
+                    tools.jackson.databind.node.ObjectNode root = OutputFormat.object();
+                    tools.jackson.databind.node.ArrayNode list = root.putArray("csrs");
+                    outcomes.forEach(o -> list.add(tree(o)));
+                    for (CsrApprover.Action a : CsrApprover.Action.values()) root.put(name(a), count(outcomes, a));
+                    output.print(out, root);
+                    return count(outcomes, CsrApprover.Action.FAILED) > 0 ? ExitCodes.FAILED : ExitCodes.OK;
+                }
                 outcomes.forEach(o -> print(out, o));
                 out.printf("%d CSR(s): %d approved, %d denied, %d left pending, %d failed%n", outcomes.size(),
                         count(outcomes, CsrApprover.Action.APPROVED), count(outcomes, CsrApprover.Action.DENIED),
@@ -89,10 +100,21 @@ public class ApproveCommand implements Callable<Integer> {
                 }
             }, "kubejoin-approve-stop");
             Runtime.getRuntime().addShutdownHook(hook);
-            out.println("watching CertificateSigningRequests on " + conn.serverUrl()
+            // with -o json or yaml, standard output carries one document per CSR handled (as kubectl get -w -o json)
+            PrintWriter notes = output.structured() ? spec.commandLine().getErr() : out;
+            notes.println("watching CertificateSigningRequests on " + conn.serverUrl()
                     + (watchFor == null ? " (Ctrl-C to stop)" : " for " + watchFor));
-            out.flush();
-            approver.watch(o -> print(out, o));
+            notes.flush();
+            approver.watch(o -> {
+                if (!output.structured()) {
+                    print(out, o);
+                    return;
+                }
+                synchronized (ApproveCommand.class) {
+                    if (output.format() == OutputFormat.Format.yaml) out.println("---");
+                    output.print(out, tree(o));
+                }
+            });
             if (watchFor == null) stop.await();
             else stop.await(watchFor.toMillis(), TimeUnit.MILLISECONDS);
             try {
@@ -106,13 +128,26 @@ public class ApproveCommand implements Callable<Integer> {
         }
     }
 
-    private static synchronized void print(PrintWriter out, CsrApprover.Outcome o) {
-        String action = switch (o.action()) {
+    private static String name(CsrApprover.Action action) {
+        return switch (action) {
             case APPROVED -> "approved";
             case DENIED -> "denied";
             case LEFT_PENDING -> "pending";
             case FAILED -> "failed";
         };
+    }
+
+    /** One CSR handled, for -o json / yaml. */
+    private static tools.jackson.databind.node.ObjectNode tree(CsrApprover.Outcome o) {
+        tools.jackson.databind.node.ObjectNode n = OutputFormat.object();
+        n.put("csr", o.csrName());
+        n.put("action", name(o.action()));
+        n.put("message", o.action() == CsrApprover.Action.FAILED ? o.describe() : o.decision().message());
+        return n;
+    }
+
+    private static synchronized void print(PrintWriter out, CsrApprover.Outcome o) {
+        String action = name(o.action());
         // a failed write shows what went wrong, not the decision's "kubejoin approved …" as if it had happened
         String what = o.action() == CsrApprover.Action.FAILED ? o.describe() : o.decision().message();
         out.printf("%-8s %s: %s%n", action, o.csrName(), what);

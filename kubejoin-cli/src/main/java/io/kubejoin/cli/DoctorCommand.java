@@ -14,11 +14,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -46,22 +44,16 @@ public class DoctorCommand implements Callable<Integer> {
     @Mixin
     FleetCheckOptions fleet;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
-    String output;
+    @Mixin
+    OutputFormat output;
 
     @Override
     public Integer call() throws InterruptedException {
-        if (!output.equals("text") && !output.equals("json")) throw new ParameterException(spec.commandLine(), "-o takes text or json");
         Inventory inv = cluster.inventory();
         if (inv == null && !nodeNames.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "checking nodes needs the inventory: -f inventory.yaml");
         }
-        List<Node> nodes = new ArrayList<>();
-        if (nodeNames.isEmpty() && inv != null) nodes.addAll(inv.nodes());
-        for (String name : nodeNames) {
-            nodes.add(inv.node(name).orElseThrow(() -> new ParameterException(spec.commandLine(),
-                    "'" + name + "' is not a node of " + cluster.inventoryFile())));
-        }
+        List<Node> nodes = inv == null ? List.of() : NodeSelection.select(spec.commandLine(), inv, nodeNames, cluster.inventoryFile());
         Doctor.Settings defaults = Doctor.Settings.defaults();
         fleet.validate(spec.commandLine());
         Doctor.Settings settings = new Doctor.Settings(fleet.parallel, fleet.warnDays, defaults.unsignedAfter(),
@@ -71,8 +63,8 @@ public class DoctorCommand implements Callable<Integer> {
             found = Doctor.run(inv, nodes, conn, access.transports(), settings, Clock.systemUTC());
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (output.equals("json")) {
-            ObjectNode root = JsonMapper.builder().build().createObjectNode();
+        if (output.structured()) {
+            ObjectNode root = OutputFormat.object();
             ArrayNode list = root.putArray("problems");
             for (Diagnosis d : found) {
                 ObjectNode o = list.addObject();
@@ -82,10 +74,10 @@ public class DoctorCommand implements Callable<Integer> {
                 o.put("evidence", d.evidence());
                 o.put("fix", d.fix());
             }
-            out.println(JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(root));
+            output.print(out, root);
         } else {
             for (Diagnosis d : found) {
-                out.println("✗ " + d.where() + ": " + d.what() + "  [" + d.id() + "]");
+                out.println(Terminal.of(spec).red("✗") + " " + d.where() + ": " + d.what() + "  [" + d.id() + "]");
                 if (!d.evidence().isEmpty()) out.println("    evidence: " + d.evidence());
                 out.println("    fix:      " + d.fix());
             }

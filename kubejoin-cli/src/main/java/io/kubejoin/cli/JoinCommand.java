@@ -25,9 +25,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import tools.jackson.databind.json.JsonMapper;
 
 /** kubejoin join: the whole procedure for every node of the inventory, in parallel, safe to re-run. */
 @Command(name = "join", mixinStandardHelpOptions = true,
@@ -87,14 +87,18 @@ public class JoinCommand implements Callable<Integer> {
     Path stateDir;
 
     @Option(names = "--report", paramLabel = "FILE.html",
-            description = "Also write an HTML page showing each node's phases on a timeline.")
+            description = "Also write an HTML page: a time axis in seconds, the cluster steps and each node's phases drawn on it.")
     Path report;
 
     @Option(names = "--plain", description = "Plain timestamped lines even on a terminal.")
     boolean plain;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
-    String output;
+    @Mixin
+    OutputFormat output;
+
+    @Parameters(paramLabel = "NODE", arity = "0..*",
+            description = "Join only these inventory nodes (default: every node); the cluster steps run as usual.")
+    List<String> nodeNames = new ArrayList<>();
 
     @Override
     public Integer call() throws InterruptedException {
@@ -104,12 +108,10 @@ public class JoinCommand implements Callable<Integer> {
             out.flush();
             return ExitCodes.OK;
         }
-        if (!output.equals("table") && !output.equals("json")) {
-            throw new ParameterException(spec.commandLine(), "-o takes table or json");
-        }
         Set<String> skip = JoinPhases.validateSkipNames(skipPhases, Join.phaseNames());
         Inventory inv = cluster.inventory();
         if (inv == null) throw new ParameterException(spec.commandLine(), "join needs the inventory: -f inventory.yaml");
+        inv = NodeSelection.restrict(spec.commandLine(), inv, nodeNames, cluster.inventoryFile());
         if (nodeAccess.local() && inv.nodes().size() != 1) {
             throw new ParameterException(spec.commandLine(), "--local joins this machine: the inventory must list exactly one node");
         }
@@ -118,12 +120,19 @@ public class JoinCommand implements Callable<Integer> {
         Join.Settings settings = new Join.Settings(skip, new JoinRunner.Options(parallel, retries, Duration.ofSeconds(1),
                 failFast, batchSize), readyTimeout, autoApproveBootstrapClients, maxServingExpiration, verifyTimeout);
         Join.Outcome outcome;
-        // live display only on a real terminal; CI logs and pipes get one timestamped line per event
-        LiveProgress live = !plain && System.console() != null && output.equals("table")
-                ? new LiveProgress(out, inv.nodes().size()) : null;
-        // with -o json, standard output is the JSON document alone: progress goes to standard error
-        PrintWriter progressOut = output.equals("json") ? spec.commandLine().getErr() : out;
-        Consumer<String> progress = live != null ? live : line -> {
+        // live display only when standard output is a terminal; CI logs and pipes get one timestamped line per event
+        Terminal terminal = Terminal.of(spec);
+        // the live area is redrawn on the terminal only; the log file gets each message once (not every frame)
+        KubejoinCommand root = KubejoinCommand.of(spec);
+        RunLog log = root == null ? null : root.log;
+        LiveProgress live = !plain && terminal.interactive() && output.table()
+                ? new LiveProgress(log != null ? root.console : out, inv.nodes().size()) : null;
+        // with -o json or yaml, standard output is the document alone: progress goes to standard error
+        PrintWriter progressOut = output.structured() ? spec.commandLine().getErr() : out;
+        Consumer<String> progress = live != null ? line -> {
+            if (log != null) log.line("out", line);
+            live.accept(line);
+        } : line -> {
             synchronized (progressOut) {
                 progressOut.println(LocalTime.now().format(time) + " " + line);
                 progressOut.flush();
@@ -155,25 +164,34 @@ public class JoinCommand implements Callable<Integer> {
             progressOut.flush();
             return ExitCodes.BAD_INPUT;
         }
-        if (output.equals("json")) {
-            json(outcome, out);
-            out.println();
+        if (output.structured()) {
+            try (tools.jackson.core.JsonGenerator g = output.generator(out)) {
+                document(outcome, g);
+            }
+            if (output.format() == OutputFormat.Format.json) out.println();
         }
-        else out.print(table(outcome.nodes()));
+        else out.print(table(outcome.nodes(), terminal));
         out.flush();
         return outcome.allJoined() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
     static String table(List<JoinRunner.NodeReport> reports) {
-        StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%-24s %-7s %-8s %-9s %s%n", "NODE", "RESULT", "CHANGED", "DURATION", "FAILED PHASE / HINT"));
+        return table(reports, Terminal.NONE);
+    }
+
+    /** One row per node, columns sized to their content; the failed nodes' journal lines after the table. */
+    static String table(List<JoinRunner.NodeReport> reports, Terminal terminal) {
+        Table t = new Table("NODE", "RESULT", "CHANGED", "DURATION", "FAILED PHASE / HINT");
         for (JoinRunner.NodeReport r : reports) {
-            sb.append(String.format("%-24s %-7s %-8d %-9s %s%n", r.node(), r.ok() ? "joined" : "FAILED",
-                    r.changedFiles().size(), String.format("%.1fs", r.took().toMillis() / 1000.0),
-                    r.ok() ? "" : r.failedPhase() + ": " + r.error() + (r.hint() == null || r.hint().isEmpty() ? "" : " — " + r.hint())));
-            if (!r.ok()) {
-                for (String line : r.journal()) sb.append("    | ").append(line).append('\n');
-            }
+            t.row(r.node(), r.ok() ? terminal.green("joined") : terminal.red("FAILED"), r.changedFiles().size(),
+                    String.format("%.1fs", r.took().toMillis() / 1000.0),
+                    r.ok() ? "" : r.failedPhase() + ": " + r.error() + (r.hint() == null || r.hint().isEmpty() ? "" : " — " + r.hint()));
+        }
+        StringBuilder sb = new StringBuilder(t.toString());
+        for (JoinRunner.NodeReport r : reports) {
+            if (r.ok() || r.journal().isEmpty()) continue;
+            sb.append(r.node()).append(" journal:\n");
+            for (String line : r.journal()) sb.append("    | ").append(line).append('\n');
         }
         long ok = reports.stream().filter(JoinRunner.NodeReport::ok).count();
         sb.append(String.format("%d of %d nodes joined%n", ok, reports.size()));
@@ -190,14 +208,20 @@ public class JoinCommand implements Callable<Integer> {
 
     /** @param okName the name of each node's success field ("joined", "upgraded") */
     static void json(Join.Outcome outcome, java.io.Writer w, String okName) {
-        java.io.Writer keepOpen = new java.io.FilterWriter(w) {
-            @Override
-            public void close() throws java.io.IOException {
-                flush();
-            }
-        };
-        try (tools.jackson.core.JsonGenerator g = JsonMapper.builder().build().writerWithDefaultPrettyPrinter()
-                .createGenerator(keepOpen)) {
+        OutputFormat json = new OutputFormat();
+        json.format = OutputFormat.Format.json;
+        try (tools.jackson.core.JsonGenerator g = json.generator(w)) {
+            document(outcome, g, okName);
+        }
+    }
+
+    /** The -o json / yaml document, node by node. */
+    static void document(Join.Outcome outcome, tools.jackson.core.JsonGenerator g) {
+        document(outcome, g, "joined");
+    }
+
+    static void document(Join.Outcome outcome, tools.jackson.core.JsonGenerator g, String okName) {
+        {
             g.writeStartObject();
             g.writeName("nodes");
             g.writeStartArray();

@@ -32,13 +32,19 @@ public final class Main {
 
     /** Runs kubejoin in this JVM and returns its exit code (tests call this). */
     public static int run(String... args) {
-        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        return run(Terminal.detect(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
     }
 
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return run(Terminal.NONE, out, err, args);
+    }
+
+    static int run(Terminal terminal, PrintWriter out, PrintWriter err, String... args) {
         try {
             configureLogging(args);
-            return execute(commandLine(out, err), err, args);
+            KubejoinCommand root = new KubejoinCommand();
+            root.terminal = terminal;
+            return execute(commandLine(root, out, err), err, args);
         } catch (OutOfMemoryError e) {
             err.println(outOfMemory(args)); // a heap too small even for the command line itself
             return ExitCodes.FAILED;
@@ -77,6 +83,7 @@ public final class Main {
         CommandLine cli = new CommandLine(command);
         cli.setOut(out);
         cli.setErr(err);
+        cli.setExecutionStrategy(parseResult -> withRunLog(cli, parseResult));
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, commandLine.getErr(), args(parseResult)));
         cli.setParameterExceptionHandler((ex, args) -> {
             PrintWriter e = ex.getCommandLine().getErr();
@@ -118,7 +125,7 @@ public final class Main {
         }
         // A bug, not bad input: show the trace only with -v so users are not met with one by default.
         err.println("kubejoin: internal error: " + ex);
-        if (args.contains("-v") || args.contains("--verbose")) {
+        if (Verbosity.verbose(args)) {
             ex.printStackTrace(err);
         } else {
             err.println("Re-run with -v for details, and please report it.");
@@ -126,10 +133,99 @@ public final class Main {
         return ExitCodes.FAILED;
     }
 
+    /** Whether this run may write a log file: one named, or an inventory whose state folder gets one. */
+    private static boolean mayLog(String[] args) {
+        return Arrays.stream(args).anyMatch(a -> a.equals("-f") || a.startsWith("--inventory") || a.startsWith("--log-file"));
+    }
+
+    /**
+     * Runs the parsed command with its log file open ({@link RunLog}): standard output and error teed into it, and
+     * slf4j's lines (on System.err) routed through it. The default file is {@code logs/kubejoin.log} in the state
+     * folder of the command's inventory (its --state-dir when it has one); a command without an inventory logs only
+     * with --log-file. A log that cannot be opened is a warning: the run goes on without it.
+     */
+    static int withRunLog(CommandLine cli, CommandLine.ParseResult parseResult) {
+        CommandLine.ParseResult leaf = parseResult;
+        while (leaf.hasSubcommand()) leaf = leaf.subcommand();
+        java.nio.file.Path file = null;
+        for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.hasSubcommand() ? pr.subcommand() : null) {
+            if (pr.hasMatchedOption("--log-file")) file = pathOption(pr, "--log-file");
+        }
+        boolean helpOnly = leaf.isUsageHelpRequested() || leaf.isVersionHelpRequested()
+                || parseResult.isUsageHelpRequested() || parseResult.isVersionHelpRequested();
+        if (file == null && !helpOnly) file = defaultLogFile(leaf);
+        PrintWriter out = cli.getOut();
+        PrintWriter err = cli.getErr();
+        boolean verbose = Verbosity.verbose(parseResult.originalArgs());
+        RunLog log = null;
+        if (file != null) {
+            try {
+                log = RunLog.open(file, RunLog.MAX_BYTES, RunLog.KEEP, java.time.Clock.systemUTC());
+                log.line("log", "kubejoin " + String.join(" ", parseResult.originalArgs()));
+                cli.setOut(new PrintWriter(log.tee(out, "out"), true));
+                cli.setErr(new PrintWriter(log.tee(err, "err"), true));
+            } catch (java.io.IOException | RuntimeException e) {
+                err.println("warning: no log file " + file + ": " + e.getMessage());
+                err.flush();
+                log = null;
+            }
+        }
+        KubejoinCommand root = cli.getCommand() instanceof KubejoinCommand k ? k : null;
+        if (root != null && log != null) {
+            root.log = log;
+            root.console = out;
+        }
+        RunLog.Router router = RunLog.Router.route(log, verbose);
+        try {
+            return new CommandLine.RunLast().execute(parseResult);
+        } catch (CommandLine.ParameterException e) {
+            // handled here, while standard error still goes to the log: a failure is the line a log must have
+            try {
+                return cli.getParameterExceptionHandler().handleParseException(e, parseResult.originalArgs().toArray(String[]::new));
+            } catch (Exception handlerFailed) {
+                throw e;
+            }
+        } catch (CommandLine.ExecutionException e) {
+            if (!(e.getCause() instanceof Exception cause)) throw e;
+            return handle(cause, e.getCommandLine().getErr(), parseResult.originalArgs());
+        } finally {
+            router.reset();
+            cli.getOut().flush();
+            cli.getErr().flush();
+            cli.setOut(out);
+            cli.setErr(err);
+            if (root != null) {
+                root.log = null;
+                root.console = null;
+            }
+            if (log != null) log.close();
+        }
+    }
+
+    private static java.nio.file.Path defaultLogFile(CommandLine.ParseResult leaf) {
+        java.nio.file.Path stateDir = pathOption(leaf, "--state-dir");
+        java.nio.file.Path inventory = pathOption(leaf, "-f");
+        if (stateDir == null && (inventory == null || !java.nio.file.Files.isRegularFile(inventory))) return null;
+        java.nio.file.Path dir = stateDir != null ? stateDir : io.kubejoin.state.StateStore.defaultDirFor(inventory);
+        return dir.resolve("logs").resolve("kubejoin.log");
+    }
+
+    private static java.nio.file.Path pathOption(CommandLine.ParseResult pr, String name) {
+        if (!pr.hasMatchedOption(name)) return null;
+        Object value = pr.matchedOption(name).getValue();
+        return value == null ? null : java.nio.file.Path.of(value.toString());
+    }
+
     /** slf4j-simple reads its settings once, at the first logger: set them before anything logs. */
     static void configureLogging(String[] args) {
-        boolean verbose = Arrays.asList(args).contains("-v") || Arrays.asList(args).contains("--verbose");
+        boolean verbose = Verbosity.verbose(Arrays.asList(args));
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "info");
+        // kubejoin's own debug lines are made for the log file too (RunLog.Router keeps them off the console
+        // without -v); the libraries' and the in-process sandbox's stay at their level (Netty's debug alone would
+        // swamp the log and slow the run)
+        boolean debugForLog = verbose || mayLog(args);
+        System.setProperty("org.slf4j.simpleLogger.log.io.kubejoin", debugForLog ? "debug" : "info");
+        System.setProperty("org.slf4j.simpleLogger.log.io.kubejoin.sandbox", verbose ? "debug" : "info");
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
         System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");

@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
@@ -53,17 +54,20 @@ public class PlanCommand implements Callable<Integer> {
     @Option(names = "--parallel", defaultValue = "50", description = "Nodes read at once (default: ${DEFAULT-VALUE}).")
     int parallel;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
-    String output;
-
     @Mixin
     NodeAccessOptions nodeAccess;
 
+    @Mixin
+    OutputFormat output;
+
+    @Parameters(paramLabel = "NODE", arity = "0..*", description = "Plan only these inventory nodes (default: every node).")
+    List<String> nodeNames = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws InterruptedException {
-        if (!List.of("table", "json").contains(output)) throw new ParameterException(spec.commandLine(), "-o takes table or json");
         Inventory inv = cluster.inventory();
         if (inv == null) throw new ParameterException(spec.commandLine(), "plan needs the inventory: -f inventory.yaml");
+        inv = NodeSelection.restrict(spec.commandLine(), inv, nodeNames, cluster.inventoryFile());
         if (nodeAccess.local() && inv.nodes().size() != 1) {
             throw new ParameterException(spec.commandLine(), "--local plans for this machine: the inventory must list exactly one node");
         }
@@ -89,8 +93,8 @@ public class PlanCommand implements Callable<Integer> {
         Map<String, PlanUpgrades.NodeUpgrade> u = upgrades;
         plans = plans.stream().map(p -> p.withUpgrade(u.get(p.node()))).toList();
         PrintWriter out = spec.commandLine().getOut();
-        if (output.equals("json")) {
-            out.println(JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(tree(plans, clusterError)));
+        if (output.structured()) {
+            output.print(out, tree(plans, clusterError));
         } else {
             table(out, plans, clusterError);
         }
@@ -126,15 +130,14 @@ public class PlanCommand implements Callable<Integer> {
     }
 
     static ObjectNode tree(List<Plan.NodePlan> plans, String clusterError) {
-        ObjectMapper m = JsonMapper.builder().build();
-        ObjectNode root = m.createObjectNode();
+        ObjectNode root = OutputFormat.object();
         ArrayNode nodes = root.putArray("nodes");
         for (Plan.NodePlan p : plans) {
             ObjectNode n = nodes.addObject();
             n.put("node", p.node());
             n.put("pending", p.pending());
             if (p.error() != null) n.put("error", p.error());
-            n.put("changedFiles", p.changes());
+            n.put("changes", p.changes());
             ArrayNode fs = n.putArray("files");
             for (Plan.FilePlan f : p.files()) {
                 ObjectNode o = fs.addObject();
@@ -151,7 +154,7 @@ public class PlanCommand implements Callable<Integer> {
             if (p.upgrade() != null) upgrade(n.putObject("upgrade"), p.upgrade());
         }
         if (clusterError != null) root.put("clusterError", clusterError);
-        root.put("changedFiles", plans.stream().mapToLong(Plan.NodePlan::changes).sum());
+        root.put("changes", plans.stream().mapToLong(Plan.NodePlan::changes).sum());
         root.put("pendingNodes", plans.stream().filter(Plan.NodePlan::pending).count());
         return root;
     }

@@ -14,14 +14,13 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
-import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /** kubejoin status: one row per node — registration, Ready, versions, certificate expiry, services, CSRs. */
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -43,46 +42,53 @@ public class StatusCommand implements Callable<Integer> {
     @Mixin
     FleetCheckOptions fleet;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
-    String output;
+    @Mixin
+    OutputFormat output;
+
+    @Parameters(paramLabel = "NODE", arity = "0..*",
+            description = "Only these inventory nodes (default: every inventory node and the cluster's others).")
+    List<String> nodeNames = new java.util.ArrayList<>();
 
     @Override
     public Integer call() throws InterruptedException {
-        if (!List.of("table", "json", "yaml").contains(output)) {
-            throw new ParameterException(spec.commandLine(), "-o takes table, json or yaml");
-        }
         fleet.validate(spec.commandLine());
         Inventory inv = cluster.inventory();
         if (inv == null) throw new ParameterException(spec.commandLine(), "status needs the inventory: -f inventory.yaml");
+        Inventory all = inv;
+        inv = NodeSelection.restrict(spec.commandLine(), inv, nodeNames, cluster.inventoryFile());
         PrintWriter out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();
         List<NodeStatus> rows;
         try (KubeConnection conn = cluster.connect(); NodeAccessOptions.Access nodes = nodeAccess.open()) {
             rows = FleetStatus.collect(inv, conn, nodes.transports(), new FleetStatus.Settings(fleet.parallel, fleet.warnDays), clock);
         }
-        switch (output) {
-            case "json" -> out.println(JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(tree(rows)));
-            case "yaml" -> out.print(YAMLMapper.builder().build().writeValueAsString(tree(rows)));
-            default -> out.print(table(rows, clock.instant()));
+        if (!nodeNames.isEmpty()) {
+            // the named nodes only: not the rest of the inventory (listed by collect as cluster nodes it lacks)
+            java.util.Set<String> named = new java.util.HashSet<>(nodeNames);
+            rows = rows.stream().filter(r -> named.contains(r.node()) && all.node(r.node()).isPresent()).toList();
         }
+        if (output.structured()) output.print(out, tree(rows));
+        else out.print(table(rows, clock.instant(), Terminal.of(spec)));
         out.flush();
         return rows.stream().allMatch(NodeStatus::healthy) ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
     static String table(List<NodeStatus> rows, Instant now) {
-        StringBuilder sb = new StringBuilder();
-        String fmt = "%-20s %-9s %-9s %-9s %-10s %-8s %-8s %-10s %-4s %s%n";
-        sb.append(String.format(fmt, "NODE", "READY", "VERSION", "KUBELET", "KUBE-PROXY", "SERVING", "CLIENT",
-                "PROXY-CERT", "CSRS", "ACTION"));
+        return table(rows, now, Terminal.NONE);
+    }
+
+    static String table(List<NodeStatus> rows, Instant now, Terminal terminal) {
+        Table t = new Table("NODE", "READY", "VERSION", "KUBELET", "KUBE-PROXY", "SERVING", "CLIENT", "PROXY-CERT", "CSRS", "ACTION");
         for (NodeStatus r : rows) {
             String ready = !r.registered() ? "missing" : r.ready() == null ? "unknown" : r.ready() ? "Ready" : "NotReady";
             String proxy = r.proxyService() == null ? "-" : r.proxyService() + (Boolean.FALSE.equals(r.proxyHealthy())
                     && "active".equals(r.proxyService()) ? "!" : "");
-            sb.append(String.format(fmt, r.node() + (r.inInventory() ? "" : "*"), ready,
+            t.row(r.node() + (r.inInventory() ? "" : "*"), "Ready".equals(ready) ? terminal.green(ready) : terminal.red(ready),
                     r.kubeletVersion() == null ? "-" : r.kubeletVersion(), r.kubeletService() == null ? "-" : r.kubeletService(),
                     proxy, days(r.servingCertExpiry(), now), days(r.clientCertExpiry(), now), days(r.proxyCertExpiry(), now),
-                    r.pendingCsrs(), r.healthy() ? "" : "yes"));
+                    r.pendingCsrs(), r.healthy() ? "" : terminal.yellow("yes"));
         }
+        StringBuilder sb = new StringBuilder(t.toString());
         for (NodeStatus r : rows) {
             for (String p : r.problems()) sb.append("  ").append(r.node()).append(": ").append(p).append('\n');
         }

@@ -18,27 +18,21 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /** kubejoin token list: the cluster's bootstrap tokens, never their secrets. */
 @Command(name = "list", mixinStandardHelpOptions = true,
         description = "List the cluster's bootstrap tokens (as <id>.****: secrets are never shown).")
 public class TokenListCommand implements Callable<Integer> {
-    public enum Format { table, json }
-
     @Spec
     CommandSpec spec;
 
     @Mixin
     ClusterOptions cluster;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "table or json (default: ${DEFAULT-VALUE}).")
-    Format format;
+    @Mixin
+    OutputFormat output;
 
     @Override
     public Integer call() {
@@ -48,8 +42,8 @@ public class TokenListCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         Instant now = Clock.systemUTC().instant();
-        if (format == Format.json) {
-            out.println(json(tokens));
+        if (output.structured()) {
+            output.print(out, OutputFormat.tree(rows(tokens)));
         } else {
             out.print(table(tokens, now));
         }
@@ -58,6 +52,11 @@ public class TokenListCommand implements Callable<Integer> {
     }
 
     static String json(List<TokenInfo> tokens) {
+        return OutputFormat.render(OutputFormat.Format.json, OutputFormat.tree(rows(tokens)));
+    }
+
+    /** The tokens as -o json / yaml print them: the secret never, the id and its redacted form. */
+    static List<Map<String, Object>> rows(List<TokenInfo> tokens) {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (TokenInfo t : tokens) {
             Map<String, Object> row = new LinkedHashMap<>();
@@ -70,31 +69,19 @@ public class TokenListCommand implements Callable<Integer> {
             row.put("description", t.description());
             rows.add(row);
         }
-        return JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(rows);
+        return rows;
     }
 
     static String table(List<TokenInfo> tokens, Instant now) {
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[]{"TOKEN", "NODE", "TTL", "EXPIRES", "USAGES", "GROUPS", "DESCRIPTION"});
+        Table table = new Table("TOKEN", "NODE", "TTL", "EXPIRES", "USAGES", "GROUPS", "DESCRIPTION");
         for (TokenInfo t : tokens) {
-            rows.add(new String[]{t.redacted(), t.node() == null ? "<none>" : t.node(), ttl(t.expiration(), now),
+            table.row(t.redacted(), t.node() == null ? "<none>" : t.node(), ttl(t.expiration(), now),
                     t.expiration() == null ? "<never>" : t.expiration().truncatedTo(ChronoUnit.SECONDS).toString(),
                     t.usages().isEmpty() ? "<none>" : String.join(",", t.usages()),
                     t.groups().isEmpty() ? "<none>" : String.join(",", t.groups()),
-                    t.description() == null ? "" : t.description()});
+                    t.description() == null ? "" : t.description());
         }
-        int[] width = new int[rows.get(0).length];
-        for (String[] r : rows) for (int i = 0; i < r.length; i++) width[i] = Math.max(width[i], r[i].length());
-        StringBuilder sb = new StringBuilder();
-        for (String[] r : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < r.length; i++) {
-                line.append(r[i]);
-                if (i < r.length - 1) line.append(" ".repeat(width[i] - r[i].length() + 3));
-            }
-            sb.append(line.toString().stripTrailing()).append('\n');
-        }
-        return sb.toString();
+        return table.toString();
     }
 
     private static String ttl(Instant expiration, Instant now) {

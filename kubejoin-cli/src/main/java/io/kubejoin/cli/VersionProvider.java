@@ -9,14 +9,26 @@ import picocli.CommandLine.IVersionProvider;
 public class VersionProvider implements IVersionProvider {
     @Override
     public String[] getVersion() throws Exception {
-        Properties p = new Properties();
-        try (InputStream in = VersionProvider.class.getResourceAsStream("/kubejoin-version.properties")) {
-            if (in != null) p.load(in);
-        }
         return new String[] {
-                "kubejoin " + p.getProperty("version", "unknown"),
+                "kubejoin " + clientVersion(),
                 "Kubernetes " + KubeVersion.OLDEST_SUPPORTED.minorString() + " to "
                         + KubeVersion.NEWEST_SUPPORTED_MINOR.minorString()
         };
+    }
+
+    /** kubejoin's version as Maven built it ("unknown" outside a build). */
+    public static String clientVersion() {
+        Properties p = new Properties();
+        try (InputStream in = VersionProvider.class.getResourceAsStream("/kubejoin-version.properties")) {
+            if (in != null) p.load(in);
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+        return p.getProperty("version", "unknown");
+    }
+
+    /** The Kubernetes releases kubejoin renders for, e.g. "1.17 to 1.35". */
+    public static String releases() {
+        return KubeVersion.OLDEST_SUPPORTED.minorString() + " to " + KubeVersion.NEWEST_SUPPORTED_MINOR.minorString();
     }
 }

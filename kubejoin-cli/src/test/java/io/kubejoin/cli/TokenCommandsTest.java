@@ -63,6 +63,20 @@ class TokenCommandsTest {
         return admin.client().secrets().inNamespace("kube-system").withName("bootstrap-token-" + id).get();
     }
 
+    /** token create prints the secret once on stdout: the run's log file keeps the id, never the secret. */
+    @Tag("hostile")
+    @Test
+    void theLogFileOfTokenCreateHoldsTheIdButNotTheSecret() throws IOException {
+        Path log = tmp.resolve("logs/token.log");
+        Run r = run("token", "create", "--kubeconfig", kubeconfig, "--node", "worker-1", "--request-timeout", "20s",
+                "--log-file", log.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        String token = r.out().trim();
+        assertThat(token).matches("[a-z0-9]{6}\\.[a-z0-9]{16}");
+        String text = Files.readString(log);
+        assertThat(text).contains(" out " + token.substring(0, 6) + ".<redacted>").doesNotContain(token.substring(7));
+    }
+
     @Test
     void createPrintsOnlyTheNewTokenOnStdout() {
         Run r = run("token", "create", "--kubeconfig", kubeconfig, "--node", "worker-1", "--ttl", "30m",

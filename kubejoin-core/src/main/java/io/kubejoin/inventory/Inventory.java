@@ -39,6 +39,12 @@ public record Inventory(
         return nodes.stream().filter(n -> n.name().equals(name)).findFirst();
     }
 
+    /** This inventory with only {@code selected} of its nodes (the NODE arguments of join, plan and status). */
+    public Inventory withNodes(List<Node> selected) {
+        return new Inventory(source, locations, kubernetesVersion, apiServer, kubeconfig, pki, network, paths, runtime,
+                kubelet, kubeProxy, apiServerKubeletUser, bootstrap, ssh, binaries, sandbox, List.copyOf(selected));
+    }
+
     /** Folder of the inventory file; relative paths and the state folder are resolved against it. */
     public Path baseDir() {
         Path parent = source.toAbsolutePath().getParent();

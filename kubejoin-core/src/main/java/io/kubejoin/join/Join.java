@@ -55,9 +55,24 @@ public final class Join {
         }
     }
 
-    /** What happened: the cluster steps' lines and a report per node; refused when preflight failed. */
+    /**
+     * When a cluster step ran, from the start of the join (the report draws it on the nodes' time axis).
+     * @param summary its lines in one, or "skipped"
+     */
+    public record StepRecord(String step, Duration start, Duration took, String summary) {
+    }
+
+    /**
+     * What happened: the cluster steps' lines and a report per node; refused when preflight failed.
+     * @param steps      the cluster steps that ran, timed
+     * @param nodesStart when the node phases began, from the start of the join (their records count from there)
+     */
     public record Outcome(List<Finding> preflight, boolean refused, List<String> clusterLines,
-                          List<JoinRunner.NodeReport> nodes) {
+                          List<JoinRunner.NodeReport> nodes, List<StepRecord> steps, Duration nodesStart) {
+        public Outcome(List<Finding> preflight, boolean refused, List<String> clusterLines, List<JoinRunner.NodeReport> nodes) {
+            this(preflight, refused, clusterLines, nodes, List.of(), Duration.ZERO);
+        }
+
         public boolean allJoined() {
             return !refused && nodes.stream().allMatch(JoinRunner.NodeReport::ok);
         }
@@ -105,6 +120,11 @@ public final class Join {
         return names;
     }
 
+    private static StepRecord step(String name, long t0, long start, String summary) {
+        long now = System.nanoTime();
+        return new StepRecord(name, Duration.ofNanos(start - t0), Duration.ofNanos(now - start), summary);
+    }
+
     public static Outcome run(Inventory inv, KubeConnection conn, StateStore state, JoinRunner.TransportFactory transports,
                               Settings settings, Clock clock, Consumer<String> progress) throws InterruptedException {
         return run(inv, conn, state, transports, settings, clock, progress, new JoinRunner.Listener() { });
@@ -121,20 +141,29 @@ public final class Join {
         KeyPrefetch proxyKey = RenderInputs.prefetchKubeProxyKey(inv, state);
         List<String> clusterLines = new ArrayList<>();
         List<Finding> findings = List.of();
+        // the steps' times count from here, as the node phases' from the runner's start (monotonic, not the clock)
+        long t0 = System.nanoTime();
+        List<StepRecord> steps = new ArrayList<>();
         if (!skip.contains("preflight")) {
+            long start = System.nanoTime();
             findings = new Preflight(conn, new TokenService(conn, clock, new SecureRandom()), clock,
                     Preflight.Settings.defaults()).run(inv);
             findings.forEach(f -> progress.accept("preflight: " + f.format()));
+            steps.add(step("preflight", t0, start, Preflight.anyFailed(findings) ? "failed" : findings.size() + " check(s)"));
             if (Preflight.anyFailed(findings)) {
-                return new Outcome(findings, true, clusterLines, List.of());
+                return new Outcome(findings, true, clusterLines, List.of(), steps, Duration.ZERO);
             }
         }
         if (!skip.contains("rbac")) {
-            for (RbacService.Result r : new RbacService(conn).ensure(inv, settings.autoApproveBootstrapClients())) {
+            long start = System.nanoTime();
+            List<RbacService.Result> results = new RbacService(conn).ensure(inv, settings.autoApproveBootstrapClients());
+            for (RbacService.Result r : results) {
                 clusterLines.add("rbac: " + r);
                 progress.accept("rbac: " + r);
             }
+            steps.add(step("rbac", t0, start, results.size() + " binding(s)"));
         }
+        long tokensStart = System.nanoTime();
         RenderInputs.Prepared inputs = RenderInputs.prepare(inv, state, clock.instant(), new SecureRandom(), proxyKey, pki);
         inputs.notes().forEach(progress);
         // the token Secrets are created while the cluster steps go on (an API error as ClusterTokens threw it, for
@@ -151,12 +180,15 @@ public final class Join {
             w.all().stream().filter(warned::add).forEach(line -> progress.accept("warning: " + line));
             return rendered;
         };
-        for (String line : Parallel.await(tokenLines, "creating bootstrap tokens")) {
+        List<String> tokenResults = Parallel.await(tokenLines, "creating bootstrap tokens");
+        for (String line : tokenResults) {
             clusterLines.add("tokens: " + line);
             progress.accept("tokens: " + line);
         }
+        if (!skip.contains("tokens")) steps.add(step("tokens", t0, tokensStart, String.join("; ", tokenResults)));
 
         CsrApprover approver = null;
+        long approverStart = System.nanoTime();
         if (!skip.contains("approver")) {
             approver = new CsrApprover(conn.client(), inv, settings.maxServingExpiration());
             approver.watch(o -> progress.accept("approver: " + o.csrName() + " " + o.describe()));
@@ -167,7 +199,11 @@ public final class Join {
             List<NodePhase> phases = nodePhases(conn, clock, settings.readyTimeout(), binaries,
                     approver == null ? null : approver.issuedServing(), settings.verifyTimeout());
             JoinRunner runner = new JoinRunner(phases, skip, settings.runner()).listener(listener);
-            return new Outcome(findings, false, clusterLines, runner.run(inv, files, transports, progress));
+            Duration nodesStart = Duration.ofNanos(System.nanoTime() - t0);
+            List<JoinRunner.NodeReport> reports = runner.run(inv, files, transports, progress);
+            // the approver watches for the whole node run: its bar spans it
+            if (approver != null) steps.add(step("approver", t0, approverStart, "watched CSRs while the nodes joined"));
+            return new Outcome(findings, false, clusterLines, reports, steps, nodesStart);
         } finally {
             if (approver != null) approver.close();
         }
