@@ -105,8 +105,8 @@ public class UpgradeCommand implements Callable<Integer> {
     @Option(names = "--plain", description = "Plain timestamped lines even on a terminal.")
     boolean plain;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
-    String output;
+    @Mixin
+    OutputFormat output;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -115,9 +115,6 @@ public class UpgradeCommand implements Callable<Integer> {
             Upgrade.describePhases().forEach(out::println);
             out.flush();
             return ExitCodes.OK;
-        }
-        if (!output.equals("table") && !output.equals("json")) {
-            throw new ParameterException(spec.commandLine(), "-o takes table or json");
         }
         Upgrade.MaxUnavailable max = Upgrade.MaxUnavailable.parse(maxUnavailable);
         Set<String> skip = JoinPhases.validateSkipNames(skipPhases, Upgrade.phaseNames());
@@ -137,9 +134,18 @@ public class UpgradeCommand implements Callable<Integer> {
                 readyTimeout, verifyTimeout, maxServingExpiration);
         DateTimeFormatter time = DateTimeFormatter.ofPattern("HH:mm:ss");
         int shown = nodeNames.isEmpty() ? inv.nodes().size() : nodeNames.size();
-        LiveProgress live = !plain && System.console() != null && output.equals("table") ? new LiveProgress(out, shown) : null;
-        PrintWriter progressOut = output.equals("json") ? spec.commandLine().getErr() : out;
-        Consumer<String> progress = live != null ? live : line -> {
+        // as join: live redraws on a terminal only (the run log gets each message once); with -o json or yaml,
+        // standard output is the document alone
+        Terminal terminal = Terminal.of(spec);
+        KubejoinCommand root = KubejoinCommand.of(spec);
+        RunLog log = root == null ? null : root.log;
+        LiveProgress live = !plain && terminal.interactive() && output.table()
+                ? new LiveProgress(log != null ? root.console : out, shown) : null;
+        PrintWriter progressOut = output.structured() ? spec.commandLine().getErr() : out;
+        Consumer<String> progress = live != null ? line -> {
+            if (log != null) log.line("out", line);
+            live.accept(line);
+        } : line -> {
             synchronized (progressOut) {
                 progressOut.println(LocalTime.now().format(time) + " " + line);
                 progressOut.flush();
@@ -166,27 +172,35 @@ public class UpgradeCommand implements Callable<Integer> {
                 progressOut.println("warning: cannot write the report " + report + ": " + e.getMessage());
             }
         }
-        if (output.equals("json")) {
-            JoinCommand.json(outcome, out, "upgraded");
-            out.println();
+        if (output.structured()) {
+            try (tools.jackson.core.JsonGenerator g = output.generator(out)) {
+                JoinCommand.document(outcome, g, "upgraded");
+            }
+            if (output.format() == OutputFormat.Format.json) out.println();
         } else {
-            out.print(table(outcome.nodes()));
+            out.print(table(outcome.nodes(), terminal));
         }
         out.flush();
         return Upgrade.exitCode(outcome);
     }
 
     static String table(List<JoinRunner.NodeReport> reports) {
-        StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%-24s %-9s %-8s %-9s %s%n", "NODE", "RESULT", "CHANGED", "DURATION", "FAILED PHASE / HINT"));
+        return table(reports, Terminal.NONE);
+    }
+
+    /** One row per node, columns sized to their content (as join's); the failed nodes' journal lines after it. */
+    static String table(List<JoinRunner.NodeReport> reports, Terminal terminal) {
+        Table t = new Table("NODE", "RESULT", "CHANGED", "DURATION", "FAILED PHASE / HINT");
         for (JoinRunner.NodeReport r : reports) {
-            String result = !r.ok() ? "FAILED" : r.changed() ? "upgraded" : "unchanged";
-            sb.append(String.format("%-24s %-9s %-8d %-9s %s%n", r.node(), result, r.changedFiles().size(),
-                    String.format("%.1fs", r.took().toMillis() / 1000.0),
-                    r.ok() ? "" : r.failedPhase() + ": " + r.error() + (r.hint() == null || r.hint().isEmpty() ? "" : " — " + r.hint())));
-            if (!r.ok()) {
-                for (String line : r.journal()) sb.append("    | ").append(line).append('\n');
-            }
+            String result = !r.ok() ? terminal.red("FAILED") : r.changed() ? terminal.green("upgraded") : "unchanged";
+            t.row(r.node(), result, r.changedFiles().size(), String.format("%.1fs", r.took().toMillis() / 1000.0),
+                    r.ok() ? "" : r.failedPhase() + ": " + r.error() + (r.hint() == null || r.hint().isEmpty() ? "" : " — " + r.hint()));
+        }
+        StringBuilder sb = new StringBuilder(t.toString());
+        for (JoinRunner.NodeReport r : reports) {
+            if (r.ok() || r.journal().isEmpty()) continue;
+            sb.append(r.node()).append(" journal:\n");
+            for (String line : r.journal()) sb.append("    | ").append(line).append('\n');
         }
         long upgraded = reports.stream().filter(r -> r.ok() && r.changed()).count();
         long unchanged = reports.stream().filter(r -> r.ok() && !r.changed()).count();

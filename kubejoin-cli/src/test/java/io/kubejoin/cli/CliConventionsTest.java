@@ -56,7 +56,7 @@ class CliConventionsTest {
         picocli.CommandLine cli = Main.commandLine(new java.io.PrintWriter(java.io.Writer.nullWriter()),
                 new java.io.PrintWriter(java.io.Writer.nullWriter()));
         for (List<String> path : List.of(List.of("join"), List.of("plan"), List.of("status"), List.of("doctor"),
-                List.of("token", "list"), List.of("approve"), List.of("version"))) {
+                List.of("token", "list"), List.of("approve"), List.of("version"), List.of("upgrade"))) {
             picocli.CommandLine c = cli;
             for (String p : path) c = c.getSubcommands().get(p);
             picocli.CommandLine.Model.OptionSpec o = c.getCommandSpec().findOption("-o");
