@@ -250,7 +250,9 @@ public final class OpenSshNode implements AutoCloseable {
     public void close() throws InterruptedException {
         List<ProcessHandle> left = new ArrayList<>();
         if (!isolated) left.addAll(process.descendants().toList());
-        process.destroy(); // SIGTERM to the listener (or unshare) we started, by its PID
+        // SIGTERM to sshd by its PID: unshare ignores it while it waits for its child; an isolated node's
+        // namespace ends with its PID 1, and unshare with it
+        (isolated ? process.children().findFirst() : Optional.of(process.toHandle())).ifPresent(ProcessHandle::destroy);
         if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly();
         process.waitFor(5, TimeUnit.SECONDS);
         for (ProcessHandle h : left) h.destroyForcibly(); // a plain sshd's sessions, by their PIDs

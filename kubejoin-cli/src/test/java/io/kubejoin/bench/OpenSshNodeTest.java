@@ -31,7 +31,7 @@ class OpenSshNodeTest {
             long pid0 = n.lastPid();
             // a busy loop left running in the background: the session ends at once, the orphan goes on and, at its
             // end, writes its own CPU (the shell reads /proc/self/stat itself, so it is its own)
-            String busy = "i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done; read -r s < /proc/self/stat; "
+            String busy = "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; read -r s < /proc/self/stat; "
                     + "echo \"$s\" > /opt/busy.stat";
             Process ssh = new ProcessBuilder("ssh", "-F", "/dev/null", "-i", key.toString(), "-o",
                     "UserKnownHostsFile=" + dir.resolve("known_hosts"), "-o", "StrictHostKeyChecking=yes", "-o",
