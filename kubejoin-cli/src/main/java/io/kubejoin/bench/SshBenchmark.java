@@ -529,7 +529,9 @@ public final class SshBenchmark {
         List<String> cmd = new ArrayList<>(jvm);
         cmd.addAll(List.of("-D" + ProcessStats.PROPERTY + "=" + stats, "-cp", classpath, "io.kubejoin.cli.Main", "join",
                 "-f", inventory.toString(), "--kubeconfig", kubeconfig.toString(), "--skip-phases", String.join(",",
-                        new java.util.TreeSet<>(SKIPPED)), "--parallel", Integer.toString(s.parallel()), "--plain"));
+                        new java.util.TreeSet<>(SKIPPED)), "--parallel", Integer.toString(s.parallel()), "--plain",
+                // the API server is this JVM's, beside the relays: on a loaded machine 10 s was seen to pass
+                "--request-timeout", "60s"));
         progress.printf("timing: kubejoin join --skip-phases %s --parallel %d on %d nodes%n",
                 String.join(",", new java.util.TreeSet<>(SKIPPED)), s.parallel(), nodes.size());
         progress.flush();
