@@ -485,7 +485,8 @@ public final class SshBenchmark {
         // per node: one scp of its own files (pssh copies the same files to every host)
         String locals = perNode.stream().map(d -> Sh.quote(rendered + "/") + "\"$0\"" + Sh.quote(d))
                 .collect(Collectors.joining(" "));
-        sb.append("xargs -P ").append(parallel).append(" -n 2 sh -ec ").append(Sh.quote(
+        // with one node every file is "the same on every node": then there is nothing per node
+        if (!perNode.isEmpty()) sb.append("xargs -P ").append(parallel).append(" -n 2 sh -ec ").append(Sh.quote(
                 "scp -q -F /dev/null -o IdentityFile=" + key + " -o UserKnownHostsFile=" + knownHosts
                         + " -o StrictHostKeyChecking=yes -o BatchMode=yes -P \"$1\" " + locals + " root@127.0.0.1:"
                         + stage + "/")).append(" < ").append(Sh.quote(ports.toString())).append('\n');
