@@ -8,9 +8,9 @@ import java.util.List;
 
 /**
  * systemctl, journalctl and modprobe stand-ins for the isolated sshd nodes ({@link OpenSshNode}): they record every
- * call and keep service state in
- * files under a state folder, so no node ever touches this machine's systemd or kernel. (The shim nodes of core's
- * tests, which cannot see this module, have the same scripts in testing.ShimScripts.)
+ * call and keep service state in files under a state folder, so no node ever touches this machine's systemd or
+ * kernel. (The shim nodes of core's tests, which cannot see this module, have the same scripts in
+ * testing.ShimScripts.)
  */
 public final class NodeShims {
     private NodeShims() {
