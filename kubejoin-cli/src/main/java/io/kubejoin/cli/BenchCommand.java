@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
                 "With --nodes N: start the sandbox with N nodes in one process, time an ordinary 'kubejoin join' of "
                         + "all of them in another; print wall time, nodes/s, time per phase, the join process's CPU, "
                         + "peak RSS and peak heap."},
-        subcommands = {BenchApprovalsCommand.class})
+        subcommands = {BenchApprovalsCommand.class, BenchSshCommand.class})
 public class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -1,5 +1,6 @@
 package io.kubejoin.remote;
 
+import io.kubejoin.bench.OpenSshNode;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;

@@ -2,6 +2,7 @@ package io.kubejoin.remote;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubejoin.bench.OpenSshNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

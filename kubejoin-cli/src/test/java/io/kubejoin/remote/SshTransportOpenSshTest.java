@@ -3,6 +3,7 @@ package io.kubejoin.remote;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kubejoin.bench.OpenSshNode;
 import io.kubejoin.util.SecureFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +32,7 @@ class SshTransportOpenSshTest {
 
     @BeforeAll
     static void start() throws Exception {
-        OpenSshNode.requireSshd();
+        OpenSshRequirements.requireSshd();
         Path keys = Files.createDirectories(base.resolve("keys"));
         List<Path> pubs = new ArrayList<>();
         for (String type : List.of("ed25519", "rsa", "ecdsa")) {

@@ -2,6 +2,7 @@ package io.kubejoin.remote;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubejoin.bench.OpenSshNode;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
@@ -51,8 +52,8 @@ class JoinOverOpenSshTest {
 
     @BeforeEach
     void start() throws Exception {
-        OpenSshNode.requireSshd();
-        OpenSshNode.requireIsolation();
+        OpenSshRequirements.requireSshd();
+        OpenSshRequirements.requireIsolation();
         Path key = TestKeys.generate(Files.createDirectories(dir.resolve("keys")), "ed25519", "");
         StringBuilder knownHosts = new StringBuilder();
         StringBuilder nodeList = new StringBuilder();
