@@ -7,13 +7,14 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Debian's real OpenSSH sshd on 127.0.0.1 at a free high port, configured only from files in {@code dir}: the nodes
+ * Debian's real OpenSSH sshd on 127.0.0.1 (or another loopback address, {@link #on}) at a free high port, configured only from files in {@code dir}: the nodes
  * of {@code kubejoin bench ssh} and of the OpenSSH tests. It runs as a child of this JVM and is stopped by its own
  * PID. HOME is set to a folder of its own (SetEnv) so that root's ~/.bashrc on this machine, which runs slow shell
  * init, is not read for every command. sshd logs at VERBOSE to {@code dir/sshd.log} (-E): one "Accepted publickey"
@@ -24,6 +25,8 @@ public final class OpenSshNode implements AutoCloseable {
 
     public final Path dir;
     public final int port;
+    /** The loopback address it listens on: 127.0.0.1 unless {@link #on} chose another of 127.0.0.0/8. */
+    public final String address;
     public final Path hostPub;
     private final Process process;
     private final boolean isolated;
@@ -68,10 +71,26 @@ public final class OpenSshNode implements AutoCloseable {
     }
 
     private OpenSshNode(Path dir, List<Path> authorizedPublicKeys, boolean isolated) throws IOException, InterruptedException {
+        this(dir, authorizedPublicKeys, isolated, "127.0.0.1", List.of());
+    }
+
+    /**
+     * An sshd on another loopback address ({@code 127.0.0.x}), so that several hosts share one machine as bastions
+     * and nodes do (an ssh config's ProxyJump chain), with extra sshd_config lines placed first: sshd keeps the first
+     * value of a keyword, so e.g. "LogLevel DEBUG1" (to see what a bastion forwards) wins over the default VERBOSE.
+     */
+    public static OpenSshNode on(String address, Path dir, List<Path> authorizedPublicKeys, boolean isolated,
+            List<String> extraConfig) throws IOException, InterruptedException {
+        return new OpenSshNode(dir, authorizedPublicKeys, isolated, address, extraConfig);
+    }
+
+    private OpenSshNode(Path dir, List<Path> authorizedPublicKeys, boolean isolated, String address,
+            List<String> extraConfig) throws IOException, InterruptedException {
         Optional<String> missing = sshdMissing().or(() -> isolated ? isolationMissing() : Optional.empty());
         if (missing.isPresent()) throw new IOException(missing.get());
         this.dir = dir;
         this.isolated = isolated;
+        this.address = address;
         // sshd refuses to start without its privilege separation folder; the packaged service creates it the same way
         Path privsep = Path.of("/run/sshd");
         if (!Files.isDirectory(privsep)) Files.createDirectories(privsep);
@@ -88,9 +107,11 @@ public final class OpenSshNode implements AutoCloseable {
         for (int attempt = 0; attempt < 3 && started == null; attempt++) {
             chosen = freePort();
             Path cfg = dir.resolve("sshd_config");
-            Files.writeString(cfg, String.join("\n",
+            StringBuilder extra = new StringBuilder();
+            for (String line : extraConfig) extra.append(line).append('\n');
+            Files.writeString(cfg, extra + String.join("\n",
                     "Port " + chosen,
-                    "ListenAddress 127.0.0.1",
+                    "ListenAddress " + address,
                     "HostKey " + hostKey,
                     "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
                     "PidFile " + dir.resolve("sshd.pid"),
@@ -112,7 +133,7 @@ public final class OpenSshNode implements AutoCloseable {
                     "sh", "-ec", isolationScript(dir) + "exec " + String.join(" ", command));
             Process p = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.out").toFile()).start();
-            if (waitListening(p, chosen)) {
+            if (waitListening(p, address, chosen)) {
                 started = p;
             } else {
                 p.destroyForcibly();
@@ -124,6 +145,40 @@ public final class OpenSshNode implements AutoCloseable {
         }
         process = started;
         port = chosen;
+    }
+
+    /**
+     * Before an isolated node starts in {@code dir}: a login user of that node only (its /etc is an overlay whose
+     * upper layer is {@code dir/root/etc}), with a password for sudo and its sudoers line, so that sudo with a
+     * password is tested against real sudo without adding a user to this machine. This machine's passwd, shadow and
+     * group are copied into the upper layer with the user added. The folders from {@code dir} up to (not including)
+     * the temporary folder are opened (0755) so that sshd, reading authorized_keys as that user, can reach them.
+     */
+    public static void addUser(Path dir, String name, int uid, String password, String sudoers)
+            throws IOException, InterruptedException {
+        Path etc = Files.createDirectories(dir.resolve("root/etc"));
+        String hash = run(List.of("openssl", "passwd", "-6", password)).strip();
+        appendEtc(etc, "passwd", name + ":x:" + uid + ":" + uid + "::/tmp:/bin/sh\n");
+        appendEtc(etc, "group", name + ":x:" + uid + ":\n");
+        appendEtc(etc, "shadow", name + ":" + hash + ":19000:0:99999:7:::\n");
+        Path f = Files.createDirectories(etc.resolve("sudoers.d")).resolve("kubejoin-test-" + name);
+        Files.writeString(f, sudoers + "\n");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("r--r-----")); // sudo ignores laxer files
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        for (Path p = dir; p != null && p.startsWith(tmp) && !p.equals(tmp); p = p.getParent()) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    /** Appends a line to the upper layer's copy of /etc/{@code file} (made from this machine's), same mode and group. */
+    private static void appendEtc(Path etc, String file, String line) throws IOException, InterruptedException {
+        Path upper = etc.resolve(file);
+        Path lower = Path.of("/etc", file);
+        String content = Files.exists(upper) ? Files.readString(upper) : Files.readString(lower);
+        Files.writeString(upper, content + line);
+        Files.setPosixFilePermissions(upper, Files.getPosixFilePermissions(lower));
+        // shadow is group shadow on Debian: keep it so, as the tools reading it expect
+        if (file.equals("shadow")) run(List.of("chgrp", "--reference=/etc/shadow", upper.toString()));
     }
 
     /** Mounts done inside the namespace before sshd starts; sh execs, so the namespace's PID 1 is sshd. */
@@ -158,12 +213,12 @@ public final class OpenSshNode implements AutoCloseable {
         }
     }
 
-    private static boolean waitListening(Process p, int port) throws InterruptedException {
+    private static boolean waitListening(Process p, String address, int port) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) return false;
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                s.connect(new InetSocketAddress(address, port), 200);
                 return true;
             } catch (IOException e) {
                 Thread.sleep(20);
@@ -172,14 +227,19 @@ public final class OpenSshNode implements AutoCloseable {
         return false;
     }
 
+    /** The known_hosts line of this node's host key as reached directly, at {@code [address]:port}. */
     public String knownHostsLine() throws IOException {
-        return knownHostsLine(port);
+        return knownHostsLine(address, port);
     }
 
     /** The known_hosts line of this node's host key as reached at {@code 127.0.0.1:port} (through a relay, say). */
     public String knownHostsLine(int port) throws IOException {
+        return knownHostsLine("127.0.0.1", port);
+    }
+
+    private String knownHostsLine(String host, int port) throws IOException {
         String[] parts = Files.readString(hostPub).strip().split(" ");
-        return "[127.0.0.1]:" + port + " " + parts[0] + " " + parts[1] + "\n";
+        return "[" + host + "]:" + port + " " + parts[0] + " " + parts[1] + "\n";
     }
 
     /** The listening sshd: the process started, or for an isolated node unshare's child (PID 1 inside). */

@@ -1,6 +1,8 @@
 package io.kubejoin.remote;
 
 import io.kubejoin.bench.OpenSshNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 
@@ -15,6 +17,13 @@ public final class OpenSshRequirements {
 
     public static void requireIsolation() {
         require(OpenSshNode.isolationMissing(), "the isolated sshd tests need it");
+    }
+
+    /** Real sudo, for the become-password tests (a password-only user of an isolated node). */
+    public static void requireSudo() {
+        Path sudo = Path.of("/usr/bin/sudo");
+        require(Files.isExecutable(sudo) ? Optional.empty() : Optional.of(sudo + " not installed (apt-get install sudo)"),
+                ".ci/run must install sudo");
     }
 
     private static void require(Optional<String> missing, String ciHint) {

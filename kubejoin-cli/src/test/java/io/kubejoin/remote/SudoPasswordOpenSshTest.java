@@ -3,6 +3,7 @@ package io.kubejoin.remote;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.kubejoin.bench.OpenSshNode;
 import io.kubejoin.util.SecureFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -35,20 +35,11 @@ class SudoPasswordOpenSshTest {
     static Path key;
     static Path knownHosts;
 
-    static void requireSudo() {
-        boolean present = Files.isExecutable(Path.of("/usr/bin/sudo"));
-        if ("true".equals(System.getenv("CI"))) {
-            if (!present) throw new AssertionError("/usr/bin/sudo is missing; .ci/run must install sudo");
-        } else {
-            Assumptions.assumeTrue(present, "sudo not installed (apt-get install sudo): skipping");
-        }
-    }
-
     @BeforeAll
     static void start() throws Exception {
-        OpenSshNode.requireSshd();
-        OpenSshNode.requireIsolation();
-        requireSudo();
+        OpenSshRequirements.requireSshd();
+        OpenSshRequirements.requireIsolation();
+        OpenSshRequirements.requireSudo();
         key = TestKeys.generate(Files.createDirectories(base.resolve("keys")), "ed25519", "");
         Path dir = Files.createDirectories(base.resolve("node"));
         OpenSshNode.addUser(dir, "deploy", 23450, PASSWORD, "deploy ALL=(ALL:ALL) ALL");

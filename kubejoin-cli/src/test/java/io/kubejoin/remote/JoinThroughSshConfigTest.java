@@ -2,6 +2,7 @@ package io.kubejoin.remote;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubejoin.bench.OpenSshNode;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
@@ -48,8 +49,8 @@ class JoinThroughSshConfigTest {
 
     @BeforeEach
     void start() throws Exception {
-        OpenSshNode.requireSshd();
-        OpenSshNode.requireIsolation();
+        OpenSshRequirements.requireSshd();
+        OpenSshRequirements.requireIsolation();
         key = TestKeys.generate(Files.createDirectories(dir.resolve("keys")), "ed25519", "");
         agentKey = TestKeys.generate(Files.createDirectories(dir.resolve("agent-keys")), "ed25519", "");
         List<Path> pubs = List.of(Path.of(key + ".pub"), Path.of(agentKey + ".pub"));
@@ -169,7 +170,7 @@ class JoinThroughSshConfigTest {
 
     @Test
     void joinAsAUserWhoseSudoWantsAPassword() throws Exception {
-        SudoPasswordOpenSshTest.requireSudo();
+        OpenSshRequirements.requireSudo();
         Inventory inv = inventory("{ user: deploy, port: %d, identityFile: %s, knownHosts: %s }".formatted(node.port,
                 key, dir.resolve("known_hosts")), "127.0.0.4");
         java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();

@@ -3,6 +3,7 @@ package io.kubejoin.remote;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.kubejoin.bench.OpenSshNode;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
 import io.kubejoin.inventory.Node;
@@ -37,7 +38,7 @@ class SshConfigOpenSshTest {
 
     @BeforeAll
     static void start() throws Exception {
-        OpenSshNode.requireSshd();
+        OpenSshRequirements.requireSshd();
         Path keys = Files.createDirectories(base.resolve("keys"));
         key = TestKeys.generate(keys, "ed25519", "");
         Path agentKeys = Files.createDirectories(base.resolve("agent-keys"));
