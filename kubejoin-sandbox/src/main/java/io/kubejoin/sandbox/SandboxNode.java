@@ -52,6 +52,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private final String runtimeSocket;
     private final NodeShell shell;
     private final NodeKernel kernel;
+    private final io.kubejoin.sandbox.node.NodeHost host;
     private volatile KeyPair hostKey;
     private volatile SimulatedKubelet.Options kubeletOptions = SimulatedKubelet.Options.sandbox();
     private volatile SimulatedKubeProxy.Options kubeProxyOptions = SimulatedKubeProxy.Options.defaults();
@@ -83,6 +84,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         this.runtimeSocket = Objects.requireNonNull(runtimeSocket);
         this.hostname = name;
         this.kernel = new NodeKernel(this.root, version, serviceVip, this::syncedProxyMode);
+        this.host = new io.kubejoin.sandbox.node.NodeHost(this.root, address, runtimeSocket);
         this.shell = NodeShell.forFolder(this.root, this, runtime.clock(), p -> p.equals(this.runtimeSocket) && !runtimeDown);
         try {
             prepareMachine();
@@ -107,6 +109,11 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         if (!Files.exists(controllers)) Files.writeString(controllers, "cpuset cpu io memory hugetlb pids rdma misc\n");
         Files.createDirectories(root.resolve("sys/module/nf_conntrack"));
         Files.createDirectories(root.resolve("etc/systemd/system/multi-user.target.wants"));
+        // the machine's name in /etc/hosts, as installers write it
+        if (!Files.exists(root.resolve("etc/hosts"))) {
+            Files.createDirectories(root.resolve("etc"));
+            Files.writeString(root.resolve("etc/hosts"), "127.0.0.1 localhost\n" + address + " " + name + "\n");
+        }
         if (!Files.exists(root.resolve("etc/resolv.conf"))) Files.writeString(root.resolve("etc/resolv.conf"), "nameserver 10.0.0.2\n");
         systemdResolved(true);
         // a machine prepared for Kubernetes, as most are before a join: forwarding on, br_netfilter loaded
@@ -230,6 +237,20 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         Files.writeString(hosts, "127.0.0.1 localhost\n" + ip + " " + name + "\n");
     }
 
+    /**
+     * The machine's programs, interfaces, disks and container runtime as node-preflight sees them ({@code command -v},
+     * {@code ip}, {@code getent}, {@code df}, {@code containerd config dump}, {@code ctr version}, {@code docker info}):
+     * a machine that passes by default, each condition breakable on its own.
+     */
+    public io.kubejoin.sandbox.node.NodeHost host() {
+        return host;
+    }
+
+    @Override
+    public String which(String program) {
+        return host.which(program);
+    }
+
     /** The container runtime is stopped: its socket is gone. */
     public void runtimeDown(boolean down) {
         this.runtimeDown = down;
@@ -259,6 +280,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
 
     @Override
     public ExecResult run(String program, List<String> args, String stdin) {
+        if (host.missing(program)) return null;
         return switch (program) {
             case "systemctl" -> systemctl(args);
             case "journalctl" -> journalctl(args);
@@ -267,6 +289,10 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             case "hostname" -> args.isEmpty() ? ok(hostname + "\n") : usage("hostname", args);
             case "umount" -> umount(args);
             case "sleep" -> sleep(args);
+            case "getent" -> host.getent(args);
+            case "ip" -> host.ip(args);
+            case "df" -> host.df(args);
+            case "containerd", "ctr", "docker" -> host.runtime(program, args, !runtimeDown);
             default -> kernel.run(program, args); // modprobe, iptables, the proxy-rule tools, kube-proxy --cleanup
         };
     }
@@ -770,7 +796,8 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             return usage("ss", args);
         }
         String port = args.get(1).substring("sport = :".length());
-        boolean listening = port.equals("10250") ? active("kubelet") : port.equals("10256") && active("kube-proxy");
+        boolean listening = host.listening(port) || (port.equals("10250") || port.equals("10248") ? active("kubelet")
+                : port.equals("10256") && active("kube-proxy"));
         return ok(listening ? "LISTEN 0      4096               *:" + port + "              *:*\n" : "");
     }
 

@@ -84,7 +84,9 @@ public final class ScriptCatalog {
         // survey of the node (node-preflight) and push-files' own look
         s.add(new Sample("survey", "node-preflight", PreflightScripts.nodePreflight(SOCKET, true, true,
                 List.of(new String[] {"10250", "kubelet"}, new String[] {"10256", "kube-proxy"}), MODULES, SYSCTLS,
-                "/run/systemd/resolve/resolv.conf", PATHS), none));
+                "/run/systemd/resolve/resolv.conf", PATHS, host(PreflightScripts.Runtime.CONTAINERD, SOCKET)), none));
+        s.add(new Sample("survey", "node-preflight-docker", PreflightScripts.nodePreflight("/var/run/docker.sock", false, false,
+                List.of(), List.of("ip_tables"), List.of(), null, null, host(PreflightScripts.Runtime.DOCKER, "/var/run/docker.sock")), none));
         s.add(new Sample("survey", "push-look", PreflightScripts.pushLook("/run/systemd/resolve/resolv.conf", PATHS), none));
         s.add(new Sample("survey", "bootstrap-remove", BootstrapScripts.remove(PATHS), none));
         // start
@@ -133,6 +135,12 @@ public final class ScriptCatalog {
         s.add(new Sample("reset", "remove-folders", ResetScripts.removeFolders(List.of(PATHS.kubeletRootDir(),
                 PATHS.kubeProxyWorkDir())), none));
         return s;
+    }
+
+    /** node-preflight's look at the host: ipvs mode's programs (conntrack before 1.32), kubelet's and the images' disks. */
+    static PreflightScripts.HostLook host(PreflightScripts.Runtime runtime, String socket) {
+        return new PreflightScripts.HostLook(List.of("conntrack", "ipset", "ipvsadm"), "node-1",
+                List.of(new String[] {"kubelet", PATHS.kubeletRootDir()}, new String[] {"images", "/var/lib/containerd"}), runtime, socket);
     }
 
     static String sha256(byte[] b) {
