@@ -64,9 +64,9 @@ public enum SandboxFault {
             "the first node's kernel is as a fresh one boots: ip_forward 0, br_netfilter not loaded (node-preflight stops that node)",
             s -> first(s).kernelSettings(false)),
     CGROUP_DRIVER_MISMATCH("cgroup-driver-mismatch", When.BEFORE_JOIN,
-            "the first node's containerd runs runc with SystemdCgroup = true while kubelet's cgroupDriver is cgroupfs "
-                    + "(node-preflight stops that node)",
-            s -> first(s).host().systemdCgroup(true)),
+            "the first node's containerd runs runc with the other cgroup driver than the inventory's kubelet "
+                    + "(SystemdCgroup flipped; node-preflight stops that node)",
+            s -> first(s).host().systemdCgroup(!first(s).host().systemdCgroup())),
     CRI_DISABLED("cri-disabled", When.BEFORE_JOIN,
             "the first node's containerd has disabled_plugins = [\"cri\"], as the containerd.io package ships it "
                     + "(node-preflight stops that node)",

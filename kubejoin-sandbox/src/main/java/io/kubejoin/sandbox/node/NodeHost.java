@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * /etc/hosts only, stricter than glibc with DNS), its disks ({@code df -Pk}), listeners that are not kubelet's or
  * kube-proxy's, and the container runtime's own tools ({@code containerd config dump}, {@code ctr version},
  * {@code docker info}). By default a machine ready for a join: every program installed, the node address on eth0,
- * 40 of 50 GiB free, containerd 1.7.20 with runc's cgroupfs driver (its default, as kubejoin's kubelet) and its CRI
+ * 40 of 50 GiB free, containerd 1.7.20 with runc on cgroupfs (containerd's default; {@code Sandbox} sets systemd, as its inventory's kubelet) and its CRI
  * plugin enabled. Each test switch breaks exactly one condition.
  */
 public final class NodeHost {
@@ -51,6 +51,11 @@ public final class NodeHost {
         removed.add(program);
     }
 
+    /** The program is installed again. */
+    public void restore(String program) {
+        removed.remove(program);
+    }
+
     /** The machine's IPv4 addresses as CIDRs on eth0 (replacing the node address: a NAT machine, a typo'd inventory). */
     public void interfaceAddresses(List<String> cidrs) {
         List<String> out = new ArrayList<>(List.of("1: lo    inet 127.0.0.1/8 scope host lo"));
@@ -77,6 +82,10 @@ public final class NodeHost {
     /** runc's SystemdCgroup option in containerd's CRI config (false: cgroupfs, containerd's default). */
     public void systemdCgroup(boolean systemd) {
         this.systemdCgroup = systemd;
+    }
+
+    public boolean systemdCgroup() {
+        return systemdCgroup;
     }
 
     /** disabled_plugins = ["cri"], as the containerd.io package's config.toml ships it. */
