@@ -45,6 +45,9 @@ public class PlanCommand implements Callable<Integer> {
     @Mixin
     NodeAccessOptions nodeAccess;
 
+    @Option(names = "--prepare", description = "Also show what 'join --prepare' (node-prep) would write and run.")
+    boolean prepare;
+
     @Override
     public Integer call() throws InterruptedException {
         Inventory inv = InventoryLoader.load(inventory);
@@ -58,7 +61,7 @@ public class PlanCommand implements Callable<Integer> {
         NodeBinaries binaries = inv.binaries().managed() ? NodeBinaries.load(inv.binaries()) : null;
         List<Plan.NodePlan> plans;
         try (NodeAccessOptions.Access nodes = nodeAccess.open()) {
-            plans = Plan.plan(inv, files, binaries, nodes.transports(), parallel);
+            plans = Plan.plan(inv, files, binaries, nodes.transports(), parallel, prepare);
         }
         PrintWriter out = spec.commandLine().getOut();
         boolean unreadable = false;
@@ -76,6 +79,7 @@ public class PlanCommand implements Callable<Integer> {
                 out.printf("  %-9s %s%s%n", f.state().name().toLowerCase(), f.path(), f.secret() ? " (holds a secret: no diff)" : "");
                 f.diff().forEach(line -> out.println("    " + line));
             }
+            for (String c : p.prepare()) out.printf("  %-9s %s%n", "run", c);
         }
         long total = plans.stream().mapToLong(Plan.NodePlan::changes).sum();
         out.printf("%d change(s) on %d node(s)%n", total, plans.stream().filter(Plan.NodePlan::pending).count());

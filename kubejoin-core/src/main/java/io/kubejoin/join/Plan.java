@@ -41,14 +41,19 @@ public final class Plan {
      *                 "kube-proxy (not enabled: join enables it)"
      * @param error    why the node could not be read, else null
      */
-    public record NodePlan(String node, List<FilePlan> files, List<String> restarts, List<String> starts, String error) {
+    public record NodePlan(String node, List<FilePlan> files, List<String> restarts, List<String> starts, String error,
+                           List<String> prepare) {
+        public NodePlan(String node, List<FilePlan> files, List<String> restarts, List<String> starts, String error) {
+            this(node, files, restarts, starts, error, List.of());
+        }
+
         public long changes() {
             return files.stream().filter(f -> f.state() != FileState.UNCHANGED).count();
         }
 
-        /** Whether join would change anything on the node: a file, or a unit it restarts, starts or enables. */
+        /** Whether join would change anything on the node: a file, a unit it restarts, starts or enables, a node-prep command. */
         public boolean pending() {
-            return changes() > 0 || !restarts.isEmpty() || !starts.isEmpty();
+            return changes() > 0 || !restarts.isEmpty() || !starts.isEmpty() || !prepare.isEmpty();
         }
     }
 
@@ -70,6 +75,12 @@ public final class Plan {
      */
     public static List<NodePlan> plan(Inventory inv, Map<String, List<RenderedFile>> filesByNode, NodeBinaries binaries,
                                       JoinRunner.TransportFactory transports, int parallel) throws InterruptedException {
+        return plan(inv, filesByNode, binaries, transports, parallel, false);
+    }
+
+    /** @param prepare also what {@code join --prepare}'s node-prep would change: its files (with diffs) and commands */
+    public static List<NodePlan> plan(Inventory inv, Map<String, List<RenderedFile>> filesByNode, NodeBinaries binaries,
+                                      JoinRunner.TransportFactory transports, int parallel, boolean prepare) throws InterruptedException {
         List<Binary> bins = binaries(inv, binaries);
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallel, inv.nodes().size())));
         try {
@@ -77,7 +88,8 @@ public final class Plan {
             for (Node node : inv.nodes()) {
                 futures.add(pool.submit(() -> {
                     try (Transport t = transports.open(node)) {
-                        return planNode(inv, node, filesByNode.getOrDefault(node.name(), List.of()), bins, t);
+                        NodePlan p = planNode(inv, node, filesByNode.getOrDefault(node.name(), List.of()), bins, t);
+                        return prepare ? withPrep(inv, node, p, t) : p;
                     } catch (TransportException e) {
                         return new NodePlan(node.name(), List.of(), List.of(), List.of(), e.getMessage());
                     }
@@ -203,6 +215,23 @@ public final class Plan {
             if (!why.isEmpty()) starts.add(u + " (" + String.join("; ", why) + ")");
         }
         return new NodePlan(node.name(), plans, restarts, starts, null);
+    }
+
+    /** The plan with node-prep's files (first, with their diffs) and commands, from node-prep's own look. */
+    static NodePlan withPrep(Inventory inv, Node node, NodePlan p, Transport t) throws TransportException {
+        io.kubejoin.join.phases.NodePrepPhase.Prep prep;
+        try {
+            prep = io.kubejoin.join.phases.NodePrepPhase.look(new NodeContext(inv, node, List.of(), t));
+        } catch (PhaseFailure e) {
+            throw new TransportException(TransportException.Kind.REMOTE_FAILURE, t.target(), e.getMessage());
+        }
+        List<FilePlan> files = new ArrayList<>();
+        for (var f : prep.files()) {
+            files.add(new FilePlan(f.path(), f.before() == null ? FileState.NEW : FileState.CHANGED, false,
+                    diff(f.path(), f.before() == null ? "" : f.before(), f.after())));
+        }
+        files.addAll(p.files());
+        return new NodePlan(p.node(), files, p.restarts(), p.starts(), p.error(), prep.commands());
     }
 
     static List<String> diff(String path, String before, String after) {

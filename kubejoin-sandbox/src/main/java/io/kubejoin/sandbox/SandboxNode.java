@@ -289,6 +289,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             case "hostname" -> args.isEmpty() ? ok(hostname + "\n") : usage("hostname", args);
             case "umount" -> umount(args);
             case "sleep" -> sleep(args);
+            case "swapoff" -> swapoff(args);
             case "getent" -> host.getent(args);
             case "ip" -> host.ip(args);
             case "df" -> host.df(args);
@@ -772,6 +773,30 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
                     : new ExecResult(22, "", "curl: (22) The requested URL returned error: " + code + "\n");
         }
         return refused(host, port);
+    }
+
+    /** {@code swapoff -a}: every active swap off (/proc/swaps keeps only its header); fstab is not read again here. */
+    private ExecResult swapoff(List<String> args) {
+        if (!args.equals(List.of("-a"))) return usage("swapoff", args);
+        try {
+            Files.writeString(root.resolve("proc/swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+        } catch (IOException e) {
+            return new ExecResult(1, "", "swapoff: " + e.getMessage() + "\n");
+        }
+        return ok("");
+    }
+
+    /**
+     * Swap on, as an installer leaves it: /swap.img in /etc/fstab and active in /proc/swaps (a reboot would turn it
+     * on again while the fstab line stays).
+     */
+    public void swapOn() throws IOException {
+        Files.writeString(root.resolve("proc/swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+                + "/swap.img                               file\t\t2097148\t\t0\t\t-2\n");
+        Path fstab = root.resolve("etc/fstab");
+        Files.createDirectories(fstab.getParent());
+        Files.writeString(fstab, "# /etc/fstab: static file system information.\nUUID=0b5e2d1c / ext4 defaults 0 1\n"
+                + "/swap.img\tnone\tswap\tsw\t0\t0\n");
     }
 
     /** sleep SECONDS (fractions as GNU and busybox sleep take them): blocks the command, as on a real node. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.join.phases.NodePreflightPhase;
+import io.kubejoin.join.phases.NodePrepPhase;
 import io.kubejoin.sandbox.Sandbox;
 import io.kubejoin.sandbox.SandboxFault;
 import io.kubejoin.sandbox.SandboxNode;
@@ -96,6 +97,49 @@ class HostReadinessTest {
             assertThat(f.getMessage()).contains("port 10248 is taken, but kubelet is not running");
             assertThat(f.hint()).contains("stop whatever listens on 10248");
             assertThat(f.getMessage()).as("only that condition").doesNotContain(";");
+        }
+    }
+
+    @Test
+    void nodePrepMakesAnUnpreparedNodePassAndASecondRunChangesNothing(@TempDir Path dir) throws Exception {
+        try (Sandbox sandbox = Sandbox.start(dir.resolve("sandbox"), Sandbox.Options.defaults(1).withProxyMode("iptables"))) {
+            SandboxNode node = sandbox.nodes().values().iterator().next();
+            Inventory inv = sandbox.inventory();
+            // everything node-prep handles wrong: no forwarding, no br_netfilter, swap on and in fstab
+            SandboxFault.UNPREPARED_KERNEL.apply(sandbox);
+            node.swapOn();
+            String[] summary = new String[1];
+            PhaseFailure before = preflight(inv, node, summary);
+            assertThat(before).isNotNull();
+            assertThat(before.getMessage()).contains("IPv4 forwarding is off").contains("swap is on").contains("br_netfilter");
+            NodeContext ctx = new NodeContext(inv, inv.nodes().get(0), List.of(), new InProcessNode(node));
+
+            // what plan --prepare shows: each file and command, before anything changes
+            NodePrepPhase.Prep plan = NodePrepPhase.look(ctx);
+            assertThat(plan.files()).extracting(NodePrepPhase.FileChange::path)
+                    .containsExactly("/etc/sysctl.d/99-kubernetes.conf", "/etc/modules-load.d/kubernetes.conf", "/etc/fstab");
+            assertThat(plan.commands()).containsExactly("modprobe br_netfilter", "sysctl -p /etc/sysctl.d/99-kubernetes.conf", "swapoff -a");
+            assertThat(Files.exists(node.root().resolve("etc/sysctl.d/99-kubernetes.conf"))).isFalse();
+
+            PhaseResult first = new NodePrepPhase().run(ctx);
+            assertThat(first.changed()).isTrue();
+            assertThat(first.summary()).contains("/etc/fstab (swap commented out; the old one kept as /etc/fstab.kubejoin-bak)")
+                    .contains("sysctl -p /etc/sysctl.d/99-kubernetes.conf").contains("swapoff -a");
+            assertThat(Files.readString(node.root().resolve("etc/sysctl.d/99-kubernetes.conf")))
+                    .contains("net.ipv4.ip_forward = 1\n").contains("net.bridge.bridge-nf-call-iptables = 1\n");
+            assertThat(Files.readString(node.root().resolve("etc/modules-load.d/kubernetes.conf"))).endsWith("\nbr_netfilter\n");
+            assertThat(Files.readString(node.root().resolve("etc/fstab"))).contains("\n#/swap.img\tnone\tswap")
+                    .contains("\nUUID=0b5e2d1c / ext4 defaults 0 1\n");
+            assertThat(Files.readString(node.root().resolve("etc/fstab.kubejoin-bak"))).contains("\n/swap.img\tnone\tswap");
+            assertThat(Files.readString(node.root().resolve("proc/sys/net/ipv4/ip_forward"))).isEqualTo("1\n");
+            assertThat(preflight(inv, node, summary)).as("node-preflight after node-prep").isNull();
+            assertThat(summary[0]).doesNotContain("warning");
+
+            PhaseResult second = new NodePrepPhase().run(ctx);
+            assertThat(second.changed()).as(second.summary()).isFalse();
+            assertThat(NodePrepPhase.look(ctx).nothing()).isTrue();
+            // never the runtime's configuration
+            assertThat(Files.exists(node.root().resolve("etc/containerd"))).isFalse();
         }
     }
 

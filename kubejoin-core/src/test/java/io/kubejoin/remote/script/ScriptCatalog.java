@@ -89,6 +89,10 @@ public final class ScriptCatalog {
                 List.of(), List.of("ip_tables"), List.of(), null, null, host(PreflightScripts.Runtime.DOCKER, "/var/run/docker.sock")), none));
         s.add(new Sample("survey", "push-look", PreflightScripts.pushLook("/run/systemd/resolve/resolv.conf", PATHS), none));
         s.add(new Sample("survey", "bootstrap-remove", BootstrapScripts.remove(PATHS), none));
+        // node-prep (join --prepare)
+        s.add(new Sample("prep", "look", PrepScripts.look(List.of("/etc/sysctl.d/99-kubernetes.conf",
+                "/etc/modules-load.d/kubernetes.conf", "/etc/fstab"), SYSCTLS), none));
+        s.add(new Sample("prep", "apply", PrepScripts.apply(List.of("br_netfilter"), "/etc/sysctl.d/99-kubernetes.conf", true), none));
         // start
         List<String> kubelet = StartScripts.kubeletSteps(PATHS.kubeletVolumePluginDir(), PATHS.kubeletRootDir(), PATHS.staticPodPath());
         s.add(new Sample("start", "kubelet-restart", StartScripts.start(kubelet, "kubelet", true), none));

@@ -23,7 +23,7 @@ public final class NodeHost {
     /** Programs the machine has on PATH, beyond the shell's own builtins. */
     static final Set<String> INSTALLED = Set.of("conntrack", "ipset", "ipvsadm", "nft", "iptables", "iptables-save",
             "iptables-restore", "ip", "getent", "df", "containerd", "ctr", "docker", "systemctl", "journalctl", "curl", "ss",
-            "hostname", "modprobe", "modinfo", "umount", "sleep", "crictl");
+            "hostname", "modprobe", "modinfo", "umount", "sleep", "crictl", "sysctl", "swapoff");
 
     private final Path root;
     private final String runtimeSocket;

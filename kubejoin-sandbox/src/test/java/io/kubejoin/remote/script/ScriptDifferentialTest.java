@@ -190,6 +190,8 @@ class ScriptDifferentialTest {
         shim(bin, "df", s + "echo df >> \"$s/log\"; echo 'Filesystem     1024-blocks     Used Available Capacity Mounted on'; shift; for p in \"$@\"; do [ -f \"$s/disk-full\" ] && echo '/dev/vda1 100 99 1 99% /' || echo '/dev/vda1 100 10 90 10% /'; done\n");
         shim(bin, "containerd", s + "echo \"containerd $*\" >> \"$s/log\"; printf 'version = 2\\n\\n[plugins]\\n  [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\\n    SystemdCgroup = false\\n'\n");
         shim(bin, "ctr", s + "echo \"ctr $3\" >> \"$s/log\"; echo 'Client:'; echo '  Version:  v1.7.20'; [ -f \"$s/runtime-down\" ] && echo 'ctr: failed to dial' >&2 && exit 1; echo 'Server:'; echo '  Version:  v1.7.20'\n");
+        shim(bin, "sysctl", s + "echo \"sysctl $1\" >> \"$s/log\"; [ -f \"$s/sysctl-fails\" ] && echo 'sysctl: cannot stat /proc/sys/net/bridge/bridge-nf-call-iptables: No such file or directory' >&2 && exit 255; exit 0\n");
+        shim(bin, "swapoff", s + "echo \"swapoff $*\" >> \"$s/log\"\n");
         shim(bin, "docker", s + "echo \"docker $*\" >> \"$s/log\"; echo cgroupfs\n");
         shim(bin, "umount", s + "echo \"umount $*\" >> \"$s/log\"\n");
         shim(bin, "sleep", s + "echo \"sleep $*\" >> \"$s/log\"\n");
@@ -210,6 +212,13 @@ class ScriptDifferentialTest {
         if (start != Start.ODD) Files.writeString(state.resolve("resolves"), "");
         if (start == Start.LINKS) Files.writeString(state.resolve("disk-full"), "");
         if (start == Start.ODD) Files.writeString(state.resolve("runtime-down"), "");
+        if (start == Start.FRESH) Files.writeString(state.resolve("sysctl-fails"), "");
+        // node-prep's files: an installer's fstab with swap on a joined node, a prepared node's own files on LINKS
+        if (start == Start.JOINED || start == Start.MOUNTED) file(root, "/etc/fstab", "UUID=1 / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n", "rw-r--r--");
+        if (start == Start.LINKS) {
+            file(root, "/etc/sysctl.d/99-kubernetes.conf", "net.ipv4.ip_forward = 1\n", "rw-r--r--");
+            file(root, "/etc/fstab", "#/swap.img none swap sw 0 0", "rw-r--r--");
+        }
         if (start == Start.FRESH) {
             // a kernel as it boots: no forwarding, no /proc/sys/net/bridge/ (br_netfilter not loaded)
             file(root, "/proc/sys/net/ipv4/ip_forward", "0\n", "rw-r--r--");
