@@ -52,6 +52,7 @@ class NodeChecksTest {
                 .answer("test -f '/etc/kubernetes/kubelet.kubeconfig'", 1, "")
                 .answer("{ test -e '/etc/kubernetes/kubelet-bootstrap.kubeconfig'", 1, "")
                 .answer("for b in", 0, "")
+                .answer("iptables --version", 0, "iptables v1.8.9 (nf_tables)\n")
                 .answer("getent hosts", 0, "192.168.1.10 node\n")
                 .answer("ip -o addr show", 0, ADDRESSES)
                 .answer("df -Pk", 0, "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda1 1000 100 900 10% /\n")
@@ -104,6 +105,12 @@ class NodeChecksTest {
                 + "/dev/vda1 1000000 950000 50000 95% /\n"))).contains("warning: kubelet's root folder has 48 MiB free of 976 MiB, "
                 + "below kubelet's evictionHard nodefs.available 10%").contains("imagefs.available 15%")
                 .contains("[df -Pk: /dev/vda1 mounted on /, 50000 KiB available]").contains("fix: free space on /");
+
+        // rules in the iptables backend the host's iptables does not use: a warning
+        assertThat(warnings(inv, healthyNode().answer("iptables --version", 0, "iptables v1.8.9 (nf_tables)\nrules-legacy\n")))
+                .contains("warning: iptables is the nf_tables variant, but the legacy backend holds rules too")
+                .contains("[iptables v1.8.9 (nf_tables); iptables-legacy-save lists rules]")
+                .contains("update-alternatives --set iptables /usr/sbin/iptables-nft");
 
         // kubelet's healthz port taken by something else
         f = preflight(inv, healthyNode().answerFirst("ss -Hltn 'sport = :10248'", 0, "LISTEN 0 4096 127.0.0.1:10248 *:*\n"));
@@ -214,6 +221,7 @@ class NodeChecksTest {
                 .answer("{ test -e '/etc/kubernetes/kubelet-bootstrap.kubeconfig'", 1, "")
                 .answer("for b in", 0, "")
                 .answer("getent hosts", 2, "")
+                .answer("iptables --version", 0, "iptables v1.8.9 (legacy)\n")
                 .answer("ip -o addr show", 0, ADDRESSES)
                 .answer("df -Pk", 0, "")
                 .answer("containerd config dump", 127, "sh: 1: containerd: not found\n");

@@ -7,5 +7,6 @@ s resolve; getent hosts 'node-1'
 s addresses; ip -o addr show
 s disk-kubelet; df -Pk '/data/k8s/k8s/kubelet' '/data/k8s/k8s' '/data/k8s' '/data' '/' 2>/dev/null
 s disk-images; df -Pk '/var/lib/containerd' '/var/lib' '/var' '/' 2>/dev/null
+s iptables; iptables --version 2>&1; iptables-legacy-save 2>/dev/null | grep -q -F ' -j ' && echo rules-legacy; iptables-nft-save 2>/dev/null | grep -q -F ' -j ' && echo rules-nf_tables
 s runtime-config; docker info --format '{{.CgroupDriver}}' 2>&1
 exit 0

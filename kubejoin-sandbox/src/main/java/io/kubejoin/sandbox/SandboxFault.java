@@ -95,6 +95,10 @@ public enum SandboxFault {
     HEALTHZ_PORT_TAKEN("healthz-port-taken", When.BEFORE_JOIN,
             "something else listens on the first node's 10248, kubelet's healthz port (node-preflight stops that node)",
             s -> first(s).host().listen("10248")),
+    FOREIGN_IPTABLES_RULES("foreign-iptables-rules", When.BEFORE_JOIN,
+            "the first node has docker's rules in the iptables backend its iptables does not use (node-preflight warns in "
+                    + "iptables and ipvs modes)",
+            s -> first(s).host().foreignRules("nf_tables")),
     NO_SYSTEMD_RESOLVED("no-systemd-resolved", When.BEFORE_JOIN,
             "no node runs systemd-resolved: /run/systemd/resolve/resolv.conf is missing (the join falls back to /etc/resolv.conf)",
             s -> s.nodes().values().forEach(n -> {

@@ -281,6 +281,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     @Override
     public ExecResult run(String program, List<String> args, String stdin) {
         if (host.missing(program)) return null;
+        if (program.equals("iptables") && args.equals(List.of("--version"))) return host.iptables(program, args);
         return switch (program) {
             case "systemctl" -> systemctl(args);
             case "journalctl" -> journalctl(args);
@@ -290,6 +291,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             case "umount" -> umount(args);
             case "sleep" -> sleep(args);
             case "swapoff" -> swapoff(args);
+            case "iptables-legacy-save", "iptables-nft-save" -> host.iptables(program, args);
             case "getent" -> host.getent(args);
             case "ip" -> host.ip(args);
             case "df" -> host.df(args);

@@ -177,6 +177,13 @@ class HostReadinessTest {
             assertThat(f).isNotNull();
             assertThat(f.getMessage()).contains("not on the node's PATH: conntrack");
             assertThat(f.hint()).contains("conntrack (Debian/Ubuntu) or conntrack-tools (RHEL)");
+            node.host().restore("conntrack");
+            // docker's rules in the nf_tables backend while the host's iptables is legacy: a warning
+            SandboxFault.FOREIGN_IPTABLES_RULES.apply(sandbox);
+            assertThat(preflight(inv, node, summary)).isNull();
+            assertThat(summary[0]).contains("warning: iptables is the legacy variant, but the nf_tables backend holds rules too")
+                    .contains("iptables-nft-save lists rules");
+            node.host().foreignRules(null);
             node.host().dockerCgroupDriver("systemd");
             f = preflight(inv, node, summary);
             assertThat(f.getMessage()).contains("kubelet's cgroupDriver is cgroupfs but docker's is systemd: kubelet would exit");

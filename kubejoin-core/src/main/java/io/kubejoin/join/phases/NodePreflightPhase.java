@@ -284,7 +284,8 @@ public final class NodePreflightPhase implements NodePhase {
         // the images' filesystem is the runtime's root (containerd's and docker's defaults)
         if (runtime == PreflightScripts.Runtime.CONTAINERD) disks.add(new String[] {"images", "/var/lib/containerd"});
         if (runtime == PreflightScripts.Runtime.DOCKER) disks.add(new String[] {"images", "/var/lib/docker"});
-        return new PreflightScripts.HostLook(programs(ctx), ctx.node().name(), disks, runtime, socket);
+        return new PreflightScripts.HostLook(programs(ctx), ctx.node().name(), disks, runtime, socket,
+                ctx.node().kubeProxy().mode() != io.kubejoin.inventory.ProxyMode.NFTABLES);
     }
 
     /**
@@ -339,8 +340,30 @@ public final class NodePreflightPhase implements NodePhase {
                         "free space on " + f[5] + " (images: crictl rmi --prune; logs: journalctl --vacuum-size)", false));
             }
         }
+        Problem variant = iptablesVariantProblem(answers.get("iptables"));
+        if (variant != null) found.add(variant);
         found.addAll(runtimeProblems(ctx, answers));
         return found;
+    }
+
+    /**
+     * Rules in the iptables backend the host's iptables does not use (a warning; kubeadm has no such check): kube-proxy
+     * writes through the host's iptables, and the kernel runs packets through both backends' rules, so another
+     * program's rules there (docker, firewalld, an earlier kube-proxy) can drop or redirect Service traffic unseen.
+     */
+    static Problem iptablesVariantProblem(String answer) {
+        if (answer == null) return null;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("iptables v[0-9.]+ \\((legacy|nf_tables)\\)").matcher(answer);
+        if (!m.find()) return null; // an iptables without a variant (before 1.8) has one backend
+        String used = m.group(1);
+        String other = used.equals("legacy") ? "nf_tables" : "legacy";
+        if (!answer.lines().anyMatch(("rules-" + other)::equals)) return null;
+        String otherSave = other.equals("legacy") ? "iptables-legacy-save" : "iptables-nft-save";
+        return new Problem("iptables-variant", "iptables is the " + used + " variant, but the " + other + " backend holds rules too: "
+                + "packets pass both, and those rules can drop or redirect Service traffic kube-proxy's rules do not see",
+                m.group() + "; " + otherSave + " lists rules", "remove them (" + otherSave + " shows them; "
+                + otherSave.replace("-save", "") + " -F and -X per table), or make the program that writes them use the "
+                + used + " variant (update-alternatives --set iptables /usr/sbin/iptables-" + (used.equals("legacy") ? "legacy" : "nft") + ")", false);
     }
 
     private static String packages(List<String> names) {

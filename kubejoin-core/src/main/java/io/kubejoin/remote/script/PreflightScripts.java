@@ -70,8 +70,11 @@ public final class PreflightScripts {
      *                   does not exist yet, of its nearest existing parent (the first data line)
      * @param runtime    the runtime: sections {@code runtime-config} and, for containerd, {@code runtime-version}
      * @param socket     the runtime's socket (containerd's ctr asks the daemon through it)
+     * @param iptables   ask section {@code iptables}: {@code iptables --version} (its variant), then {@code rules-legacy} /
+     *                   {@code rules-nf_tables} for each backend that holds rules (iptables and ipvs modes)
      */
-    public record HostLook(List<String> programs, String nodeName, List<String[]> diskPaths, Runtime runtime, String socket) {
+    public record HostLook(List<String> programs, String nodeName, List<String[]> diskPaths, Runtime runtime, String socket,
+                           boolean iptables) {
     }
 
     private static void hostLook(NodeScript s, HostLook h) {
@@ -87,6 +90,12 @@ public final class PreflightScripts {
             StringBuilder b = new StringBuilder("df -Pk");
             for (String p = d[1]; p != null; p = parent(p)) b.append(' ').append(quote(p));
             s.section("disk-" + d[0], b.append(" 2>/dev/null").toString());
+        }
+        if (h.iptables()) {
+            // kube-proxy writes through the host's iptables; rules another program put in the other backend still see
+            // every packet
+            s.section("iptables", "iptables --version 2>&1; iptables-legacy-save 2>/dev/null | grep -q -F ' -j ' && echo rules-legacy; "
+                    + "iptables-nft-save 2>/dev/null | grep -q -F ' -j ' && echo rules-nf_tables");
         }
         switch (h.runtime()) {
             case CONTAINERD -> {

@@ -144,7 +144,7 @@ public final class ScriptCatalog {
     /** node-preflight's look at the host: ipvs mode's programs (conntrack before 1.32), kubelet's and the images' disks. */
     static PreflightScripts.HostLook host(PreflightScripts.Runtime runtime, String socket) {
         return new PreflightScripts.HostLook(List.of("conntrack", "ipset", "ipvsadm"), "node-1",
-                List.of(new String[] {"kubelet", PATHS.kubeletRootDir()}, new String[] {"images", "/var/lib/containerd"}), runtime, socket);
+                List.of(new String[] {"kubelet", PATHS.kubeletRootDir()}, new String[] {"images", "/var/lib/containerd"}), runtime, socket, true);
     }
 
     static String sha256(byte[] b) {

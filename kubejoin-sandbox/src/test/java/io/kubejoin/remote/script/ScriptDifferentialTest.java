@@ -191,6 +191,8 @@ class ScriptDifferentialTest {
         shim(bin, "containerd", s + "echo \"containerd $*\" >> \"$s/log\"; printf 'version = 2\\n\\n[plugins]\\n  [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\\n    SystemdCgroup = false\\n'\n");
         shim(bin, "ctr", s + "echo \"ctr $3\" >> \"$s/log\"; echo 'Client:'; echo '  Version:  v1.7.20'; [ -f \"$s/runtime-down\" ] && echo 'ctr: failed to dial' >&2 && exit 1; echo 'Server:'; echo '  Version:  v1.7.20'\n");
         shim(bin, "sysctl", s + "echo \"sysctl $1\" >> \"$s/log\"; [ -f \"$s/sysctl-fails\" ] && echo 'sysctl: cannot stat /proc/sys/net/bridge/bridge-nf-call-iptables: No such file or directory' >&2 && exit 255; exit 0\n");
+        shim(bin, "iptables-legacy-save", s + "echo iptables-legacy-save >> \"$s/log\"; echo '*filter'; [ -f \"$s/legacy-rules\" ] && echo '-A FORWARD -j DOCKER-USER'; echo COMMIT\n");
+        shim(bin, "iptables-nft-save", s + "echo iptables-nft-save >> \"$s/log\"; echo '*filter'; echo COMMIT\n");
         shim(bin, "swapoff", s + "echo \"swapoff $*\" >> \"$s/log\"\n");
         shim(bin, "docker", s + "echo \"docker $*\" >> \"$s/log\"; echo cgroupfs\n");
         shim(bin, "umount", s + "echo \"umount $*\" >> \"$s/log\"\n");
@@ -213,6 +215,7 @@ class ScriptDifferentialTest {
         if (start == Start.LINKS) Files.writeString(state.resolve("disk-full"), "");
         if (start == Start.ODD) Files.writeString(state.resolve("runtime-down"), "");
         if (start == Start.FRESH) Files.writeString(state.resolve("sysctl-fails"), "");
+        if (start == Start.JOINED) Files.writeString(state.resolve("legacy-rules"), "");
         // node-prep's files: an installer's fstab with swap on a joined node, a prepared node's own files on LINKS
         if (start == Start.JOINED || start == Start.MOUNTED) file(root, "/etc/fstab", "UUID=1 / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n", "rw-r--r--");
         if (start == Start.LINKS) {
