@@ -150,6 +150,10 @@ class NodeChecksTest {
         assertThat(f).isNotNull();
         assertThat(f.getMessage()).contains("containerd does not answer on its socket");
 
+        // no ctr on the node: a warning, not "does not answer"
+        assertThat(warnings(inv, healthyNode().answer("test -S '/run/containerd/containerd.sock' && ctr", 127,
+                "sh: 1: ctr: not found\n"))).contains("warning: containerd's ctr did not run").contains("install ctr");
+
         // a release the target kubelet does not support (containerd's own table)
         f = preflight(inv, healthyNode().answer("test -S '/run/containerd/containerd.sock' && ctr", 0,
                 "Client:\n  Version:  v1.7.2\n\nServer:\n  Version:  v1.7.2\n"));

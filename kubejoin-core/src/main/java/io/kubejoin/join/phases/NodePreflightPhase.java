@@ -457,7 +457,12 @@ public final class NodePreflightPhase implements NodePhase {
         ContainerRuntime.Kind kind = ctx.inventory().runtime().kind();
         if (kind == ContainerRuntime.Kind.CONTAINERD) {
             int[] version = serverVersion(answers.get("runtime-version"));
-            if (version == null) {
+            if (version == null && !answers.getOrDefault("runtime-version", "").contains("Client:")) {
+                // ctr did not run at all: nothing known of the daemon, but nothing wrong with it either
+                found.add(new Problem("runtime-answers", "containerd's ctr did not run, so whether containerd answers and "
+                        + "its release were not checked", "ctr version: " + firstLine(answers.get("runtime-version")),
+                        "install ctr (it ships with containerd)", false));
+            } else if (version == null) {
                 found.add(new Problem("runtime-answers", "containerd does not answer on its socket",
                         "ctr version: " + firstLine(answers.get("runtime-version")), "systemctl restart containerd; journalctl -u containerd", true));
             } else {
