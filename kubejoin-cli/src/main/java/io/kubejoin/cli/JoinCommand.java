@@ -48,6 +48,12 @@ public class JoinCommand implements Callable<Integer> {
     @Option(names = "--skip-phases", split = ",", paramLabel = "PHASE", description = "Phases to skip (comma-separated).")
     List<String> skipPhases = new ArrayList<>();
 
+    @Option(names = "--prepare", description = "Run node-prep first: the kernel settings node-preflight checks made "
+            + "persistent (/etc/sysctl.d/99-kubernetes.conf, /etc/modules-load.d/kubernetes.conf) and applied, swap off "
+            + "(fstab entries commented out, swapoff -a). Never touches the container runtime's configuration; "
+            + "'plan --prepare' shows each change first.")
+    boolean prepare;
+
     @Option(names = "--parallel", defaultValue = "50", description = "Nodes joined at once (default: ${DEFAULT-VALUE}).")
     int parallel;
 
@@ -118,7 +124,8 @@ public class JoinCommand implements Callable<Integer> {
         StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(cluster.inventoryFile()));
         DateTimeFormatter time = DateTimeFormatter.ofPattern("HH:mm:ss");
         Join.Settings settings = new Join.Settings(skip, new JoinRunner.Options(parallel, retries, Duration.ofSeconds(1),
-                failFast, batchSize), readyTimeout, autoApproveBootstrapClients, maxServingExpiration, verifyTimeout);
+                failFast, batchSize), readyTimeout, autoApproveBootstrapClients, maxServingExpiration, verifyTimeout)
+                .withPrepare(prepare);
         Join.Outcome outcome;
         // live display only when standard output is a terminal; CI logs and pipes get one timestamped line per event
         Terminal terminal = Terminal.of(spec);

@@ -63,6 +63,9 @@ public class PlanCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NODE", arity = "0..*", description = "Plan only these inventory nodes (default: every node).")
     List<String> nodeNames = new java.util.ArrayList<>();
 
+    @Option(names = "--prepare", description = "Also show what 'join --prepare' (node-prep) would write and run.")
+    boolean prepare;
+
     @Override
     public Integer call() throws InterruptedException {
         Inventory inv = cluster.inventory();
@@ -88,7 +91,7 @@ public class PlanCommand implements Callable<Integer> {
         }
         List<Plan.NodePlan> plans;
         try (NodeAccessOptions.Access nodes = nodeAccess.open()) {
-            plans = Plan.plan(inv, files, binaries, nodes.transports(), parallel);
+            plans = Plan.plan(inv, files, binaries, nodes.transports(), parallel, prepare);
         }
         Map<String, PlanUpgrades.NodeUpgrade> u = upgrades;
         plans = plans.stream().map(p -> p.withUpgrade(u.get(p.node()))).toList();
@@ -121,6 +124,7 @@ public class PlanCommand implements Callable<Integer> {
                 out.printf("  %-9s %s%s%n", f.state().name().toLowerCase(), f.path(), f.secret() ? " (holds a secret: no diff)" : "");
                 f.diff().forEach(line -> out.println("    " + line));
             }
+            for (String c : p.prepare()) out.printf("  %-9s %s%n", "run", c);
             if (p.upgrade() != null) out.printf("  %s%n", p.upgrade().summary());
         }
         long total = plans.stream().mapToLong(Plan.NodePlan::changes).sum();
@@ -151,6 +155,8 @@ public class PlanCommand implements Callable<Integer> {
             p.restarts().forEach(r::add);
             ArrayNode s = n.putArray("starts");
             p.starts().forEach(s::add);
+            ArrayNode prep = n.putArray("prepare");
+            p.prepare().forEach(prep::add);
             if (p.upgrade() != null) upgrade(n.putObject("upgrade"), p.upgrade());
         }
         if (clusterError != null) root.put("clusterError", clusterError);

@@ -11,6 +11,7 @@ import io.kubejoin.cluster.approval.IssuedServingCertificates;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.join.phases.BinariesPhase;
 import io.kubejoin.join.phases.NodePreflightPhase;
+import io.kubejoin.join.phases.NodePrepPhase;
 import io.kubejoin.join.phases.PushFilesPhase;
 import io.kubejoin.join.phases.StartServicePhase;
 import io.kubejoin.join.phases.VerifyPhase;
@@ -47,11 +48,22 @@ public final class Join {
             "approver", "approve the nodes' legitimate kubelet CSRs while the join runs, deny forged ones (K11)");
 
     /** @param verifyTimeout how long verify waits for kube-proxy's healthz and first sync of the service rules */
+    /** @param prepare run node-prep first (join --prepare): kernel settings made persistent, swap off */
     public record Settings(Set<String> skip, JoinRunner.Options runner, Duration readyTimeout,
-                           boolean autoApproveBootstrapClients, Duration maxServingExpiration, Duration verifyTimeout) {
+                           boolean autoApproveBootstrapClients, Duration maxServingExpiration, Duration verifyTimeout,
+                           boolean prepare) {
+        public Settings(Set<String> skip, JoinRunner.Options runner, Duration readyTimeout,
+                        boolean autoApproveBootstrapClients, Duration maxServingExpiration, Duration verifyTimeout) {
+            this(skip, runner, readyTimeout, autoApproveBootstrapClients, maxServingExpiration, verifyTimeout, false);
+        }
+
         public Settings(Set<String> skip, JoinRunner.Options runner, Duration readyTimeout,
                         boolean autoApproveBootstrapClients, Duration maxServingExpiration) {
             this(skip, runner, readyTimeout, autoApproveBootstrapClients, maxServingExpiration, VerifyPhase.DEFAULT_TIMEOUT);
+        }
+
+        public Settings withPrepare(boolean prepare) {
+            return new Settings(skip, runner, readyTimeout, autoApproveBootstrapClients, maxServingExpiration, verifyTimeout, prepare);
         }
     }
 
@@ -107,6 +119,8 @@ public final class Join {
         lines.add("once per cluster:");
         CLUSTER_STEPS.forEach(s -> lines.add(String.format("  %-16s %s", s, CLUSTER_STEP_DESCRIPTIONS.get(s))));
         lines.add("per node, in order:");
+        NodePhase prep = new NodePrepPhase();
+        lines.add(String.format("  %-16s %s", prep.name(), prep.description()));
         for (NodePhase p : nodePhases(null, Clock.systemUTC(), Duration.ZERO, null)) {
             lines.add(String.format("  %-16s %s", p.name(), p.description()));
         }
@@ -116,6 +130,7 @@ public final class Join {
     /** All phase names, for validating --skip-phases. */
     public static List<String> phaseNames() {
         List<String> names = new ArrayList<>(CLUSTER_STEPS);
+        names.add(new NodePrepPhase().name());
         nodePhases(null, Clock.systemUTC(), Duration.ZERO, null).forEach(p -> names.add(p.name()));
         return names;
     }
@@ -198,6 +213,13 @@ public final class Join {
                     ? NodeBinaries.load(inv.binaries()) : null;
             List<NodePhase> phases = nodePhases(conn, clock, settings.readyTimeout(), binaries,
                     approver == null ? null : approver.issuedServing(), settings.verifyTimeout());
+            if (settings.prepare()) {
+                // opt-in, before node-preflight, which then finds the node prepared
+                List<NodePhase> prepared = new ArrayList<>();
+                prepared.add(new NodePrepPhase());
+                prepared.addAll(phases);
+                phases = prepared;
+            }
             JoinRunner runner = new JoinRunner(phases, skip, settings.runner()).listener(listener);
             Duration nodesStart = Duration.ofNanos(System.nanoTime() - t0);
             List<JoinRunner.NodeReport> reports = runner.run(inv, files, transports, progress);

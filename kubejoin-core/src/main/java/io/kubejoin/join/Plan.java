@@ -47,9 +47,9 @@ public final class Plan {
      *                 not read
      */
     public record NodePlan(String node, List<FilePlan> files, List<String> restarts, List<String> starts, String error,
-                           PlanUpgrades.NodeUpgrade upgrade) {
+                           PlanUpgrades.NodeUpgrade upgrade, List<String> prepare) {
         public NodePlan(String node, List<FilePlan> files, List<String> restarts, List<String> starts, String error) {
-            this(node, files, restarts, starts, error, null);
+            this(node, files, restarts, starts, error, null, List.of());
         }
 
         public long changes() {
@@ -58,14 +58,15 @@ public final class Plan {
 
         /**
          * Whether anything is pending on the node: a file join would change, a unit it restarts, starts or enables,
-         * or a kubelet of another release (upgrade's work, or a downgrade it refuses: either way not the inventory's).
+         * a node-prep command, or a kubelet of another release (upgrade's work, or a downgrade it refuses: either way
+         * not the inventory's).
          */
         public boolean pending() {
-            return changes() > 0 || !restarts.isEmpty() || !starts.isEmpty() || upgrade != null;
+            return changes() > 0 || !restarts.isEmpty() || !starts.isEmpty() || !prepare.isEmpty() || upgrade != null;
         }
 
         public NodePlan withUpgrade(PlanUpgrades.NodeUpgrade u) {
-            return new NodePlan(node, files, restarts, starts, error, u);
+            return new NodePlan(node, files, restarts, starts, error, u, prepare);
         }
     }
 
@@ -87,6 +88,12 @@ public final class Plan {
      */
     public static List<NodePlan> plan(Inventory inv, Map<String, List<RenderedFile>> filesByNode, NodeBinaries binaries,
                                       JoinRunner.TransportFactory transports, int parallel) throws InterruptedException {
+        return plan(inv, filesByNode, binaries, transports, parallel, false);
+    }
+
+    /** @param prepare also what {@code join --prepare}'s node-prep would change: its files (with diffs) and commands */
+    public static List<NodePlan> plan(Inventory inv, Map<String, List<RenderedFile>> filesByNode, NodeBinaries binaries,
+                                      JoinRunner.TransportFactory transports, int parallel, boolean prepare) throws InterruptedException {
         List<Binary> bins = binaries(inv, binaries);
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallel, inv.nodes().size())));
         try {
@@ -94,7 +101,8 @@ public final class Plan {
             for (Node node : inv.nodes()) {
                 futures.add(pool.submit(() -> {
                     try (Transport t = transports.open(node)) {
-                        return planNode(inv, node, filesByNode.getOrDefault(node.name(), List.of()), bins, t);
+                        NodePlan p = planNode(inv, node, filesByNode.getOrDefault(node.name(), List.of()), bins, t);
+                        return prepare ? withPrep(inv, node, p, t) : p;
                     } catch (TransportException e) {
                         return new NodePlan(node.name(), List.of(), List.of(), List.of(), e.getMessage());
                     }
@@ -220,6 +228,23 @@ public final class Plan {
             if (!why.isEmpty()) starts.add(u + " (" + String.join("; ", why) + ")");
         }
         return new NodePlan(node.name(), plans, restarts, starts, null);
+    }
+
+    /** The plan with node-prep's files (first, with their diffs) and commands, from node-prep's own look. */
+    static NodePlan withPrep(Inventory inv, Node node, NodePlan p, Transport t) throws TransportException {
+        io.kubejoin.join.phases.NodePrepPhase.Prep prep;
+        try {
+            prep = io.kubejoin.join.phases.NodePrepPhase.look(new NodeContext(inv, node, List.of(), t));
+        } catch (PhaseFailure e) {
+            throw new TransportException(TransportException.Kind.REMOTE_FAILURE, t.target(), e.getMessage());
+        }
+        List<FilePlan> files = new ArrayList<>();
+        for (var f : prep.files()) {
+            files.add(new FilePlan(f.path(), f.before() == null ? FileState.NEW : FileState.CHANGED, false,
+                    diff(f.path(), f.before() == null ? "" : f.before(), f.after())));
+        }
+        files.addAll(p.files());
+        return new NodePlan(p.node(), files, p.restarts(), p.starts(), p.error(), p.upgrade(), prep.commands());
     }
 
     static List<String> diff(String path, String before, String after) {

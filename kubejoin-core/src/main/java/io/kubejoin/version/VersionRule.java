@@ -62,7 +62,12 @@ public record VersionRule(Component component, Kind kind, String name, KubeVersi
          */
         SKEW,
         /** a group/version kube-apiserver accepts for a resource; the rule's range is the releases that serve it */
-        API_VERSION
+        API_VERSION,
+        /**
+         * something the node must have or be for the component (a program, a runtime API); the rule's range is the
+         * releases that need it (node-preflight's checks)
+         */
+        NODE_REQUIREMENT
     }
 
     /** True when the release {@code v} has this flag / field / mode. */

@@ -101,6 +101,57 @@ public final class VersionRules {
         };
     }
 
+    /** kube-proxy runs the conntrack program to flush stale UDP entries (a node requirement while its range lasts). */
+    public static final String CONNTRACK_PROGRAM = "conntrack";
+    /** kubelet speaks only CRI v1alpha2, which containerd 2.0 no longer serves (the range: the releases that do). */
+    public static final String CRI_V1ALPHA2_ONLY = "cri-v1alpha2-only";
+    /** kubelet takes its cgroup driver from a runtime that reports one (containerd 2.0+) instead of cgroupDriver. */
+    public static final String CGROUP_DRIVER_FROM_CRI = "cgroup-driver-from-cri";
+
+    /** Whether kube-proxy of this release needs the conntrack program on the node. */
+    public static boolean kubeProxyNeedsConntrack(KubeVersion v) {
+        return available(Component.KUBE_PROXY, Kind.NODE_REQUIREMENT, CONNTRACK_PROGRAM, v);
+    }
+
+    /** Whether kubelet of this release, by default, uses the cgroup driver a runtime reports over CRI. */
+    public static boolean kubeletTakesCgroupDriverFromCri(KubeVersion v) {
+        return available(Component.KUBELET, Kind.NODE_REQUIREMENT, CGROUP_DRIVER_FROM_CRI, v);
+    }
+
+    /**
+     * containerd releases that support a kubelet release, from containerd's own table (RELEASES.md, "Kubernetes
+     * support"): for each kubelet release from {@code since}, the lowest 1.6.x and 1.7.x patch; 2.x serves CRI v1 only.
+     * Before 1.24 the table names no patch minimum, only that kubelet speaks CRI v1alpha2 alone before 1.23.
+     */
+    record ContainerdMinimum(KubeVersion since, int patch16, int patch17, String source) {
+    }
+
+    private static final List<ContainerdMinimum> CONTAINERD_MINIMUMS = List.of(
+            new ContainerdMinimum(KubeVersion.minor(24), 4, 0, "containerd RELEASES.md: 1.24-1.25 need 1.6.4+ or 1.7.0+"),
+            new ContainerdMinimum(KubeVersion.minor(26), 15, 0, "1.26 dropped CRI v1alpha2: 1.6.15+ or 1.7.0+"),
+            new ContainerdMinimum(KubeVersion.minor(29), 27, 11, "1.29: 1.6.27+ or 1.7.11+"),
+            new ContainerdMinimum(KubeVersion.minor(30), 28, 13, "1.30: 1.6.28+ or 1.7.13+"),
+            new ContainerdMinimum(KubeVersion.minor(31), 34, 20, "1.31 and later: 1.6.34+, 1.7.20+ or 2.x"));
+
+    /**
+     * Why containerd {@code major.minor.patch} cannot serve kubelet {@code kubelet}, or null when it can: before 1.23
+     * kubelet speaks only CRI v1alpha2, which containerd 2.0 removed; from 1.24 containerd's table names the lowest
+     * 1.6 and 1.7 patches (older minors are out of support and lack fixes kubelet relies on).
+     */
+    public static String containerdUnsupported(KubeVersion kubelet, int major, int minor, int patch) {
+        String v = major + "." + minor + "." + patch;
+        if (major >= 2) {
+            return available(Component.KUBELET, Kind.NODE_REQUIREMENT, CRI_V1ALPHA2_ONLY, kubelet)
+                    ? "containerd " + v + " serves only CRI v1, and kubelet " + kubelet.minorString() + " speaks only CRI v1alpha2"
+                    : null;
+        }
+        ContainerdMinimum row = null;
+        for (ContainerdMinimum m : CONTAINERD_MINIMUMS) if (kubelet.atLeast(m.since())) row = m;
+        if (row == null) return null;
+        boolean ok = minor == 6 ? patch >= row.patch16() : minor == 7 ? patch >= row.patch17() : minor > 7;
+        return ok ? null : "containerd " + v + " is not one kubelet " + kubelet.minorString() + " supports (" + row.source() + ")";
+    }
+
     private static final List<VersionRule> ALL = build();
 
     private static List<VersionRule> build() {
@@ -178,6 +229,15 @@ public final class VersionRules {
                 + "supported: drain the node before a minor upgrade, a patch upgrade needs none (" + POLICY + ", kubelet "
                 + "upgrade); the policy sets no other limit: a kubelet may go straight to any release within the skew, "
                 + "skipping minors (only kube-apiserver must not skip)"));
+        // what the node must have (node-preflight): kubeadm's preflight errors on a missing conntrack before 1.32 and
+        // drops the check from 1.32, when kube-proxy flushes conntrack over netlink (kubernetes#126952)
+        rules.add(rule(Component.KUBE_PROXY, Kind.NODE_REQUIREMENT, CONNTRACK_PROGRAM, 0, 0, 32, "",
+                "kube-proxy execs conntrack to clear stale UDP entries until 1.32 (kubernetes#126952: netlink since)"));
+        rules.add(rule(Component.KUBELET, Kind.NODE_REQUIREMENT, CRI_V1ALPHA2_ONLY, 0, 0, 23, "",
+                "kubelet speaks CRI v1 from 1.23 (v1alpha2 before); containerd 2.0 serves v1 only"));
+        rules.add(rule(Component.KUBELET, Kind.NODE_REQUIREMENT, CGROUP_DRIVER_FROM_CRI, 31, 0, 0, "",
+                "KEP-4033 KubeletCgroupDriverFromCRI: alpha 1.28, beta and on by default from 1.31; kubelet then "
+                        + "uses the driver containerd 2.0+ reports, and its own cgroupDriver only for older runtimes"));
         rules.addAll(KubeletFlagNames.rules());
         rules.addAll(KubeletFields.rules());
         rules.addAll(KubeProxyFields.rules());

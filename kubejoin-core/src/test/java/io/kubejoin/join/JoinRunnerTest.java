@@ -151,7 +151,8 @@ class JoinRunnerTest {
         // --list-phases: the cluster steps, then every node phase in order, each with its description
         assertThat(Join.describePhases()).contains("once per cluster:", "per node, in order:")
                 .anyMatch(l -> l.startsWith("  kubelet-files    push ca.pem"))
-                .filteredOn(l -> l.startsWith("  ")).hasSize(12);
+                .anyMatch(l -> l.startsWith("  node-prep        only with --prepare"))
+                .filteredOn(l -> l.startsWith("  ")).hasSize(13);
     }
 
     @Test

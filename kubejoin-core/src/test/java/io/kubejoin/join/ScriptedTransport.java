@@ -23,6 +23,15 @@ final class ScriptedTransport implements Transport {
         return this;
     }
 
+    /** As {@link #answer}, tried before every answer given so far (a narrower prefix than one already there). */
+    ScriptedTransport answerFirst(String commandPrefix, int exit, String stdout) {
+        Map<String, ExecResult> rest = new LinkedHashMap<>(answers);
+        answers.clear();
+        answers.put(commandPrefix, new ExecResult(exit, stdout, ""));
+        rest.forEach(answers::putIfAbsent);
+        return this;
+    }
+
     @Override
     public String target() {
         return "scripted";

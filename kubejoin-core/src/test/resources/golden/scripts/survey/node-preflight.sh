@@ -15,4 +15,12 @@ s date; date +%s
 s resolved; test -e '/run/systemd/resolve/resolv.conf' && echo present
 s client; test -f '/etc/kubernetes/kubelet.kubeconfig' && test -f '/etc/kubernetes/cert/kubelet-client-current.pem' && echo present
 s bootstrap; { test -e '/etc/kubernetes/kubelet-bootstrap.kubeconfig' || test -e '/etc/kubernetes/kubelet-bootstrap.kubeconfig.kubejoin-bak'; } && echo present
+s programs; for b in 'conntrack' 'ipset' 'ipvsadm'; do command -v "$b" >/dev/null 2>&1 || echo "$b"; done
+s resolve; getent hosts 'node-1'
+s addresses; ip -o addr show
+s disk-kubelet; df -Pk '/data/k8s/k8s/kubelet' '/data/k8s/k8s' '/data/k8s' '/data' '/' 2>/dev/null
+s disk-images; df -Pk '/var/lib/containerd' '/var/lib' '/var' '/' 2>/dev/null
+s iptables; iptables --version 2>&1; iptables-legacy-save 2>/dev/null | grep -q -F ' -j ' && echo rules-legacy; iptables-nft-save 2>/dev/null | grep -q -F ' -j ' && echo rules-nf_tables
+s runtime-config; containerd config dump 2>&1
+s runtime-version; test -S '/run/containerd/containerd.sock' && ctr --address '/run/containerd/containerd.sock' version 2>&1
 exit 0

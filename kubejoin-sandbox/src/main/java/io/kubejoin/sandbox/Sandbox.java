@@ -173,8 +173,11 @@ public final class Sandbox implements AutoCloseable {
                     : ContainerRuntime.containerd().endpoint().replaceFirst("^unix://", "");
             for (int i = 0; i < options.nodes(); i++) {
                 Path root = Files.createDirectories(dir.resolve("nodes").resolve(names.get(i)));
-                nodes.put(names.get(i), new SandboxNode(names.get(i), addresses.get(i), root, hostKeys.get(i), version,
-                        runtime, Network.kubernetesServiceIp(vipRange), runtimeSocket));
+                SandboxNode node = new SandboxNode(names.get(i), addresses.get(i), root, hostKeys.get(i), version,
+                        runtime, Network.kubernetesServiceIp(vipRange), runtimeSocket);
+                // containerd set up for the inventory's kubelet as kubeadm's guide does it: runc's systemd driver
+                if (!options.runtime().equals("docker")) node.host().systemdCgroup(true);
+                nodes.put(names.get(i), node);
             }
             ssh = NodeSshServer.start(nodes.values(), options.sshPort(), clientKey.getPublic());
             Files.write(sshDir.resolve("known_hosts"), ssh.knownHostsLines(), StandardCharsets.US_ASCII);

@@ -63,6 +63,42 @@ public enum SandboxFault {
     UNPREPARED_KERNEL("unprepared-kernel", When.BEFORE_JOIN,
             "the first node's kernel is as a fresh one boots: ip_forward 0, br_netfilter not loaded (node-preflight stops that node)",
             s -> first(s).kernelSettings(false)),
+    CGROUP_DRIVER_MISMATCH("cgroup-driver-mismatch", When.BEFORE_JOIN,
+            "the first node's containerd runs runc with the other cgroup driver than the inventory's kubelet "
+                    + "(SystemdCgroup flipped; node-preflight stops that node)",
+            s -> first(s).host().systemdCgroup(!first(s).host().systemdCgroup())),
+    CRI_DISABLED("cri-disabled", When.BEFORE_JOIN,
+            "the first node's containerd has disabled_plugins = [\"cri\"], as the containerd.io package ships it "
+                    + "(node-preflight stops that node)",
+            s -> first(s).host().criDisabled(true)),
+    OLD_CONTAINERD("old-containerd", When.BEFORE_JOIN,
+            "the first node runs containerd 1.5.18, which no kubelet from 1.24 supports (node-preflight stops that node)",
+            s -> first(s).host().containerdVersion("1.5.18")),
+    MISSING_PROXY_PROGRAMS("missing-proxy-programs", When.BEFORE_JOIN,
+            "the first node has no conntrack, ipset, nft or iptables-restore (node-preflight names those its proxy mode needs)",
+            s -> List.of("conntrack", "ipset", "nft", "iptables-restore").forEach(first(s).host()::remove)),
+    FOREIGN_ADDRESS("foreign-address", When.BEFORE_JOIN,
+            "the first node's interfaces do not carry its inventory address (kubelet's --node-ip): node-preflight stops it",
+            s -> first(s).host().interfaceAddresses(List.of("10.0.2.15/24"))),
+    UNRESOLVED_NAME("unresolved-name", When.BEFORE_JOIN,
+            "the first node's /etc/hosts does not name it (node-preflight warns, as kubeadm's HostnameCheck)",
+            s -> {
+                try {
+                    java.nio.file.Files.writeString(first(s).root().resolve("etc/hosts"), "127.0.0.1 localhost\n");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }),
+    DISK_FULL("disk-full", When.BEFORE_JOIN,
+            "the first node's disk has 2 GiB free of 50 GiB, below kubelet's eviction thresholds (node-preflight warns)",
+            s -> first(s).host().disk(50L * 1024 * 1024, 2L * 1024 * 1024)),
+    HEALTHZ_PORT_TAKEN("healthz-port-taken", When.BEFORE_JOIN,
+            "something else listens on the first node's 10248, kubelet's healthz port (node-preflight stops that node)",
+            s -> first(s).host().listen("10248")),
+    FOREIGN_IPTABLES_RULES("foreign-iptables-rules", When.BEFORE_JOIN,
+            "the first node has docker's rules in the iptables backend its iptables does not use (node-preflight warns in "
+                    + "iptables and ipvs modes)",
+            s -> first(s).host().foreignRules("nf_tables")),
     NO_SYSTEMD_RESOLVED("no-systemd-resolved", When.BEFORE_JOIN,
             "no node runs systemd-resolved: /run/systemd/resolve/resolv.conf is missing (the join falls back to /etc/resolv.conf)",
             s -> s.nodes().values().forEach(n -> {

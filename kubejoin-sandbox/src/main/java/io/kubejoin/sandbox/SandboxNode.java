@@ -52,6 +52,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private final String runtimeSocket;
     private final NodeShell shell;
     private final NodeKernel kernel;
+    private final io.kubejoin.sandbox.node.NodeHost host;
     private volatile KeyPair hostKey;
     private volatile SimulatedKubelet.Options kubeletOptions = SimulatedKubelet.Options.sandbox();
     private volatile SimulatedKubeProxy.Options kubeProxyOptions = SimulatedKubeProxy.Options.defaults();
@@ -83,6 +84,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         this.runtimeSocket = Objects.requireNonNull(runtimeSocket);
         this.hostname = name;
         this.kernel = new NodeKernel(this.root, version, serviceVip, this::syncedProxyMode);
+        this.host = new io.kubejoin.sandbox.node.NodeHost(this.root, address, runtimeSocket);
         this.shell = NodeShell.forFolder(this.root, this, runtime.clock(), p -> p.equals(this.runtimeSocket) && !runtimeDown);
         try {
             prepareMachine();
@@ -107,6 +109,11 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         if (!Files.exists(controllers)) Files.writeString(controllers, "cpuset cpu io memory hugetlb pids rdma misc\n");
         Files.createDirectories(root.resolve("sys/module/nf_conntrack"));
         Files.createDirectories(root.resolve("etc/systemd/system/multi-user.target.wants"));
+        // the machine's name in /etc/hosts, as installers write it
+        if (!Files.exists(root.resolve("etc/hosts"))) {
+            Files.createDirectories(root.resolve("etc"));
+            Files.writeString(root.resolve("etc/hosts"), "127.0.0.1 localhost\n" + address + " " + name + "\n");
+        }
         if (!Files.exists(root.resolve("etc/resolv.conf"))) Files.writeString(root.resolve("etc/resolv.conf"), "nameserver 10.0.0.2\n");
         systemdResolved(true);
         // a machine prepared for Kubernetes, as most are before a join: forwarding on, br_netfilter loaded
@@ -230,6 +237,20 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         Files.writeString(hosts, "127.0.0.1 localhost\n" + ip + " " + name + "\n");
     }
 
+    /**
+     * The machine's programs, interfaces, disks and container runtime as node-preflight sees them ({@code command -v},
+     * {@code ip}, {@code getent}, {@code df}, {@code containerd config dump}, {@code ctr version}, {@code docker info}):
+     * a machine that passes by default, each condition breakable on its own.
+     */
+    public io.kubejoin.sandbox.node.NodeHost host() {
+        return host;
+    }
+
+    @Override
+    public String which(String program) {
+        return host.which(program);
+    }
+
     /** The container runtime is stopped: its socket is gone. */
     public void runtimeDown(boolean down) {
         this.runtimeDown = down;
@@ -259,6 +280,8 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
 
     @Override
     public ExecResult run(String program, List<String> args, String stdin) {
+        if (host.missing(program)) return null;
+        if (program.equals("iptables") && args.equals(List.of("--version"))) return host.iptables(program, args);
         return switch (program) {
             case "systemctl" -> systemctl(args);
             case "journalctl" -> journalctl(args);
@@ -267,6 +290,12 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             case "hostname" -> args.isEmpty() ? ok(hostname + "\n") : usage("hostname", args);
             case "umount" -> umount(args);
             case "sleep" -> sleep(args);
+            case "swapoff" -> swapoff(args);
+            case "iptables-legacy-save", "iptables-nft-save" -> host.iptables(program, args);
+            case "getent" -> host.getent(args);
+            case "ip" -> host.ip(args);
+            case "df" -> host.df(args);
+            case "containerd", "ctr", "docker" -> host.runtime(program, args, !runtimeDown);
             default -> kernel.run(program, args); // modprobe, iptables, the proxy-rule tools, kube-proxy --cleanup
         };
     }
@@ -767,6 +796,30 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         return refused(host, port);
     }
 
+    /** {@code swapoff -a}: every active swap off (/proc/swaps keeps only its header); fstab is not read again here. */
+    private ExecResult swapoff(List<String> args) {
+        if (!args.equals(List.of("-a"))) return usage("swapoff", args);
+        try {
+            Files.writeString(root.resolve("proc/swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+        } catch (IOException e) {
+            return new ExecResult(1, "", "swapoff: " + e.getMessage() + "\n");
+        }
+        return ok("");
+    }
+
+    /**
+     * Swap on, as an installer leaves it: /swap.img in /etc/fstab and active in /proc/swaps (a reboot would turn it
+     * on again while the fstab line stays).
+     */
+    public void swapOn() throws IOException {
+        Files.writeString(root.resolve("proc/swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+                + "/swap.img                               file\t\t2097148\t\t0\t\t-2\n");
+        Path fstab = root.resolve("etc/fstab");
+        Files.createDirectories(fstab.getParent());
+        Files.writeString(fstab, "# /etc/fstab: static file system information.\nUUID=0b5e2d1c / ext4 defaults 0 1\n"
+                + "/swap.img\tnone\tswap\tsw\t0\t0\n");
+    }
+
     /** sleep SECONDS (fractions as GNU and busybox sleep take them): blocks the command, as on a real node. */
     private static ExecResult sleep(List<String> args) {
         if (args.size() != 1 || !args.get(0).matches("\\d{1,3}(\\.\\d{1,3})?")) return usage("sleep", args);
@@ -789,7 +842,8 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
             return usage("ss", args);
         }
         String port = args.get(1).substring("sport = :".length());
-        boolean listening = port.equals("10250") ? active("kubelet") : port.equals("10256") && active("kube-proxy");
+        boolean listening = host.listening(port) || (port.equals("10250") || port.equals("10248") ? active("kubelet")
+                : port.equals("10256") && active("kube-proxy"));
         return ok(listening ? "LISTEN 0      4096               *:" + port + "              *:*\n" : "");
     }
 

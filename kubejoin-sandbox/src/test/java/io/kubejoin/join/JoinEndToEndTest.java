@@ -89,6 +89,8 @@ class JoinEndToEndTest {
                 SandboxNode machine = new SandboxNode(n, node.address(), Files.createDirectories(dir.resolve("nodes").resolve(n)),
                         NodeSshServer.generateHostKey(), inv.kubernetesVersion(), runtime,
                         Network.kubernetesServiceIp(inv.network().serviceCIDR()), "/run/containerd/containerd.sock");
+                // containerd set up for the inventory's kubelet (cgroupDriver: systemd), as Sandbox sets its machines up
+                machine.host().systemdCgroup(true);
                 if (kubeletOptions.forgeCsrForNode() != null) machine.forgeCsrFor(kubeletOptions.forgeCsrForNode());
                 if (kubeProxyFirstSync != null) machine.kubeProxyFirstSync(kubeProxyFirstSync);
                 if (n.equals(runtimeDownOn)) machine.runtimeDown(true);

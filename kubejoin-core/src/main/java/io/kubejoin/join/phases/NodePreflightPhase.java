@@ -182,7 +182,9 @@ public final class NodePreflightPhase implements NodePhase {
         Object failSwapOn = ctx.node().kubelet().config().getOrDefault("failSwapOn", Boolean.TRUE);
         boolean swapMatters = !Boolean.FALSE.equals(failSwapOn);
         boolean cgroupMatters = refusesCgroupV1(ctx);
-        String[][] checkedPorts = ports ? new String[][] {{"10250", "kubelet"}, {"10256", "kube-proxy"}} : new String[0][];
+        // kubelet's API and healthz, kube-proxy's healthz (kubeadm's join checks the kubelet's ports the same way)
+        String[][] checkedPorts = ports ? new String[][] {{"10250", "kubelet"}, {String.valueOf(kubeletHealthzPort(ctx)), "kubelet"},
+                {"10256", "kube-proxy"}} : new String[0][];
         List<String> modules = ModulesLoadRenderer.modules(ctx.inventory(), ctx.node());
 
         // kubejoin's resolvConf is systemd-resolved's file; a host without it gets /etc/resolv.conf instead. In the
@@ -191,7 +193,7 @@ public final class NodePreflightPhase implements NodePhase {
         boolean askResolved = asksResolvConf(ctx);
         List<KernelSetting> settings = kernelSettings(ctx);
         String script = PreflightScripts.nodePreflight(socket, swapMatters, cgroupMatters, java.util.Arrays.asList(checkedPorts),
-                modules, settings.stream().map(KernelSetting::key).toList(), askResolved ? KubeletConfigRenderer.RESOLVED_RESOLV_CONF : null, ctx.paths());
+                modules, settings.stream().map(KernelSetting::key).toList(), askResolved ? KubeletConfigRenderer.RESOLVED_RESOLV_CONF : null, ctx.paths(), hostLook(ctx, socket));
         ExecResult r = NodeCommands.exec(ctx.transport(), script);
         if (!r.ok()) {
             throw new PhaseFailure("the node's checks did not run (exit " + r.exitCode() + "): "
@@ -215,7 +217,9 @@ public final class NodePreflightPhase implements NodePhase {
                         + " refuses (failCgroupV1)", "boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or set kubelet.config.failCgroupV1: false"));
             }
         }
+        java.util.Set<String> seenPorts = new java.util.HashSet<>();
         for (String[] port : checkedPorts) {
+            if (!seenPorts.add(port[0])) continue; // healthzPort set to 10250 by the user: one answer
             boolean listening = !answers.getOrDefault("port-" + port[0], "").isBlank();
             boolean ownService = "active".equals(answers.getOrDefault("active-" + port[1], "").strip());
             if (listening && !ownService) {
@@ -235,6 +239,7 @@ public final class NodePreflightPhase implements NodePhase {
             brNetfilterNamed |= p.check().equals("br-netfilter");
             found.add(p);
         }
+        found.addAll(hostProblems(ctx, answers));
         try {
             long skew = Math.abs(Long.parseLong(answers.getOrDefault("date", "").strip()) - clock.instant().getEpochSecond());
             if (skew > MAX_SKEW_SECONDS) {
@@ -242,6 +247,260 @@ public final class NodePreflightPhase implements NodePhase {
             }
         } catch (NumberFormatException e) {
             // an unexpected date output is not a reason to stop the join
+        }
+        return found;
+    }
+
+    /** kubelet's healthz port: the inventory's healthzPort, else kubejoin's 10248. */
+    static int kubeletHealthzPort(NodeContext ctx) {
+        Object p = ctx.node().kubelet().config().get("healthzPort");
+        return p instanceof Number n && n.intValue() > 0 ? n.intValue() : 10248;
+    }
+
+    /** The programs the proxy mode needs: kubeadm's InPathCheck list for kube-proxy, and each mode's own tool. */
+    static List<String> programs(NodeContext ctx) {
+        List<String> out = new ArrayList<>();
+        // kube-proxy execs conntrack before 1.32 (a kubeadm preflight error then); netlink from 1.32
+        if (VersionRules.kubeProxyNeedsConntrack(ctx.inventory().kubernetesVersion())) out.add("conntrack");
+        switch (ctx.node().kubeProxy().mode()) {
+            // ipvs mode: kube-proxy execs ipset for its sets (and will not run ipvs without it); kubejoin's verify
+            // reads the virtual servers with ipvsadm
+            case IPVS -> out.addAll(List.of("ipset", "ipvsadm"));
+            // nftables mode: kube-proxy's knftables execs nft
+            case NFTABLES -> out.add("nft");
+            // iptables mode: iptables-restore and iptables-save (kubeadm: iptables mandatory)
+            case IPTABLES -> out.addAll(List.of("iptables", "iptables-save", "iptables-restore"));
+        }
+        return out;
+    }
+
+    /** What the host part of the survey asks, for this node. */
+    static PreflightScripts.HostLook hostLook(NodeContext ctx, String socket) {
+        ContainerRuntime.Kind kind = ctx.inventory().runtime().kind();
+        PreflightScripts.Runtime runtime = kind == ContainerRuntime.Kind.CONTAINERD ? PreflightScripts.Runtime.CONTAINERD
+                : kind == ContainerRuntime.Kind.DOCKER ? PreflightScripts.Runtime.DOCKER : PreflightScripts.Runtime.OTHER;
+        List<String[]> disks = new ArrayList<>();
+        disks.add(new String[] {"kubelet", ctx.paths().kubeletRootDir()});
+        // the images' filesystem is the runtime's root (containerd's and docker's defaults)
+        if (runtime == PreflightScripts.Runtime.CONTAINERD) disks.add(new String[] {"images", "/var/lib/containerd"});
+        if (runtime == PreflightScripts.Runtime.DOCKER) disks.add(new String[] {"images", "/var/lib/docker"});
+        return new PreflightScripts.HostLook(programs(ctx), ctx.node().name(), disks, runtime, socket,
+                ctx.node().kubeProxy().mode() != io.kubejoin.inventory.ProxyMode.NFTABLES);
+    }
+
+    /**
+     * The host's problems from its survey answers. Blocking or warning as kubeadm's preflight has them where it has the
+     * check (a missing mandatory program: error; the node name not resolving: warning); where kubeadm has none: what
+     * stops kubelet is blocking (--node-ip not on the host: kubelet exits; a cgroup driver other than the runtime's:
+     * no pod sandbox starts; a runtime that does not answer or is not supported), what only degrades it warns (disk
+     * below the eviction threshold: kubelet starts and reports DiskPressure).
+     */
+    static List<Problem> hostProblems(NodeContext ctx, Map<String, String> answers) {
+        List<Problem> found = new ArrayList<>();
+        String missing = answers.getOrDefault("programs", "").strip();
+        if (!missing.isEmpty()) {
+            List<String> names = List.of(missing.split("\\s+"));
+            found.add(new Problem("programs", "programs kube-proxy's " + ctx.node().kubeProxy().mode().value() + " mode needs are not on "
+                    + "the node's PATH: " + String.join(", ", names), "command -v " + String.join(" ", names) + ": not found",
+                    "install them (" + packages(names) + ")", true));
+        }
+        String name = ctx.node().name();
+        if (answers.containsKey("resolve") && answers.get("resolve").isBlank()) {
+            found.add(new Problem("hostname", "the node name " + name + " does not resolve on the node",
+                    "getent hosts " + name + ": no answer", "add '" + ctx.node().address() + " " + name + "' to the node's /etc/hosts "
+                    + "(or its DNS)", false));
+        }
+        if (answers.containsKey("addresses")) {
+            List<String> addresses = new ArrayList<>();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\binet6? ([0-9A-Fa-f.:]+)/").matcher(answers.get("addresses"));
+            while (m.find()) addresses.add(m.group(1));
+            String address = ctx.node().address();
+            if (addresses.isEmpty()) {
+                found.add(new Problem("node-address", "the node's addresses could not be listed (kubeadm requires the ip program)",
+                        "ip -o addr show: " + firstLine(answers.get("addresses")), "install iproute2", true));
+            } else if (!addresses.contains(address)) {
+                found.add(new Problem("node-address", "the node address " + address + " is not on any of the node's interfaces: "
+                        + "kubelet (--node-ip=" + address + ") would exit", "ip -o addr show: " + String.join(", ", addresses),
+                        "set the node's address in the inventory to one of its own (" + String.join(", ", addresses) + ")", true));
+            }
+        }
+        for (String[] d : new String[][] {{"kubelet", "nodefs.available", "10%"}, {"images", "imagefs.available", "15%"}}) {
+            String df = answers.get("disk-" + d[0]);
+            if (df == null) continue;
+            String[] f = dfLine(df);
+            if (f == null) continue;
+            long total = Long.parseLong(f[1]);
+            long available = Long.parseLong(f[3]);
+            int threshold = evictionPercent(ctx, d[1], d[2]);
+            if (total > 0 && available * 100 < total * threshold) {
+                found.add(new Problem("disk-" + d[0], (d[0].equals("kubelet") ? "kubelet's root folder" : "the images' filesystem")
+                        + " has " + (available / 1024) + " MiB free of " + (total / 1024) + " MiB, below kubelet's evictionHard "
+                        + d[1] + " " + threshold + "%: the node would report DiskPressure and evict pods",
+                        "df -Pk: " + f[0] + " mounted on " + f[5] + ", " + f[3] + " KiB available",
+                        "free space on " + f[5] + " (images: crictl rmi --prune; logs: journalctl --vacuum-size)", false));
+            }
+        }
+        Problem variant = iptablesVariantProblem(answers.get("iptables"));
+        if (variant != null) found.add(variant);
+        found.addAll(runtimeProblems(ctx, answers));
+        return found;
+    }
+
+    /**
+     * Rules in the iptables backend the host's iptables does not use (a warning; kubeadm has no such check): kube-proxy
+     * writes through the host's iptables, and the kernel runs packets through both backends' rules, so another
+     * program's rules there (docker, firewalld, an earlier kube-proxy) can drop or redirect Service traffic unseen.
+     */
+    static Problem iptablesVariantProblem(String answer) {
+        if (answer == null) return null;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("iptables v[0-9.]+ \\((legacy|nf_tables)\\)").matcher(answer);
+        if (!m.find()) return null; // an iptables without a variant (before 1.8) has one backend
+        String used = m.group(1);
+        String other = used.equals("legacy") ? "nf_tables" : "legacy";
+        if (!answer.lines().anyMatch(("rules-" + other)::equals)) return null;
+        String otherSave = other.equals("legacy") ? "iptables-legacy-save" : "iptables-nft-save";
+        return new Problem("iptables-variant", "iptables is the " + used + " variant, but the " + other + " backend holds rules too: "
+                + "packets pass both, and those rules can drop or redirect Service traffic kube-proxy's rules do not see",
+                m.group() + "; " + otherSave + " lists rules", "remove them (" + otherSave + " shows them; "
+                + otherSave.replace("-save", "") + " -F and -X per table), or make the program that writes them use the "
+                + used + " variant (update-alternatives --set iptables /usr/sbin/iptables-" + (used.equals("legacy") ? "legacy" : "nft") + ")", false);
+    }
+
+    private static String packages(List<String> names) {
+        List<String> p = new ArrayList<>();
+        for (String n : names) p.add(switch (n) {
+            case "conntrack" -> "conntrack (Debian/Ubuntu) or conntrack-tools (RHEL)";
+            case "iptables-save", "iptables-restore" -> "iptables";
+            default -> n;
+        });
+        return String.join(", ", p.stream().distinct().toList());
+    }
+
+    private static String firstLine(String s) {
+        String t = s == null ? "" : s.strip();
+        int nl = t.indexOf('\n');
+        return t.isEmpty() ? "(no output)" : nl < 0 ? t : t.substring(0, nl);
+    }
+
+    /** The first data line of {@code df -Pk}: filesystem, size, used, available, capacity, mount point; null if none. */
+    static String[] dfLine(String df) {
+        for (String line : df.split("\n")) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length >= 6 && f[1].matches("\\d+") && f[3].matches("\\d+")) {
+                return new String[] {f[0], f[1], f[2], f[3], f[4], String.join(" ", List.of(f).subList(5, f.length))};
+            }
+        }
+        return null;
+    }
+
+    /** The inventory's evictionHard percentage for the signal, else kubejoin's (nodefs 10%, imagefs 15%). */
+    private static int evictionPercent(NodeContext ctx, String signal, String fallback) {
+        String v = fallback;
+        if (ctx.node().kubelet().config().get("evictionHard") instanceof Map<?, ?> m && m.get(signal) instanceof String x) v = x;
+        try {
+            return v.endsWith("%") ? (int) Math.ceil(Double.parseDouble(v.substring(0, v.length() - 1))) : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** The tables in which containerd's runc options hold SystemdCgroup: config version 2 (1.x) and 3 (2.x). */
+    static final List<String> RUNC_OPTIONS = List.of("plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options",
+            "plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options",
+            "plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.runc.options");
+
+    /** What containerd's config dump says: its cgroup driver and whether the CRI plugin is disabled; null if no dump. */
+    record ContainerdConfig(boolean systemdCgroup, boolean criDisabled, String table) {
+        static ContainerdConfig parse(String dump) {
+            if (dump == null || !dump.contains("[plugins")) return null;
+            String table = "";
+            boolean systemd = false;
+            boolean criDisabled = false;
+            String runcTable = RUNC_OPTIONS.get(0);
+            for (String raw : dump.split("\n")) {
+                String line = raw.strip();
+                if (line.startsWith("[") && line.endsWith("]")) {
+                    table = line.substring(1, line.length() - 1).strip();
+                    continue;
+                }
+                if (table.isEmpty() && line.startsWith("disabled_plugins") && line.matches(".*[\"'](io\\.containerd\\.grpc\\.v1\\.)?cri[\"'].*")) {
+                    criDisabled = true;
+                }
+                if (line.matches("version\\s*=\\s*3") && table.isEmpty()) runcTable = RUNC_OPTIONS.get(1);
+                if (RUNC_OPTIONS.contains(table) && line.matches("SystemdCgroup\\s*=.*")) {
+                    systemd = line.replaceAll("\\s", "").equals("SystemdCgroup=true");
+                    runcTable = table;
+                }
+            }
+            return new ContainerdConfig(systemd, criDisabled, runcTable);
+        }
+    }
+
+    /** containerd's version from ctr's Server part ({@code Version: v1.7.20}), or null when the daemon did not answer. */
+    static int[] serverVersion(String ctr) {
+        if (ctr == null) return null;
+        int server = ctr.indexOf("Server:");
+        if (server < 0) return null;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Version:\\s*v?(\\d+)\\.(\\d+)\\.(\\d+)").matcher(ctr.substring(server));
+        if (!m.find()) return null;
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))};
+    }
+
+    private static List<Problem> runtimeProblems(NodeContext ctx, Map<String, String> answers) {
+        List<Problem> found = new ArrayList<>();
+        var v = ctx.inventory().kubernetesVersion();
+        Object configured = ctx.node().kubelet().config().get("cgroupDriver");
+        // kubejoin renders cgroupfs (kubelet's own default) unless the inventory sets cgroupDriver
+        String kubeletDriver = configured instanceof String x ? x : "cgroupfs";
+        String config = answers.get("runtime-config");
+        if (config == null || !"present".equals(answers.getOrDefault("socket", "").strip())) return found; // socket: its own problem
+        ContainerRuntime.Kind kind = ctx.inventory().runtime().kind();
+        if (kind == ContainerRuntime.Kind.CONTAINERD) {
+            int[] version = serverVersion(answers.get("runtime-version"));
+            if (version == null && !answers.getOrDefault("runtime-version", "").contains("Client:")) {
+                // ctr did not run at all: nothing known of the daemon, but nothing wrong with it either
+                found.add(new Problem("runtime-answers", "containerd's ctr did not run, so whether containerd answers and "
+                        + "its release were not checked", "ctr version: " + firstLine(answers.get("runtime-version")),
+                        "install ctr (it ships with containerd)", false));
+            } else if (version == null) {
+                found.add(new Problem("runtime-answers", "containerd does not answer on its socket",
+                        "ctr version: " + firstLine(answers.get("runtime-version")), "systemctl restart containerd; journalctl -u containerd", true));
+            } else {
+                String unsupported = VersionRules.containerdUnsupported(v, version[0], version[1], version[2]);
+                if (unsupported != null) {
+                    found.add(new Problem("runtime-version", unsupported, "ctr version: Server Version " + version[0] + "." + version[1]
+                            + "." + version[2], "upgrade containerd to a release kubelet " + v.minorString() + " supports", true));
+                }
+            }
+            ContainerdConfig c = ContainerdConfig.parse(config);
+            if (c == null) return found;
+            if (c.criDisabled()) {
+                found.add(new Problem("runtime-cri", "containerd's CRI plugin is disabled: kubelet cannot talk to it",
+                        "containerd config dump: disabled_plugins names cri", "remove \"cri\" from disabled_plugins in "
+                        + "/etc/containerd/config.toml and restart containerd", true));
+            }
+            String runtimeDriver = c.systemdCgroup() ? "systemd" : "cgroupfs";
+            // kubelet takes the driver containerd 2.0+ reports when its release asks the runtime (KEP-4033)
+            boolean fromCri = version != null && version[0] >= 2 && VersionRules.kubeletTakesCgroupDriverFromCri(v);
+            if (!fromCri && !runtimeDriver.equals(kubeletDriver)) {
+                found.add(new Problem("cgroup-driver", "kubelet's cgroupDriver is " + kubeletDriver + " but containerd's runc uses "
+                        + runtimeDriver + ": no pod sandbox would start",
+                        "containerd config dump: [" + c.table() + "] SystemdCgroup = " + c.systemdCgroup(),
+                        "set kubelet.config.cgroupDriver: " + runtimeDriver + " in the inventory, or SystemdCgroup = "
+                                + !c.systemdCgroup() + " under [" + c.table() + "] in /etc/containerd/config.toml and restart containerd", true));
+            }
+        } else if (kind == ContainerRuntime.Kind.DOCKER) {
+            String driver = config.strip();
+            if (!driver.equals("systemd") && !driver.equals("cgroupfs")) {
+                found.add(new Problem("runtime-answers", "docker does not answer", "docker info: " + firstLine(config),
+                        "systemctl restart docker; journalctl -u docker", true));
+            } else if (!driver.equals(kubeletDriver)) {
+                // dockershim compares them itself and exits: "misconfiguration: kubelet cgroup driver ... is different"
+                found.add(new Problem("cgroup-driver", "kubelet's cgroupDriver is " + kubeletDriver + " but docker's is " + driver
+                        + ": kubelet would exit", "docker info: CgroupDriver " + driver,
+                        "set kubelet.config.cgroupDriver: " + driver + " in the inventory, or native.cgroupdriver=" + kubeletDriver
+                                + " in docker's exec-opts (/etc/docker/daemon.json) and restart docker", true));
+            }
         }
         return found;
     }

@@ -25,10 +25,11 @@ public final class PreflightScripts {
      *                      of its /proc/sys file, empty when the file does not exist (a bridge setting without br_netfilter)
      * @param resolvConf    systemd-resolved's resolv.conf to look for (section {@code resolved}), or null
      * @param bootstrapLook the node's paths for the sections {@link BootstrapScripts#CLIENT} and {@link BootstrapScripts#BOOTSTRAP}
+     * @param host          the node's programs, name, addresses, disks and runtime ({@link HostLook}); null: not asked
      */
     public static String nodePreflight(String socket, boolean swaps, boolean cgroup, List<String[]> ports,
                                        List<String> modules, List<String> sysctls, String resolvConf,
-                                       NodeFiles bootstrapLook) {
+                                       NodeFiles bootstrapLook, HostLook host) {
         NodeScript s = NodeScript.sectioned();
         s.section("socket", "test -S " + quote(socket) + " && echo present");
         if (swaps) s.section("swaps", "tail -n +2 " + quote("/proc/swaps"));
@@ -53,7 +54,64 @@ public final class PreflightScripts {
         s.section("date", "date +%s");
         if (resolvConf != null) s.section("resolved", "test -e " + quote(resolvConf) + " && echo present");
         bootstrapLook(s, bootstrapLook);
+        if (host != null) hostLook(s, host);
         return s.end();
+    }
+
+    /** The runtime node-preflight asks about: its configuration (cgroup driver, CRI plugin) and whether it answers. */
+    public enum Runtime { CONTAINERD, DOCKER, OTHER }
+
+    /**
+     * node-preflight's look at the host, in the same command as the rest.
+     *
+     * @param programs   programs that must be on PATH: section {@code programs} lists those missing
+     * @param nodeName   the name kubelet registers (section {@code resolve}: its /etc/hosts or DNS answer)
+     * @param diskPaths  [section name, folder]: section {@code disk-NAME} holds {@code df -Pk} of the folder or, when it
+     *                   does not exist yet, of its nearest existing parent (the first data line)
+     * @param runtime    the runtime: sections {@code runtime-config} and, for containerd, {@code runtime-version}
+     * @param socket     the runtime's socket (containerd's ctr asks the daemon through it)
+     * @param iptables   ask section {@code iptables}: {@code iptables --version} (its variant), then {@code rules-legacy} /
+     *                   {@code rules-nf_tables} for each backend that holds rules (iptables and ipvs modes)
+     */
+    public record HostLook(List<String> programs, String nodeName, List<String[]> diskPaths, Runtime runtime, String socket,
+                           boolean iptables) {
+    }
+
+    private static void hostLook(NodeScript s, HostLook h) {
+        if (!h.programs().isEmpty()) {
+            StringBuilder b = new StringBuilder("for b in");
+            h.programs().forEach(x -> b.append(' ').append(quote(x)));
+            s.section("programs", b.append("; do command -v \"$b\" >/dev/null 2>&1 || echo \"$b\"; done").toString());
+        }
+        // kubeadm's HostnameCheck looks the node name up; kubelet's --node-ip must be one of the host's addresses
+        s.section("resolve", "getent hosts " + quote(h.nodeName()));
+        s.section("addresses", "ip -o addr show");
+        for (String[] d : h.diskPaths()) {
+            StringBuilder b = new StringBuilder("df -Pk");
+            for (String p = d[1]; p != null; p = parent(p)) b.append(' ').append(quote(p));
+            s.section("disk-" + d[0], b.append(" 2>/dev/null").toString());
+        }
+        if (h.iptables()) {
+            // kube-proxy writes through the host's iptables; rules another program put in the other backend still see
+            // every packet
+            s.section("iptables", "iptables --version 2>&1; iptables-legacy-save 2>/dev/null | grep -q -F ' -j ' && echo rules-legacy; "
+                    + "iptables-nft-save 2>/dev/null | grep -q -F ' -j ' && echo rules-nf_tables");
+        }
+        switch (h.runtime()) {
+            case CONTAINERD -> {
+                s.section("runtime-config", "containerd config dump 2>&1");
+                s.section("runtime-version", "test -S " + quote(h.socket()) + " && ctr --address " + quote(h.socket()) + " version 2>&1");
+            }
+            case DOCKER -> s.section("runtime-config", "docker info --format '{{.CgroupDriver}}' 2>&1");
+            case OTHER -> { }
+        }
+    }
+
+    /** "/a/b" → "/a", "/a" → "/", "/" → null. */
+    static String parent(String path) {
+        if (path.equals("/")) return null;
+        int i = path.lastIndexOf('/');
+        return i <= 0 ? "/" : path.substring(0, i);
     }
 
     /** The /proc/sys file of a kernel setting: {@code net.ipv4.ip_forward} → {@code /proc/sys/net/ipv4/ip_forward}. */

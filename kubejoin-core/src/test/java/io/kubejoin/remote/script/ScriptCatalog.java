@@ -84,9 +84,15 @@ public final class ScriptCatalog {
         // survey of the node (node-preflight) and push-files' own look
         s.add(new Sample("survey", "node-preflight", PreflightScripts.nodePreflight(SOCKET, true, true,
                 List.of(new String[] {"10250", "kubelet"}, new String[] {"10256", "kube-proxy"}), MODULES, SYSCTLS,
-                "/run/systemd/resolve/resolv.conf", PATHS), none));
+                "/run/systemd/resolve/resolv.conf", PATHS, host(PreflightScripts.Runtime.CONTAINERD, SOCKET)), none));
+        s.add(new Sample("survey", "node-preflight-docker", PreflightScripts.nodePreflight("/var/run/docker.sock", false, false,
+                List.of(), List.of("ip_tables"), List.of(), null, null, host(PreflightScripts.Runtime.DOCKER, "/var/run/docker.sock")), none));
         s.add(new Sample("survey", "push-look", PreflightScripts.pushLook("/run/systemd/resolve/resolv.conf", PATHS), none));
         s.add(new Sample("survey", "bootstrap-remove", BootstrapScripts.remove(PATHS), none));
+        // node-prep (join --prepare)
+        s.add(new Sample("prep", "look", PrepScripts.look(List.of("/etc/sysctl.d/99-kubernetes.conf",
+                "/etc/modules-load.d/kubernetes.conf", "/etc/fstab"), SYSCTLS), none));
+        s.add(new Sample("prep", "apply", PrepScripts.apply(List.of("br_netfilter"), "/etc/sysctl.d/99-kubernetes.conf", true), none));
         // start
         List<String> kubelet = StartScripts.kubeletSteps(PATHS.kubeletVolumePluginDir(), PATHS.kubeletRootDir(), PATHS.staticPodPath());
         s.add(new Sample("start", "kubelet-restart", StartScripts.start(kubelet, "kubelet", true), none));
@@ -133,6 +139,12 @@ public final class ScriptCatalog {
         s.add(new Sample("reset", "remove-folders", ResetScripts.removeFolders(List.of(PATHS.kubeletRootDir(),
                 PATHS.kubeProxyWorkDir())), none));
         return s;
+    }
+
+    /** node-preflight's look at the host: ipvs mode's programs (conntrack before 1.32), kubelet's and the images' disks. */
+    static PreflightScripts.HostLook host(PreflightScripts.Runtime runtime, String socket) {
+        return new PreflightScripts.HostLook(List.of("conntrack", "ipset", "ipvsadm"), "node-1",
+                List.of(new String[] {"kubelet", PATHS.kubeletRootDir()}, new String[] {"images", "/var/lib/containerd"}), runtime, socket, true);
     }
 
     static String sha256(byte[] b) {

@@ -48,7 +48,7 @@ class ScriptsTest {
     @Test
     void everyFamilyIsCovered() {
         assertThat(ScriptCatalog.all().stream().map(ScriptCatalog.Sample::family).distinct())
-                .containsExactlyInAnyOrder("push", "survey", "start", "verify", "status", "doctor", "reset");
+                .containsExactlyInAnyOrder("push", "survey", "prep", "start", "verify", "status", "doctor", "reset");
     }
 
     @Test

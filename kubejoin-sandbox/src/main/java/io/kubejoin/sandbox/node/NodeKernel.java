@@ -115,8 +115,44 @@ public final class NodeKernel {
             case "nft" -> nft(args);
             case "iptables-save", "ip6tables-save" -> iptablesSave(args);
             case "iptables" -> iptables(args);
+            case "sysctl" -> sysctl(args);
             default -> program.startsWith("/") && program.endsWith("/kube-proxy") ? kubeProxyBinary(program, args) : null;
         };
+    }
+
+    /**
+     * {@code sysctl -p FILE}, as procps-ng's: each {@code key = value} line (comments with # or ;) written to its
+     * /proc/sys file and echoed; a key whose file does not exist (a bridge setting without br_netfilter) is an error
+     * line, the others still set, exit 255.
+     */
+    private ExecResult sysctl(List<String> args) {
+        if (args.size() != 2 || !args.get(0).equals("-p") || !args.get(1).startsWith("/")) {
+            return new ExecResult(2, "", "sandbox node: unsupported use of sysctl: " + String.join(" ", args) + "\n");
+        }
+        Path file = root.resolve(args.get(1).substring(1));
+        if (!Files.isRegularFile(file)) {
+            return new ExecResult(255, "", "sysctl: cannot open \"" + args.get(1) + "\": No such file or directory\n");
+        }
+        StringBuilder out = new StringBuilder();
+        StringBuilder err = new StringBuilder();
+        try {
+            for (String line : Files.readAllLines(file)) {
+                String t = line.strip();
+                if (t.isEmpty() || t.startsWith("#") || t.startsWith(";") || !t.contains("=")) continue;
+                String key = t.substring(0, t.indexOf('=')).strip();
+                String value = t.substring(t.indexOf('=') + 1).strip();
+                Path setting = root.resolve("proc/sys/" + key.replace('.', '/'));
+                if (!Files.isRegularFile(setting)) {
+                    err.append("sysctl: cannot stat /proc/sys/").append(key.replace('.', '/')).append(": No such file or directory\n");
+                    continue;
+                }
+                Files.writeString(setting, value + "\n");
+                out.append(key).append(" = ").append(value).append('\n');
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new ExecResult(err.length() == 0 ? 0 : 255, out.toString(), err.toString());
     }
 
     /** The machine powers off: the kernel's tables do not survive it. */

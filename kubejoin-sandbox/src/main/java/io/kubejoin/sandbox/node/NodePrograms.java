@@ -17,4 +17,12 @@ public interface NodePrograms {
      * @param stdin what a pipeline fed the program ("" when nothing)
      */
     ExecResult run(String program, List<String> args, String stdin);
+
+    /**
+     * Where {@code program} is on this node's PATH ({@code command -v}), or null when the node has no such program.
+     * By default: nowhere, so a node that says nothing has none.
+     */
+    default String which(String program) {
+        return null;
+    }
 }

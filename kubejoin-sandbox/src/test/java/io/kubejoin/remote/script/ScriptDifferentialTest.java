@@ -184,6 +184,17 @@ class ScriptDifferentialTest {
         shim(bin, "nft", s + "echo \"nft $*\" >> \"$s/log\"; if [ -f \"$s/nft\" ]; then cat \"$s/nft\"; else echo 'Error: No such file or directory' >&2; exit 1; fi\n");
         shim(bin, "modinfo", s + "echo \"modinfo $*\" >> \"$s/log\"; [ -f \"$s/module-$2\" ] && echo \"/lib/modules/6.1/$2.ko\"\n");
         shim(bin, "hostname", s + "echo hostname >> \"$s/log\"; echo node-1\n");
+        // node-preflight's look at the host: answers that do not name node paths (those differ between the two worlds)
+        shim(bin, "getent", s + "echo \"getent $*\" >> \"$s/log\"; [ \"$2\" = node-1 ] && [ -f \"$s/resolves\" ] && echo '127.42.0.2      node-1' && exit 0; exit 2\n");
+        shim(bin, "ip", s + "echo \"ip $*\" >> \"$s/log\"; echo '1: lo    inet 127.0.0.1/8 scope host lo'; echo '2: eth0    inet 127.42.0.2/24 scope global eth0'\n");
+        shim(bin, "df", s + "echo df >> \"$s/log\"; echo 'Filesystem     1024-blocks     Used Available Capacity Mounted on'; shift; for p in \"$@\"; do [ -f \"$s/disk-full\" ] && echo '/dev/vda1 100 99 1 99% /' || echo '/dev/vda1 100 10 90 10% /'; done\n");
+        shim(bin, "containerd", s + "echo \"containerd $*\" >> \"$s/log\"; printf 'version = 2\\n\\n[plugins]\\n  [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\\n    SystemdCgroup = false\\n'\n");
+        shim(bin, "ctr", s + "echo \"ctr $3\" >> \"$s/log\"; echo 'Client:'; echo '  Version:  v1.7.20'; [ -f \"$s/runtime-down\" ] && echo 'ctr: failed to dial' >&2 && exit 1; echo 'Server:'; echo '  Version:  v1.7.20'\n");
+        shim(bin, "sysctl", s + "echo \"sysctl $1\" >> \"$s/log\"; [ -f \"$s/sysctl-fails\" ] && echo 'sysctl: cannot stat /proc/sys/net/bridge/bridge-nf-call-iptables: No such file or directory' >&2 && exit 255; exit 0\n");
+        shim(bin, "iptables-legacy-save", s + "echo iptables-legacy-save >> \"$s/log\"; echo '*filter'; [ -f \"$s/legacy-rules\" ] && echo '-A FORWARD -j DOCKER-USER'; echo COMMIT\n");
+        shim(bin, "iptables-nft-save", s + "echo iptables-nft-save >> \"$s/log\"; echo '*filter'; echo COMMIT\n");
+        shim(bin, "swapoff", s + "echo \"swapoff $*\" >> \"$s/log\"\n");
+        shim(bin, "docker", s + "echo \"docker $*\" >> \"$s/log\"; echo cgroupfs\n");
         shim(bin, "umount", s + "echo \"umount $*\" >> \"$s/log\"\n");
         shim(bin, "sleep", s + "echo \"sleep $*\" >> \"$s/log\"\n");
         shim(bin, "kube-proxy-shim", s + "echo \"kube-proxy $*\" >> \"$s/log\"\n");
@@ -200,6 +211,17 @@ class ScriptDifferentialTest {
         file(root, "/tmp/kubejoin-stage/1-kubelet-config.yaml", "kind: KubeletConfiguration\n", "rw-------");
         Files.writeString(state.resolve("module-ip_vs"), "");
         var p = ScriptCatalog.PATHS;
+        if (start != Start.ODD) Files.writeString(state.resolve("resolves"), "");
+        if (start == Start.LINKS) Files.writeString(state.resolve("disk-full"), "");
+        if (start == Start.ODD) Files.writeString(state.resolve("runtime-down"), "");
+        if (start == Start.FRESH) Files.writeString(state.resolve("sysctl-fails"), "");
+        if (start == Start.JOINED) Files.writeString(state.resolve("legacy-rules"), "");
+        // node-prep's files: an installer's fstab with swap on a joined node, a prepared node's own files on LINKS
+        if (start == Start.JOINED || start == Start.MOUNTED) file(root, "/etc/fstab", "UUID=1 / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n", "rw-r--r--");
+        if (start == Start.LINKS) {
+            file(root, "/etc/sysctl.d/99-kubernetes.conf", "net.ipv4.ip_forward = 1\n", "rw-r--r--");
+            file(root, "/etc/fstab", "#/swap.img none swap sw 0 0", "rw-r--r--");
+        }
         if (start == Start.FRESH) {
             // a kernel as it boots: no forwarding, no /proc/sys/net/bridge/ (br_netfilter not loaded)
             file(root, "/proc/sys/net/ipv4/ip_forward", "0\n", "rw-r--r--");
@@ -290,6 +312,26 @@ class ScriptDifferentialTest {
 
     /** NodeShell's programs: the same shims, run for real; a node path names a program inside the node. */
     static NodePrograms programs(Path root, Path bin) {
+        NodePrograms run = runner(root, bin);
+        return new NodePrograms() {
+            @Override
+            public ExecResult run(String program, List<String> args, String stdin) {
+                return run.run(program, args, stdin);
+            }
+
+            /** As sh's command -v: the shims first, then this machine's PATH (sh's finds its programs too). */
+            @Override
+            public String which(String program) {
+                for (String dir : (bin + ":/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+                    Path p = Path.of(dir, program);
+                    if (Files.isExecutable(p) && !Files.isDirectory(p)) return p.toString();
+                }
+                return null;
+            }
+        };
+    }
+
+    private static NodePrograms runner(Path root, Path bin) {
         return (program, args, stdin) -> {
             Path exe = program.startsWith("/") ? at(root, program) : bin.resolve(program);
             if (program.contains("/") && !program.startsWith("/") || !Files.isExecutable(exe) || Files.isDirectory(exe)) return null;

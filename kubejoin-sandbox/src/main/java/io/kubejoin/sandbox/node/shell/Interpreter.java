@@ -267,8 +267,18 @@ final class Interpreter {
             case "grep" -> TextCommands.grep(args, io);
             case "sed" -> texts.sed(args, io);
             case "dd" -> files.dd(args, io, umask);
+            case "command" -> command(args, io);
             default -> null;
         };
+    }
+
+    /** {@code command -v NAME}: the program's path on the node, exit 1 (nothing printed) when it has none, as dash. */
+    private int command(List<String> args, Io io) {
+        if (args.size() != 2 || !args.get(0).equals("-v")) throw unsupportedOption("command", String.join(" ", args));
+        String path = programs.which(args.get(1));
+        if (path == null) return 1;
+        io.out().add(path + "\n");
+        return 0;
     }
 
     private int sh(List<String> args, Io io) {

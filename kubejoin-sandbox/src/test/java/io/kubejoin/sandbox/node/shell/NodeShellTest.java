@@ -85,6 +85,12 @@ class NodeShellTest {
             Function<List<String>, ExecResult> a = answers.get(program);
             return a == null ? null : a.apply(args);
         }
+
+        /** command -v: the programs this fake answers are on PATH. */
+        @Override
+        public String which(String program) {
+            return answers.containsKey(program) ? "/usr/bin/" + program : null;
+        }
     }
 
     /** kubejoin's way to the node over SSH exec: every command wrapped as SshTransport.asRoot does for root. */
@@ -564,7 +570,16 @@ class NodeShellTest {
         return new NodeContext(inv, inv.nodes().get(0), List.of(), t);
     }
 
-    private void healthyPrograms() {
+    private void healthyPrograms() throws java.io.IOException {
+        // the host as a ready machine has it (the sandbox's NodeHost): programs, interfaces, name, disk, containerd
+        io.kubejoin.sandbox.node.NodeHost host = new io.kubejoin.sandbox.node.NodeHost(dir, "192.168.0.114",
+                "/run/containerd/containerd.sock");
+        file("/etc/hosts", "127.0.0.1 localhost\n192.168.0.114 " + TestInventories.current("1.35.0").nodes().get(0).name() + "\n", "rw-r--r--");
+        programs.answer("getent", host::getent).answer("ip", host::ip).answer("df", host::df);
+        for (String p : List.of("containerd", "ctr")) programs.answer(p, a -> host.runtime(p, a, true));
+        for (String p : List.of("ipset", "ipvsadm", "nft", "iptables", "iptables-save", "iptables-restore", "conntrack")) {
+            programs.answer(p, a -> ok(""));
+        }
         programs.answer("systemctl", a -> new ExecResult(3, "", ""));
         programs.answer("ss", a -> ok(""));
         programs.answer("modinfo", a -> a.get(a.size() - 1).startsWith("ip_vs")
