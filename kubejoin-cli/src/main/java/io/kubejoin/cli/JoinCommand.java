@@ -5,18 +5,12 @@ import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.join.Join;
 import io.kubejoin.join.JoinPhases;
-import io.kubejoin.join.JoinReport;
-import io.kubejoin.join.LiveProgress;
-import io.kubejoin.util.SecureFiles;
-import java.util.function.Consumer;
 import io.kubejoin.join.JoinRunner;
 import io.kubejoin.state.StateStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -122,53 +116,22 @@ public class JoinCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--local joins this machine: the inventory must list exactly one node");
         }
         StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(cluster.inventoryFile()));
-        DateTimeFormatter time = DateTimeFormatter.ofPattern("HH:mm:ss");
         Join.Settings settings = new Join.Settings(skip, new JoinRunner.Options(parallel, retries, Duration.ofSeconds(1),
                 failFast, batchSize), readyTimeout, autoApproveBootstrapClients, maxServingExpiration, verifyTimeout)
                 .withPrepare(prepare);
-        Join.Outcome outcome;
-        // live display only when standard output is a terminal; CI logs and pipes get one timestamped line per event
         Terminal terminal = Terminal.of(spec);
-        // the live area is redrawn on the terminal only; the log file gets each message once (not every frame)
-        KubejoinCommand root = KubejoinCommand.of(spec);
-        RunLog log = root == null ? null : root.log;
-        LiveProgress live = !plain && terminal.interactive() && output.table()
-                ? new LiveProgress(log != null ? root.console : out, inv.nodes().size()) : null;
-        // with -o json or yaml, standard output is the document alone: progress goes to standard error
-        PrintWriter progressOut = output.structured() ? spec.commandLine().getErr() : out;
-        Consumer<String> progress = live != null ? line -> {
-            if (log != null) log.line("out", line);
-            live.accept(line);
-        } : line -> {
-            synchronized (progressOut) {
-                progressOut.println(LocalTime.now().format(time) + " " + line);
-                progressOut.flush();
-            }
-        };
+        RunProgress progress = RunProgress.of(spec, terminal, output, plain, inv.nodes().size());
+        Join.Outcome outcome;
         try (KubeConnection conn = cluster.connect(); NodeAccessOptions.Access nodes = nodeAccess.open()) {
-            outcome = Join.run(inv, conn, state, nodes.transports(), settings, Clock.systemUTC(), progress,
-                    live != null ? live : new JoinRunner.Listener() { });
+            outcome = Join.run(inv, conn, state, nodes.transports(), settings, Clock.systemUTC(), progress.lines,
+                    progress.listener());
         } finally {
-            if (live != null) live.finish();
+            progress.finish();
         }
-        if (report != null) {
-            try {
-                // streamed to the file node by node: never the whole page in memory
-                try (SecureFiles.AtomicFile file = SecureFiles.create(report, 0644, false)) {
-                    java.io.PrintWriter w = new java.io.PrintWriter(new java.io.BufferedWriter(
-                            new java.io.OutputStreamWriter(file.out(), java.nio.charset.StandardCharsets.UTF_8)));
-                    JoinReport.write(outcome, "kubejoin join: " + cluster.inventoryFile(), w);
-                    if (w.checkError()) throw new java.io.IOException("write failed");
-                    file.commit();
-                }
-                progressOut.println("report: " + report);
-            } catch (java.io.IOException e) {
-                progressOut.println("warning: cannot write the report " + report + ": " + e.getMessage());
-            }
-        }
+        if (report != null) progress.writeReport(report, outcome, "kubejoin join: " + cluster.inventoryFile());
         if (outcome.refused()) {
-            progressOut.println("preflight failed: nothing was pushed to any node");
-            progressOut.flush();
+            progress.out.println("preflight failed: nothing was pushed to any node");
+            progress.out.flush();
             return ExitCodes.BAD_INPUT;
         }
         if (output.structured()) {
@@ -195,11 +158,7 @@ public class JoinCommand implements Callable<Integer> {
                     r.ok() ? "" : r.failedPhase() + ": " + r.error() + (r.hint() == null || r.hint().isEmpty() ? "" : " — " + r.hint()));
         }
         StringBuilder sb = new StringBuilder(t.toString());
-        for (JoinRunner.NodeReport r : reports) {
-            if (r.ok() || r.journal().isEmpty()) continue;
-            sb.append(r.node()).append(" journal:\n");
-            for (String line : r.journal()) sb.append("    | ").append(line).append('\n');
-        }
+        RunProgress.appendJournals(sb, reports);
         long ok = reports.stream().filter(JoinRunner.NodeReport::ok).count();
         sb.append(String.format("%d of %d nodes joined%n", ok, reports.size()));
         return sb.toString();

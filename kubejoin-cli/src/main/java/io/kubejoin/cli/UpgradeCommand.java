@@ -6,26 +6,20 @@ import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
 import io.kubejoin.join.Join;
 import io.kubejoin.join.JoinPhases;
-import io.kubejoin.join.JoinReport;
 import io.kubejoin.join.JoinRunner;
-import io.kubejoin.join.LiveProgress;
 import io.kubejoin.join.Upgrade;
 import io.kubejoin.state.StateStore;
 import io.kubejoin.util.ExitCodes;
-import io.kubejoin.util.SecureFiles;
 import io.kubejoin.util.Suggestions;
 import io.kubejoin.util.UserFacingException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -132,46 +126,17 @@ public class UpgradeCommand implements Callable<Integer> {
         Upgrade.Settings settings = new Upgrade.Settings(skip, List.copyOf(nodeNames), max, retries,
                 NodeDrainer.Options.defaults().withDeleteEmptyDirData(deleteEmptyDirData).withForce(force).withTimeout(drainTimeout),
                 readyTimeout, verifyTimeout, maxServingExpiration);
-        DateTimeFormatter time = DateTimeFormatter.ofPattern("HH:mm:ss");
         int shown = nodeNames.isEmpty() ? inv.nodes().size() : nodeNames.size();
-        // as join: live redraws on a terminal only (the run log gets each message once); with -o json or yaml,
-        // standard output is the document alone
         Terminal terminal = Terminal.of(spec);
-        KubejoinCommand root = KubejoinCommand.of(spec);
-        RunLog log = root == null ? null : root.log;
-        LiveProgress live = !plain && terminal.interactive() && output.table()
-                ? new LiveProgress(log != null ? root.console : out, shown) : null;
-        PrintWriter progressOut = output.structured() ? spec.commandLine().getErr() : out;
-        Consumer<String> progress = live != null ? line -> {
-            if (log != null) log.line("out", line);
-            live.accept(line);
-        } : line -> {
-            synchronized (progressOut) {
-                progressOut.println(LocalTime.now().format(time) + " " + line);
-                progressOut.flush();
-            }
-        };
+        RunProgress progress = RunProgress.of(spec, terminal, output, plain, shown);
         Join.Outcome outcome;
         try (KubeConnection conn = cluster.connect(); NodeAccessOptions.Access nodes = nodeAccess.open()) {
-            outcome = Upgrade.run(inv, conn, state, nodes.transports(), settings, Clock.systemUTC(), progress,
-                    live != null ? live : new JoinRunner.Listener() { });
+            outcome = Upgrade.run(inv, conn, state, nodes.transports(), settings, Clock.systemUTC(), progress.lines,
+                    progress.listener());
         } finally {
-            if (live != null) live.finish();
+            progress.finish();
         }
-        if (report != null) {
-            try {
-                try (SecureFiles.AtomicFile file = SecureFiles.create(report, 0644, false)) {
-                    PrintWriter w = new PrintWriter(new java.io.BufferedWriter(
-                            new java.io.OutputStreamWriter(file.out(), java.nio.charset.StandardCharsets.UTF_8)));
-                    JoinReport.write(outcome, "kubejoin upgrade: " + cluster.inventoryFile(), w);
-                    if (w.checkError()) throw new java.io.IOException("write failed");
-                    file.commit();
-                }
-                progressOut.println("report: " + report);
-            } catch (java.io.IOException e) {
-                progressOut.println("warning: cannot write the report " + report + ": " + e.getMessage());
-            }
-        }
+        if (report != null) progress.writeReport(report, outcome, "kubejoin upgrade: " + cluster.inventoryFile());
         if (output.structured()) {
             try (tools.jackson.core.JsonGenerator g = output.generator(out)) {
                 JoinCommand.document(outcome, g, "upgraded");
@@ -197,11 +162,7 @@ public class UpgradeCommand implements Callable<Integer> {
                     r.ok() ? "" : r.failedPhase() + ": " + r.error() + (r.hint() == null || r.hint().isEmpty() ? "" : " — " + r.hint()));
         }
         StringBuilder sb = new StringBuilder(t.toString());
-        for (JoinRunner.NodeReport r : reports) {
-            if (r.ok() || r.journal().isEmpty()) continue;
-            sb.append(r.node()).append(" journal:\n");
-            for (String line : r.journal()) sb.append("    | ").append(line).append('\n');
-        }
+        RunProgress.appendJournals(sb, reports);
         long upgraded = reports.stream().filter(r -> r.ok() && r.changed()).count();
         long unchanged = reports.stream().filter(r -> r.ok() && !r.changed()).count();
         sb.append(String.format("%d upgraded, %d unchanged, %d failed or not started, of %d nodes%n", upgraded, unchanged,
