@@ -3,7 +3,6 @@ package io.kubejoin.cli;
 import io.fabric8.kubernetes.client.VersionInfo;
 import io.kubejoin.cluster.Access;
 import io.kubejoin.cluster.KubeConnection;
-import io.kubejoin.cluster.NodeDrainer;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
 import io.kubejoin.join.Remove;
@@ -61,8 +60,8 @@ public class RemoveCommand implements Callable<Integer> {
             description = "How long a node's drain may take, from the first eviction to the last pod gone (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
-    @Option(names = "--delete-emptydir-data", description = "Evict pods with emptyDir volumes too (their data is lost).")
-    boolean deleteEmptyDirData;
+    @Mixin
+    DrainOptions drain;
 
     @Option(names = "--force", description = "Evict pods no controller owns, delete at the drain timeout the pods a "
             + "disruption budget still protects, and remove from the cluster a node that cannot be reached over SSH "
@@ -91,8 +90,7 @@ public class RemoveCommand implements Callable<Integer> {
         RenderInputs.Prepared inputs = RenderInputs.prepare(inv, state, clock.instant(), new SecureRandom());
         Map<String, List<RenderedFile>> files = Renderer.render(inv, inputs.material(), inputs.tokens()).byNode();
         Map<String, String> binaries = Remove.installedBinaries(inv);
-        Remove.Options options = new Remove.Options(skipDrain, force, NodeDrainer.Options.defaults()
-                .withDeleteEmptyDirData(deleteEmptyDirData).withTimeout(drainTimeout));
+        Remove.Options options = new Remove.Options(skipDrain, force, drain.drainer(drainTimeout, false)); // Remove applies force itself
         PrintWriter out = spec.commandLine().getOut();
         List<Remove.Outcome> outcomes = new ArrayList<>();
         try (KubeConnection conn = cluster.connect(); NodeAccessOptions.Access access = nodeAccess.open()) {

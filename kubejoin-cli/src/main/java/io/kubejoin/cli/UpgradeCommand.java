@@ -1,7 +1,6 @@
 package io.kubejoin.cli;
 
 import io.kubejoin.cluster.KubeConnection;
-import io.kubejoin.cluster.NodeDrainer;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
 import io.kubejoin.join.Join;
@@ -67,8 +66,8 @@ public class UpgradeCommand implements Callable<Integer> {
                     + "long the evicted pods' replacements may take to run (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
-    @Option(names = "--delete-emptydir-data", description = "Evict pods with emptyDir volumes too (their data is lost).")
-    boolean deleteEmptyDirData;
+    @Mixin
+    DrainOptions drain;
 
     @Option(names = "--force", description = "Evict pods no controller owns, and at the drain timeout delete the pods a "
             + "disruption budget still protects (each reported).")
@@ -124,7 +123,7 @@ public class UpgradeCommand implements Callable<Integer> {
         }
         StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(cluster.inventoryFile()));
         Upgrade.Settings settings = new Upgrade.Settings(skip, List.copyOf(nodeNames), max, retries,
-                NodeDrainer.Options.defaults().withDeleteEmptyDirData(deleteEmptyDirData).withForce(force).withTimeout(drainTimeout),
+                drain.drainer(drainTimeout, force),
                 readyTimeout, verifyTimeout, maxServingExpiration);
         int shown = nodeNames.isEmpty() ? inv.nodes().size() : nodeNames.size();
         Terminal terminal = Terminal.of(spec);
