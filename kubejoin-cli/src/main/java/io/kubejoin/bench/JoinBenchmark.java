@@ -73,38 +73,27 @@ public final class JoinBenchmark {
     }
 
     public static Result run(Settings s, PrintWriter progress) throws IOException, InterruptedException {
-        Path dir = s.dir().toAbsolutePath();
-        Files.createDirectories(dir);
-        Path sandboxDir = dir.resolve("sandbox");
-        Path sandboxLog = dir.resolve("sandbox.log");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        String classpath = System.getProperty("java.class.path");
-
-        // the launcher's flags (C1 only), as './kubejoin sandbox up' runs: with C2 the sandbox spent a third of its
-        // CPU compiling, and its figures varied by a third from run to run
-        List<String> sandboxCmd = new ArrayList<>(List.of(java, "-Xmx" + s.sandboxHeap(), "-XX:TieredStopAtLevel=1"));
-        // extra JVM flags for the sandbox only (a profiler, say): KUBEJOIN_BENCH_SANDBOX_OPTS
-        String sandboxOpts = System.getenv("KUBEJOIN_BENCH_SANDBOX_OPTS");
-        if (sandboxOpts != null && !sandboxOpts.isBlank()) sandboxCmd.addAll(List.of(sandboxOpts.trim().split("\\s+")));
-        sandboxCmd.addAll(List.of("-cp", classpath, "io.kubejoin.cli.Main",
-                "sandbox", "up", "--nodes", Integer.toString(s.nodes()), "--dir", sandboxDir.toString()));
+        BenchRun run = BenchRun.in(s.dir());
+        Path dir = run.dir;
+        Path sandboxDir = run.sandboxDir;
+        Path sandboxLog = run.sandboxLog;
+        String java = run.java;
+        String classpath = run.classpath;
         progress.println("starting the sandbox (" + s.nodes() + " nodes) in its own process; log: " + sandboxLog);
         progress.flush();
         long t0 = System.nanoTime();
-        Process sandbox = new ProcessBuilder(sandboxCmd).redirectErrorStream(true)
-                .redirectOutput(sandboxLog.toFile()).start();
+        // extra JVM flags for the sandbox only: KUBEJOIN_BENCH_SANDBOX_OPTS
+        Process sandbox = run.startSandbox(run.jvm(s.sandboxHeap(), "KUBEJOIN_BENCH_SANDBOX_OPTS"), s.nodes(), List.of());
         try {
             awaitReady(sandbox, sandboxLog);
             double sandboxStart = (System.nanoTime() - t0) / 1e9;
             Path stats = dir.resolve("join.stats");
             Path json = dir.resolve("join.json");
             Path joinLog = dir.resolve("join.log");
-            // the JVM flags of the ./kubejoin launcher (C1 only), so the figures are those of a user's run
-            List<String> joinCmd = new ArrayList<>(List.of(java, "-Xmx" + s.joinHeap(), "-XX:TieredStopAtLevel=1",
-                    "-D" + ProcessStats.PROPERTY + "=" + stats));
-            // extra JVM flags for the timed join (a profiler, say): KUBEJOIN_BENCH_JOIN_OPTS
-            String joinOpts = System.getenv("KUBEJOIN_BENCH_JOIN_OPTS");
-            if (joinOpts != null && !joinOpts.isBlank()) joinCmd.addAll(List.of(joinOpts.trim().split("\\s+")));
+            // the JVM flags of the ./kubejoin launcher, so the figures are those of a user's run; extra JVM flags for
+            // the timed join (a profiler, say): KUBEJOIN_BENCH_JOIN_OPTS
+            List<String> joinCmd = run.jvm(s.joinHeap(), "KUBEJOIN_BENCH_JOIN_OPTS");
+            joinCmd.add("-D" + ProcessStats.PROPERTY + "=" + stats);
             joinCmd.addAll(List.of("-cp", classpath, "io.kubejoin.cli.Main", "join", "-f", sandboxDir.resolve("inventory.yaml").toString(),
                     "--kubeconfig", sandboxDir.resolve("admin.kubeconfig").toString(), "--plain", "-o", "json",
                     "--parallel", Integer.toString(s.parallel()), "--report", dir.resolve("join-report.html").toString()));
@@ -141,9 +130,7 @@ public final class JoinBenchmark {
             return new Result(s.nodes(), joined, sandboxStart, wall, figures, sandboxCpu, phases, exit, dir, status,
                     Math.max(sandboxRss, peakRssKiB(sandbox)));
         } finally {
-            // the sandbox is our own child: SIGTERM lets it stop its servers; then it is gone
-            sandbox.destroy();
-            if (!sandbox.waitFor(30, TimeUnit.SECONDS)) sandbox.destroyForcibly();
+            BenchRun.stop(sandbox);
         }
     }
 

@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -42,26 +40,24 @@ public final class UpgradeBenchmark {
     }
 
     public static Result run(Settings s, PrintWriter progress) throws IOException, InterruptedException {
-        Path dir = s.dir().toAbsolutePath();
-        Files.createDirectories(dir);
-        Path sandboxDir = dir.resolve("sandbox");
-        Path sandboxLog = dir.resolve("sandbox.log");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        String classpath = System.getProperty("java.class.path");
-        List<String> sandboxCmd = List.of(java, "-Xmx" + s.sandboxHeap(), "-XX:TieredStopAtLevel=1", "-cp", classpath,
-                "io.kubejoin.cli.Main", "sandbox", "up", "--nodes", Integer.toString(s.nodes()), "--dir", sandboxDir.toString(),
-                "--kubernetes-version", s.from(), "--api-server-version", s.to());
+        BenchRun run = BenchRun.in(s.dir());
+        Path dir = run.dir;
+        Path sandboxDir = run.sandboxDir;
+        Path sandboxLog = run.sandboxLog;
+        String classpath = run.classpath;
         progress.println("starting the sandbox (" + s.nodes() + " nodes at " + s.from() + ", control plane " + s.to() + "); log: " + sandboxLog);
         progress.flush();
-        Process sandbox = new ProcessBuilder(sandboxCmd).redirectErrorStream(true).redirectOutput(sandboxLog.toFile()).start();
+        Process sandbox = run.startSandbox(run.jvm(s.sandboxHeap(), null), s.nodes(),
+                List.of("--kubernetes-version", s.from(), "--api-server-version", s.to()));
         try {
             JoinBenchmark.awaitReady(sandbox, sandboxLog);
             Path inventory = sandboxDir.resolve("inventory.yaml");
             progress.println("joining them at " + s.from() + " (not timed); log: " + dir.resolve("join.log"));
             progress.flush();
-            Process join = new ProcessBuilder(java, "-Xmx" + s.heap(), "-XX:TieredStopAtLevel=1", "-cp", classpath,
-                    "io.kubejoin.cli.Main", "join", "-f", inventory.toString(), "--kubeconfig",
-                    sandboxDir.resolve("admin.kubeconfig").toString(), "--plain").redirectErrorStream(true)
+            List<String> joinCmd = run.jvm(s.heap(), null);
+            joinCmd.addAll(List.of("-cp", classpath, "io.kubejoin.cli.Main", "join", "-f", inventory.toString(), "--kubeconfig",
+                    sandboxDir.resolve("admin.kubeconfig").toString(), "--plain"));
+            Process join = new ProcessBuilder(joinCmd).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("join.log").toFile()).start();
             int joined = join.waitFor();
             if (joined != 0) throw new IOException("the join before the upgrade failed (exit " + joined + "); see " + dir.resolve("join.log"));
@@ -72,8 +68,8 @@ public final class UpgradeBenchmark {
             Sandbox.writeBinaries(sandboxDir.resolve("bin"), to);
             Path stats = dir.resolve("upgrade.stats");
             Path json = dir.resolve("upgrade.json");
-            List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + s.heap(), "-XX:TieredStopAtLevel=1",
-                    "-D" + ProcessStats.PROPERTY + "=" + stats, "-cp", classpath, "io.kubejoin.cli.Main", "upgrade", "-f",
+            List<String> cmd = run.jvm(s.heap(), null);
+            cmd.addAll(List.of("-D" + ProcessStats.PROPERTY + "=" + stats, "-cp", classpath, "io.kubejoin.cli.Main", "upgrade", "-f",
                     inventory.toString(), "--kubeconfig", sandboxDir.resolve("admin.kubeconfig").toString(), "--plain",
                     "-o", "json", "--max-unavailable", s.maxUnavailable(), "--report", dir.resolve("upgrade-report.html").toString()));
             progress.println("timing: kubejoin upgrade --max-unavailable " + s.maxUnavailable() + "; log: " + dir.resolve("upgrade.log"));
@@ -97,8 +93,7 @@ public final class UpgradeBenchmark {
             }
             return new Result(s.nodes(), upgraded, exit, wall, requests, figures, sandboxCpu, dir);
         } finally {
-            sandbox.destroy();
-            if (!sandbox.waitFor(30, TimeUnit.SECONDS)) sandbox.destroyForcibly();
+            BenchRun.stop(sandbox);
         }
     }
 }
