@@ -37,33 +37,18 @@ class JoinOverOpenSshMeasurement {
         int count = Integer.getInteger("kubejoin.measure.nodes", 50);
         Path key = TestKeys.generate(Files.createDirectories(dir.resolve("keys")), "ed25519", "");
         List<OpenSshNode> nodes = new ArrayList<>();
-        StringBuilder knownHosts = new StringBuilder();
-        StringBuilder list = new StringBuilder();
         try (SandboxApiServer sandbox = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion("v1.33.4"))) {
             for (int i = 1; i <= count; i++) {
-                OpenSshNode n = OpenSshNode.isolated(Files.createDirectories(dir.resolve("n" + i)), List.of(Path.of(key + ".pub")));
-                nodes.add(n);
-                knownHosts.append(n.knownHostsLine());
-                list.append("  - { name: node-").append(i).append(", address: 127.0.0.1, ssh: { port: ").append(n.port).append(" } }\n");
+                nodes.add(OpenSshNode.isolated(Files.createDirectories(dir.resolve("n" + i)), List.of(Path.of(key + ".pub"))));
             }
-            Files.writeString(dir.resolve("known_hosts"), knownHosts);
+            Path knownHosts = OpenSshInventory.writeKnownHosts(dir, nodes);
             Path bin = Files.createDirectories(dir.resolve("bin"));
             // default: about the size of real kubelet (~50 MiB) and kube-proxy (~40 MiB) binaries
             int mib = Integer.getInteger("kubejoin.measure.binaryMiB", 50);
             Files.write(bin.resolve("kubelet"), new byte[Math.max(1, mib << 20)]);
             Files.write(bin.resolve("kube-proxy"), new byte[Math.max(1, (mib << 20) * 4 / 5)]);
-            Path pki = Path.of("examples/pki").toAbsolutePath();
-            Files.writeString(dir.resolve("inventory.yaml"), """
-                    kubernetesVersion: "1.33.4"
-                    apiServer: %s
-                    sandbox: true
-                    pki: { caCert: %s/ca.pem, caKey: %s/ca-key.pem }
-                    paths: { dataDir: /opt/k8s/data }
-                    kubeProxy: { mode: iptables }
-                    ssh: { user: root, identityFile: %s, knownHosts: %s }
-                    binaries: { dir: %s }
-                    nodes:
-                    %s""".formatted(sandbox.url(), pki, pki, key, dir.resolve("known_hosts"), bin, list));
+            OpenSshInventory.write(dir, sandbox.url(), OpenSshInventory.keySsh(key, knownHosts), bin,
+                    OpenSshInventory.nodesOnLoopback(nodes));
             Inventory inv = InventoryLoader.load(dir.resolve("inventory.yaml"));
             Path kubeconfig = dir.resolve("admin.kubeconfig");
             sandbox.writeAdminKubeconfig(kubeconfig);

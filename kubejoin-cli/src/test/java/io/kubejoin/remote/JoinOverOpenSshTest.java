@@ -55,35 +55,14 @@ class JoinOverOpenSshTest {
         OpenSshRequirements.requireSshd();
         OpenSshRequirements.requireIsolation();
         Path key = TestKeys.generate(Files.createDirectories(dir.resolve("keys")), "ed25519", "");
-        StringBuilder knownHosts = new StringBuilder();
-        StringBuilder nodeList = new StringBuilder();
         for (int i = 1; i <= 3; i++) {
-            OpenSshNode n = OpenSshNode.isolated(Files.createDirectories(dir.resolve("node-" + i)),
-                    List.of(Path.of(key + ".pub")));
-            nodes.add(n);
-            knownHosts.append(n.knownHostsLine());
-            nodeList.append("  - { name: node-").append(i).append(", address: 127.0.0.1, ssh: { port: ")
-                    .append(n.port).append(" } }\n");
+            nodes.add(OpenSshNode.isolated(Files.createDirectories(dir.resolve("node-" + i)), List.of(Path.of(key + ".pub"))));
         }
-        Files.writeString(dir.resolve("known_hosts"), knownHosts);
-        Path bin = Files.createDirectories(dir.resolve("bin"));
-        Files.writeString(bin.resolve("kubelet"), "#!/bin/sh\necho kubelet stand-in\n");
-        Files.writeString(bin.resolve("kube-proxy"), "#!/bin/sh\necho kube-proxy stand-in\n");
+        Path knownHosts = OpenSshInventory.writeKnownHosts(dir, nodes);
+        Path bin = OpenSshInventory.standInBinaries(dir);
         sandbox = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion("v1.33.4"));
-        Path pki = Path.of("examples/pki").toAbsolutePath();
-        // sandbox: true is what lets nodes share 127.0.0.1 (told apart by port); dataDir under /opt, which the
-        // nodes overlay (/data does not exist on this machine to mount over)
-        Files.writeString(dir.resolve("inventory.yaml"), """
-                kubernetesVersion: "1.33.4"
-                apiServer: %s
-                sandbox: true
-                pki: { caCert: %s/ca.pem, caKey: %s/ca-key.pem }
-                paths: { dataDir: /opt/k8s/data }
-                kubeProxy: { mode: iptables }
-                ssh: { user: root, identityFile: %s, knownHosts: %s }
-                binaries: { dir: %s }
-                nodes:
-                %s""".formatted(sandbox.url(), pki, pki, key, dir.resolve("known_hosts"), bin, nodeList));
+        OpenSshInventory.write(dir, sandbox.url(), OpenSshInventory.keySsh(key, knownHosts), bin,
+                OpenSshInventory.nodesOnLoopback(nodes));
         inv = InventoryLoader.load(dir.resolve("inventory.yaml"));
         Path kubeconfig = dir.resolve("admin.kubeconfig");
         sandbox.writeAdminKubeconfig(kubeconfig);

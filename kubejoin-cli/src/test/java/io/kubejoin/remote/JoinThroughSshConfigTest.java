@@ -67,8 +67,7 @@ class JoinThroughSshConfigTest {
         }
         node = OpenSshNode.on("127.0.0.4", nodeDir, pubs, true, List.of("LogLevel VERBOSE"));
         started.add(node);
-        Files.writeString(dir.resolve("known_hosts"), hop1.knownHostsLine() + hop2.knownHostsLine()
-                + node.knownHostsLine());
+        OpenSshInventory.writeKnownHosts(dir, List.of(hop1, hop2, node));
         sandbox = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion("v1.33.4"));
         Path kubeconfig = dir.resolve("admin.kubeconfig");
         sandbox.writeAdminKubeconfig(kubeconfig);
@@ -83,22 +82,8 @@ class JoinThroughSshConfigTest {
     }
 
     private Inventory inventory(String ssh, String address) throws Exception {
-        Path bin = Files.createDirectories(dir.resolve("bin"));
-        Files.writeString(bin.resolve("kubelet"), "#!/bin/sh\necho kubelet stand-in\n");
-        Files.writeString(bin.resolve("kube-proxy"), "#!/bin/sh\necho kube-proxy stand-in\n");
-        Path pki = Path.of("examples/pki").toAbsolutePath();
-        Files.writeString(dir.resolve("inventory.yaml"), """
-                kubernetesVersion: "1.33.4"
-                apiServer: %s
-                sandbox: true
-                pki: { caCert: %s/ca.pem, caKey: %s/ca-key.pem }
-                paths: { dataDir: /opt/k8s/data }
-                kubeProxy: { mode: iptables }
-                ssh: %s
-                binaries: { dir: %s }
-                nodes:
-                  - { name: worker-1, address: %s }
-                """.formatted(sandbox.url(), pki, pki, ssh, bin, address));
+        Path bin = OpenSshInventory.standInBinaries(dir);
+        OpenSshInventory.write(dir, sandbox.url(), ssh, bin, "  - { name: worker-1, address: " + address + " }\n");
         return InventoryLoader.load(dir.resolve("inventory.yaml"));
     }
 
