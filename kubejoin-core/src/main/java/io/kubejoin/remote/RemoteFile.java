@@ -30,7 +30,8 @@ public record RemoteFile(String path, int mode, byte[] content, String sha256) {
         return new RemoteFile(f.path(), f.mode(), f.content());
     }
 
-    static String sha256(byte[] bytes) {
+    /** Lower-case hex sha256, as the 4-argument constructor expects. */
+    public static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {

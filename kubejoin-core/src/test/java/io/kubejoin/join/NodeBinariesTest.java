@@ -48,6 +48,37 @@ class NodeBinariesTest {
         assertThat(new String(b.get("kube-proxy"), StandardCharsets.UTF_8)).isEqualTo("P");
     }
 
+    @Test
+    void eachBinaryIsHashedOncePerRunWhateverTheNodesAndTheirPaths() throws Exception {
+        Path bins = Files.createDirectories(dir.resolve("bin"));
+        Files.write(bins.resolve("kubelet"), new byte[3 << 20]);
+        Files.writeString(bins.resolve("kube-proxy"), "P");
+        NodeBinaries b = NodeBinaries.load(new Binaries(bins, null));
+        // 8 nodes' pushes at once, each with its own bin folder
+        java.util.List<java.util.concurrent.Future<io.kubejoin.remote.RemoteFile>> pushes = new java.util.ArrayList<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            for (int i = 0; i < 8; i++) {
+                String path = "/opt/n" + i + "/bin/kubelet";
+                pushes.add(pool.submit(() -> b.file(NodeBinaries.KUBELET, path, 0755)));
+            }
+            io.kubejoin.remote.RemoteFile first = pushes.get(0).get();
+            assertThat(first.sha256()).isEqualTo(io.kubejoin.remote.RemoteFile.sha256(new byte[3 << 20]));
+            for (int i = 0; i < 8; i++) {
+                io.kubejoin.remote.RemoteFile f = pushes.get(i).get();
+                assertThat(f.path()).isEqualTo("/opt/n" + i + "/bin/kubelet");
+                assertThat(f.content()).isSameAs(b.get(NodeBinaries.KUBELET));
+                // the very same digest object: computed once, not per node
+                assertThat(f.sha256()).isSameAs(first.sha256());
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(b.file(NodeBinaries.KUBE_PROXY, "/usr/local/bin/kube-proxy", 0755).sha256())
+                .isSameAs(b.file(NodeBinaries.KUBE_PROXY, "/opt/bin/kube-proxy", 0755).sha256())
+                .isEqualTo(io.kubejoin.remote.RemoteFile.sha256("P".getBytes(StandardCharsets.UTF_8)));
+    }
+
     @Tag("hostile")
     @Test
     void aTarballWithoutKubeProxyIsBadInput() throws Exception {

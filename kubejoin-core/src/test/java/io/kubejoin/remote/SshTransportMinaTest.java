@@ -166,6 +166,23 @@ class SshTransportMinaTest {
     }
 
     @Test
+    void aesGcmFirstOnlyWhereTheJvmHasAesHardwareChachaTheFallback() {
+        List<String> defaults = org.apache.sshd.client.SshClient.setUpDefaultClient().getCipherFactories().stream()
+                .map(org.apache.sshd.common.NamedFactory::getName).toList();
+        List<String> withAes = SshConnector.preferredCiphers(
+                org.apache.sshd.client.SshClient.setUpDefaultClient().getCipherFactories(), true).stream()
+                .map(org.apache.sshd.common.NamedFactory::getName).toList();
+        List<String> without = SshConnector.preferredCiphers(
+                org.apache.sshd.client.SshClient.setUpDefaultClient().getCipherFactories(), false).stream()
+                .map(org.apache.sshd.common.NamedFactory::getName).toList();
+        assertThat(withAes).startsWith("aes128-gcm@openssh.com", "aes256-gcm@openssh.com",
+                "chacha20-poly1305@openssh.com");
+        assertThat(without).startsWith("chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com");
+        assertThat(withAes).containsExactlyInAnyOrderElementsOf(defaults).doesNotHaveDuplicates();
+        assertThat(without).containsExactlyInAnyOrderElementsOf(defaults).doesNotHaveDuplicates();
+    }
+
+    @Test
     void commandTimeoutIsATransientErrorAndTheConnectionStaysUsable() throws Exception {
         try (SshTransport t = connector.open(target())) {
             long start = System.nanoTime();

@@ -48,8 +48,8 @@ public final class BinariesPhase implements NodePhase {
             }
             return PhaseResult.unchanged("kubelet and kube-proxy installed (not managed by kubejoin)");
         }
-        List<RemoteFile> files = List.of(new RemoteFile(kubelet, 0755, binaries.get(NodeBinaries.KUBELET)),
-                new RemoteFile(proxy, 0755, binaries.get(NodeBinaries.KUBE_PROXY)));
+        List<RemoteFile> files = List.of(binaries.file(NodeBinaries.KUBELET, kubelet, 0755),
+                binaries.file(NodeBinaries.KUBE_PROXY, proxy, 0755));
         try {
             PushResult r = ctx.transport().push(files);
             ctx.recordChanged(r.changed());

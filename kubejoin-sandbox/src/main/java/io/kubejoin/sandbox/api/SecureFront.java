@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.X509ExtendedTrustManager;
-import io.kubejoin.sandbox.tls.AesHardware;
+import io.kubejoin.util.AesHardware;
 
 /**
  * Stands for kube-apiserver's secure serving with {@code --client-ca-file}: the TLS listener asks every client

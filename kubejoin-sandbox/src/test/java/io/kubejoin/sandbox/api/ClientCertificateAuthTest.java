@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import io.kubejoin.sandbox.TestCsrs;
 import io.kubejoin.sandbox.kubelet.KubeletCsrs;
-import io.kubejoin.sandbox.tls.AesHardware;
+import io.kubejoin.util.AesHardware;
 import io.kubejoin.sandbox.tls.SandboxCa;
 
 /** x509 client-certificate authentication (kube-apiserver --client-ca-file) through the sandbox's TLS front. */
