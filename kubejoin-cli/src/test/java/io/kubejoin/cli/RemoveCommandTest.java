@@ -92,24 +92,8 @@ class RemoveCommandTest {
         return admin.certificates().v1().certificateSigningRequests().withName(name).get() != null;
     }
 
-    private boolean unschedulable(String node) {
-        var n = admin.nodes().withName(node).get();
-        return n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
-    }
 
-    private List<Pod> running(String app) {
-        return admin.pods().inAnyNamespace().withLabel("app", app).list().getItems().stream()
-                .filter(p -> p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
-                        && "Running".equals(p.getStatus().getPhase())).toList();
-    }
 
-    private static void await(String what, BooleanSupplier c) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > end) throw new AssertionError("timed out waiting: " + what);
-            Thread.sleep(50);
-        }
-    }
 
     private Path file(String node, String nodePath) {
         return sandbox.node(node).root().resolve(nodePath.substring(1));
@@ -121,10 +105,10 @@ class RemoveCommandTest {
         String gone = names.get(0);
         sandbox.api().workloads().replicaSet("default", "web", 3, false);
         sandbox.api().workloads().daemonSet("kube-system", "agent");
-        await("workloads running", () -> running("web").size() == 3 && running("agent").size() == 3);
-        String webOnIt = running("web").stream().filter(p -> gone.equals(p.getSpec().getNodeName())).findFirst()
+        ClusterLook.await("workloads running", () -> ClusterLook.running(admin, "web").size() == 3 && ClusterLook.running(admin, "agent").size() == 3);
+        String webOnIt = ClusterLook.running(admin, "web").stream().filter(p -> gone.equals(p.getSpec().getNodeName())).findFirst()
                 .orElseThrow().getMetadata().getName();
-        String agentOnIt = running("agent").stream().filter(p -> gone.equals(p.getSpec().getNodeName())).findFirst()
+        String agentOnIt = ClusterLook.running(admin, "agent").stream().filter(p -> gone.equals(p.getSpec().getNodeName())).findFirst()
                 .orElseThrow().getMetadata().getName();
         String[] mine = tokenAndPendingCsr(gone);
         String[] other = tokenAndPendingCsr(names.get(1));
@@ -141,8 +125,8 @@ class RemoveCommandTest {
                 .containsPattern("(?m)^" + gone + " +removed$");
         assertThat(admin.nodes().withName(gone).get()).isNull();
         // the ReplicaSet's pod was evicted and replaced elsewhere; the DaemonSet's was left to its controller
-        await("web replaced", () -> running("web").size() == 3);
-        assertThat(running("web")).extracting(p -> p.getSpec().getNodeName()).doesNotContain(gone);
+        ClusterLook.await("web replaced", () -> ClusterLook.running(admin, "web").size() == 3);
+        assertThat(ClusterLook.running(admin, "web")).extracting(p -> p.getSpec().getNodeName()).doesNotContain(gone);
         assertThat(admin.pods().inNamespace("kube-system").withName(agentOnIt).get()).as("not evicted").isNotNull();
         // the machine: services stopped, files, binaries and data folders gone
         assertThat(sandbox.node(gone).kubelet().state()).isEqualTo(SimulatedKubelet.State.STOPPED);
@@ -159,7 +143,7 @@ class RemoveCommandTest {
         assertThat(csrExists(other[1])).isTrue();
         for (String n : names.subList(1, names.size())) {
             assertThat(admin.nodes().withName(n).get()).as(n).isNotNull();
-            assertThat(unschedulable(n)).as(n).isFalse();
+            assertThat(ClusterLook.unschedulable(admin, n)).as(n).isFalse();
             assertThat(file(n, "/etc/systemd/system/kubelet.service")).as(n).exists();
             assertThat(file(n, paths.kubeletBinary())).as(n).exists();
             assertThat(sandbox.node(n).kubelet().state()).as(n).isNotEqualTo(SimulatedKubelet.State.STOPPED);
@@ -172,8 +156,8 @@ class RemoveCommandTest {
         String node = names.get(0);
         sandbox.api().workloads().replicaSet("default", "web", 2, false);
         sandbox.api().workloads().podDisruptionBudget("default", "web-pdb", "web", "2", null);
-        await("workloads running", () -> running("web").size() == 2);
-        await("web on " + node, () -> running("web").stream().anyMatch(p -> node.equals(p.getSpec().getNodeName())));
+        ClusterLook.await("workloads running", () -> ClusterLook.running(admin, "web").size() == 2);
+        ClusterLook.await("web on " + node, () -> ClusterLook.running(admin, "web").stream().anyMatch(p -> node.equals(p.getSpec().getNodeName())));
 
         long t0 = System.nanoTime();
         Run r = remove("--drain-timeout", "2s", node);
@@ -184,7 +168,7 @@ class RemoveCommandTest {
                 .contains("web-pdb").contains("the node stays cordoned").contains("nothing was removed")
                 .containsPattern("(?m)^" + node + " +FAILED");
         assertThat(admin.nodes().withName(node).get()).isNotNull();
-        assertThat(unschedulable(node)).isTrue();
+        assertThat(ClusterLook.unschedulable(admin, node)).isTrue();
         assertThat(file(node, "/etc/systemd/system/kubelet.service")).exists();
         assertThat(sandbox.node(node).kubelet().state()).isNotEqualTo(SimulatedKubelet.State.STOPPED);
     }
@@ -205,7 +189,7 @@ class RemoveCommandTest {
         assertThat(refused.out()).contains(node + ": FAILED: cannot reach the node over SSH").contains("nothing was changed")
                 .contains("--force");
         assertThat(admin.nodes().withName(node).get()).isNotNull();
-        assertThat(unschedulable(node)).isFalse();
+        assertThat(ClusterLook.unschedulable(admin, node)).isFalse();
         assertThat(tokenExists(mine[0])).isTrue();
         assertThat(csrExists(mine[1])).isTrue();
 

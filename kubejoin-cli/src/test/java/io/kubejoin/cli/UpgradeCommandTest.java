@@ -84,28 +84,12 @@ class UpgradeCommandTest {
         return Cli.kubejoin(a.toArray(String[]::new));
     }
 
-    private boolean unschedulable(String node) {
-        var n = admin.nodes().withName(node).get();
-        return n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
-    }
 
     private String kubeletVersion(String node) {
         return admin.nodes().withName(node).get().getStatus().getNodeInfo().getKubeletVersion();
     }
 
-    private List<Pod> running(String app) {
-        return admin.pods().inAnyNamespace().withLabel("app", app).list().getItems().stream()
-                .filter(p -> p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
-                        && "Running".equals(p.getStatus().getPhase())).toList();
-    }
 
-    private static void await(String what, BooleanSupplier c) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > end) throw new AssertionError("timed out waiting: " + what);
-            Thread.sleep(50);
-        }
-    }
 
     /** One line of the API's watch history, in the order this test received the events. */
     record Seen(String kind, String action, String name, String node, boolean unschedulable, boolean running) {
@@ -146,7 +130,7 @@ class UpgradeCommandTest {
         List<String> names = new ArrayList<>(sandbox.nodes().keySet());
         sandbox.api().workloads().replicaSet("default", "web", 3, false);
         sandbox.api().workloads().daemonSet("kube-system", "agent");
-        await("web on every node", () -> running("web").stream().map(p -> p.getSpec().getNodeName()).distinct().count() == 3);
+        ClusterLook.await("web on every node", () -> ClusterLook.running(admin, "web").stream().map(p -> p.getSpec().getNodeName()).distinct().count() == 3);
         for (String n : names) assertThat(kubeletVersion(n)).isEqualTo("v" + FROM);
         raiseInventoryTo(TO);
         List<Seen> history = watchHistory();
@@ -194,7 +178,7 @@ class UpgradeCommandTest {
         NodeFiles paths = new NodeFiles(sandbox.inventory().paths());
         for (String n : names) {
             assertThat(kubeletVersion(n)).as(n).isEqualTo("v" + TO);
-            assertThat(unschedulable(n)).as(n).isFalse();
+            assertThat(ClusterLook.unschedulable(admin, n)).as(n).isFalse();
             assertThat(admin.nodes().withName(n).get().getMetadata().getAnnotations()).as(n)
                     .doesNotContainKeys(Upgrade.TARGET_ANNOTATION, Upgrade.CORDONED_ANNOTATION);
             assertThat(Files.readString(sandbox.node(n).root().resolve(paths.kubeletBinary().substring(1)))).contains("kubelet v" + TO);
@@ -225,7 +209,7 @@ class UpgradeCommandTest {
         List<String> names = new ArrayList<>(sandbox.nodes().keySet());
         sandbox.api().workloads().replicaSet("default", "web", 3, false);
         sandbox.api().workloads().podDisruptionBudget("default", "web-pdb", "web", "3", null);
-        await("web on every node", () -> running("web").stream().map(p -> p.getSpec().getNodeName()).distinct().count() == 3);
+        ClusterLook.await("web on every node", () -> ClusterLook.running(admin, "web").stream().map(p -> p.getSpec().getNodeName()).distinct().count() == 3);
         raiseInventoryTo(TO);
 
         long t0 = System.nanoTime();
@@ -236,12 +220,12 @@ class UpgradeCommandTest {
         assertThat(r.out()).contains("drain of node node-1 did not finish within 2 s").contains("web-pdb")
                 .contains("the node stays cordoned").containsPattern("(?m)^node-1 +FAILED +\\S+ +\\S+ +drain: ")
                 .containsPattern("(?m)^node-2 +FAILED .*not started").containsPattern("(?m)^node-3 +FAILED .*not started");
-        assertThat(unschedulable("node-1")).isTrue();
+        assertThat(ClusterLook.unschedulable(admin, "node-1")).isTrue();
         assertThat(admin.nodes().withName("node-1").get().getMetadata().getAnnotations())
                 .containsEntry(Upgrade.TARGET_ANNOTATION, "v" + TO);
         for (String n : names) assertThat(kubeletVersion(n)).as(n).isEqualTo("v" + FROM);
-        assertThat(unschedulable("node-2")).isFalse();
-        assertThat(unschedulable("node-3")).isFalse();
+        assertThat(ClusterLook.unschedulable(admin, "node-2")).isFalse();
+        assertThat(ClusterLook.unschedulable(admin, "node-3")).isFalse();
 
         admin.policy().v1().podDisruptionBudget().inNamespace("default").withName("web-pdb").delete();
         Run resumed = upgrade("--max-unavailable", "1", "--drain-timeout", "30s");
@@ -249,7 +233,7 @@ class UpgradeCommandTest {
         assertThat(resumed.out()).contains("an earlier upgrade to v" + TO + " did not finish");
         for (String n : names) {
             assertThat(kubeletVersion(n)).as(n).isEqualTo("v" + TO);
-            assertThat(unschedulable(n)).as(n).isFalse();
+            assertThat(ClusterLook.unschedulable(admin, n)).as(n).isFalse();
         }
     }
 
@@ -266,7 +250,7 @@ class UpgradeCommandTest {
         assertThat(tooOld.err()).contains("4 minor releases older than kube-apiserver").contains("downgrade");
         // a node not joined
         admin.nodes().withName("node-2").delete();
-        await("node-2 gone", () -> admin.nodes().withName("node-2").get() == null);
+        ClusterLook.await("node-2 gone", () -> admin.nodes().withName("node-2").get() == null);
         sandbox.node("node-2").exec("systemctl stop kubelet");
         Run notJoined = upgradeWith(inventoryAt(TO));
         assertThat(notJoined.exit()).as(notJoined.toString()).isEqualTo(2);
@@ -278,7 +262,7 @@ class UpgradeCommandTest {
         for (Run refused : List.of(newer, tooOld, notJoined, bad)) {
             assertThat(refused.out()).as(refused.toString()).doesNotContain("cordoned");
         }
-        assertThat(unschedulable("node-1")).isFalse();
+        assertThat(ClusterLook.unschedulable(admin, "node-1")).isFalse();
         assertThat(kubeletVersion("node-1")).isEqualTo("v" + FROM);
 
         // the operator's cordon: the upgrade goes on, and the node stays cordoned
@@ -291,7 +275,7 @@ class UpgradeCommandTest {
         assertThat(op.exit()).as(op.toString()).isZero();
         assertThat(op.out()).contains("was cordoned before the upgrade, not by kubejoin");
         assertThat(kubeletVersion("node-1")).isEqualTo("v" + TO);
-        assertThat(unschedulable("node-1")).isTrue();
+        assertThat(ClusterLook.unschedulable(admin, "node-1")).isTrue();
     }
 
     @Test
@@ -307,14 +291,14 @@ class UpgradeCommandTest {
         assertThat(r.exit()).as(r.toString()).isEqualTo(1);
         assertThat(r.out()).contains("node-1 is Ready but its kubelet reports v1.34.1, not v" + TO)
                 .containsPattern("(?m)^node-1 +FAILED .*wait-ready: ").contains("    | ");
-        assertThat(unschedulable("node-1")).as("stays cordoned").isTrue();
+        assertThat(ClusterLook.unschedulable(admin, "node-1")).as("stays cordoned").isTrue();
         assertThat(dir.resolve("upgrade.html")).exists();
 
         Sandbox.writeBinaries(sandbox.dir().resolve("bin"), KubeVersion.parse(TO));
         Run resumed = upgrade();
         assertThat(resumed.exit()).as(resumed.toString()).isZero();
         assertThat(kubeletVersion("node-1")).isEqualTo("v" + TO);
-        assertThat(unschedulable("node-1")).isFalse();
+        assertThat(ClusterLook.unschedulable(admin, "node-1")).isFalse();
     }
 
     @Test
