@@ -44,8 +44,12 @@ public final class NodeBinaries {
      * CPU went on hashing the same 50 MiB binaries again for every node.
      */
     public RemoteFile file(String name, String path, int mode) {
-        byte[] content = binaries.get(name);
-        return new RemoteFile(path, mode, content, digests.computeIfAbsent(name, n -> RemoteFile.sha256(content)));
+        return new RemoteFile(path, mode, binaries.get(name), sha256(name));
+    }
+
+    /** The binary's lower-case hex sha256, computed once per run (see {@link #file}); plan and upgrade compare with it. */
+    public String sha256(String name) {
+        return digests.computeIfAbsent(name, n -> RemoteFile.sha256(binaries.get(n)));
     }
 
     public static NodeBinaries load(Binaries source) {

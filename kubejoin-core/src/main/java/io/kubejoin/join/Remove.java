@@ -5,7 +5,6 @@ import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.cluster.NodeDrainer;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
-import io.kubejoin.remote.RemoteFile;
 import io.kubejoin.remote.Transport;
 import io.kubejoin.remote.TransportException;
 import io.kubejoin.render.NodeFiles;
@@ -130,8 +129,8 @@ public final class Remove {
         if (!inv.binaries().managed()) return out;
         NodeBinaries b = NodeBinaries.load(inv.binaries());
         NodeFiles p = new NodeFiles(inv.paths());
-        out.put(p.kubeletBinary(), new RemoteFile(p.kubeletBinary(), 0755, b.get(NodeBinaries.KUBELET)).sha256());
-        out.put(p.kubeProxyBinary(), new RemoteFile(p.kubeProxyBinary(), 0755, b.get(NodeBinaries.KUBE_PROXY)).sha256());
+        out.put(p.kubeletBinary(), b.sha256(NodeBinaries.KUBELET));
+        out.put(p.kubeProxyBinary(), b.sha256(NodeBinaries.KUBE_PROXY));
         return out;
     }
 
