@@ -541,14 +541,17 @@ public final class Upgrade {
             Map<String, String> short_ = new LinkedHashMap<>();
             while (true) {
                 short_.clear();
+                // one pod list per namespace and round, however many of its ReplicaSets the drain touched
+                Map<String, List<io.fabric8.kubernetes.api.model.Pod>> podsIn = new HashMap<>();
                 for (Map.Entry<String, String> e : owners.entrySet()) {
                     String[] nsName = e.getKey().split("/", 2);
                     ReplicaSet rs = conn.call(Access.in(nsName[0], "get", "replicasets"),
                             () -> conn.client().apps().replicaSets().inNamespace(nsName[0]).withName(nsName[1]).get());
                     if (rs == null || rs.getSpec() == null || rs.getSpec().getReplicas() == null) continue; // deleted meanwhile
                     int want = rs.getSpec().getReplicas();
-                    long running = conn.call(Access.in(nsName[0], "list", "pods"), () -> conn.client().pods().inNamespace(nsName[0])
-                            .list().getItems()).stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null
+                    List<io.fabric8.kubernetes.api.model.Pod> pods = podsIn.computeIfAbsent(nsName[0], ns -> conn.call(
+                            Access.in(ns, "list", "pods"), () -> conn.client().pods().inNamespace(ns).list().getItems()));
+                    long running = pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null
                             && p.getStatus() != null && "Running".equals(p.getStatus().getPhase())
                             && p.getMetadata().getOwnerReferences() != null && p.getMetadata().getOwnerReferences().stream()
                             .anyMatch(o -> e.getValue().equals(o.getUid()))).count();
