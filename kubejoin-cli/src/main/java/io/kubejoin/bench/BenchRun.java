@@ -34,12 +34,13 @@ final class BenchRun {
     }
 
     /**
-     * java with the launcher's flags (C1 only: with C2 the sandbox spent a third of its CPU compiling, and its figures
-     * varied by a third from run to run), then the extra JVM flags (a profiler, say) of the environment variable
-     * {@code optsEnv} when not null.
+     * java with the launcher's flags for {@code command} ({@link io.kubejoin.cli.JvmFlags}: C1 only for most, which
+     * also keeps the sandbox's figures steady; C2 for the crypto of join and upgrade), then the extra JVM flags (a
+     * profiler, say) of the environment variable {@code optsEnv} when not null.
      */
-    List<String> jvm(String heap, String optsEnv) {
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:TieredStopAtLevel=1"));
+    List<String> jvm(String heap, String command, String optsEnv) {
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap));
+        cmd.addAll(io.kubejoin.cli.JvmFlags.forCommand(command, dir.resolve("jvm")));
         String opts = optsEnv == null ? null : System.getenv(optsEnv);
         if (opts != null && !opts.isBlank()) cmd.addAll(List.of(opts.trim().split("\\s+")));
         return cmd;

@@ -83,7 +83,7 @@ public final class JoinBenchmark {
         progress.flush();
         long t0 = System.nanoTime();
         // extra JVM flags for the sandbox only: KUBEJOIN_BENCH_SANDBOX_OPTS
-        Process sandbox = run.startSandbox(run.jvm(s.sandboxHeap(), "KUBEJOIN_BENCH_SANDBOX_OPTS"), s.nodes(), List.of());
+        Process sandbox = run.startSandbox(run.jvm(s.sandboxHeap(), "sandbox", "KUBEJOIN_BENCH_SANDBOX_OPTS"), s.nodes(), List.of());
         try {
             awaitReady(sandbox, sandboxLog);
             double sandboxStart = (System.nanoTime() - t0) / 1e9;
@@ -92,7 +92,7 @@ public final class JoinBenchmark {
             Path joinLog = dir.resolve("join.log");
             // the JVM flags of the ./kubejoin launcher, so the figures are those of a user's run; extra JVM flags for
             // the timed join (a profiler, say): KUBEJOIN_BENCH_JOIN_OPTS
-            List<String> joinCmd = run.jvm(s.joinHeap(), "KUBEJOIN_BENCH_JOIN_OPTS");
+            List<String> joinCmd = run.jvm(s.joinHeap(), "join", "KUBEJOIN_BENCH_JOIN_OPTS");
             joinCmd.add("-D" + ProcessStats.PROPERTY + "=" + stats);
             joinCmd.addAll(List.of("-cp", classpath, "io.kubejoin.cli.Main", "join", "-f", sandboxDir.resolve("inventory.yaml").toString(),
                     "--kubeconfig", sandboxDir.resolve("admin.kubeconfig").toString(), "--plain", "-o", "json",
@@ -141,9 +141,11 @@ public final class JoinBenchmark {
         progress.println("timing: kubejoin status of " + s.nodes() + " nodes");
         progress.flush();
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(java, "-Xmx" + s.joinHeap(), "-XX:TieredStopAtLevel=1", "-cp", classpath,
-                "io.kubejoin.cli.Main", "status", "-f", sandboxDir.resolve("inventory.yaml").toString(), "-o", "json",
-                "--parallel", Integer.toString(s.parallel())).redirectOutput(out.toFile())
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + s.joinHeap()));
+        cmd.addAll(io.kubejoin.cli.JvmFlags.forCommand("status", dir.resolve("jvm")));
+        cmd.addAll(List.of("-cp", classpath, "io.kubejoin.cli.Main", "status", "-f", sandboxDir.resolve("inventory.yaml").toString(), "-o", "json",
+                "--parallel", Integer.toString(s.parallel())));
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
                 .redirectError(dir.resolve("status.log").toFile()).start();
         int exit = p.waitFor();
         double wall = (System.nanoTime() - t0) / 1e9;

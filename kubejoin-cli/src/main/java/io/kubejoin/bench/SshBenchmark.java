@@ -1,5 +1,6 @@
 package io.kubejoin.bench;
 
+import io.kubejoin.cli.JvmFlags;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
 import io.kubejoin.inventory.Node;
@@ -177,8 +178,11 @@ public final class SshBenchmark {
                 progress.println("rendering the files with kubejoin render (not timed)");
                 progress.flush();
                 Path rendered = dir.resolve("render");
-                int rc = exec(List.of(java, "-XX:TieredStopAtLevel=1", "-cp", classpath, "io.kubejoin.cli.Main", "render",
-                        "-f", inventory.toString(), "-o", rendered.toString()), dir.resolve("render.log"));
+                List<String> render = new ArrayList<>(List.of(java));
+                render.addAll(JvmFlags.forCommand("render", dir.resolve("jvm")));
+                render.addAll(List.of("-cp", classpath, "io.kubejoin.cli.Main", "render", "-f", inventory.toString(), "-o",
+                        rendered.toString()));
+                int rc = exec(render, dir.resolve("render.log"));
                 if (rc != 0) throw new IOException("kubejoin render failed (exit " + rc + "); see " + dir.resolve("render.log"));
                 Inventory inv = InventoryLoader.load(inventory);
                 Map<String, List<Expected>> expected = expected(rendered.resolve("manifest.json"), inv, bin);
@@ -195,7 +199,9 @@ public final class SshBenchmark {
                 Files.writeString(knownHosts, knownHostsOf(kjNodes));
                 Inventory inv = InventoryLoader.load(inventory);
                 Map<String, List<Expected>> expected = expected(dir.resolve("render/manifest.json"), inv, bin);
-                List<String> jvm = new ArrayList<>(List.of(java, "-Xmx" + s.joinHeap(), "-XX:TieredStopAtLevel=1"));
+                // the launcher's flags for join (JvmFlags), so the figures are a user's
+                List<String> jvm = new ArrayList<>(List.of(java, "-Xmx" + s.joinHeap()));
+                jvm.addAll(JvmFlags.forCommand("join", dir.resolve("jvm")));
                 // extra JVM flags for the timed join (a profiler, say): KUBEJOIN_BENCH_JOIN_OPTS
                 String opts = System.getenv("KUBEJOIN_BENCH_JOIN_OPTS");
                 start = jvmStart(jvm, classpath, dir);

@@ -47,14 +47,14 @@ public final class UpgradeBenchmark {
         String classpath = run.classpath;
         progress.println("starting the sandbox (" + s.nodes() + " nodes at " + s.from() + ", control plane " + s.to() + "); log: " + sandboxLog);
         progress.flush();
-        Process sandbox = run.startSandbox(run.jvm(s.sandboxHeap(), null), s.nodes(),
+        Process sandbox = run.startSandbox(run.jvm(s.sandboxHeap(), "sandbox", null), s.nodes(),
                 List.of("--kubernetes-version", s.from(), "--api-server-version", s.to()));
         try {
             JoinBenchmark.awaitReady(sandbox, sandboxLog);
             Path inventory = sandboxDir.resolve("inventory.yaml");
             progress.println("joining them at " + s.from() + " (not timed); log: " + dir.resolve("join.log"));
             progress.flush();
-            List<String> joinCmd = run.jvm(s.heap(), null);
+            List<String> joinCmd = run.jvm(s.heap(), "join", null);
             joinCmd.addAll(List.of("-cp", classpath, "io.kubejoin.cli.Main", "join", "-f", inventory.toString(), "--kubeconfig",
                     sandboxDir.resolve("admin.kubeconfig").toString(), "--plain"));
             Process join = new ProcessBuilder(joinCmd).redirectErrorStream(true)
@@ -68,7 +68,7 @@ public final class UpgradeBenchmark {
             Sandbox.writeBinaries(sandboxDir.resolve("bin"), to);
             Path stats = dir.resolve("upgrade.stats");
             Path json = dir.resolve("upgrade.json");
-            List<String> cmd = run.jvm(s.heap(), null);
+            List<String> cmd = run.jvm(s.heap(), "upgrade", null);
             cmd.addAll(List.of("-D" + ProcessStats.PROPERTY + "=" + stats, "-cp", classpath, "io.kubejoin.cli.Main", "upgrade", "-f",
                     inventory.toString(), "--kubeconfig", sandboxDir.resolve("admin.kubeconfig").toString(), "--plain",
                     "-o", "json", "--max-unavailable", s.maxUnavailable(), "--report", dir.resolve("upgrade-report.html").toString()));

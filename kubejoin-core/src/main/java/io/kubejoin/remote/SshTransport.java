@@ -39,7 +39,12 @@ import org.apache.sshd.sftp.common.SftpException;
 public final class SshTransport implements Transport {
     /** Internal commands (survey, mkdir, finish) are small; this bounds them on a hung node. */
     static final Duration INTERNAL_TIMEOUT = Duration.ofSeconds(60);
-    private static final int SFTP_BUFFER = 32 * 1024;
+    /**
+     * 0: MINA sizes each SFTP write to fill exactly one SSH packet of the channel (32 KiB for OpenSSH) and writes the
+     * file's bytes straight into that packet, encrypted in place. A fixed 32 KiB buffer plus the SFTP header overflows
+     * the packet, so every write was copied again into the channel's packets and split over two of them.
+     */
+    static final int SFTP_BUFFER = 0;
     /**
      * Files up to this size travel on the finishing command's stdin rather than in SFTP exchanges of their own (open,
      * writes, close: three round trips per file); larger ones (release binaries) keep SFTP's pipelined writes.
