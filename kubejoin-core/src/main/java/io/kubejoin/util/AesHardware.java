@@ -6,7 +6,7 @@ import java.lang.management.ManagementFactory;
 /**
  * Go's {@code hasAESGCMHardwareSupport} for this JVM: whether its AES-GCM runs on the CPU's AES and carry-less
  * multiply instructions. HotSpot uses them only from C2-compiled code (JDK 17's C1 has no AES or GHASH
- * intrinsics), so a JVM limited to C1 ({@code -XX:TieredStopAtLevel=1}, as the launcher runs) counts as without,
+ * intrinsics), so a JVM limited to C1 ({@code -XX:TieredStopAtLevel=1}, as the launcher runs most commands) counts as without,
  * and there AES-GCM is about four times slower than ChaCha20-Poly1305 (measured: 31 vs 127 MB/s on 16 KiB records;
  * MINA's SSH ciphers alike: 46 vs 134 MB/s under C1, 2,650 vs 320 MB/s under C2). Used by the SSH client's cipher
  * order and the sandbox's TLS front.
