@@ -353,11 +353,13 @@ class NodeChecksTest {
     @Test
     void startServiceNamesTheStepOfItsBatchedChecksThatFailed() {
         Inventory inv = TestInventories.article(); // ipvs: modprobe ip_vs, ip_vs_rr, ...
-        // the checks are one script; exit 100 + i says its step i failed (0: mkdir, 1: the first modprobe)
+        // the checks are one script; exit 100 + i says its step i failed (0: mkdir, 1: the modules, all in one modprobe)
         ScriptedTransport node = new ScriptedTransport().answer("mkdir -p", 101, "");
         assertThatThrownBy(() -> io.kubejoin.join.phases.StartServicePhase.kubeProxy().run(ctx(inv, node)))
                 .isInstanceOf(PhaseFailure.class)
-                .hasMessageStartingWith("modprobe 'ip_vs' || [ -d '/sys/module/ip_vs' ] || [ -e '/proc/net/ip_vs' ] failed (exit 101)")
+                .hasMessageStartingWith("modprobe -a 'ip_vs' ")
+                .hasMessageContaining("{ modprobe 'ip_vs' || [ -d '/sys/module/ip_vs' ] || [ -e '/proc/net/ip_vs' ]; }")
+                .hasMessageContaining("failed (exit 101)")
                 .satisfies(e -> assertThat(((PhaseFailure) e).hint()).contains("kernel"));
         assertThat(node.commands).singleElement().asString().contains("systemctl daemon-reload || exit 1")
                 .contains("systemctl is-enabled --quiet kube-proxy");

@@ -32,28 +32,40 @@ public final class StartScripts {
                 + (staticPodPath.isEmpty() ? "" : " " + quote(staticPodPath)));
     }
 
-    /** kube-proxy's folder, and the proxy mode's modules loaded now (the modules-load.d file loads them at boot). */
+    /**
+     * kube-proxy's folder, and the proxy mode's modules loaded now (the modules-load.d file loads them at boot): all in
+     * one {@code modprobe -a} (one process, not one per module); only when that fails each alone, where a built-in
+     * module without /lib/modules (modprobe fails, the module works) is accepted and a missing one stops the step with
+     * modprobe's own message.
+     */
     public static List<String> kubeProxySteps(String workDir, List<String> modules) {
         List<String> cmds = new ArrayList<>();
         cmds.add("mkdir -p " + quote(workDir));
-        for (String m : modules) {
-            // a built-in module without /lib/modules: modprobe fails, the module works
-            cmds.add("modprobe " + quote(m) + " || " + PreflightScripts.moduleWorks(m));
+        if (!modules.isEmpty()) {
+            StringBuilder each = new StringBuilder();
+            for (String m : modules) {
+                if (each.length() > 0) each.append(" && ");
+                each.append("{ modprobe ").append(quote(m)).append(" || ").append(PreflightScripts.moduleWorks(m)).append("; }");
+            }
+            cmds.add("modprobe -a " + Sh.quoteAll(modules) + " 2>/dev/null || { " + each + "; }");
         }
         return cmds;
     }
 
     /**
-     * The script: each of {@code steps} (then daemon-reload, the last step), enable {@code unit} when it is not, and
-     * restart it when {@code filesChanged}, else start it only when it is not active.
+     * The script: each of {@code steps}, then daemon-reload (exit code of a step after the last) when {@code unit} is
+     * enabled, else enable it (which reloads), and restart it when {@code filesChanged}, else start it only when it is
+     * not active.
      */
     public static String start(List<String> steps, String unit, boolean filesChanged) {
         NodeScript s = NodeScript.plain();
-        List<String> all = new ArrayList<>(steps);
-        all.add(DAEMON_RELOAD);
-        for (int i = 0; i < all.size(); i++) s.step(all.get(i), FIRST_STEP_EXIT + i);
-        s.line("if systemctl is-enabled --quiet " + unit + "; then :; else systemctl enable " + unit + " || exit "
-                + ENABLE_EXIT + "; echo '" + ENABLED_MARK + "'; fi");
+        for (int i = 0; i < steps.size(); i++) s.step(steps.get(i), FIRST_STEP_EXIT + i);
+        // daemon-reload (the last step's exit code) only for a unit already enabled: systemctl enable reloads systemd's
+        // configuration itself once it has made the links (systemctl(1), enable: "in a way equivalent to
+        // daemon-reload"; --no-reload turns that off), so a first join spares one systemctl
+        s.line("if systemctl is-enabled --quiet " + unit + "; then " + DAEMON_RELOAD + " || exit "
+                + (FIRST_STEP_EXIT + steps.size()) + "; else systemctl enable " + unit + " || exit " + ENABLE_EXIT
+                + "; echo '" + ENABLED_MARK + "'; fi");
         String start = "systemctl restart " + unit + " || exit " + START_EXIT + "; systemctl is-active --quiet " + unit
                 + " || exit " + START_EXIT + "; echo '" + STARTED_MARK + "'";
         s.line(filesChanged ? start : "if systemctl is-active --quiet " + unit + "; then :; else " + start + "; fi");

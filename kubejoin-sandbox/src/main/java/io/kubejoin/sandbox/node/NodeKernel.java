@@ -183,8 +183,23 @@ public final class NodeKernel {
 
     // --- kernel ----------------------------------------------------------------------------------------------------
 
+    /**
+     * {@code modprobe MODULE}, and {@code modprobe -a MODULE...} as kmod's: every module tried, each failure's message
+     * printed, exit 1 when any failed (the others stay loaded).
+     */
     private ExecResult modprobe(List<String> args) {
-        if (args.size() != 1) return usage("modprobe", args);
+        if (!args.isEmpty() && args.get(0).equals("-a")) {
+            if (args.size() < 2) return usage("modprobe", args);
+            StringBuilder err = new StringBuilder();
+            int status = 0;
+            for (String module : args.subList(1, args.size())) {
+                ExecResult r = modprobe(List.of(module));
+                err.append(r.stderr());
+                if (r.exitCode() != 0) status = 1;
+            }
+            return new ExecResult(status, "", err.toString());
+        }
+        if (args.size() != 1 || args.get(0).startsWith("-")) return usage("modprobe", args);
         String module = args.get(0);
         if (kernel != Kernel.MODULAR || !AVAILABLE_MODULES.contains(module)) {
             return new ExecResult(1, "", "modprobe: FATAL: Module " + module + " not found in directory /lib/modules/"

@@ -81,6 +81,7 @@ final class TextCommands extends CommandSupport {
     }
 
     int sha256sum(List<String> args, Io io) throws IOException {
+        if (args.contains("-c") || args.contains("--check")) return sha256check(args, io);
         Opts o = opts("sha256sum", args, "", "");
         int st = 0;
         for (String path : o.operands()) {
@@ -112,6 +113,71 @@ final class TextCommands extends CommandSupport {
             }
         }
         return st;
+    }
+
+    private static final java.util.regex.Pattern CHECK_LINE = java.util.regex.Pattern.compile("([0-9a-fA-F]{64}) [ *](.+)");
+
+    /**
+     * {@code sha256sum -c --status}, the check lines ("HEX  NAME") read from a pipe, as GNU coreutils: exit 1 when a
+     * file differs or cannot be read (that one's reason on stderr even with --status), lines of another form skipped,
+     * and none of the right form at all an error. Without --status, with a FILE operand, an escaped name (a line
+     * starting with a backslash) or the command's own stdin: refused, kubejoin sends none of them.
+     */
+    private int sha256check(List<String> args, Io io) throws IOException {
+        boolean status = false;
+        for (String a : args) {
+            switch (a) {
+                case "-c", "--check" -> { }
+                case "--status" -> status = true;
+                default -> throw unsupportedOption("sha256sum", "-c with " + a);
+            }
+        }
+        if (!status) throw unsupportedOption("sha256sum", "-c without --status");
+        if (io.raw() != null) throw unsupportedOption("sha256sum", "-c reading the command's own stdin (not a pipe)");
+        String input = io.in() == null ? "" : io.in();
+        int formatted = 0;
+        boolean failed = false;
+        for (String line : input.split("\n", -1)) {
+            if (line.startsWith("\\")) throw unsupportedOption("sha256sum", "-c of an escaped name: " + line);
+            java.util.regex.Matcher m = CHECK_LINE.matcher(line);
+            if (!m.matches()) continue;
+            formatted++;
+            String path = m.group(2);
+            Path p = local("sha256sum", path);
+            if (Files.isDirectory(p)) {
+                io.err().add("sha256sum: " + path + ": Is a directory\n");
+                failed = true;
+                continue;
+            }
+            String hex;
+            try {
+                hex = sha256Hex(p);
+            } catch (FileSystemException e) {
+                io.err().add("sha256sum: " + path + ": " + reason(e) + "\n");
+                failed = true;
+                continue;
+            }
+            if (!hex.equalsIgnoreCase(m.group(1))) failed = true;
+        }
+        if (formatted == 0) {
+            io.err().add("sha256sum: standard input: no properly formatted checksum lines found\n");
+            return 1;
+        }
+        return failed ? 1 : 0;
+    }
+
+    private static String sha256Hex(Path p) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (InputStream in = Files.newInputStream(p)) {
+            byte[] buf = new byte[64 * 1024];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(md.digest());
     }
 
     int stat(List<String> args, Io io) throws IOException {
