@@ -191,6 +191,9 @@ public final class JoinBenchmark {
 
     static JsonNode parse(Path json) throws IOException {
         String text = Files.readString(json, StandardCharsets.UTF_8);
+        // a profiler's start-up lines (JFR's "Started recording" goes to stdout) come before the document
+        int start = text.startsWith("{") ? 0 : text.indexOf("\n{");
+        if (start > 0) text = text.substring(start + 1);
         if (text.isBlank()) return JsonMapper.builder().build().createObjectNode();
         return JsonMapper.builder().build().readTree(text);
     }

@@ -4,8 +4,10 @@ import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
 import io.kubejoin.version.KubeVersion;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,11 +26,15 @@ public final class InventoryApprovalContext implements ApprovalContext {
 
     private final Map<String, StatedNames> nodes;
     private final Map<String, String> tokenNodes;
-    private final List<Reserved> reserved;
+    /** Single addresses (most of the list: every node's) by address, in list order: a lookup, not a scan. */
+    private final Map<ByteBuffer, List<Reserved>> reservedHosts;
+    /** The wider networks, in list order. */
+    private final List<Reserved> reservedNetworks;
     private final long maxServingExpirationSeconds;
     private final KubeVersion signerRelease;
 
-    private record Reserved(IpLiterals.Network network, String owner, String ownerNode) {
+    /** @param order the position in the list of reservations: the first that holds an address names its owner */
+    private record Reserved(IpLiterals.Network network, String owner, String ownerNode, int order) {
     }
 
     /**
@@ -48,15 +54,26 @@ public final class InventoryApprovalContext implements ApprovalContext {
         List<Reserved> r = new ArrayList<>();
         this.nodes.forEach((name, stated) -> stated.addresses().forEach(ip -> r.add(new Reserved(
                 new IpLiterals.Network(ip.getHostAddress(), ip.getAddress(), ip.getAddress().length * 8),
-                "an inventory address of node " + name, name))));
+                "an inventory address of node " + name, name, r.size()))));
         clusterRanges.forEach((cidr, owner) -> {
             IpLiterals.Network net = IpLiterals.parseCidr(cidr)
                     .or(() -> IpLiterals.parse(cidr).map(ip -> new IpLiterals.Network(cidr, ip.getAddress(),
                             ip.getAddress().length * 8)))
                     .orElseThrow(() -> new IllegalArgumentException("not an IP or CIDR: " + cidr));
-            r.add(new Reserved(net, owner, null));
+            r.add(new Reserved(net, owner, null, r.size()));
         });
-        this.reserved = List.copyOf(r);
+        // a scan of every node's address for each requested IP made approving a fleet's serving CSRs quadratic
+        Map<ByteBuffer, List<Reserved>> hosts = new HashMap<>();
+        List<Reserved> networks = new ArrayList<>();
+        for (Reserved res : r) {
+            if (res.network().prefix() == res.network().base().length * 8) {
+                hosts.computeIfAbsent(ByteBuffer.wrap(res.network().base()), k -> new ArrayList<>()).add(res);
+            } else {
+                networks.add(res);
+            }
+        }
+        this.reservedHosts = hosts;
+        this.reservedNetworks = List.copyOf(networks);
     }
 
     /**
@@ -118,11 +135,21 @@ public final class InventoryApprovalContext implements ApprovalContext {
 
     @Override
     public Optional<String> reservedBy(InetAddress ip, String requestingNode) {
-        for (Reserved r : reserved) {
-            if (requestingNode.equals(r.ownerNode())) continue;
-            if (r.network().contains(ip)) return Optional.of(r.owner());
+        Reserved first = null;
+        for (Reserved r : reservedHosts.getOrDefault(ByteBuffer.wrap(ip.getAddress()), List.of())) {
+            if (!requestingNode.equals(r.ownerNode())) {
+                first = r;
+                break;
+            }
         }
-        return Optional.empty();
+        for (Reserved r : reservedNetworks) {
+            if (first != null && r.order() > first.order()) break;
+            if (!requestingNode.equals(r.ownerNode()) && r.network().contains(ip)) {
+                first = r;
+                break;
+            }
+        }
+        return Optional.ofNullable(first).map(Reserved::owner);
     }
 
     @Override

@@ -23,7 +23,6 @@ public final class SandboxEcProvider extends Provider {
 
     /** type, algorithm, aliases (the JDK's names, so that JSSE and X509Certificate.verify find them). */
     private static final List<String[]> ALGORITHMS = List.of(
-            new String[]{"Signature", "SHA256withECDSA"},
             new String[]{"Signature", "SHA384withECDSA"},
             new String[]{"Signature", "SHA512withECDSA"},
             new String[]{"KeyPairGenerator", "EC"},
@@ -39,6 +38,8 @@ public final class SandboxEcProvider extends Provider {
             if (s == null) throw new IllegalStateException("BouncyCastle has no " + a[0] + "." + a[1]);
             putService(new Delegate(this, s, a.length > 2 ? List.of(a[2]) : List.of()));
         }
+        // P-256 (every key of the sandbox) over one generator whose tables are computed once; other curves: BC's
+        putService(new P256Ecdsa.Service(this, bc));
         // JSSE's TLS 1.3 key share asks for "XDH" with a NamedParameterSpec, which BouncyCastle's XDH generator
         // does not take, and reads the peer's share through an XECPublicKeySpec: these three speak the JDK's API
         // over BouncyCastle's X25519
