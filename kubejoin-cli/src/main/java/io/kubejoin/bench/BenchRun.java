@@ -68,9 +68,19 @@ final class BenchRun {
      * either, or cannot be done, it fails before anything starts (exit 2) with what is needed.
      */
     void sizeFor(int nodes) throws IOException, InterruptedException {
-        long limit = openFilesLimit();
+        privateNetwork = needsPrivateNetwork(nodes, openFilesLimit(), BenchRun::tryUnshare);
+    }
+
+    /** What can fail while asking whether the sandbox may run in a network namespace of its own. */
+    interface UnshareCheck {
+        /** null when it can, else why not. */
+        String failure() throws InterruptedException;
+    }
+
+    /** {@link #sizeFor}'s decision: false = this machine's network; true = a network namespace of its own; or exit 2. */
+    static boolean needsPrivateNetwork(int nodes, long limit, UnshareCheck unshare) throws InterruptedException {
         long hostNeed = 2L * nodes + SPARE_DESCRIPTORS;
-        if (limit <= 0 || hostNeed <= limit) return;
+        if (limit <= 0 || hostNeed <= limit) return false;
         long privateNeed = nodes + SPARE_DESCRIPTORS;
         String why = "a sandbox of " + nodes + " machines needs about " + hostNeed + " file descriptors in its process "
                 + "(2 a machine: its SSH listener and kubelet's :10250, plus " + SPARE_DESCRIPTORS + " for the join's "
@@ -81,7 +91,7 @@ final class BenchRun {
                     + ", then run kubejoin bench from that shell) or give --nodes " + (limit - SPARE_DESCRIPTORS) / 2 + " or fewer.",
                     ExitCodes.BAD_INPUT);
         }
-        String unshareFailure = tryUnshare();
+        String unshareFailure = unshare.failure();
         if (unshareFailure != null) {
             throw new UserFacingException(why + ", and the sandbox cannot run in a network namespace of its own, "
                     + "where it would need " + privateNeed + " (" + unshareFailure + "). Fix: run kubejoin bench as root "
@@ -89,7 +99,7 @@ final class BenchRun {
                     + "ulimit -Hn " + hostNeed + ") or give --nodes " + (limit - SPARE_DESCRIPTORS) / 2 + " or fewer.",
                     ExitCodes.BAD_INPUT);
         }
-        privateNetwork = true;
+        return true;
     }
 
     boolean privateNetwork() {
