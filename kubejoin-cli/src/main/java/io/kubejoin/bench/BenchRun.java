@@ -15,7 +15,7 @@ import io.kubejoin.util.UserFacingException;
  * What the join and upgrade benchmarks share: their folder, and how they start kubejoin processes (this JVM and class
  * path, the ./kubejoin launcher's flags) and the sandbox in a process of its own.
  */
-final class BenchRun {
+public final class BenchRun {
     final Path dir;
     final Path sandboxDir;
     final Path sandboxLog;
@@ -100,6 +100,22 @@ final class BenchRun {
                     ExitCodes.BAD_INPUT);
         }
         return true;
+    }
+
+    /**
+     * {@code kubejoin sandbox up} started by hand: too many machines for this process's descriptors fail at once
+     * (exit 2) instead of as "Too many open files" in the middle of a join.
+     */
+    public static void checkDescriptors(int nodes, boolean oneSshListener) {
+        long limit = openFilesLimit();
+        long need = (oneSshListener ? 1L : 2L) * nodes + SPARE_DESCRIPTORS;
+        if (limit <= 0 || need <= limit) return;
+        throw new UserFacingException("a sandbox of " + nodes + " machines needs about " + need + " file descriptors ("
+                + (oneSshListener ? "1" : "2") + " a machine, plus " + SPARE_DESCRIPTORS + " for a join's connections); "
+                + "this process's hard limit (ulimit -Hn) is " + limit + ". Fix: raise it (as root with CAP_SYS_RESOURCE: "
+                + "ulimit -Hn " + need + "), give --nodes " + (limit - SPARE_DESCRIPTORS) / (oneSshListener ? 1 : 2)
+                + " or fewer, or time a join with 'kubejoin bench --nodes " + nodes + "', which runs the sandbox in a "
+                + "network namespace of its own with one SSH listener.", ExitCodes.BAD_INPUT);
     }
 
     boolean privateNetwork() {

@@ -51,4 +51,16 @@ class BenchRunTest {
         assertThat(BenchRun.sandboxHeap("auto", 10_000)).isEqualTo("4882m");
         assertThat(BenchRun.sandboxHeap("6g", 10_000)).isEqualTo("6g");
     }
+
+    /** sandbox up by hand: as many machines as the limit itself cannot fit, whatever the machine's limit is. */
+    @Test
+    void sandboxUpWithMoreMachinesThanDescriptorsFailsAtOnce() {
+        long limit = BenchRun.openFilesLimit();
+        org.junit.jupiter.api.Assumptions.assumeTrue(limit > 0 && limit < 1_000_000, "no finite descriptor limit known here");
+        assertThatThrownBy(() -> BenchRun.checkDescriptors((int) limit, true))
+                .isInstanceOfSatisfying(UserFacingException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.BAD_INPUT))
+                .hasMessageContaining("hard limit (ulimit -Hn) is " + limit)
+                .hasMessageContaining("kubejoin bench --nodes " + limit);
+        BenchRun.checkDescriptors(1, false);
+    }
 }
