@@ -77,13 +77,16 @@ public final class JoinBenchmark {
         Path dir = run.dir;
         Path sandboxDir = run.sandboxDir;
         Path sandboxLog = run.sandboxLog;
-        String java = run.java;
         String classpath = run.classpath;
-        progress.println("starting the sandbox (" + s.nodes() + " nodes) in its own process; log: " + sandboxLog);
+        run.sizeFor(s.nodes());
+        String sandboxHeap = BenchRun.sandboxHeap(s.sandboxHeap(), s.nodes());
+        progress.println("starting the sandbox (" + s.nodes() + " nodes, heap " + sandboxHeap + ") in its own process"
+                + (run.privateNetwork() ? ", in a network namespace of its own (descriptor limit " + BenchRun.openFilesLimit()
+                + ")" : "") + "; log: " + sandboxLog);
         progress.flush();
         long t0 = System.nanoTime();
         // extra JVM flags for the sandbox only: KUBEJOIN_BENCH_SANDBOX_OPTS
-        Process sandbox = run.startSandbox(run.jvm(s.sandboxHeap(), "sandbox", "KUBEJOIN_BENCH_SANDBOX_OPTS"), s.nodes(), List.of());
+        Process sandbox = run.startSandbox(run.jvm(sandboxHeap, "sandbox", "KUBEJOIN_BENCH_SANDBOX_OPTS"), s.nodes(), List.of());
         try {
             awaitReady(sandbox, sandboxLog);
             double sandboxStart = (System.nanoTime() - t0) / 1e9;
@@ -103,7 +106,7 @@ public final class JoinBenchmark {
             progress.flush();
             double sandboxCpu0 = cpuSeconds(sandbox);
             long j0 = System.nanoTime();
-            Process join = new ProcessBuilder(joinCmd).redirectOutput(json.toFile()).redirectError(joinLog.toFile()).start();
+            Process join = new ProcessBuilder(run.nearSandbox(joinCmd)).redirectOutput(json.toFile()).redirectError(joinLog.toFile()).start();
             int exit = join.waitFor();
             double wall = (System.nanoTime() - j0) / 1e9;
             double sandboxCpu = cpuSeconds(sandbox) - sandboxCpu0;
@@ -126,7 +129,7 @@ public final class JoinBenchmark {
                 phases.add(new PhaseFigures(phase, sorted.size(), sorted.stream().mapToDouble(d -> d).average().orElse(0),
                         sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1)));
             });
-            StatusFigures status = s.thenStatus() ? status(java, classpath, sandboxDir, dir, s, progress) : null;
+            StatusFigures status = s.thenStatus() ? status(run, sandboxDir, dir, s, progress) : null;
             return new Result(s.nodes(), joined, sandboxStart, wall, figures, sandboxCpu, phases, exit, dir, status,
                     Math.max(sandboxRss, peakRssKiB(sandbox)));
         } finally {
@@ -135,17 +138,17 @@ public final class JoinBenchmark {
     }
 
     /** kubejoin status of the joined fleet, in a process of its own, as a user would run it. */
-    private static StatusFigures status(String java, String classpath, Path sandboxDir, Path dir, Settings s,
+    private static StatusFigures status(BenchRun run, Path sandboxDir, Path dir, Settings s,
                                         PrintWriter progress) throws IOException, InterruptedException {
         Path out = dir.resolve("status.json");
         progress.println("timing: kubejoin status of " + s.nodes() + " nodes");
         progress.flush();
         long t0 = System.nanoTime();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + s.joinHeap()));
+        List<String> cmd = new ArrayList<>(List.of(run.java, "-Xmx" + s.joinHeap()));
         cmd.addAll(io.kubejoin.cli.JvmFlags.forCommand("status", dir.resolve("jvm")));
-        cmd.addAll(List.of("-cp", classpath, "io.kubejoin.cli.Main", "status", "-f", sandboxDir.resolve("inventory.yaml").toString(), "-o", "json",
-                "--parallel", Integer.toString(s.parallel())));
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
+        cmd.addAll(List.of("-cp", run.classpath, "io.kubejoin.cli.Main", "status", "-f", sandboxDir.resolve("inventory.yaml").toString(),
+                "-o", "json", "--parallel", Integer.toString(s.parallel())));
+        Process p = new ProcessBuilder(run.nearSandbox(cmd)).redirectOutput(out.toFile())
                 .redirectError(dir.resolve("status.log").toFile()).start();
         int exit = p.waitFor();
         double wall = (System.nanoTime() - t0) / 1e9;

@@ -47,7 +47,8 @@ public final class UpgradeBenchmark {
         String classpath = run.classpath;
         progress.println("starting the sandbox (" + s.nodes() + " nodes at " + s.from() + ", control plane " + s.to() + "); log: " + sandboxLog);
         progress.flush();
-        Process sandbox = run.startSandbox(run.jvm(s.sandboxHeap(), "sandbox", null), s.nodes(),
+        run.sizeFor(s.nodes());
+        Process sandbox = run.startSandbox(run.jvm(BenchRun.sandboxHeap(s.sandboxHeap(), s.nodes()), "sandbox", null), s.nodes(),
                 List.of("--kubernetes-version", s.from(), "--api-server-version", s.to()));
         try {
             JoinBenchmark.awaitReady(sandbox, sandboxLog);
@@ -57,7 +58,7 @@ public final class UpgradeBenchmark {
             List<String> joinCmd = run.jvm(s.heap(), "join", null);
             joinCmd.addAll(List.of("-cp", classpath, "io.kubejoin.cli.Main", "join", "-f", inventory.toString(), "--kubeconfig",
                     sandboxDir.resolve("admin.kubeconfig").toString(), "--plain"));
-            Process join = new ProcessBuilder(joinCmd).redirectErrorStream(true)
+            Process join = new ProcessBuilder(run.nearSandbox(joinCmd)).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("join.log").toFile()).start();
             int joined = join.waitFor();
             if (joined != 0) throw new IOException("the join before the upgrade failed (exit " + joined + "); see " + dir.resolve("join.log"));
@@ -76,7 +77,7 @@ public final class UpgradeBenchmark {
             progress.flush();
             double cpu0 = JoinBenchmark.cpuSeconds(sandbox);
             long t0 = System.nanoTime();
-            Process upgrade = new ProcessBuilder(cmd).redirectOutput(json.toFile()).redirectError(dir.resolve("upgrade.log").toFile()).start();
+            Process upgrade = new ProcessBuilder(run.nearSandbox(cmd)).redirectOutput(json.toFile()).redirectError(dir.resolve("upgrade.log").toFile()).start();
             int exit = upgrade.waitFor();
             double wall = (System.nanoTime() - t0) / 1e9;
             double sandboxCpu = JoinBenchmark.cpuSeconds(sandbox) - cpu0;

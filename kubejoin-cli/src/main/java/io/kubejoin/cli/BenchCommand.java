@@ -38,7 +38,8 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--join-heap", defaultValue = "512m", description = "The join process's -Xmx (default: ${DEFAULT-VALUE}).")
     String joinHeap;
 
-    @Option(names = "--sandbox-heap", defaultValue = "2g", description = "The sandbox process's -Xmx (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sandbox-heap", defaultValue = "auto", description = "The sandbox process's -Xmx (default: ${DEFAULT-VALUE}: "
+            + "2g, and 500 KiB a node above 4,000 nodes).")
     String sandboxHeap;
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Folder for the sandbox, logs and results (default: a new temp folder).")

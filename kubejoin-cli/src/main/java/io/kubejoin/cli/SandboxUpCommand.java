@@ -55,6 +55,7 @@ public class SandboxUpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (nodes < 1 || nodes > 60_000) throw new UserFacingException("--nodes takes 1 to 60000", ExitCodes.BAD_INPUT);
+        io.kubejoin.bench.BenchRun.checkDescriptors(nodes, Boolean.getBoolean(Sandbox.ONE_SSH_LISTENER));
         List<SandboxFault> faults = faultOptions.faults();
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();

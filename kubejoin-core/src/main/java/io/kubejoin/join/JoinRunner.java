@@ -181,18 +181,18 @@ public final class JoinRunner {
                 listener.phaseStarted(node.name(), phase.name());
                 try {
                     PhaseResult result = runWithRetries(phase, ctx, progress);
-                    records.add(new PhaseRecord(phase.name(), false, result.changed(), result.summary(),
+                    records.add(new PhaseRecord(phase.name(), false, result.changed(), shared(result.summary()),
                             Duration.ofNanos(phaseStart - runStart), since(phaseStart)));
                     progress.accept(node.name() + ": " + phase.name() + ": " + result.summary());
                 } catch (PhaseFailure f) {
                     records.add(new PhaseRecord(phase.name(), false, false, "failed: " + f.getMessage(),
                             Duration.ofNanos(phaseStart - runStart), since(phaseStart)));
                     progress.accept(node.name() + ": " + phase.name() + " FAILED: " + f.getMessage());
-                    return new NodeReport(node.name(), false, records, List.copyOf(new LinkedHashSet<>(ctx.changedFiles())),
+                    return new NodeReport(node.name(), false, records, changedFiles(ctx),
                             since(start), phase.name(), f.getMessage(), f.hint(), f.journal());
                 }
             }
-            return new NodeReport(node.name(), true, records, List.copyOf(new LinkedHashSet<>(ctx.changedFiles())),
+            return new NodeReport(node.name(), true, records, changedFiles(ctx),
                     since(start), null, null, null, List.of());
         }
     }
@@ -232,6 +232,18 @@ public final class JoinRunner {
                 Thread.sleep(wait.toMillis());
             }
         }
+    }
+
+    /**
+     * A finished node's report is kept to the end of the run (the table, -o json, --report): its summaries and file
+     * paths, the same text on most nodes but built anew for each, are shared, so 10,000 reports hold one copy.
+     */
+    private static String shared(String s) {
+        return s == null ? null : s.intern();
+    }
+
+    private static List<String> changedFiles(NodeContext ctx) {
+        return new LinkedHashSet<>(ctx.changedFiles()).stream().map(JoinRunner::shared).toList();
     }
 
     private static Duration since(long startNanos) {

@@ -100,6 +100,27 @@ class JoinRunnerTest {
         assertThat(count(w1, "systemctl restart kube-proxy")).isEqualTo(1);
     }
 
+    /**
+     * Every node's report is kept until the run ends (10,000 at once): the file paths and phase summaries that are the
+     * same text on every node are one shared copy, not one per node.
+     */
+    @Test
+    void reportsOfDifferentNodesShareTheirCommonText() throws Exception {
+        List<JoinRunner.NodeReport> reports = join(Set.of(), fast);
+        JoinRunner.NodeReport a = reports.get(0);
+        JoinRunner.NodeReport b = reports.get(1);
+        assertThat(a.changedFiles()).isNotEmpty().isEqualTo(b.changedFiles());
+        for (int i = 0; i < a.changedFiles().size(); i++) {
+            assertThat(b.changedFiles().get(i)).as(a.changedFiles().get(i)).isSameAs(a.changedFiles().get(i));
+        }
+        for (int i = 0; i < a.phases().size(); i++) {
+            String summary = a.phases().get(i).summary();
+            if (summary.equals(b.phases().get(i).summary())) {
+                assertThat(b.phases().get(i).summary()).as(summary).isSameAs(summary);
+            }
+        }
+    }
+
     @Test
     void aChangedKubeletConfigRestartsKubeletOnly() throws Exception {
         join(Set.of(), fast);

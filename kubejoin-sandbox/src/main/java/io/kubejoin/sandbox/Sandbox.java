@@ -118,6 +118,9 @@ public final class Sandbox implements AutoCloseable {
         this.inventory = inventory;
     }
 
+    /** System property: one wildcard SSH listener for all machines instead of one per address (bench.BenchRun). */
+    public static final String ONE_SSH_LISTENER = "kubejoin.sandbox.oneSshListener";
+
     /** Starts everything and writes the folder; {@link #close} stops it (the folder stays). */
     public static Sandbox start(Path dir, Options options) throws IOException {
         dir = dir.toAbsolutePath().normalize();
@@ -179,7 +182,9 @@ public final class Sandbox implements AutoCloseable {
                 if (!options.runtime().equals("docker")) node.host().systemdCgroup(true);
                 nodes.put(names.get(i), node);
             }
-            ssh = NodeSshServer.start(nodes.values(), options.sshPort(), clientKey.getPublic());
+            // kubejoin bench at thousands of nodes sets it, in a network namespace of its own (see NodeSshServer)
+            ssh = NodeSshServer.start(nodes.values(), options.sshPort(), clientKey.getPublic(),
+                    Boolean.getBoolean(ONE_SSH_LISTENER));
             Files.write(sshDir.resolve("known_hosts"), ssh.knownHostsLines(), StandardCharsets.US_ASCII);
             Files.writeString(inventoryFile, inventoryYaml(options, version, api.url(), vipRange, ssh.port(), names, addresses));
             Inventory inv = InventoryLoader.load(inventoryFile);

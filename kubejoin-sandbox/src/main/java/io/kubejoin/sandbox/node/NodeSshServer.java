@@ -130,12 +130,14 @@ public final class NodeSshServer implements AutoCloseable {
     private final ThreadPoolExecutor execPool;
     private final SshThreadPoolExecutor sftpPool;
     private final PublicKey authorizedKey;
+    private final boolean oneListener;
     private SandboxSshServer server;
     private int port;
 
-    private NodeSshServer(Map<String, Endpoint> endpoints, PublicKey authorizedKey) {
+    private NodeSshServer(Map<String, Endpoint> endpoints, PublicKey authorizedKey, boolean oneListener) {
         this.endpoints = endpoints;
         this.authorizedKey = authorizedKey;
+        this.oneListener = oneListener;
         this.execPool = new ThreadPoolExecutor(EXEC_THREADS, EXEC_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), daemonThreads("sandbox-node-exec-"));
         this.execPool.allowCoreThreadTimeOut(true);
@@ -150,6 +152,18 @@ public final class NodeSshServer implements AutoCloseable {
      */
     public static NodeSshServer start(Collection<? extends Endpoint> endpoints, int port, PublicKey authorizedKey)
             throws IOException {
+        return start(endpoints, port, authorizedKey, false);
+    }
+
+    /**
+     * As {@link #start(Collection, int, PublicKey)}; with {@code oneListener}, ONE socket on the wildcard address
+     * instead of one per node (a node still known by the address the client connected to): a descriptor per node
+     * less, which is what lets 10,000 machines fit in a process's 20,000 descriptors. Refused unless this process's
+     * network namespace has loopback alone (the benchmark's {@code unshare --net}), so it is still reachable only
+     * from this machine's loopback. An unreachable node's connections are then closed at once instead of refused.
+     */
+    public static NodeSshServer start(Collection<? extends Endpoint> endpoints, int port, PublicKey authorizedKey,
+                                      boolean oneListener) throws IOException {
         Objects.requireNonNull(authorizedKey, "authorizedKey");
         if (endpoints.isEmpty()) throw new IllegalArgumentException("no endpoints");
         Map<String, Endpoint> byAddress = new LinkedHashMap<>();
@@ -160,7 +174,8 @@ public final class NodeSshServer implements AutoCloseable {
                 throw new IllegalArgumentException("address " + e.address() + " appears twice");
             }
         }
-        NodeSshServer s = new NodeSshServer(Collections.unmodifiableMap(byAddress), authorizedKey);
+        if (oneListener) requireLoopbackOnly();
+        NodeSshServer s = new NodeSshServer(Collections.unmodifiableMap(byAddress), authorizedKey, oneListener);
         try {
             for (int attempt = 1; ; attempt++) {
                 try {
@@ -183,15 +198,29 @@ public final class NodeSshServer implements AutoCloseable {
         // SshServer.start() splits the host list on commas and binds each address on the same port. The port is
         // picked here rather than by MINA (which would log it at INFO under this package's logger name): free on
         // the first address now; a clash on another address, or a race, is a BindException and a retry
-        sv.setHost(String.join(",", endpoints.keySet()));
-        sv.setPort(wanted != 0 ? wanted : freePort(endpoints.keySet().iterator().next()));
+        String first = oneListener ? "0.0.0.0" : endpoints.keySet().iterator().next();
+        sv.setHost(oneListener ? first : String.join(",", endpoints.keySet()));
+        sv.setPort(wanted != 0 ? wanted : freePort(first));
         sv.start();
         port = sv.getPort();
         bound.clear();
+        if (oneListener) return;
         for (String a : endpoints.keySet()) bound.put(a, new InetSocketAddress(InetAddress.getByName(a), port));
         if (!sv.acceptor().getBoundAddresses().containsAll(bound.values())) {
             throw new IOException("not every address was bound: " + sv.acceptor().getBoundAddresses().size() + " of "
                     + bound.size());
+        }
+    }
+
+    /** A wildcard listener is loopback-only only where loopback is the one interface (a private network namespace). */
+    private static void requireLoopbackOnly() throws IOException {
+        List<String> others = new ArrayList<>();
+        for (java.net.NetworkInterface i : Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            if (!i.isLoopback()) others.add(i.getName());
+        }
+        if (!others.isEmpty()) {
+            throw new IOException("one SSH listener on the wildcard address would be reachable through " + others
+                    + "; it is allowed only in a network namespace with loopback alone (unshare --net)");
         }
     }
 
@@ -301,7 +330,11 @@ public final class NodeSshServer implements AutoCloseable {
     public synchronized void setUnreachable(String address, boolean unreachable) {
         String a = known(address);
         InetSocketAddress where = bound.get(a);
-        if (unreachable) {
+        if (oneListener) {
+            // the one listener serves every node: the session listener closes this node's new connections instead
+            if (unreachable) this.unreachable.add(a);
+            else this.unreachable.remove(a);
+        } else if (unreachable) {
             if (this.unreachable.add(a)) server.acceptor().unbind(where);
         } else if (this.unreachable.remove(a)) {
             try {

@@ -208,6 +208,24 @@ class NodeSshServerTest {
         return new RemoteFile(path, mode, content.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * One wildcard listener for all nodes (the benchmark's 10,000 machines) is loopback-only only in a network
+     * namespace with loopback alone: where this machine has another interface, it is refused before anything listens.
+     */
+    @Test
+    void oneWildcardListenerIsRefusedWhereAnotherInterfaceCouldReachIt() throws Exception {
+        List<String> others = new ArrayList<>();
+        for (java.net.NetworkInterface i : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            if (!i.isLoopback()) others.add(i.getName());
+        }
+        org.junit.jupiter.api.Assumptions.assumeFalse(others.isEmpty(), "only loopback here: the wildcard would be allowed");
+        FakeNode a = new FakeNode(A, dir.resolve("a"));
+        assertThatThrownBy(() -> NodeSshServer.start(List.of(a), 0, clientPublic, true))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("reachable through [" + others.get(0))
+                .hasMessageContaining("unshare --net");
+    }
+
     @Test
     void execReturnsExitCodeAndBothStreamsFromTheNodeThatWasConnectedTo() throws Exception {
         FakeNode a = node(A);
