@@ -88,7 +88,7 @@ class JoinRunnerTest {
         assertThat(w1.root.resolve("etc/systemd/system/kube-proxy.service")).exists();
         assertThat(first.get(0).changedFiles()).hasSize(10);
         assertThat(w1.log()).contains("systemctl enable kubelet", "systemctl restart kubelet",
-                "systemctl restart kube-proxy", "modprobe nf_tables");
+                "systemctl restart kube-proxy", "modprobe -a nf_tables nf_conntrack");
 
         List<JoinRunner.NodeReport> second = join(Set.of(), fast);
         assertThat(second).allSatisfy(r -> {
