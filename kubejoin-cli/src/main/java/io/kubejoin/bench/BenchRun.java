@@ -48,14 +48,14 @@ public final class BenchRun {
     }
 
     /**
-     * java with the launcher's flags for {@code command} ({@link io.kubejoin.cli.JvmFlags}: C1 only for most, which
+     * java with the launcher's flags for {@code command} ({@link JvmFlags}: C1 only for most, which
      * also keeps the sandbox's figures steady — checked again on 2026-12-06 for the long-running sandbox of a 1,000-node
      * join: 116 s of CPU on C2 against 75 s on C1, the machine loaded alike; C2 for the crypto of join and upgrade),
      * then the extra JVM flags (a profiler, say) of the environment variable {@code optsEnv} when not null.
      */
     List<String> jvm(String heap, String command, String optsEnv) {
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap));
-        cmd.addAll(io.kubejoin.cli.JvmFlags.forCommand(command, dir.resolve("jvm")));
+        cmd.addAll(JvmFlags.forCommand(command, dir.resolve("jvm")));
         String opts = optsEnv == null ? null : System.getenv(optsEnv);
         if (opts != null && !opts.isBlank()) cmd.addAll(List.of(opts.trim().split("\\s+")));
         return cmd;

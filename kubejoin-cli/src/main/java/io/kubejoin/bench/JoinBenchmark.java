@@ -145,7 +145,7 @@ public final class JoinBenchmark {
         progress.flush();
         long t0 = System.nanoTime();
         List<String> cmd = new ArrayList<>(List.of(run.java, "-Xmx" + s.joinHeap()));
-        cmd.addAll(io.kubejoin.cli.JvmFlags.forCommand("status", dir.resolve("jvm")));
+        cmd.addAll(JvmFlags.forCommand("status", dir.resolve("jvm")));
         cmd.addAll(List.of("-cp", run.classpath, "io.kubejoin.cli.Main", "status", "-f", sandboxDir.resolve("inventory.yaml").toString(),
                 "-o", "json", "--parallel", Integer.toString(s.parallel())));
         Process p = new ProcessBuilder(run.nearSandbox(cmd)).redirectOutput(out.toFile())

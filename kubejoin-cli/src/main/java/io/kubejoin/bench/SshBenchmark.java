@@ -1,6 +1,5 @@
 package io.kubejoin.bench;
 
-import io.kubejoin.cli.JvmFlags;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.InventoryLoader;
 import io.kubejoin.inventory.Node;

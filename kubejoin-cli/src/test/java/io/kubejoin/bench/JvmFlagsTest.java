@@ -1,4 +1,4 @@
-package io.kubejoin.cli;
+package io.kubejoin.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

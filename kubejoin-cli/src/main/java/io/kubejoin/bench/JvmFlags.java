@@ -1,4 +1,4 @@
-package io.kubejoin.cli;
+package io.kubejoin.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
