@@ -91,21 +91,14 @@ final class TextCommands extends CommandSupport {
                 st = 1;
                 continue;
             }
-            MessageDigest md;
+            String hex;
             try {
-                md = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-            try (InputStream in = Files.newInputStream(p)) {
-                byte[] buf = new byte[64 * 1024];
-                for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+                hex = sha256Hex(p);
             } catch (FileSystemException e) {
                 io.err().add("sha256sum: " + path + ": " + reason(e) + "\n");
                 st = 1;
                 continue;
             }
-            String hex = HexFormat.of().formatHex(md.digest());
             if (path.contains("\\") || path.contains("\n")) {
                 io.out().add("\\" + hex + "  " + path.replace("\\", "\\\\").replace("\n", "\\n") + "\n");
             } else {
