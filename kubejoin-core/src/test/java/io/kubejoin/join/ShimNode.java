@@ -98,8 +98,11 @@ public final class ShimNode extends FolderNode {
         return "export PATH='" + bin + "':\"$PATH\"; " + rooted;
     }
 
-    /** An opening quote of an absolute path (not the closing quote of 'dir'/glob, nor a sed address '/re/'). */
-    private static final java.util.regex.Pattern QUOTED_PATH = java.util.regex.Pattern.compile("(^|[\\s=])'/(?=[A-Za-z0-9_.])");
+    /**
+     * An opening quote of an absolute path, the root itself included ({@code '/'}: a {@code tar -C '/'} once wrote into
+     * this machine's /etc), not the closing quote of 'dir'/glob, nor a sed address '/re/'.
+     */
+    private static final java.util.regex.Pattern QUOTED_PATH = java.util.regex.Pattern.compile("(^|[\\s=])'/(?=[A-Za-z0-9_.'])");
     private static final java.util.regex.Pattern UNROOTED =
             java.util.regex.Pattern.compile("(^|[\\s=])/(etc|data|opt|var|run|usr|sys|proc|srv|home|root)(/|\\s|$)");
 }
