@@ -1,6 +1,6 @@
 package io.kubejoin.sandbox.tls;
 
-import java.math.BigInteger;
+import io.kubejoin.pki.P256;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidKeyException;
 import java.security.InvalidParameterException;
@@ -20,29 +20,19 @@ import java.security.spec.AlgorithmParameterSpec;
 import java.security.spec.ECParameterSpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.bouncycastle.asn1.x9.X9ECParameters;
-import org.bouncycastle.crypto.ec.CustomNamedCurves;
-import org.bouncycastle.crypto.params.ECDomainParameters;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
-import org.bouncycastle.crypto.params.ParametersWithRandom;
-import org.bouncycastle.crypto.signers.ECDSASigner;
-import org.bouncycastle.crypto.signers.StandardDSAEncoding;
 import org.bouncycastle.jcajce.provider.asymmetric.util.EC5Util;
 
 /**
- * SHA256withECDSA on P-256 with BouncyCastle's ECDSA over one shared curve generator. BouncyCastle's JCA signature
- * turns every key's curve parameters into a new generator point, and its tables for multiplying that point (the
- * bulk of a signature's cost) are kept on the point: so each TLS handshake and each certificate the sandbox signs
- * computed them again (a sixth of the sandbox's CPU in a 1,000-node join). Here the generator is the one of
- * BouncyCastle's named curve, its tables computed once; public keys verified again and again (the cluster CA's, the
- * API server's) keep theirs too. Same signatures (ASN.1 DER r, s; random k), same checks (the public point must lie
+ * SHA256withECDSA on P-256 through core's {@link P256}, as a JCA signature for the sandbox's TLS and certificates.
+ * BouncyCastle's own JCA signature computed the curve generator's multiplication tables again for each TLS handshake
+ * and each certificate the sandbox signs (a sixth of the sandbox's CPU in a 1,000-node join); P256 computes them once.
+ * Public keys verified again and again (the cluster CA's, the API server's) keep their own tables here too. Same signatures (ASN.1 DER r, s; random k), same checks (the public point must lie
  * on the curve); keys of other curves go to BouncyCastle's own implementation.
  */
 final class P256Ecdsa extends SignatureSpi {
-    private static final X9ECParameters X9 = CustomNamedCurves.getByName("secp256r1");
-    private static final ECDomainParameters DOMAIN = new ECDomainParameters(X9);
-    private static final ECParameterSpec JDK_SPEC = EC5Util.convertToSpec(X9);
+    private static final ECParameterSpec JDK_SPEC = EC5Util.convertToSpec(P256.DOMAIN);
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Recently verified public keys with their precomputed tables (the CA's and the API server's stay in). */
     private static final Map<java.security.spec.ECPoint, ECPublicKeyParameters> PUBLIC_KEYS =
@@ -55,7 +45,10 @@ final class P256Ecdsa extends SignatureSpi {
 
     private final Provider bc;
     private final MessageDigest digest;
-    private final ECDSASigner signer = new ECDSASigner();
+    /** The key of a P-256 signing or verification in progress. */
+    private ECPrivateKeyParameters signingKey;
+    private ECPublicKeyParameters verifyingKey;
+    private SecureRandom random = RANDOM;
     /** BouncyCastle's own signature, for a key not on P-256; null while a P-256 key is in use. */
     private Signature other;
 
@@ -93,8 +86,7 @@ final class P256Ecdsa extends SignatureSpi {
             if (params == null) {
                 try {
                     // the constructor checks that the point lies on the curve
-                    params = new ECPublicKeyParameters(DOMAIN.getCurve().createPoint(ec.getW().getAffineX(),
-                            ec.getW().getAffineY()), DOMAIN);
+                    params = P256.publicKey(ec.getW().getAffineX(), ec.getW().getAffineY());
                 } catch (IllegalArgumentException e) {
                     throw new InvalidKeyException("not a P-256 public key: " + e.getMessage(), e);
                 }
@@ -102,7 +94,8 @@ final class P256Ecdsa extends SignatureSpi {
                     PUBLIC_KEYS.put(ec.getW(), params);
                 }
             }
-            signer.init(false, params);
+            verifyingKey = params;
+            signingKey = null;
             digest.reset();
         } else {
             other = other();
@@ -119,9 +112,13 @@ final class P256Ecdsa extends SignatureSpi {
     protected void engineInitSign(PrivateKey key, SecureRandom random) throws InvalidKeyException {
         if (key instanceof ECPrivateKey ec && isP256(ec.getParams())) {
             other = null;
-            BigInteger d = ec.getS();
-            if (d.signum() <= 0 || d.compareTo(DOMAIN.getN()) >= 0) throw new InvalidKeyException("not a P-256 private key");
-            signer.init(true, new ParametersWithRandom(new ECPrivateKeyParameters(d, DOMAIN), random != null ? random : RANDOM));
+            try {
+                signingKey = P256.privateKey(ec.getS());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidKeyException(e.getMessage(), e);
+            }
+            verifyingKey = null;
+            this.random = random != null ? random : RANDOM;
             digest.reset();
         } else {
             other = other();
@@ -145,25 +142,19 @@ final class P256Ecdsa extends SignatureSpi {
     @Override
     protected byte[] engineSign() throws SignatureException {
         if (other != null) return other.sign();
-        BigInteger[] rs = signer.generateSignature(digest.digest());
-        try {
-            return StandardDSAEncoding.INSTANCE.encode(DOMAIN.getN(), rs[0], rs[1]);
-        } catch (java.io.IOException e) {
-            throw new SignatureException("cannot encode the signature", e);
-        }
+        if (signingKey == null) throw new SignatureException("not initialised for signing");
+        return P256.sign(signingKey, digest.digest(), random);
     }
 
     @Override
     protected boolean engineVerify(byte[] sigBytes) throws SignatureException {
         if (other != null) return other.verify(sigBytes);
-        byte[] hash = digest.digest();
-        BigInteger[] rs;
+        if (verifyingKey == null) throw new SignatureException("not initialised for verification");
         try {
-            rs = StandardDSAEncoding.INSTANCE.decode(DOMAIN.getN(), sigBytes);
-        } catch (Exception e) {
+            return P256.verify(verifyingKey, digest.digest(), sigBytes);
+        } catch (java.io.IOException e) {
             throw new SignatureException("error decoding signature bytes.", e);
         }
-        return signer.verifySignature(hash, rs[0], rs[1]);
     }
 
     @Override
