@@ -22,7 +22,7 @@ public final class ShimScripts {
     public static void install(Path bin, Path state) throws IOException {
         Files.createDirectories(bin);
         Files.createDirectories(state);
-        String s = "s='" + state + "'; mkdir -p \"$s\"; ";
+        String s = "s='" + state + "'; [ -d \"$s\" ] || mkdir -p \"$s\"; ";
         write(bin.resolve("systemctl"), "#!/bin/sh\n" + s + """
                 echo "systemctl $*" >> "$s/log"
                 cmd="$1"; shift; q=; [ "$1" = "--quiet" ] && { q=1; shift; }; [ "$1" = "--now" ] && shift

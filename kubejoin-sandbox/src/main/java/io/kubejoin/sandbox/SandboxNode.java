@@ -56,6 +56,11 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
     private volatile KeyPair hostKey;
     private volatile SimulatedKubelet.Options kubeletOptions = SimulatedKubelet.Options.sandbox();
     private volatile SimulatedKubeProxy.Options kubeProxyOptions = SimulatedKubeProxy.Options.defaults();
+    /**
+     * How kube-proxy finds its Node: {@link Sandbox} asks its API server; a machine without one counts its Node as
+     * there once its own kubelet posted Ready (never sooner than the real registration).
+     */
+    private volatile SimulatedKubeProxy.NodeLookup nodeLookup = this::ownKubeletsNode;
     private volatile boolean runtimeDown;
     private volatile String hostname;
     private final Object services = new Object();
@@ -256,6 +261,17 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         this.runtimeDown = down;
     }
 
+    private String ownKubeletsNode(String n) {
+        synchronized (services) {
+            return n.equals(name) && kubelet != null && kubelet.state() == SimulatedKubelet.State.READY ? address : null;
+        }
+    }
+
+    /** How the next kube-proxy started looks its Node up (the sandbox: its API server). */
+    public void kubeProxyNodeLookup(SimulatedKubeProxy.NodeLookup lookup) {
+        nodeLookup = Objects.requireNonNull(lookup);
+    }
+
     public SimulatedKubelet kubelet() {
         synchronized (services) {
             return kubelet;
@@ -410,7 +426,7 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
                 launchKubelet();
             } else {
                 if (proxy != null) stopped(unit, proxy::stop);
-                proxy = new SimulatedKubeProxy(runtime, root, name, installedVersion("kube-proxy"), kubeProxyOptions);
+                proxy = new SimulatedKubeProxy(runtime, root, name, installedVersion("kube-proxy"), kubeProxyOptions, nodeLookup);
                 invoked(unit, proxy.journal());
                 proxy.start();
                 started = proxy;

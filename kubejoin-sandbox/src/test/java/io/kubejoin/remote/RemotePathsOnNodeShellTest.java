@@ -276,6 +276,40 @@ class RemotePathsOnNodeShellTest {
         assertThat(perms(RemotePaths.tmp(token.path()))).isEqualTo("rw-------");
     }
 
+    /**
+     * The temp files are removed first only when one is there (one process fewer on a fresh node), and then also a
+     * link (dd would follow it) and a stale temp file of a secret (dd would keep its looser mode); files are created
+     * with their mode where dd can (no chmod), an executable still gets its mode.
+     */
+    @Tag("hostile")
+    @Test
+    void aLinkOrAStaleTempFileIsRemovedBeforeTheWriteAndModesAreExact() throws IOException {
+        RemoteFile key = file("/etc/kubernetes/cert/kube-proxy-key.pem", 0600, "KEY\n");
+        RemoteFile ca = file("/etc/kubernetes/cert/ca.pem", 0644, "CA\n");
+        RemoteFile group = file("/etc/kubernetes/cert/group.pem", 0640, "G\n");
+        RemoteFile tool = file("/opt/k8s/bin/tool", 0755, "#!/bin/sh\n");
+        Files.createDirectories(local("/etc/kubernetes/cert"));
+        write(RemotePaths.tmp(key.path()), "stale temp from a dropped push", "rw-rw-rw-");
+        Files.createSymbolicLink(local(RemotePaths.tmp(ca.path())), Path.of("../elsewhere"));
+        List<RemoteFile> all = List.of(key, ca, group, tool);
+
+        ExecResult push = inlinePush(all);
+
+        assertThat(push.exitCode()).as(push.stderr()).isZero();
+        assertThat(local("/etc/kubernetes/elsewhere")).as("the link's target").doesNotExist();
+        assertThat(perms(key.path())).isEqualTo("rw-------");
+        assertThat(perms(ca.path())).isEqualTo("rw-r--r--");
+        assertThat(perms(group.path())).isEqualTo("rw-r-----");
+        assertThat(perms(tool.path())).isEqualTo("rwxr-xr-x");
+        assertThat(local(ca.path())).hasContent("CA\n");
+        String script = RemotePaths.inlinePushCommand(all);
+        assertThat(script).as("a temp file chmod-ed only when dd cannot create its mode")
+                .contains("chmod 0755 -- '" + RemotePaths.tmp(tool.path()) + "'")
+                .doesNotContain("chmod 0600 -- '" + RemotePaths.tmp(key.path()) + "'")
+                .doesNotContain("chmod 0644 -- '" + RemotePaths.tmp(ca.path()) + "'")
+                .doesNotContain("chmod 0640 -- '" + RemotePaths.tmp(group.path()) + "'");
+    }
+
     private ExecResult inlinePush(List<RemoteFile> files) {
         String cmd = "sh -c " + io.kubejoin.remote.script.Sh.quote(RemotePaths.inlinePushCommand(files));
         return shell.run(cmd, new java.io.ByteArrayInputStream(concat(files)));

@@ -46,8 +46,11 @@ class SandboxNodeProxyRulesTest {
         Files.createDirectories(bin.getParent());
         Files.writeString(bin, "#!/bin/sh\n");
         Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return new SandboxNode(name, address, root, TestCsrs.ecKey(), KubeVersion.parse(version), runtime, "10.254.0.1",
+        SandboxNode n = new SandboxNode(name, address, root, TestCsrs.ecKey(), KubeVersion.parse(version), runtime, "10.254.0.1",
                 "/run/containerd/containerd.sock");
+        // a joined node: its kubelet registered the Node, which kube-proxy looks up as it starts
+        n.kubeProxyNodeLookup(x -> x.equals(name) ? address : null);
+        return n;
     }
 
     private static void setMode(SandboxNode n, String lines) throws Exception {

@@ -125,22 +125,35 @@ public final class PushScripts {
 
     /**
      * Writes each of {@code inline}'s bytes, one after the other from the command's stdin, into its temp file,
-     * created anew under umask 077 (a temp file of a secret is never readable by others, not even for a moment; a
-     * stale one from a dropped push would keep its old mode through dd's truncation), then checks the sha256 of all
+     * created anew (a stale one from a dropped push, or a link, is removed first: dd would keep its old mode through
+     * the truncation, or follow the link; the {@code rm} runs only when there is one), then checks the sha256 of all
      * of them in one {@code sha256sum -c}: input cut short (a dropped connection) stops the command before anything
-     * is renamed, and only then is each checked alone to name the files cut short. One hashing process per push, not
-     * two per file: a push's processes are most of what it costs the node.
+     * is renamed, and only then is each checked alone to name the files cut short. A file whose mode dd can create
+     * ({@link #createdWithMode}) is created with it under the matching umask, so it needs no chmod; any other under
+     * umask 077 (a temp file of a secret is never readable by others, not even for a moment) and chmod-ed later.
+     * One hashing process per push, not two per file: a push's processes are most of what it costs the node.
      */
     private static void appendInlineWrites(StringBuilder sb, List<File> inline) {
         if (inline.isEmpty()) return;
-        sb.append("umask 077\nrm -f -- ").append(quoteAll(inline.stream().map(f -> tmp(f.path())).toList()))
-                .append(" || exit 1\n");
+        List<String> tmps = inline.stream().map(f -> tmp(f.path())).toList();
+        sb.append("umask 077\nif ");
+        for (int i = 0; i < tmps.size(); i++) {
+            String q = quote(tmps.get(i));
+            sb.append(i == 0 ? "" : " || ").append("[ -e ").append(q).append(" ] || [ -h ").append(q).append(" ]");
+        }
+        sb.append("; then rm -f -- ").append(quoteAll(tmps)).append(" || exit 1; fi\n");
         sb.append("short() { echo \"$1: not written in full (input cut short, or the write failed)\" >&2; }\n");
         List<File> checkAlone = new ArrayList<>();
         List<File> checkTogether = new ArrayList<>();
+        int umask = 077;
         for (File f : inline) {
             String tmp = quote(tmp(f.path()));
             int n = f.length();
+            int wanted = createdWithMode(f.mode()) ? 0777 & ~f.mode() : 077;
+            if ((0666 & ~wanted) != (0666 & ~umask)) {
+                sb.append("umask ").append(String.format("%03o", wanted)).append('\n');
+                umask = wanted;
+            }
             sb.append("dd of=").append(tmp)
                     .append(n == 0 ? " bs=1 count=0" : " bs=" + n + " count=1")
                     .append(" iflag=fullblock status=none || { short ").append(quote(f.path())).append("; exit 1; }\n");
@@ -165,6 +178,14 @@ public final class PushScripts {
     }
 
     /**
+     * Whether dd, which creates its output with 0666 minus the umask, can create a file with {@code mode} itself: no
+     * execute, setuid, setgid or sticky bit (0644, 0600, 0640 can; a 0755 binary cannot and is chmod-ed).
+     */
+    static boolean createdWithMode(int mode) {
+        return (mode & ~0666) == 0;
+    }
+
+    /**
      * The line {@code sha256sum -c} reads for {@code f}'s temp file: its sha256, two spaces (echo's and the first
      * word's), the name — a word of its own, as every node path kubejoin quotes.
      */
@@ -172,10 +193,16 @@ public final class PushScripts {
         return "echo " + quote(f.sha256() + " ") + " " + quote(tmp(f.path()));
     }
 
-    /** One chmod per distinct mode of {@code files}' temp files. */
-    private static void appendTempModes(StringBuilder sb, List<File> files) {
+    /**
+     * One chmod per distinct mode of {@code files}' temp files, but none for those {@code inline} wrote with their
+     * mode already ({@link #createdWithMode}).
+     */
+    private static void appendTempModes(StringBuilder sb, List<File> files, Set<File> inline) {
         Map<Integer, List<String>> byMode = new TreeMap<>();
-        for (File f : files) byMode.computeIfAbsent(f.mode(), m -> new ArrayList<>()).add(tmp(f.path()));
+        for (File f : files) {
+            if (inline.contains(f) && createdWithMode(f.mode())) continue;
+            byMode.computeIfAbsent(f.mode(), m -> new ArrayList<>()).add(tmp(f.path()));
+        }
         byMode.forEach((mode, tmps) -> sb.append("chmod ").append(String.format("%04o", mode)).append(" -- ")
                 .append(quoteAll(tmps)).append(" || exit 1\n"));
     }
@@ -196,7 +223,9 @@ public final class PushScripts {
         }
         appendInlineWrites(sb, files);
         // every temp file its final mode before any rename; those found unchanged are removed anyway
-        appendTempModes(sb, files);
+        Set<File> all = Collections.newSetFromMap(new IdentityHashMap<>());
+        all.addAll(files);
+        appendTempModes(sb, files, all);
         for (File f : files) {
             String dest = quote(f.path());
             String tmp = quote(tmp(f.path()));
@@ -249,7 +278,7 @@ public final class PushScripts {
             }
         }
         // temp files written here or by SFTP as root: their final modes, one chmod per distinct mode, before any rename
-        appendTempModes(sb, changed.stream().filter(f -> staged == null || inlined.contains(f)).toList());
+        appendTempModes(sb, changed.stream().filter(f -> staged == null || inlined.contains(f)).toList(), inlined);
         for (File f : changed) {
             sb.append("place ").append(quote(tmp(f.path()))).append(' ').append(quote(f.path())).append(' ')
                     .append(quote(bak(f.path()))).append(" || exit 1\n");

@@ -33,6 +33,13 @@ import io.kubejoin.sandbox.node.SimulatorRuntime;
  * healthy "while it's starting up", before its first sync, so healthz alone does not show the rules are there —
  * and 503 in the hostname mismatch above; no HTTP listener is opened. Not simulated: watching
  * Services/EndpointSlices, actual iptables/ipvs/nftables rules, metrics, conntrack.
+ *
+ * <p>Started before its Node exists (kubelet not registered yet), it does what each release does before its healthz
+ * server and proxier exist ({@link #NODE_LOOKUP}): up to 1.28 it reads the Node only without a {@code bindAddress}
+ * (detectNodeIP); 1.29 to 1.33 always read it (getNodeIPs, kubernetes#119525), 6 tries 1, 2, 4, 8, 16 s apart
+ * (pkg/util/node GetNodeIP's backoff, here without its jitter: never longer than the real one), then go on with the
+ * bindAddress, else 127.0.0.1 ("can't determine this node's IP"); from 1.34 the NodeManager (kubernetes#130837) polls
+ * every second until the Node has an address, and exits after 5 minutes without one.
  */
 public final class SimulatedKubeProxy {
     public enum State { NEW, RUNNING, FAILED, STOPPED }
@@ -65,6 +72,20 @@ public final class SimulatedKubeProxy {
         }
     }
 
+    /** What kube-proxy learns of its Node from the API server: its primary address, or null while there is no such Node. */
+    @FunctionalInterface
+    public interface NodeLookup {
+        String address(String nodeName);
+    }
+
+    /** The waits of {@link #NODE_LOOKUP} before each try after the first (1.29-1.33, and earlier without bindAddress). */
+    static final long[] BACKOFF_MS = {1000, 2000, 4000, 8000, 16000};
+    /** From 1.34: the NodeManager's poll interval and timeout. */
+    static final long POLL_MS = 1000;
+    static final long POLL_TIMEOUT_MS = 300_000;
+    /** Javadoc anchor: how the Node is looked up per release (see the class comment). */
+    static final String NODE_LOOKUP = "node lookup";
+
     static final String UNIT = "/etc/systemd/system/kube-proxy.service";
     /** Flags issue 2 names as removed from kube-proxy, checked independently of VersionRules. */
     static final Map<String, Integer> REMOVED_FLAGS = Map.of("logtostderr", 26);
@@ -74,6 +95,7 @@ public final class SimulatedKubeProxy {
     private final String kubeletNodeName;
     private final KubeVersion version;
     private final Options options;
+    private final NodeLookup lookup;
     private final Journal journal;
     private final Object lock = new Object();
     private State state = State.NEW;
@@ -82,11 +104,16 @@ public final class SimulatedKubeProxy {
     private volatile String mode;
     /** When its healthz server listens (System.nanoTime()); 0 before the start. */
     private long healthzListensAt;
+    /** Looking its Node up (guarded by lock): no healthz server, no proxier yet. */
+    private boolean lookingUp;
 
     /**
      * @param kubeletNodeName the name the node's kubelet registered (its --hostname-override)
+     * @param lookup          the API server's answer for a Node (the sandbox asks its API server)
      */
-    public SimulatedKubeProxy(SimulatorRuntime runtime, Path root, String kubeletNodeName, KubeVersion version, Options options) {
+    public SimulatedKubeProxy(SimulatorRuntime runtime, Path root, String kubeletNodeName, KubeVersion version, Options options,
+                              NodeLookup lookup) {
+        this.lookup = Objects.requireNonNull(lookup);
         this.runtime = Objects.requireNonNull(runtime);
         this.root = new NodeRoot(root);
         this.kubeletNodeName = Objects.requireNonNull(kubeletNodeName);
@@ -148,7 +175,7 @@ public final class SimulatedKubeProxy {
      */
     public int healthz() {
         synchronized (lock) {
-            if (state != State.RUNNING || System.nanoTime() - healthzListensAt < 0) return 0;
+            if (state != State.RUNNING || lookingUp || System.nanoTime() - healthzListensAt < 0) return 0;
             return nodeFound ? 200 : 503;
         }
     }
@@ -263,7 +290,74 @@ public final class SimulatedKubeProxy {
             settle(State.RUNNING, null); // runs, answers 503, programs nothing
             return;
         }
+        String bind = config.get("bindAddress") == null ? "" : String.valueOf(config.get("bindAddress"));
+        boolean bindSet = !bind.isEmpty() && !bind.equals("0.0.0.0") && !bind.equals("::");
+        if (bindSet && !version.atLeast(29)) {
+            nodeIp = bind; // detectNodeIP: a bindAddress is the node IP, the Node is not read
+            settle(State.RUNNING, null);
+            proceed(mode);
+            return;
+        }
+        // the lookup runs before the healthz server and the proxier exist: nothing listens, nothing syncs meanwhile
+        synchronized (lock) {
+            lookingUp = true;
+        }
         settle(State.RUNNING, null);
+        lookUp(hostnameOverride, bindSet ? bind : null, mode, 0, System.nanoTime());
+    }
+
+    /** The node IP it settled on (null until then). */
+    public String nodeIp() {
+        return nodeIp;
+    }
+
+    private volatile String nodeIp;
+
+    /** One try of the Node lookup ({@code attempt} from 0), then the next after its wait, or the outcome. */
+    private void lookUp(String name, String bind, String mode, int attempt, long since) {
+        runtime.vertx().executeBlocking(() -> lookup.address(name), false).onComplete(ar -> {
+            if (state() != State.RUNNING) return;
+            String address = ar.succeeded() ? ar.result() : null;
+            if (address != null) {
+                nodeIp = bind != null ? bind : address;
+                proceed(mode);
+                return;
+            }
+            if (version.atLeast(34)) {
+                // NodeManager: the lister's Get, silently, every second up to its timeout; then newProxyServer fails
+                if ((System.nanoTime() - since) / 1_000_000 + POLL_MS > POLL_TIMEOUT_MS) {
+                    KubeProxyExit e = exitFailed("node \"" + name + "\" not found");
+                    settle(State.FAILED, e.getMessage());
+                    return;
+                }
+                runtime.vertx().setTimer(POLL_MS, id -> lookUp(name, bind, mode, attempt + 1, since));
+                return;
+            }
+            journal.error("node.go:152", "\"Failed to retrieve node info\" err=\"nodes \\\"" + name + "\\\" not found\"");
+            if (attempt < BACKOFF_MS.length) {
+                runtime.vertx().setTimer(BACKOFF_MS[attempt], id -> lookUp(name, bind, mode, attempt + 1, since));
+                return;
+            }
+            if (bind != null) {
+                nodeIp = bind; // the bindAddress overrides the primary IP
+            } else {
+                journal.warning("server.go:526", "can't determine this node's IP, assuming 127.0.0.1; if this is incorrect, please set the --bind-address flag");
+                nodeIp = "127.0.0.1";
+            }
+            proceed(mode);
+        });
+    }
+
+    /** From here as after a start whose Node was found at once: healthz listens, the first sync follows. */
+    private void proceed(String mode) {
+        synchronized (lock) {
+            if (state != State.RUNNING) return;
+            if (lookingUp) {
+                lookingUp = false;
+                startedAt = System.nanoTime();
+                healthzListensAt = System.nanoTime() + Math.min(250_000_000L, options.firstSync().toNanos() / 2);
+            }
+        }
         // the first sync ends firstSync after the start; the rules exist only from then
         long delayMs = Math.max(1, options.firstSync().toMillis() - (System.nanoTime() - startedAt) / 1_000_000);
         String syncMode = mode;

@@ -56,7 +56,7 @@ class ScriptDifferentialTest {
         /**
          * Links and leftovers: a destination that is a link (to a file, and dangling), a backup folder holding a
          * folder of the file's name, a data folder that is a link, a PEM cut short, /proc/swaps without its last
-         * newline.
+         * newline, a stale temp file of a secret (0666) and a temp name that is a dangling link.
          */
         LINKS,
         /**
@@ -253,6 +253,9 @@ class ScriptDifferentialTest {
             Files.createSymbolicLink(at(root, p.kubeProxyKey()), Path.of("other-key.pem"));
             Files.createSymbolicLink(at(root, p.kubeletConfig()), Path.of("missing.yaml"));
             file(root, p.kubeProxyCert(), "-----BEGIN CERTIFICATE-----\nMIIC\nno end line\n", "rw-r--r--");
+            // leftovers of a dropped push: a temp file of a secret with a loose mode, a temp name that is a link
+            file(root, PushScripts.tmp(p.kubeProxyKey()), "stale\n", "rw-rw-rw-");
+            Files.createSymbolicLink(at(root, PushScripts.tmp(p.caCert())), Path.of("stale-target"));
             file(root, p.kubeletClientCurrent(), "-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n"
                     + "-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----", "rw-------");
             file(root, p.kubeletKubeconfig(), "kubeconfig\n", "rw-------");

@@ -54,10 +54,12 @@ final class TextCommands extends CommandSupport {
                         return a.isEmpty() ? 1 : 0;
                     case "-z":
                         return a.isEmpty() ? 0 : 1;
-                    case "-e", "-f", "-d", "-x", "-S": {
+                    case "-e", "-f", "-d", "-x", "-S", "-h", "-L": {
                         Path p = local("test", a);
                         boolean r = switch (op) {
                             case "-e" -> Files.exists(p);
+                            // a link itself, dangling or not (-e follows it)
+                            case "-h", "-L" -> Files.isSymbolicLink(p);
                             case "-f" -> Files.isRegularFile(p);
                             case "-d" -> Files.isDirectory(p);
                             case "-x" -> Files.isDirectory(p) || (Files.exists(p) && (mode(p) & 0111) != 0);
