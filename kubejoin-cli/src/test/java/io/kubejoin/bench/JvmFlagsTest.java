@@ -10,6 +10,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +18,8 @@ import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +38,40 @@ class JvmFlagsTest {
         for (String c : List.of("render", "demo", "sandbox", "status", "plan", "")) {
             assertThat(JvmFlags.forCommand(c, tmp)).containsExactly("-XX:TieredStopAtLevel=1");
         }
+    }
+
+    /**
+     * The join's JIT policy in a real JVM (-Xbatch: each compile finishes before the code goes on, so the tiers seen do
+     * not depend on timing): the JDK's crypto reaches C2 (tier 4), while ordinary code is compiled once, by C1 without
+     * profiling (tier 1): no C1-with-full-profiling (tier 3) compile at all, which, with C2 refused by the directives,
+     * would run slower code and then be compiled a second time.
+     */
+    @Test
+    void underTheJoinFlagsCryptoReachesC2AndOrdinaryCodeGoesStraightToC1() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path log = tmp.resolve("jit.log");
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(JvmFlags.forCommand("join", tmp.resolve("jvm")));
+        cmd.addAll(List.of("-Xbatch", "-Xlog:jit+compilation=debug:file=" + log, "-cp",
+                System.getProperty("java.class.path"), JitProbe.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        // a line: [uptime][debug][jit,compilation]   id  flags  tier  class::method (size)
+        Map<String, List<Integer>> tiers = new HashMap<>();
+        for (String line : Files.readAllLines(log)) {
+            Matcher m = Pattern.compile("\\s([0-4])\\s+(\\S+::\\S+)").matcher(line);
+            if (!m.find() || line.contains("made not entrant")) continue;
+            tiers.computeIfAbsent(m.group(2), k -> new ArrayList<>()).add(Integer.parseInt(m.group(1)));
+        }
+        assertThat(tiers.get(JitProbe.class.getName() + "::ordinaryWork")).containsExactly(1);
+        assertThat(tiers.values()).as("no tier-3 compile").noneMatch(t -> t.contains(3));
+        assertThat(tiers).as("crypto at tier 4").anySatisfy((method, t) -> assertThat(method)
+                .startsWith("com.sun.crypto.provider.").satisfies(x -> assertThat(t).contains(4)));
+        assertThat(tiers).as("only crypto at tier 4").allSatisfy((method, t) -> {
+            if (t.contains(4)) assertThat(method).matches("(com\\.sun\\.crypto|sun\\.security)\\.provider\\..*");
+        });
     }
 
     @Test
