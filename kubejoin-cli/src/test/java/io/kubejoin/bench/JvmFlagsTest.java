@@ -249,6 +249,21 @@ class JvmFlagsTest {
         assertThat(Files.isRegularFile(root.resolve("kubejoin-cli/target/cds"))).isTrue();
     }
 
+    /** A command's --help loads little more than the option parser: no archive from it, none used for it. */
+    @Test
+    void aCommandsHelpNeitherMakesNorUsesAnArchive() throws Exception {
+        Path root = checkout();
+        Path bin = fakeJava();
+        for (String help : List.of("--help", "-h", "--version")) {
+            Run r = run(root, bin, Map.of(), "join", help);
+            assertThat(r.exit()).isZero();
+            assertThat(r.out()).noneMatch(a -> a.contains("Archive") || a.contains("-Xlog:cds"));
+        }
+        assertThat(Files.exists(root.resolve("kubejoin-cli/target/cds"))
+                && !files(root.resolve("kubejoin-cli/target/cds")).isEmpty()).isFalse();
+        assertThat(run(root, bin, Map.of(), "--version").flag("-XX:ArchiveClassesAtExit=")).isNotNull(); // no command
+    }
+
     /**
      * With the real JVM: the launcher's first run dumps an archive that the second run loads the jar's classes from
      * (the class-loading log names the archive, "shared objects file (top)", as their source). No timing.
