@@ -10,8 +10,17 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +40,40 @@ class JvmFlagsTest {
         }
     }
 
+    /**
+     * The join's JIT policy in a real JVM (-Xbatch: each compile finishes before the code goes on, so the tiers seen do
+     * not depend on timing): the JDK's crypto reaches C2 (tier 4), while ordinary code is compiled once, by C1 without
+     * profiling (tier 1): no C1-with-full-profiling (tier 3) compile at all, which, with C2 refused by the directives,
+     * would run slower code and then be compiled a second time.
+     */
+    @Test
+    void underTheJoinFlagsCryptoReachesC2AndOrdinaryCodeGoesStraightToC1() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path log = tmp.resolve("jit.log");
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(JvmFlags.forCommand("join", tmp.resolve("jvm")));
+        cmd.addAll(List.of("-Xbatch", "-Xlog:jit+compilation=debug:file=" + log, "-cp",
+                System.getProperty("java.class.path"), JitProbe.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        // a line: [uptime][debug][jit,compilation]   id  flags  tier  class::method (size)
+        Map<String, List<Integer>> tiers = new HashMap<>();
+        for (String line : Files.readAllLines(log)) {
+            Matcher m = Pattern.compile("\\s([0-4])\\s+(\\S+::\\S+)").matcher(line);
+            if (!m.find() || line.contains("made not entrant")) continue;
+            tiers.computeIfAbsent(m.group(2), k -> new ArrayList<>()).add(Integer.parseInt(m.group(1)));
+        }
+        assertThat(tiers.get(JitProbe.class.getName() + "::ordinaryWork")).containsExactly(1);
+        assertThat(tiers.values()).as("no tier-3 compile").noneMatch(t -> t.contains(3));
+        assertThat(tiers).as("crypto at tier 4").anySatisfy((method, t) -> assertThat(method)
+                .startsWith("com.sun.crypto.provider.").satisfies(x -> assertThat(t).contains(4)));
+        assertThat(tiers).as("only crypto at tier 4").allSatisfy((method, t) -> {
+            if (t.contains(4)) assertThat(method).matches("(com\\.sun\\.crypto|sun\\.security)\\.provider\\..*");
+        });
+    }
+
     @Test
     void theDirectivesFileIsWrittenWhereTheFlagsNameIt() throws Exception {
         JvmFlags.forCommand("join", tmp.resolve("jvm"));
@@ -48,9 +91,23 @@ class JvmFlagsTest {
         assertThat(JvmFlags.select("render -D\n", "join")).isEmpty();
     }
 
-    /** The launcher reads the same table: run it with a java that prints its arguments. */
+    /** The launcher reads the same table: run it with a java that prints its arguments (class-data sharing off). */
     @Test
     void theLauncherPassesTheSameFlags() throws Exception {
+        Path root = checkout();
+        Path jvmDir = root.resolve("kubejoin-cli/src/main/resources/io/kubejoin/cli/jvm");
+        Path jar = root.resolve("kubejoin-cli/target/kubejoin.jar");
+        Path bin = fakeJava();
+        for (String command : List.of("join", "upgrade", "render", "demo")) {
+            List<String> expected = new ArrayList<>(JvmFlags.forCommand(command, jvmDir));
+            expected.addAll(List.of("-jar", jar.toString(), "--plain", command, "-f", "x.yaml"));
+            assertThat(run(root, bin, Map.of("KUBEJOIN_CDS", "off"), "--plain", command, "-f", "x.yaml").out())
+                    .as(command).isEqualTo(expected);
+        }
+    }
+
+    /** A checkout with the launcher, its flag table and an (empty, up-to-date) jar. */
+    private Path checkout() throws Exception {
         Path root = tmp.resolve("checkout");
         Path jvmDir = Files.createDirectories(root.resolve("kubejoin-cli/src/main/resources/io/kubejoin/cli/jvm"));
         for (String name : List.of("flags", "c2-crypto.json")) {
@@ -63,28 +120,178 @@ class JvmFlagsTest {
         Path jar = Files.createDirectories(root.resolve("kubejoin-cli/target")).resolve("kubejoin.jar");
         Files.writeString(jar, "");
         Files.setLastModifiedTime(jar, FileTime.from(Instant.now().plusSeconds(3600))); // newer: no build
+        return root;
+    }
+
+    /**
+     * A java that prints its arguments, writes "archive PID" into the file -XX:ArchiveClassesAtExit names (as the JVM
+     * does at its exit), sleeps $FAKE_SLEEP seconds and exits with $FAKE_RC.
+     */
+    private Path fakeJava() throws Exception {
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         Path fakeJava = bin.resolve("java");
-        Files.writeString(fakeJava, "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done\n");
+        Files.writeString(fakeJava, """
+                #!/bin/sh
+                for a in "$@"; do echo "$a"; done
+                sleep "${FAKE_SLEEP:-0}"
+                for a in "$@"; do case "$a" in -XX:ArchiveClassesAtExit=*) echo "archive $$" > "${a#*=}" ;; esac; done
+                exit "${FAKE_RC:-0}"
+                """);
         Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwxr-xr-x"));
-        for (String command : List.of("join", "upgrade", "render", "demo")) {
-            List<String> expected = new ArrayList<>(JvmFlags.forCommand(command, jvmDir));
-            expected.addAll(List.of("-jar", jar.toString(), "--plain", command, "-f", "x.yaml"));
-            assertThat(run(root, bin, "--plain", command, "-f", "x.yaml")).as(command).isEqualTo(expected);
+        return bin;
+    }
+
+    private record Run(int exit, List<String> out) {
+        String flag(String prefix) {
+            return out.stream().filter(a -> a.startsWith(prefix)).map(a -> a.substring(prefix.length())).findFirst()
+                    .orElse(null);
         }
     }
 
-    private static List<String> run(Path root, Path bin, String... args) throws Exception {
+    private static Run run(Path root, Path bin, Map<String, String> env, String... args) throws Exception {
+        Process p = start(root, bin, env, args);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), out.lines().toList());
+    }
+
+    private static Process start(Path root, Path bin, Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("kubejoin").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
         pb.environment().remove("KUBEJOIN_JAVA_OPTS");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
-        return out.lines().toList();
+        pb.environment().remove("KUBEJOIN_CDS");
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    private static List<String> files(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /**
+     * Class-data sharing: the first run of a command that exits 0 leaves its archive (written under a temp name, then
+     * renamed); later runs of that command map it; a failed run leaves none; each command has its own; a changed jar
+     * gets a new one and the old one goes.
+     */
+    @Test
+    void theLauncherKeepsAClassArchivePerCommandFromItsFirstGoodRun() throws Exception {
+        Path root = checkout();
+        Path bin = fakeJava();
+        Path cds = root.resolve("kubejoin-cli/target/cds");
+        Run first = run(root, bin, Map.of(), "render", "-f", "x.yaml");
+        assertThat(first.exit()).isZero();
+        String dumped = first.flag("-XX:ArchiveClassesAtExit=");
+        assertThat(dumped).startsWith(cds + "/.render.").endsWith(".tmp");
+        assertThat(first.flag("-XX:SharedArchiveFile=")).isNull();
+        assertThat(first.out()).contains("-Xlog:cds=off,cds+dynamic=off"); // its notes would reach stdout
+        assertThat(files(cds)).hasSize(1).allMatch(f -> f.startsWith("render.") && f.endsWith(".jsa"));
+        Path archive = cds.resolve(files(cds).get(0));
+        assertThat(Files.readString(archive)).startsWith("archive ");
+
+        Run second = run(root, bin, Map.of(), "render", "-f", "x.yaml");
+        assertThat(second.flag("-XX:SharedArchiveFile=")).isEqualTo(archive.toString());
+        assertThat(second.flag("-XX:ArchiveClassesAtExit=")).isNull();
+
+        // another command: its own archive; a failed run: its exit code, no archive, no temp file left
+        Run failed = run(root, bin, Map.of("FAKE_RC", "2"), "join", "-f", "x.yaml");
+        assertThat(failed.exit()).isEqualTo(2);
+        assertThat(failed.flag("-XX:ArchiveClassesAtExit=")).isNotNull();
+        assertThat(files(cds)).containsExactly(archive.getFileName().toString());
+        assertThat(run(root, bin, Map.of(), "join", "-f", "x.yaml").flag("-XX:ArchiveClassesAtExit=")).isNotNull();
+        assertThat(files(cds)).hasSize(2).anyMatch(f -> f.startsWith("join."));
+
+        // a rebuilt jar: a new archive replaces the old one
+        Path jar = root.resolve("kubejoin-cli/target/kubejoin.jar");
+        Files.writeString(jar, "rebuilt");
+        Files.setLastModifiedTime(jar, FileTime.from(Instant.now().plusSeconds(7200)));
+        Run rebuilt = run(root, bin, Map.of(), "render", "-f", "x.yaml");
+        assertThat(rebuilt.flag("-XX:SharedArchiveFile=")).isNull();
+        assertThat(rebuilt.flag("-XX:ArchiveClassesAtExit=")).isNotNull();
+        assertThat(files(cds)).hasSize(2).doesNotContain(archive.getFileName().toString())
+                .anyMatch(f -> f.startsWith("render.")).noneMatch(f -> f.endsWith(".tmp"));
+    }
+
+    /** Two first runs at once each write their own temp file and rename a whole one into place. */
+    @Test
+    void racingFirstRunsLeaveOneWholeArchive() throws Exception {
+        Path root = checkout();
+        Path bin = fakeJava();
+        Path cds = root.resolve("kubejoin-cli/target/cds");
+        Process a = start(root, bin, Map.of("FAKE_SLEEP", "1"), "render");
+        Process b = start(root, bin, Map.of("FAKE_SLEEP", "1"), "render");
+        String outA = new String(a.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String outB = new String(b.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(a.waitFor(60, TimeUnit.SECONDS) && b.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(List.of(a.exitValue(), b.exitValue())).containsOnly(0);
+        String tmpA = new Run(0, outA.lines().toList()).flag("-XX:ArchiveClassesAtExit=");
+        String tmpB = new Run(0, outB.lines().toList()).flag("-XX:ArchiveClassesAtExit=");
+        assertThat(tmpA).isNotNull().isNotEqualTo(tmpB);
+        assertThat(files(cds)).hasSize(1).allMatch(f -> f.startsWith("render.") && f.endsWith(".jsa"));
+        assertThat(Files.readString(cds.resolve(files(cds).get(0)))).matches("archive \\d+\n");
+    }
+
+    /** No usable folder for archives (here: a file in its place), or KUBEJOIN_CDS=off: a plain run. */
+    @Test
+    void withoutAnArchiveFolderOrWithCdsOffTheLauncherRunsPlain() throws Exception {
+        Path root = checkout();
+        Path bin = fakeJava();
+        for (Map<String, String> env : List.of(Map.of("KUBEJOIN_CDS", "off"), Map.<String, String>of())) {
+            if (env.isEmpty()) Files.writeString(root.resolve("kubejoin-cli/target/cds"), "not a folder");
+            Run r = run(root, bin, env, "render", "-f", "x.yaml");
+            assertThat(r.exit()).isZero();
+            assertThat(r.out()).noneMatch(a -> a.contains("Archive") || a.contains("-Xlog:cds"))
+                    .endsWith("render", "-f", "x.yaml");
+        }
+        assertThat(Files.isRegularFile(root.resolve("kubejoin-cli/target/cds"))).isTrue();
+    }
+
+    /** A command's --help loads little more than the option parser: no archive from it, none used for it. */
+    @Test
+    void aCommandsHelpNeitherMakesNorUsesAnArchive() throws Exception {
+        Path root = checkout();
+        Path bin = fakeJava();
+        for (String help : List.of("--help", "-h", "--version")) {
+            Run r = run(root, bin, Map.of(), "join", help);
+            assertThat(r.exit()).isZero();
+            assertThat(r.out()).noneMatch(a -> a.contains("Archive") || a.contains("-Xlog:cds"));
+        }
+        assertThat(Files.exists(root.resolve("kubejoin-cli/target/cds"))
+                && !files(root.resolve("kubejoin-cli/target/cds")).isEmpty()).isFalse();
+        assertThat(run(root, bin, Map.of(), "--version").flag("-XX:ArchiveClassesAtExit=")).isNotNull(); // no command
+    }
+
+    /**
+     * With the real JVM: the launcher's first run dumps an archive that the second run loads the jar's classes from
+     * (the class-loading log names the archive, "shared objects file (top)", as their source). No timing.
+     */
+    @Test
+    void aRealJvmLoadsTheJarsClassesFromTheArchiveOnTheSecondRun() throws Exception {
+        Path root = checkout();
+        Path jar = root.resolve("kubejoin-cli/target/kubejoin.jar");
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().put(Attributes.Name.MAIN_CLASS, CdsProbe.class.getName());
+        String entry = CdsProbe.class.getName().replace('.', '/') + ".class";
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), m);
+             InputStream in = CdsProbe.class.getResourceAsStream("/" + entry)) {
+            out.putNextEntry(new JarEntry(entry));
+            out.write(in.readAllBytes());
+        }
+        Files.setLastModifiedTime(jar, FileTime.from(Instant.now().plusSeconds(3600)));
+        Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
+        Path log = tmp.resolve("class-load.log");
+        Run first = run(root, java.getParent(), Map.of(), "render");
+        assertThat(first.exit()).as(String.join("\n", first.out())).isZero();
+        assertThat(first.out()).containsExactly(CdsProbe.GREETING); // nothing else on stdout
+        assertThat(files(root.resolve("kubejoin-cli/target/cds"))).hasSize(1);
+        Run second = run(root, java.getParent(), Map.of("KUBEJOIN_JAVA_OPTS", "-Xlog:class+load=info:file=" + log),
+                "render");
+        assertThat(second.out()).containsExactly(CdsProbe.GREETING);
+        assertThat(Files.readAllLines(log)).anyMatch(l -> l.contains(CdsProbe.class.getName() + " source: shared objects file (top)"));
     }
 
     /** The directives' "N compiler directives added" must not reach stdout, where -o json output goes. */
