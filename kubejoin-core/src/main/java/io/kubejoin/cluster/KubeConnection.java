@@ -121,8 +121,10 @@ public final class KubeConnection implements AutoCloseable {
      * out ("GET nodes/*", "PUT certificatesigningrequests/approval", "GET secrets?watch"), so requests per node can be
      * told apart by what they do.
      */
+    private static final java.util.regex.Pattern EDGE_SLASHES = java.util.regex.Pattern.compile("^/+|/+$");
+
     static String kind(String method, java.net.URI uri) {
-        String[] seg = uri.getPath().replaceAll("^/+|/+$", "").split("/");
+        String[] seg = EDGE_SLASHES.matcher(uri.getPath()).replaceAll("").split("/");
         int i = seg.length > 0 && seg[0].equals("apis") ? 3 : seg.length > 0 && seg[0].equals("api") ? 2 : seg.length;
         if (i + 2 < seg.length && seg[i].equals("namespaces")) i += 2;
         StringBuilder k = new StringBuilder(method).append(' ');
