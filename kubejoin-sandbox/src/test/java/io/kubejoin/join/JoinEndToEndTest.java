@@ -215,7 +215,9 @@ class JoinEndToEndTest {
      */
     @Test
     void aJoinListsTokensOncePerRunApprovesEachCsrWithOnePutAndStillDeletesEveryTokenOfTheNode() throws Exception {
-        var admin = sandbox.adminClient();
+        // created through the join's own connection (its 10 s timeouts ride out a loaded machine); only POSTs, which
+        // nothing below counts
+        var admin = conn.client();
         java.time.Instant later = java.time.Instant.now().plus(Duration.ofHours(1));
         // worker-1's token from an earlier run that never finished; another tool's token, tied to no node of ours
         admin.secrets().resource(io.kubejoin.render.ClusterManifests.bootstrapTokenSecret(inv,
