@@ -48,10 +48,12 @@ public record ProcessStats(double cpuSeconds, long peakRssKiB, long peakHeapByte
         if (file == null || file.isEmpty()) return;
         ProcessStats s = ofThisProcess();
         try {
-            Files.write(Path.of(file), List.of("cpuSeconds " + s.cpuSeconds, "peakRssKiB " + s.peakRssKiB,
+            List<String> lines = new java.util.ArrayList<>(List.of("cpuSeconds " + s.cpuSeconds, "peakRssKiB " + s.peakRssKiB,
                     "peakHeapBytes " + s.peakHeapBytes, "maxHeapBytes " + s.maxHeapBytes, "peakThreads " + s.peakThreads,
-                    "apiRequests " + io.kubejoin.cluster.KubeConnection.requestsSent()),
-                    StandardCharsets.US_ASCII);
+                    "apiRequests " + io.kubejoin.cluster.KubeConnection.requestsSent()));
+            // by kind, for reading requests per node apart: "apiRequest GET nodes/* 1000"
+            io.kubejoin.cluster.KubeConnection.requestsByKind().forEach((k, n) -> lines.add("apiRequest " + k + " " + n));
+            Files.write(Path.of(file), lines, StandardCharsets.US_ASCII);
         } catch (IOException e) {
             System.err.println("kubejoin: cannot write process figures to " + file + ": " + e.getMessage());
         }

@@ -77,21 +77,75 @@ public final class KubeConnection implements AutoCloseable {
                 // background: kubejoin's watchers list and watch again themselves, and can tell the API server is gone
                 .withWatchReconnectLimit(0)
                 .build();
+        java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> mine =
+                new java.util.concurrent.ConcurrentHashMap<>();
         KubernetesClient client = new KubernetesClientBuilder().withConfig(tuned)
-                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("kubejoin-requests", COUNTING)).build();
-        return new KubeConnection(client, tuned, source);
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("kubejoin-requests", counting(mine))).build();
+        KubeConnection c = new KubeConnection(client, tuned, source);
+        c.sent = mine;
+        return c;
+    }
+
+    /** This connection's requests by {@link #kind} (the process's total: {@link #requestsByKind()}). */
+    private java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> sent =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The requests this connection sent, by {@link #kind}, sorted by kind (a watch counts once). */
+    public java.util.SortedMap<String, Long> sentByKind() {
+        java.util.SortedMap<String, Long> m = new java.util.TreeMap<>();
+        sent.forEach((k, v) -> m.put(k, v.get()));
+        return m;
     }
 
     /** Requests this process sent to API servers (a watch counts once): the benchmark's "API requests per node". */
     private static final java.util.concurrent.atomic.AtomicLong REQUESTS = new java.util.concurrent.atomic.AtomicLong();
-    private static final io.fabric8.kubernetes.client.http.Interceptor COUNTING = new io.fabric8.kubernetes.client.http.Interceptor() {
-        @Override
-        public void before(io.fabric8.kubernetes.client.http.BasicBuilder builder,
-                           io.fabric8.kubernetes.client.http.HttpRequest request,
-                           io.fabric8.kubernetes.client.http.Interceptor.RequestTags tags) {
-            REQUESTS.incrementAndGet();
+    private static io.fabric8.kubernetes.client.http.Interceptor counting(
+            java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> mine) {
+        return new io.fabric8.kubernetes.client.http.Interceptor() {
+            @Override
+            public void before(io.fabric8.kubernetes.client.http.BasicBuilder builder,
+                               io.fabric8.kubernetes.client.http.HttpRequest request,
+                               io.fabric8.kubernetes.client.http.Interceptor.RequestTags tags) {
+                REQUESTS.incrementAndGet();
+                String kind = kind(request.method(), request.uri());
+                BY_KIND.computeIfAbsent(kind, k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+                mine.computeIfAbsent(kind, k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+            }
+        };
+    }
+    private static final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> BY_KIND =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A request's kind for the benchmark's tally: method, resource and subresource, object names and namespaces left
+     * out ("GET nodes/*", "PUT certificatesigningrequests/approval", "GET secrets?watch"), so requests per node can be
+     * told apart by what they do.
+     */
+    private static final java.util.regex.Pattern EDGE_SLASHES = java.util.regex.Pattern.compile("^/+|/+$");
+
+    static String kind(String method, java.net.URI uri) {
+        String[] seg = EDGE_SLASHES.matcher(uri.getPath()).replaceAll("").split("/");
+        int i = seg.length > 0 && seg[0].equals("apis") ? 3 : seg.length > 0 && seg[0].equals("api") ? 2 : seg.length;
+        if (i + 2 < seg.length && seg[i].equals("namespaces")) i += 2;
+        StringBuilder k = new StringBuilder(method).append(' ');
+        if (i >= seg.length) {
+            k.append(uri.getPath());
+        } else {
+            k.append(seg[i]);
+            if (i + 1 < seg.length) k.append("/*");
+            if (i + 2 < seg.length) k.append('/').append(seg[i + 2]);
         }
-    };
+        String q = uri.getRawQuery();
+        if (q != null && q.contains("watch=true")) k.append("?watch");
+        return k.toString();
+    }
+
+    /** {@link #REQUESTS} by {@link #kind}, sorted by kind. */
+    public static java.util.SortedMap<String, Long> requestsByKind() {
+        java.util.SortedMap<String, Long> m = new java.util.TreeMap<>();
+        BY_KIND.forEach((k, v) -> m.put(k, v.get()));
+        return m;
+    }
 
     /** See {@link #REQUESTS}. */
     public static long requestsSent() {

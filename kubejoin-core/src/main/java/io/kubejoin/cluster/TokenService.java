@@ -180,6 +180,11 @@ public final class TokenService {
         return deleted;
     }
 
+    /** Deletes these tokens by id, one DELETE each; returns the ids that existed (a missing one is no error). */
+    public List<String> deleteIds(java.util.Collection<String> ids) {
+        return ids.stream().filter(this::delete).toList();
+    }
+
     /** Deletes every token issued for a node; returns their ids. */
     public List<String> deleteForNode(String node) {
         List<String> ids = listForNode(node).stream().map(TokenInfo::id).toList();

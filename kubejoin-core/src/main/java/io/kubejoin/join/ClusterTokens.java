@@ -25,19 +25,43 @@ public final class ClusterTokens {
     private ClusterTokens() {
     }
 
-    /** @return one line per node that needed a token created */
-    public static List<String> ensure(KubeConnection conn, Inventory inv, Map<String, BootstrapToken> tokens) {
-        // names only, read in pages: a big cluster's Secrets and Nodes are never all in memory at once
+    /**
+     * What {@link #ensure} did and found.
+     *
+     * @param lines one line per node that needed a token created
+     * @param ids   the run's bootstrap-token ids by inventory node: those the list found labelled for the node and the
+     *              one created for it. wait-ready deletes these once the node is Ready, one DELETE each, instead of
+     *              listing the node's tokens again per node ({@link KnownTokens})
+     */
+    public record Result(List<String> lines, KnownTokens ids) {
+    }
+
+    public static Result ensure(KubeConnection conn, Inventory inv, Map<String, BootstrapToken> tokens) {
+        // names only, read in pages: a big cluster's Secrets and Nodes are never all in memory at once; of the
+        // bootstrap tokens labelled for an inventory node, their ids too
         Set<String> existing = new java.util.HashSet<>();
+        Set<String> names = new java.util.HashSet<>();
+        inv.nodes().forEach(n -> names.add(n.name()));
+        KnownTokens ids = new KnownTokens();
         conn.run(Access.in("kube-system", "list", "secrets"), () -> Pages.each(
-                o -> conn.client().secrets().inNamespace("kube-system").list(o), s -> existing.add(s.getMetadata().getName())));
+                o -> conn.client().secrets().inNamespace("kube-system").list(o), s -> {
+                    existing.add(s.getMetadata().getName());
+                    String node = s.getMetadata().getLabels() == null ? null
+                            : s.getMetadata().getLabels().get(ClusterManifests.NODE_LABEL);
+                    String id = KnownTokens.idOf(s);
+                    if (node != null && id != null && names.contains(node)) ids.add(node, id);
+                }));
         Set<String> registered = new java.util.HashSet<>();
         conn.run(Access.cluster("list", "nodes"), () -> Pages.each(
                 o -> conn.client().nodes().list(o), n -> registered.add(n.getMetadata().getName())));
         List<Node> missing = new ArrayList<>();
         for (Node node : inv.nodes()) {
             BootstrapToken token = tokens.get(node.name());
-            if (token == null || registered.contains(node.name()) || existing.contains(token.secretName())) continue;
+            if (token == null || registered.contains(node.name())) continue;
+            if (existing.contains(token.secretName())) {
+                ids.add(node.name(), token.id()); // labelled or not, it is the node's own token
+                continue;
+            }
             missing.add(node);
         }
         // a few creates at once: one after another, a thousand nodes' tokens took seconds before any node began
@@ -48,12 +72,13 @@ public final class ClusterTokens {
                 Secret secret = ClusterManifests.bootstrapTokenSecret(inv, token);
                 conn.run(Access.in("kube-system", "create", "secrets"),
                         () -> conn.client().secrets().inNamespace("kube-system").resource(secret).create());
+                ids.add(node.name(), token.id());
                 return node.name() + ": bootstrap token " + token.redacted() + " created, expires " + token.expiration();
             });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating bootstrap tokens", e);
         }
-        return created;
+        return new Result(created, ids);
     }
 }

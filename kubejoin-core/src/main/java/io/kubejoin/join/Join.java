@@ -101,15 +101,16 @@ public final class Join {
     /** @param issuedServing the approver's view of issued serving certificates (null: no approver runs) */
     static List<NodePhase> nodePhases(KubeConnection conn, Clock clock, Duration readyTimeout, NodeBinaries binaries,
                                       IssuedServingCertificates issuedServing) {
-        return nodePhases(conn, clock, readyTimeout, binaries, issuedServing, VerifyPhase.DEFAULT_TIMEOUT);
+        return nodePhases(conn, clock, readyTimeout, binaries, issuedServing, VerifyPhase.DEFAULT_TIMEOUT, null);
     }
 
+    /** @param known the run's token ids by node (null: wait-ready lists a node's tokens before deleting them) */
     static List<NodePhase> nodePhases(KubeConnection conn, Clock clock, Duration readyTimeout, NodeBinaries binaries,
-                                      IssuedServingCertificates issuedServing, Duration verifyTimeout) {
+                                      IssuedServingCertificates issuedServing, Duration verifyTimeout, KnownTokens known) {
         TokenService tokens = new TokenService(conn, clock, new SecureRandom());
         NodeReadiness readiness = new NodeReadiness(conn, tokens, clock, NodeReadiness.DEFAULT_SIGNING_GRACE);
         return List.of(new NodePreflightPhase(), new BinariesPhase(binaries), PushFilesPhase.kubelet(), StartServicePhase.kubelet(readiness),
-                new WaitReadyPhase(readiness, tokens, readyTimeout, clock), PushFilesPhase.kubeProxy(),
+                new WaitReadyPhase(readiness, tokens, readyTimeout, clock, known), PushFilesPhase.kubeProxy(),
                 StartServicePhase.kubeProxy(), new VerifyPhase(VerifyPhase.SERVING_WAIT, issuedServing, verifyTimeout));
     }
 
@@ -183,7 +184,8 @@ public final class Join {
         inputs.notes().forEach(progress);
         // the token Secrets are created while the cluster steps go on (an API error as ClusterTokens threw it, for
         // the CLI's message)
-        CompletableFuture<List<String>> tokenLines = skip.contains("tokens") ? CompletableFuture.completedFuture(List.of())
+        CompletableFuture<ClusterTokens.Result> tokenLines = skip.contains("tokens")
+                ? CompletableFuture.completedFuture(new ClusterTokens.Result(List.of(), null))
                 : Parallel.background("kubejoin-tokens-main", () -> ClusterTokens.ensure(conn, inv, inputs.tokens()));
         // each node's files are rendered in its own task and dropped with it (memory flat in the number of nodes);
         // a warning is told once, when the first node that has it is rendered
@@ -195,7 +197,8 @@ public final class Join {
             w.all().stream().filter(warned::add).forEach(line -> progress.accept("warning: " + line));
             return rendered;
         };
-        List<String> tokenResults = Parallel.await(tokenLines, "creating bootstrap tokens");
+        ClusterTokens.Result tokensDone = Parallel.await(tokenLines, "creating bootstrap tokens");
+        List<String> tokenResults = tokensDone.lines();
         for (String line : tokenResults) {
             clusterLines.add("tokens: " + line);
             progress.accept("tokens: " + line);
@@ -212,7 +215,7 @@ public final class Join {
             NodeBinaries binaries = inv.binaries().managed() && !skip.contains("binaries")
                     ? NodeBinaries.load(inv.binaries()) : null;
             List<NodePhase> phases = nodePhases(conn, clock, settings.readyTimeout(), binaries,
-                    approver == null ? null : approver.issuedServing(), settings.verifyTimeout());
+                    approver == null ? null : approver.issuedServing(), settings.verifyTimeout(), tokensDone.ids());
             if (settings.prepare()) {
                 // opt-in, before node-preflight, which then finds the node prepared
                 List<NodePhase> prepared = new ArrayList<>();

@@ -271,4 +271,20 @@ class KubeConnectionTest {
             socket.close();
         }
     }
+
+    /** The benchmark's request kinds: what a request does, without the object's name or namespace. */
+    @org.junit.jupiter.api.Test
+    void requestKindsLeaveOutNamesAndNamespaces() {
+        assertThat(KubeConnection.kind("GET", java.net.URI.create("https://h:6443/api/v1/nodes/worker-1"))).isEqualTo("GET nodes/*");
+        assertThat(KubeConnection.kind("GET", java.net.URI.create("https://h:6443/api/v1/namespaces/kube-system/secrets?labelSelector=a%3Db")))
+                .isEqualTo("GET secrets");
+        assertThat(KubeConnection.kind("DELETE", java.net.URI.create("https://h:6443/api/v1/namespaces/kube-system/secrets/bootstrap-token-abc123")))
+                .isEqualTo("DELETE secrets/*");
+        assertThat(KubeConnection.kind("PUT", java.net.URI.create(
+                "https://h:6443/apis/certificates.k8s.io/v1/certificatesigningrequests/csr-1/approval")))
+                .isEqualTo("PUT certificatesigningrequests/*/approval");
+        assertThat(KubeConnection.kind("GET", java.net.URI.create("https://h:6443/api/v1/nodes?watch=true&resourceVersion=5")))
+                .isEqualTo("GET nodes?watch");
+        assertThat(KubeConnection.kind("GET", java.net.URI.create("https://h:6443/version"))).isEqualTo("GET /version");
+    }
 }

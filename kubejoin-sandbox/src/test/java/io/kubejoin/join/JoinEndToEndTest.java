@@ -208,6 +208,44 @@ class JoinEndToEndTest {
     }
 
     /**
+     * The API requests of a join do not grow with the nodes beyond what each node needs: the token Secrets are
+     * listed once per run (not once per node before its tokens are deleted) and each CSR is approved with one PUT
+     * of the object the approver decided on (no GET first). Every token of a Ready node is still deleted, one
+     * from an earlier run too, and a token of another tool is left alone.
+     */
+    @Test
+    void aJoinListsTokensOncePerRunApprovesEachCsrWithOnePutAndStillDeletesEveryTokenOfTheNode() throws Exception {
+        // created through the join's own connection (its 10 s timeouts ride out a loaded machine); only POSTs, which
+        // nothing below counts
+        var admin = conn.client();
+        java.time.Instant later = java.time.Instant.now().plus(Duration.ofHours(1));
+        // worker-1's token from an earlier run that never finished; another tool's token, tied to no node of ours
+        admin.secrets().resource(io.kubejoin.render.ClusterManifests.bootstrapTokenSecret(inv,
+                new io.kubejoin.token.BootstrapToken("old111", "0123456789abcdef", "worker-1", later))).create();
+        admin.secrets().resource(new io.fabric8.kubernetes.api.model.SecretBuilder(io.kubejoin.render.ClusterManifests
+                .bootstrapTokenSecret(inv, new io.kubejoin.token.BootstrapToken("kad111", "fedcba9876543210", "worker-2", later)))
+                .editMetadata().removeFromLabels(io.kubejoin.render.ClusterManifests.NODE_LABEL).endMetadata().build()).create();
+
+        Join.Outcome outcome = join();
+        assertThat(outcome.allJoined()).as(String.join("\n", progress)).isTrue();
+        Map<String, Long> sent = conn.sentByKind();
+        int n = inv.nodes().size();
+        // a client and a serving CSR per node, each approved by one PUT to /approval and not read again first
+        assertThat(sent.getOrDefault("PUT certificatesigningrequests/*/approval", 0L)).as(sent.toString()).isEqualTo(2L * n);
+        assertThat(sent.getOrDefault("GET certificatesigningrequests/*", 0L)).as(sent.toString()).isZero();
+        // Secret lists: the tokens step's and the approver's, whatever the number of nodes
+        assertThat(sent.getOrDefault("GET secrets", 0L)).as(sent.toString()).isLessThanOrEqualTo(2L);
+        // the token of each node deleted by its name: the run's and worker-1's old one
+        assertThat(sent.getOrDefault("DELETE secrets/*", 0L)).as(sent.toString()).isGreaterThanOrEqualTo(n + 1L);
+        assertThat(admin.secrets().inNamespace("kube-system").list().getItems())
+                .filteredOn(s -> "bootstrap.kubernetes.io/token".equals(s.getType()))
+                .extracting(s -> s.getMetadata().getName()).containsExactly("bootstrap-token-kad111");
+        assertThat(outcome.nodes()).filteredOn(r -> r.node().equals("worker-1")).singleElement()
+                .satisfies(r -> assertThat(r.phases()).filteredOn(p -> p.phase().equals("wait-ready")).singleElement()
+                        .satisfies(p -> assertThat(p.summary()).contains("old111.****")));
+    }
+
+    /**
      * The bootstrap kubeconfig serves the first TLS bootstrap only: removed once Ready, never pushed again to a node
      * whose kubelet holds its own certificate (also when node-preflight is skipped), and a kubelet restarted without
      * it goes on with its kubeconfig — unless that kubeconfig is unusable: then, as the real kubelet, it fails

@@ -300,13 +300,11 @@ public final class CsrApprover implements AutoCloseable {
                 .withLastTransitionTime(now)
                 .build();
         try {
-            var resource = client.certificates().v1().certificateSigningRequests().withName(name);
+            write(csr, condition, d.verdict() == Verdict.APPROVE);
             if (d.verdict() == Verdict.APPROVE) {
-                resource.approve(condition);
                 LOG.debug("CSR {} approved: {}", name, d.message());
                 return new Outcome(name, d, Action.APPROVED, null);
             }
-            resource.deny(condition);
             LOG.debug("CSR {} denied: {}", name, d.message());
             return new Outcome(name, d, Action.DENIED, null);
         } catch (KubernetesClientException e) {
@@ -316,6 +314,32 @@ public final class CsrApprover implements AutoCloseable {
             LOG.debug("CSR {}: {}", name, error);
             return new Outcome(name, d, Action.FAILED, error);
         }
+    }
+
+    /**
+     * Writes the decision's condition to /approval in one PUT of the CSR as it was decided on (from the list or the
+     * watch event), its resourceVersion kept: the API server refuses it with 409 when the CSR changed since, and only
+     * then is it read again and the condition written to the current version (fabric8's approve/deny: GET, then
+     * PUT), as before for every CSR. The status sent is the condition alone, as fabric8's approve/deny send it.
+     */
+    private void write(CertificateSigningRequest decided, CertificateSigningRequestCondition condition, boolean approve) {
+        var csrs = client.certificates().v1().certificateSigningRequests();
+        String name = decided.getMetadata().getName();
+        if (decided.getMetadata().getResourceVersion() != null) {
+            CertificateSigningRequest sent = new io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder(decided)
+                    .withStatus(new io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestStatusBuilder()
+                            .addToConditions(condition).build())
+                    .build();
+            try {
+                csrs.resource(sent).subresource("approval").update();
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) throw e;
+                LOG.debug("CSR {} changed since it was read; writing the condition to its current version", name);
+            }
+        }
+        if (approve) csrs.withName(name).approve(condition);
+        else csrs.withName(name).deny(condition);
     }
 
     /**

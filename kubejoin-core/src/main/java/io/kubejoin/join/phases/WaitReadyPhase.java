@@ -29,12 +29,20 @@ public final class WaitReadyPhase implements NodePhase {
     private final TokenService tokens;
     private final Duration timeout;
     private final Clock clock;
+    /** The run's token ids by node (a join's, from its one Secret list); null: the node's tokens are listed here. */
+    private final io.kubejoin.join.KnownTokens known;
 
     public WaitReadyPhase(NodeReadiness readiness, TokenService tokens, Duration timeout, Clock clock) {
+        this(readiness, tokens, timeout, clock, null);
+    }
+
+    public WaitReadyPhase(NodeReadiness readiness, TokenService tokens, Duration timeout, Clock clock,
+                          io.kubejoin.join.KnownTokens known) {
         this.readiness = readiness;
         this.tokens = tokens;
         this.timeout = timeout;
         this.clock = clock;
+        this.known = known;
     }
 
     @Override
@@ -181,8 +189,15 @@ public final class WaitReadyPhase implements NodePhase {
                     journal, false, null);
         }
         // the Node is Ready, so kubelet holds its client certificate: the token has done its job (no need to
-        // ask the API again whether the node joined, as deleteIfJoined does for a node in an unknown state)
-        List<String> deleted = tokens.deleteForNode(node);
+        // ask the API again whether the node joined, as deleteIfJoined does for a node in an unknown state). A join
+        // knows the node's token ids from its one list at the start: one DELETE each, no list per node
+        List<String> deleted;
+        if (known == null) {
+            deleted = tokens.deleteForNode(node);
+        } else {
+            deleted = tokens.deleteIds(known.of(node));
+            known.forget(node);
+        }
         String summary = "Ready after " + r.took().toSeconds() + " s"
                 + (deleted.isEmpty() ? "" : "; bootstrap token " + String.join(", ", deleted.stream()
                 .map(id -> id + ".****").toList()) + " deleted");

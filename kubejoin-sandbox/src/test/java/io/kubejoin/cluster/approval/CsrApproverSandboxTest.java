@@ -192,4 +192,25 @@ class CsrApproverSandboxTest {
         }
         assertThat(seen).extracting(CsrApprover.Outcome::csrName).contains("w-legit", "w-forged", "w-late");
     }
+
+    /**
+     * The approver writes its condition with the CSR it decided on, resourceVersion included, in one PUT. When the
+     * CSR changed since it was read, kube-apiserver answers 409 Conflict: the approver then writes the condition to
+     * the current version, so the approval is not lost, and the change made meanwhile is kept.
+     */
+    @Test
+    void aCsrChangedSinceItWasReadIsStillApprovedAndKeepsTheChange() throws Exception {
+        create(sandbox.clientWithToken(token1.value()), clientCsr("stale", nodeRequest("worker-1").specRequest()));
+        CertificateSigningRequest read = get("stale");
+        admin.certificates().v1().certificateSigningRequests().withName("stale")
+                .edit(c -> new io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder(c)
+                        .editMetadata().addToLabels("changed", "meanwhile").endMetadata().build());
+        assertThat(get("stale").getMetadata().getResourceVersion()).isNotEqualTo(read.getMetadata().getResourceVersion());
+
+        CsrApprover.Outcome outcome = new CsrApprover(admin, inventory, MAX_SERVING).handle(read);
+        assertThat(outcome.action()).as(outcome.toString()).isEqualTo(CsrApprover.Action.APPROVED);
+        CertificateSigningRequest issued = await("stale", CsrApproverSandboxTest::issued);
+        assertThat(condition(issued, "Approved")).isPresent();
+        assertThat(issued.getMetadata().getLabels()).containsEntry("changed", "meanwhile");
+    }
 }
