@@ -338,4 +338,17 @@ class JoinRunnerTest {
         }, this::open, line -> { })).isInstanceOf(IllegalStateException.class).hasMessage("node worker failed")
                 .hasRootCauseMessage("render broke for worker-2");
     }
+
+    @Test
+    void aFinishedNodesPhaseRecordsHoldTheirTimesAsNumbersNotObjects() throws Exception {
+        // kept for every node to the end of the run: two Duration objects per phase were half of a report's size
+        assertThat(java.util.Arrays.stream(JoinRunner.PhaseRecord.class.getRecordComponents())
+                .map(c -> c.getType()).filter(t -> !t.isPrimitive() && t != String.class).toList()).isEmpty();
+        JoinRunner.PhaseRecord r = new JoinRunner.PhaseRecord("kubelet-files", false, true, "3 files changed",
+                Duration.ofMillis(1500).plusNanos(7), Duration.ofSeconds(3));
+        assertThat(r.start()).isEqualTo(Duration.ofMillis(1500).plusNanos(7));
+        assertThat(r.took()).isEqualTo(Duration.ofSeconds(3));
+        List<JoinRunner.NodeReport> reports = join(Set.of(), fast);
+        assertThat(reports.get(0).phases()).allSatisfy(p -> assertThat(p.took()).isPositive());
+    }
 }
