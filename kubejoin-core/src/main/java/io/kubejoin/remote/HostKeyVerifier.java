@@ -7,12 +7,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.apache.sshd.client.config.hosts.KnownHostEntry;
 import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
+import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier.HostEntryPair;
 import org.apache.sshd.client.keyverifier.RejectAllServerKeyVerifier;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
 import org.apache.sshd.common.digest.BuiltinDigests;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 
@@ -72,12 +74,30 @@ final class HostKeyVerifier implements ServerKeyVerifier {
     }
 
     private static final class KnownHosts extends KnownHostsServerKeyVerifier {
-        private volatile KnownHostsIndex index;
+        /** files shorter than this are kept as MINA loads them: the index pays off only for a fleet's file */
+        static final int INDEX_FROM = 32;
 
         KnownHosts(Path file, boolean acceptNew) {
             // the delegate decides about keys that are not in the file at all; modified keys never reach it
             // (a lambda rather than AcceptAllServerKeyVerifier, which logs a warning per host)
             super(acceptNew ? (session, remote, key) -> true : RejectAllServerKeyVerifier.INSTANCE, file);
+        }
+
+        /**
+         * MINA's load (its parse, and lines whose key cannot be decoded left out), kept as the lines' text with an
+         * index by host instead of a parsed entry per line (see {@link KnownHostsIndex}).
+         */
+        @Override
+        protected java.util.List<HostEntryPair> reloadKnownHosts(ClientSession session, Path file)
+                throws java.io.IOException, java.security.GeneralSecurityException {
+            java.util.List<HostEntryPair> loaded = super.reloadKnownHosts(session, file);
+            if (loaded == null || loaded.size() < INDEX_FROM) return loaded;
+            // parsed again without the session that loaded the file, which the index must not keep alive
+            PublicKeyEntryResolver resolver = getFallbackPublicKeyEntryResolver();
+            return new KnownHostsIndex(loaded, line -> {
+                KnownHostEntry entry = KnownHostEntry.parseKnownHostEntry(line);
+                return new HostEntryPair(entry, resolveHostKey(null, entry, resolver));
+            });
         }
 
         /** Look the node up by its inventory name and port, not by the socket's peer (a forwarding port). */
@@ -94,17 +114,10 @@ final class HostKeyVerifier implements ServerKeyVerifier {
         protected java.util.List<HostEntryPair> findKnownHostEntries(ClientSession session, SocketAddress remote,
                 java.util.Collection<HostEntryPair> knownHosts) {
             Attempt a = attempt(session);
-            if (a == null || knownHosts == null || knownHosts.size() < 32) {
+            if (a == null || !(knownHosts instanceof KnownHostsIndex index)) {
                 return super.findKnownHostEntries(session, remote, knownHosts);
             }
-            KnownHostsIndex current = index;
-            if (current == null || !current.indexes(knownHosts)) {
-                synchronized (this) {
-                    current = index;
-                    if (current == null || !current.indexes(knownHosts)) index = current = new KnownHostsIndex(knownHosts);
-                }
-            }
-            return super.findKnownHostEntries(session, remote, current.candidates(a.host));
+            return super.findKnownHostEntries(session, remote, index.candidates(a.host));
         }
 
         /** Recorded as OpenSSH writes it ("[host]:port type key"), for the inventory's name of the node. */

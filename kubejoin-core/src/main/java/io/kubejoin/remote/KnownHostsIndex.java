@@ -1,7 +1,7 @@
 package io.kubejoin.remote;
 
+import java.util.AbstractList;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -9,46 +9,76 @@ import java.util.Map;
 import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier.HostEntryPair;
 
 /**
- * A loaded known_hosts file's entries by the host they name, so that checking one node tests the few lines that can
- * match it instead of every line: with one line per node, MINA's scan of 1,000 lines per connection was about 3 %
- * of a 1,000-node join's CPU. Only a narrowing: the candidates still go through MINA's own matching, and lines
- * whose names cannot be indexed (hashed {@code |1|...}, wildcards, negations) are candidates for every host.
+ * A loaded known_hosts file, kept compact and indexed by the host each line names, so that checking one node parses
+ * and tests the few lines that can match it instead of every line. With one line per node, MINA's scan of 1,000
+ * lines per connection was about 3 % of a 1,000-node join's CPU, and its parsed entries (host pattern, compiled
+ * regex, decoded key) about 1.5 KiB a line held for the whole join. This keeps each line's text (~0.25 KiB with
+ * the index) and parses a line again when a connection asks for it. Only a narrowing: the candidates still go
+ * through MINA's own matching, and lines whose names cannot be indexed (hashed {@code |1|...}, wildcards,
+ * negations) are candidates for every host. As a list it is the whole file in order, each line parsed on access.
  */
-final class KnownHostsIndex {
-    private final Collection<HostEntryPair> source;
-    private final int size;
-    private final Map<String, List<Integer>> byHost = new HashMap<>();
-    private final List<Integer> everyHost = new ArrayList<>();
-    private final List<HostEntryPair> entries;
+final class KnownHostsIndex extends AbstractList<HostEntryPair> {
+    /** Turns a line MINA loaded once into its entry again (the same parse, so it cannot fail unless MINA changed). */
+    @FunctionalInterface
+    interface Parser {
+        HostEntryPair parse(String line) throws Exception;
+    }
 
-    KnownHostsIndex(Collection<HostEntryPair> source) {
-        this.source = source;
-        this.entries = new ArrayList<>(source);
-        this.size = entries.size();
-        for (int i = 0; i < entries.size(); i++) {
-            List<String> hosts = hosts(entries.get(i).getHostEntry().getConfigLine());
+    private static final int[] NONE = new int[0];
+
+    private final String[] lines;
+    private final Parser parser;
+    private final Map<String, int[]> byHost = new HashMap<>();
+    private final int[] everyHost;
+
+    /** @param loaded the entries MINA loaded (their lines are kept, the parsed entries dropped) */
+    KnownHostsIndex(List<HostEntryPair> loaded, Parser parser) {
+        this.parser = parser;
+        this.lines = new String[loaded.size()];
+        List<Integer> every = new ArrayList<>();
+        for (int i = 0; i < lines.length; i++) {
+            lines[i] = loaded.get(i).getHostEntry().getConfigLine();
+            List<String> hosts = hosts(lines[i]);
             if (hosts == null) {
-                everyHost.add(i);
+                every.add(i);
             } else {
-                for (String h : hosts) byHost.computeIfAbsent(h, k -> new ArrayList<>(1)).add(i);
+                for (String h : hosts) byHost.merge(h, new int[] {i}, KnownHostsIndex::append);
             }
+        }
+        everyHost = every.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static int[] append(int[] a, int[] b) {
+        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Override
+    public int size() {
+        return lines.length;
+    }
+
+    /** The {@code i}-th line, parsed now (nothing parsed is kept). */
+    @Override
+    public HostEntryPair get(int i) {
+        try {
+            return parser.parse(lines[i]);
+        } catch (Exception e) {
+            throw new IllegalStateException("known_hosts line " + (i + 1) + " of the loaded entries no longer parses: "
+                    + e.getMessage(), e);
         }
     }
 
-    /** True while {@code loaded} is still the collection this index was built from, unchanged in size. */
-    boolean indexes(Collection<HostEntryPair> loaded) {
-        return loaded == source && loaded.size() == size;
-    }
-
-    /** The entries that may match {@code host} (any port), in file order. */
+    /** The entries that may match {@code host} (any port), in file order, parsed now. */
     List<HostEntryPair> candidates(String host) {
-        List<Integer> named = byHost.getOrDefault(host.toLowerCase(Locale.ROOT), List.of());
-        List<HostEntryPair> out = new ArrayList<>(named.size() + everyHost.size());
+        int[] named = byHost.getOrDefault(host.toLowerCase(Locale.ROOT), NONE);
+        List<HostEntryPair> out = new ArrayList<>(named.length + everyHost.length);
         int i = 0;
         int j = 0;
-        while (i < named.size() || j < everyHost.size()) { // merge two ascending position lists
-            boolean fromNamed = j >= everyHost.size() || (i < named.size() && named.get(i) < everyHost.get(j));
-            out.add(entries.get(fromNamed ? named.get(i++) : everyHost.get(j++)));
+        while (i < named.length || j < everyHost.length) { // merge two ascending position lists
+            boolean fromNamed = j >= everyHost.length || (i < named.length && named[i] < everyHost[j]);
+            out.add(get(fromNamed ? named[i++] : everyHost[j++]));
         }
         return out;
     }

@@ -306,4 +306,49 @@ class JoinRunnerTest {
         assertThat(rendered).containsExactly("worker-1", "worker-2", "worker-3");
         assertThat(most.get()).as("nodes holding their files at once, one node joined at a time").isEqualTo(1);
     }
+
+    @Test
+    void aNodeIsHandedToTheWorkersOnlyWhenOneIsFreeSoNoTaskPerNodeWaitsInAQueue() throws Exception {
+        // the pool's queue records its longest length: with every node queued up front it would reach 2 of 3
+        // nodes at --parallel 1; handed over as workers free up, at most the one handed over while the worker
+        // that freed its slot is still on its way back to the queue
+        AtomicInteger longest = new AtomicInteger();
+        java.util.concurrent.LinkedBlockingQueue<Runnable> queue = new java.util.concurrent.LinkedBlockingQueue<>() {
+            @Override
+            public boolean offer(Runnable r) {
+                boolean added = super.offer(r);
+                longest.accumulateAndGet(size(), Math::max);
+                return added;
+            }
+        };
+        JoinRunner runner = new JoinRunner(JoinPhases.nodeFilePhases(), Set.of(), new JoinRunner.Options(1, 0, Duration.ZERO, false))
+                .pools(threads -> new java.util.concurrent.ThreadPoolExecutor(threads, threads, 0, java.util.concurrent.TimeUnit.SECONDS, queue));
+        List<JoinRunner.NodeReport> reports = runner.run(inv, files, this::open, line -> { });
+        assertThat(reports).extracting(JoinRunner.NodeReport::node).containsExactly("worker-1", "worker-2", "worker-3");
+        assertThat(reports).allMatch(JoinRunner.NodeReport::ok);
+        assertThat(longest.get()).as("tasks waiting in the pool's queue at once, --parallel 1, 3 nodes").isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void aWorkerThatThrowsFailsTheRunAsBefore() {
+        JoinRunner runner = new JoinRunner(JoinPhases.nodeFilePhases(), Set.of(), fast);
+        assertThatThrownBy(() -> runner.run(inv, (JoinRunner.NodeFiles) node -> {
+            if (node.name().equals("worker-2")) throw new IllegalArgumentException("render broke for " + node.name());
+            return files.get(node.name());
+        }, this::open, line -> { })).isInstanceOf(IllegalStateException.class).hasMessage("node worker failed")
+                .hasRootCauseMessage("render broke for worker-2");
+    }
+
+    @Test
+    void aFinishedNodesPhaseRecordsHoldTheirTimesAsNumbersNotObjects() throws Exception {
+        // kept for every node to the end of the run: two Duration objects per phase were half of a report's size
+        assertThat(java.util.Arrays.stream(JoinRunner.PhaseRecord.class.getRecordComponents())
+                .map(c -> c.getType()).filter(t -> !t.isPrimitive() && t != String.class).toList()).isEmpty();
+        JoinRunner.PhaseRecord r = new JoinRunner.PhaseRecord("kubelet-files", false, true, "3 files changed",
+                Duration.ofMillis(1500).plusNanos(7), Duration.ofSeconds(3));
+        assertThat(r.start()).isEqualTo(Duration.ofMillis(1500).plusNanos(7));
+        assertThat(r.took()).isEqualTo(Duration.ofSeconds(3));
+        List<JoinRunner.NodeReport> reports = join(Set.of(), fast);
+        assertThat(reports.get(0).phases()).allSatisfy(p -> assertThat(p.took()).isPositive());
+    }
 }

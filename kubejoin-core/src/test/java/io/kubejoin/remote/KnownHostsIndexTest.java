@@ -32,13 +32,21 @@ class KnownHostsIndexTest {
         List<String> lines = List.of("a " + k, "*.example " + k, "[b]:2222 " + k, "c,B " + k, "|1|c2FsdA==|aGFzaA== " + k, "d " + k);
         List<HostEntryPair> pairs = new ArrayList<>();
         for (String l : lines) pairs.add(new HostEntryPair(KnownHostEntry.parseKnownHostEntry(l), key));
-        KnownHostsIndex index = new KnownHostsIndex(pairs);
+        List<String> parsed = new ArrayList<>();
+        KnownHostsIndex index = new KnownHostsIndex(pairs, line -> {
+            parsed.add(line);
+            return new HostEntryPair(KnownHostEntry.parseKnownHostEntry(line), key);
+        });
+        assertThat(parsed).as("nothing parsed while loading: the index keeps the lines' text").isEmpty();
         assertThat(index.candidates("b")).extracting(p -> p.getHostEntry().getConfigLine())
                 .containsExactly(lines.get(1), lines.get(2), lines.get(3), lines.get(4));
+        assertThat(parsed).as("only the candidates are parsed").containsExactly(lines.get(1), lines.get(2), lines.get(3), lines.get(4));
         assertThat(index.candidates("D")).extracting(p -> p.getHostEntry().getConfigLine())
                 .containsExactly(lines.get(1), lines.get(4), lines.get(5));
         assertThat(index.candidates("zzz")).hasSize(2);
-        assertThat(index.indexes(pairs)).isTrue();
-        assertThat(index.indexes(new ArrayList<>(pairs))).as("another load of the file").isFalse();
+        // as a list it is the whole file in order, each entry as MINA parsed it
+        assertThat(index).hasSize(6).extracting(p -> p.getHostEntry().getConfigLine()).containsExactlyElementsOf(lines);
+        assertThat(index.get(3).getHostEntry().getPatterns()).hasSize(2);
+        assertThat(index.get(3).getServerKey()).isEqualTo(key);
     }
 }
