@@ -318,7 +318,7 @@ class NodeShellTest {
                 "mkdir --parents /etc/d", "unsupported option --parents for mkdir",
                 "date +%Y", "unsupported option +%Y for date",
                 "sh /tmp/script", "unsupported option /tmp/script for sh",
-                "test -L /etc/f", "unsupported test expression: -L /etc/f");
+                "test -p /etc/f", "unsupported test expression: -p /etc/f");
         cases.forEach((cmd, message) -> {
             ExecResult r = shell.run(cmd);
             assertThat(r.exitCode()).as(cmd).isEqualTo(2);
