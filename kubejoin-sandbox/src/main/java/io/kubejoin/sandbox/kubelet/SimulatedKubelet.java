@@ -174,7 +174,8 @@ public final class SimulatedKubelet {
                 })
                 .onSuccess(v -> settle(State.READY, null))
                 .onFailure(e -> {
-                    if (e instanceof KubeletExit exit) settle(State.FAILED, exit.getMessage());
+                    if (stopped) settle(State.STOPPED, null); // the wait stop() ended: SIGTERM, not an error exit
+                    else if (e instanceof KubeletExit exit) settle(State.FAILED, exit.getMessage());
                     else {
                         journal.error("server.go:302", "\"command failed\" err=\"" + quote(String.valueOf(e.getMessage())) + "\"");
                         settle(State.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
