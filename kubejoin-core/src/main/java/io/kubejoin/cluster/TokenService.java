@@ -100,9 +100,7 @@ public final class TokenService {
     private static List<TokenInfo> tokens(List<Secret> secrets) {
         List<TokenInfo> out = new ArrayList<>();
         for (Secret s : secrets) {
-            // field selectors are not applied by every server (nor by the fabric8 mock): filter here
-            if (!TYPE.equals(s.getType())) continue;
-            TokenInfo info = info(s);
+            TokenInfo info = read(s);
             if (info != null) out.add(info);
         }
         out.sort(Comparator.comparing(TokenInfo::expiration, Comparator.nullsLast(Comparator.naturalOrder()))
@@ -118,6 +116,14 @@ public final class TokenService {
         List<Secret> secrets = conn.call(Access.in(NAMESPACE, "list", "secrets"), () -> conn.client().secrets()
                 .inNamespace(NAMESPACE).withLabel(ClusterManifests.NODE_LABEL, node).list().getItems());
         return tokens(secrets).stream().filter(t -> node.equals(t.node())).toList();
+    }
+
+    /**
+     * Reads any Secret as a bootstrap token: null unless it has the token type (field selectors are not applied by
+     * every server, nor by the fabric8 mock: filtered here) and a valid token id. The secret value is never read.
+     */
+    public static TokenInfo read(Secret s) {
+        return TYPE.equals(s.getType()) ? info(s) : null;
     }
 
     /** Reads a token Secret; the secret value is never read out of it. Null when it is no valid token Secret. */

@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.kubejoin.cluster.Access;
 import io.kubejoin.cluster.KubeConnection;
 import io.kubejoin.cluster.Pages;
+import io.kubejoin.cluster.TokenInfo;
+import io.kubejoin.cluster.TokenService;
 import io.kubejoin.inventory.Inventory;
 import io.kubejoin.inventory.Node;
 import io.kubejoin.render.ClusterManifests;
@@ -46,10 +48,9 @@ public final class ClusterTokens {
         conn.run(Access.in("kube-system", "list", "secrets"), () -> Pages.each(
                 o -> conn.client().secrets().inNamespace("kube-system").list(o), s -> {
                     existing.add(s.getMetadata().getName());
-                    String node = s.getMetadata().getLabels() == null ? null
-                            : s.getMetadata().getLabels().get(ClusterManifests.NODE_LABEL);
-                    String id = KnownTokens.idOf(s);
-                    if (node != null && id != null && names.contains(node)) ids.add(node, id);
+                    // read as token list and the per-node delete read them: type, token id, node label
+                    TokenInfo token = TokenService.read(s);
+                    if (token != null && token.node() != null && names.contains(token.node())) ids.add(token.node(), token.id());
                 }));
         Set<String> registered = new java.util.HashSet<>();
         conn.run(Access.cluster("list", "nodes"), () -> Pages.each(

@@ -1,8 +1,5 @@
 package io.kubejoin.join;
 
-import io.fabric8.kubernetes.api.model.Secret;
-import io.kubejoin.cluster.TokenService;
-import io.kubejoin.token.BootstrapToken;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * so what is held shrinks as nodes finish.
  */
 public final class KnownTokens {
-    private static final String PREFIX = "bootstrap-token-";
     private final Map<String, List<String>> byNode = new ConcurrentHashMap<>();
 
     void add(String node, String id) {
@@ -36,16 +32,5 @@ public final class KnownTokens {
     /** Drops the node's entry: its tokens were deleted. */
     public void forget(String node) {
         byNode.remove(node);
-    }
-
-    /**
-     * The id a bootstrap-token Secret carries in its name (kube-apiserver finds a token's Secret by that name), or
-     * null for any other Secret.
-     */
-    static String idOf(Secret s) {
-        String name = s.getMetadata() == null ? null : s.getMetadata().getName();
-        if (!TokenService.TYPE.equals(s.getType()) || name == null || !name.startsWith(PREFIX)) return null;
-        String id = name.substring(PREFIX.length());
-        return BootstrapToken.ID.matcher(id).matches() ? id : null;
     }
 }
