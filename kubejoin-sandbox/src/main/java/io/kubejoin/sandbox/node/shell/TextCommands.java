@@ -87,17 +87,8 @@ final class TextCommands extends CommandSupport {
         Opts o = opts("sha256sum", args, "", "");
         int st = 0;
         for (String path : o.operands()) {
-            Path p = local("sha256sum", path);
-            if (Files.isDirectory(p)) {
-                io.err().add("sha256sum: " + path + ": Is a directory\n");
-                st = 1;
-                continue;
-            }
-            String hex;
-            try {
-                hex = sha256Hex(p);
-            } catch (FileSystemException e) {
-                io.err().add("sha256sum: " + path + ": " + reason(e) + "\n");
+            String hex = hashOrTell(path, io);
+            if (hex == null) {
                 st = 1;
                 continue;
             }
@@ -108,6 +99,21 @@ final class TextCommands extends CommandSupport {
             }
         }
         return st;
+    }
+
+    /** A file's SHA-256 as sha256sum prints it, or null with sha256sum's message on stderr (a folder, unreadable). */
+    private String hashOrTell(String path, Io io) throws IOException {
+        Path p = local("sha256sum", path);
+        if (Files.isDirectory(p)) {
+            io.err().add("sha256sum: " + path + ": Is a directory\n");
+            return null;
+        }
+        try {
+            return sha256Hex(p);
+        } catch (FileSystemException e) {
+            io.err().add("sha256sum: " + path + ": " + reason(e) + "\n");
+            return null;
+        }
     }
 
     private static final java.util.regex.Pattern CHECK_LINE = java.util.regex.Pattern.compile("([0-9a-fA-F]{64}) [ *](.+)");
@@ -138,21 +144,8 @@ final class TextCommands extends CommandSupport {
             if (!m.matches()) continue;
             formatted++;
             String path = m.group(2);
-            Path p = local("sha256sum", path);
-            if (Files.isDirectory(p)) {
-                io.err().add("sha256sum: " + path + ": Is a directory\n");
-                failed = true;
-                continue;
-            }
-            String hex;
-            try {
-                hex = sha256Hex(p);
-            } catch (FileSystemException e) {
-                io.err().add("sha256sum: " + path + ": " + reason(e) + "\n");
-                failed = true;
-                continue;
-            }
-            if (!hex.equalsIgnoreCase(m.group(1))) failed = true;
+            String hex = hashOrTell(path, io);
+            if (hex == null || !hex.equalsIgnoreCase(m.group(1))) failed = true;
         }
         if (formatted == 0) {
             io.err().add("sha256sum: standard input: no properly formatted checksum lines found\n");
