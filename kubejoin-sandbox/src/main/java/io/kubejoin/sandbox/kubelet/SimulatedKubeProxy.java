@@ -35,7 +35,7 @@ import io.kubejoin.sandbox.node.SimulatorRuntime;
  * Services/EndpointSlices, actual iptables/ipvs/nftables rules, metrics, conntrack.
  *
  * <p>Started before its Node exists (kubelet not registered yet), it does what each release does before its healthz
- * server and proxier exist ({@link #NODE_LOOKUP}): up to 1.28 it reads the Node only without a {@code bindAddress}
+ * server and proxier exist ({@link #lookUp}): up to 1.28 it reads the Node only without a {@code bindAddress}
  * (detectNodeIP); 1.29 to 1.33 always read it (getNodeIPs, kubernetes#119525), 6 tries 1, 2, 4, 8, 16 s apart
  * (pkg/util/node GetNodeIP's backoff, here without its jitter: never longer than the real one), then go on with the
  * bindAddress, else 127.0.0.1 ("can't determine this node's IP"); from 1.34 the NodeManager (kubernetes#130837) polls
@@ -78,13 +78,11 @@ public final class SimulatedKubeProxy {
         String address(String nodeName);
     }
 
-    /** The waits of {@link #NODE_LOOKUP} before each try after the first (1.29-1.33, and earlier without bindAddress). */
+    /** The waits of {@link #lookUp} before each try after the first (1.29-1.33, and earlier without bindAddress). */
     static final long[] BACKOFF_MS = {1000, 2000, 4000, 8000, 16000};
     /** From 1.34: the NodeManager's poll interval and timeout. */
     static final long POLL_MS = 1000;
     static final long POLL_TIMEOUT_MS = 300_000;
-    /** Javadoc anchor: how the Node is looked up per release (see the class comment). */
-    static final String NODE_LOOKUP = "node lookup";
 
     static final String UNIT = "/etc/systemd/system/kube-proxy.service";
     /** Flags issue 2 names as removed from kube-proxy, checked independently of VersionRules. */
