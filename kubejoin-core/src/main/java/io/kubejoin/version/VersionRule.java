@@ -67,7 +67,12 @@ public record VersionRule(Component component, Kind kind, String name, KubeVersi
          * something the node must have or be for the component (a program, a runtime API); the rule's range is the
          * releases that need it (node-preflight's checks)
          */
-        NODE_REQUIREMENT
+        NODE_REQUIREMENT,
+        /**
+         * an order the component's start must keep against the node's other services; the rule's range is the
+         * releases that need that order
+         */
+        START_ORDER
     }
 
     /** True when the release {@code v} has this flag / field / mode. */

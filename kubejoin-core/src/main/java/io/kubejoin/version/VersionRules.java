@@ -108,6 +108,20 @@ public final class VersionRules {
     /** kubelet takes its cgroup driver from a runtime that reports one (containerd 2.0+) instead of cgroupDriver. */
     public static final String CGROUP_DRIVER_FROM_CRI = "cgroup-driver-from-cri";
 
+    /**
+     * kube-proxy reads its Node at start and gives up after a short backoff (the range): it must start only once its
+     * kubelet has registered the Node. See the rule's note for each release's behaviour.
+     */
+    public static final String KUBE_PROXY_AFTER_ITS_NODE = "start-after-its-node";
+
+    /**
+     * Whether kube-proxy of this release may start before its Node exists (together with the kubelet, which registers
+     * it): 1.17-1.28 with a bindAddress (kubejoin renders one) never read the Node, 1.34+ wait for it up to 5 minutes.
+     */
+    public static boolean kubeProxyMayStartBeforeItsNode(KubeVersion v) {
+        return !available(Component.KUBE_PROXY, Kind.START_ORDER, KUBE_PROXY_AFTER_ITS_NODE, v);
+    }
+
     /** Whether kube-proxy of this release needs the conntrack program on the node. */
     public static boolean kubeProxyNeedsConntrack(KubeVersion v) {
         return available(Component.KUBE_PROXY, Kind.NODE_REQUIREMENT, CONNTRACK_PROGRAM, v);
@@ -233,6 +247,13 @@ public final class VersionRules {
         // drops the check from 1.32, when kube-proxy flushes conntrack over netlink (kubernetes#126952)
         rules.add(rule(Component.KUBE_PROXY, Kind.NODE_REQUIREMENT, CONNTRACK_PROGRAM, 0, 0, 32, "",
                 "kube-proxy execs conntrack to clear stale UDP entries until 1.32 (kubernetes#126952: netlink since)"));
+        // when kube-proxy may start: before 1.29 with a bindAddress it never reads its Node (detectNodeIP takes the
+        // bindAddress); kubernetes#119525 (1.29) reads it first, 6 tries 1-16 s apart (~31 s), then goes on without it
+        // (on dual-stack the second family stays loopback); kubernetes#130837 (1.34) polls it every second for 5 minutes
+        rules.add(rule(Component.KUBE_PROXY, Kind.START_ORDER, KUBE_PROXY_AFTER_ITS_NODE, 29, 0, 34, "",
+                "1.29 (kubernetes#119525) to 1.33 kube-proxy reads its Node at start, 6 tries over ~31 s, then falls "
+                        + "back: start it after its kubelet registered the Node; before 1.29 a bindAddress spares the "
+                        + "read, from 1.34 (kubernetes#130837) it waits up to 5 minutes for the Node"));
         rules.add(rule(Component.KUBELET, Kind.NODE_REQUIREMENT, CRI_V1ALPHA2_ONLY, 0, 0, 23, "",
                 "kubelet speaks CRI v1 from 1.23 (v1alpha2 before); containerd 2.0 serves v1 only"));
         rules.add(rule(Component.KUBELET, Kind.NODE_REQUIREMENT, CGROUP_DRIVER_FROM_CRI, 31, 0, 0, "",

@@ -150,6 +150,16 @@ class VersionRulesTest {
     }
 
     @Test
+    void kubeProxyStartsBeforeItsNodeWhereTheReleaseWaitsForItOrNeverReadsIt() {
+        for (int m = 17; m <= 35; m++) {
+            boolean early = m <= 28 || m >= 34;
+            assertThat(VersionRules.kubeProxyMayStartBeforeItsNode(minor(m))).as("1.%d", m).isEqualTo(early);
+        }
+        assertThat(VersionRules.kubeProxyMayStartBeforeItsNode(KubeVersion.parse("1.28.15"))).isTrue();
+        assertThat(VersionRules.kubeProxyMayStartBeforeItsNode(KubeVersion.parse("1.33.9"))).isFalse();
+    }
+
+    @Test
     void tableIsConsistent() {
         Set<String> seen = new HashSet<>();
         for (VersionRule r : VersionRules.all()) {

@@ -318,6 +318,12 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
 
     // --- systemd -------------------------------------------------------------------------------------------------
 
+    /**
+     * systemctl with one or several units per call, as the real one takes them: is-enabled and is-active print a line
+     * per unit and exit 0 when ANY unit is enabled / active (systemctl-is-enabled.c, systemctl-is-active.c); enable
+     * and disable act on all or, when a unit file is missing, on none; start, restart and stop go on with the other
+     * units after one fails and exit with the first failure's code (systemctl-start-unit.c).
+     */
     private ExecResult systemctl(List<String> args) {
         List<String> a = new ArrayList<>(args);
         boolean quiet = a.remove("--quiet");
@@ -326,49 +332,66 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         String verb = a.get(0);
         if (verb.equals("daemon-reload")) return a.size() == 1 ? ok("") : usage("systemctl", args);
         if (verb.equals("show")) return show(a);
-        if (a.size() != 2) return usage("systemctl", args);
-        String unit = a.get(1).endsWith(".service") ? a.get(1).substring(0, a.get(1).length() - 8) : a.get(1);
-        if (!unit.equals("kubelet") && !unit.equals("kube-proxy")) {
-            return new ExecResult(5, "", "Failed to " + verb + " " + unit + ".service: Unit " + unit
-                    + ".service not found.\n");
+        if (a.size() < 2) return usage("systemctl", args);
+        List<String> units = new ArrayList<>();
+        for (String u : a.subList(1, a.size())) {
+            String unit = u.endsWith(".service") ? u.substring(0, u.length() - 8) : u;
+            if (!unit.equals("kubelet") && !unit.equals("kube-proxy")) {
+                return new ExecResult(5, "", "Failed to " + verb + " " + unit + ".service: Unit " + unit
+                        + ".service not found.\n");
+            }
+            units.add(unit);
         }
-        boolean unitFile = Files.isRegularFile(root.resolve("etc/systemd/system/" + unit + ".service"));
-        Path wants = root.resolve("etc/systemd/system/multi-user.target.wants/" + unit + ".service");
+        StringBuilder out = new StringBuilder();
         try {
             switch (verb) {
                 case "is-enabled" -> {
-                    if (!unitFile) return new ExecResult(1, "", "Failed to get unit file state for " + unit
-                            + ".service: No such file or directory\n");
-                    boolean enabled = Files.isSymbolicLink(wants);
-                    return new ExecResult(enabled ? 0 : 1, quiet ? "" : (enabled ? "enabled\n" : "disabled\n"), "");
+                    boolean any = false;
+                    for (String unit : units) {
+                        if (!unitFile(unit)) {
+                            // as systemd before v247: the first unit without a file ends the call
+                            return new ExecResult(1, out.toString(), "Failed to get unit file state for " + unit
+                                    + ".service: No such file or directory\n");
+                        }
+                        boolean enabled = Files.isSymbolicLink(wants(unit));
+                        any |= enabled;
+                        if (!quiet) out.append(enabled ? "enabled\n" : "disabled\n");
+                    }
+                    return new ExecResult(any ? 0 : 1, out.toString(), "");
                 }
                 case "enable" -> {
-                    if (!unitFile) return new ExecResult(1, "", "Failed to enable unit: Unit file " + unit
-                            + ".service does not exist.\n");
-                    if (!Files.isSymbolicLink(wants)) {
-                        Files.createDirectories(wants.getParent());
-                        Files.createSymbolicLink(wants, Path.of("/etc/systemd/system/" + unit + ".service"));
+                    for (String unit : units) {
+                        if (!unitFile(unit)) return new ExecResult(1, "", "Failed to enable unit: Unit file " + unit
+                                + ".service does not exist.\n");
                     }
-                    ExecResult r = ok("");
-                    return now ? start(unit) : r;
+                    for (String unit : units) {
+                        Path wants = wants(unit);
+                        if (!Files.isSymbolicLink(wants)) {
+                            Files.createDirectories(wants.getParent());
+                            Files.createSymbolicLink(wants, Path.of("/etc/systemd/system/" + unit + ".service"));
+                        }
+                    }
+                    return now ? startAll("start", units) : ok("");
                 }
                 case "disable" -> {
-                    Files.deleteIfExists(wants);
-                    if (now) stop(unit);
+                    for (String unit : units) Files.deleteIfExists(wants(unit));
+                    if (now) units.forEach(this::stop);
                     return ok("");
                 }
                 case "is-active" -> {
-                    String state = serviceState(unit);
-                    return new ExecResult(state.equals("active") ? 0 : 3, quiet ? "" : state + "\n", "");
+                    boolean any = false;
+                    for (String unit : units) {
+                        String state = serviceState(unit);
+                        any |= state.equals("active");
+                        if (!quiet) out.append(state).append('\n');
+                    }
+                    return new ExecResult(any ? 0 : 3, out.toString(), "");
                 }
                 case "start", "restart" -> {
-                    if (!unitFile) return new ExecResult(5, "", "Failed to " + verb + " " + unit
-                            + ".service: Unit " + unit + ".service not found.\n");
-                    if (verb.equals("start") && active(unit)) return ok("");
-                    return start(unit);
+                    return startAll(verb, units);
                 }
                 case "stop" -> {
-                    stop(unit);
+                    units.forEach(this::stop);
                     return ok("");
                 }
                 default -> {
@@ -378,6 +401,31 @@ public final class SandboxNode implements NodePrograms, NodeSshServer.Endpoint {
         } catch (IOException e) {
             return new ExecResult(1, "", "systemctl: " + e.getMessage() + "\n");
         }
+    }
+
+    private boolean unitFile(String unit) {
+        return Files.isRegularFile(root.resolve("etc/systemd/system/" + unit + ".service"));
+    }
+
+    private Path wants(String unit) {
+        return root.resolve("etc/systemd/system/multi-user.target.wants/" + unit + ".service");
+    }
+
+    /** start / restart of each unit in turn: one without a unit file fails, the others still go. */
+    private ExecResult startAll(String verb, List<String> units) {
+        int exit = 0;
+        StringBuilder err = new StringBuilder();
+        for (String unit : units) {
+            if (!unitFile(unit)) {
+                if (exit == 0) exit = 5;
+                err.append("Failed to ").append(verb).append(' ').append(unit).append(".service: Unit ").append(unit)
+                        .append(".service not found.\n");
+                continue;
+            }
+            if (verb.equals("start") && active(unit)) continue;
+            start(unit);
+        }
+        return new ExecResult(exit, "", err.toString());
     }
 
     private boolean active(String unit) {

@@ -60,4 +60,56 @@ class SandboxNodeSystemdTest {
             node.shutdown();
         }
     }
+
+    /**
+     * Several units in one call, as systemctl takes them (systemctl-is-active.c, systemctl-is-enabled.c,
+     * systemctl-start-unit.c): is-enabled and is-active print one line per unit and exit 0 when ANY of them is
+     * enabled / active; enable and restart act on every unit; a restart that fails for one unit still restarts the
+     * others and exits non-zero.
+     */
+    @Test
+    void severalUnitsInOneCallAsSystemctlTakesThem(@TempDir Path tmp) throws Exception {
+        try (SimulatorRuntime runtime = SimulatorRuntime.create();
+             SandboxApiServer server = SandboxApiServer.start(SandboxApiServer.Options.defaults().withSigner(false))) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "s2", "127.0.4.2");
+            SandboxNode node = new SandboxNode("s2", "127.0.4.2", nodes.root("s2"), NodeSshServer.generateHostKey(),
+                    KubeVersion.parse("1.32.4"), runtime, "10.96.0.1", "/run/containerd/containerd.sock");
+            ExecResult enabled = node.exec("systemctl is-enabled kubelet kube-proxy");
+            assertThat(enabled.stdout()).isEqualTo("disabled\ndisabled\n");
+            assertThat(enabled.exitCode()).isEqualTo(1);
+            assertThat(node.exec("systemctl enable kubelet").exitCode()).isZero();
+            enabled = node.exec("systemctl is-enabled kubelet kube-proxy");
+            assertThat(enabled.stdout()).isEqualTo("enabled\ndisabled\n");
+            assertThat(enabled.exitCode()).as("any enabled: exit 0").isZero();
+            assertThat(node.exec("systemctl enable kubelet kube-proxy").exitCode()).isZero();
+            assertThat(node.exec("systemctl is-enabled kubelet.service kube-proxy").stdout()).isEqualTo("enabled\nenabled\n");
+
+            ExecResult active = node.exec("systemctl is-active kubelet kube-proxy");
+            assertThat(active.stdout()).isEqualTo("inactive\ninactive\n");
+            assertThat(active.exitCode()).isEqualTo(3);
+            assertThat(node.exec("systemctl restart kube-proxy").exitCode()).isZero();
+            active = node.exec("systemctl is-active kubelet kube-proxy");
+            assertThat(active.stdout()).isEqualTo("inactive\nactive\n");
+            assertThat(active.exitCode()).as("any active: exit 0, though kubelet is not").isZero();
+            assertThat(node.exec("systemctl is-active --quiet kubelet kube-proxy").stdout()).isEmpty();
+            assertThat(node.exec("systemctl restart kubelet kube-proxy").exitCode()).isZero();
+            assertThat(node.exec("systemctl is-active kubelet kube-proxy").stdout()).isEqualTo("active\nactive\n");
+
+            // one unit of two cannot be restarted: the other is, and systemctl exits with the failure's code
+            node.exec("systemctl stop kubelet kube-proxy");
+            assertThat(node.exec("systemctl is-active kubelet kube-proxy").stdout()).isEqualTo("inactive\ninactive\n");
+            java.nio.file.Files.delete(nodes.root("s2").resolve("etc/systemd/system/kubelet.service"));
+            ExecResult restart = node.exec("systemctl restart kubelet kube-proxy");
+            assertThat(restart.exitCode()).isEqualTo(5);
+            assertThat(restart.stderr()).contains("Unit kubelet.service not found.");
+            assertThat(node.exec("systemctl is-active kube-proxy").stdout()).isEqualTo("active\n");
+            // enable with one unit file missing enables none
+            node.exec("systemctl disable kube-proxy");
+            ExecResult enable = node.exec("systemctl enable kube-proxy kubelet");
+            assertThat(enable.exitCode()).isEqualTo(1);
+            assertThat(enable.stderr()).contains("Unit file kubelet.service does not exist.");
+            assertThat(node.exec("systemctl is-enabled kube-proxy").stdout()).isEqualTo("disabled\n");
+            node.shutdown();
+        }
+    }
 }
