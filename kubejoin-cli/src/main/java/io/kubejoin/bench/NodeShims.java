@@ -18,7 +18,8 @@ public final class NodeShims {
 
     /**
      * Writes the three scripts into {@code bin}; state and the call log go to {@code state}. {@code systemctl
-     * is-active} prints the state unless --quiet, {@code show -p A,B UNIT} answers ActiveState, SubState,
+     * is-enabled} / {@code is-active} take several units as systemctl does (a line each unless --quiet, exit 0 when any
+     * is enabled / active), enable / restart / stop act on each unit named, {@code is-active} prints the state unless --quiet, {@code show -p A,B UNIT} answers ActiveState, SubState,
      * UnitFileState and NRestarts from the same files.
      */
     public static void install(Path bin, Path state) throws IOException {
@@ -30,12 +31,12 @@ public final class NodeShims {
                 cmd="$1"; shift; q=; [ "$1" = "--quiet" ] && { q=1; shift; }; [ "$1" = "--now" ] && shift
                 case "$cmd" in
                   daemon-reload) ;;
-                  enable) touch "$s/enabled-$1" ;;
-                  disable) rm -f "$s/enabled-$1" "$s/active-$1" ;;
-                  stop) rm -f "$s/active-$1" ;;
-                  is-enabled) if [ -f "$s/enabled-$1" ]; then [ -n "$q" ] || echo enabled; else [ -n "$q" ] || echo disabled; exit 1; fi ;;
-                  start|restart) if [ -f "$s/fail-$1" ]; then exit 1; fi; touch "$s/active-$1" ;;
-                  is-active) if [ -f "$s/active-$1" ]; then [ -n "$q" ] || echo active; else [ -n "$q" ] || echo inactive; exit 3; fi ;;
+                  enable) for u; do touch "$s/enabled-$u"; done ;;
+                  disable) for u; do rm -f "$s/enabled-$u" "$s/active-$u"; done ;;
+                  stop) for u; do rm -f "$s/active-$u"; done ;;
+                  is-enabled) a=; for u; do if [ -f "$s/enabled-$u" ]; then a=1; [ -n "$q" ] || echo enabled; else [ -n "$q" ] || echo disabled; fi; done; [ -n "$a" ] || exit 1 ;;
+                  start|restart) r=0; for u; do if [ -f "$s/fail-$u" ]; then r=1; else touch "$s/active-$u"; fi; done; exit $r ;;
+                  is-active) a=; for u; do if [ -f "$s/active-$u" ]; then a=1; [ -n "$q" ] || echo active; else [ -n "$q" ] || echo inactive; fi; done; [ -n "$a" ] || exit 3 ;;
                   show) u=; p=; for a in "$@"; do case "$a" in -p) ;; -*) ;; *) if [ "$prev" = -p ]; then p="$p,$a"; else u="$a"; fi ;; esac; prev="$a"; done
                         for k in $(echo "$p" | tr ',' ' '); do case "$k" in
                           ActiveState) if [ -f "$s/active-$u" ]; then echo ActiveState=active; else echo ActiveState=inactive; fi ;;

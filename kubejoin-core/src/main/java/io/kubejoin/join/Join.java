@@ -109,9 +109,14 @@ public final class Join {
                                       IssuedServingCertificates issuedServing, Duration verifyTimeout, KnownTokens known) {
         TokenService tokens = new TokenService(conn, clock, new SecureRandom());
         NodeReadiness readiness = new NodeReadiness(conn, tokens, clock, NodeReadiness.DEFAULT_SIGNING_GRACE);
-        return List.of(new NodePreflightPhase(), new BinariesPhase(binaries), PushFilesPhase.kubelet(), StartServicePhase.kubelet(readiness),
-                new WaitReadyPhase(readiness, tokens, readyTimeout, clock, known), PushFilesPhase.kubeProxy(),
-                StartServicePhase.kubeProxy(), new VerifyPhase(VerifyPhase.SERVING_WAIT, issuedServing, verifyTimeout));
+        // where the release's kube-proxy may start before its Node exists (VersionRules), its files go with kubelet's
+        // push and its unit starts by kubelet-start's script; its own phases then report what was done for them
+        PushFilesPhase proxyFiles = PushFilesPhase.kubeProxy();
+        StartServicePhase proxyStart = StartServicePhase.kubeProxy();
+        return List.of(new NodePreflightPhase(), new BinariesPhase(binaries), PushFilesPhase.kubelet().with(proxyFiles),
+                StartServicePhase.kubelet(readiness).with(proxyStart, proxyFiles.name()),
+                new WaitReadyPhase(readiness, tokens, readyTimeout, clock, known), proxyFiles,
+                proxyStart, new VerifyPhase(VerifyPhase.SERVING_WAIT, issuedServing, verifyTimeout));
     }
 
     /** "name  description" for every cluster step and node phase, for --list-phases. */

@@ -220,6 +220,7 @@ public final class JoinRunner {
         try (transport) {
             // rendered once the node is reachable, beside the other nodes' network waits
             NodeContext ctx = new NodeContext(inv, node, filesFor.render(node), transport);
+            ctx.skipped(skip);
             for (NodePhase phase : phases) {
                 if (skip.contains(phase.name())) {
                     records.add(new PhaseRecord(phase.name(), true, false, "skipped", since(runStart), Duration.ZERO));
@@ -228,7 +229,8 @@ public final class JoinRunner {
                 long phaseStart = System.nanoTime();
                 listener.phaseStarted(node.name(), phase.name());
                 try {
-                    PhaseResult result = runWithRetries(phase, ctx, progress);
+                    NodeContext.Settled done = ctx.settled(phase.name());
+                    PhaseResult result = done != null ? done.get() : runWithRetries(phase, ctx, progress);
                     records.add(new PhaseRecord(phase.name(), false, result.changed(), shared(result.summary()),
                             Duration.ofNanos(phaseStart - runStart), since(phaseStart)));
                     progress.accept(node.name() + ": " + phase.name() + ": " + result.summary());

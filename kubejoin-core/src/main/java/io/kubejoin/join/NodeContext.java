@@ -117,4 +117,44 @@ public final class NodeContext {
     public Set<String> changedFiles() {
         return Set.copyOf(changedFiles);
     }
+
+    /** The phases --skip-phases names (a phase that would do a later one's work too asks). */
+    private volatile Set<String> skipped = Set.of();
+
+    /** Set by the runner before the first phase. */
+    public void skipped(Set<String> phases) {
+        this.skipped = Set.copyOf(phases);
+    }
+
+    public boolean skipping(String phase) {
+        return skipped.contains(phase);
+    }
+
+    /**
+     * A later phase's outcome, already brought about by an earlier phase (kube-proxy's files pushed with kubelet's,
+     * its unit started by kubelet-start's script): the runner reports it under that phase's name instead of running it.
+     */
+    public record Settled(PhaseResult result, PhaseFailure failure) {
+        public PhaseResult get() throws PhaseFailure {
+            if (failure != null) throw failure;
+            return result;
+        }
+    }
+
+    private final java.util.Map<String, Settled> settled = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** {@code phase} was done by an earlier phase, with this result. */
+    public void settle(String phase, PhaseResult result) {
+        settled.put(phase, new Settled(result, null));
+    }
+
+    /** {@code phase}'s work was done by an earlier phase and failed: the runner fails that phase with it. */
+    public void settleFailed(String phase, PhaseFailure failure) {
+        settled.put(phase, new Settled(null, failure));
+    }
+
+    /** What an earlier phase did for {@code phase}; null when it is still to run. */
+    public Settled settled(String phase) {
+        return settled.get(phase);
+    }
 }

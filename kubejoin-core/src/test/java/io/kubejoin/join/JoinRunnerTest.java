@@ -1,5 +1,8 @@
 package io.kubejoin.join;
 
+import io.kubejoin.join.phases.PushFilesPhase;
+import io.kubejoin.join.phases.StartServicePhase;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -74,6 +77,56 @@ class JoinRunnerTest {
 
     private long count(ShimNode n, String line) throws Exception {
         return n.log().stream().filter(l -> l.equals(line)).count();
+    }
+
+    /**
+     * Issue 17: where kube-proxy may start before its Node exists (examples/current: 1.34), its files go in kubelet's
+     * push and one script starts both, one systemctl per question; a kube-proxy that does not start still fails its
+     * own phase with its journal, the kubelet's phase passes; a second run changes and restarts nothing; with
+     * kube-proxy's phases skipped, kubelet's do kubelet's work alone.
+     */
+    @Test
+    void kubeProxyGoesWithTheKubeletWhereTheReleaseAllowsAndFailsInItsOwnPhase() throws Exception {
+        PushFilesPhase proxyFiles = PushFilesPhase.kubeProxy();
+        StartServicePhase proxyStart = StartServicePhase.kubeProxy();
+        List<NodePhase> phases = List.of(PushFilesPhase.kubelet().with(proxyFiles),
+                StartServicePhase.kubelet().with(proxyStart, proxyFiles.name()), proxyFiles, proxyStart);
+        open(inv.node("worker-3").orElseThrow());
+        nodes.get("worker-3").failService("kube-proxy", "E1126 server.go:495] \"Error running ProxyServer\"");
+        List<JoinRunner.NodeReport> first = new JoinRunner(phases, Set.of(), fast).run(inv, files, this::open, line -> { });
+        JoinRunner.NodeReport w1 = first.stream().filter(r -> r.node().equals("worker-1")).findFirst().orElseThrow();
+        assertThat(w1.ok()).isTrue();
+        // (the shim node has no systemd-resolved: kubelet-files says so after its count)
+        assertThat(w1.phases()).extracting(p -> p.summary().replaceAll(";.*", "")).containsExactly(
+                "4 of 4 files changed", "kubelet restarted (files changed)",
+                "6 of 6 files changed (pushed with kubelet-files)", "kube-proxy restarted (files changed) (started with kubelet)");
+        ShimNode n1 = nodes.get("worker-1");
+        assertThat(n1.log()).filteredOn(l -> l.startsWith("systemctl")).containsExactly(
+                "systemctl is-enabled kubelet kube-proxy", "systemctl enable kubelet kube-proxy",
+                "systemctl restart kubelet kube-proxy", "systemctl is-active kubelet kube-proxy");
+        assertThat(n1.log()).filteredOn(l -> l.startsWith("modprobe")).hasSize(1);
+        JoinRunner.NodeReport w3 = first.stream().filter(r -> r.node().equals("worker-3")).findFirst().orElseThrow();
+        assertThat(w3.failedPhase()).isEqualTo("kube-proxy-start");
+        assertThat(w3.error()).isEqualTo("kube-proxy did not start (started with kubelet)");
+        assertThat(w3.journal()).anyMatch(l -> l.contains("Error running ProxyServer"));
+        assertThat(w3.phases()).filteredOn(p -> p.phase().equals("kubelet-start")).singleElement()
+                .satisfies(p -> assertThat(p.summary()).isEqualTo("kubelet restarted (files changed)"));
+
+        int before = n1.log().size();
+        List<JoinRunner.NodeReport> second = new JoinRunner(phases, Set.of(), fast).run(inv, files, this::open, line -> { });
+        JoinRunner.NodeReport again = second.stream().filter(r -> r.node().equals("worker-1")).findFirst().orElseThrow();
+        assertThat(again.changed()).as(again.phases().toString()).isFalse();
+        assertThat(n1.log().subList(before, n1.log().size())).filteredOn(l -> l.startsWith("systemctl")).containsExactly(
+                "systemctl is-enabled kubelet kube-proxy", "systemctl daemon-reload", "systemctl is-active kubelet kube-proxy");
+
+        Files.delete(n1.root.resolve("etc/kubernetes/kubelet-config.yaml"));
+        before = n1.log().size();
+        JoinRunner.NodeReport alone = new JoinRunner(phases, Set.of("kube-proxy-files", "kube-proxy-start"), fast)
+                .run(inv, files, this::open, line -> { }).stream().filter(r -> r.node().equals("worker-1")).findFirst().orElseThrow();
+        assertThat(alone.phases()).extracting(p -> p.summary().replaceAll(";.*", "")).containsExactly(
+                "1 of 4 files changed", "kubelet restarted (files changed)", "skipped", "skipped");
+        assertThat(n1.log().subList(before, n1.log().size())).filteredOn(l -> l.startsWith("systemctl"))
+                .noneMatch(l -> l.contains("kube-proxy"));
     }
 
     @Test

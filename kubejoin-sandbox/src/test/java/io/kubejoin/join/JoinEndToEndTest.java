@@ -289,6 +289,58 @@ class JoinEndToEndTest {
                 .anySatisfy(m -> assertThat(m.fix()).contains("kubejoin reset NODE"));
     }
 
+    /**
+     * Issue 17: where kube-proxy waits for its Node (1.34+; 1.17-1.28 never read it), its files go with kubelet's push
+     * and one script starts both units before the Node exists: its phases say so, and the sandbox's kube-proxy
+     * found no Node at its first look. A second run changes and restarts nothing (the threeNodes test too).
+     */
+    @Test
+    void kubeProxyStartsWithTheKubeletBeforeItsNodeWhereTheReleaseWaitsForIt() throws Exception {
+        assertThat(io.kubejoin.version.VersionRules.kubeProxyMayStartBeforeItsNode(inv.kubernetesVersion())).isTrue();
+        Join.Outcome first = join();
+        assertThat(first.allJoined()).as(String.join("\n", progress)).isTrue();
+        for (JoinRunner.NodeReport r : first.nodes()) {
+            assertThat(r.phases()).filteredOn(p -> p.phase().equals("kube-proxy-files")).singleElement()
+                    .satisfies(p -> assertThat(p.summary()).isEqualTo("6 of 6 files changed (pushed with kubelet-files)"));
+            assertThat(r.phases()).filteredOn(p -> p.phase().equals("kube-proxy-start")).singleElement()
+                    .satisfies(p -> assertThat(p.summary()).isEqualTo("kube-proxy restarted (files changed) (started with kubelet)"));
+            assertThat(nodes.get(r.node()).node.kubeProxy().startedBeforeItsNode()).as(r.node()).isTrue();
+        }
+        var proxy1 = nodes.get("worker-1").node.kubeProxy();
+        progress.clear();
+        Join.Outcome second = join();
+        assertThat(second.nodes()).allSatisfy(r -> assertThat(r.changed()).as(r.node() + " " + r.phases()).isFalse());
+        assertThat(second.nodes().get(0).phases()).filteredOn(p -> p.phase().equals("kube-proxy-start")).singleElement()
+                .satisfies(p -> assertThat(p.summary()).isEqualTo("kube-proxy running, unchanged (started with kubelet)"));
+        assertThat(nodes.get("worker-1").node.kubeProxy()).isSameAs(proxy1);
+    }
+
+    /**
+     * Issue 17: 1.29-1.33 kube-proxy reads its Node at start and gives up after ~31 s (kubernetes#119525): it starts
+     * only after wait-ready, by its own phase, and finds its Node at once.
+     */
+    @Test
+    void kubeProxyStartsAfterItsNodeIsReadyWhereTheReleaseGivesUpOnIt() throws Exception {
+        Files.writeString(dir.resolve("inventory.yaml"), Files.readString(dir.resolve("inventory.yaml"))
+                .replace("kubernetesVersion: \"1.34.2\"", "kubernetesVersion: \"1.30.4\""));
+        inv = InventoryLoader.load(dir.resolve("inventory.yaml"));
+        assertThat(io.kubejoin.version.VersionRules.kubeProxyMayStartBeforeItsNode(inv.kubernetesVersion())).isFalse();
+        // the sandbox's control plane is 1.34: four minors ahead of these kubelets, which preflight's skew check refuses
+        Join.Outcome first = join(Set.of("preflight"), Duration.ofSeconds(60), VerifyPhase.DEFAULT_TIMEOUT);
+        assertThat(first.allJoined()).as(String.join("\n", progress)).isTrue();
+        for (JoinRunner.NodeReport r : first.nodes()) {
+            assertThat(r.phases()).filteredOn(p -> p.phase().equals("kube-proxy-files")).singleElement()
+                    .satisfies(p -> assertThat(p.summary()).isEqualTo("6 of 6 files changed"));
+            assertThat(r.phases()).filteredOn(p -> p.phase().equals("kube-proxy-start")).singleElement()
+                    .satisfies(p -> assertThat(p.summary()).isEqualTo("kube-proxy restarted (files changed)"));
+            SandboxNode machine = nodes.get(r.node()).node;
+            assertThat(machine.kubeProxy().startedBeforeItsNode()).as(r.node()).isFalse();
+        }
+        progress.clear();
+        Join.Outcome second = join(Set.of("preflight"), Duration.ofSeconds(60), VerifyPhase.DEFAULT_TIMEOUT);
+        assertThat(second.nodes()).allSatisfy(r -> assertThat(r.changed()).as(r.node() + " " + r.phases()).isFalse());
+    }
+
     /** Issue 12: a real kube-proxy programs the kubernetes service VIP only with its first sync, after its start. */
     @Test
     void verifyWaitsForKubeProxysFirstSync() throws Exception {

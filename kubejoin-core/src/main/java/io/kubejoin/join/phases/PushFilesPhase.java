@@ -19,11 +19,35 @@ public final class PushFilesPhase implements NodePhase {
     private final String name;
     private final String description;
     private final Function<NodeFiles, List<String>> paths;
+    /** A later files phase whose files this one pushes too where {@link #together} says so; null: none. */
+    private final PushFilesPhase partner;
 
     public PushFilesPhase(String name, String description, Function<NodeFiles, List<String>> paths) {
+        this(name, description, paths, null);
+    }
+
+    private PushFilesPhase(String name, String description, Function<NodeFiles, List<String>> paths, PushFilesPhase partner) {
         this.name = name;
         this.description = description;
         this.paths = paths;
+        this.partner = partner;
+    }
+
+    /**
+     * This phase pushing {@code later}'s files in the same push where the release lets kube-proxy start with the
+     * kubelet ({@link #together}); {@code later} then reports its part as done.
+     */
+    public PushFilesPhase with(PushFilesPhase later) {
+        return new PushFilesPhase(name, description, paths, later);
+    }
+
+    /**
+     * Whether kube-proxy's files go with kubelet's: the release's kube-proxy may start before its Node exists
+     * ({@code VersionRules}), and kube-proxy-files is not skipped.
+     */
+    static boolean together(NodeContext ctx, String laterPhase) {
+        return io.kubejoin.version.VersionRules.kubeProxyMayStartBeforeItsNode(ctx.inventory().kubernetesVersion())
+                && !ctx.skipping(laterPhase);
     }
 
     /** kubelet's files: CA, bootstrap kubeconfig, KubeletConfiguration, unit (K2-K7). */
@@ -38,7 +62,8 @@ public final class PushFilesPhase implements NodePhase {
     public static PushFilesPhase kubeProxy() {
         return new PushFilesPhase("kube-proxy-files",
                 "push kube-proxy.pem/-key.pem, kube-proxy.kubeconfig, kube-proxy-config.yaml, kube-proxy.service, "
-                        + "modules-load.d file (P2, P4, P6, P7)",
+                        + "modules-load.d file (P2, P4, P6, P7); in kubelet-files' push where kube-proxy may start "
+                        + "before its Node exists (1.17-1.28, 1.34+)",
                 KubeProxyFiles::paths);
     }
 
@@ -79,7 +104,10 @@ public final class PushFilesPhase implements NodePhase {
             // kubelet holds its own client certificate: it never reads the bootstrap kubeconfig again
             wanted = wanted.stream().filter(p -> !p.equals(bootstrap)).toList();
         }
-        List<RemoteFile> files = ctx.files(wanted).stream().map(RemoteFile::of).toList();
+        List<String> theirs = partner != null && together(ctx, partner.name) ? partner.paths.apply(ctx.paths()) : List.of();
+        List<String> all = new java.util.ArrayList<>(wanted);
+        all.addAll(theirs);
+        List<RemoteFile> files = ctx.files(all).stream().map(RemoteFile::of).toList();
         PushResult result;
         try {
             result = ctx.transport().push(files);
@@ -87,11 +115,19 @@ public final class PushFilesPhase implements NodePhase {
             throw new PhaseFailure("pushing files to " + ctx.transport().target() + " failed: " + e.getMessage(),
                     "no destination file is left half-written; run the join again", List.of(), e.isTransient(), e);
         }
-        List<String> changed = result.changed();
-        ctx.recordChanged(changed);
-        String summary = (changed.isEmpty() ? files.size() + " files unchanged"
-                : changed.size() + " of " + files.size() + " files changed") + note;
-        return new PhaseResult(!changed.isEmpty(), summary, changed);
+        ctx.recordChanged(result.changed());
+        if (!theirs.isEmpty()) {
+            // one push for both: the later phase's part is reported under its own name
+            List<String> changed = result.changed().stream().filter(theirs::contains).toList();
+            ctx.settle(partner.name, new PhaseResult(!changed.isEmpty(), summary(changed, theirs.size())
+                    + " (pushed with " + name + ")", changed));
+        }
+        List<String> changed = result.changed().stream().filter(wanted::contains).toList();
+        return new PhaseResult(!changed.isEmpty(), summary(changed, wanted.size()) + note, changed);
+    }
+
+    private static String summary(List<String> changed, int files) {
+        return changed.isEmpty() ? files + " files unchanged" : changed.size() + " of " + files + " files changed";
     }
 
     /** Which destination paths belong to kubelet. */

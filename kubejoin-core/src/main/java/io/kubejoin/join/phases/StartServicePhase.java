@@ -26,20 +26,36 @@ public final class StartServicePhase implements NodePhase {
     private final Function<NodeFiles, List<String>> files;
     /** Reads the Node before the service may be (re)started (kubelet's: wait-ready then wants a newer heartbeat); null: none. */
     private final Function<String, NodeReadiness.Since> beforeStart;
+    /** A later start phase whose unit this one starts by the same script where the release allows; null: none. */
+    private final StartServicePhase partner;
+    /** The files phase of {@link #partner}'s unit. */
+    private final String partnerFiles;
 
     StartServicePhase(String name, String description, String unit,
                       Function<NodeContext, List<String>> prepare, Function<NodeFiles, List<String>> files) {
-        this(name, description, unit, prepare, files, null);
+        this(name, description, unit, prepare, files, null, null, null);
     }
 
     private StartServicePhase(String name, String description, String unit, Function<NodeContext, List<String>> prepare,
-                              Function<NodeFiles, List<String>> files, Function<String, NodeReadiness.Since> beforeStart) {
+                              Function<NodeFiles, List<String>> files, Function<String, NodeReadiness.Since> beforeStart,
+                              StartServicePhase partner, String partnerFiles) {
         this.name = name;
         this.description = description;
         this.unit = unit;
         this.prepare = prepare;
         this.files = files;
         this.beforeStart = beforeStart;
+        this.partner = partner;
+        this.partnerFiles = partnerFiles;
+    }
+
+    /**
+     * This phase starting {@code later}'s unit too, by one script ({@link StartScripts#startTogether}), where the
+     * release lets kube-proxy start before its Node exists, {@code later} is not skipped and its files phase
+     * ({@code laterFiles}) already pushed them with this unit's or is skipped: {@code later} then reports its part.
+     */
+    public StartServicePhase with(StartServicePhase later, String laterFiles) {
+        return new StartServicePhase(name, description, unit, prepare, files, beforeStart, later, laterFiles);
     }
 
     /**
@@ -48,7 +64,7 @@ public final class StartServicePhase implements NodePhase {
      */
     public static StartServicePhase kubelet(NodeReadiness readiness) {
         StartServicePhase p = kubelet();
-        return new StartServicePhase(p.name, p.description, p.unit, p.prepare, p.files, readiness::since);
+        return new StartServicePhase(p.name, p.description, p.unit, p.prepare, p.files, readiness::since, null, null);
     }
 
     public static StartServicePhase kubelet() {
@@ -75,7 +91,8 @@ public final class StartServicePhase implements NodePhase {
     public static StartServicePhase kubeProxy() {
         return new StartServicePhase("kube-proxy-start",
                 "mkdir its folder, load the proxy mode's kernel modules, daemon-reload, enable, restart kube-proxy "
-                        + "when its files changed (P7)",
+                        + "when its files changed (P7); by kubelet-start's script where kube-proxy may start before its "
+                        + "Node exists (1.17-1.28, 1.34+)",
                 "kube-proxy",
                 ctx -> StartScripts.kubeProxySteps(ctx.paths().kubeProxyWorkDir(),
                         ModulesLoadRenderer.modules(ctx.inventory(), ctx.node())),
@@ -113,6 +130,10 @@ public final class StartServicePhase implements NodePhase {
      */
     @Override
     public PhaseResult run(NodeContext ctx) throws PhaseFailure {
+        if (partner != null && PushFilesPhase.together(ctx, partner.name)
+                && (ctx.skipping(partnerFiles) || ctx.settled(partnerFiles) != null)) {
+            return runTogether(ctx);
+        }
         var t = ctx.transport();
         List<String> steps = new ArrayList<>(prepare.apply(ctx));
         boolean filesChanged = ctx.anyChanged(files.apply(ctx.paths()));
@@ -143,10 +164,73 @@ public final class StartServicePhase implements NodePhase {
         boolean enabled = r.stdout().contains(StartScripts.ENABLED_MARK);
         boolean started = r.stdout().contains(StartScripts.STARTED_MARK);
         if (started && beforeStart != null) ctx.kubeletRestarted(before);
-        if (!enabled && !started) return new PhaseResult(false, unit + " running, unchanged", List.of());
+        return result(unit, enabled, started, filesChanged, requested, "");
+    }
+
+    private static PhaseResult result(String unit, boolean enabled, boolean started, boolean filesChanged,
+                                      String requested, String note) {
+        if (!enabled && !started) return new PhaseResult(false, unit + " running, unchanged" + note, List.of());
         String action = !started ? "enabled, running, unchanged"
                 : filesChanged ? "restarted (files changed)" : requested != null ? "restarted (" + requested + ")"
                 : "started (was not running)";
-        return new PhaseResult(true, unit + " " + action, List.of());
+        return new PhaseResult(true, unit + " " + action + note, List.of());
+    }
+
+    /**
+     * This unit and {@link #partner}'s by one script: both units' steps, one systemctl per question for both. A
+     * failure names its unit; only the partner's failing start is left for the partner's phase to report (this unit
+     * runs), every other failure is this phase's.
+     */
+    private PhaseResult runTogether(NodeContext ctx) throws PhaseFailure {
+        var t = ctx.transport();
+        List<String> steps = StartScripts.togetherSteps(prepare.apply(ctx), partner.prepare.apply(ctx));
+        boolean changed = ctx.anyChanged(files.apply(ctx.paths()));
+        String requested = ctx.restartRequested(unit);
+        boolean theirsChanged = ctx.anyChanged(partner.files.apply(ctx.paths()));
+        String theirsRequested = ctx.restartRequested(partner.unit);
+        NodeReadiness.Since before = beforeStart == null ? null : beforeStart.apply(ctx.node().name());
+        NodeReadiness.startAfterTheSecondOf(before == null ? null : before.readyHeartbeat(), java.time.Clock.systemUTC(),
+                java.time.Duration.ofSeconds(1));
+        List<String> units = List.of(unit, partner.unit);
+        ExecResult r = NodeCommands.exec(t, StartScripts.startTogether(steps, List.of(
+                new StartScripts.Unit(unit, changed || requested != null),
+                new StartScripts.Unit(partner.unit, theirsChanged || theirsRequested != null))));
+        String with = " (started with " + unit + ")";
+        for (int i = 0; i < units.size(); i++) {
+            if (r.exitCode() == StartScripts.enableExit(i)) {
+                throw new PhaseFailure("systemctl enable " + units.get(i) + " failed: "
+                        + NodeCommands.firstLine(r.stderr(), r.stdout()), "check the unit file");
+            }
+        }
+        if (r.exitCode() == StartScripts.startExit(0)) {
+            throw new PhaseFailure(unit + " did not start", "see its journal below: 'journalctl -u " + unit + "'",
+                    NodeCommands.journal(t, unit), false, null);
+        }
+        if (r.exitCode() == StartScripts.RESTART_EXIT) {
+            throw new PhaseFailure("systemctl restart " + String.join(" ", units) + " failed: "
+                    + NodeCommands.firstLine(r.stderr(), r.stdout()), "check systemd on the node");
+        }
+        if (!r.ok() && r.exitCode() != StartScripts.startExit(1)) {
+            String failed = StartScripts.failedStep(steps, r.exitCode());
+            String step = failed != null ? failed : "starting " + String.join(" and ", units);
+            String hint = step.startsWith("systemctl") || step.startsWith("starting") ? "check systemd on the node"
+                    : "check the node's filesystem and kernel (the proxy mode needs these modules)";
+            throw new PhaseFailure(step + " failed (exit " + r.exitCode() + "): "
+                    + NodeCommands.firstLine(r.stderr(), r.stdout()), hint);
+        }
+        java.util.Set<String> marks = java.util.Set.copyOf(r.stdout().lines().toList());
+        boolean started = marks.contains(StartScripts.startedMark(unit));
+        if (started && beforeStart != null) ctx.kubeletRestarted(before);
+        boolean theirsEnabled = marks.contains(StartScripts.enabledMark(partner.unit));
+        if (r.exitCode() == StartScripts.startExit(1)) {
+            // this unit runs: the partner's phase reports its failure, with its journal, where the join reaches it
+            ctx.settleFailed(partner.name, new PhaseFailure(partner.unit + " did not start" + with,
+                    "see its journal below: 'journalctl -u " + partner.unit + "'", NodeCommands.journal(t, partner.unit),
+                    false, null));
+        } else {
+            ctx.settle(partner.name, result(partner.unit, theirsEnabled, marks.contains(StartScripts.startedMark(partner.unit)),
+                    theirsChanged, theirsRequested, with));
+        }
+        return result(unit, marks.contains(StartScripts.enabledMark(unit)), started, changed, requested, "");
     }
 }

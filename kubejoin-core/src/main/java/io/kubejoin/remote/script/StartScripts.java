@@ -72,6 +72,139 @@ public final class StartScripts {
         return s.end();
     }
 
+    /**
+     * kubelet's and kube-proxy's preparing steps for {@link #startTogether}: one mkdir for both units' folders, then
+     * kube-proxy's modules (one {@code modprobe -a}).
+     */
+    public static List<String> togetherSteps(List<String> kubeletSteps, List<String> kubeProxySteps) {
+        List<String> steps = new ArrayList<>();
+        String mkdir = "mkdir -p ";
+        if (kubeletSteps.size() == 1 && kubeletSteps.get(0).startsWith(mkdir) && !kubeProxySteps.isEmpty()
+                && kubeProxySteps.get(0).startsWith(mkdir)) {
+            steps.add(kubeletSteps.get(0) + " " + kubeProxySteps.get(0).substring(mkdir.length()));
+            steps.addAll(kubeProxySteps.subList(1, kubeProxySteps.size()));
+        } else {
+            steps.addAll(kubeletSteps);
+            steps.addAll(kubeProxySteps);
+        }
+        return steps;
+    }
+
+    /** A unit of {@link #startTogether}: restarted when its files changed in this run, else started when not active. */
+    public record Unit(String name, boolean filesChanged) {
+    }
+
+    /** The exit code of {@link #startTogether} when systemctl enable failed for the {@code i}th unit (90, 92, …). */
+    public static int enableExit(int i) {
+        return ENABLE_EXIT + 2 * i;
+    }
+
+    /** The exit code of {@link #startTogether} when the {@code i}th unit did not start (91, 93, …). */
+    public static int startExit(int i) {
+        return START_EXIT + 2 * i;
+    }
+
+    /** {@link #startTogether}: systemctl restart failed, yet every unit it named is active. */
+    public static final int RESTART_EXIT = 89;
+
+    /** What {@link #startTogether} prints when it enabled {@code unit}. */
+    public static String enabledMark(String unit) {
+        return ENABLED_MARK + " " + unit;
+    }
+
+    /** What {@link #startTogether} prints when it (re)started {@code unit}. */
+    public static String startedMark(String unit) {
+        return STARTED_MARK + " " + unit;
+    }
+
+    /**
+     * Several units started by one script, each as {@link #start} would, with one systemctl per question for all of
+     * them: the steps; {@code systemctl is-enabled} of all, then daemon-reload when all are enabled, else one
+     * {@code systemctl enable} of those that are not; {@code systemctl is-active} of those whose files did not change,
+     * then one {@code systemctl restart} of the changed ones and the inactive ones, and one {@code is-active} of those.
+     * systemctl answers is-enabled and is-active with a line per unit but exits 0 when ANY unit is enabled / active
+     * (systemctl-is-enabled.c, systemctl-is-active.c), so each unit's line is read ($1, $2 of a function), never the
+     * exit code. Exit codes: a step's as {@link #start}'s, {@link #enableExit} / {@link #startExit} for the unit that
+     * failed, {@link #RESTART_EXIT}; marks {@link #enabledMark} / {@link #startedMark} per unit.
+     */
+    public static String startTogether(List<String> steps, List<Unit> units) {
+        NodeScript s = NodeScript.plain();
+        for (int i = 0; i < steps.size(); i++) s.step(steps.get(i), FIRST_STEP_EXIT + i);
+        List<Integer> all = new ArrayList<>();
+        for (int i = 0; i < units.size(); i++) all.add(i);
+        // enabled: the units whose line says so; the others enabled in one call (enable reloads systemd itself)
+        s.line("e() { " + enableBranch(units, 0, new ArrayList<>(), FIRST_STEP_EXIT + steps.size()) + "; }");
+        s.line("e $(systemctl is-enabled " + names(units, all) + " 2>/dev/null)");
+        List<Integer> changed = new ArrayList<>();
+        List<Integer> unchanged = new ArrayList<>();
+        for (int i = 0; i < units.size(); i++) (units.get(i).filesChanged() ? changed : unchanged).add(i);
+        if (unchanged.isEmpty()) {
+            s.line(restart(units, changed));
+        } else {
+            s.line("a() { " + activeBranch(units, unchanged, 0, new ArrayList<>(changed)) + "; }");
+            s.line("a $(systemctl is-active " + names(units, unchanged) + ")");
+        }
+        return s.end();
+    }
+
+    private static String names(List<Unit> units, List<Integer> which) {
+        StringBuilder sb = new StringBuilder();
+        for (int i : which) sb.append(sb.length() == 0 ? "" : " ").append(units.get(i).name());
+        return sb.toString();
+    }
+
+    /** Nested ifs over the units' is-enabled lines ($1, $2, …): each leaf enables the units found not enabled. */
+    private static String enableBranch(List<Unit> units, int i, List<Integer> enable, int reloadExit) {
+        if (i == units.size()) {
+            if (enable.isEmpty()) return DAEMON_RELOAD + " || exit " + reloadExit;
+            StringBuilder alone = new StringBuilder();
+            StringBuilder marks = new StringBuilder();
+            for (int u : enable) {
+                // only when the call for all failed: each alone, so the failure names its unit
+                alone.append("systemctl enable ").append(units.get(u).name()).append(" || exit ").append(enableExit(u)).append("; ");
+                marks.append("; echo '").append(enabledMark(units.get(u).name())).append("'");
+            }
+            return (enable.size() == 1 ? alone.substring(0, alone.length() - 2)
+                    : "systemctl enable " + names(units, enable) + " || { " + alone + "}") + marks;
+        }
+        List<Integer> with = new ArrayList<>(enable);
+        with.add(i);
+        return "if [ \"$" + (i + 1) + "\" = enabled ]; then " + enableBranch(units, i + 1, enable, reloadExit)
+                + "; else " + enableBranch(units, i + 1, with, reloadExit) + "; fi";
+    }
+
+    /** Nested ifs over the unchanged units' is-active lines: each leaf restarts the changed and the inactive ones. */
+    private static String activeBranch(List<Unit> units, List<Integer> unchanged, int k, List<Integer> restart) {
+        if (k == unchanged.size()) return restart.isEmpty() ? ":" : restart(units, restart.stream().sorted().toList());
+        List<Integer> with = new ArrayList<>(restart);
+        with.add(unchanged.get(k));
+        return "if [ \"$" + (k + 1) + "\" = active ]; then " + activeBranch(units, unchanged, k + 1, restart)
+                + "; else " + activeBranch(units, unchanged, k + 1, with) + "; fi";
+    }
+
+    /**
+     * One restart of {@code which}, its marks (the restart was asked for: a unit that then fails is told by the exit
+     * code), then one is-active of them, read line by line ({@code v}: the first unit not active names the failure);
+     * a failed restart with every unit active is {@link #RESTART_EXIT}.
+     */
+    private static String restart(List<Unit> units, List<Integer> which) {
+        String list = names(units, which);
+        StringBuilder marks = new StringBuilder();
+        for (int u : which) marks.append("echo '").append(startedMark(units.get(u).name())).append("'; ");
+        if (which.size() == 1) {
+            int u = which.get(0);
+            return "systemctl restart " + list + " || exit " + startExit(u) + "; " + marks + "systemctl is-active --quiet "
+                    + list + " || exit " + startExit(u);
+        }
+        StringBuilder check = new StringBuilder("v() { ");
+        for (int j = 0; j < which.size(); j++) {
+            check.append("[ \"$").append(j + 1).append("\" = active ] || exit ").append(startExit(which.get(j))).append("; ");
+        }
+        check.append("}");
+        return check + "; systemctl restart " + list + " || { " + marks + "v $(systemctl is-active " + list + "); exit "
+                + RESTART_EXIT + "; }; " + marks + "v $(systemctl is-active " + list + ")";
+    }
+
     /** Which step a {@link #start} exit code names, or null (not a step's). */
     public static String failedStep(List<String> steps, int exitCode) {
         int i = exitCode - FIRST_STEP_EXIT;

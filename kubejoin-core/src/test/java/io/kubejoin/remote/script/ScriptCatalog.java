@@ -98,6 +98,14 @@ public final class ScriptCatalog {
         s.add(new Sample("start", "kubelet-restart", StartScripts.start(kubelet, "kubelet", true), none));
         s.add(new Sample("start", "kube-proxy-start", StartScripts.start(StartScripts.kubeProxySteps(PATHS.kubeProxyWorkDir(),
                 MODULES), "kube-proxy", false), none));
+        // kubelet and kube-proxy by one script (releases whose kube-proxy may start before its Node exists)
+        List<String> together = StartScripts.togetherSteps(kubelet, StartScripts.kubeProxySteps(PATHS.kubeProxyWorkDir(), MODULES));
+        s.add(new Sample("start", "together-restart", StartScripts.startTogether(together, List.of(
+                new StartScripts.Unit("kubelet", true), new StartScripts.Unit("kube-proxy", true))), none));
+        s.add(new Sample("start", "together-start", StartScripts.startTogether(together, List.of(
+                new StartScripts.Unit("kubelet", false), new StartScripts.Unit("kube-proxy", false))), none));
+        s.add(new Sample("start", "together-proxy-changed", StartScripts.startTogether(together, List.of(
+                new StartScripts.Unit("kubelet", false), new StartScripts.Unit("kube-proxy", true))), none));
         s.add(new Sample("start", "unit-states", StartScripts.unitStates(List.of("kubelet", "kube-proxy")), none));
         s.add(new Sample("start", "binaries-installed", StartScripts.binariesInstalled(PATHS.kubeletBinary(),
                 PATHS.kubeProxyBinary()), none));

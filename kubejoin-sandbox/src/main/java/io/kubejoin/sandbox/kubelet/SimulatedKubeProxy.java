@@ -311,11 +311,19 @@ public final class SimulatedKubeProxy {
 
     private volatile String nodeIp;
 
+    /** Whether its first look found no Node (it was started before its kubelet registered it). */
+    public boolean startedBeforeItsNode() {
+        return startedBeforeItsNode;
+    }
+
+    private volatile boolean startedBeforeItsNode;
+
     /** One try of the Node lookup ({@code attempt} from 0), then the next after its wait, or the outcome. */
     private void lookUp(String name, String bind, String mode, int attempt, long since) {
         runtime.vertx().executeBlocking(() -> lookup.address(name), false).onComplete(ar -> {
             if (state() != State.RUNNING) return;
             String address = ar.succeeded() ? ar.result() : null;
+            if (attempt == 0 && address == null) startedBeforeItsNode = true;
             if (address != null) {
                 nodeIp = bind != null ? bind : address;
                 proceed(mode);

@@ -15,6 +15,7 @@ import io.kubejoin.sandbox.node.shell.Syntax.Pipeline;
 import io.kubejoin.sandbox.node.shell.Syntax.Redirected;
 import io.kubejoin.sandbox.node.shell.Syntax.Seq;
 import io.kubejoin.sandbox.node.shell.Syntax.Simple;
+import io.kubejoin.sandbox.node.shell.Syntax.Subst;
 import io.kubejoin.sandbox.node.shell.Syntax.SyntaxError;
 import io.kubejoin.sandbox.node.shell.Syntax.Var;
 import io.kubejoin.sandbox.node.shell.Syntax.Word;
@@ -108,7 +109,7 @@ final class Interpreter {
         if (node instanceof For f) {
             List<String> values;
             try {
-                values = expand(f.words());
+                values = expand(f.words(), io);
             } catch (ShellError e) {
                 io.err().add(e.getMessage() + "\n");
                 return e.status;
@@ -143,7 +144,7 @@ final class Interpreter {
         Io rio = io.redirect(c.redirs());
         List<String> argv;
         try {
-            argv = expand(c.words());
+            argv = expand(c.words(), io); // a substitution's stderr is the shell's: the command's redirections come after
         } catch (ShellError e) {
             rio.err().add(e.getMessage() + "\n");
             return e.status;
@@ -308,10 +309,10 @@ final class Interpreter {
 
     // ---------------------------------------------------------------- expansion
 
-    private List<String> expand(List<Word> words) {
+    private List<String> expand(List<Word> words, Io io) {
         List<String> out = new ArrayList<>();
         for (Word w : words) {
-            for (Field f : fields(w)) {
+            for (Field f : fields(w, io)) {
                 if (hasGlob(f)) out.addAll(glob.glob(f));
                 else out.add(f.text());
             }
@@ -331,7 +332,21 @@ final class Interpreter {
         return vars.getOrDefault(name, "");
     }
 
-    private List<Field> fields(Word w) {
+    /**
+     * {@code $(...)}: its list runs as in a subshell (exit ends only it), stdin empty, stderr the shell's; its
+     * stdout without the trailing newlines. Variables and functions are shared, not copied: kubejoin's scripts set
+     * none inside one.
+     */
+    private String substitute(Subst sub, Io io) {
+        Sink out = new Sink(new StringBuilder());
+        status = isolated(sub.body(), new Io("", out, io.err(), null));
+        String text = out.text();
+        int end = text.length();
+        while (end > 0 && text.charAt(end - 1) == '\n') end--;
+        return text.substring(0, end);
+    }
+
+    private List<Field> fields(Word w, Io io) {
         List<Field> out = new ArrayList<>();
         StringBuilder sb = new StringBuilder();
         BitSet unquoted = new BitSet();
@@ -344,6 +359,10 @@ final class Interpreter {
                 text = l.text();
                 quoted = l.quoted();
                 split = false;
+            } else if (p instanceof Subst sub) {
+                text = substitute(sub, io);
+                quoted = sub.quoted();
+                split = !quoted;
             } else {
                 Var v = (Var) p;
                 text = value(v.name());

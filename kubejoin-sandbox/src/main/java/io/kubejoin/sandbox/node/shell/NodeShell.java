@@ -26,13 +26,13 @@ import static io.kubejoin.sandbox.node.shell.CommandSupport.OCTAL;
  *
  * <p>Grammar: words with single quotes, double quotes (with {@code $name}, {@code ${name}}, {@code $1..$9},
  * {@code $0}, {@code $#}, {@code $?} expanded inside), backslash escapes and line continuations, unquoted
- * {@code $name} (field-split on blanks); lists separated by {@code ;}, newlines, {@code &&}, {@code ||};
+ * {@code $name} (field-split on blanks); command substitution {@code $(...)} (field-split when unquoted); lists separated by {@code ;}, newlines, {@code &&}, {@code ||};
  * pipelines {@code a | b}; {@code if/then/elif/else/fi}; {@code for v in WORDS; do ...; done}; brace groups;
  * function definitions {@code name() { ... }} with positional arguments; comments; redirections
  * {@code [n]>/dev/null}, {@code [n]>>/dev/null}, {@code [n]>&m} for n, m in 1, 2 (any other target is
  * unsupported syntax). Pathname expansion ({@code *}, {@code ?}, {@code [...]}) on unquoted characters, sorted;
  * a pattern without a match stays as it is, as in sh; relative patterns are taken from the login folder
- * {@code /root}. Not supported (loud): command substitution, arithmetic, {@code ${x:-y}} forms, {@code $@},
+ * {@code /root}. Not supported (loud): backquotes, arithmetic, {@code ${x:-y}} forms, {@code $@},
  * {@code $*}, variable assignments, {@code while/until/case}, {@code !}, subshells, background jobs, input
  * redirection, redirection to files, tilde expansion.
  *

@@ -34,6 +34,8 @@ final class Parser {
 
     private final String s;
     private int pos;
+    /** How many {@code $(} are open at pos: a ')' then ends the innermost one's list. */
+    private int substitutions;
 
     Parser(String s) {
         this.s = s;
@@ -128,7 +130,7 @@ final class Parser {
         List<Node> items = new ArrayList<>();
         while (true) {
             skipBlanksAndNewlines();
-            if (eof()) break;
+            if (eof() || substitutions > 0 && peek() == ')') break;
             String rw = peekReserved();
             if (rw != null && stops.contains(rw)) break;
             items.add(andOr());
@@ -142,6 +144,8 @@ final class Parser {
                 pos++;
             } else if (c == '&') {
                 throw unsupportedSyntax("background job '&'");
+            } else if (c == ')' && substitutions > 0) {
+                break;
             } else if (c == ')' || c == '(') {
                 throw unsupportedSyntax("subshell ( ... )");
             } else {
@@ -424,7 +428,18 @@ final class Parser {
     /** After a '$'. */
     private void dollar(WordBuilder w, boolean quoted) {
         char c = peek();
-        if (c == '(') throw unsupportedSyntax(peekAt(1) == '(' ? "arithmetic $((...))" : "command substitution $(...)");
+        if (c == '(') {
+            if (peekAt(1) == '(') throw unsupportedSyntax("arithmetic $((...))");
+            pos++;
+            substitutions++;
+            Seq body = list(Set.of());
+            skipBlanksAndNewlines();
+            if (peek() != ')') throw syntax("unterminated $(");
+            pos++;
+            substitutions--;
+            w.subst(body, quoted);
+            return;
+        }
         if (c == '{') {
             int end = s.indexOf('}', pos);
             String inner = end < 0 ? "" : s.substring(pos + 1, end);

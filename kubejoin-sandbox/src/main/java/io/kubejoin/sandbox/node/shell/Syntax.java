@@ -8,7 +8,7 @@ final class Syntax {
     private Syntax() {
     }
 
-    sealed interface Part permits Lit, Var {
+    sealed interface Part permits Lit, Var, Subst {
     }
 
     /** Literal text; quoted text is never split or globbed. */
@@ -17,6 +17,10 @@ final class Syntax {
 
     /** {@code $name}, {@code $1}, {@code $?}, {@code $#}. */
     record Var(String name, boolean quoted) implements Part {
+    }
+
+    /** {@code $(...)}: the list's stdout, trailing newlines removed; field-split when unquoted. */
+    record Subst(Node body, boolean quoted) implements Part {
     }
 
     record Word(List<Part> parts) {
@@ -93,6 +97,11 @@ final class Syntax {
         void var(String name, boolean quoted) {
             flush();
             parts.add(new Var(name, quoted));
+        }
+
+        void subst(Node body, boolean quoted) {
+            flush();
+            parts.add(new Subst(body, quoted));
         }
 
         private void flush() {

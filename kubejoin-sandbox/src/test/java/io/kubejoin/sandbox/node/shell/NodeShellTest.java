@@ -266,9 +266,19 @@ class NodeShellTest {
         assertThat(shell.run("sudo -n nosuch").stderr()).contains("unsupported command: nosuch");
     }
 
+    /** As sh: trailing newlines dropped, split on blanks and newlines unless quoted, exit ends only the substitution. */
+    @Test
+    void commandSubstitutionGivesTheOutputSplitUnlessQuoted() {
+        ExecResult r = shell.run("f() { echo \"$#:$1:$2\"; }; f $(echo a; echo 'b  c'); echo \"[$(echo 'x y'; echo; echo)]\"; "
+                + "f $(exit 3; echo no); echo $(echo $(echo in)) out; f \"$(echo p q)\"");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo("3:a:b\n[x y]\n0::\nin out\n1:p q:\n");
+        assertThat(shell.run("echo $(echo x").stderr()).startsWith("sandbox node: syntax error: ");
+    }
+
     @Test
     void unsupportedSyntaxFailsBeforeAnythingRuns() throws IOException {
-        for (String cmd : List.of("echo $(id)", "echo `id`", "echo x >/tmp/file", "echo x > \"$f\"", "cat < /etc/x",
+        for (String cmd : List.of("echo `id`", "echo x >/tmp/file", "echo x > \"$f\"", "cat < /etc/x",
                 "sleep 1 &", "x=1", "while true; do :; done", "case a in a) ;; esac", "(cd /)", "echo ${x:-y}",
                 "echo \"$@\"", "! true", "cat <<EOF", "echo $((1+1))", "echo x 3>/dev/null", "echo ~/x")) {
             ExecResult r = shell.run("mkdir -p /marker; " + cmd);
