@@ -161,7 +161,7 @@ public final class SshBenchmark {
         writeBinary(bin.resolve("kube-proxy"), ((long) s.binaryMiB() << 20) * 4 / 5, 2);
         String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = System.getProperty("java.class.path");
-        try (SandboxApiServer api = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion("v1.33.4")
+        try (SandboxApiServer api = SandboxApiServer.start(SandboxApiServer.Options.defaults().withGitVersion("v1.34.2")
                 .withCa(SandboxCa.of(ca)))) {
             Path kubeconfig = dir.resolve("admin.kubeconfig");
             api.writeAdminKubeconfig(kubeconfig);
@@ -297,10 +297,11 @@ public final class SshBenchmark {
             list.append("  - { name: node-").append(i + 1).append(", address: 127.0.0.1, ssh: { port: ")
                     .append(nodes.get(i).port()).append(" } }\n");
         }
+        // 1.34: a release whose kube-proxy starts with the kubelet, by one script (VersionRules, issue 17);
         // sandbox: true lets the nodes share 127.0.0.1; dataDir under /opt, which the nodes overlay; resolvConf given,
         // so the join's render is the same as kubejoin render's whatever the node runs (no node-preflight here)
         Files.writeString(file, """
-                kubernetesVersion: "1.33.4"
+                kubernetesVersion: "1.34.2"
                 apiServer: %s
                 sandbox: true
                 pki: { caCert: %s/ca.pem, caKey: %s/ca-key.pem, caConfig: %s/ca-config.json }
