@@ -127,6 +127,14 @@ class JoinRunnerTest {
                 "1 of 4 files changed", "kubelet restarted (files changed)", "skipped", "skipped");
         assertThat(n1.log().subList(before, n1.log().size())).filteredOn(l -> l.startsWith("systemctl"))
                 .noneMatch(l -> l.contains("kube-proxy"));
+        // kube-proxy-files skipped: kube-proxy-start runs on its own script, where it always ran
+        before = n1.log().size();
+        JoinRunner.NodeReport ownStart = new JoinRunner(phases, Set.of("kube-proxy-files"), fast)
+                .run(inv, files, this::open, line -> { }).stream().filter(r -> r.node().equals("worker-1")).findFirst().orElseThrow();
+        assertThat(ownStart.phases()).extracting(p -> p.summary().replaceAll(";.*", "")).containsExactly(
+                "4 files unchanged", "kubelet running, unchanged", "skipped", "kube-proxy running, unchanged");
+        assertThat(n1.log().subList(before, n1.log().size())).contains("systemctl is-enabled --quiet kubelet",
+                "systemctl is-enabled --quiet kube-proxy");
     }
 
     @Test

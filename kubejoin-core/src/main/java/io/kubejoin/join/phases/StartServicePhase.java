@@ -51,8 +51,8 @@ public final class StartServicePhase implements NodePhase {
 
     /**
      * This phase starting {@code later}'s unit too, by one script ({@link StartScripts#startTogether}), where the
-     * release lets kube-proxy start before its Node exists, {@code later} is not skipped and its files phase
-     * ({@code laterFiles}) already pushed them with this unit's or is skipped: {@code later} then reports its part.
+     * release lets kube-proxy start before its Node exists, {@code later} is not skipped and its files were pushed
+     * with this unit's (their phase, {@code laterFiles}, settled by an earlier one): {@code later} then reports its part.
      */
     public StartServicePhase with(StartServicePhase later, String laterFiles) {
         return new StartServicePhase(name, description, unit, prepare, files, beforeStart, later, laterFiles);
@@ -130,8 +130,9 @@ public final class StartServicePhase implements NodePhase {
      */
     @Override
     public PhaseResult run(NodeContext ctx) throws PhaseFailure {
-        if (partner != null && PushFilesPhase.together(ctx, partner.name)
-                && (ctx.skipping(partnerFiles) || ctx.settled(partnerFiles) != null)) {
+        // only after kubelet-files pushed kube-proxy's files too: with kube-proxy-files skipped or run on its own,
+        // kube-proxy starts by its own phase, after wait-ready, as before
+        if (partner != null && PushFilesPhase.together(ctx, partner.name) && ctx.settled(partnerFiles) != null) {
             return runTogether(ctx);
         }
         var t = ctx.transport();
