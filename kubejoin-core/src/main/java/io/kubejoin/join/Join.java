@@ -111,10 +111,12 @@ public final class Join {
         NodeReadiness readiness = new NodeReadiness(conn, tokens, clock, NodeReadiness.DEFAULT_SIGNING_GRACE);
         // where the release's kube-proxy may start before its Node exists (VersionRules), its files go with kubelet's
         // push and its unit starts by kubelet-start's script; its own phases then report what was done for them
-        PushFilesPhase proxyFiles = PushFilesPhase.kubeProxy();
-        StartServicePhase proxyStart = StartServicePhase.kubeProxy();
-        return List.of(new NodePreflightPhase(), new BinariesPhase(binaries), PushFilesPhase.kubelet().with(proxyFiles),
-                StartServicePhase.kubelet(readiness).with(proxyStart, proxyFiles.name()),
+        String early = " where kube-proxy may start before its Node exists (1.17-1.28, 1.34+)";
+        PushFilesPhase proxyFiles = PushFilesPhase.kubeProxy().noting("; in kubelet-files' push" + early);
+        StartServicePhase proxyStart = StartServicePhase.kubeProxy().noting("; by kubelet-start's script" + early);
+        return List.of(new NodePreflightPhase(), new BinariesPhase(binaries), PushFilesPhase.kubelet().with(proxyFiles)
+                        .noting("; kube-proxy's too" + early),
+                StartServicePhase.kubelet(readiness).with(proxyStart, proxyFiles.name()).noting("; kube-proxy too" + early),
                 new WaitReadyPhase(readiness, tokens, readyTimeout, clock, known), proxyFiles,
                 proxyStart, new VerifyPhase(VerifyPhase.SERVING_WAIT, issuedServing, verifyTimeout));
     }

@@ -41,6 +41,11 @@ public final class PushFilesPhase implements NodePhase {
         return new PushFilesPhase(name, description, paths, later);
     }
 
+    /** The same phase, its description ending with {@code note} (join's, where the phase may be done by another). */
+    public PushFilesPhase noting(String note) {
+        return new PushFilesPhase(name, description + note, paths, partner);
+    }
+
     /**
      * Whether kube-proxy's files go with kubelet's: the release's kube-proxy may start before its Node exists
      * ({@code VersionRules}), and kube-proxy-files is not skipped.
@@ -62,8 +67,7 @@ public final class PushFilesPhase implements NodePhase {
     public static PushFilesPhase kubeProxy() {
         return new PushFilesPhase("kube-proxy-files",
                 "push kube-proxy.pem/-key.pem, kube-proxy.kubeconfig, kube-proxy-config.yaml, kube-proxy.service, "
-                        + "modules-load.d file (P2, P4, P6, P7); in kubelet-files' push where kube-proxy may start "
-                        + "before its Node exists (1.17-1.28, 1.34+)",
+                        + "modules-load.d file (P2, P4, P6, P7)",
                 KubeProxyFiles::paths);
     }
 

@@ -58,6 +58,11 @@ public final class StartServicePhase implements NodePhase {
         return new StartServicePhase(name, description, unit, prepare, files, beforeStart, later, laterFiles);
     }
 
+    /** The same phase, its description ending with {@code note} (join's, where the phase may be done by another). */
+    public StartServicePhase noting(String note) {
+        return new StartServicePhase(name, description + note, unit, prepare, files, beforeStart, partner, partnerFiles);
+    }
+
     /**
      * kubelet-start for a join: before anything may restart kubelet, the Node is read ({@link NodeReadiness#since}),
      * so that wait-ready does not take the Ready condition the previous kubelet posted for the new one's.
@@ -91,8 +96,7 @@ public final class StartServicePhase implements NodePhase {
     public static StartServicePhase kubeProxy() {
         return new StartServicePhase("kube-proxy-start",
                 "mkdir its folder, load the proxy mode's kernel modules, daemon-reload, enable, restart kube-proxy "
-                        + "when its files changed (P7); by kubelet-start's script where kube-proxy may start before its "
-                        + "Node exists (1.17-1.28, 1.34+)",
+                        + "when its files changed (P7)",
                 "kube-proxy",
                 ctx -> StartScripts.kubeProxySteps(ctx.paths().kubeProxyWorkDir(),
                         ModulesLoadRenderer.modules(ctx.inventory(), ctx.node())),
