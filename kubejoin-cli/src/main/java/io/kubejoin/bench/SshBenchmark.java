@@ -81,7 +81,7 @@ public final class SshBenchmark {
     }
 
     public record Result(Settings settings, String load, ToolFigures pssh, ToolFigures kubejoin, double jvmStartCpuSeconds,
-                         double jvmStartWallSeconds) {
+                         double jvmStartWallSeconds, String classArchive) {
         public boolean ok() {
             return pssh.verified() == pssh.nodes() && kubejoin.verified() == kubejoin.nodes()
                     && pssh.exitCode() == 0 && kubejoin.exitCode() == 0;
@@ -107,6 +107,7 @@ public final class SshBenchmark {
             }
             sb.append(String.format("kubejoin JVM start: %.2f s CPU, %.2f s wall ('kubejoin --version', same JVM flags; "
                     + "inside kubejoin's CTRL-CPU, which is the whole join process)%n", jvmStartCpuSeconds, jvmStartWallSeconds));
+            sb.append("kubejoin class archive (as ./kubejoin join maps it after the first run): ").append(classArchive).append('\n');
             sb.append(String.format("ratios: controller CPU per node kubejoin/parallel-ssh %.3f (goal <= 0.05), node CPU "
                             + "per node kubejoin/parallel-ssh %.2f (goal <= 1)%n",
                     ratio(kubejoin.controllerCpuSeconds(), pssh.controllerCpuSeconds()),
@@ -171,6 +172,7 @@ public final class SshBenchmark {
             // parallel-ssh first, on nodes of its own; the files come from kubejoin's render of the same inventory
             List<BenchNode> psshNodes = startNodes(dir.resolve("pssh-nodes"), s.nodes(), key, progress);
             ToolFigures pssh;
+            Optional<ClassArchive> archive;
             try {
                 writeInventory(inventory, api.url(), pki, key, knownHosts, bin, psshNodes);
                 Files.writeString(knownHosts, knownHostsOf(psshNodes));
@@ -186,6 +188,11 @@ public final class SshBenchmark {
                 Inventory inv = InventoryLoader.load(inventory);
                 Map<String, List<Expected>> expected = expected(rendered.resolve("manifest.json"), inv, bin);
                 pssh = runPssh(s, dir.resolve("pssh"), inv, rendered, expected, psshNodes, key, knownHosts, progress);
+                archive = ClassArchive.of("join", classpath, Path.of(java));
+                if (archive.isPresent() && !archive.get().exists()) {
+                    warmUp(archive.get(), java, classpath, dir, api.url(), pki, key, knownHosts, bin, kubeconfig, psshNodes,
+                            progress);
+                }
             } finally {
                 closeAll(psshNodes, s.keepFiles());
             }
@@ -201,6 +208,8 @@ public final class SshBenchmark {
                 // the launcher's flags for join (JvmFlags), so the figures are a user's
                 List<String> jvm = new ArrayList<>(List.of(java, "-Xmx" + s.joinHeap()));
                 jvm.addAll(JvmFlags.forCommand("join", dir.resolve("jvm")));
+                // and the launcher's class archive of join, as every join after a user's first maps it
+                archive.filter(ClassArchive::exists).ifPresent(a -> jvm.addAll(a.useFlags()));
                 // extra JVM flags for the timed join (a profiler, say): KUBEJOIN_BENCH_JOIN_OPTS
                 String opts = System.getenv("KUBEJOIN_BENCH_JOIN_OPTS");
                 start = jvmStart(jvm, classpath, dir);
@@ -209,8 +218,38 @@ public final class SshBenchmark {
             } finally {
                 closeAll(kjNodes, s.keepFiles());
             }
+            String cds = archive.isEmpty() ? "none (classes from the jar: the classpath is not one jar, or KUBEJOIN_CDS=off)"
+                    : archive.get().exists() ? archive.get().file().toString()
+                    : "none (the untimed first join did not leave one; see " + dir.resolve("warm-up/join.log") + ")";
             return new Result(new Settings(s.nodes(), s.parallel(), s.binaryMiB(), dir, s.joinHeap(), s.keepFiles()), load,
-                    pssh, kj, start[0], start[1]);
+                    pssh, kj, start[0], start[1], cds);
+        }
+    }
+
+    /**
+     * The launcher's first join: an untimed join of up to 3 of parallel-ssh's nodes, under other node names (their
+     * own tokens and state folder), that dumps the class archive at its exit, kept only when it exits 0.
+     */
+    private static void warmUp(ClassArchive archive, String java, String classpath, Path dir, String apiUrl, Path pki,
+                               Path key, Path knownHosts, Path bin, Path kubeconfig, List<BenchNode> nodes,
+                               PrintWriter progress) throws IOException, InterruptedException {
+        Path work = Files.createDirectories(dir.resolve("warm-up"));
+        Path inventory = work.resolve("inventory.yaml");
+        writeInventory(inventory, apiUrl, pki, key, knownHosts, bin, nodes.subList(0, Math.min(3, nodes.size())), "warm-");
+        progress.printf("making join's class archive %s: a first join of %d nodes (not timed)%n", archive.file(),
+                Math.min(3, nodes.size()));
+        progress.flush();
+        Path tmp = archive.dumpTarget();
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(JvmFlags.forCommand("join", dir.resolve("jvm")));
+        cmd.addAll(ClassArchive.dumpFlags(tmp));
+        cmd.addAll(List.of("-cp", classpath, "io.kubejoin.cli.Main", "join", "-f", inventory.toString(), "--kubeconfig",
+                kubeconfig.toString(), "--skip-phases", String.join(",", new java.util.TreeSet<>(SKIPPED)), "--plain",
+                "--request-timeout", "60s"));
+        try {
+            if (exec(cmd, work.resolve("join.log")) == 0) archive.keep(tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 
@@ -292,9 +331,14 @@ public final class SshBenchmark {
 
     private static void writeInventory(Path file, String apiUrl, Path pki, Path key, Path knownHosts, Path bin,
                                        List<BenchNode> nodes) throws IOException {
+        writeInventory(file, apiUrl, pki, key, knownHosts, bin, nodes, "node-");
+    }
+
+    private static void writeInventory(Path file, String apiUrl, Path pki, Path key, Path knownHosts, Path bin,
+                                       List<BenchNode> nodes, String namePrefix) throws IOException {
         StringBuilder list = new StringBuilder();
         for (int i = 0; i < nodes.size(); i++) {
-            list.append("  - { name: node-").append(i + 1).append(", address: 127.0.0.1, ssh: { port: ")
+            list.append("  - { name: ").append(namePrefix).append(i + 1).append(", address: 127.0.0.1, ssh: { port: ")
                     .append(nodes.get(i).port()).append(" } }\n");
         }
         // 1.34: a release whose kube-proxy starts with the kubelet, by one script (VersionRules, issue 17);

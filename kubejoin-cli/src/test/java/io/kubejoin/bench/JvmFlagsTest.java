@@ -215,6 +215,38 @@ class JvmFlagsTest {
                 .anyMatch(f -> f.startsWith("render.")).noneMatch(f -> f.endsWith(".tmp"));
     }
 
+    /**
+     * The benchmarks' join processes use the launcher's archive: the same file the launcher made for join (folder, name
+     * from the jar's and the JVM's size and mtime), the same flags; and one kept the benchmark's way is found by the
+     * launcher.
+     */
+    @Test
+    void theBenchmarksFindTheLaunchersArchiveAndTheLauncherTheirs() throws Exception {
+        Path root = checkout();
+        Path bin = fakeJava();
+        Path jar = root.resolve("kubejoin-cli/target/kubejoin.jar");
+        Path cds = root.resolve("kubejoin-cli/target/cds");
+        assertThat(run(root, bin, Map.of(), "join", "-f", "x.yaml").exit()).isZero();
+        ClassArchive a = ClassArchive.of("join", jar.toString(), bin.resolve("java")).orElseThrow();
+        assertThat(files(cds)).containsExactly(a.file().getFileName().toString());
+        assertThat(a.exists()).isTrue();
+        Run second = run(root, bin, Map.of(), "join", "-f", "x.yaml");
+        assertThat(second.out()).containsSubsequence(a.useFlags());
+        assertThat(ClassArchive.of("join", jar + ":" + root, bin.resolve("java"))).as("not one jar").isEmpty();
+
+        // the benchmark's own dump (a rebuilt jar): kept under the launcher's name, the older archive gone
+        Files.writeString(jar, "rebuilt");
+        Files.setLastModifiedTime(jar, FileTime.from(Instant.now().plusSeconds(7200)));
+        ClassArchive rebuilt = ClassArchive.of("join", jar.toString(), bin.resolve("java")).orElseThrow();
+        assertThat(rebuilt.exists()).isFalse();
+        Path tmpDump = rebuilt.dumpTarget();
+        Files.writeString(tmpDump, "archive");
+        rebuilt.keep(tmpDump);
+        assertThat(files(cds)).containsExactly(rebuilt.file().getFileName().toString());
+        Run third = run(root, bin, Map.of(), "join", "-f", "x.yaml");
+        assertThat(third.flag("-XX:SharedArchiveFile=")).isEqualTo(rebuilt.file().toString());
+    }
+
     /** Two first runs at once each write their own temp file and rename a whole one into place. */
     @Test
     void racingFirstRunsLeaveOneWholeArchive() throws Exception {

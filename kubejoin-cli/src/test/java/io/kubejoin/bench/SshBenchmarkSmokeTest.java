@@ -29,7 +29,8 @@ class SshBenchmarkSmokeTest {
         Assumptions.assumeTrue(Stream.of("/usr/bin/parallel-ssh", "/usr/bin/parallel-scp", "/usr/bin/time")
                 .allMatch(p -> Files.isExecutable(Path.of(p))), "pssh or /usr/bin/time not installed: skipping");
         StringWriter progress = new StringWriter();
-        SshBenchmark.Result r = SshBenchmark.run(new SshBenchmark.Settings(2, 2, 0, dir, "256m", false),
+        // 2 MiB + 1.6 MiB binaries: over SshTransport.INLINE_MAX, so the push surveys first and sends them separately
+        SshBenchmark.Result r = SshBenchmark.run(new SshBenchmark.Settings(2, 2, 2, dir, "256m", false),
                 new PrintWriter(progress, true));
         String table = r.format();
         assertThat(r.ok()).as(table + progress).isTrue();
@@ -38,6 +39,9 @@ class SshBenchmarkSmokeTest {
         // pssh logs in once per step (mkdir, a parallel-scp per folder, the per-node scp, the start); kubejoin once
         assertThat(r.pssh().log().logins()).isGreaterThan(2 * 4);
         assertThat(r.kubejoin().log().logins()).isEqualTo(2);
+        // the binaries ride on an exec channel's stdin: no SFTP subsystem on kubejoin's side (parallel-scp uses it)
+        assertThat(r.kubejoin().log().sessionKinds()).as(table).containsOnlyKeys("command");
+        assertThat(r.pssh().log().sessionKinds()).as(table).containsKey("subsystem");
         for (SshBenchmark.ToolFigures t : java.util.List.of(r.pssh(), r.kubejoin())) {
             assertThat(t.controllerCpuSeconds()).as(t.tool()).isPositive();
             assertThat(t.nodeCpuSeconds()).as(t.tool()).isPositive();

@@ -48,7 +48,7 @@ class SshBenchmarkTest {
         SshBenchmark.ToolFigures kj = new SshBenchmark.ToolFigures("kubejoin", 50, 30, 5.5, 50, kl, 6550,
                 50L * 91 << 20, 1 << 20, 49, List.of("node-7: /etc/kubernetes/kubelet-config.yaml missing"), 1);
         SshBenchmark.Result r = new SshBenchmark.Result(new SshBenchmark.Settings(50, 50, 50, Path.of("/tmp/b"), "512m", false),
-                "1.00 2.00 3.00 on 2 CPUs", pssh, kj, 0.7, 1.2);
+                "1.00 2.00 3.00 on 2 CPUs", pssh, kj, 0.7, 1.2, "/x/cds/join.1.2.3.4.jsa");
         String t = r.format();
         assertThat(t).contains("50 nodes, binaries 50 MiB + 40 MiB, parallel 50; load before: 1.00 2.00 3.00 on 2 CPUs");
         assertThat(t).containsPattern("parallel-ssh +60\\.0s +37\\.5s +0\\.750s +40\\.0s +0\\.800s +8\\.0 +8\\.0 +59\\.0 +4750\\.0 +50/50");
@@ -56,6 +56,7 @@ class SshBenchmarkTest {
         assertThat(t).contains("controller CPU per node kubejoin/parallel-ssh 0.147 (goal <= 0.05)",
                 "node CPU per node kubejoin/parallel-ssh 1.25 (goal <= 1)");
         assertThat(t).contains("kubejoin: node-7: /etc/kubernetes/kubelet-config.yaml missing");
+        assertThat(t).contains("kubejoin class archive (as ./kubejoin join maps it after the first run): /x/cds/join.1.2.3.4.jsa");
         assertThat(r.ok()).isFalse();
     }
 

@@ -15,12 +15,6 @@ import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.kex.KexProposalOption;
-import org.apache.sshd.sftp.client.SftpClient;
-import org.apache.sshd.sftp.client.SftpClientFactory;
-import org.apache.sshd.sftp.client.impl.AbstractSftpClient;
-import org.apache.sshd.sftp.client.impl.SftpOutputStreamAsync;
-import org.apache.sshd.sftp.common.SftpConstants;
-import org.apache.sshd.sftp.common.SftpException;
 
 /**
  * {@link Transport} over one SSH connection (MINA SSHD). The connection is opened by {@link SshConnector#open} and
@@ -28,33 +22,26 @@ import org.apache.sshd.sftp.common.SftpException;
  *
  * <p>A push of small files (up to {@value #INLINE_MAX} bytes each: configs, kubeconfigs, certificates, units) is one
  * command with their bytes on its stdin; the node compares each with what it has and replaces only what differs.
- * A push with a larger file surveys the destinations in one command, then one finishing command writes, keeps the
- * backups and renames, its small files again on stdin. On stdin, {@code dd} writes each
- * to {@code .<name>.kubejoin-tmp} beside its destination (created 0600) and its sha256 is checked before anything is
- * renamed, so a push cut short places nothing. Larger files (release binaries) go over SFTP first: as root straight
- * to the temp name (0600, final mode set before the rename); as another user to a private staging folder, from
- * which the finishing {@code sudo -n sh -c} {@code install}s them as root. Either way a destination is only ever
- * replaced by rename(2).
+ * A push with a larger file (a release binary) surveys the destinations in one command, then one finishing command
+ * gets every changed file's bytes, binaries too, on its stdin: {@code dd} writes each to
+ * {@code .<name>.kubejoin-tmp} beside its destination (created 0600 unless its mode allows less), their sha256 are
+ * checked, and only then are the backups kept and the temp files renamed, so a push cut short places nothing. No SFTP:
+ * an exec channel's stdin needs no SFTP session and no status reply per 32 KiB write, on either end. As another
+ * user the same command runs under {@code sudo} (stdin passes through), so root writes the temp files there too. A
+ * destination is only ever replaced by rename(2).
  */
 public final class SshTransport implements Transport {
     /** Internal commands (survey, mkdir, finish) are small; this bounds them on a hung node. */
     static final Duration INTERNAL_TIMEOUT = Duration.ofSeconds(60);
     /**
-     * 0: MINA sizes each SFTP write to fill exactly one SSH packet of the channel (32 KiB for OpenSSH) and writes the
-     * file's bytes straight into that packet, encrypted in place. A fixed 32 KiB buffer plus the SFTP header overflows
-     * the packet, so every write was copied again into the channel's packets and split over two of them.
-     */
-    static final int SFTP_BUFFER = 0;
-    /**
-     * Files up to this size travel on the finishing command's stdin rather than in SFTP exchanges of their own (open,
-     * writes, close: three round trips per file); larger ones (release binaries) keep SFTP's pipelined writes.
+     * A push whose files are all up to this size is one command that compares on the node; a push with a larger one
+     * (a release binary) surveys first, so an unchanged binary is not sent again.
      */
     public static final int INLINE_MAX = 1024 * 1024;
 
     private final SshConnector connector;
     private final SshTarget target;
     private ClientSession session;
-    private SftpClient sftp;
     private boolean closed;
 
     SshTransport(SshConnector connector, SshTarget target) {
@@ -86,14 +73,6 @@ public final class SshTransport implements Transport {
     }
 
     private synchronized void dropSession() {
-        if (sftp != null) {
-            try {
-                sftp.close();
-            } catch (IOException ignored) {
-                // the connection is gone or going anyway
-            }
-            sftp = null;
-        }
         if (session != null) {
             session.close(true);
             session = null;
@@ -279,10 +258,8 @@ public final class SshTransport implements Transport {
         RemotePaths.requireDistinct(files);
         if (files.stream().allMatch(f -> f.content().length <= INLINE_MAX)) return pushInOneCommand(files);
         List<String> paths = files.stream().map(RemoteFile::path).toList();
-        boolean direct = !target.needsSudo();
-        // one command: hashes, modes, owners (and, for SFTP as root, the missing folders, created then and there)
-        ExecResult survey = exec(RemotePaths.surveyCommand(paths, direct ? RemotePaths.parents(files) : List.of(), true),
-                INTERNAL_TIMEOUT);
+        // one command as root: hashes, modes, owners, and the missing folders, created then and there
+        ExecResult survey = exec(RemotePaths.surveyCommand(paths, RemotePaths.parents(files), true), INTERNAL_TIMEOUT);
         requireOk(survey, "surveying files"); // exits 0 by design: otherwise sudo or the shell failed
         RemotePaths.Survey s = RemotePaths.parseSurvey(survey.stdout(), paths);
         if (!s.failedDirs().isEmpty()) {
@@ -292,26 +269,9 @@ public final class SshTransport implements Transport {
         PushPlan plan = PushPlan.of(files, s.files(), true);
         if (plan.write().isEmpty() && plan.fixModeOnly().isEmpty()) return plan.result(files, Set.of());
 
-        // small files ride on the finishing command's stdin: no SFTP open/write/close round trips per file
-        List<RemoteFile> inline = new ArrayList<>();
-        List<RemoteFile> viaSftp = new ArrayList<>();
-        for (RemoteFile f : plan.write()) (f.content().length <= INLINE_MAX ? inline : viaSftp).add(f);
-        List<String> staged = direct ? null : new ArrayList<>();
-        if (!viaSftp.isEmpty()) {
-            if (direct) {
-                for (RemoteFile f : viaSftp) upload(RemotePaths.tmp(f.path()), f, true);
-            } else {
-                String dir = stagingDir();
-                for (int i = 0; i < viaSftp.size(); i++) {
-                    RemoteFile f = viaSftp.get(i);
-                    String path = dir + "/" + i + "-" + RemotePaths.name(f.path());
-                    upload(path, f, false);
-                    staged.add(path);
-                }
-            }
-        }
-        ExecResult fin = execAsRoot(RemotePaths.finishCommand(plan.write(), inline, staged, plan.fixModeOnly()),
-                inline.stream().map(RemoteFile::content).toList(), INTERNAL_TIMEOUT);
+        // every changed file, binaries too, on the finishing command's stdin: no SFTP session, no per-write replies
+        ExecResult fin = execAsRoot(RemotePaths.finishCommand(plan.write(), plan.write(), null, plan.fixModeOnly()),
+                plan.write().stream().map(RemoteFile::content).toList(), INTERNAL_TIMEOUT);
         requireOk(fin, "placing files");
         Set<String> backedUp = new HashSet<>();
         fin.stdout().lines().filter(l -> l.startsWith("B /")).forEach(l -> backedUp.add(l.substring(2)));
@@ -354,72 +314,6 @@ public final class SshTransport implements Transport {
                         + "with --ask-become-pass or " + SshOptions.BECOME_PASSWORD_ENV + ")" : "";
         throw new TransportException(TransportException.Kind.REMOTE_FAILURE, target(),
                 what + " failed: " + r.summary() + hint);
-    }
-
-    private synchronized SftpClient sftp() throws TransportException {
-        ClientSession s = session();
-        if (sftp == null || !sftp.isOpen()) {
-            try {
-                sftp = SftpClientFactory.instance().createSftpClient(s);
-            } catch (IOException e) {
-                throw lost("opening SFTP", e);
-            }
-        }
-        return sftp;
-    }
-
-    private String stagingDir() throws TransportException {
-        SftpClient c = sftp();
-        try {
-            String dir = target.stagingDir() != null ? target.stagingDir() : c.canonicalPath(".") + "/.kubejoin-staging";
-            try {
-                c.mkdir(dir);
-            } catch (SftpException e) {
-                if (e.getStatus() != SftpConstants.SSH_FX_FILE_ALREADY_EXISTS && e.getStatus() != SftpConstants.SSH_FX_FAILURE) {
-                    throw e;
-                }
-            }
-            // private: staged copies of keys wait here until sudo install moves them
-            c.setStat(dir, new SftpClient.Attributes().perms(0700));
-            return dir;
-        } catch (SftpException e) {
-            throw new TransportException(TransportException.Kind.REMOTE_FAILURE, target(),
-                    "cannot prepare staging folder: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw lost("preparing the staging folder", e);
-        }
-    }
-
-    /**
-     * Writes one file over SFTP: open, pipelined writes, close (three round trips plus one for a secret). A file
-     * that others may not read is made 0600 before its first byte (an old temp file keeps its old mode and the
-     * server's umask is unknown); the final mode is set by the finishing command, before the rename. Staged files
-     * (sudo mode) sit in a 0700 folder and need no extra step.
-     */
-    private void upload(String path, RemoteFile f, boolean inPlace) throws TransportException {
-        SftpClient c = sftp();
-        try {
-            SftpClient.CloseableHandle h = c.open(path, EnumSet.of(SftpClient.OpenMode.Write,
-                    SftpClient.OpenMode.Create, SftpClient.OpenMode.Truncate));
-            if (inPlace && (f.mode() & 0004) == 0) {
-                try {
-                    c.setStat(h, new SftpClient.Attributes().perms(0600));
-                } catch (IOException e) {
-                    h.close();
-                    throw e;
-                }
-            }
-            // pipelined writes: a large binary does not pay one round trip per 32 KiB
-            try (SftpOutputStreamAsync out = new SftpOutputStreamAsync((AbstractSftpClient) c, SFTP_BUFFER, path, h,
-                    true)) {
-                out.write(f.content());
-            }
-        } catch (SftpException e) {
-            throw new TransportException(TransportException.Kind.REMOTE_FAILURE, target(),
-                    "cannot write " + path + ": " + e.getMessage(), e);
-        } catch (IOException | RuntimeException e) {
-            throw lost("while uploading " + f.path(), e);
-        }
     }
 
     @Override

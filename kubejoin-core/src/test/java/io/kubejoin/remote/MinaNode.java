@@ -31,7 +31,10 @@ final class MinaNode implements AutoCloseable {
     final KeyPair hostKey;
     final List<String> commands = new CopyOnWriteArrayList<>();
     private final String pathPrefix;
-    /** When set: the connection drops (no goodbye) once this many bytes of a command's stdin have arrived. */
+    /**
+     * When set: the connection drops (no goodbye) once this many bytes of a command's stdin have arrived (the first
+     * command that gets that many).
+     */
     volatile long dropStdinAfter = -1;
 
     MinaNode(List<PublicKey> authorized, Path extraPath, SftpEventListener listener) throws Exception {
@@ -108,9 +111,12 @@ final class MinaNode implements AutoCloseable {
                 try (OutputStream to = process.getOutputStream()) {
                     long drop = node.dropStdinAfter;
                     if (in != null && drop >= 0) {
-                        to.write(in.readNBytes((int) drop));
-                        node.dropStdinAfter = -1;
-                        channel.getServerSession().close(true); // as a network failure, mid-stream
+                        byte[] got = in.readNBytes((int) drop);
+                        to.write(got);
+                        if (got.length == drop) { // a command with less input (a survey) passes: the drop waits
+                            node.dropStdinAfter = -1;
+                            channel.getServerSession().close(true); // as a network failure, mid-stream
+                        }
                     } else if (in != null) {
                         in.transferTo(to);
                     }

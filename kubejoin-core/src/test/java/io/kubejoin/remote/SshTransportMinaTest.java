@@ -16,10 +16,9 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.sshd.server.session.ServerSession;
-import org.apache.sshd.sftp.server.FileHandle;
 import org.apache.sshd.sftp.server.SftpEventListener;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -37,9 +36,8 @@ class SshTransportMinaTest {
     @TempDir
     static Path keys;
     static Path clientKey;
-    /** Drops the SSH connection on the second chunk written to a file whose name contains this, once. */
-    static volatile String dropOnWriteOf;
-    static final AtomicBoolean dropped = new AtomicBoolean();
+    /** SFTP sessions the node saw: a push must open none (its files ride on an exec channel's stdin). */
+    static final AtomicInteger sftpSessions = new AtomicInteger();
     static MinaNode node;
     static Path shims;
 
@@ -58,18 +56,13 @@ class SshTransportMinaTest {
         Files.writeString(sudo, "#!/bin/sh\n[ \"$1\" = -n ] || { echo 'sudo: a password is required' >&2; exit 1; }\n"
                 + "shift\necho \"$*\" >> " + keys.resolve("sudo.log") + "\nexec \"$@\"\n");
         Files.setPosixFilePermissions(sudo, SecureFiles.permissions(0755));
-        SftpEventListener faults = new SftpEventListener() {
+        SftpEventListener counter = new SftpEventListener() {
             @Override
-            public void written(ServerSession session, String remoteHandle, FileHandle localHandle, long offset,
-                    byte[] data, int dataOffset, int dataLen, Throwable thrown) throws IOException {
-                String trigger = dropOnWriteOf;
-                if (trigger != null && offset > 0 && localHandle.getFile().getFileName().toString().contains(trigger)
-                        && dropped.compareAndSet(false, true)) {
-                    session.close(true); // as a network failure: no goodbye, half the file written
-                }
+            public void initialized(ServerSession session, int version) {
+                sftpSessions.incrementAndGet();
             }
         };
-        node = new MinaNode(List.of(TestKeys.publicKey(clientKey)), shims, faults);
+        node = new MinaNode(List.of(TestKeys.publicKey(clientKey)), shims, counter);
     }
 
     @AfterAll
@@ -83,8 +76,8 @@ class SshTransportMinaTest {
         Files.writeString(knownHosts, node.knownHostsLine());
         connector = new SshConnector(SshOptions.defaults().withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5)));
         node.commands.clear();
-        dropOnWriteOf = null;
-        dropped.set(false);
+        node.dropStdinAfter = -1;
+        sftpSessions.set(0);
     }
 
     @AfterEach
@@ -424,13 +417,14 @@ class SshTransportMinaTest {
         }
     }
 
+    /** A binary rides on the finishing command's stdin after the small files; cut short inside it, nothing is placed. */
     @Tag("hostile")
     @Test
     void connectionDroppedMidPushLeavesNoPartialFileAndTheNextPushCompletes() throws Exception {
         Path existing = dir.resolve("etc/kubernetes/kubelet-config.yaml");
         Files.createDirectories(existing.getParent());
         Files.writeString(existing, "old\n");
-        byte[] big = new byte[SshTransport.INLINE_MAX + 300 * 1024]; // over SFTP, several writes: the drop lands mid-file
+        byte[] big = new byte[SshTransport.INLINE_MAX + 300 * 1024]; // over INLINE_MAX: survey, then the finish
         new java.util.Random(1).nextBytes(big);
         List<RemoteFile> files = List.of(
                 file("etc/kubernetes/kubelet-config.yaml", 0644, "new\n"),
@@ -438,23 +432,21 @@ class SshTransportMinaTest {
                 new RemoteFile(dir.resolve("opt/k8s/bin/kubelet").toString(), 0755, big),
                 file("etc/kubernetes/kube-proxy.kubeconfig", 0600, "proxy\n"));
         try (SshTransport t = connector.open(target())) {
-            dropOnWriteOf = "kubelet.kubejoin-tmp";
+            node.dropStdinAfter = 4 + 14 + big.length / 2; // the small files before it, half the binary
             assertThatThrownBy(() -> t.push(files)).isInstanceOfSatisfying(TransportException.class, e -> {
                 System.out.println("[message] " + e.getMessage());
                 assertThat(e.kind()).isEqualTo(TransportException.Kind.CONNECTION_LOST);
                 assertThat(e.isTransient()).isTrue();
             });
-            assertThat(dropped).isTrue();
-            // every destination is the old file or absent; the half-written bytes sit only in a temp file
+            assertThat(node.dropStdinAfter).as("the drop happened").isEqualTo(-1);
+            // every destination is the old file or absent; the half-written bytes sit at most in a temp file
             assertThat(read(existing)).isEqualTo("old\n");
             assertThat(dir.resolve("opt/k8s/bin/kubelet")).doesNotExist();
             assertThat(dir.resolve("etc/kubernetes/kube-proxy.kubeconfig")).doesNotExist();
-            Path partial = dir.resolve("opt/k8s/bin/.kubelet.kubejoin-tmp");
-            assertThat(partial).exists();
-            assertThat(Files.size(partial)).isLessThan(big.length);
             assertThat(dir.resolve("etc/kubernetes/bootstrap.kubeconfig")).doesNotExist();
+            Path partial = dir.resolve("opt/k8s/bin/.kubelet.kubejoin-tmp");
+            if (Files.exists(partial)) assertThat(Files.size(partial)).isLessThan(big.length);
 
-            dropOnWriteOf = null;
             PushResult retry = t.push(files); // same transport: it reconnects
             assertThat(retry.changed()).hasSize(4);
             assertThat(SecureFiles.mode(dir.resolve("etc/kubernetes/bootstrap.kubeconfig"))).isEqualTo(0600);
@@ -463,13 +455,18 @@ class SshTransportMinaTest {
             assertThat(SecureFiles.mode(dir.resolve("opt/k8s/bin/kubelet"))).isEqualTo(0755);
             assertThat(leftoverTempFiles()).isEmpty();
         }
+        assertThat(sftpSessions).as("no SFTP session: the binary went on the exec channel's stdin").hasValue(0);
     }
 
+    /**
+     * As another user every command, the finishing one with the binary on its stdin too, runs under sudo: root writes
+     * the temp files in place, nothing is staged in the user's home, no SFTP.
+     */
     @Test
-    void nonRootUserStagesOverSftpThenSudoInstallsAsRoot() throws Exception {
+    void nonRootUserPushesBinariesThroughSudoOnStdin() throws Exception {
         Path staging = dir.resolve("home-staging");
         SshTarget deploy = target().withUser("deploy").withStagingDir(staging.toString());
-        byte[] binary = new byte[SshTransport.INLINE_MAX + 1]; // over SFTP to the staging folder, then installed
+        byte[] binary = new byte[SshTransport.INLINE_MAX + 1]; // over INLINE_MAX: survey, then the finish
         new java.util.Random(3).nextBytes(binary);
         List<RemoteFile> files = List.of(
                 file("etc/kubernetes/bootstrap.kubeconfig", 0600, "token\n"),
@@ -477,7 +474,6 @@ class SshTransportMinaTest {
                 file("etc/systemd/system/kubelet.service", 0644, "[Unit]\n"));
         try (SshTransport t = connector.open(deploy)) {
             assertThat(t.exec("id -u", T).stdout()).isEqualTo("0\n");
-            assertThat(node.commands).allMatch(c -> c.startsWith("sudo -n sh -c "));
             PushResult r = t.push(files);
             assertThat(r.changed()).hasSize(3);
             assertThat(read(dir.resolve("etc/kubernetes/bootstrap.kubeconfig"))).isEqualTo("token\n");
@@ -485,13 +481,12 @@ class SshTransportMinaTest {
             assertThat(SecureFiles.mode(dir.resolve("opt/bin/kubelet"))).isEqualTo(0755);
             assertThat(SecureFiles.mode(dir.resolve("etc/kubernetes/bootstrap.kubeconfig"))).isEqualTo(0600);
             assertThat(SecureFiles.mode(dir.resolve("etc/systemd/system/kubelet.service"))).isEqualTo(0644);
-            assertThat(SecureFiles.mode(staging)).isEqualTo(0700);
-            try (Stream<Path> s = Files.list(staging)) {
-                assertThat(s).as("staged copies removed").isEmpty();
-            }
+            assertThat(staging).doesNotExist();
             assertThat(node.commands).allMatch(c -> c.startsWith("sudo -n sh -c "));
             assertThat(t.push(files).anyChanged()).isFalse();
+            assertThat(leftoverTempFiles()).isEmpty();
         }
+        assertThat(sftpSessions).hasValue(0);
     }
 
     @Tag("hostile")

@@ -124,6 +124,13 @@ public final class PushScripts {
             """;
 
     /**
+     * dd's block for a file larger than this (a release binary): {@code count_bytes} makes the count a byte count, so
+     * dd copies exactly the file's bytes in blocks of this size instead of holding the whole file in one buffer (a
+     * 100 MiB kubelet would be a 100 MiB allocation on the node). GNU coreutils 8.16+ (2012).
+     */
+    public static final int DD_BLOCK = 1 << 20;
+
+    /**
      * Writes each of {@code inline}'s bytes, one after the other from the command's stdin, into its temp file,
      * created anew (a stale one from a dropped push, or a link, is removed first: dd would keep its old mode through
      * the truncation, or follow the link; the {@code rm} runs only when there is one), then checks the sha256 of all
@@ -155,8 +162,10 @@ public final class PushScripts {
                 umask = wanted;
             }
             sb.append("dd of=").append(tmp)
-                    .append(n == 0 ? " bs=1 count=0" : " bs=" + n + " count=1")
-                    .append(" iflag=fullblock status=none || { short ").append(quote(f.path())).append("; exit 1; }\n");
+                    .append(n == 0 ? " bs=1 count=0" : n <= DD_BLOCK ? " bs=" + n + " count=1"
+                            : " bs=" + DD_BLOCK + " count=" + n)
+                    .append(n > DD_BLOCK ? " iflag=fullblock,count_bytes" : " iflag=fullblock")
+                    .append(" status=none || { short ").append(quote(f.path())).append("; exit 1; }\n");
             // sha256sum -c escapes a name with a backslash, and dash's echo would eat it: such a file is checked alone
             (tmp(f.path()).contains("\\") ? checkAlone : checkTogether).add(f);
         }
@@ -249,14 +258,11 @@ public final class PushScripts {
      * one after the other in that order, then backups and renames, then mode/owner fixes of files whose bytes were
      * already right.
      *
-     * <p>A file SFTP wrote is not hashed again here (for a release binary that would be 40-50 MiB read back per node):
-     * every SSH packet carried it under the connection's MAC, and the SFTP server acknowledged each write with
-     * status OK (the client fails the push on any other status, or on a connection that drops, before this command
-     * runs); what is left — the node's disk lying after a successful write(2) — no hash taken now would catch either.
-     * The next run still hashes the installed file (the survey) and replaces it when its bytes differ.
+     * <p>The SSH transport sends every changed file inline, release binaries too (no SFTP); {@code staged} copies
+     * (written by another means as the login user) are {@code install}ed as root.
      *
-     * @param staged staged path per changed file not inline (sudo mode: SFTP wrote there as the login user), or null
-     *               when SFTP wrote the temp files in place as root (they get their modes here, before the renames)
+     * @param staged staged path per changed file not inline (written there as the login user), or null when every
+     *               temp file not inline was written in place as root (they get their modes here, before the renames)
      */
     public static String finish(List<File> changed, List<File> inline, List<String> staged, List<File> modeOnly) {
         Set<File> inlined = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -277,7 +283,7 @@ public final class PushScripts {
                         .append(quote(staged.get(i))).append(' ').append(quote(tmp(f.path()))).append(" || exit 1\n");
             }
         }
-        // temp files written here or by SFTP as root: their final modes, one chmod per distinct mode, before any rename
+        // temp files written here or in place as root: their final modes, one chmod per distinct mode, before any rename
         appendTempModes(sb, changed.stream().filter(f -> staged == null || inlined.contains(f)).toList(), inlined);
         for (File f : changed) {
             sb.append("place ").append(quote(tmp(f.path()))).append(' ').append(quote(f.path())).append(' ')

@@ -58,6 +58,19 @@ public final class ScriptCatalog {
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /** A binary's stand-in: a block and a bit of fixed pseudo-random bytes. */
+    public static byte[] binary() {
+        byte[] b = new byte[PushScripts.DD_BLOCK + 4099];
+        new java.util.Random(17).nextBytes(b);
+        return b;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     public static List<Sample> all() {
         List<Sample> s = new ArrayList<>();
         byte[] none = new byte[0];
@@ -78,6 +91,14 @@ public final class ScriptCatalog {
         byte[] all = allContents();
         s.add(new Sample("push", "inline-cut-short", PushScripts.inlinePush(files), java.util.Arrays.copyOf(all, all.length - 2)));
         s.add(new Sample("push", "finish-inline", PushScripts.finish(files, files, null, List.of()), allContents()));
+        // a release binary among them: over PushScripts.DD_BLOCK, so dd copies it in blocks (count_bytes)
+        byte[] binary = binary();
+        List<PushScripts.File> withBinary = new ArrayList<>(files);
+        withBinary.add(new PushScripts.File(PATHS.kubeletBinary(), 0755, sha256(binary), binary.length));
+        byte[] allWithBinary = concat(allContents(), binary);
+        s.add(new Sample("push", "finish-binary", PushScripts.finish(withBinary, withBinary, null, List.of()), allWithBinary));
+        s.add(new Sample("push", "finish-binary-cut-short", PushScripts.finish(withBinary, withBinary, null, List.of()),
+                java.util.Arrays.copyOf(allWithBinary, allWithBinary.length - 5000)));
         List<PushScripts.File> staged = files.subList(0, 2);
         s.add(new Sample("push", "finish-staged", PushScripts.finish(staged, List.of(), List.of("/tmp/kubejoin-stage/0-ca.pem",
                 "/tmp/kubejoin-stage/1-kubelet-config.yaml"), files.subList(2, 3)), none));

@@ -380,9 +380,11 @@ final class FileCommands extends CommandSupport {
     }
 
     /**
-     * dd in the one form kubejoin sends: {@code dd of=FILE bs=N count=1|0 iflag=fullblock status=none}, exactly
-     * N bytes (fewer at end of input) from the command's stdin into FILE, created with 0666 minus the umask or
-     * truncated in place (keeping its mode), as open(2) with O_CREAT|O_TRUNC does.
+     * dd in the two forms kubejoin sends: {@code dd of=FILE bs=N count=1|0 iflag=fullblock status=none}, exactly
+     * N bytes, and {@code dd of=FILE bs=B count=N iflag=fullblock,count_bytes status=none}, exactly N bytes read in
+     * blocks of B (GNU dd's count_bytes: the last block is cut to the count, the rest of stdin stays for the next
+     * reader); fewer at end of input (exit 0, as GNU dd) from the command's stdin into FILE, created with 0666 minus
+     * the umask or truncated in place (keeping its mode), as open(2) with O_CREAT|O_TRUNC does.
      */
     int dd(List<String> args, Io io, int umask) throws IOException {
         Map<String, String> ops = new LinkedHashMap<>();
@@ -394,21 +396,24 @@ final class FileCommands extends CommandSupport {
             }
             ops.put(key, a.substring(eq + 1));
         }
-        if (!"fullblock".equals(ops.get("iflag")) || !"none".equals(ops.get("status")) || !ops.containsKey("of")
-                || !ops.containsKey("bs") || !Set.of("0", "1").contains(ops.get("count"))) {
-            throw unsupportedOption("dd", String.join(" ", args) + " (only of=FILE bs=N count=1|0 iflag=fullblock status=none)");
+        boolean countBytes = "fullblock,count_bytes".equals(ops.get("iflag"));
+        if (!(countBytes || "fullblock".equals(ops.get("iflag"))) || !"none".equals(ops.get("status"))
+                || !ops.containsKey("of") || !ops.containsKey("bs") || !ops.containsKey("count")
+                || (!countBytes && !Set.of("0", "1").contains(ops.get("count")))) {
+            throw unsupportedOption("dd", String.join(" ", args) + " (only of=FILE bs=N count=1|0 iflag=fullblock status=none"
+                    + " or of=FILE bs=B count=N iflag=fullblock,count_bytes status=none)");
         }
         if (io.raw() == null) throw new ShellError(2, "sandbox node: dd: only the command's own stdin can be read");
-        int bs;
-        try {
-            bs = Integer.parseInt(ops.get("bs"));
-        } catch (NumberFormatException e) {
-            bs = -1;
+        long bs = number(ops.get("bs"));
+        long count = number(ops.get("count"));
+        for (String k : List.of("bs", "count")) {
+            if (number(ops.get(k)) < (k.equals("bs") ? 1 : 0)) {
+                io.err().add("dd: invalid number: '" + ops.get(k) + "'\n");
+                return 1;
+            }
         }
-        if (bs < 1) {
-            io.err().add("dd: invalid number: '" + ops.get("bs") + "'\n");
-            return 1;
-        }
+        // bytes to copy: N (bs=N count=1), none (count=0), or count itself (count_bytes)
+        long total = countBytes ? count : count * bs;
         String dst = ops.get("of");
         Path to = local("dd", dst);
         if (Files.isDirectory(to)) {
@@ -423,12 +428,24 @@ final class FileCommands extends CommandSupport {
                 setMode(to, 0666 & ~umask);
             }
             try (OutputStream out = Files.newOutputStream(to, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                if (ops.get("count").equals("1")) out.write(io.raw().read(bs));
+                // block by block, as dd: a 100 MiB binary is never one array
+                for (long left = total; left > 0; ) {
+                    byte[] block = io.raw().read((int) Math.min(left, Math.min(bs, 1 << 20)));
+                    out.write(block);
+                    if (block.length == 0) break; // end of input
+                    left -= block.length;
+                }
             }
         } catch (NoSuchFileException e) {
             io.err().add("dd: failed to open '" + dst + "': No such file or directory\n");
             return 1;
         }
         return 0;
+    }
+
+    /** A dd operand's number (digits only, as kubejoin writes them), or -1. */
+    private static long number(String v) {
+        if (v == null || v.isEmpty() || v.length() > 18 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) return -1;
+        return Long.parseLong(v);
     }
 }

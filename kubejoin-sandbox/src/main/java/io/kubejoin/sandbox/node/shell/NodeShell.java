@@ -43,7 +43,7 @@ import static io.kubejoin.sandbox.node.shell.CommandSupport.OCTAL;
  * {@code sha256sum}, {@code stat -L -c FORMAT} and {@code stat -f -c %T}, {@code mkdir [-p]}, {@code chmod OCTAL},
  * {@code chown 0:0}, {@code rm [-f]}, {@code mv [-f]}, {@code ln [-f]} (hard links), {@code cp [-p]},
  * {@code install -m -o -g}, {@code cat}, {@code tail -n [+]K}, {@code date +%s} (from the clock),
- * {@code grep [-q] -F}, {@code command -v NAME} (the node's {@link NodePrograms#which}), {@code dd of=FILE bs=N count=1|0 iflag=fullblock status=none} (from the exec channel's
+ * {@code grep [-q] -F}, {@code command -v NAME} (the node's {@link NodePrograms#which}), {@code dd of=FILE bs=N count=1|0 iflag=fullblock status=none} and {@code dd of=FILE bs=B count=N iflag=fullblock,count_bytes status=none} (from the exec channel's
  * stdin, the only command that reads it). Every other name goes to {@link NodePrograms}; paths given to file commands must be
  * absolute node paths and never leave the node's root.
  *

@@ -317,6 +317,28 @@ class NodeShellTest {
     }
 
     @Test
+    void ddWithCountBytesReadsExactlyThatManyBytesInBlocks() throws IOException {
+        file("/etc/f", "x", "rw-r--r--");
+        // GNU dd: count_bytes makes count a byte count; the last block is cut to it, the rest stays for the next reader
+        ExecResult r = shell.run("sh -c " + io.kubejoin.remote.script.Sh.quote(
+                "umask 022; dd of=/etc/a bs=4 count=6 iflag=fullblock,count_bytes status=none"
+                        + " && dd of=/etc/b bs=4 count=1 iflag=fullblock status=none && dd of=/etc/c bs=1 count=1 iflag=fullblock status=none"
+                        + " && dd of=/etc/d bs=4 count=9 iflag=fullblock,count_bytes status=none"),
+                new java.io.ByteArrayInputStream("abcdefghijklmno".getBytes(StandardCharsets.UTF_8)));
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(local("/etc/a")).hasContent("abcdef");
+        assertThat(local("/etc/b")).hasContent("ghij");
+        assertThat(local("/etc/c")).hasContent("k");
+        assertThat(local("/etc/d")).as("fewer bytes only at the end of input, exit 0 as GNU dd").hasContent("lmno");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(local("/etc/a")))).isEqualTo("rw-r--r--");
+        ExecResult bad = shell.run("dd of=/etc/g bs=4 count=x iflag=fullblock,count_bytes status=none",
+                new java.io.ByteArrayInputStream(new byte[0]));
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.stderr()).isEqualTo("dd: invalid number: 'x'\n");
+        assertThat(local("/etc/g")).doesNotExist();
+    }
+
+    @Test
     void unexpectedOptionsOfFileCommandsAreLoud() throws IOException {
         file("/etc/f", "x", "rw-r--r--");
         Map<String, String> cases = Map.of(
