@@ -48,6 +48,10 @@ public final class Main {
         } catch (OutOfMemoryError e) {
             err.println(outOfMemory(args)); // a heap too small even for the command line itself
             return ExitCodes.FAILED;
+        } catch (Error e) {
+            if (!causedByOutOfMemory(e)) throw e;
+            err.println(outOfMemory(args));
+            return ExitCodes.FAILED;
         }
     }
 
@@ -59,7 +63,20 @@ public final class Main {
             // picocli hands Errors on: by now the stack is unwound and the heap mostly free again
             err.println(outOfMemory(args));
             return ExitCodes.FAILED;
+        } catch (Error e) {
+            // a class whose static initializer ran out of heap (a library registering its crypto provider, say) is
+            // an ExceptionInInitializerError with the OutOfMemoryError as its cause: the same one line
+            if (!causedByOutOfMemory(e)) throw e;
+            err.println(outOfMemory(args));
+            return ExitCodes.FAILED;
         }
+    }
+
+    private static boolean causedByOutOfMemory(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError) return true;
+        }
+        return false;
     }
 
     /**

@@ -55,6 +55,17 @@ class MainTest {
                 .contains("KUBEJOIN_JAVA_OPTS=-Xmx").contains("java -Xmx").doesNotContain("\tat ");
     }
 
+    /** A join in a heap too small ran out while a library's class initialised: an Error wrapping the OutOfMemoryError. */
+    @Tag("hostile")
+    @Test
+    void outOfMemoryInAClassInitializerIsTheSameLine() {
+        Ended e = run(new ExceptionInInitializerError(new IllegalArgumentException("Failed to register BC as a JCE provider",
+                new OutOfMemoryError("Java heap space"))));
+        assertThat(e.exit()).isEqualTo(ExitCodes.FAILED);
+        assertThat(e.err()).hasLineCount(1).startsWith("kubejoin: out of memory (heap ").contains("KUBEJOIN_JAVA_OPTS=-Xmx")
+                .doesNotContain("\tat ");
+    }
+
     @Tag("hostile")
     @Test
     void outOfMemoryOnAnotherThreadReachingTheCommandAsACauseIsTheSameLine() {
