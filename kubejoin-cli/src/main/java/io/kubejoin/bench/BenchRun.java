@@ -51,11 +51,15 @@ public final class BenchRun {
      * java with the launcher's flags for {@code command} ({@link JvmFlags}: C1 only for most, which
      * also keeps the sandbox's figures steady — checked again on 2026-12-06 for the long-running sandbox of a 1,000-node
      * join: 116 s of CPU on C2 against 75 s on C1, the machine loaded alike; C2 for the crypto of join and upgrade),
-     * then the extra JVM flags (a profiler, say) of the environment variable {@code optsEnv} when not null.
+     * then {@code -Xmx}{@code heap} unless blank (the table's heap then), then the extra JVM flags (a profiler, say) of
+     * the environment variable {@code optsEnv} when not null.
      */
     List<String> jvm(String heap, String command, String optsEnv) {
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap));
+        List<String> cmd = new ArrayList<>(List.of(java));
         cmd.addAll(JvmFlags.forCommand(command, dir.resolve("jvm")));
+        // after the table's flags, so a heap asked for wins over the table's (as KUBEJOIN_JAVA_OPTS in ./kubejoin);
+        // none asked: the table's, a user's run
+        if (heap != null && !heap.isBlank()) cmd.add("-Xmx" + heap);
         String opts = optsEnv == null ? null : System.getenv(optsEnv);
         if (opts != null && !opts.isBlank()) cmd.addAll(List.of(opts.trim().split("\\s+")));
         return cmd;

@@ -102,7 +102,7 @@ public final class JoinBenchmark {
                     "--parallel", Integer.toString(s.parallel()), "--report", dir.resolve("join-report.html").toString()));
             joinCmd.addAll(s.joinArgs());
             progress.printf("sandbox up in %.1f s; timing: kubejoin join --parallel %d (heap %s); log: %s%n", sandboxStart,
-                    s.parallel(), s.joinHeap(), joinLog);
+                    s.parallel(), s.joinHeap() == null || s.joinHeap().isBlank() ? "the launcher's" : s.joinHeap(), joinLog);
             progress.flush();
             double sandboxCpu0 = cpuSeconds(sandbox);
             long j0 = System.nanoTime();
@@ -144,8 +144,7 @@ public final class JoinBenchmark {
         progress.println("timing: kubejoin status of " + s.nodes() + " nodes");
         progress.flush();
         long t0 = System.nanoTime();
-        List<String> cmd = new ArrayList<>(List.of(run.java, "-Xmx" + s.joinHeap()));
-        cmd.addAll(JvmFlags.forCommand("status", dir.resolve("jvm")));
+        List<String> cmd = run.jvm(s.joinHeap(), "status", null);
         cmd.addAll(List.of("-cp", run.classpath, "io.kubejoin.cli.Main", "status", "-f", sandboxDir.resolve("inventory.yaml").toString(),
                 "-o", "json", "--parallel", Integer.toString(s.parallel())));
         Process p = new ProcessBuilder(run.nearSandbox(cmd)).redirectOutput(out.toFile())

@@ -206,8 +206,9 @@ public final class SshBenchmark {
                 Inventory inv = InventoryLoader.load(inventory);
                 Map<String, List<Expected>> expected = expected(dir.resolve("render/manifest.json"), inv, bin);
                 // the launcher's flags for join (JvmFlags), so the figures are a user's
-                List<String> jvm = new ArrayList<>(List.of(java, "-Xmx" + s.joinHeap()));
+                List<String> jvm = new ArrayList<>(List.of(java));
                 jvm.addAll(JvmFlags.forCommand("join", dir.resolve("jvm")));
+                if (s.joinHeap() != null && !s.joinHeap().isBlank()) jvm.add("-Xmx" + s.joinHeap()); // over the table's
                 // and the launcher's class archive of join, as every join after a user's first maps it
                 archive.filter(ClassArchive::exists).ifPresent(a -> jvm.addAll(a.useFlags()));
                 // extra JVM flags for the timed join (a profiler, say): KUBEJOIN_BENCH_JOIN_OPTS

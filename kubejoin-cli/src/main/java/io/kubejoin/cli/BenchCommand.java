@@ -35,7 +35,8 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--parallel", defaultValue = "50", description = "join --parallel (default: ${DEFAULT-VALUE}).")
     int parallel;
 
-    @Option(names = "--join-heap", defaultValue = "512m", description = "The join process's -Xmx (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--join-heap", defaultValue = "", description = "The join process's -Xmx (default: the launcher's, "
+            + "from its JVM flags table, as a user's run).")
     String joinHeap;
 
     @Option(names = "--sandbox-heap", defaultValue = "auto", description = "The sandbox process's -Xmx (default: ${DEFAULT-VALUE}: "

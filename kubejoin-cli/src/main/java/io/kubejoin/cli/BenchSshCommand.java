@@ -34,7 +34,8 @@ public class BenchSshCommand implements Callable<Integer> {
             description = "Size of the kubelet stand-in in MiB, kube-proxy 4/5 of it (default: ${DEFAULT-VALUE}, about the real ones).")
     int binaryMiB;
 
-    @Option(names = "--join-heap", defaultValue = "512m", description = "The join process's -Xmx (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--join-heap", defaultValue = "", description = "The join process's -Xmx (default: the launcher's, "
+            + "from its JVM flags table, as a user's run).")
     String joinHeap;
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Folder for keys, nodes, logs and results (default: a new temp folder).")

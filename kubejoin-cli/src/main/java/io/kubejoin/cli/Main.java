@@ -25,6 +25,8 @@ public final class Main {
         if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() < 3) {
             System.setProperty(COMMON_POOL_PARALLELISM, "2");
         }
+        Thread.setDefaultUncaughtExceptionHandler(outOfMemoryExit(new PrintWriter(System.err, true),
+                Runtime.getRuntime()::halt, args));
         int code = run(args);
         io.kubejoin.bench.ProcessStats.writeIfRequested(); // only when a benchmark asked for the figures
         System.exit(code);
@@ -48,6 +50,10 @@ public final class Main {
         } catch (OutOfMemoryError e) {
             err.println(outOfMemory(args)); // a heap too small even for the command line itself
             return ExitCodes.FAILED;
+        } catch (Error e) {
+            if (!causedByOutOfMemory(e)) throw e;
+            err.println(outOfMemory(args));
+            return ExitCodes.FAILED;
         }
     }
 
@@ -59,7 +65,41 @@ public final class Main {
             // picocli hands Errors on: by now the stack is unwound and the heap mostly free again
             err.println(outOfMemory(args));
             return ExitCodes.FAILED;
+        } catch (Error e) {
+            // a class whose static initializer ran out of heap (a library registering its crypto provider, say) is
+            // an ExceptionInInitializerError with the OutOfMemoryError as its cause: the same one line
+            if (!causedByOutOfMemory(e)) throw e;
+            err.println(outOfMemory(args));
+            return ExitCodes.FAILED;
         }
+    }
+
+    /**
+     * For threads that are not the command's (the approver's CSR workers, the API client's and SSH library's): the heap
+     * ran out there, so the command would wait on work that never comes (a 200-node join in 24 MiB hung with the CSR
+     * workers' traces). The same one line with the fix, then the process ends at once (exit 1); anything else is
+     * printed as the JVM prints it.
+     */
+    static Thread.UncaughtExceptionHandler outOfMemoryExit(PrintWriter err, java.util.function.IntConsumer halt,
+                                                           String... args) {
+        return (thread, e) -> {
+            if (causedByOutOfMemory(e)) {
+                err.println(outOfMemory(args));
+                err.flush();
+                halt.accept(ExitCodes.FAILED);
+                return;
+            }
+            err.print("Exception in thread \"" + thread.getName() + "\" ");
+            e.printStackTrace(err);
+            err.flush();
+        };
+    }
+
+    private static boolean causedByOutOfMemory(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError) return true;
+        }
+        return false;
     }
 
     /**

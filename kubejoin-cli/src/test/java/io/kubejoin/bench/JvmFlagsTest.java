@@ -35,8 +35,25 @@ class JvmFlagsTest {
             assertThat(f).contains("-XX:CompilerDirectivesFile=" + tmp.toAbsolutePath() + "/c2-crypto.json",
                     "-XX:-DisplayVMOutput").noneMatch(x -> x.startsWith("-XX:TieredStopAtLevel"));
         }
-        for (String c : List.of("render", "demo", "sandbox", "status", "plan", "")) {
+        for (String c : List.of("demo", "sandbox", "status", "plan", "")) {
             assertThat(JvmFlags.forCommand(c, tmp)).containsExactly("-XX:TieredStopAtLevel=1");
+        }
+        assertThat(JvmFlags.forCommand("render", tmp)).startsWith("-XX:TieredStopAtLevel=1");
+    }
+
+    /**
+     * Render, join and upgrade run in a fixed heap under the serial collector, so their memory does not follow the
+     * machine's size or grow with the fleet; the sandbox (and the rest) keep the JVM's default heap, which the
+     * benchmarks set themselves.
+     */
+    @Test
+    void renderJoinAndUpgradeHaveAFixedHeapTheRestNone() {
+        for (String c : List.of("render", "join", "upgrade")) {
+            List<String> f = JvmFlags.forCommand(c, tmp);
+            assertThat(f).as(c).contains("-XX:+UseSerialGC").filteredOn(x -> x.startsWith("-Xmx")).hasSize(1);
+        }
+        for (String c : List.of("demo", "sandbox", "status", "plan", "")) {
+            assertThat(JvmFlags.forCommand(c, tmp)).as(c).noneMatch(x -> x.startsWith("-Xmx") || x.startsWith("-XX:+Use"));
         }
     }
 

@@ -268,7 +268,8 @@ public final class NodeReadiness {
                     Seen s = seen.get(n);
                     if (s == null) continue;
                     registered.add(n);
-                    if (s.ready() != null) readyCondition.put(n, s.ready());
+                    NodeCondition c = s.ready();
+                    if (c != null) readyCondition.put(n, c);
                     if (s.version() != null) nodeVersion.put(n, s.version());
                 }
             } finally {
@@ -312,10 +313,29 @@ public final class NodeReadiness {
     // ------------------------------------------------------------------ the shared watch
 
     /**
-     * What the watch last showed of a node: its Ready condition (null when it has none yet) and its resourceVersion
-     * (for {@link Since#fresh}); nothing else is kept.
+     * What the watch last showed of a node: of its Ready condition (none yet: hasReady false) the status, heartbeat,
+     * reason and message, and its resourceVersion (for {@link Since#fresh}); nothing else is kept. Not the fabric8
+     * condition itself: with its six strings and its map of extra properties it was ~0.6 KiB a node, held for every
+     * joined node to the end of a join (the watch shows them all); the status, reason and message, the same on most
+     * nodes, are shared.
      */
-    private record Seen(NodeCondition ready, String version) {
+    private record Seen(String status, String heartbeat, String reason, String message, String version,
+                        boolean hasReady) {
+        /** The Ready condition again, with what was kept of it (null when the node had none). */
+        NodeCondition ready() {
+            if (!hasReady) return null;
+            NodeCondition c = new NodeCondition();
+            c.setType("Ready");
+            c.setStatus(status);
+            c.setLastHeartbeatTime(heartbeat);
+            c.setReason(reason);
+            c.setMessage(message);
+            return c;
+        }
+
+        boolean readyTrue() {
+            return hasReady && "True".equals(status);
+        }
     }
 
     /** One call of waitForReady: the nodes it waits for and when each was first seen Ready. */
@@ -423,8 +443,8 @@ public final class NodeReadiness {
     private void update(Waiter w, String n) {
         Seen s = seen.get(n);
         Since restarted = w.since.get(n);
-        if (s != null && s.ready() != null && "True".equals(s.ready().getStatus())
-                && (restarted == null || restarted.fresh(s.version(), time(s.ready().getLastHeartbeatTime())))) {
+        if (s != null && s.readyTrue()
+                && (restarted == null || restarted.fresh(s.version(), time(s.heartbeat())))) {
             w.readyAfter.putIfAbsent(n, nonNegative(Duration.between(w.start, clock.instant())));
         } else {
             w.readyAfter.remove(n);
@@ -432,7 +452,15 @@ public final class NodeReadiness {
     }
 
     private static Seen seen(Node node) {
-        return new Seen(readyCondition(node), node.getMetadata().getResourceVersion());
+        NodeCondition c = readyCondition(node);
+        String version = node.getMetadata().getResourceVersion();
+        if (c == null) return new Seen(null, null, null, null, version, false);
+        return new Seen(shared(c.getStatus()), c.getLastHeartbeatTime(), shared(c.getReason()), shared(c.getMessage()),
+                version, true);
+    }
+
+    private static String shared(String s) {
+        return s == null ? null : s.intern();
     }
 
     /** A node as the watch or the list shows it (under the lock); null: deleted. */

@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
@@ -98,7 +102,38 @@ public final class InventoryLoader {
             sorted.sort(java.util.Comparator.comparingInt(Problem::line));
             throw new InvalidInputException(sorted);
         }
-        return inventory;
+        return compact(inventory);
+    }
+
+    /**
+     * The loaded inventory as the run keeps it, which is the same value (every record equal) with less per node: a
+     * node that overrides nothing gets the cluster-wide kubelet, kube-proxy and ssh settings as one shared instance
+     * each (equal ones are one object), empty labels and taints are the shared empty ones, and the field paths' lines
+     * are compacted. A 10,000-node inventory held four maps and three settings records of its own per node, kept for
+     * the whole render or join. Nothing mutates these after loading (the renderers copy before they merge).
+     */
+    static Inventory compact(Inventory inv) {
+        inv.locations().compact();
+        Map<Object, Object> canonical = new HashMap<>();
+        List<io.kubejoin.inventory.Node> nodes = new ArrayList<>(inv.nodes().size());
+        for (io.kubejoin.inventory.Node n : inv.nodes()) {
+            nodes.add(new io.kubejoin.inventory.Node(n.name(), n.address(), n.index(), shared(canonical, n.labels()), shared(canonical, n.taints()),
+                    shared(canonical, n.kubelet()), shared(canonical, n.kubeProxy()), shared(canonical, n.ssh()),
+                    n.extraAddresses(), n.extraNames(), shared(canonical, n.servingCIDRs())));
+        }
+        return new Inventory(inv.source(), inv.locations(), inv.kubernetesVersion(), inv.apiServer(), inv.kubeconfig(),
+                inv.pki(), inv.network(), inv.paths(), inv.runtime(), inv.kubelet(), inv.kubeProxy(),
+                inv.apiServerKubeletUser(), inv.bootstrap(), inv.ssh(), inv.binaries(), inv.sandbox(),
+                Collections.unmodifiableList(nodes));
+    }
+
+    /** The first value equal to {@code v} met in this load (records, maps and lists compare by content). */
+    @SuppressWarnings("unchecked")
+    private static <T> T shared(Map<Object, Object> canonical, T v) {
+        if (v == null) return null;
+        if (v instanceof Map<?, ?> m && m.isEmpty()) return (T) Collections.emptyMap();
+        if (v instanceof List<?> l && l.isEmpty()) return (T) Collections.emptyList();
+        return (T) canonical.computeIfAbsent(v, k -> k);
     }
 
     /**

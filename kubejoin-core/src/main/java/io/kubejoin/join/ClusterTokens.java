@@ -38,6 +38,27 @@ public final class ClusterTokens {
     public record Result(List<String> lines, KnownTokens ids) {
     }
 
+    /**
+     * One line per node whose token was created, made when read from the node's name and its token (both held for
+     * the run anyway): a 10,000-node join kept 10,000 such lines, and twice more in the cluster lines and the step
+     * summary. The text is what the line always said.
+     */
+    static List<String> createdLines(List<String> nodes, Map<String, BootstrapToken> tokens) {
+        return new java.util.AbstractList<>() {
+            @Override
+            public String get(int i) {
+                String node = nodes.get(i);
+                BootstrapToken token = tokens.get(node);
+                return node + ": bootstrap token " + token.redacted() + " created, expires " + token.expiration();
+            }
+
+            @Override
+            public int size() {
+                return nodes.size();
+            }
+        };
+    }
+
     public static Result ensure(KubeConnection conn, Inventory inv, Map<String, BootstrapToken> tokens) {
         // names only, read in pages: a big cluster's Secrets and Nodes are never all in memory at once; of the
         // bootstrap tokens labelled for an inventory node, their ids too
@@ -74,12 +95,12 @@ public final class ClusterTokens {
                 conn.run(Access.in("kube-system", "create", "secrets"),
                         () -> conn.client().secrets().inNamespace("kube-system").resource(secret).create());
                 ids.add(node.name(), token.id());
-                return node.name() + ": bootstrap token " + token.redacted() + " created, expires " + token.expiration();
+                return node.name();
             });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating bootstrap tokens", e);
         }
-        return new Result(created, ids);
+        return new Result(createdLines(created, tokens), ids);
     }
 }

@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The whole procedure for many nodes: cluster steps once (preflight T1/T2, RBAC K8/K9, tokens K1), the approver
@@ -71,7 +72,15 @@ public final class Join {
      * When a cluster step ran, from the start of the join (the report draws it on the nodes' time axis).
      * @param summary its lines in one, or "skipped"
      */
-    public record StepRecord(String step, Duration start, Duration took, String summary) {
+    public record StepRecord(String step, Duration start, Duration took, Supplier<String> summaryText) {
+        public StepRecord(String step, Duration start, Duration took, String summary) {
+            this(step, start, took, () -> summary);
+        }
+
+        /** Made when read: the tokens step's is one line per node created, kept as the lines' parts, not as text. */
+        public String summary() {
+            return summaryText.get();
+        }
     }
 
     /**
@@ -144,6 +153,10 @@ public final class Join {
     }
 
     private static StepRecord step(String name, long t0, long start, String summary) {
+        return step(name, t0, start, () -> summary);
+    }
+
+    private static StepRecord step(String name, long t0, long start, Supplier<String> summary) {
         long now = System.nanoTime();
         return new StepRecord(name, Duration.ofNanos(start - t0), Duration.ofNanos(now - start), summary);
     }
@@ -206,11 +219,22 @@ public final class Join {
         };
         ClusterTokens.Result tokensDone = Parallel.await(tokenLines, "creating bootstrap tokens");
         List<String> tokenResults = tokensDone.lines();
-        for (String line : tokenResults) {
-            clusterLines.add("tokens: " + line);
-            progress.accept("tokens: " + line);
-        }
-        if (!skip.contains("tokens")) steps.add(step("tokens", t0, tokensStart, String.join("; ", tokenResults)));
+        for (String line : tokenResults) progress.accept("tokens: " + line);
+        // the token lines are made when read (one per node created): the cluster lines and the step's summary
+        // refer to them instead of holding copies
+        List<String> rbacLines = List.copyOf(clusterLines);
+        List<String> allLines = new java.util.AbstractList<>() {
+            @Override
+            public String get(int i) {
+                return i < rbacLines.size() ? rbacLines.get(i) : "tokens: " + tokenResults.get(i - rbacLines.size());
+            }
+
+            @Override
+            public int size() {
+                return rbacLines.size() + tokenResults.size();
+            }
+        };
+        if (!skip.contains("tokens")) steps.add(step("tokens", t0, tokensStart, () -> String.join("; ", tokenResults)));
 
         CsrApprover approver = null;
         long approverStart = System.nanoTime();
@@ -235,7 +259,7 @@ public final class Join {
             List<JoinRunner.NodeReport> reports = runner.run(inv, files, transports, progress);
             // the approver watches for the whole node run: its bar spans it
             if (approver != null) steps.add(step("approver", t0, approverStart, "watched CSRs while the nodes joined"));
-            return new Outcome(findings, false, clusterLines, reports, steps, nodesStart);
+            return new Outcome(findings, false, allLines, reports, steps, nodesStart);
         } finally {
             if (approver != null) approver.close();
         }

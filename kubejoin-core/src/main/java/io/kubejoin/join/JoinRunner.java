@@ -6,12 +6,16 @@ import io.kubejoin.remote.Transport;
 import io.kubejoin.remote.TransportException;
 import io.kubejoin.render.RenderedFile;
 import java.time.Duration;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.RandomAccess;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -69,6 +73,55 @@ public final class JoinRunner {
         }
     }
 
+    /**
+     * A finished node's phase records as the run keeps them to its end: names (one array shared by every node that ran
+     * the same phases), summaries, both times of each phase in one array and the two flags in another, where each
+     * phase was a record object of its own in a list; {@link #get} makes the record when it is read (the table,
+     * -o json, --report). Read-only.
+     */
+    static final class PhaseRecords extends AbstractList<PhaseRecord> implements RandomAccess {
+        private final String[] names;
+        private final String[] summaries;
+        /** start, took, start, took, … in nanoseconds */
+        private final long[] times;
+        /** bit 0 skipped, bit 1 changed */
+        private final byte[] flags;
+
+        PhaseRecords(List<PhaseRecord> records, Map<List<String>, String[]> sharedNames) {
+            int n = records.size();
+            String[] ns = new String[n];
+            summaries = new String[n];
+            times = new long[2 * n];
+            flags = new byte[n];
+            for (int i = 0; i < n; i++) {
+                PhaseRecord r = records.get(i);
+                ns[i] = r.phase();
+                summaries[i] = r.summary();
+                times[2 * i] = r.startNanos();
+                times[2 * i + 1] = r.tookNanos();
+                flags[i] = (byte) ((r.skipped() ? 1 : 0) | (r.changed() ? 2 : 0));
+            }
+            names = sharedNames.computeIfAbsent(Arrays.asList(ns), k -> ns);
+        }
+
+        @Override
+        public PhaseRecord get(int i) {
+            Objects.checkIndex(i, names.length);
+            return new PhaseRecord(names[i], (flags[i] & 1) != 0, (flags[i] & 2) != 0, summaries[i], times[2 * i],
+                    times[2 * i + 1]);
+        }
+
+        @Override
+        public int size() {
+            return names.length;
+        }
+
+        /** Whether both hold one array of phase names (tests). */
+        boolean sharesNamesWith(PhaseRecords other) {
+            return names == other.names;
+        }
+    }
+
     /** Structured progress, for a live display; every method has a no-op default. */
     public interface Listener {
         default void phaseStarted(String node, String phase) {
@@ -95,6 +148,9 @@ public final class JoinRunner {
     private Listener listener = new Listener() { };
     private IntFunction<ExecutorService> pools = JoinRunner::workers;
     private long runStart = System.nanoTime();
+    /** The phase-name arrays and changed-file lists finished nodes share (a few distinct ones in a run). */
+    private final Map<List<String>, String[]> sharedNames = new ConcurrentHashMap<>();
+    private final Map<List<String>, List<String>> sharedFiles = new ConcurrentHashMap<>();
 
     public JoinRunner(List<NodePhase> phases, Set<String> skip, Options options) {
         this.phases = List.copyOf(phases);
@@ -214,7 +270,7 @@ public final class JoinRunner {
             transport = openWithRetries(node, transports, progress);
         } catch (TransportException e) {
             progress.accept(node.name() + ": cannot connect: " + e.getMessage());
-            return new NodeReport(node.name(), false, records, List.of(), since(start), "connect", e.getMessage(),
+            return new NodeReport(node.name(), false, List.of(), List.of(), since(start), "connect", e.getMessage(),
                     "check the node's address, SSH port, user, key and known_hosts entry", List.of());
         }
         try (transport) {
@@ -238,11 +294,11 @@ public final class JoinRunner {
                     records.add(new PhaseRecord(phase.name(), false, false, "failed: " + f.getMessage(),
                             Duration.ofNanos(phaseStart - runStart), since(phaseStart)));
                     progress.accept(node.name() + ": " + phase.name() + " FAILED: " + f.getMessage());
-                    return new NodeReport(node.name(), false, records, changedFiles(ctx),
+                    return new NodeReport(node.name(), false, compact(records), changedFiles(ctx),
                             since(start), phase.name(), f.getMessage(), f.hint(), f.journal());
                 }
             }
-            return new NodeReport(node.name(), true, records, changedFiles(ctx),
+            return new NodeReport(node.name(), true, compact(records), changedFiles(ctx),
                     since(start), null, null, null, List.of());
         }
     }
@@ -292,8 +348,14 @@ public final class JoinRunner {
         return s == null ? null : s.intern();
     }
 
-    private static List<String> changedFiles(NodeContext ctx) {
-        return new LinkedHashSet<>(ctx.changedFiles()).stream().map(JoinRunner::shared).toList();
+    /** The node's changed files; equal lists (most nodes') are one shared list. */
+    private List<String> changedFiles(NodeContext ctx) {
+        List<String> files = new LinkedHashSet<>(ctx.changedFiles()).stream().map(JoinRunner::shared).toList();
+        return files.isEmpty() ? List.of() : sharedFiles.computeIfAbsent(files, k -> files);
+    }
+
+    private List<PhaseRecord> compact(List<PhaseRecord> records) {
+        return new PhaseRecords(records, sharedNames);
     }
 
     private static Duration since(long startNanos) {

@@ -51,10 +51,12 @@ public final class StateStore {
         if (!Files.exists(file)) return tokens;
         try {
             JsonNode root = JSON.readTree(Files.readString(file));
+            // tokens issued together expire together: one Instant for each expiration text, not one per token
+            Map<String, Instant> expirations = new java.util.HashMap<>();
             for (Map.Entry<String, JsonNode> e : root.path("tokens").properties()) {
                 JsonNode t = e.getValue();
                 tokens.put(e.getKey(), new BootstrapToken(t.path("id").asString(), t.path("secret").asString(),
-                        e.getKey(), Instant.parse(t.path("expiration").asString())));
+                        e.getKey(), expirations.computeIfAbsent(t.path("expiration").asString(), Instant::parse)));
             }
         } catch (IOException | RuntimeException e) {
             throw new StateException("cannot read " + file + " (" + e.getMessage()

@@ -27,10 +27,12 @@ public final class TokenRegistry {
         Map<String, BootstrapToken> result = new TreeMap<>();
         boolean changed = false;
         int issued = 0;
+        // one Instant for every token issued now (a 10,000-node run kept 10,000 equal ones)
+        Instant expiration = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plus(inv.bootstrap().tokenTTL());
         for (Node node : inv.nodes()) {
             BootstrapToken t = stored.get(node.name());
             if (t == null || t.expiration().isBefore(now.plus(MIN_REMAINING))) {
-                t = BootstrapToken.generate(random, node.name(), now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plus(inv.bootstrap().tokenTTL()));
+                t = BootstrapToken.generate(random, node.name(), expiration);
                 changed = true;
                 issued++;
             }

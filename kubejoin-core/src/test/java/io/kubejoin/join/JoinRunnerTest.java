@@ -182,6 +182,37 @@ class JoinRunnerTest {
         }
     }
 
+    /**
+     * What a finished node's record keeps to the end of the run: its phases as a few arrays (the names one array for
+     * every node that ran the same phases), its changed files one list shared with every node that changed the same;
+     * read back, each phase record is what the phase reported.
+     */
+    @Test
+    void aFinishedNodesRecordIsAFewArraysSharedWhereEqual() throws Exception {
+        List<JoinRunner.NodeReport> reports = join(Set.of("kube-proxy-start"), fast);
+        JoinRunner.NodeReport a = reports.get(0);
+        JoinRunner.NodeReport b = reports.get(1);
+        assertThat(b.changedFiles()).isNotEmpty().isSameAs(a.changedFiles());
+        assertThat(a.phases()).isInstanceOf(JoinRunner.PhaseRecords.class);
+        assertThat(((JoinRunner.PhaseRecords) a.phases()).sharesNamesWith((JoinRunner.PhaseRecords) b.phases())).isTrue();
+        assertThat(a.phases()).extracting(JoinRunner.PhaseRecord::phase)
+                .containsExactlyElementsOf(JoinPhases.nodeFilePhases().stream().map(NodePhase::name).toList());
+        for (JoinRunner.PhaseRecord p : a.phases()) {
+            assertThat(p.skipped()).as(p.phase()).isEqualTo(p.phase().equals("kube-proxy-start"));
+            assertThat(p.summary()).as(p.phase()).isEqualTo(p.skipped() ? "skipped" : p.summary()).isNotBlank();
+            assertThat(p.tookNanos()).as(p.phase()).isNotNegative();
+            assertThat(p.startNanos()).as(p.phase()).isNotNegative();
+        }
+        assertThat(a.phases()).filteredOn(JoinRunner.PhaseRecord::changed).isNotEmpty();
+        assertThat(a.changed()).isTrue();
+        // one phase after another: each begins no earlier than the one before it
+        for (int i = 1; i < a.phases().size(); i++) {
+            if (a.phases().get(i).skipped()) continue;
+            assertThat(a.phases().get(i).startNanos()).isGreaterThanOrEqualTo(a.phases().get(i - 1).startNanos());
+        }
+        assertThatThrownBy(() -> a.phases().add(a.phases().get(0))).isInstanceOf(UnsupportedOperationException.class);
+    }
+
     @Test
     void aChangedKubeletConfigRestartsKubeletOnly() throws Exception {
         join(Set.of(), fast);

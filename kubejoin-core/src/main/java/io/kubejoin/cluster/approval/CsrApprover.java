@@ -119,10 +119,11 @@ public final class CsrApprover implements AutoCloseable {
 
     private Live loadLive() {
         Live live = new Live(InventoryApprovalContext.of(inventory, Map.of(), maxServingExpiration, signerRelease()));
-        for (Secret s : client.secrets().inNamespace("kube-system").withLabel(ClusterManifests.NODE_LABEL).list()
-                .getItems()) {
-            tokenId(s).ifPresent(id -> live.tokenNodes.put(id, s.getMetadata().getLabels().get(ClusterManifests.NODE_LABEL)));
-        }
+        // in pages, as the join's own Secret list: a 10,000-node join's token Secrets were one response and 10,000
+        // Secret objects at once, the largest passing peak of its heap
+        io.kubejoin.cluster.Pages.each(o -> client.secrets().inNamespace("kube-system").withLabel(ClusterManifests.NODE_LABEL)
+                .list(o), s -> tokenId(s).ifPresent(id -> live.tokenNodes.put(id,
+                        s.getMetadata().getLabels().get(ClusterManifests.NODE_LABEL))));
         return live;
     }
 
