@@ -99,7 +99,7 @@ class JoinRunnerTest {
         // (the shim node has no systemd-resolved: kubelet-files says so after its count)
         assertThat(w1.phases()).extracting(p -> p.summary().replaceAll(";.*", "")).containsExactly(
                 "4 of 4 files changed", "kubelet restarted (files changed)",
-                "6 of 6 files changed (pushed with kubelet-files)", "kube-proxy restarted (files changed) (started with kubelet)");
+                "6 of 6 files changed (pushed with kubelet-files)", "kube-proxy restarted (files changed, started with kubelet)");
         ShimNode n1 = nodes.get("worker-1");
         assertThat(n1.log()).filteredOn(l -> l.startsWith("systemctl")).containsExactly(
                 "systemctl is-enabled kubelet kube-proxy", "systemctl enable kubelet kube-proxy",

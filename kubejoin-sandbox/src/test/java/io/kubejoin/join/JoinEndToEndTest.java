@@ -303,7 +303,7 @@ class JoinEndToEndTest {
             assertThat(r.phases()).filteredOn(p -> p.phase().equals("kube-proxy-files")).singleElement()
                     .satisfies(p -> assertThat(p.summary()).isEqualTo("6 of 6 files changed (pushed with kubelet-files)"));
             assertThat(r.phases()).filteredOn(p -> p.phase().equals("kube-proxy-start")).singleElement()
-                    .satisfies(p -> assertThat(p.summary()).isEqualTo("kube-proxy restarted (files changed) (started with kubelet)"));
+                    .satisfies(p -> assertThat(p.summary()).isEqualTo("kube-proxy restarted (files changed, started with kubelet)"));
             assertThat(nodes.get(r.node()).node.kubeProxy().startedBeforeItsNode()).as(r.node()).isTrue();
         }
         var proxy1 = nodes.get("worker-1").node.kubeProxy();

@@ -169,16 +169,25 @@ public final class StartServicePhase implements NodePhase {
         boolean enabled = r.stdout().contains(StartScripts.ENABLED_MARK);
         boolean started = r.stdout().contains(StartScripts.STARTED_MARK);
         if (started && beforeStart != null) ctx.kubeletRestarted(before);
-        return result(unit, enabled, started, filesChanged, requested, "");
+        return result(unit, enabled, started, filesChanged, requested, null);
     }
 
+    /** {@code with}: the unit whose phase started this one too (one clause with the reason), or null. */
     private static PhaseResult result(String unit, boolean enabled, boolean started, boolean filesChanged,
-                                      String requested, String note) {
-        if (!enabled && !started) return new PhaseResult(false, unit + " running, unchanged" + note, List.of());
-        String action = !started ? "enabled, running, unchanged"
-                : filesChanged ? "restarted (files changed)" : requested != null ? "restarted (" + requested + ")"
-                : "started (was not running)";
-        return new PhaseResult(true, unit + " " + action + note, List.of());
+                                      String requested, String with) {
+        String note = with == null ? null : "started with " + with;
+        if (!enabled && !started) return new PhaseResult(false, unit + " running, unchanged" + clause(null, note), List.of());
+        String action = !started ? "enabled, running, unchanged" + clause(null, note)
+                : filesChanged ? "restarted" + clause("files changed", note)
+                : requested != null ? "restarted" + clause(requested, note)
+                : "started" + clause("was not running", note);
+        return new PhaseResult(true, unit + " " + action, List.of());
+    }
+
+    /** One parenthetical for a reason and a note, either of which may be null. */
+    private static String clause(String reason, String note) {
+        if (reason == null && note == null) return "";
+        return " (" + (reason == null ? note : note == null ? reason : reason + ", " + note) + ")";
     }
 
     /**
@@ -200,7 +209,7 @@ public final class StartServicePhase implements NodePhase {
         ExecResult r = NodeCommands.exec(t, StartScripts.startTogether(steps, List.of(
                 new StartScripts.Unit(unit, changed || requested != null),
                 new StartScripts.Unit(partner.unit, theirsChanged || theirsRequested != null))));
-        String with = " (started with " + unit + ")";
+
         for (int i = 0; i < units.size(); i++) {
             if (r.exitCode() == StartScripts.enableExit(i)) {
                 throw new PhaseFailure("systemctl enable " + units.get(i) + " failed: "
@@ -229,13 +238,13 @@ public final class StartServicePhase implements NodePhase {
         boolean theirsEnabled = marks.contains(StartScripts.enabledMark(partner.unit));
         if (r.exitCode() == StartScripts.startExit(1)) {
             // this unit runs: the partner's phase reports its failure, with its journal, where the join reaches it
-            ctx.settleFailed(partner.name, new PhaseFailure(partner.unit + " did not start" + with,
+            ctx.settleFailed(partner.name, new PhaseFailure(partner.unit + " did not start (started with " + unit + ")",
                     "see its journal below: 'journalctl -u " + partner.unit + "'", NodeCommands.journal(t, partner.unit),
                     false, null));
         } else {
             ctx.settle(partner.name, result(partner.unit, theirsEnabled, marks.contains(StartScripts.startedMark(partner.unit)),
-                    theirsChanged, theirsRequested, with));
+                    theirsChanged, theirsRequested, unit));
         }
-        return result(unit, marks.contains(StartScripts.enabledMark(unit)), started, changed, requested, "");
+        return result(unit, marks.contains(StartScripts.enabledMark(unit)), started, changed, requested, null);
     }
 }
