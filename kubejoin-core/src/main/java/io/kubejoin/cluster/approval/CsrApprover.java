@@ -50,14 +50,28 @@ public final class CsrApprover implements AutoCloseable {
     static final String TOKEN_SECRET_PREFIX = "bootstrap-token-";
     static final long MAX_BACKOFF_SECONDS = 30;
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
+    /** A write the server did not finish is tried again after 1 s, then 2, 4 … up to {@value #MAX_BACKOFF_SECONDS} s. */
+    private static final Duration FIRST_WRITE_RETRY = Duration.ofSeconds(1);
 
     /** What happened to one CSR. */
     public enum Action { APPROVED, DENIED, LEFT_PENDING, FAILED }
 
     /**
      * @param error why the API call failed ({@link Action#FAILED} only), else null
+     * @param mayRetry the failure was the server's or the way to it (timeout, no answer, 429, 5xx, a conflict), so
+     *                 the same write can succeed later; false for a refusal (403, 404, 422)
+     * @param retryIn when the watch tries this CSR again; null: it does not
      */
-    public record Outcome(String csrName, CsrDecision decision, Action action, String error) {
+    public record Outcome(String csrName, CsrDecision decision, Action action, String error, boolean mayRetry,
+                          Duration retryIn) {
+        public Outcome(String csrName, CsrDecision decision, Action action, String error) {
+            this(csrName, decision, action, error, false, null);
+        }
+
+        Outcome retryingIn(Duration delay) {
+            return new Outcome(csrName, decision, action, error, mayRetry, delay);
+        }
+
         @Override
         public String toString() {
             return csrName + ": " + action + (error == null ? "" : " (" + error + ")") + " — " + decision;
@@ -73,7 +87,8 @@ public final class CsrApprover implements AutoCloseable {
                 case DENIED -> "denied: " + decision.message();
                 case LEFT_PENDING -> "pending: " + decision.message();
                 case FAILED -> "NOT " + (decision.verdict() == Verdict.APPROVE ? "approved" : "denied")
-                        + ", it stays pending: " + error;
+                        + (retryIn != null ? " yet: " + error + "; trying again in " + retryIn.toSeconds() + " s"
+                        : ", it stays pending: " + error);
             };
         }
     }
@@ -94,6 +109,8 @@ public final class CsrApprover implements AutoCloseable {
     private ScheduledExecutorService reconnector;
     /** CSRs being handled now: a MODIFIED event for one of them (often our own write) is not handled twice. */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** CSRs whose write is to be tried again: their retry owns them, a watch event (the replay of a pending CSR) waits. */
+    private final Set<String> retrying = ConcurrentHashMap.newKeySet();
     private final ExecutorService workers = Executors.newFixedThreadPool(WORKERS, r -> {
         Thread t = new Thread(r, "kubejoin-csr-worker");
         t.setDaemon(true);
@@ -313,7 +330,9 @@ public final class CsrApprover implements AutoCloseable {
             String error = "could not write the " + (d.verdict() == Verdict.APPROVE ? "Approved" : "Denied")
                     + " condition: " + describe(e);
             LOG.debug("CSR {}: {}", name, error);
-            return new Outcome(name, d, Action.FAILED, error);
+            int code = e.getCode();
+            boolean mayRetry = code <= 0 || code == 409 || code == 429 || code >= 500;
+            return new Outcome(name, d, Action.FAILED, error, mayRetry, null);
         }
     }
 
@@ -366,7 +385,14 @@ public final class CsrApprover implements AutoCloseable {
         if (closed) return;
         try {
             // list first so CSRs created before (or while) the watch was down are not missed
-            approveOnce().forEach(listener);
+            for (Outcome o : approveOnce()) {
+                if (o.action() == Action.FAILED && o.mayRetry()) {
+                    o = o.retryingIn(FIRST_WRITE_RETRY);
+                    retrying.add(o.csrName());
+                    retryLater(o.csrName(), listener, FIRST_WRITE_RETRY);
+                }
+                listener.accept(o);
+            }
             watch = client.certificates().v1().certificateSigningRequests().watch(new Watcher<>() {
                 @Override
                 public void eventReceived(Watcher.Action action, CertificateSigningRequest csr) {
@@ -374,25 +400,7 @@ public final class CsrApprover implements AutoCloseable {
                     issuedServing.observe(csr);
                     String name = csr.getMetadata().getName();
                     // events arrive one at a time on the watch's thread: hand them to workers, one per CSR at a time
-                    if (!inFlight.add(name)) return;
-                    try {
-                        workers.execute(() -> {
-                            try {
-                                Outcome o = handle(csr);
-                                // a write cut short because kubejoin is stopping is not news: the CSR stays
-                                // pending and the next approver run handles it
-                                if (closed && o.action() == CsrApprover.Action.FAILED) LOG.debug("CSR {}: {}", name, o.error());
-                                else if (o.decision().rule() != Rule.ALREADY_DECIDED) listener.accept(o);
-                            } catch (RuntimeException e) {
-                                if (closed) LOG.debug("CSR {}: {}", name, describe(e));
-                                else LOG.warn("CSR {}: {}", name, describe(e));
-                            } finally {
-                                inFlight.remove(name);
-                            }
-                        });
-                    } catch (RejectedExecutionException stopped) {
-                        inFlight.remove(name);
-                    }
+                    process(name, () -> csr, listener, null);
                 }
 
                 @Override
@@ -424,6 +432,87 @@ public final class CsrApprover implements AutoCloseable {
             Duration next = backoff.multipliedBy(2);
             Duration max = Duration.ofSeconds(MAX_BACKOFF_SECONDS);
             schedule(listener, backoff, next.compareTo(max) > 0 ? max : next);
+        }
+    }
+
+    /**
+     * Decides and writes one CSR on a worker, one CSR at a time. A write the server did not finish (timeout, 5xx,
+     * 429) leaves the CSR pending with no new event to bring it back, so it is tried again here with a fresh read,
+     * backing off; the first failure is reported ("trying again"), later ones only logged, the outcome when it lands.
+     *
+     * @param retried the delay this attempt came after; null for a watch event
+     */
+    private void process(String name, java.util.function.Supplier<CertificateSigningRequest> read,
+                         Consumer<Outcome> listener, Duration retried) {
+        if (retried == null && retrying.contains(name)) return;
+        if (!inFlight.add(name)) { // handled right now (a new event, or our own write's)
+            if (retried != null) retryLater(name, listener, retried);
+            return;
+        }
+        try {
+            workers.execute(() -> {
+                Duration next = null; // set when this CSR is to be tried again
+                try {
+                    CertificateSigningRequest csr = read.get();
+                    if (csr == null) return; // deleted meanwhile
+                    if (retried != null) issuedServing.observe(csr);
+                    Outcome o = handle(csr);
+                    if (closed && o.action() == CsrApprover.Action.FAILED) {
+                        // a write cut short because kubejoin is stopping is not news: the CSR stays pending and
+                        // the next approver run handles it
+                        LOG.debug("CSR {}: {}", name, o.error());
+                        return;
+                    }
+                    if (o.action() == Action.FAILED && o.mayRetry()) {
+                        next = retried == null ? FIRST_WRITE_RETRY : longer(retried);
+                        if (retried != null) {
+                            LOG.debug("CSR {}: {}; trying again in {} s", name, o.error(), next.toSeconds());
+                            return;
+                        }
+                        o = o.retryingIn(next);
+                    }
+                    if (o.decision().rule() != Rule.ALREADY_DECIDED) listener.accept(o);
+                } catch (RuntimeException e) {
+                    if (closed) {
+                        LOG.debug("CSR {}: {}", name, describe(e));
+                    } else if (retried != null) {
+                        // the fresh read failed too: the server is still busy
+                        LOG.debug("CSR {}: {}", name, describe(e));
+                        next = longer(retried);
+                    } else {
+                        LOG.warn("CSR {}: {}", name, describe(e));
+                    }
+                } finally {
+                    if (next != null) {
+                        retrying.add(name);
+                        retryLater(name, listener, next);
+                    } else {
+                        retrying.remove(name);
+                    }
+                    inFlight.remove(name);
+                }
+            });
+        } catch (RejectedExecutionException stopped) {
+            inFlight.remove(name);
+        }
+    }
+
+    private static Duration longer(Duration d) {
+        Duration next = d.multipliedBy(2);
+        Duration max = Duration.ofSeconds(MAX_BACKOFF_SECONDS);
+        return next.compareTo(max) > 0 ? max : next;
+    }
+
+    /** Reads the CSR afresh after {@code delay} and handles it again, unless kubejoin stops first. */
+    private void retryLater(String name, Consumer<Outcome> listener, Duration delay) {
+        ScheduledExecutorService ex = reconnector;
+        if (closed || ex == null || ex.isShutdown()) return;
+        try {
+            ex.schedule(() -> process(name,
+                    () -> client.certificates().v1().certificateSigningRequests().withName(name).get(), listener, delay),
+                    delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopped) {
+            // closing
         }
     }
 

@@ -194,6 +194,30 @@ class CsrApproverSandboxTest {
     }
 
     /**
+     * An API server too loaded to finish the approval write in time (504, or the client's own timeout, as the 10,000-node
+     * join met) leaves the CSR pending with no further event: the watch must try the write again itself, or the node
+     * waits for an approval that never comes. The client does not retry (the join's: no fabric8 retries).
+     */
+    @Test
+    void anApprovalWriteThatTimesOutIsTriedAgainUntilItLands() throws Exception {
+        KubernetesClient noRetries = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder(admin.getConfiguration()).withRequestRetryBackoffLimit(0).build()).build();
+        ConcurrentLinkedQueue<CsrApprover.Outcome> seen = new ConcurrentLinkedQueue<>();
+        sandbox.timeOutNext("update", "certificatesigningrequests", "approval", 2);
+        try (noRetries; CsrApprover approver = new CsrApprover(noRetries, inventory, MAX_SERVING)) {
+            approver.watch(seen::add);
+            create(sandbox.clientWithToken(token1.value()), clientCsr("busy", nodeRequest("worker-1").specRequest()));
+            CertificateSigningRequest issued = await("busy", CsrApproverSandboxTest::issued);
+            assertThat(condition(issued, "Approved")).isPresent();
+        }
+        // said once that it did not land and will be tried again, then the approval
+        assertThat(seen).extracting(CsrApprover.Outcome::action)
+                .containsExactly(CsrApprover.Action.FAILED, CsrApprover.Action.APPROVED);
+        assertThat(seen.peek().describe()).startsWith("NOT approved yet: could not write the Approved condition: ")
+                .contains("answered HTTP 504").endsWith("; trying again in 1 s");
+    }
+
+    /**
      * The approver writes its condition with the CSR it decided on, resourceVersion included, in one PUT. When the
      * CSR changed since it was read, kube-apiserver answers 409 Conflict: the approver then writes the condition to
      * the current version, so the approval is not lost, and the change made meanwhile is kept.
