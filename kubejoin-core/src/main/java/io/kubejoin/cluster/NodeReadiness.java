@@ -379,6 +379,8 @@ public final class NodeReadiness {
     private Watch watch;
     /** Guarded by opening: when the watch broke and has not been opened again since (null: it is fine). */
     private Instant brokenSince;
+    /** Guarded by opening: the failing attempts are the first open's (the watch never opened), not a reopen's. */
+    private boolean firstOpenFailing;
     /** Guarded by opening: failed attempts to open it again since it broke. */
     private int reopenFailures;
     /** Guarded by lock: when the server last proved alive (the watch opened, an event or bookmark, a probe answered). */
@@ -505,12 +507,20 @@ public final class NodeReadiness {
                 if (ms <= 0) return false;
                 Thread.sleep(ms);
             }
+            Instant attempt = clock.instant();
             try {
                 open(gen);
                 brokenSince = null;
                 reopenFailures = 0;
+                firstOpenFailing = false;
             } catch (RuntimeException e) {
-                if (!pause) throw e; // the first open: the caller reports it as it is
+                // a refusal (401, 403, 404) is said as it is; a first open the server did not finish (timeout, no
+                // answer, 429, 5xx: a loaded server) is tried again within the budget, as a watch that broke later
+                if (!pause && !serverBusy(e)) throw e;
+                if (brokenSince == null) {
+                    brokenSince = attempt;
+                    firstOpenFailing = !pause;
+                }
                 reopenFailures++;
                 Duration budget = conn.requestTimeout().multipliedBy(API_LOSS_ATTEMPTS);
                 Duration gone = Duration.between(brokenSince, clock.instant());
@@ -640,12 +650,24 @@ public final class NodeReadiness {
         }
     }
 
+    /** The server or the way to it failed (no HTTP answer, 408, 429, 5xx), not a refusal of the request. */
+    static boolean serverBusy(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() > 0) {
+                int c = k.getCode();
+                return c == 408 || c == 429 || c >= 500;
+            }
+        }
+        return true;
+    }
+
     private ApiServerLost lost(RuntimeException e, Duration gone) {
         // the server's address is said once, up front
         String why = e.getMessage() == null ? "no answer" : e.getMessage().replace(" at " + conn.serverUrl(), "");
-        return new ApiServerLost("lost the API server " + conn.serverUrl() + ": the watch on Nodes closed and "
-                + reopenFailures + " attempts to reconnect over " + Math.max(1, gone.toSeconds()) + " s failed (last: "
-                + why + ")", e);
+        String what = firstOpenFailing ? "could not open the watch on Nodes: " + reopenFailures + " attempts"
+                : "the watch on Nodes closed and " + reopenFailures + " attempts to reconnect";
+        return new ApiServerLost("lost the API server " + conn.serverUrl() + ": " + what + " over "
+                + Math.max(1, gone.toSeconds()) + " s failed (last: " + why + ")", e);
     }
 
     /** Opens the watch, then lists (under opening). */

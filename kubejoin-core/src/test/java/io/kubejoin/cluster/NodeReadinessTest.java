@@ -274,6 +274,29 @@ class NodeReadinessTest {
     }
 
     /**
+     * A server too loaded to answer the first list in time (the 10,000-node join: nine nodes failed at once with "did
+     * not answer within 10 s"; here kube-apiserver's own 504 Timeout) is asked again within the same budget as a watch
+     * that broke later, not called gone at its first failure: the wait goes on and sees the node Ready.
+     */
+    @Tag("hostile")
+    @Test
+    void aFirstListThatTimesOutIsTriedAgainWithinTheBudget() throws Exception {
+        cluster.server.expect().get().withPath("/api/v1/nodes?limit=500").andReturn(504, "{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+                + "\"status\":\"Failure\",\"message\":\"Timeout: request did not complete within requested timeout - context deadline "
+                + "exceeded\",\"reason\":\"Timeout\",\"code\":504}").once();
+        Instant start = Instant.now();
+        // a thread of its own: a wait blocking the common pool would starve the client's responses
+        java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        CompletableFuture<Map<String, Result>> waiting = CompletableFuture.supplyAsync(
+                () -> readiness.waitForReady(List.of("busy"), start.plusSeconds(20)), thread);
+        thread.shutdown();
+        Thread.sleep(300);
+        conn.client().nodes().resource(node("busy", "True", "KubeletReady", "kubelet is posting ready status")).create();
+        Map<String, Result> results = waiting.get(15, TimeUnit.SECONDS);
+        assertThat(results.get("busy").state()).as(results.toString()).isEqualTo(State.READY);
+    }
+
+    /**
      * The probe of a silent server runs beside the waiters, never in them: while it waits a request timeout for each
      * of its unanswered requests, a waiter still looks at its node on time (here: the second look, 5 s after the wait
      * began, finds the kubelet failed), instead of after the probe's three timeouts.
@@ -376,6 +399,11 @@ class NodeReadinessTest {
 
         void freeze() {
             frozen = true;
+        }
+
+        /** New connections pass again (the frozen ones stay swallowed, as after a partition heals). */
+        void thaw() {
+            frozen = false;
         }
 
         @Override
