@@ -169,6 +169,7 @@ public final class SshTransport implements Transport {
         try (ChannelExec ch = s.createExecChannel(command)) {
             ch.setOut(out); // written from the I/O thread: no pump thread per command
             ch.setErr(err);
+            ch.setChannelStreamWriterResolver(PacedStreamWriter.RESOLVER); // stdin: little queued in the heap
             ch.open().verify(timeout);
             try (OutputStream in = ch.getInvertedIn()) { // then EOF: a command that reads stdin ends, never hangs
                 for (byte[] chunk : input) in.write(chunk);
