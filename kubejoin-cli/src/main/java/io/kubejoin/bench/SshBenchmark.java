@@ -592,6 +592,10 @@ public final class SshBenchmark {
         progress.printf("timing: kubejoin join --skip-phases %s --parallel %d on %d nodes%n",
                 String.join(",", new java.util.TreeSet<>(SKIPPED)), s.parallel(), nodes.size());
         progress.flush();
+        // KUBEJOIN_BENCH_JOIN_WRAPPER: a command put before the timed join's java (say "perf stat -e instructions -o
+        // FILE": instructions barely move with the machine's load, CPU seconds do)
+        String wrapper = System.getenv("KUBEJOIN_BENCH_JOIN_WRAPPER");
+        if (wrapper != null && !wrapper.isBlank()) cmd.addAll(0, List.of(wrapper.trim().split("\\s+")));
         NodeBaseline before = NodeBaseline.of(nodes);
         long t0 = System.nanoTime();
         int rc = exec(cmd, work.resolve("join.log"));
