@@ -187,7 +187,12 @@ public final class SshBenchmark {
                 if (rc != 0) throw new IOException("kubejoin render failed (exit " + rc + "); see " + dir.resolve("render.log"));
                 Inventory inv = InventoryLoader.load(inventory);
                 Map<String, List<Expected>> expected = expected(rendered.resolve("manifest.json"), inv, bin);
-                pssh = runPssh(s, dir.resolve("pssh"), inv, rendered, expected, psshNodes, key, knownHosts, progress);
+                // KUBEJOIN_BENCH_SKIP_PSSH=1: kubejoin's side only, for quicker iterations on it (the table shows
+                // parallel-ssh's row as not run, and the ratios as 0)
+                pssh = "1".equals(System.getenv("KUBEJOIN_BENCH_SKIP_PSSH"))
+                        ? new ToolFigures("parallel-ssh (not run)", psshNodes.size(), 0, 0, 0, SshdLog.Figures.NONE, 0, 0,
+                                0, psshNodes.size(), List.of(), 0)
+                        : runPssh(s, dir.resolve("pssh"), inv, rendered, expected, psshNodes, key, knownHosts, progress);
                 archive = ClassArchive.of("join", classpath, Path.of(java));
                 if (archive.isPresent() && !archive.get().exists()) {
                     warmUp(archive.get(), java, classpath, dir, api.url(), pki, key, knownHosts, bin, kubeconfig, psshNodes,
@@ -587,6 +592,10 @@ public final class SshBenchmark {
         progress.printf("timing: kubejoin join --skip-phases %s --parallel %d on %d nodes%n",
                 String.join(",", new java.util.TreeSet<>(SKIPPED)), s.parallel(), nodes.size());
         progress.flush();
+        // KUBEJOIN_BENCH_JOIN_WRAPPER: a command put before the timed join's java (say "perf stat -e instructions -o
+        // FILE": instructions barely move with the machine's load, CPU seconds do)
+        String wrapper = System.getenv("KUBEJOIN_BENCH_JOIN_WRAPPER");
+        if (wrapper != null && !wrapper.isBlank()) cmd.addAll(0, List.of(wrapper.trim().split("\\s+")));
         NodeBaseline before = NodeBaseline.of(nodes);
         long t0 = System.nanoTime();
         int rc = exec(cmd, work.resolve("join.log"));

@@ -3,6 +3,7 @@ package io.kubejoin.join;
 import io.kubejoin.inventory.Binaries;
 import io.kubejoin.inventory.InvalidInputException;
 import io.kubejoin.inventory.Problem;
+import io.kubejoin.remote.FileBytes;
 import io.kubejoin.remote.RemoteFile;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -17,8 +18,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
- * kubelet and kube-proxy as bytes, read once per run from a folder or from the official node tarball and shared
- * by every node's push (one copy in memory however many nodes).
+ * kubelet and kube-proxy, mapped once per run from a folder (or from the official node tarball, through a temp file
+ * deleted at once) and shared by every node's push: outside the Java heap ({@link FileBytes}), one copy in memory
+ * however many nodes.
  */
 public final class NodeBinaries {
     public static final String KUBELET = "kubelet";
@@ -26,15 +28,15 @@ public final class NodeBinaries {
     /** Where the official kubernetes-node-linux-*.tar.gz keeps them. */
     static final String TARBALL_DIR = "kubernetes/node/bin/";
 
-    private final Map<String, byte[]> binaries;
+    private final Map<String, FileBytes> binaries;
     /** sha256 per binary, computed on first use by whichever node's push needs it first, then shared. */
     private final Map<String, String> digests = new ConcurrentHashMap<>();
 
-    private NodeBinaries(Map<String, byte[]> binaries) {
+    private NodeBinaries(Map<String, FileBytes> binaries) {
         this.binaries = binaries;
     }
 
-    public byte[] get(String name) {
+    public FileBytes get(String name) {
         return binaries.get(name);
     }
 
@@ -49,14 +51,14 @@ public final class NodeBinaries {
 
     /** The binary's lower-case hex sha256, computed once per run (see {@link #file}); plan and upgrade compare with it. */
     public String sha256(String name) {
-        return digests.computeIfAbsent(name, n -> RemoteFile.sha256(binaries.get(n)));
+        return digests.computeIfAbsent(name, n -> binaries.get(n).sha256());
     }
 
     public static NodeBinaries load(Binaries source) {
         try {
             if (source.dir() != null) {
-                Map<String, byte[]> m = new HashMap<>();
-                for (String b : new String[] {KUBELET, KUBE_PROXY}) m.put(b, Files.readAllBytes(source.dir().resolve(b)));
+                Map<String, FileBytes> m = new HashMap<>();
+                for (String b : new String[] {KUBELET, KUBE_PROXY}) m.put(b, FileBytes.map(source.dir().resolve(b)));
                 return new NodeBinaries(m);
             }
             return new NodeBinaries(fromTarball(source.tarball()));
@@ -67,8 +69,8 @@ public final class NodeBinaries {
         }
     }
 
-    private static Map<String, byte[]> fromTarball(Path tarball) throws IOException {
-        Map<String, byte[]> m = new HashMap<>();
+    private static Map<String, FileBytes> fromTarball(Path tarball) throws IOException {
+        Map<String, FileBytes> m = new HashMap<>();
         try (InputStream in = new GZIPInputStream(new BufferedInputStream(Files.newInputStream(tarball)));
              TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             TarArchiveEntry e;
@@ -76,7 +78,7 @@ public final class NodeBinaries {
                 String name = e.getName().replaceFirst("^\\./", "");
                 if (e.isFile() && name.startsWith(TARBALL_DIR)) {
                     String bin = name.substring(TARBALL_DIR.length());
-                    if (bin.equals(KUBELET) || bin.equals(KUBE_PROXY)) m.put(bin, tar.readAllBytes());
+                    if (bin.equals(KUBELET) || bin.equals(KUBE_PROXY)) m.put(bin, FileBytes.copyOf(tar, e.getSize(), name));
                 }
             }
         }

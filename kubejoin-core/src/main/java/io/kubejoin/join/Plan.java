@@ -130,7 +130,7 @@ public final class Plan {
         for (String[] b : List.of(new String[] {paths.kubeletBinary(), NodeBinaries.KUBELET},
                 new String[] {paths.kubeProxyBinary(), NodeBinaries.KUBE_PROXY})) {
             // the run's shared digest: upgrade plans every node, and hashing 90 MiB again per node was its CPU
-            out.add(new Binary(b[0], binaries.sha256(b[1]), binaries.get(b[1]).length));
+            out.add(new Binary(b[0], binaries.sha256(b[1]), binaries.get(b[1]).size()));
         }
         return out;
     }

@@ -3,7 +3,6 @@ package io.kubejoin.remote;
 import io.kubejoin.util.SecureFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -207,8 +206,7 @@ public final class LocalTransport implements Transport {
         Files.deleteIfExists(tmp); // a leftover keeps its old mode and owner: start from a fresh file
         try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(SecureFiles.permissions(0600)))) {
-            ByteBuffer buf = ByteBuffer.wrap(f.content());
-            while (buf.hasRemaining()) ch.write(buf);
+            f.writeTo(ch);
             ch.force(true); // the rename must not reach the disk before the data on a crash
         }
         Files.setPosixFilePermissions(tmp, SecureFiles.permissions(f.mode()));

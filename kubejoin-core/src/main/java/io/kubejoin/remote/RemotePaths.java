@@ -172,6 +172,6 @@ final class RemotePaths {
     }
 
     private static PushScripts.File script(RemoteFile f) {
-        return new PushScripts.File(f.path(), f.mode(), f.sha256(), f.content().length);
+        return new PushScripts.File(f.path(), f.mode(), f.sha256(), Math.toIntExact(f.size()));
     }
 }

@@ -110,11 +110,11 @@ public final class SshTransport implements Transport {
     private boolean sudoChecked;
 
     /** The command as root ({@link #asRoot}), or through sudo with the become password as stdin's first line. */
-    ExecResult execAsRoot(String command, List<byte[]> input, Duration timeout) throws TransportException {
+    ExecResult execAsRoot(String command, List<Stdin> input, Duration timeout) throws TransportException {
         byte[] line = sudoPassword();
         if (line == null) return execRaw(asRoot(command), input, timeout);
-        List<byte[]> in = new ArrayList<>(input.size() + 1);
-        in.add(line);
+        List<Stdin> in = new ArrayList<>(input.size() + 1);
+        in.add(bytes(line));
         in.addAll(input);
         return execRaw(io.kubejoin.remote.script.Sh.asRootWithPassword(command), in, timeout);
     }
@@ -138,7 +138,7 @@ public final class SshTransport implements Transport {
             return null; // sudo -n then fails with sudo's own words and the NOPASSWD hint
         }
         byte[] line = (password + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        ExecResult r = execRaw("sudo -k -S -p '' true", List.of(line), INTERNAL_TIMEOUT);
+        ExecResult r = execRaw("sudo -k -S -p '' true", List.of(bytes(line)), INTERNAL_TIMEOUT);
         if (!r.ok()) {
             java.util.Arrays.fill(line, (byte) 0);
             String err = r.stderr();
@@ -161,17 +161,28 @@ public final class SshTransport implements Transport {
         return execRaw(command, List.of(), timeout);
     }
 
-    /** Runs exactly {@code command} as the login user, {@code input} (one chunk after the other) on its stdin. */
-    ExecResult execRaw(String command, List<byte[]> input, Duration timeout) throws TransportException {
+    /** A part of a command's stdin: bytes in the heap, or a file's ({@link RemoteFile#writeTo}). */
+    @FunctionalInterface
+    interface Stdin {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    static Stdin bytes(byte[] b) {
+        return out -> out.write(b);
+    }
+
+    /** Runs exactly {@code command} as the login user, {@code input} (one part after the other) on its stdin. */
+    ExecResult execRaw(String command, List<Stdin> input, Duration timeout) throws TransportException {
         ClientSession s = session();
         BoundedOutput out = new BoundedOutput(BoundedOutput.DEFAULT_LIMIT);
         BoundedOutput err = new BoundedOutput(BoundedOutput.DEFAULT_LIMIT);
         try (ChannelExec ch = s.createExecChannel(command)) {
             ch.setOut(out); // written from the I/O thread: no pump thread per command
             ch.setErr(err);
+            ch.setChannelStreamWriterResolver(PacedStreamWriter.RESOLVER); // stdin: little queued in the heap
             ch.open().verify(timeout);
             try (OutputStream in = ch.getInvertedIn()) { // then EOF: a command that reads stdin ends, never hangs
-                for (byte[] chunk : input) in.write(chunk);
+                for (Stdin part : input) part.writeTo(in);
             } catch (IOException e) {
                 // the command ended without reading it all, or the connection dropped: its exit status (or the
                 // lost session, below) tells which
@@ -256,7 +267,7 @@ public final class SshTransport implements Transport {
     public PushResult push(List<RemoteFile> files) throws TransportException {
         if (files.isEmpty()) return new PushResult(List.of());
         RemotePaths.requireDistinct(files);
-        if (files.stream().allMatch(f -> f.content().length <= INLINE_MAX)) return pushInOneCommand(files);
+        if (files.stream().allMatch(f -> f.size() <= INLINE_MAX)) return pushInOneCommand(files);
         List<String> paths = files.stream().map(RemoteFile::path).toList();
         // one command as root: hashes, modes, owners, and the missing folders, created then and there
         ExecResult survey = exec(RemotePaths.surveyCommand(paths, RemotePaths.parents(files), true), INTERNAL_TIMEOUT);
@@ -271,7 +282,7 @@ public final class SshTransport implements Transport {
 
         // every changed file, binaries too, on the finishing command's stdin: no SFTP session, no per-write replies
         ExecResult fin = execAsRoot(RemotePaths.finishCommand(plan.write(), plan.write(), null, plan.fixModeOnly()),
-                plan.write().stream().map(RemoteFile::content).toList(), INTERNAL_TIMEOUT);
+                plan.write().stream().<Stdin>map(f -> f::writeTo).toList(), INTERNAL_TIMEOUT);
         requireOk(fin, "placing files");
         Set<String> backedUp = new HashSet<>();
         fin.stdout().lines().filter(l -> l.startsWith("B /")).forEach(l -> backedUp.add(l.substring(2)));
@@ -285,7 +296,7 @@ public final class SshTransport implements Transport {
      */
     private PushResult pushInOneCommand(List<RemoteFile> files) throws TransportException {
         ExecResult r = execAsRoot(RemotePaths.inlinePushCommand(files),
-                files.stream().map(RemoteFile::content).toList(), INTERNAL_TIMEOUT);
+                files.stream().<Stdin>map(f -> f::writeTo).toList(), INTERNAL_TIMEOUT);
         requireOk(r, "placing files");
         Set<String> changed = new HashSet<>();
         Set<String> same = new HashSet<>();

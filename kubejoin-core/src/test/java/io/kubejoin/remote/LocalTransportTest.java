@@ -40,6 +40,20 @@ class LocalTransportTest {
         assertThat(got.get(proxy.path())).isEqualTo(Transport.SIZE_DIFFERS + proxy.content().length);
     }
 
+    /** A release binary mapped from its file (outside the heap) lands byte for byte, as over SSH. */
+    @Test
+    void aMappedBinaryLandsExactly(@org.junit.jupiter.api.io.TempDir Path src) throws Exception {
+        byte[] bytes = new byte[(1 << 20) + 7];
+        new java.util.Random(5).nextBytes(bytes);
+        FileBytes mapped = FileBytes.map(Files.write(src.resolve("kube-proxy"), bytes));
+        RemoteFile proxy = new RemoteFile("/opt/k8s/bin/kube-proxy", 0755, mapped, mapped.sha256());
+        LocalTransport t = new LocalTransport(root);
+        assertThat(t.push(List.of(proxy)).changed()).containsExactly(proxy.path());
+        assertThat(Files.readAllBytes(root.resolve("opt/k8s/bin/kube-proxy"))).isEqualTo(bytes);
+        assertThat(t.sha256(List.of(proxy.path()))).containsEntry(proxy.path(), RemoteFile.sha256(bytes));
+        assertThat(t.push(List.of(proxy)).anyChanged()).isFalse();
+    }
+
     @Test
     void absoluteDestinationsLandUnderTheRootWithModesBackupsAndSkips() throws Exception {
         LocalTransport t = new LocalTransport(root);

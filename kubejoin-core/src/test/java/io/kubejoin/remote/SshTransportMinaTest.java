@@ -417,6 +417,27 @@ class SshTransportMinaTest {
         }
     }
 
+    /**
+     * A release binary as the join holds it: mapped from its file, outside the heap ({@link FileBytes}), streamed on
+     * the finishing command's stdin; the same bytes again are not sent.
+     */
+    @Test
+    void aMappedBinaryIsPlacedExactlyAndNotSentAgain() throws Exception {
+        byte[] bytes = new byte[3 * SshTransport.INLINE_MAX + 12345]; // not a multiple of the 32 KiB chunk
+        new java.util.Random(7).nextBytes(bytes);
+        Path source = Files.write(dir.resolve("kubelet-source"), bytes);
+        FileBytes mapped = FileBytes.map(source);
+        assertThat(mapped.sha256()).isEqualTo(RemoteFile.sha256(bytes));
+        RemoteFile kubelet = new RemoteFile(dir.resolve("opt/k8s/bin/kubelet").toString(), 0755, mapped, mapped.sha256());
+        try (SshTransport t = connector.open(target())) {
+            assertThat(t.push(List.of(kubelet, file("etc/kubernetes/kubelet.conf", 0600, "k\n"))).changed()).hasSize(2);
+            assertThat(Files.readAllBytes(dir.resolve("opt/k8s/bin/kubelet"))).isEqualTo(bytes);
+            assertThat(SecureFiles.mode(dir.resolve("opt/k8s/bin/kubelet"))).isEqualTo(0755);
+            assertThat(t.push(List.of(kubelet)).anyChanged()).isFalse();
+        }
+        assertThat(leftoverTempFiles()).isEmpty();
+    }
+
     /** A binary rides on the finishing command's stdin after the small files; cut short inside it, nothing is placed. */
     @Tag("hostile")
     @Test
