@@ -10,7 +10,7 @@ import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -96,7 +96,7 @@ final class SecureFront implements AutoCloseable {
         return all;
     }
 
-    static SecureFront start(Vertx vertx, PemKeyCertOptions servingKeyCert, ClientCertificateAuthenticator x509,
+    static SecureFront start(Vertx vertx, KeyCertOptions servingKeyCert, ClientCertificateAuthenticator x509,
                              String proof, Dispatcher dispatcher, int port) {
         HttpServerRequestHandler mockHandler = new HttpServerRequestHandler(vertx) {
             @Override
