@@ -167,8 +167,9 @@ public final class Sandbox implements AutoCloseable {
             }
             // the port is known only once the server is bound; the nodes need their settings first
             Map<String, SandboxNode> nodes = new LinkedHashMap<>();
-            // kube-proxy's look at its Node, as the real one asks the API server (one client, closed with the server)
-            io.fabric8.kubernetes.client.KubernetesClient admin = api.adminClient();
+            // kube-proxy's look at its Node, as the real one asks the API server (on the simulators' HTTP client)
+            io.kubejoin.sandbox.kubelet.ApiNodeLookup nodeLookup = new io.kubejoin.sandbox.kubelet.ApiNodeLookup(api.url(),
+                    api.caCertificatePem(), api.adminToken());
             List<KeyPair> hostKeys = new ArrayList<>();
             for (int i = 0; i < options.nodes(); i++) hostKeys.add(generateEd25519());
             // inventory first, without the port: its settings (runtime socket, service range) shape the machines
@@ -180,7 +181,7 @@ public final class Sandbox implements AutoCloseable {
                 Path root = Files.createDirectories(dir.resolve("nodes").resolve(names.get(i)));
                 SandboxNode node = new SandboxNode(names.get(i), addresses.get(i), root, hostKeys.get(i), version,
                         runtime, Network.kubernetesServiceIp(vipRange), runtimeSocket);
-                node.kubeProxyNodeLookup(n -> nodeAddress(admin, n));
+                node.kubeProxyNodeLookup(nodeLookup);
                 // containerd set up for the inventory's kubelet as kubeadm's guide does it: runc's systemd driver
                 if (!options.runtime().equals("docker")) node.host().systemdCgroup(true);
                 nodes.put(names.get(i), node);
@@ -212,21 +213,6 @@ public final class Sandbox implements AutoCloseable {
             SecureFiles.writeAtomically(bin.resolve(b), ("#!/bin/sh\n# " + STAND_IN + b + " "
                     + version.gitVersion() + ": the sandbox simulates it\nexit 1\n").getBytes(StandardCharsets.UTF_8), 0755);
         }
-    }
-
-    /**
-     * The address kube-proxy takes from its Node (pkg/util/node GetNodeHostIPs: an InternalIP, else an ExternalIP),
-     * or null while the Node does not exist or has neither.
-     */
-    static String nodeAddress(io.fabric8.kubernetes.client.KubernetesClient admin, String name) {
-        io.fabric8.kubernetes.api.model.Node n = admin.nodes().withName(name).get();
-        if (n == null || n.getStatus() == null || n.getStatus().getAddresses() == null) return null;
-        for (String type : List.of("InternalIP", "ExternalIP")) {
-            for (var a : n.getStatus().getAddresses()) {
-                if (type.equals(a.getType()) && a.getAddress() != null) return a.getAddress();
-            }
-        }
-        return null;
     }
 
     private static final String STAND_IN = "kubejoin sandbox stand-in for ";

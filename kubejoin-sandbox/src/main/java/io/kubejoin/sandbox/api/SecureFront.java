@@ -10,7 +10,7 @@ import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -96,7 +96,7 @@ final class SecureFront implements AutoCloseable {
         return all;
     }
 
-    static SecureFront start(Vertx vertx, PemKeyCertOptions servingKeyCert, ClientCertificateAuthenticator x509,
+    static SecureFront start(Vertx vertx, KeyCertOptions servingKeyCert, ClientCertificateAuthenticator x509,
                              String proof, Dispatcher dispatcher, int port) {
         HttpServerRequestHandler mockHandler = new HttpServerRequestHandler(vertx) {
             @Override
@@ -152,18 +152,35 @@ final class SecureFront implements AutoCloseable {
             if (lower.startsWith(STRIPPED_PREFIX) || lower.equals(PROOF_HEADER.toLowerCase(Locale.ROOT))) h.remove(name);
         }
         if (!req.isSSL()) return;
-        Optional<UserInfo> user;
-        try {
-            List<java.security.cert.Certificate> peer = req.connection().peerCertificates();
-            if (peer == null || peer.isEmpty()) return;
-            user = x509.authenticate(ClientCertificateAuthenticator.x509(peer));
-        } catch (SSLPeerUnverifiedException | CertificateException e) {
-            return; // no certificate: the bearer token decides
-        }
+        List<X509Certificate> peer = peerCertificates(req.connection());
+        if (peer.isEmpty()) return; // no certificate: the bearer token decides
+        Optional<UserInfo> user = x509.authenticate(peer); // validity at every request, as the real authenticator
         if (user.isEmpty()) return;
         h.add(PROOF_HEADER, proof);
         h.add(USER_HEADER, user.get().username());
         for (String g : user.get().groups()) h.add(GROUP_HEADER, g);
+    }
+
+    /**
+     * A connection's client certificates, read once per connection (kube-apiserver's Go TLS server never renegotiates,
+     * so they cannot change within one): the JDK answers a connection without any by throwing, which cost an exception
+     * per request of every client that authenticates with a token. Weak keys: a closed connection's entry goes with it.
+     */
+    private static final java.util.Map<io.vertx.core.http.HttpConnection, List<X509Certificate>> PEERS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    static List<X509Certificate> peerCertificates(io.vertx.core.http.HttpConnection connection) {
+        List<X509Certificate> known = PEERS.get(connection);
+        if (known != null) return known;
+        List<X509Certificate> peer;
+        try {
+            List<java.security.cert.Certificate> certs = connection.peerCertificates();
+            peer = certs == null || certs.isEmpty() ? List.of() : List.copyOf(ClientCertificateAuthenticator.x509(certs));
+        } catch (SSLPeerUnverifiedException | CertificateException e) {
+            peer = List.of();
+        }
+        PEERS.put(connection, peer);
+        return peer;
     }
 
     int port() {

@@ -76,6 +76,11 @@ public final class SimulatedKubeProxy {
     @FunctionalInterface
     public interface NodeLookup {
         String address(String nodeName);
+
+        /** The same without holding a thread while it waits; by default {@link #address} on a worker. */
+        default io.vertx.core.Future<String> addressAsync(String nodeName, SimulatorRuntime runtime) {
+            return runtime.vertx().executeBlocking(() -> address(nodeName), false);
+        }
     }
 
     /** The waits of {@link #lookUp} before each try after the first (1.29-1.33, and earlier without bindAddress). */
@@ -320,7 +325,7 @@ public final class SimulatedKubeProxy {
 
     /** One try of the Node lookup ({@code attempt} from 0), then the next after its wait, or the outcome. */
     private void lookUp(String name, String bind, String mode, int attempt, long since) {
-        runtime.vertx().executeBlocking(() -> lookup.address(name), false).onComplete(ar -> {
+        lookup.addressAsync(name, runtime).onComplete(ar -> {
             if (state() != State.RUNNING) return;
             String address = ar.succeeded() ? ar.result() : null;
             if (attempt == 0 && address == null) startedBeforeItsNode = true;

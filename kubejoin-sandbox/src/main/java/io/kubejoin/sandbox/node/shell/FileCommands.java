@@ -40,7 +40,7 @@ final class FileCommands extends CommandSupport {
         for (String path : o.operands()) {
             Path p = local("mkdir", path);
             if (parents) {
-                if (Files.isDirectory(p)) continue;
+                if (p.toFile().isDirectory()) continue; // no exception for a missing one, unlike Files.isDirectory
                 List<Path> missing = new ArrayList<>();
                 for (Path q = p; q != null && !Files.exists(q, LinkOption.NOFOLLOW_LINKS); q = q.getParent()) missing.add(0, q);
                 try {

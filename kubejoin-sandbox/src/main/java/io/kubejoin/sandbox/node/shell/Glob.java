@@ -32,8 +32,8 @@ final class Glob {
 
     static boolean hasGlob(Field f) {
         String t = f.text();
-        for (int i = 0; i < t.length(); i++) {
-            if (!f.unquoted().get(i)) continue;
+        // only the unquoted characters can be pattern characters: a long quoted word is not scanned
+        for (int i = f.unquoted().nextSetBit(0); i >= 0 && i < t.length(); i = f.unquoted().nextSetBit(i + 1)) {
             char c = t.charAt(i);
             if (c == '*' || c == '?' || (c == '[' && closingBracket(t, i) > 0)) return true;
         }
