@@ -178,6 +178,50 @@ class CliConventionsTest {
         assertThat(io.kubejoin.util.SecureFiles.mode(file.resolveSibling("kubejoin.log.1"))).isEqualTo(0600);
     }
 
+    /**
+     * The log skips its regular expressions on lines without their fixed part (a join's JSON, ~100 lines a node): the
+     * result must be what the expressions alone give, a token at either end of a line or beside a longer word too.
+     */
+    @Test
+    void theRunLogsShortcutsRedactExactlyAsTheExpressionsAlone() {
+        java.util.regex.Pattern token = java.util.regex.Pattern.compile("\\b([a-z0-9]{6})\\.[a-z0-9]{16}\\b");
+        java.util.regex.Pattern field = java.util.regex.Pattern.compile(
+                "(\"?(?:client-key-data|token-secret|password|secret)\"?\\s*[:=]\\s*\"?)([^\\s\",]+)");
+        for (String line : List.of("abcdef.0123456789abcdef", "x abcdef.0123456789abcdef", "abcdef.0123456789abcdef y",
+                "xabcdef.0123456789abcdef", "abcdef.0123456789abcdefx", "abcdef.0123456789abcde", "abcde.0123456789abcdef",
+                "a.b abcdef.0123456789abcdef.c", "Abcdef.0123456789abcdef", "10.96.0.1:443 in the nftables rules",
+                "\"token-secret\": \"0123456789abcdef\",", "password=hunter2", "secret: x", "client-key-data: LS0t",
+                "no secrets here", "the Secret is kube-system/bootstrap-token-abcdef", "", "......", "abcdef.",
+                "    \"summary\": \"Ready after 5 s; bootstrap token 2klnek.**** deleted\",")) {
+            String expected = token.matcher(line).replaceAll("$1.<redacted>");
+            expected = field.matcher(expected).replaceAll(r -> java.util.regex.Matcher.quoteReplacement(r.group(1)) + "<redacted>");
+            assertThat(RunLog.redact(line)).as(line).isEqualTo(expected);
+        }
+    }
+
+    /** A console write's lines reach the file when the write returns (buffered for one system call, not held longer). */
+    @Test
+    void everyLineATeePassesIsInTheFileWhenTheWriteReturns() throws Exception {
+        Path file = tmp.resolve("logs/tee.log");
+        try (RunLog log = RunLog.open(file, 600, 2, Clock.systemUTC())) {
+            java.io.StringWriter console = new java.io.StringWriter();
+            java.io.Writer tee = log.tee(console, "out");
+            tee.write("{\n  \"token\": \"abcdef.0123456789abcdef\",\n  \"node\": \"\033[1mw1\033[0m\"\n}");
+            assertThat(Files.readString(file)).contains("out {\n").contains("out   \"token\": \"abcdef.<redacted>\",\n")
+                    .contains("out   \"node\": \"w1\"\n").doesNotContain("0123456789abcdef").doesNotContain("}");
+            assertThat(console.toString()).contains("abcdef.0123456789abcdef"); // the console gets what was written
+            tee.write("\n");
+            assertThat(Files.readString(file)).endsWith(" out }\n");
+            // one write of many lines still rotates at the size limit
+            tee.write(("x".repeat(50) + "\n").repeat(40));
+        }
+        try (Stream<Path> files = Files.list(file.getParent())) {
+            assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("tee")).sorted())
+                    .containsExactly("tee.log", "tee.log.1", "tee.log.2");
+        }
+        assertThat(Files.size(file)).isLessThanOrEqualTo(600);
+    }
+
     @Test
     void debugLinesAreToldFromOthersWhateverTheThreadIsCalled() {
         for (String debug : List.of("DEBUG io.kubejoin.join.JoinRunner - x", "[main] DEBUG io.kubejoin.X - y",

@@ -185,11 +185,27 @@ public final class NodeReadiness {
 
     /**
      * Reads the Node before its kubelet is (re)started: a {@link Since} when it shows Ready (only a newer heartbeat
-     * will count), null when it does not (no Node, NotReady, Unknown: any Ready that comes was posted since). One
-     * GET; when it fails, only a heartbeat from the restart's second on counts.
+     * will count), null when it does not (no Node, NotReady, Unknown: any Ready that comes was posted since). While
+     * the shared watch is open for other waiters and heard from the server lately (an event, or its prober's answer),
+     * from what it
+     * shows (its list, then every change: as current as a GET but for the events in flight, as a GET is stale the
+     * moment it returns); else one GET — 404 on every fresh node, a request and four exceptions each. When the GET
+     * fails, only a heartbeat from the restart's second on counts.
      */
     public Since since(String node) {
         Instant started = clock.instant();
+        lock.lock();
+        try {
+            // heard within two quiet spells: a silent watch's prober asks the server after one, so a live server
+            // keeps it so; a partitioned one does not, and then the GET decides as before
+            if (watching && lost == null && Duration.between(heard, started).compareTo(quiet().multipliedBy(2)) < 0) {
+                Seen s = seen.get(node);
+                if (s == null || !s.readyTrue()) return null;
+                return new Since(started, s.version(), time(s.heartbeat()));
+            }
+        } finally {
+            lock.unlock();
+        }
         try {
             Node n = conn.call(Access.cluster("get", "nodes"), () -> conn.client().nodes().withName(node).get());
             NodeCondition ready = n == null ? null : readyCondition(n);

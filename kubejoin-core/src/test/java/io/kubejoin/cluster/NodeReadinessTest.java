@@ -190,6 +190,53 @@ class NodeReadinessTest {
         assertThat(waiting.get(10, TimeUnit.SECONDS).get("w1").state()).isEqualTo(State.READY);
     }
 
+    /**
+     * kubelet-start asks {@link NodeReadiness#since} for every node: while other nodes' waits hold the watch open, it
+     * answers from the watch (the same answer as the GET, without it: a GET that 404s on every fresh node), and from
+     * one GET again once nobody waits.
+     */
+    @Test
+    void whileTheWatchIsOpenTheNodeBeforeARestartIsReadFromItNotFetched() throws Exception {
+        Node n = node("w1", "True", "KubeletReady", "kubelet is posting ready status");
+        n.getStatus().getConditions().get(0).setLastHeartbeatTime("2026-12-05T10:00:00Z");
+        conn.client().nodes().resource(n).create();
+        conn.client().nodes().resource(node("w2", "False", "KubeletNotReady", "starting")).create();
+        NodeReadiness.Since fetched = readiness.since("w1");
+        CompletableFuture<Map<String, Result>> other = CompletableFuture.supplyAsync(
+                () -> readiness.waitForReady(List.of("other"), Instant.now().plusSeconds(20)));
+        Thread.sleep(700); // the watch is open and its list applied
+        while (cluster.server.takeRequest(100, TimeUnit.MILLISECONDS) != null) { /* the requests so far */ }
+
+        NodeReadiness.Since watched = readiness.since("w1");
+        assertThat(watched.readyHeartbeat()).isEqualTo(fetched.readyHeartbeat()).isEqualTo(Instant.parse("2026-12-05T10:00:00Z"));
+        assertThat(watched.nodeVersion()).isEqualTo(fetched.nodeVersion()).isNotNull();
+        assertThat(readiness.since("w2")).as("not Ready: any Ready to come is new").isNull();
+        assertThat(readiness.since("absent")).as("no Node").isNull();
+        // a change the watch brought counts as the GET would show it
+        Node w2 = conn.client().nodes().withName("w2").get();
+        w2.getStatus().getConditions().get(0).setStatus("True");
+        w2.getStatus().getConditions().get(0).setLastHeartbeatTime("2026-12-05T10:00:05Z");
+        w2 = conn.client().nodes().resource(w2).updateStatus();
+        Thread.sleep(300);
+        NodeReadiness.Since w2Since = readiness.since("w2");
+        assertThat(w2Since.readyHeartbeat()).isEqualTo(Instant.parse("2026-12-05T10:00:05Z"));
+        assertThat(w2Since.nodeVersion()).isEqualTo(w2.getMetadata().getResourceVersion());
+        List<String> paths = new java.util.ArrayList<>();
+        for (var r = cluster.server.takeRequest(100, TimeUnit.MILLISECONDS); r != null; r = cluster.server.takeRequest(100, TimeUnit.MILLISECONDS)) {
+            if (r.getPath().startsWith("/api/v1/nodes/")) paths.add(r.getMethod() + " " + r.getPath());
+        }
+        assertThat(paths).as("the reads by name are the test's own (w2's GET and status update)")
+                .containsExactly("GET /api/v1/nodes/w2", "PUT /api/v1/nodes/w2/status");
+
+        Node created = conn.client().nodes().resource(node("other", "True", "KubeletReady", "ready")).create();
+        assertThat(other.get(10, TimeUnit.SECONDS).get("other").state()).isEqualTo(State.READY);
+        while (cluster.server.takeRequest(100, TimeUnit.MILLISECONDS) != null) { /* the requests so far */ }
+        assertThat(readiness.since("absent")).isNull();
+        assertThat(cluster.server.takeRequest(1, TimeUnit.SECONDS).getPath())
+                .as("nobody waits, no watch: one GET").isEqualTo("/api/v1/nodes/absent");
+        assertThat(created).isNotNull();
+    }
+
     @Test
     void aHeartbeatInTheRestartsOwnSecondCountsOnlyWhenTheNodeWasWrittenSince() {
         Instant restart = Instant.parse("2026-12-05T10:00:07.400Z");

@@ -398,6 +398,9 @@ public final class CsrApprover implements AutoCloseable {
                 public void eventReceived(Watcher.Action action, CertificateSigningRequest csr) {
                     if (closed || (action != Watcher.Action.ADDED && action != Watcher.Action.MODIFIED)) return;
                     issuedServing.observe(csr);
+                    // most events are of CSRs decided already (our approval, then the signer's certificate): the
+                    // policy would leave them, so they stay on the watch's thread, no worker hand-off each
+                    if (CsrPolicy.decided(csr)) return;
                     String name = csr.getMetadata().getName();
                     // events arrive one at a time on the watch's thread: hand them to workers, one per CSR at a time
                     process(name, () -> csr, listener, null);

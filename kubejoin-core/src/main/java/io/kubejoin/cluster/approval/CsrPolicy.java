@@ -166,6 +166,11 @@ public final class CsrPolicy {
                 + " key");
     }
 
+    /** Approved, denied or failed already, or with a certificate: {@link #decide} leaves it ({@code ALREADY_DECIDED}). */
+    static boolean decided(CertificateSigningRequest csr) {
+        return alreadyDecided(csr.getStatus()).isPresent();
+    }
+
     private static Optional<CsrDecision> alreadyDecided(CertificateSigningRequestStatus status) {
         if (status == null) return Optional.empty();
         if (status.getConditions() != null) {
