@@ -63,6 +63,14 @@ final class ApiStatus {
         return response(status(500, "InternalError", message));
     }
 
+    /**
+     * kube-apiserver's timeout filter (WithTimeoutForNonLongRunningRequests) for a handler that did not finish within
+     * --request-timeout, as an overloaded server or a slow etcd leaves it: apierrors.NewTimeoutError.
+     */
+    static MockResponse timeout() {
+        return response(status(504, "Timeout", "Timeout: request did not complete within requested timeout - context deadline exceeded"));
+    }
+
     static MockResponse methodNotAllowed() {
         return response(status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
     }

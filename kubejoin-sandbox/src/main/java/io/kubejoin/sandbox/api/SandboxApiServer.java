@@ -306,6 +306,14 @@ public final class SandboxApiServer implements AutoCloseable {
         dispatcher.compactStorage();
     }
 
+    /**
+     * The next {@code times} requests of this verb on this resource (and subresource, "" for none) get kube-apiserver's
+     * 504 Timeout, as from a server too loaded to finish them within its --request-timeout; nothing is stored.
+     */
+    public void timeOutNext(String verb, String resource, String subresource, int times) {
+        dispatcher.timeOutNext(verb, resource, subresource, times);
+    }
+
     /** On: kube-controller-manager runs (signs approved CSRs, renews its lease). Off reproduces T2. */
     public void signer(boolean running) {
         if (running) signer.start();

@@ -38,6 +38,8 @@ final class SandboxDispatcher extends Dispatcher {
     private volatile String frontProof;
     /** kube-apiserver's chunked lists (limit/continue), which the mock lacks. */
     private final ListPages pages;
+    /** Requests to answer with a timeout, as an overloaded server does: (verb resource/subresource) → how many more. */
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> timeouts = new java.util.concurrent.ConcurrentHashMap<>();
     /** Called once per HTTP request (drops the mock server's record of it, which would otherwise grow forever). */
     private final Runnable onRequest;
 
@@ -56,6 +58,16 @@ final class SandboxDispatcher extends Dispatcher {
     /** Expires every continue token, as an etcd compaction does. */
     void compactStorage() {
         pages.compact();
+    }
+
+    void timeOutNext(String verb, String resource, String subresource, int times) {
+        timeouts.put(verb + " " + resource + "/" + subresource, new java.util.concurrent.atomic.AtomicInteger(times));
+    }
+
+    private boolean timesOut(RequestInfo ri) {
+        if (timeouts.isEmpty()) return false;
+        var left = timeouts.get(ri.verb() + " " + ri.resource() + "/" + ri.subresource());
+        return left != null && left.getAndDecrement() > 0;
     }
 
     void workloads(Workloads w) {
@@ -104,6 +116,7 @@ final class SandboxDispatcher extends Dispatcher {
             return ApiStatus.badRequest("malformed request path");
         }
         if (!authorizer.allowed(user.get(), ri)) return ApiStatus.forbidden(user.get(), ri);
+        if (timesOut(ri)) return ApiStatus.timeout();
         MockResponse response;
         try {
             String query = java.net.URI.create(request.getPath()).getRawQuery();
