@@ -424,7 +424,8 @@ class JoinEndToEndTest {
         sandbox.timeOutNext("create", "certificatesigningrequests", "", 3);
         Join.Outcome outcome = join();
         assertThat(outcome.allJoined()).as(String.join("\n", progress)).isTrue();
-        assertThat(nodes.values()).allSatisfy(n -> assertThat(n.node.kubelet().journal().lines())
+        // the three timeouts went to whichever kubelets asked first: at least one retried
+        assertThat(nodes.values()).anySatisfy(n -> assertThat(n.node.kubelet().journal().lines())
                 .anyMatch(l -> l.contains("cannot create certificate signing request: Timeout: request did not complete within requested timeout")));
     }
 

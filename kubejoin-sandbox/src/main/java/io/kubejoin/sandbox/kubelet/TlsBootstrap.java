@@ -94,8 +94,6 @@ final class TlsBootstrap extends KubeletPart {
                 // kubelet-client-current.pem before that file exists; the certificate manager then bootstraps in the
                 // background. So the kubeconfig proves nothing about a certificate.
                 writeKubeconfig(s, kc);
-            }
-            if (s.rotateCertificates()) {
                 journal.info("server.go:871", "\"Client rotation is on, will bootstrap in background\"");
                 journal.info("bootstrap.go:100", "\"Use the bootstrap credentials to request a cert, and set kubeconfig to point to the certificate dir\"");
             } else {
@@ -107,7 +105,7 @@ final class TlsBootstrap extends KubeletPart {
             return new BootstrapStep(kc, api.connection(kc.server(), kc.caPem(), kc.token(), null, null), keys, csrPem);
         }, false).compose(step -> {
             if (s.rotateCertificates()) {
-                if (version.atLeast(19)) journal.info("certificate_manager.go:270", CsrSigningController.KUBELET_CLIENT + ": Certificate rotation is enabled");
+                journal.info("certificate_manager.go:270", signerPrefix() + "Certificate rotation is enabled");
                 return rotate(s, step, 0);
             }
             // without rotation, LoadClientCert requests the certificate in the foreground: its failure ends the process
