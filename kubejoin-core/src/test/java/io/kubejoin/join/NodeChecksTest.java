@@ -350,6 +350,41 @@ class NodeChecksTest {
         assertThat(watch.journal).hasSize(4);
     }
 
+    /**
+     * A running kubelet retries a refused CSR forever (client-go's certificate manager): wait-ready's one command per
+     * look reads the certificate manager's last lines too, ends the wait on a refusal for good (T1: the bootstrap
+     * token is Unauthorized) and keeps waiting on a transient error (timeout, refused connection).
+     */
+    @Test
+    void waitReadysUnitWatchEndsTheWaitOnARefusedCsrOfARunningKubeletButNotOnATransientError() throws Exception {
+        Inventory inv = TestInventories.current("1.34.0");
+        String prefix = "E1206 06:02:46.876514   50838 certificate_manager.go:562] kubernetes.io/kube-apiserver-client-kubelet: "
+                + "Failed while requesting a signed certificate from the control plane: cannot create certificate signing request: ";
+        String timeout = prefix + "Post \"https://10.0.0.10:6443/apis/certificates.k8s.io/v1/certificatesigningrequests\": context deadline exceeded";
+        String rotating = "I1206 06:02:48.900000   50838 certificate_manager.go:356] kubernetes.io/kube-apiserver-client-kubelet: Rotating certificates";
+        ScriptedTransport loaded = new ScriptedTransport().answer("systemctl show -p ActiveState -p SubState -p NRestarts kubelet", 0,
+                "ActiveState=active\nSubState=running\nNRestarts=0\n" + timeout + "\n" + rotating + "\n");
+        var watch = new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, loaded));
+        assertThat(watch.check("worker-1")).isNull();
+        assertThat(watch.lastCsrError).isEqualTo(timeout);
+        assertThat(loaded.commands).singleElement().asString()
+                .contains("journalctl -u kubelet -n 300 --no-pager -o cat | grep -F 'certificate_manager.go' | tail -n 5");
+
+        String unauthorized = prefix + "Unauthorized";
+        ScriptedTransport refused = new ScriptedTransport().answer("systemctl show", 0,
+                "ActiveState=active\nSubState=running\nNRestarts=0\n" + rotating + "\n" + unauthorized + "\n");
+        watch = new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, refused));
+        assertThat(watch.check("worker-1")).isEqualTo("kubelet cannot get its client certificate, kube-apiserver refuses its CSR "
+                + "(systemd: active/running, restarted 0 times): " + unauthorized);
+        assertThat(watch.fix).contains("Unauthorized").contains("--enable-bootstrap-token-auth (T1)").contains("kubejoin reset worker-1");
+        assertThat(refused.commands).singleElement(); // no second command for it
+
+        // a refusal the kubelet has since moved on from (a new attempt, a new process) is not the answer
+        ScriptedTransport retried = new ScriptedTransport().answer("systemctl show", 0,
+                "ActiveState=active\nSubState=running\nNRestarts=0\n" + unauthorized + "\n" + rotating + "\n");
+        assertThat(new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, retried)).check("worker-1")).isNull();
+    }
+
     @Test
     void startServiceNamesTheStepOfItsBatchedChecksThatFailed() {
         Inventory inv = TestInventories.article(); // ipvs: modprobe ip_vs, ip_vs_rr, ...

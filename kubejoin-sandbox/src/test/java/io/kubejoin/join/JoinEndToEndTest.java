@@ -393,6 +393,59 @@ class JoinEndToEndTest {
     }
 
     /**
+     * T1 after preflight (bootstrap-token auth turned off once the join is under way): the kubelets, rotating their
+     * certificates, do not exit but retry their refused CSR forever, as real ones do. wait-ready must still end within
+     * seconds with the certificate manager's Unauthorized line and the T1/T3 fix, not wait out its timeout.
+     */
+    @Test
+    void aRefusedBootstrapTokenFailsWaitReadyWithinSecondsThoughTheKubeletKeepsRunning() throws Exception {
+        machineSetup = m -> sandbox.bootstrapTokenAuth(false); // after the cluster preflight, before any kubelet starts
+        Join.Outcome outcome = join(Duration.ofSeconds(60), io.kubejoin.join.phases.VerifyPhase.DEFAULT_TIMEOUT);
+        assertThat(outcome.nodes()).hasSize(3).allSatisfy(r -> {
+            assertThat(r.failedPhase()).as(r + "\n" + String.join("\n", progress)).isEqualTo("wait-ready");
+            assertThat(r.phases()).filteredOn(p -> p.phase().equals("wait-ready")).singleElement()
+                    .satisfies(p -> assertThat(p.took()).as("fails within seconds").isLessThan(Duration.ofSeconds(30)));
+            assertThat(r.error()).contains("kube-apiserver refuses its CSR").contains("active/running")
+                    .contains("cannot create certificate signing request: Unauthorized");
+            assertThat(r.hint()).contains("--enable-bootstrap-token-auth");
+            assertThat(r.journal()).anyMatch(l -> l.contains("Unauthorized"));
+        });
+        for (InProcessNode n : nodes.values()) {
+            assertThat(n.node.kubelet().state()).as("the kubelet runs on, retrying").isEqualTo(SimulatedKubelet.State.RUNNING);
+        }
+    }
+
+    /**
+     * A loaded API server times the first CSR creates out (the 10,000-node join): the kubelets retry on their
+     * certificate manager's backoff and the join goes through; wait-ready does not take the timeout for a failure.
+     */
+    @Test
+    void csrCreatesTimedOutByALoadedApiServerAreRetriedAndTheJoinGoesThrough() throws Exception {
+        sandbox.timeOutNext("create", "certificatesigningrequests", "", 3);
+        Join.Outcome outcome = join();
+        assertThat(outcome.allJoined()).as(String.join("\n", progress)).isTrue();
+        // the three timeouts went to whichever kubelets asked first: at least one retried
+        assertThat(nodes.values()).anySatisfy(n -> assertThat(n.node.kubelet().journal().lines())
+                .anyMatch(l -> l.contains("cannot create certificate signing request: Timeout: request did not complete within requested timeout")));
+    }
+
+    /**
+     * CSR creates that keep timing out: the kubelet retries up to wait-ready's deadline, and the failure then names the
+     * kubelet's last error instead of only what the API shows.
+     */
+    @Test
+    void csrCreatesThatKeepTimingOutFailAtTheDeadlineNamingTheLastError() throws Exception {
+        sandbox.timeOutNext("create", "certificatesigningrequests", "", 1_000);
+        Join.Outcome outcome = join(Duration.ofSeconds(8), io.kubejoin.join.phases.VerifyPhase.DEFAULT_TIMEOUT);
+        assertThat(outcome.nodes()).allSatisfy(r -> {
+            assertThat(r.failedPhase()).as(r.toString()).isEqualTo("wait-ready");
+            assertThat(r.error()).contains("is not Ready after 8 s")
+                    .contains("kubelet's last failed attempt at its client certificate")
+                    .contains("Timeout: request did not complete within requested timeout - context deadline exceeded");
+        });
+    }
+
+    /**
      * Issue 12: a re-run restarts the kubelet of a joined node (a changed file) and the new process dies at start.
      * The Node still shows the Ready condition the previous kubelet posted (nothing clears it; a node-lifecycle
      * controller would mark it Unknown only after its 40 s grace): wait-ready must not pass on it, but fail within

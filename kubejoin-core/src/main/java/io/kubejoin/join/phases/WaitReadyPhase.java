@@ -20,7 +20,10 @@ import java.util.regex.Pattern;
  * CSRs; on timeout says why from what the API shows. Meanwhile, from 2 s on and at growing intervals, it looks at
  * the kubelet's unit on the node (one small SSH command): a kubelet that exits at start — a flag its release
  * rejects, no runtime socket, a bad config — is restarted by systemd every RestartSec and never gets Ready, so the
- * wait ends within seconds with the kubelet's own error line and, when {@link JournalSignatures} knows it, its fix. Once Ready, the node's bootstrap tokens are deleted and its
+ * wait ends within seconds with the kubelet's own error line and, when {@link JournalSignatures} knows it, its fix. The
+ * same command reads the certificate manager's last lines: a running kubelet whose CSR kube-apiserver refuses for good
+ * (Unauthorized, forbidden: T1/T3) retries forever without exiting, so that ends the wait too; a timeout or a refused
+ * connection is transient (a loaded or restarting API server) and is left to retry until the deadline. Once Ready, the node's bootstrap tokens are deleted and its
  * bootstrap kubeconfig removed ({@link io.kubejoin.join.BootstrapFiles}): it holds its own client certificate and the
  * token would only be a spare credential.
  */
@@ -80,18 +83,53 @@ public final class WaitReadyPhase implements NodePhase {
     }
 
     /**
-     * The look at the kubelet's unit: {@code systemctl show} of its state and restart count. Failing: not active
-     * (exited and waiting RestartSec to be restarted, or failed for good), or restarted since the previous look.
-     * Only then is the journal read, for the error line and the fix.
+     * client-go's certificate manager failing to create a CSR: "Failed while requesting a signed certificate from the
+     * master|control plane: cannot create certificate signing request: ERR" (klog text, or 1.31+'s structured
+     * "Unhandled Error" err="..."). The serving certificate's manager (kubelet-serving) is not the bootstrap.
+     */
+    private static final Pattern CSR_CREATE_FAILED = Pattern.compile(
+            "certificate_manager\\.go:\\d+\\].*Failed while requesting a signed certificate.*cannot create certificate signing request: (?<err>.*)");
+    /** A refusal that retrying does not cure: the credential is rejected (401) or not allowed to create CSRs (403). */
+    private static final Pattern PERMANENT = Pattern.compile("\\bUnauthorized\\b|\\bis forbidden\\b|\\bForbidden\\b");
+
+    /** The client certificate manager's last CSR-create failure in these lines (oldest first), or null. */
+    static String lastCsrCreateFailure(List<String> lines) {
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            String l = lines.get(i);
+            if (!l.contains("kubelet-serving") && CSR_CREATE_FAILED.matcher(l).find()) return l;
+        }
+        return null;
+    }
+
+    /**
+     * The certificate manager's last line, when it is a permanent refusal of the client CSR; null while its last line
+     * is anything else (a new attempt, a transient error): a later process or attempt supersedes older refusals.
+     */
+    static String permanentCsrRefusal(List<String> certificateManagerLines) {
+        if (certificateManagerLines.isEmpty()) return null;
+        String last = certificateManagerLines.get(certificateManagerLines.size() - 1);
+        if (last.contains("kubelet-serving")) return null;
+        var m = CSR_CREATE_FAILED.matcher(last);
+        return m.find() && PERMANENT.matcher(m.group("err")).find() ? last : null;
+    }
+
+    /**
+     * The look at the kubelet's unit: {@code systemctl show} of its state and restart count, and in the same command
+     * the certificate manager's last journal lines. Failing: not active (exited and waiting RestartSec to be
+     * restarted, or failed for good), restarted since the previous look, or running with its client CSR refused for
+     * good. Only for an exit is the whole journal read, for the error line and the fix.
      */
     public static final class UnitWatch implements NodeReadiness.NodeWatch {
-        static final String SHOW = io.kubejoin.remote.script.UnitScripts.restarts("kubelet");
+        static final String SHOW = io.kubejoin.remote.script.UnitScripts.restarts("kubelet") + "; "
+                + io.kubejoin.remote.script.UnitScripts.journal("kubelet", ERROR_SEARCH_LINES) + " | grep -F 'certificate_manager.go' | tail -n 5";
         private final NodeContext ctx;
         private Integer lastRestarts;
         /** The fix for what the last look found (the signature's when one matched). */
         public String fix = "read the kubelet's error in its journal below, fix what it names, then re-run 'kubejoin join'";
         /** The journal's last lines at the look that found the failure. */
         public List<String> journal = List.of();
+        /** The client certificate manager's last CSR-create failure seen while the kubelet ran (transient), or null. */
+        public String lastCsrError;
 
         public UnitWatch(NodeContext ctx) {
             this.ctx = ctx;
@@ -100,12 +138,14 @@ public final class WaitReadyPhase implements NodePhase {
         @Override
         public String check(String node) {
             java.util.Map<String, String> p = new java.util.HashMap<>();
+            List<String> certificateManager = new java.util.ArrayList<>();
             try {
                 ExecResult r = NodeCommands.exec(ctx.transport(), SHOW);
                 if (!r.ok()) return null; // cannot tell: the API wait goes on
                 for (String line : r.stdout().split("\n")) {
                     int eq = line.indexOf('=');
-                    if (eq > 0) p.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+                    if (line.contains("certificate_manager.go")) certificateManager.add(line);
+                    else if (eq > 0) p.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
                 }
             } catch (PhaseFailure e) {
                 return null; // a dropped connection is not the kubelet's failure; the wait goes on
@@ -119,12 +159,29 @@ public final class WaitReadyPhase implements NodePhase {
             }
             boolean restarted = lastRestarts != null && restarts > lastRestarts;
             lastRestarts = restarts;
-            if (active.isEmpty() || (active.equals("active") && !restarted)) return null;
+            String state = "systemd: " + active + (p.containsKey("SubState") ? "/" + p.get("SubState") : "")
+                    + ", restarted " + restarts + (restarts == 1 ? " time" : " times");
+            if (active.equals("active") && !restarted) {
+                // running: its certificate manager retries a refused CSR forever; only a refusal for good ends the wait
+                String refusal = permanentCsrRefusal(certificateManager);
+                if (refusal == null) {
+                    String transientError = lastCsrCreateFailure(certificateManager);
+                    if (transientError != null) lastCsrError = transientError;
+                    return null;
+                }
+                journal = List.copyOf(certificateManager);
+                fix = "kube-apiserver forbids the kubelet's bootstrap credential to create a CSR: bind the group system:bootstrappers"
+                        + " to the ClusterRole system:node-bootstrapper (kubejoin join creates the binding kubelet-bootstrap), then"
+                        + " re-run 'kubejoin join'";
+                for (JournalSignatures.Match m : JournalSignatures.match(JournalSignatures.KUBELET, List.of(refusal))) {
+                    fix = m.what() + ": " + m.fix().replace("NODE", node);
+                }
+                return "kubelet cannot get its client certificate, kube-apiserver refuses its CSR (" + state + "): " + refusal;
+            }
+            if (active.isEmpty()) return null;
             List<String> lines = journalLines();
             journal = lines.subList(Math.max(0, lines.size() - 20), lines.size());
             String error = kubeletError(lines);
-            String state = "systemd: " + active + (p.containsKey("SubState") ? "/" + p.get("SubState") : "")
-                    + ", restarted " + restarts + (restarts == 1 ? " time" : " times");
             if (error != null) {
                 for (JournalSignatures.Match m : JournalSignatures.match(JournalSignatures.KUBELET, lines)) {
                     if (m.evidence().equals(error)) {
@@ -185,6 +242,10 @@ public final class WaitReadyPhase implements NodePhase {
         if (r == null || !r.ready()) {
             String why = r == null ? "no answer about the node" : r.diagnosis();
             List<String> journal = NodeCommands.journal(ctx.transport(), "kubelet");
+            // a kubelet still retrying its CSR (timeouts, refused connections): its last error says why
+            String csrError = lastCsrCreateFailure(journal);
+            if (csrError == null) csrError = unit.lastCsrError;
+            if (csrError != null) why += "; kubelet's last failed attempt at its client certificate: " + csrError;
             throw new PhaseFailure(node + " is not Ready after " + timeout.toSeconds() + " s: " + why, hint(node, journal),
                     journal, false, null);
         }

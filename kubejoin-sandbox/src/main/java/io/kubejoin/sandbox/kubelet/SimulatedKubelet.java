@@ -45,8 +45,11 @@ import io.kubejoin.sandbox.kubelet.KubeletStartup.Startup;
  *       name and address, plus {@link Options#extraStatusAddress()} when a test makes it report one).</li>
  * </ul>
  * Once Ready it waits in the background for the serving certificate and writes {@code kubelet-server-current.pem}.
- * Not simulated: pods, the node Lease and status heartbeats after Ready, certificate rotation, retries with backoff (a refusal ends in {@link State#FAILED} where the real
- * kubelet would crash-loop under systemd), the kubelet's own HTTPS server. Runs as callbacks on a shared
+ * With rotateCertificates, a CSR that cannot be created (401/403, a timeout, a refused connection) is retried on the
+ * certificate manager's backoff while the process runs on, as the real one does; without it the process exits.
+ * Not simulated: pods, the node Lease and status heartbeats after Ready, renewal of a certificate near expiry, retries
+ * after a denied CSR or a failed start-up check (a refusal ends in {@link State#FAILED} where the real kubelet would
+ * crash-loop under systemd), the kubelet's own HTTPS server. Runs as callbacks on a shared
  * {@link SimulatorRuntime}; every line it would print goes to its {@link Journal} (never a token or key).
  * <p>
  * This class is the process: its life cycle, its state, and what {@code systemctl stop} ends. The work is split at
@@ -127,6 +130,8 @@ public final class SimulatedKubelet {
     volatile String servingCsrName;
     /** The periodic static-pod folder check (a Vert.x timer), or -1. */
     volatile long staticPodTimer = -1;
+    /** The certificate manager's next try at the client certificate (a Vert.x timer), or -1. */
+    volatile long bootstrapTimer = -1;
     volatile String podDnsError;
     volatile io.vertx.core.http.HttpServer servingServer;
     volatile boolean servingCertificateWritten;
@@ -188,6 +193,8 @@ public final class SimulatedKubelet {
         stopped = true;
         long timer = staticPodTimer;
         if (timer >= 0) runtime.vertx().cancelTimer(timer);
+        long retry = bootstrapTimer;
+        if (retry >= 0) runtime.vertx().cancelTimer(retry);
         HttpClientRequest w = watch;
         if (w != null) w.reset();
         io.vertx.core.http.HttpServer https = servingServer;

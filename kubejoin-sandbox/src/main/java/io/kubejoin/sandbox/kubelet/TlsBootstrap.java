@@ -94,32 +94,126 @@ final class TlsBootstrap extends KubeletPart {
                 // kubelet-client-current.pem before that file exists; the certificate manager then bootstraps in the
                 // background. So the kubeconfig proves nothing about a certificate.
                 writeKubeconfig(s, kc);
+                journal.info("server.go:871", "\"Client rotation is on, will bootstrap in background\"");
+                journal.info("bootstrap.go:100", "\"Use the bootstrap credentials to request a cert, and set kubeconfig to point to the certificate dir\"");
+            } else {
+                journal.info("bootstrap.go:109", "\"Using bootstrap kubeconfig to generate TLS client cert, key and kubeconfig file\"");
             }
-            journal.info("bootstrap.go:109", "\"Using bootstrap kubeconfig to generate TLS client cert, key and kubeconfig file\"");
             String csrNode = options.forgeCsrForNode() != null ? options.forgeCsrForNode() : s.nodeName();
             KeyPair keys = ecKey();
             String csrPem = csrPem(keys, csrNode, List.of());
             return new BootstrapStep(kc, api.connection(kc.server(), kc.caPem(), kc.token(), null, null), keys, csrPem);
         }, false).compose(step -> {
-            List<String> usages = new ArrayList<>(List.of("digital signature"));
-            if (!version.atLeast(27)) usages.add("key encipherment");
-            usages.add("client auth");
-            CertificateSigningRequest csr = new CertificateSigningRequestBuilder()
-                    .withNewMetadata().withGenerateName("csr-").endMetadata()
-                    .withNewSpec().withRequest(base64(step.csrPem())).withSignerName(CsrSigningController.KUBELET_CLIENT)
-                    .withUsages(usages).endSpec().build();
-            return api.call(step.connection(), HttpMethod.POST, CSR_PATH, Serialization.asJson(csr)).compose(a -> {
-                if (a.code() != 201) {
-                    String err = "cannot create certificate signing request: " + reason(a);
-                    journal.error("certificate_manager.go:385", "Failed while requesting a signed certificate from the master: " + err);
-                    return Future.failedFuture(new KubeletExit(err));
-                }
-                String name = Serialization.unmarshal(a.body(), CertificateSigningRequest.class).getMetadata().getName();
-                kubelet.clientCsrName = name;
-                journal.info("csr.go:254", "certificate signing request " + name + " is pending");
-                return csrs.waitForCertificate(step.connection(), name);
-            }).compose(certPem -> runtime.vertx().executeBlocking(() -> writeClientFiles(s, step, certPem), false));
+            if (s.rotateCertificates()) {
+                journal.info("certificate_manager.go:270", signerPrefix() + "Certificate rotation is enabled");
+                return rotate(s, step, 0);
+            }
+            // without rotation, LoadClientCert requests the certificate in the foreground: its failure ends the process
+            return requestCertificate(s, step).recover(e -> Future.failedFuture(e instanceof CsrCreateFailure
+                    ? commandFailed("failed to run Kubelet: " + e.getMessage()) : e));
         });
+    }
+
+    /** The certificate manager's first backoff (client-go util/certificate Start: 2 s, factor 2, jitter 0.1, 5 steps). */
+    static final long FIRST_BACKOFF_MS = 2_000;
+    static final int BACKOFF_STEPS = 5;
+    /** Then wait.PollInfinite(32*time.Second, rotateCerts). */
+    static final long POLL_MS = 32_000;
+
+    /**
+     * client-go's certificate manager (util/certificate/certificate_manager.go) with rotateCertificates: the kubelet
+     * runs on while it bootstraps in the background, and a CSR that cannot be created (a 401/403, a timeout, a refused
+     * connection) is logged and tried again: wait.ExponentialBackoff (2 s, 4 s, 8 s, 16 s, each +0..10%), then
+     * "Reached backoff limit" and every 32 s, forever. Never an exit: systemd does not see it.
+     */
+    private Future<Connection> rotate(Startup s, BootstrapStep step, int attempt) {
+        if (kubelet.stopped) return Future.failedFuture(new KubeletExit("stopped while bootstrapping its client certificate"));
+        journal.info("certificate_manager.go:356", signerPrefix() + "Rotating certificates");
+        return requestCertificate(s, step).recover(e -> {
+            if (!(e instanceof CsrCreateFailure)) return Future.failedFuture(e);
+            journal.error(failureSource(), signerPrefix() + "Failed while requesting a signed certificate from the "
+                    + (version.atLeast(19) ? "control plane" : "master") + ": " + e.getMessage());
+            long delay;
+            if (attempt < BACKOFF_STEPS - 1) {
+                long d = FIRST_BACKOFF_MS << attempt;
+                delay = d + (long) (java.util.concurrent.ThreadLocalRandom.current().nextDouble() * 0.1 * d); // wait.Jitter(d, 0.1)
+            } else {
+                if (attempt == BACKOFF_STEPS - 1) {
+                    journal.error("certificate_manager.go:354", signerPrefix() + "Reached backoff limit, still unable to rotate certs: timed out waiting for the condition");
+                }
+                delay = POLL_MS;
+            }
+            io.vertx.core.Promise<Connection> next = io.vertx.core.Promise.promise();
+            kubelet.bootstrapTimer = runtime.vertx().setTimer(delay, t -> rotate(s, step, attempt + 1).onComplete(next));
+            if (kubelet.stopped) runtime.vertx().cancelTimer(kubelet.bootstrapTimer);
+            return next.future();
+        });
+    }
+
+    /** "kubernetes.io/kube-apiserver-client-kubelet: " where the release's certificate manager names itself (1.19+). */
+    private String signerPrefix() {
+        return version.atLeast(19) ? CsrSigningController.KUBELET_CLIENT + ": " : "";
+    }
+
+    private String failureSource() {
+        return version.atLeast(19) ? "certificate_manager.go:562" : "certificate_manager.go:385";
+    }
+
+    /** One CSR: created with the bootstrap token, then waited for; the certificate's files written. */
+    private Future<Connection> requestCertificate(Startup s, BootstrapStep step) {
+        List<String> usages = new ArrayList<>(List.of("digital signature"));
+        if (!version.atLeast(27)) usages.add("key encipherment");
+        usages.add("client auth");
+        CertificateSigningRequest csr = new CertificateSigningRequestBuilder()
+                .withNewMetadata().withGenerateName("csr-").endMetadata()
+                .withNewSpec().withRequest(base64(step.csrPem())).withSignerName(CsrSigningController.KUBELET_CLIENT)
+                .withUsages(usages).endSpec().build();
+        Connection c = step.connection();
+        return api.call(c, HttpMethod.POST, CSR_PATH, Serialization.asJson(csr))
+                .recover(e -> Future.failedFuture(new CsrCreateFailure(goTransportError("Post", c, CSR_PATH, e))))
+                .compose(a -> {
+                    if (a.code() != 201) return Future.failedFuture(new CsrCreateFailure(reason(a)));
+                    String name = Serialization.unmarshal(a.body(), CertificateSigningRequest.class).getMetadata().getName();
+                    kubelet.clientCsrName = name;
+                    journal.info("csr.go:254", "certificate signing request " + name + " is pending");
+                    return csrs.waitForCertificate(c, name);
+                }).compose(certPem -> runtime.vertx().executeBlocking(() -> writeClientFiles(s, step, certPem), false));
+    }
+
+    /** client-go's csr.RequestCertificate failing: "cannot create certificate signing request: " and the error. */
+    static final class CsrCreateFailure extends RuntimeException {
+        CsrCreateFailure(String err) {
+            super("cannot create certificate signing request: " + err, null, false, false);
+        }
+    }
+
+    /**
+     * A failed request as Go's net/http and client-go word it ({@code Post "https://127.0.0.1:6443/apis/...": dial tcp
+     * 127.0.0.1:6443: connect: connection refused}), never the JVM's exception text, which no kubelet prints and no
+     * journal signature knows.
+     */
+    String goTransportError(String method, Connection c, String path, Throwable e) {
+        String hostPort = c.host() + ":" + c.port();
+        String url = (c.ssl() ? "https" : "http") + "://" + hostPort + path;
+        String text = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        String cause;
+        if (e instanceof java.net.ConnectException && text.contains("refused")) {
+            cause = "dial tcp " + hostPort + ": connect: connection refused";
+        } else if (e instanceof io.netty.channel.ConnectTimeoutException || text.contains("connection timed out")) {
+            cause = "dial tcp " + hostPort + ": i/o timeout";
+        } else if (e instanceof java.util.concurrent.TimeoutException || text.contains("timeout") || text.contains("timed out")) {
+            // Vert.x's request timeout (also while waiting for a pooled connection): the request's context ran out
+            cause = "context deadline exceeded";
+        } else if (e instanceof javax.net.ssl.SSLHandshakeException && (text.contains("pkix") || text.contains("certification path"))) {
+            // Go 1.20 (kubelet 1.27) put "tls: failed to verify certificate: " before crypto/x509's error
+            cause = (version.atLeast(27) ? "tls: failed to verify certificate: " : "") + "x509: certificate signed by unknown authority";
+        } else if (e instanceof javax.net.ssl.SSLException) {
+            cause = "remote error: tls: handshake failure";
+        } else {
+            // the server closed the connection before answering (Vert.x: "Connection was closed")
+            cause = "EOF";
+        }
+        return method + " \"" + url + "\": " + cause;
     }
 
     private record BootstrapStep(NodeRoot.Kubeconfig kubeconfig, Connection connection, KeyPair keys, String csrPem) {

@@ -149,18 +149,109 @@ class SimulatedKubeletTest {
         joinsAndTurnsReady("1.17.2", "docker", tmp);
     }
 
+    /** client-go's certificate manager line for the client certificate: the 1.19+ wording, signer name first. */
+    private static final String CLIENT_CERT_FAILURE = "E\\d{4} \\d{2}:\\d{2}:\\d{2}\\.\\d{6} +\\d+ certificate_manager\\.go:\\d+\\] "
+            + "kubernetes\\.io/kube-apiserver-client-kubelet: Failed while requesting a signed certificate from the control plane: "
+            + "cannot create certificate signing request: ";
+
+    /**
+     * T1 with rotateCertificates (kubejoin always renders it): the real kubelet does not exit, its certificate manager
+     * retries in the background and logs the article's line each time; the old simulator exited.
+     */
     @Test
-    void bootstrapTokenAuthOffFailsWithTheArticlesJournalLine(@TempDir Path tmp) throws Exception {
+    void bootstrapTokenAuthOffKeepsARotatingKubeletRetryingWithTheArticlesJournalLine(@TempDir Path tmp) throws Exception {
         try (SandboxApiServer server = sandbox("v1.32.4")) {
             RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "t1", "127.0.1.2");
             server.bootstrapTokenAuth(false);
             SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("t1"), "t1", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            boolean[] exited = new boolean[1];
+            k.onExit(() -> exited[0] = true);
+            k.start();
+            try {
+                assertThat(k.awaitSettled(3, TimeUnit.SECONDS)).as("journal %s", k.journal().lines()).isEqualTo(SimulatedKubelet.State.RUNNING);
+                assertThat(exited[0]).isFalse();
+                assertThat(k.failureReason()).isNull();
+                assertThat(k.journal().lines()).anyMatch(l -> l.contains("\"Client rotation is on, will bootstrap in background\""))
+                        .anyMatch(l -> l.matches(CLIENT_CERT_FAILURE + "Unauthorized"))
+                        .noneMatch(l -> l.contains("\"command failed\""));
+                assertThat(server.adminClient().certificates().v1().certificateSigningRequests().list().getItems()).isEmpty();
+            } finally {
+                k.stop();
+            }
+            assertThat(k.state()).isEqualTo(SimulatedKubelet.State.STOPPED);
+        }
+    }
+
+    /** Without rotation, kubelet's LoadClientCert requests the certificate at start and the process exits when that fails. */
+    @Test
+    void bootstrapTokenAuthOffEndsAKubeletWithoutRotation(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "t1", "127.0.1.2");
+            nodes.edit("t1", "/etc/kubernetes/kubelet-config.yaml", c -> c.replace("rotateCertificates: true", "rotateCertificates: false"));
+            server.bootstrapTokenAuth(false);
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("t1"), "t1", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
             k.start();
             assertThat(k.awaitSettled(20, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
-            assertThat(k.failureReason()).isEqualTo("cannot create certificate signing request: Unauthorized");
-            assertThat(k.journal().last(1).get(0)).matches("E\\d{4} \\d{2}:\\d{2}:\\d{2}\\.\\d{6} +\\d+ certificate_manager\\.go:\\d+\\] "
-                    + "Failed while requesting a signed certificate from the master: cannot create certificate signing request: Unauthorized");
-            assertThat(server.adminClient().certificates().v1().certificateSigningRequests().list().getItems()).isEmpty();
+            assertThat(k.failureReason()).isEqualTo("failed to run Kubelet: cannot create certificate signing request: Unauthorized");
+            assertThat(k.journal().last(1).get(0)).matches("E\\d{4} \\d{2}:\\d{2}:\\d{2}\\.\\d{6} +\\d+ run\\.go:\\d+\\] "
+                    + "\"command failed\" err=\"failed to run Kubelet: cannot create certificate signing request: Unauthorized\"");
+        }
+    }
+
+    /**
+     * A loaded API server times the CSR create out (the 10,000-node join): the rotating kubelet logs client-go's error
+     * (a Status message, never a Java exception's), retries after the certificate manager's first backoff step (2 s,
+     * +10% jitter) and gets its certificate; systemd never sees it exit.
+     */
+    @Test
+    void aTimedOutCsrCreateIsRetriedOnTheCertificateManagersBackoff(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            KubernetesClient admin = server.adminClient();
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "b1", "127.0.1.12");
+            server.timeOutNext("create", "certificatesigningrequests", "", 1);
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("b1"), "b1", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            boolean[] exited = new boolean[1];
+            k.onExit(() -> exited[0] = true);
+            k.start();
+            assertThat(k.awaitClientCsr(20, TimeUnit.SECONDS)).as("journal %s", k.journal().lines()).isNotNull();
+            approveUntil(admin, nodes, () -> k.state() != SimulatedKubelet.State.RUNNING);
+            assertThat(k.awaitSettled(20, TimeUnit.SECONDS)).as("journal %s", k.journal().lines()).isEqualTo(SimulatedKubelet.State.READY);
+            assertThat(exited[0]).isFalse();
+            List<io.kubejoin.sandbox.node.Journal.Entry> entries = k.journal().entries();
+            var failed = entries.stream().filter(e -> e.line().matches(CLIENT_CERT_FAILURE
+                    + java.util.regex.Pattern.quote("Timeout: request did not complete within requested timeout - context deadline exceeded"))).toList();
+            assertThat(failed).as("journal %s", k.journal().lines()).hasSize(1);
+            assertThat(k.journal().lines()).noneMatch(l -> l.contains("The timeout of")).noneMatch(l -> l.contains("Exception"));
+            var rotations = entries.stream().filter(e -> e.line().endsWith("kubernetes.io/kube-apiserver-client-kubelet: Rotating certificates")).toList();
+            assertThat(rotations).hasSize(2);
+            Duration backoff = Duration.between(failed.get(0).time(), rotations.get(1).time());
+            assertThat(backoff).isBetween(Duration.ofMillis(1950), Duration.ofMillis(2600));
+        }
+    }
+
+    /** API server down (connection refused): Go's dial error, the kubelet keeps running and keeps trying. */
+    @Test
+    void aRefusedConnectionIsLoggedAsGoDoesAndRetried(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4");
+             java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "b2", "127.0.1.13");
+            int port = closed.getLocalPort();
+            closed.close(); // nothing listens there now
+            String url = server.url();
+            String dead = "https://127.0.0.1:" + port;
+            nodes.edit("b2", "/etc/kubernetes/kubelet-bootstrap.kubeconfig", c -> c.replace(url, dead));
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("b2"), "b2", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            k.start();
+            try {
+                String refused = CLIENT_CERT_FAILURE + java.util.regex.Pattern.quote("Post \"" + dead
+                        + "/apis/certificates.k8s.io/v1/certificatesigningrequests\": dial tcp 127.0.0.1:" + port + ": connect: connection refused");
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (k.journal().lines().stream().filter(l -> l.matches(refused)).count() < 2 && System.nanoTime() < end) Thread.sleep(50);
+                assertThat(k.journal().lines()).as("journal %s", k.journal().lines()).filteredOn(l -> l.matches(refused)).hasSize(2);
+                assertThat(k.state()).isEqualTo(SimulatedKubelet.State.RUNNING);
+            } finally {
+                k.stop();
+            }
         }
     }
 
