@@ -383,6 +383,19 @@ class NodeChecksTest {
         ScriptedTransport retried = new ScriptedTransport().answer("systemctl show", 0,
                 "ActiveState=active\nSubState=running\nNRestarts=0\n" + unauthorized + "\n" + rotating + "\n");
         assertThat(new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, retried)).check("worker-1")).isNull();
+
+        // contextual logging (HandleErrorWithContext) and a 403: refusals too; the serving certificate's manager is not the bootstrap
+        String structured = "E1206 06:02:46.876514   50838 certificate_manager.go:596] \"Failed while requesting a signed certificate from"
+                + " the control plane\" err=\"cannot create certificate signing request: Unauthorized\" logger=\"kubernetes.io/kube-apiserver-client-kubelet\"";
+        String forbidden = prefix + "certificatesigningrequests.certificates.k8s.io is forbidden: User \"system:bootstrap:abcdef\" cannot create"
+                + " resource \"certificatesigningrequests\" in API group \"certificates.k8s.io\" at the cluster scope";
+        String serving = forbidden.replace("kube-apiserver-client-kubelet", "kubelet-serving");
+        for (String line : List.of(structured, forbidden, serving)) {
+            ScriptedTransport t = new ScriptedTransport().answer("systemctl show", 0, "ActiveState=active\nSubState=running\nNRestarts=0\n" + line + "\n");
+            var w = new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, t));
+            if (line == serving) assertThat(w.check("worker-1")).isNull();
+            else assertThat(w.check("worker-1")).endsWith(": " + line);
+        }
     }
 
     @Test
