@@ -18,9 +18,12 @@ import io.kubejoin.sandbox.node.SimulatorRuntime;
 
 /**
  * kube-proxy's look at its Node as an API request ({@code GET /api/v1/nodes/NAME}, 404 while there is none) on the
- * simulators' shared HTTP client: asynchronous and over keep-alive connections, one TLS context for all lookups. It
- * was a blocking fabric8 client call on one of the simulators' four worker threads, with its own HTTP client and a
- * chain of exceptions for every 404 of a kube-proxy started before its Node.
+ * simulators' Vert.x: asynchronous, over at most {@link #CONNECTIONS} keep-alive connections shared by every
+ * kube-proxy's lookups (one TLS context). It was a blocking fabric8 client call on one of the simulators' four worker
+ * threads, with a chain of exceptions for every 404 of a kube-proxy started before its Node. The connections stay as
+ * few as those four threads made: the shared client's pool of 64 would let a burst of lookups open dozens of TLS
+ * connections at once, both ends' handshakes in this process (a thousand-node run on that pool, machine loaded, had 8
+ * kubelets time out getting their own connection; not proven to be the cause, but not risked).
  */
 public final class ApiNodeLookup implements SimulatedKubeProxy.NodeLookup {
     private final String host;
@@ -28,6 +31,8 @@ public final class ApiNodeLookup implements SimulatedKubeProxy.NodeLookup {
     private final boolean ssl;
     private final String bearer;
     private final ClientSSLOptions tls;
+    static final int CONNECTIONS = 4;
+    private volatile io.vertx.core.http.HttpClientAgent client;
 
     /** @param server the API server's https URL (127.0.0.0/8 only), its CA, and the token the lookups send */
     public ApiNodeLookup(String server, String caPem, String bearer) {
@@ -55,11 +60,23 @@ public final class ApiNodeLookup implements SimulatedKubeProxy.NodeLookup {
                 .putHeader("Accept", "application/json").putHeader("Authorization", "Bearer " + bearer)
                 .putHeader("User-Agent", "kube-proxy (linux/amd64) kubernetes/sandbox");
         if (ssl) o.setSslOptions(tls);
-        return runtime.http().request(o).compose(req -> req.send()).compose(resp -> resp.body().map(b -> {
+        return client(runtime).request(o).compose(req -> req.send()).compose(resp -> resp.body().map(b -> {
             if (resp.statusCode() == 404) return null;
             if (resp.statusCode() != 200) throw new IllegalStateException("GET node " + nodeName + ": " + resp.statusCode());
             return primaryAddress(Serialization.unmarshal(b.toString(StandardCharsets.UTF_8), Node.class));
         }));
+    }
+
+    private io.vertx.core.http.HttpClientAgent client(SimulatorRuntime runtime) {
+        io.vertx.core.http.HttpClientAgent c = client;
+        if (c != null) return c;
+        synchronized (this) {
+            if (client == null) {
+                client = runtime.vertx().createHttpClient(new io.vertx.core.http.HttpClientOptions().setConnectTimeout(5_000)
+                        .setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(CONNECTIONS));
+            }
+            return client;
+        }
     }
 
     /** pkg/util/node GetNodeHostIPs: an InternalIP, else an ExternalIP; null when the Node has neither. */
