@@ -68,16 +68,29 @@ class PacedStreamWriterTest {
             awaitBlocked(writer[0]);
             assertThat(queued).as("nothing more queued while " + PacedStreamWriter.MAX_PENDING + " are").hasSize(
                     PacedStreamWriter.MAX_PENDING);
+            // one packet written: the writer waits on, so that it is woken once per few packets, not once per packet
             queued.get(0).setValue(Boolean.TRUE); // reached the socket
-            next.get(10, TimeUnit.SECONDS);
+            awaitBlocked(writer[0]);
+            assertThat(queued).hasSize(PacedStreamWriter.MAX_PENDING);
+            for (int i = 1; i < PacedStreamWriter.MAX_PENDING - PacedStreamWriter.RESUME_AT; i++) {
+                queued.get(i).setValue(Boolean.TRUE);
+            }
+            next.get(10, TimeUnit.SECONDS); // down to RESUME_AT: it goes on
             assertThat(queued).hasSize(PacedStreamWriter.MAX_PENDING + 1);
 
-            // a failed write (the session closed) frees its slot too
+            // failed writes (the session closed) free their slots too
+            int start = queued.size();
+            for (int i = PacedStreamWriter.RESUME_AT + 1; i < PacedStreamWriter.MAX_PENDING; i++) {
+                w.writeData(new ByteArrayBuffer(new byte[16])); // room up to MAX_PENDING: no wait
+            }
             Future<?> another = pool.submit(() -> w.writeData(new ByteArrayBuffer(new byte[16])));
             awaitBlocked(writer[0]);
-            queued.get(1).setValue(new java.io.IOException("session closed"));
+            int from = PacedStreamWriter.MAX_PENDING - PacedStreamWriter.RESUME_AT;
+            for (int i = from; i < from + PacedStreamWriter.MAX_PENDING - PacedStreamWriter.RESUME_AT; i++) {
+                queued.get(i).setValue(new java.io.IOException("session closed"));
+            }
             another.get(10, TimeUnit.SECONDS);
-            assertThat(queued).hasSize(PacedStreamWriter.MAX_PENDING + 2);
+            assertThat(queued).hasSize(start + PacedStreamWriter.MAX_PENDING - PacedStreamWriter.RESUME_AT);
         } finally {
             pool.shutdownNow();
         }
