@@ -102,15 +102,26 @@ public final class WaitReadyPhase implements NodePhase {
     }
 
     /**
-     * The certificate manager's last line, when it is a permanent refusal of the client CSR; null while its last line
-     * is anything else (a new attempt, a transient error): a later process or attempt supersedes older refusals.
+     * The client certificate manager's last line, when it and the attempt before it are both permanent refusals of the
+     * client CSR; null while its last line is anything else (a new attempt, a transient error: a later process or
+     * attempt supersedes older refusals) or a first refusal alone: kube-apiserver's bootstrap-token authenticator reads
+     * Secrets through an informer, so a token created moments before can be refused once and accepted at the retry
+     * 2 s later; only a refusal that survives a retry is T1.
      */
     static String permanentCsrRefusal(List<String> certificateManagerLines) {
-        if (certificateManagerLines.isEmpty()) return null;
-        String last = certificateManagerLines.get(certificateManagerLines.size() - 1);
-        if (last.contains("kubelet-serving")) return null;
-        var m = CSR_CREATE_FAILED.matcher(last);
-        return m.find() && PERMANENT.matcher(m.group("err")).find() ? last : null;
+        List<String> client = new java.util.ArrayList<>();
+        for (String l : certificateManagerLines) if (!l.contains("kubelet-serving")) client.add(l);
+        if (client.isEmpty() || !refusal(client.get(client.size() - 1))) return null;
+        String before = null;
+        for (int i = client.size() - 2; i >= 0 && before == null; i--) {
+            if (CSR_CREATE_FAILED.matcher(client.get(i)).find()) before = client.get(i);
+        }
+        return before != null && refusal(before) ? client.get(client.size() - 1) : null;
+    }
+
+    private static boolean refusal(String line) {
+        var m = CSR_CREATE_FAILED.matcher(line);
+        return m.find() && PERMANENT.matcher(m.group("err")).find();
     }
 
     /**
