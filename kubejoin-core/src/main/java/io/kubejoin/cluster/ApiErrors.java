@@ -26,7 +26,7 @@ public final class ApiErrors {
      * What kubejoin needs when it is not cluster-admin, by the commands that need it; shown with every 403 (whose
      * message names the refused verb and resource first).
      */
-    public static final String MINIMAL_RIGHTS = "join: create/get/list/delete secrets in kube-system, get/create/update/delete "
+    public static final String MINIMAL_RIGHTS = "join: create/get/list/patch/delete secrets in kube-system, get/create/update/delete "
             + "clusterrolebindings, list/watch nodes and certificatesigningrequests, get leases in kube-system; "
             + "plan (its drain preview), remove and upgrade (their drain): list/get pods, get daemonsets, list "
             + "poddisruptionbudgets; remove and upgrade also: get/patch nodes (cordon, uncordon), create pods/eviction, "

@@ -174,6 +174,30 @@ public final class TokenService {
         return null;
     }
 
+    /**
+     * Moves a token's expiration to {@code expiration}: one JSON merge patch of the Secret's {@code data.expiration}
+     * (what kube-apiserver's bootstrap-token authenticator and the token cleaner read on each use). False when the
+     * Secret is gone (the token cleaner removes a token once expired). The token's secret is not touched.
+     */
+    public boolean extend(String id, Instant expiration) {
+        String value = java.time.format.DateTimeFormatter.ISO_INSTANT.format(expiration.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        String patch = "{\"data\":{\"expiration\":\"" + Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)) + "\"}}";
+        boolean found = conn.call(Access.in(NAMESPACE, "patch", "secrets"), () -> {
+            try {
+                conn.client().secrets().inNamespace(NAMESPACE).withName("bootstrap-token-" + id)
+                        .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), patch);
+                return true;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() == 404) return false;
+                throw e;
+            }
+        });
+        if (!found) return false;
+        log.debug("bootstrap token {}.**** now expires {}", id, value);
+        return true;
+    }
+
     /** Deletes one token by id; false when there was none. */
     public boolean delete(String id) {
         if (!BootstrapToken.ID.matcher(id).matches()) {

@@ -110,12 +110,16 @@ public final class Join {
     /** @param issuedServing the approver's view of issued serving certificates (null: no approver runs) */
     static List<NodePhase> nodePhases(KubeConnection conn, Clock clock, Duration readyTimeout, NodeBinaries binaries,
                                       IssuedServingCertificates issuedServing) {
-        return nodePhases(conn, clock, readyTimeout, binaries, issuedServing, VerifyPhase.DEFAULT_TIMEOUT, null);
+        return nodePhases(conn, clock, readyTimeout, binaries, issuedServing, VerifyPhase.DEFAULT_TIMEOUT, null, null);
     }
 
-    /** @param known the run's token ids by node (null: wait-ready lists a node's tokens before deleting them) */
+    /**
+     * @param known    the run's token ids by node (null: wait-ready lists a node's tokens before deleting them)
+     * @param lifetime the run's tokens kept valid at kubelet-start (null: not, the tokens step was skipped)
+     */
     static List<NodePhase> nodePhases(KubeConnection conn, Clock clock, Duration readyTimeout, NodeBinaries binaries,
-                                      IssuedServingCertificates issuedServing, Duration verifyTimeout, KnownTokens known) {
+                                      IssuedServingCertificates issuedServing, Duration verifyTimeout, KnownTokens known,
+                                      java.util.function.Function<TokenService, TokenLifetime> lifetime) {
         TokenService tokens = new TokenService(conn, clock, new SecureRandom());
         NodeReadiness readiness = new NodeReadiness(conn, tokens, clock, NodeReadiness.DEFAULT_SIGNING_GRACE);
         // where the release's kube-proxy may start before its Node exists (VersionRules), its files go with kubelet's
@@ -125,7 +129,7 @@ public final class Join {
         StartServicePhase proxyStart = StartServicePhase.kubeProxy().noting("; by kubelet-start's script" + early);
         return List.of(new NodePreflightPhase(), new BinariesPhase(binaries), PushFilesPhase.kubelet().with(proxyFiles)
                         .noting("; kube-proxy's too" + early),
-                StartServicePhase.kubelet(readiness).with(proxyStart, proxyFiles.name()).noting("; kube-proxy too" + early),
+                StartServicePhase.kubelet(readiness, lifetime == null ? null : lifetime.apply(tokens)).with(proxyStart, proxyFiles.name()).noting("; kube-proxy too" + early),
                 new WaitReadyPhase(readiness, tokens, readyTimeout, clock, known), proxyFiles,
                 proxyStart, new VerifyPhase(VerifyPhase.SERVING_WAIT, issuedServing, verifyTimeout));
     }
@@ -246,7 +250,9 @@ public final class Join {
             NodeBinaries binaries = inv.binaries().managed() && !skip.contains("binaries")
                     ? NodeBinaries.load(inv.binaries()) : null;
             List<NodePhase> phases = nodePhases(conn, clock, settings.readyTimeout(), binaries,
-                    approver == null ? null : approver.issuedServing(), settings.verifyTimeout(), tokensDone.ids());
+                    approver == null ? null : approver.issuedServing(), settings.verifyTimeout(), tokensDone.ids(),
+                    skip.contains("tokens") ? null
+                            : service -> new TokenLifetime(inputs.tokens(), service, clock, inv.bootstrap().tokenTTL()));
             if (settings.prepare()) {
                 // opt-in, before node-preflight, which then finds the node prepared
                 List<NodePhase> prepared = new ArrayList<>();

@@ -233,6 +233,8 @@ class JoinEndToEndTest {
         // a client and a serving CSR per node, each approved by one PUT to /approval and not read again first
         assertThat(sent.getOrDefault("PUT certificatesigningrequests/*/approval", 0L)).as(sent.toString()).isEqualTo(2L * n);
         assertThat(sent.getOrDefault("GET certificatesigningrequests/*", 0L)).as(sent.toString()).isZero();
+        // the tokens have their hour ahead: none is extended
+        assertThat(sent.getOrDefault("PATCH secrets/*", 0L)).as(sent.toString()).isZero();
         // Secret lists: the tokens step's and the approver's, whatever the number of nodes
         assertThat(sent.getOrDefault("GET secrets", 0L)).as(sent.toString()).isLessThanOrEqualTo(2L);
         // the token of each node deleted by its name: the run's and worker-1's old one
@@ -413,6 +415,58 @@ class JoinEndToEndTest {
         for (InProcessNode n : nodes.values()) {
             assertThat(n.node.kubelet().state()).as("the kubelet runs on, retrying").isEqualTo(SimulatedKubelet.State.RUNNING);
         }
+    }
+
+    /**
+     * A run that outlives its tokens (thousands of nodes on slow machines; here a 2-minute TTL and a run whose tokens
+     * were made two minutes before its nodes are reached): kubelet-start extends a token about to expire before it
+     * starts a kubelet that will use it — the same token, its Secret's expiration moved to a full TTL from now —, and
+     * the nodes join. Without that, kube-apiserver refuses the expired token and wait-ready fails them. A run with
+     * time left on its tokens writes no token at all.
+     */
+    @Test
+    void aRunThatOutlivesItsTokensExtendsEachBeforeItsKubeletStartsAndTheNodesJoin() throws Exception {
+        Files.writeString(dir.resolve("inventory.yaml"), Files.readString(dir.resolve("inventory.yaml"))
+                .replace("tokenTTL: 1h", "tokenTTL: 2m"));
+        inv = InventoryLoader.load(dir.resolve("inventory.yaml"));
+        // the cluster steps' clock reads two minutes ago (less a second): the tokens expire a second after they are
+        // made; the nodes are reached after that second
+        java.util.concurrent.atomic.AtomicBoolean past = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Clock clock = new Clock() {
+            @Override public java.time.ZoneId getZone() { return java.time.ZoneOffset.UTC; }
+            @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+            @Override public java.time.Instant instant() {
+                java.time.Instant now = java.time.Instant.now();
+                return past.get() ? now.minus(Duration.ofSeconds(119)) : now;
+            }
+        };
+        machineSetup = m -> {
+            past.set(false);
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        // (preflight skipped: its probe token would be made expired by that clock)
+        Join.Settings settings = new Join.Settings(Set.of("preflight"), new JoinRunner.Options(8, 1, Duration.ofMillis(10), false),
+                Duration.ofSeconds(60), false, Duration.ofDays(365), io.kubejoin.join.phases.VerifyPhase.DEFAULT_TIMEOUT);
+        Join.Outcome outcome = Join.run(inv, conn, new StateStore(dir.resolve("state")), this::open, settings, clock,
+                line -> { synchronized (progress) { progress.add(line); } });
+        assertThat(outcome.allJoined()).as(String.join("\n", progress)).isTrue();
+        assertThat(outcome.nodes()).hasSize(3).allSatisfy(r -> assertThat(r.phases())
+                .filteredOn(p -> p.phase().equals("kubelet-start")).singleElement()
+                .satisfies(p -> assertThat(p.summary()).contains("bootstrap token ").contains(".**** extended to ")
+                        .contains("the run outlived it")));
+        assertThat(conn.sentByKind().getOrDefault("PATCH secrets/*", 0L)).isEqualTo(3L);
+        assertThat(String.join("\n", progress)).doesNotContainPattern("[a-z0-9]{6}\\.[a-z0-9]{16}");
+
+        // a second run: every node has its own certificate now, no token is made or touched
+        long patches = conn.sentByKind().getOrDefault("PATCH secrets/*", 0L);
+        machineSetup = m -> { };
+        Join.Outcome second = join();
+        assertThat(second.allJoined()).as(String.join("\n", progress)).isTrue();
+        assertThat(conn.sentByKind().getOrDefault("PATCH secrets/*", 0L)).isEqualTo(patches);
     }
 
     /**

@@ -30,15 +30,17 @@ public final class StartServicePhase implements NodePhase {
     private final StartServicePhase partner;
     /** The files phase of {@link #partner}'s unit. */
     private final String partnerFiles;
+    /** kubelet's in a join: its bootstrap token extended before a start that will use it, if the run outlived it; null: none. */
+    private final io.kubejoin.join.TokenLifetime tokens;
 
     StartServicePhase(String name, String description, String unit,
                       Function<NodeContext, List<String>> prepare, Function<NodeFiles, List<String>> files) {
-        this(name, description, unit, prepare, files, null, null, null);
+        this(name, description, unit, prepare, files, null, null, null, null);
     }
 
     private StartServicePhase(String name, String description, String unit, Function<NodeContext, List<String>> prepare,
                               Function<NodeFiles, List<String>> files, Function<String, NodeReadiness.Since> beforeStart,
-                              StartServicePhase partner, String partnerFiles) {
+                              StartServicePhase partner, String partnerFiles, io.kubejoin.join.TokenLifetime tokens) {
         this.name = name;
         this.description = description;
         this.unit = unit;
@@ -47,6 +49,7 @@ public final class StartServicePhase implements NodePhase {
         this.beforeStart = beforeStart;
         this.partner = partner;
         this.partnerFiles = partnerFiles;
+        this.tokens = tokens;
     }
 
     /**
@@ -55,12 +58,12 @@ public final class StartServicePhase implements NodePhase {
      * with this unit's (their phase, {@code laterFiles}, settled by an earlier one): {@code later} then reports its part.
      */
     public StartServicePhase with(StartServicePhase later, String laterFiles) {
-        return new StartServicePhase(name, description, unit, prepare, files, beforeStart, later, laterFiles);
+        return new StartServicePhase(name, description, unit, prepare, files, beforeStart, later, laterFiles, tokens);
     }
 
     /** The same phase, its description ending with {@code note} (join's, where the phase may be done by another). */
     public StartServicePhase noting(String note) {
-        return new StartServicePhase(name, description + note, unit, prepare, files, beforeStart, partner, partnerFiles);
+        return new StartServicePhase(name, description + note, unit, prepare, files, beforeStart, partner, partnerFiles, tokens);
     }
 
     /**
@@ -68,8 +71,26 @@ public final class StartServicePhase implements NodePhase {
      * so that wait-ready does not take the Ready condition the previous kubelet posted for the new one's.
      */
     public static StartServicePhase kubelet(NodeReadiness readiness) {
+        return kubelet(readiness, null);
+    }
+
+    /** The same, and with {@code tokens} (null: none) the node's bootstrap token kept valid ({@link io.kubejoin.join.TokenLifetime}). */
+    public static StartServicePhase kubelet(NodeReadiness readiness, io.kubejoin.join.TokenLifetime tokens) {
         StartServicePhase p = kubelet();
-        return new StartServicePhase(p.name, p.description, p.unit, p.prepare, p.files, readiness::since, null, null);
+        return new StartServicePhase(p.name, p.description, p.unit, p.prepare, p.files, readiness::since, null, null, tokens);
+    }
+
+    /**
+     * Before a kubelet start: its bootstrap token extended when the run outlived it and kubelet will use it (no
+     * client credential of its own on the node, or not looked at); the note for the summary, or null.
+     */
+    private String keepTokenValid(NodeContext ctx) throws PhaseFailure {
+        if (tokens == null || io.kubejoin.join.BootstrapFiles.skip(ctx)) return null;
+        return tokens.ensure(ctx.node().name());
+    }
+
+    private static PhaseResult noting(PhaseResult r, String note) {
+        return note == null ? r : new PhaseResult(r.changed(), r.summary() + "; " + note, r.changedFiles());
     }
 
     public static StartServicePhase kubelet() {
@@ -144,6 +165,7 @@ public final class StartServicePhase implements NodePhase {
         boolean filesChanged = ctx.anyChanged(files.apply(ctx.paths()));
         // an upgrade resumed after the new binary was pushed: its files are as they should be, its process is not
         String requested = ctx.restartRequested(unit);
+        String tokenNote = keepTokenValid(ctx);
         // read before the script: once it runs, the new kubelet may post at any moment
         NodeReadiness.Since before = beforeStart == null ? null : beforeStart.apply(ctx.node().name());
         // a kubelet restarted within the second of its last heartbeat could post the very same status
@@ -169,7 +191,7 @@ public final class StartServicePhase implements NodePhase {
         boolean enabled = r.stdout().contains(StartScripts.ENABLED_MARK);
         boolean started = r.stdout().contains(StartScripts.STARTED_MARK);
         if (started && beforeStart != null) ctx.kubeletRestarted(before);
-        return result(unit, enabled, started, filesChanged, requested, null);
+        return noting(result(unit, enabled, started, filesChanged, requested, null), tokenNote);
     }
 
     /** {@code with}: the unit whose phase started this one too (one clause with the reason), or null. */
@@ -202,6 +224,7 @@ public final class StartServicePhase implements NodePhase {
         String requested = ctx.restartRequested(unit);
         boolean theirsChanged = ctx.anyChanged(partner.files.apply(ctx.paths()));
         String theirsRequested = ctx.restartRequested(partner.unit);
+        String tokenNote = keepTokenValid(ctx);
         NodeReadiness.Since before = beforeStart == null ? null : beforeStart.apply(ctx.node().name());
         NodeReadiness.startAfterTheSecondOf(before == null ? null : before.readyHeartbeat(), java.time.Clock.systemUTC(),
                 java.time.Duration.ofSeconds(1));
@@ -245,6 +268,6 @@ public final class StartServicePhase implements NodePhase {
             ctx.settle(partner.name, result(partner.unit, theirsEnabled, marks.contains(StartScripts.startedMark(partner.unit)),
                     theirsChanged, theirsRequested, unit));
         }
-        return result(unit, marks.contains(StartScripts.enabledMark(unit)), started, changed, requested, null);
+        return noting(result(unit, marks.contains(StartScripts.enabledMark(unit)), started, changed, requested, null), tokenNote);
     }
 }
