@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * rejects, no runtime socket, a bad config — is restarted by systemd every RestartSec and never gets Ready, so the
  * wait ends within seconds with the kubelet's own error line and, when {@link JournalSignatures} knows it, its fix. The
  * same command reads the certificate manager's last lines: a running kubelet whose CSR kube-apiserver refuses for good
- * (Unauthorized, forbidden: T1/T3) retries forever without exiting, so that ends the wait too; a timeout or a refused
+ * (Unauthorized, forbidden: T1/T3), or whose CSR was denied (the approver would deny its next one too), retries forever
+ * without exiting, so that ends the wait too, with the denial's reason; a timeout or a refused
  * connection is transient (a loaded or restarting API server) and is left to retry until the deadline. Once Ready, the node's bootstrap tokens are deleted and its
  * bootstrap kubeconfig removed ({@link io.kubejoin.join.BootstrapFiles}): it holds its own client certificate and the
  * token would only be a spare credential.
@@ -119,6 +120,32 @@ public final class WaitReadyPhase implements NodePhase {
         return before != null && refusal(before) ? client.get(client.size() - 1) : null;
     }
 
+    /**
+     * rotateCerts' line for a client CSR that was created and then denied or failed (client-go csr.go
+     * WaitForCertificate: "certificate request was not signed: cannot watch on the certificate signing request:
+     * certificate signing request is denied|failed, reason: R, message: M"; klog text, 1.31+'s "Unhandled Error"
+     * err="...", or the contextual-logging manager's "Certificate request was not signed" err="...").
+     */
+    private static final Pattern CSR_DENIED = Pattern.compile(
+            "certificate_manager\\.go:\\d+\\].*(?i:c)ertificate request was not signed.*certificate signing request (?:is denied|failed), reason: ");
+    /** The manager's lines once it holds a certificate: "Certificate expiration is ..., rotation deadline is ...", "Waiting ... for next certificate rotation". */
+    private static final Pattern CERTIFICATE_HELD = Pattern.compile("Certificate expiration is |for next certificate rotation");
+
+    /**
+     * The client certificate manager's last denial (or signer failure) of its CSR, unless a later line shows it holds a
+     * certificate; null if none. A denial is final for that CSR; the kubelet (rotateCertificates) files a new one on its
+     * backoff, but kubejoin's approver denies a request for the same identity again, so one denial ends the wait.
+     */
+    static String csrDenial(List<String> certificateManagerLines) {
+        for (int i = certificateManagerLines.size() - 1; i >= 0; i--) {
+            String l = certificateManagerLines.get(i);
+            if (l.contains("kubelet-serving")) continue;
+            if (CERTIFICATE_HELD.matcher(l).find()) return null;
+            if (CSR_DENIED.matcher(l).find()) return l;
+        }
+        return null;
+    }
+
     private static boolean refusal(String line) {
         var m = CSR_CREATE_FAILED.matcher(line);
         return m.find() && PERMANENT.matcher(m.group("err")).find();
@@ -173,6 +200,16 @@ public final class WaitReadyPhase implements NodePhase {
             String state = "systemd: " + active + (p.containsKey("SubState") ? "/" + p.get("SubState") : "")
                     + ", restarted " + restarts + (restarts == 1 ? " time" : " times");
             if (active.equals("active") && !restarted) {
+                // running, its CSR denied: the manager files new ones, which the approver denies again
+                String denial = csrDenial(certificateManager);
+                if (denial != null) {
+                    journal = List.copyOf(certificateManager);
+                    fix = "read the CSR's conditions (`kubectl get csr`), fix what the reason names, then re-run 'kubejoin join'";
+                    for (JournalSignatures.Match m : JournalSignatures.match(JournalSignatures.KUBELET, List.of(denial))) {
+                        fix = m.what() + ": " + m.fix().replace("NODE", node);
+                    }
+                    return "kubelet's client certificate request was denied (" + state + "): " + denial;
+                }
                 // running: its certificate manager retries a refused CSR forever; only a refusal for good ends the wait
                 String refusal = permanentCsrRefusal(certificateManager);
                 if (refusal == null) {
