@@ -513,6 +513,10 @@ class JoinEndToEndTest {
         assertThat(w2.hint()).contains("kubectl get csr").contains("files a new CSR");
         assertThat(nodes.get("worker-2").node.kubelet().state()).as("the kubelet runs on")
                 .isEqualTo(SimulatedKubelet.State.RUNNING);
+        // and its healthz (:10248) answers ok, as a rotating kubelet's does while it bootstraps: kubejoin does not take
+        // that for joined (wait-ready wants the Node's Ready)
+        assertThat(nodes.get("worker-2").node.exec("curl -fsS --max-time 5 http://" + inv.node("worker-2").orElseThrow().address()
+                + ":10248/healthz").exitCode()).isZero();
         assertThat(nodes.get("worker-2").node.kubelet().journal().lines())
                 .anyMatch(l -> l.contains("certificate request was not signed: cannot watch on the certificate signing request: "
                         + "certificate signing request is denied, reason: KubejoinPolicyDenied"));
