@@ -453,6 +453,36 @@ class NodeChecksTest {
         }
     }
 
+    /**
+     * The kubelet retries a refused Node create forever (registerWithAPIServer) without exiting: two permanent refusals
+     * in a row (forbidden, Unauthorized) end the wait with the register-node-failed fix; a transient error (refused
+     * connection) or a registration that got through since does not.
+     */
+    @Test
+    void waitReadysUnitWatchEndsTheWaitOnARegistrationRefusedForGood() throws Exception {
+        Inventory inv = TestInventories.current("1.34.0");
+        String attempt = "I1206 06:02:46.000000   50838 kubelet_node_status.go:72] \"Attempting to register node\" node=\"worker-1\"";
+        String forbidden = "E1206 06:02:46.100000   50838 kubelet_node_status.go:94] \"Unable to register node with API server\" err=\"nodes "
+                + "\\\"worker-1\\\" is forbidden: node \\\"worker-9\\\" is not allowed to modify node \\\"worker-1\\\"\" node=\"worker-1\"";
+        String refused = "E1206 06:02:46.100000   50838 kubelet_node_status.go:94] \"Unable to register node with API server\" err=\"Post "
+                + "\\\"https://10.0.0.10:6443/api/v1/nodes\\\": dial tcp 10.0.0.10:6443: connect: connection refused\" node=\"worker-1\"";
+        String registered = "I1206 06:02:47.000000   50838 kubelet_node_status.go:75] \"Successfully registered node\" node=\"worker-1\"";
+        String head = "ActiveState=active\nSubState=running\nNRestarts=0\n";
+        ScriptedTransport t = new ScriptedTransport().answer("systemctl show", 0,
+                head + attempt + "\n" + forbidden + "\n" + attempt + "\n" + forbidden + "\n");
+        var watch = new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, t));
+        assertThat(watch.check("worker-1")).isEqualTo("kubelet cannot register its Node, kube-apiserver refuses it "
+                + "(systemd: active/running, restarted 0 times): " + forbidden);
+        assertThat(watch.fix).startsWith("the kubelet cannot register its Node with kube-apiserver: nodes \"worker-1\" is forbidden")
+                .contains("kubejoin reset worker-1");
+        assertThat(t.commands).singleElement().asString().contains("grep -F 'kubelet_node_status.go' | tail -n 4");
+        for (String lines : List.of(attempt + "\n" + forbidden, forbidden + "\n" + attempt + "\n" + refused,
+                forbidden + "\n" + forbidden + "\n" + registered)) {
+            ScriptedTransport u = new ScriptedTransport().answer("systemctl show", 0, head + lines + "\n");
+            assertThat(new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, u)).check("worker-1")).as(lines).isNull();
+        }
+    }
+
     @Test
     void startServiceNamesTheStepOfItsBatchedChecksThatFailed() {
         Inventory inv = TestInventories.article(); // ipvs: modprobe ip_vs, ip_vs_rr, ...
