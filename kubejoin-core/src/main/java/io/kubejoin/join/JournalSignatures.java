@@ -88,16 +88,20 @@ public final class JournalSignatures {
 
     private static final List<Signature> TABLE = List.of(
             // client-go util/certificate/csr/csr.go (WaitForCertificate): "certificate signing request is denied,
-            // reason: %v, message: %v" and "certificate signing request failed, reason: ..." (1.19+); before,
-            // "certificate signing request is not approved, reason: %v, message: %v". Logged by the kubelet's
-            // certificate_manager.go ("Failed while requesting a signed certificate from the master/control plane: ...").
+            // reason: %v, message: %v" and "certificate signing request failed, reason: ...", wrapped by formatError
+            // as "cannot watch on the certificate signing request: ..." (1.17-1.35); older releases said "certificate
+            // signing request is not approved, reason: %v, message: %v". Logged by the kubelet's certificate_manager.go
+            // rotateCerts as "[signer: ]certificate request was not signed: ..." (then a new CSR on its backoff), or
+            // without rotation as LoadClientCert's fatal "failed to run Kubelet: cannot watch on ...".
             new Signature("csr-denied-or-failed", KUBELET,
                     Pattern.compile("certificate signing request (?:(?!is\\b)(?<csr>" + NAME + ") )?(?:is )?(?<verdict>denied|failed|not approved)"
                             + "(?:, reason: (?<reason>[^,\"\\\\]*), message: (?<message>(?:(?!\\\\?\").)*))?"),
                     "the kubelet's certificate signing request[[ ${csr}]] was ${verdict}[[ (reason: ${reason}, message: ${message})]]",
                     "a denied or failed CSR is final: read its conditions (`kubectl get csr[[ ${csr}]] -o yaml`), fix what the reason names"
-                            + " (an approver refusing the request, or a signer error in kube-controller-manager's log),"
-                            + " then `kubejoin reset NODE` so that the kubelet submits a new CSR",
+                            + " (an approver refusing the request, e.g. a node name that is not the one its token was issued for, or a signer"
+                            + " error in kube-controller-manager's log); with rotateCertificates the kubelet files a new CSR by itself on its"
+                            + " backoff (2 s doubling to 32 s), which is refused again until the cause is fixed, so fix it and re-run"
+                            + " `kubejoin join`; a kubelet without rotation exited: `kubejoin reset NODE`",
                     null, List.of()),
 
             // client-go util/certificate/csr/csr.go (WaitForCertificate): klog.V(2).Infof("certificate signing

@@ -405,6 +405,84 @@ class NodeChecksTest {
         }
     }
 
+    /**
+     * A denied client CSR: the running kubelet's certificate manager logs rotateCerts' "certificate request was not
+     * signed" and files a new CSR 2 s later, which kubejoin's approver denies again; so one denial ends the wait with
+     * the approver's reason and the signature's fix. A denial the manager has since got past (it holds a certificate)
+     * or one of the serving certificate's manager does not.
+     */
+    @Test
+    void waitReadysUnitWatchEndsTheWaitOnADeniedClientCsrOfARunningKubelet() throws Exception {
+        Inventory inv = TestInventories.current("1.34.0");
+        String denied = "E1206 06:02:46.876514   50838 certificate_manager.go:582] kubernetes.io/kube-apiserver-client-kubelet: "
+                + "certificate request was not signed: cannot watch on the certificate signing request: certificate signing request is denied,"
+                + " reason: KubejoinPolicyDenied, message: token abcdef was issued for node worker-1, but the request is for system:node:worker-2";
+        String rotating = "I1206 06:02:48.900000   50838 certificate_manager.go:356] kubernetes.io/kube-apiserver-client-kubelet: Rotating certificates";
+        ScriptedTransport t = new ScriptedTransport().answer("systemctl show", 0,
+                "ActiveState=active\nSubState=running\nNRestarts=0\n" + rotating + "\n" + denied + "\n" + rotating + "\n");
+        var watch = new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, t));
+        assertThat(watch.check("worker-1")).isEqualTo("kubelet's client certificate request was denied "
+                + "(systemd: active/running, restarted 0 times): " + denied);
+        assertThat(watch.fix).startsWith("the kubelet's certificate signing request was denied (reason: KubejoinPolicyDenied, message: token abcdef"
+                + " was issued for node worker-1, but the request is for system:node:worker-2)").contains("kubectl get csr -o yaml")
+                .contains("files a new CSR").contains("kubejoin reset worker-1");
+        assertThat(t.commands).singleElement();
+
+        // the same denial as 1.31+'s HandleError and the contextual-logging manager print it
+        String unhandled = "E1206 06:02:46.876514   50838 certificate_manager.go:582] \"Unhandled Error\" err=\"kubernetes.io/kube-apiserver-client-kubelet: "
+                + "certificate request was not signed: cannot watch on the certificate signing request: certificate signing request is denied,"
+                + " reason: KubejoinPolicyDenied, message: forged\" logger=\"UnhandledError\"";
+        String contextual = "E1206 06:02:46.876514   50838 certificate_manager.go:620] \"Certificate request was not signed\" err=\"cannot watch on the"
+                + " certificate signing request: certificate signing request is denied, reason: KubejoinPolicyDenied, message: forged\""
+                + " logger=\"kubernetes.io/kube-apiserver-client-kubelet.UnhandledError\"";
+        for (String line : List.of(unhandled, contextual)) {
+            ScriptedTransport u = new ScriptedTransport().answer("systemctl show", 0,
+                    "ActiveState=active\nSubState=running\nNRestarts=0\n" + rotating + "\n" + line + "\n");
+            var w = new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, u));
+            assertThat(w.check("worker-1")).as(line).endsWith(": " + line);
+            assertThat(w.fix).as(line).startsWith("the kubelet's certificate signing request was denied (reason: KubejoinPolicyDenied, message: forged)");
+        }
+
+        String held = "I1206 06:02:51.000000   50838 certificate_manager.go:270] kubernetes.io/kube-apiserver-client-kubelet: Waiting "
+                + "6965h55m32.445560874s for next certificate rotation";
+        String servingDenied = denied.replace("kube-apiserver-client-kubelet", "kubelet-serving");
+        for (String after : List.of(denied + "\n" + held, servingDenied)) {
+            ScriptedTransport u = new ScriptedTransport().answer("systemctl show", 0,
+                    "ActiveState=active\nSubState=running\nNRestarts=0\n" + rotating + "\n" + after + "\n");
+            assertThat(new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, u)).check("worker-1")).as(after).isNull();
+        }
+    }
+
+    /**
+     * The kubelet retries a refused Node create forever (registerWithAPIServer) without exiting: two permanent refusals
+     * in a row (forbidden, Unauthorized) end the wait with the register-node-failed fix; a transient error (refused
+     * connection) or a registration that got through since does not.
+     */
+    @Test
+    void waitReadysUnitWatchEndsTheWaitOnARegistrationRefusedForGood() throws Exception {
+        Inventory inv = TestInventories.current("1.34.0");
+        String attempt = "I1206 06:02:46.000000   50838 kubelet_node_status.go:72] \"Attempting to register node\" node=\"worker-1\"";
+        String forbidden = "E1206 06:02:46.100000   50838 kubelet_node_status.go:94] \"Unable to register node with API server\" err=\"nodes "
+                + "\\\"worker-1\\\" is forbidden: node \\\"worker-9\\\" is not allowed to modify node \\\"worker-1\\\"\" node=\"worker-1\"";
+        String refused = "E1206 06:02:46.100000   50838 kubelet_node_status.go:94] \"Unable to register node with API server\" err=\"Post "
+                + "\\\"https://10.0.0.10:6443/api/v1/nodes\\\": dial tcp 10.0.0.10:6443: connect: connection refused\" node=\"worker-1\"";
+        String registered = "I1206 06:02:47.000000   50838 kubelet_node_status.go:75] \"Successfully registered node\" node=\"worker-1\"";
+        String head = "ActiveState=active\nSubState=running\nNRestarts=0\n";
+        ScriptedTransport t = new ScriptedTransport().answer("systemctl show", 0,
+                head + attempt + "\n" + forbidden + "\n" + attempt + "\n" + forbidden + "\n");
+        var watch = new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, t));
+        assertThat(watch.check("worker-1")).isEqualTo("kubelet cannot register its Node, kube-apiserver refuses it "
+                + "(systemd: active/running, restarted 0 times): " + forbidden);
+        assertThat(watch.fix).startsWith("the kubelet cannot register its Node with kube-apiserver: nodes \"worker-1\" is forbidden")
+                .contains("kubejoin reset worker-1");
+        assertThat(t.commands).singleElement().asString().contains("grep -F 'kubelet_node_status.go' | tail -n 4");
+        for (String lines : List.of(attempt + "\n" + forbidden, forbidden + "\n" + attempt + "\n" + refused,
+                forbidden + "\n" + forbidden + "\n" + registered)) {
+            ScriptedTransport u = new ScriptedTransport().answer("systemctl show", 0, head + lines + "\n");
+            assertThat(new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, u)).check("worker-1")).as(lines).isNull();
+        }
+    }
+
     @Test
     void startServiceNamesTheStepOfItsBatchedChecksThatFailed() {
         Inventory inv = TestInventories.article(); // ipvs: modprobe ip_vs, ip_vs_rr, ...

@@ -422,13 +422,14 @@ class JournalSignaturesTest {
                     assertThat(m.evidence()).isEqualTo(kubelet.get(1));
                 });
 
-        for (String verdict : List.of("denied", "failed")) {
-            List<String> denied = sandboxJournal(j -> j.error("certificate_manager.go:385",
-                    "Failed while requesting a signed certificate from the master: certificate signing request csr-7xk2p is " + verdict
-                            + ", reason: KubejoinDenied, message: forged node name"));
+        // what rotateCerts logs for a CSR that WaitForCertificate saw denied or failed (csr.go's texts carry no name)
+        for (String verdict : List.of("is denied", "failed")) {
+            List<String> denied = sandboxJournal(j -> j.error("certificate_manager.go:582",
+                    "kubernetes.io/kube-apiserver-client-kubelet: certificate request was not signed: cannot watch on the certificate "
+                            + "signing request: certificate signing request " + verdict + ", reason: KubejoinDenied, message: forged node name"));
             assertThat(JournalSignatures.match("kubelet", denied)).singleElement().satisfies(m -> {
                 assertThat(m.id()).isEqualTo("csr-denied-or-failed");
-                assertThat(m.what()).isEqualTo("the kubelet's certificate signing request csr-7xk2p was " + verdict
+                assertThat(m.what()).isEqualTo("the kubelet's certificate signing request was " + verdict.replace("is ", "")
                         + " (reason: KubejoinDenied, message: forged node name)");
             });
         }

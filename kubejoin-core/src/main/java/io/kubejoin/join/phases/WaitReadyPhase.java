@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * rejects, no runtime socket, a bad config — is restarted by systemd every RestartSec and never gets Ready, so the
  * wait ends within seconds with the kubelet's own error line and, when {@link JournalSignatures} knows it, its fix. The
  * same command reads the certificate manager's last lines: a running kubelet whose CSR kube-apiserver refuses for good
- * (Unauthorized, forbidden: T1/T3) retries forever without exiting, so that ends the wait too; a timeout or a refused
+ * (Unauthorized, forbidden: T1/T3), or whose CSR was denied (the approver would deny its next one too), or whose Node
+ * create is refused for good, retries forever without exiting, so that ends the wait too, with the reason; a timeout or a refused
  * connection is transient (a loaded or restarting API server) and is left to retry until the deadline. Once Ready, the node's bootstrap tokens are deleted and its
  * bootstrap kubeconfig removed ({@link io.kubejoin.join.BootstrapFiles}): it holds its own client certificate and the
  * token would only be a spare credential.
@@ -119,6 +120,55 @@ public final class WaitReadyPhase implements NodePhase {
         return before != null && refusal(before) ? client.get(client.size() - 1) : null;
     }
 
+    /**
+     * rotateCerts' line for a client CSR that was created and then denied or failed (client-go csr.go
+     * WaitForCertificate: "certificate request was not signed: cannot watch on the certificate signing request:
+     * certificate signing request is denied|failed, reason: R, message: M"; klog text, 1.31+'s "Unhandled Error"
+     * err="...", or the contextual-logging manager's "Certificate request was not signed" err="...").
+     */
+    private static final Pattern CSR_DENIED = Pattern.compile(
+            "certificate_manager\\.go:\\d+\\].*(?i:c)ertificate request was not signed.*certificate signing request (?:is denied|failed), reason: ");
+    /** The manager's lines once it holds a certificate: "Certificate expiration is ..., rotation deadline is ...", "Waiting ... for next certificate rotation". */
+    private static final Pattern CERTIFICATE_HELD = Pattern.compile("Certificate expiration is |for next certificate rotation");
+
+    /**
+     * The client certificate manager's last denial (or signer failure) of its CSR, unless a later line shows it holds a
+     * certificate; null if none. A denial is final for that CSR; the kubelet (rotateCertificates) files a new one on its
+     * backoff, but kubejoin's approver denies a request for the same identity again, so one denial ends the wait.
+     */
+    static String csrDenial(List<String> certificateManagerLines) {
+        for (int i = certificateManagerLines.size() - 1; i >= 0; i--) {
+            String l = certificateManagerLines.get(i);
+            if (l.contains("kubelet-serving")) continue;
+            if (CERTIFICATE_HELD.matcher(l).find()) return null;
+            if (CSR_DENIED.matcher(l).find()) return l;
+        }
+        return null;
+    }
+
+    /** kubelet_node_status.go's failed Node create: "Unable to register node with API server" err="ERR" (klog text: ": ERR"). */
+    private static final Pattern REGISTER_FAILED = Pattern.compile("Unable to register node (?:with API server\"\\s*err=\"|\"[^\"]*\" with API server: )(?<err>.*)");
+
+    /**
+     * The registration's last line when it and the try before it are both permanent refusals of the Node create
+     * (Unauthorized, forbidden: e.g. NodeRestriction refusing a name other than the client certificate's); null
+     * otherwise. The kubelet retries its registration forever (100 ms doubling to 7 s) without exiting, so without
+     * this look the wait would run to its deadline. "Attempting to register node" lines between tries are skipped.
+     */
+    static String permanentRegistrationRefusal(List<String> registrationLines) {
+        String last = null;
+        int refusals = 0;
+        for (int i = registrationLines.size() - 1; i >= 0 && refusals < 2; i--) {
+            String l = registrationLines.get(i);
+            if (l.contains("Attempting to register node")) continue;
+            var m = REGISTER_FAILED.matcher(l);
+            if (!m.find() || !PERMANENT.matcher(m.group("err")).find()) return null;
+            if (last == null) last = l;
+            refusals++;
+        }
+        return refusals == 2 ? last : null;
+    }
+
     private static boolean refusal(String line) {
         var m = CSR_CREATE_FAILED.matcher(line);
         return m.find() && PERMANENT.matcher(m.group("err")).find();
@@ -132,7 +182,8 @@ public final class WaitReadyPhase implements NodePhase {
      */
     public static final class UnitWatch implements NodeReadiness.NodeWatch {
         static final String SHOW = io.kubejoin.remote.script.UnitScripts.restarts("kubelet") + "; "
-                + io.kubejoin.remote.script.UnitScripts.journal("kubelet", ERROR_SEARCH_LINES) + " | grep -F 'certificate_manager.go' | tail -n 5";
+                + io.kubejoin.remote.script.UnitScripts.journal("kubelet", ERROR_SEARCH_LINES) + " | grep -F 'certificate_manager.go' | tail -n 5; "
+                + io.kubejoin.remote.script.UnitScripts.journal("kubelet", ERROR_SEARCH_LINES) + " | grep -F 'kubelet_node_status.go' | tail -n 4";
         private final NodeContext ctx;
         private Integer lastRestarts;
         /** The fix for what the last look found (the signature's when one matched). */
@@ -150,12 +201,14 @@ public final class WaitReadyPhase implements NodePhase {
         public String check(String node) {
             java.util.Map<String, String> p = new java.util.HashMap<>();
             List<String> certificateManager = new java.util.ArrayList<>();
+            List<String> registration = new java.util.ArrayList<>();
             try {
                 ExecResult r = NodeCommands.exec(ctx.transport(), SHOW);
                 if (!r.ok()) return null; // cannot tell: the API wait goes on
                 for (String line : r.stdout().split("\n")) {
                     int eq = line.indexOf('=');
                     if (line.contains("certificate_manager.go")) certificateManager.add(line);
+                    else if (line.contains("kubelet_node_status.go")) registration.add(line);
                     else if (eq > 0) p.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
                 }
             } catch (PhaseFailure e) {
@@ -173,6 +226,26 @@ public final class WaitReadyPhase implements NodePhase {
             String state = "systemd: " + active + (p.containsKey("SubState") ? "/" + p.get("SubState") : "")
                     + ", restarted " + restarts + (restarts == 1 ? " time" : " times");
             if (active.equals("active") && !restarted) {
+                // running, its CSR denied: the manager files new ones, which the approver denies again
+                String denial = csrDenial(certificateManager);
+                if (denial != null) {
+                    journal = List.copyOf(certificateManager);
+                    fix = "read the CSR's conditions (`kubectl get csr`), fix what the reason names, then re-run 'kubejoin join'";
+                    for (JournalSignatures.Match m : JournalSignatures.match(JournalSignatures.KUBELET, List.of(denial))) {
+                        fix = m.what() + ": " + m.fix().replace("NODE", node);
+                    }
+                    return "kubelet's client certificate request was denied (" + state + "): " + denial;
+                }
+                // running, its Node create refused for good: it retries its registration forever
+                String registrationRefusal = permanentRegistrationRefusal(registration);
+                if (registrationRefusal != null) {
+                    journal = List.copyOf(registration);
+                    fix = "read the kubelet's error below, fix what it names, then re-run 'kubejoin join'";
+                    for (JournalSignatures.Match m : JournalSignatures.match(JournalSignatures.KUBELET, List.of(registrationRefusal))) {
+                        fix = m.what() + ": " + m.fix().replace("NODE", node);
+                    }
+                    return "kubelet cannot register its Node, kube-apiserver refuses it (" + state + "): " + registrationRefusal;
+                }
                 // running: its certificate manager retries a refused CSR forever; only a refusal for good ends the wait
                 String refusal = permanentCsrRefusal(certificateManager);
                 if (refusal == null) {

@@ -76,6 +76,35 @@ final class ApiServerClient extends KubeletPart {
         return tick.future();
     }
 
+    /**
+     * A failed request as Go's net/http and client-go word it ({@code Post "https://127.0.0.1:6443/apis/...": dial tcp
+     * 127.0.0.1:6443: connect: connection refused}), never the JVM's exception text, which no kubelet prints and no
+     * journal signature knows.
+     */
+    String goTransportError(String method, Connection c, String path, Throwable e) {
+        String hostPort = c.host() + ":" + c.port();
+        String url = (c.ssl() ? "https" : "http") + "://" + hostPort + path;
+        String text = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        String cause;
+        if (e instanceof java.net.ConnectException && text.contains("refused")) {
+            cause = "dial tcp " + hostPort + ": connect: connection refused";
+        } else if (e instanceof io.netty.channel.ConnectTimeoutException || text.contains("connection timed out")) {
+            cause = "dial tcp " + hostPort + ": i/o timeout";
+        } else if (e instanceof java.util.concurrent.TimeoutException || text.contains("timeout") || text.contains("timed out")) {
+            // Vert.x's request timeout (also while waiting for a pooled connection): the request's context ran out
+            cause = "context deadline exceeded";
+        } else if (e instanceof javax.net.ssl.SSLHandshakeException && (text.contains("pkix") || text.contains("certification path"))) {
+            // Go 1.20 (kubelet 1.27) put "tls: failed to verify certificate: " before crypto/x509's error
+            cause = (version.atLeast(27) ? "tls: failed to verify certificate: " : "") + "x509: certificate signed by unknown authority";
+        } else if (e instanceof javax.net.ssl.SSLException) {
+            cause = "remote error: tls: handshake failure";
+        } else {
+            // the server closed the connection before answering (Vert.x: "Connection was closed")
+            cause = "EOF";
+        }
+        return method + " \"" + url + "\": " + cause;
+    }
+
     /** The reason a failed call gives, as client-go's error text: "Unauthorized" for 401, else the Status message. */
     static String reason(Answer a) {
         if (a.code() == 401) return "Unauthorized";

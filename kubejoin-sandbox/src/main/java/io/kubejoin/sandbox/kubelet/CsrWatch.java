@@ -28,7 +28,10 @@ final class CsrWatch extends KubeletPart {
         this.api = api;
     }
 
-    /** client-go's csr.WaitForCertificate: a watch on the one CSR until it carries a certificate, is denied or failed. */
+    /**
+     * client-go's csr.WaitForCertificate: a watch on the one CSR until it carries a certificate, or fails with
+     * {@link CsrNotSigned} when it is denied, failed or deleted.
+     */
     Future<String> waitForCertificate(Connection c, String name) {
         Promise<String> done = Promise.promise();
         // after the current task, so that the connection the CSR was created on is back in the pool for the watch
@@ -88,13 +91,22 @@ final class CsrWatch extends KubeletPart {
             CertificateSigningRequest csr = event.object();
             if (csr == null || csr.getMetadata() == null || !name.equals(csr.getMetadata().getName())) return; // field selectors are not honoured
             if ("DELETED".equals(event.type())) {
-                journal.error("csr.go:281", "certificate signing request " + name + " was deleted");
-                done.tryFail(new KubeletExit("certificate signing request " + name + " was deleted"));
+                done.tryFail(new CsrNotSigned("csr \"" + name + "\" was deleted"));
                 return;
             }
             examine(csr, done, loggedApproved);
         } catch (RuntimeException e) {
             journal.warning("watch.go:98", "unable to decode an event from the watch stream: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * WaitForCertificate's error for a CSR that was created but will never carry a certificate (denied, failed,
+     * deleted): formatError's "cannot watch on the certificate signing request: " and the watch condition's error.
+     */
+    static final class CsrNotSigned extends RuntimeException {
+        CsrNotSigned(String err) {
+            super("cannot watch on the certificate signing request: " + err, null, false, false);
         }
     }
 
@@ -120,10 +132,11 @@ final class CsrWatch extends KubeletPart {
         for (CertificateSigningRequestCondition c : conditions) {
             if (!"True".equals(c.getStatus()) && c.getStatus() != null) continue;
             if ("Denied".equals(c.getType()) || "Failed".equals(c.getType())) {
-                String verb = "Denied".equals(c.getType()) ? "denied" : "failed";
-                String err = "certificate signing request " + name + " is " + verb + ", reason: " + c.getReason() + ", message: " + c.getMessage();
-                journal.error("certificate_manager.go:385", "Failed while requesting a signed certificate from the master: " + err);
-                done.tryFail(new KubeletExit(err));
+                // csr.go's texts (no CSR name in them); the caller logs it: the certificate manager as "certificate
+                // request was not signed" and tries again with a new CSR, LoadClientCert by ending the process
+                String err = ("Denied".equals(c.getType()) ? "certificate signing request is denied" : "certificate signing request failed")
+                        + ", reason: " + c.getReason() + ", message: " + c.getMessage();
+                done.tryFail(new CsrNotSigned(err));
                 return;
             }
         }

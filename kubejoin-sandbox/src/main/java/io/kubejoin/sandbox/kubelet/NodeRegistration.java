@@ -51,19 +51,7 @@ final class NodeRegistration extends KubeletPart {
                 .withOperatingSystem("linux").withArchitecture("amd64")
                 .withContainerRuntimeVersion(s.runtimeEndpoint().contains("docker") ? "docker://19.3.5" : "containerd://1.7.24")
                 .endNodeInfo().endStatus().build();
-        return api.call(c, HttpMethod.POST, "/api/v1/nodes", Serialization.asJson(node)).compose(a -> {
-            if (a.code() == 201) {
-                preRegistrationLines(name);
-                journal.info("kubelet_node_status.go:75", "\"Successfully registered node\" node=\"" + name + "\"");
-                // the kubelet's node informer has not seen the new Node yet: a real kubelet logs this once more
-                journal.error("kubelet.go:2410", "\"Error getting node\" err=\"node \\\"" + name + "\\\" not found\"");
-            } else if (a.code() == 409) {
-                journal.info("kubelet_node_status.go:111", "\"Node was previously registered\" node=\"" + name + "\"");
-            } else {
-                String err = reason(a);
-                journal.error("kubelet_node_status.go:94", "\"Unable to register node with API server\" err=\"" + quote(err) + "\" node=\"" + name + "\"");
-                return Future.failedFuture(new KubeletExit("Unable to register node with API server: " + err));
-            }
+        return register(c, name, Serialization.asJson(node), FIRST_REGISTER_STEP_MS).compose(v -> {
             return api.call(c, HttpMethod.GET, "/api/v1/nodes/" + name, null);
         }).compose(a -> {
             if (a.code() != 200) return Future.failedFuture(statusError(name, a));
@@ -89,6 +77,45 @@ final class NodeRegistration extends KubeletPart {
             journal.info("kubelet_node_status.go:687", "\"Recording event message for node\" node=\"" + name + "\" event=\"NodeReady\"");
             return s.serverTLSBootstrap() ? serving.servingCsr(s, c) : Future.succeededFuture();
         });
+    }
+
+    /** registerWithAPIServer's wait before the next try: 100 ms, doubled each time, at most 7 s. */
+    static final long FIRST_REGISTER_STEP_MS = 100;
+    static final long MAX_REGISTER_STEP_MS = 7_000;
+
+    /**
+     * kubelet_node_status.go registerWithAPIServer/tryRegisterWithAPIServer: creates the Node; a refusal (403, 401, a
+     * Status) or a failed request is logged as client-go words it ({@code "Unable to register node with API server"
+     * err="Post \"https://...\": dial tcp ...: connect: connection refused" node="w1"}) and tried again after 100 ms,
+     * 200 ms, ... up to every 7 s, forever: the kubelet does not exit, systemd never sees it.
+     */
+    private Future<Void> register(Connection c, String name, String nodeJson, long step) {
+        if (kubelet.stopped) return Future.failedFuture(new KubeletExit("stopped"));
+        return api.call(c, HttpMethod.POST, "/api/v1/nodes", nodeJson)
+                .map(a -> a.code() == 201 || a.code() == 409 ? a : new Answer(a.code(), reason(a)))
+                .recover(e -> Future.succeededFuture(new Answer(-1, api.goTransportError("Post", c, "/api/v1/nodes", e))))
+                .compose(a -> {
+                    if (a.code() == 201) {
+                        preRegistrationLines(name);
+                        journal.info("kubelet_node_status.go:75", "\"Successfully registered node\" node=\"" + name + "\"");
+                        // the kubelet's node informer has not seen the new Node yet: a real kubelet logs this once more
+                        journal.error("kubelet.go:2410", "\"Error getting node\" err=\"node \\\"" + name + "\\\" not found\"");
+                        return Future.succeededFuture();
+                    }
+                    if (a.code() == 409) {
+                        journal.info("kubelet_node_status.go:111", "\"Node was previously registered\" node=\"" + name + "\"");
+                        return Future.succeededFuture();
+                    }
+                    journal.error("kubelet_node_status.go:94", "\"Unable to register node with API server\" err=\"" + quote(a.body())
+                            + "\" node=\"" + name + "\"");
+                    io.vertx.core.Promise<Void> next = io.vertx.core.Promise.promise();
+                    kubelet.bootstrapTimer = runtime.vertx().setTimer(step, t -> {
+                        journal.info("kubelet_node_status.go:72", "\"Attempting to register node\" node=\"" + name + "\"");
+                        register(c, name, nodeJson, Math.min(step * 2, MAX_REGISTER_STEP_MS)).onComplete(next);
+                    });
+                    if (kubelet.stopped) runtime.vertx().cancelTimer(kubelet.bootstrapTimer);
+                    return next.future();
+                });
     }
 
     /**

@@ -104,6 +104,16 @@ final class ServingCertificateManager extends KubeletPart {
      * {@code kubelet-server-current.pem} symlink in the cert dir.
      */
     Future<Void> servingCsr(Startup s, Connection c) {
+        return rotate(s, c, 0);
+    }
+
+    /**
+     * One rotateCerts of the serving manager: a CSR that cannot be created, or that is denied, failed or deleted, is
+     * logged and tried again with a new key on the certificate manager's backoff ({@link TlsBootstrap#backoff}), as for
+     * the client certificate; the node stays Ready meanwhile.
+     */
+    private Future<Void> rotate(Startup s, Connection c, int attempt) {
+        if (kubelet.stopped) return Future.succeededFuture();
         KeyPair[] keyHolder = new KeyPair[1];
         return runtime.vertx().executeBlocking(() -> {
             KeyPair keys = ecKey();
@@ -118,21 +128,38 @@ final class ServingCertificateManager extends KubeletPart {
                     .withNewSpec().withRequest(base64(pem)).withSignerName(CsrSigningController.KUBELET_SERVING)
                     .withUsages(usages).endSpec().build();
             journal.info("certificate_manager.go:356", CsrSigningController.KUBELET_SERVING + ": Rotating certificates");
-            return api.call(c, HttpMethod.POST, CSR_PATH, Serialization.asJson(csr));
+            return api.call(c, HttpMethod.POST, CSR_PATH, Serialization.asJson(csr))
+                    .recover(e -> Future.succeededFuture(new ApiServerClient.Answer(-1, api.goTransportError("Post", c, CSR_PATH, e))));
         }).compose(a -> {
             if (a.code() != 201) {
                 journal.error("certificate_manager.go:562", CsrSigningController.KUBELET_SERVING
-                        + ": Failed while requesting a signed certificate from the control plane: cannot create certificate signing request: " + reason(a));
+                        + ": Failed while requesting a signed certificate from the control plane: cannot create certificate signing request: "
+                        + (a.code() < 0 ? a.body() : reason(a)));
+                retryLater(s, c, attempt);
                 return Future.succeededFuture(); // the node stays Ready; the real kubelet retries in the background
             }
             String name = Serialization.unmarshal(a.body(), CertificateSigningRequest.class).getMetadata().getName();
             kubelet.servingCsrName = name;
             csrs.waitForCertificate(c, name)
                     .compose(certPem -> runtime.vertx().executeBlocking(() -> writeServingFiles(s, keyHolder[0], certPem), false))
-                    .onFailure(e -> journal.error("certificate_manager.go:562", CsrSigningController.KUBELET_SERVING
-                            + ": certificate request was not signed: " + e.getMessage()));
+                    .onFailure(e -> {
+                        if (kubelet.stopped) return;
+                        journal.error("certificate_manager.go:582", CsrSigningController.KUBELET_SERVING
+                                + ": certificate request was not signed: " + e.getMessage());
+                        retryLater(s, c, attempt);
+                    });
             return Future.succeededFuture();
         });
+    }
+
+    private void retryLater(Startup s, Connection c, int attempt) {
+        if (kubelet.stopped) return;
+        if (attempt == TlsBootstrap.BACKOFF_STEPS - 1) {
+            journal.error("certificate_manager.go:354", CsrSigningController.KUBELET_SERVING
+                    + ": Reached backoff limit, still unable to rotate certs: timed out waiting for the condition");
+        }
+        kubelet.servingTimer = runtime.vertx().setTimer(TlsBootstrap.backoff(attempt), t -> rotate(s, c, attempt + 1));
+        if (kubelet.stopped) runtime.vertx().cancelTimer(kubelet.servingTimer);
     }
 
     private Void writeServingFiles(Startup s, KeyPair keys, String certPem) throws IOException {

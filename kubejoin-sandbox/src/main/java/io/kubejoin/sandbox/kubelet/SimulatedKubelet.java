@@ -45,11 +45,13 @@ import io.kubejoin.sandbox.kubelet.KubeletStartup.Startup;
  *       name and address, plus {@link Options#extraStatusAddress()} when a test makes it report one).</li>
  * </ul>
  * Once Ready it waits in the background for the serving certificate and writes {@code kubelet-server-current.pem}.
- * With rotateCertificates, a CSR that cannot be created (401/403, a timeout, a refused connection) is retried on the
- * certificate manager's backoff while the process runs on, as the real one does; without it the process exits.
- * Not simulated: pods, the node Lease and status heartbeats after Ready, renewal of a certificate near expiry, retries
- * after a denied CSR or a failed start-up check (a refusal ends in {@link State#FAILED} where the real kubelet would
- * crash-loop under systemd), the kubelet's own HTTPS server. Runs as callbacks on a shared
+ * With rotateCertificates, a CSR that cannot be created (401/403, a timeout, a refused connection) or that is denied,
+ * failed or deleted is retried with a new CSR on the certificate manager's backoff while the process runs on, as the
+ * real one does; without it the process exits. A refused Node create is retried (registerWithAPIServer), never an exit.
+ * Not simulated: pods, the node Lease and status heartbeats after Ready, renewal of a certificate near expiry, the
+ * exit of a kubelet still without a client certificate 5 minutes after start while the API server answers
+ * (certificate/transport.go), retries after a failed start-up check (a refusal ends in {@link State#FAILED} where the
+ * real kubelet would crash-loop under systemd), the kubelet's own HTTPS server. Runs as callbacks on a shared
  * {@link SimulatorRuntime}; every line it would print goes to its {@link Journal} (never a token or key).
  * <p>
  * This class is the process: its life cycle, its state, and what {@code systemctl stop} ends. The work is split at
@@ -130,8 +132,10 @@ public final class SimulatedKubelet {
     volatile String servingCsrName;
     /** The periodic static-pod folder check (a Vert.x timer), or -1. */
     volatile long staticPodTimer = -1;
-    /** The certificate manager's next try at the client certificate (a Vert.x timer), or -1. */
+    /** The next try at the client certificate (certificate manager) or at registering the Node (a Vert.x timer), or -1. */
     volatile long bootstrapTimer = -1;
+    /** The serving certificate manager's next try (a Vert.x timer), or -1. */
+    volatile long servingTimer = -1;
     volatile String podDnsError;
     volatile io.vertx.core.http.HttpServer servingServer;
     volatile boolean servingCertificateWritten;
@@ -172,7 +176,8 @@ public final class SimulatedKubelet {
                     startup.watchStaticPodPath();
                     return bootstrap.clientCredential(s).compose(c -> {
                         // server.go's run(): the healthz server (:10248) starts once RunKubelet has returned, i.e.
-                        // past the start-up checks and the client certificate; a kubelet that dies before never answers
+                        // past the start-up checks and, without rotation, the client certificate (with rotation it
+                        // was set when the certificate manager started); a kubelet that dies before never answers
                         healthzServing = true;
                         return registration.registerAndReady(s, c);
                     });
@@ -195,6 +200,8 @@ public final class SimulatedKubelet {
         if (timer >= 0) runtime.vertx().cancelTimer(timer);
         long retry = bootstrapTimer;
         if (retry >= 0) runtime.vertx().cancelTimer(retry);
+        long servingRetry = servingTimer;
+        if (servingRetry >= 0) runtime.vertx().cancelTimer(servingRetry);
         HttpClientRequest w = watch;
         if (w != null) w.reset();
         io.vertx.core.http.HttpServer https = servingServer;
@@ -210,13 +217,14 @@ public final class SimulatedKubelet {
         }
     }
 
-    /** Set once it would have started its healthz server (see start). */
-    private volatile boolean healthzServing;
+    /** Set once it would have started its healthz server (see start; with rotation, TlsBootstrap sets it earlier). */
+    volatile boolean healthzServing;
 
     /**
      * Whether {@code curl http://127.0.0.1:10248/healthz} answers ok: the process runs and got past its start-up
-     * checks and its client certificate. A kubelet that exits at start never opened the port, even in the moment
-     * systemd shows it active.
+     * checks, and without rotateCertificates its client certificate. With rotation it answers while the certificate
+     * manager is still bootstrapping (its healthz is a ping), so ok proves nothing about joining. A kubelet that
+     * exits at start never opened the port, even in the moment systemd shows it active.
      */
     public boolean healthzServing() {
         State s = state();

@@ -100,16 +100,18 @@ final class TlsBootstrap extends KubeletPart {
                 journal.info("bootstrap.go:109", "\"Using bootstrap kubeconfig to generate TLS client cert, key and kubeconfig file\"");
             }
             String csrNode = options.forgeCsrForNode() != null ? options.forgeCsrForNode() : s.nodeName();
-            KeyPair keys = ecKey();
-            String csrPem = csrPem(keys, csrNode, List.of());
-            return new BootstrapStep(kc, api.connection(kc.server(), kc.caPem(), kc.token(), null, null), keys, csrPem);
+            return BootstrapStep.withNewKey(kc, api.connection(kc.server(), kc.caPem(), kc.token(), null, null), csrNode);
         }, false).compose(step -> {
             if (s.rotateCertificates()) {
                 journal.info("certificate_manager.go:270", signerPrefix() + "Certificate rotation is enabled");
+                // server.go: buildKubeletClientConfig only starts the certificate manager, RunKubelet returns and the
+                // healthz server (:10248) starts, with no client certificate yet
+                kubelet.healthzServing = true;
                 return rotate(s, step, 0);
             }
-            // without rotation, LoadClientCert requests the certificate in the foreground: its failure ends the process
-            return requestCertificate(s, step).recover(e -> Future.failedFuture(e instanceof CsrCreateFailure
+            // without rotation, LoadClientCert requests the certificate in the foreground: its failure (a CSR that
+            // cannot be created, or one denied or failed: WaitForCertificate's error) ends the process
+            return requestCertificate(s, step).recover(e -> Future.failedFuture(e instanceof CsrCreateFailure || e instanceof CsrWatch.CsrNotSigned
                     ? commandFailed("failed to run Kubelet: " + e.getMessage()) : e));
         });
     }
@@ -122,32 +124,42 @@ final class TlsBootstrap extends KubeletPart {
 
     /**
      * client-go's certificate manager (util/certificate/certificate_manager.go) with rotateCertificates: the kubelet
-     * runs on while it bootstraps in the background, and a CSR that cannot be created (a 401/403, a timeout, a refused
-     * connection) is logged and tried again: wait.ExponentialBackoff (2 s, 4 s, 8 s, 16 s, each +0..10%), then
-     * "Reached backoff limit" and every 32 s, forever. Never an exit: systemd does not see it.
+     * runs on while it bootstraps in the background. A CSR that cannot be created (a 401/403, a timeout, a refused
+     * connection) or one that was created and then denied, failed or deleted (rotateCerts: "certificate request was
+     * not signed") is logged and tried again with a new key and a new CSR: wait.ExponentialBackoff (2 s, 4 s, 8 s,
+     * 16 s, each +0..10%), then "Reached backoff limit" and every 32 s, forever. Never an exit: systemd does not see it.
      */
     private Future<Connection> rotate(Startup s, BootstrapStep step, int attempt) {
         if (kubelet.stopped) return Future.failedFuture(new KubeletExit("stopped while bootstrapping its client certificate"));
         journal.info("certificate_manager.go:356", signerPrefix() + "Rotating certificates");
-        return requestCertificate(s, step).recover(e -> {
-            if (!(e instanceof CsrCreateFailure)) return Future.failedFuture(e);
-            journal.error(failureSource(), signerPrefix() + "Failed while requesting a signed certificate from the "
-                    + (version.atLeast(19) ? "control plane" : "master") + ": " + e.getMessage());
-            long delay;
-            if (attempt < BACKOFF_STEPS - 1) {
-                long d = FIRST_BACKOFF_MS << attempt;
-                delay = d + (long) (java.util.concurrent.ThreadLocalRandom.current().nextDouble() * 0.1 * d); // wait.Jitter(d, 0.1)
+        // generateCSR: every attempt has its own private key
+        Future<BootstrapStep> thisStep = attempt == 0 ? Future.succeededFuture(step)
+                : runtime.vertx().executeBlocking(() -> BootstrapStep.withNewKey(step.kubeconfig(), step.connection(), step.csrNode()), false);
+        return thisStep.compose(st -> requestCertificate(s, st)).recover(e -> {
+            if (e instanceof CsrCreateFailure) {
+                journal.error(failureSource(), signerPrefix() + "Failed while requesting a signed certificate from the "
+                        + (version.atLeast(19) ? "control plane" : "master") + ": " + e.getMessage());
+            } else if (e instanceof CsrWatch.CsrNotSigned) {
+                journal.error(notSignedSource(), signerPrefix() + "certificate request was not signed: " + e.getMessage());
             } else {
-                if (attempt == BACKOFF_STEPS - 1) {
-                    journal.error("certificate_manager.go:354", signerPrefix() + "Reached backoff limit, still unable to rotate certs: timed out waiting for the condition");
-                }
-                delay = POLL_MS;
+                return Future.failedFuture(e);
+            }
+            long delay = backoff(attempt);
+            if (attempt == BACKOFF_STEPS - 1) {
+                journal.error("certificate_manager.go:354", signerPrefix() + "Reached backoff limit, still unable to rotate certs: timed out waiting for the condition");
             }
             io.vertx.core.Promise<Connection> next = io.vertx.core.Promise.promise();
             kubelet.bootstrapTimer = runtime.vertx().setTimer(delay, t -> rotate(s, step, attempt + 1).onComplete(next));
             if (kubelet.stopped) runtime.vertx().cancelTimer(kubelet.bootstrapTimer);
             return next.future();
         });
+    }
+
+    /** The wait after the failed try number {@code attempt} (0-based): 2, 4, 8, 16 s each +0..10% (wait.Jitter), then 32 s. */
+    static long backoff(int attempt) {
+        if (attempt >= BACKOFF_STEPS - 1) return POLL_MS;
+        long d = FIRST_BACKOFF_MS << attempt;
+        return d + (long) (java.util.concurrent.ThreadLocalRandom.current().nextDouble() * 0.1 * d);
     }
 
     /** "kubernetes.io/kube-apiserver-client-kubelet: " where the release's certificate manager names itself (1.19+). */
@@ -157,6 +169,11 @@ final class TlsBootstrap extends KubeletPart {
 
     private String failureSource() {
         return version.atLeast(19) ? "certificate_manager.go:562" : "certificate_manager.go:385";
+    }
+
+    /** Where rotateCerts reports WaitForCertificate's error, a few lines below the create failure. */
+    private String notSignedSource() {
+        return version.atLeast(19) ? "certificate_manager.go:582" : "certificate_manager.go:395";
     }
 
     /** One CSR: created with the bootstrap token, then waited for; the certificate's files written. */
@@ -170,7 +187,7 @@ final class TlsBootstrap extends KubeletPart {
                 .withUsages(usages).endSpec().build();
         Connection c = step.connection();
         return api.call(c, HttpMethod.POST, CSR_PATH, Serialization.asJson(csr))
-                .recover(e -> Future.failedFuture(new CsrCreateFailure(goTransportError("Post", c, CSR_PATH, e))))
+                .recover(e -> Future.failedFuture(new CsrCreateFailure(api.goTransportError("Post", c, CSR_PATH, e))))
                 .compose(a -> {
                     if (a.code() != 201) return Future.failedFuture(new CsrCreateFailure(reason(a)));
                     String name = Serialization.unmarshal(a.body(), CertificateSigningRequest.class).getMetadata().getName();
@@ -187,36 +204,13 @@ final class TlsBootstrap extends KubeletPart {
         }
     }
 
-    /**
-     * A failed request as Go's net/http and client-go word it ({@code Post "https://127.0.0.1:6443/apis/...": dial tcp
-     * 127.0.0.1:6443: connect: connection refused}), never the JVM's exception text, which no kubelet prints and no
-     * journal signature knows.
-     */
-    String goTransportError(String method, Connection c, String path, Throwable e) {
-        String hostPort = c.host() + ":" + c.port();
-        String url = (c.ssl() ? "https" : "http") + "://" + hostPort + path;
-        String text = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
-        String cause;
-        if (e instanceof java.net.ConnectException && text.contains("refused")) {
-            cause = "dial tcp " + hostPort + ": connect: connection refused";
-        } else if (e instanceof io.netty.channel.ConnectTimeoutException || text.contains("connection timed out")) {
-            cause = "dial tcp " + hostPort + ": i/o timeout";
-        } else if (e instanceof java.util.concurrent.TimeoutException || text.contains("timeout") || text.contains("timed out")) {
-            // Vert.x's request timeout (also while waiting for a pooled connection): the request's context ran out
-            cause = "context deadline exceeded";
-        } else if (e instanceof javax.net.ssl.SSLHandshakeException && (text.contains("pkix") || text.contains("certification path"))) {
-            // Go 1.20 (kubelet 1.27) put "tls: failed to verify certificate: " before crypto/x509's error
-            cause = (version.atLeast(27) ? "tls: failed to verify certificate: " : "") + "x509: certificate signed by unknown authority";
-        } else if (e instanceof javax.net.ssl.SSLException) {
-            cause = "remote error: tls: handshake failure";
-        } else {
-            // the server closed the connection before answering (Vert.x: "Connection was closed")
-            cause = "EOF";
+    private record BootstrapStep(NodeRoot.Kubeconfig kubeconfig, Connection connection, String csrNode, KeyPair keys, String csrPem) {
+        /** A fresh ECDSA key and its CSR for the node name (blocking: key generation). */
+        static BootstrapStep withNewKey(NodeRoot.Kubeconfig kubeconfig, Connection connection, String csrNode) throws IOException {
+            KeyPair keys = ecKey();
+            return new BootstrapStep(kubeconfig, connection, csrNode, keys, KubeletPem.csrPem(keys, csrNode, List.of()));
         }
-        return method + " \"" + url + "\": " + cause;
-    }
 
-    private record BootstrapStep(NodeRoot.Kubeconfig kubeconfig, Connection connection, KeyPair keys, String csrPem) {
         @Override
         public String toString() {
             return "BootstrapStep[redacted]";
@@ -237,7 +231,42 @@ final class TlsBootstrap extends KubeletPart {
         // without rotation, LoadClientCert writes the kubeconfig only now, once the certificate is there
         if (!s.rotateCertificates()) writeKubeconfig(s, step.kubeconfig());
         journal.info("certificate_store.go:130", "Loading cert/key pair from \"" + root.root().relativize(dir.resolve(pemName)) + "\".");
+        if (s.rotateCertificates()) logRotationDeadline(firstCertificate(certPem));
         return api.connection(step.kubeconfig().server(), step.kubeconfig().caPem(), null, certificates(certPem), step.keys().getPrivate());
+    }
+
+    /**
+     * The manager's next turn once it holds the certificate (nextRotationDeadline: 70..90% of its lifetime), as the
+     * reference log shows it: what tells a reader of its lines, kubejoin's wait-ready among them, that the client
+     * certificate is there and an earlier denial or refusal is over.
+     */
+    private void logRotationDeadline(X509Certificate cert) {
+        if (cert == null) return;
+        Instant notBefore = cert.getNotBefore().toInstant();
+        Instant notAfter = cert.getNotAfter().toInstant();
+        long total = java.time.Duration.between(notBefore, notAfter).toNanos();
+        double share = 0.7 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+        Instant deadline = notBefore.plusNanos((long) (total * share));
+        journal.info("certificate_manager.go:270", signerPrefix() + "Certificate expiration is " + goTime(notAfter)
+                + ", rotation deadline is " + goTime(deadline));
+        journal.info("certificate_manager.go:270", signerPrefix() + "Waiting "
+                + goDuration(java.time.Duration.between(runtime.clock().instant(), deadline)) + " for next certificate rotation");
+    }
+
+    /** Go's time.Time.String() for a UTC time: "2027-12-05 16:09:57 +0000 UTC", nanoseconds when there are any. */
+    static String goTime(Instant t) {
+        String nanos = t.getNano() == 0 ? "" : ("." + String.format("%09d", t.getNano())).replaceAll("0+$", "");
+        return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(java.time.ZoneOffset.UTC).format(t)
+                + nanos + " +0000 UTC";
+    }
+
+    /** Go's time.Duration.String() for a positive duration: "6965h55m32.445560874s". */
+    static String goDuration(java.time.Duration d) {
+        if (d.isNegative() || d.isZero()) return "0s";
+        String seconds = d.toSecondsPart() + (d.toNanosPart() == 0 ? "" : ("." + String.format("%09d", d.toNanosPart())).replaceAll("0+$", ""));
+        if (d.toHours() > 0) return d.toHours() + "h" + d.toMinutesPart() + "m" + seconds + "s";
+        if (d.toMinutesPart() > 0) return d.toMinutesPart() + "m" + seconds + "s";
+        return seconds + "s";
     }
 
     /** kubelet's writeKubeconfigFromBootstrapping: the bootstrap kubeconfig's cluster, kubelet-client-current.pem as user. */

@@ -175,6 +175,9 @@ class SimulatedKubeletTest {
                         .anyMatch(l -> l.matches(CLIENT_CERT_FAILURE + "Unauthorized"))
                         .noneMatch(l -> l.contains("\"command failed\""));
                 assertThat(server.adminClient().certificates().v1().certificateSigningRequests().list().getItems()).isEmpty();
+                // its healthz (:10248) answers ok all the same: server.go starts it once RunKubelet returns, which with
+                // rotation does not wait for the certificate (healthz ok says nothing about joining)
+                assertThat(k.healthzServing()).isTrue();
             } finally {
                 k.stop();
             }
@@ -249,6 +252,72 @@ class SimulatedKubeletTest {
                 while (k.journal().lines().stream().filter(l -> l.matches(refused)).count() < 2 && System.nanoTime() < end) Thread.sleep(50);
                 assertThat(k.journal().lines()).as("journal %s", k.journal().lines()).filteredOn(l -> l.matches(refused)).hasSize(2);
                 assertThat(k.state()).isEqualTo(SimulatedKubelet.State.RUNNING);
+            } finally {
+                k.stop();
+            }
+        }
+    }
+
+    private static final String REGISTER_FAILED = "E\\d{4} \\d{2}:\\d{2}:\\d{2}\\.\\d{6} +\\d+ kubelet_node_status\\.go:\\d+\\] "
+            + "\"Unable to register node with API server\" err=\"";
+
+    /**
+     * A Node create the API server refuses (here a 504 Status twice): kubelet_node_status.go logs "Unable to register
+     * node with API server" err=... node=... and tries again (100 ms, 200 ms, ... up to 7 s) while the process runs;
+     * the old simulator exited on the first refusal.
+     */
+    @Test
+    void aRefusedNodeCreateIsLoggedAndRetriedUntilTheNodeRegisters(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            KubernetesClient admin = server.adminClient();
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "r1", "127.0.1.41");
+            server.timeOutNext("create", "nodes", "", 2);
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("r1"), "r1", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            boolean[] exited = new boolean[1];
+            k.onExit(() -> exited[0] = true);
+            k.start();
+            approveUntil(admin, nodes, () -> k.state() != SimulatedKubelet.State.RUNNING);
+            assertThat(k.awaitSettled(20, TimeUnit.SECONDS)).as("journal %s", k.journal().lines()).isEqualTo(SimulatedKubelet.State.READY);
+            assertThat(exited[0]).isFalse();
+            String refused = REGISTER_FAILED + java.util.regex.Pattern.quote(
+                    "Timeout: request did not complete within requested timeout - context deadline exceeded\" node=\"r1\"");
+            assertThat(k.journal().lines()).filteredOn(l -> l.matches(refused)).hasSize(2);
+            assertThat(k.journal().lines()).filteredOn(l -> l.contains("\"Attempting to register node\" node=\"r1\"")).hasSize(3);
+            assertThat(k.journal().lines()).filteredOn(l -> l.contains("\"Successfully registered node\" node=\"r1\"")).hasSize(1);
+            assertThat(admin.nodes().withName("r1").get()).isNotNull();
+        }
+    }
+
+    /**
+     * The API server gone when the kubelet registers (it holds a valid client certificate from an earlier start): Go's
+     * dial error in kubelet's line (never the JVM's "Connection refused: /127.0.0.1:port"), and it keeps trying.
+     */
+    @Test
+    void aNodeCreateThatCannotConnectIsLoggedAsGoDoesAndRetried(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4");
+             java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            KubernetesClient admin = server.adminClient();
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "r2", "127.0.1.42");
+            SimulatedKubelet first = new SimulatedKubelet(runtime, nodes.root("r2"), "r2", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            first.start();
+            approveUntil(admin, nodes, () -> first.state() != SimulatedKubelet.State.RUNNING);
+            assertThat(first.awaitSettled(20, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.READY);
+            first.stop();
+            int port = closed.getLocalPort();
+            closed.close(); // nothing listens there now
+            String dead = "https://127.0.0.1:" + port;
+            nodes.edit("r2", "/etc/kubernetes/kubelet.kubeconfig", c -> c.replace(server.url(), dead));
+            SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("r2"), "r2", KubeVersion.parse("1.32.4"), SimulatedKubelet.Options.sandbox());
+            k.start();
+            try {
+                String refused = REGISTER_FAILED + java.util.regex.Pattern.quote("Post \\\"" + dead + "/api/v1/nodes\\\": dial tcp 127.0.0.1:"
+                        + port + ": connect: connection refused\" node=\"r2\"");
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (k.journal().lines().stream().filter(l -> l.matches(refused)).count() < 2 && System.nanoTime() < end) Thread.sleep(50);
+                assertThat(k.journal().lines()).as("journal %s", k.journal().lines()).filteredOn(l -> l.matches(refused)).hasSizeGreaterThanOrEqualTo(2);
+                assertThat(k.journal().lines()).noneMatch(l -> l.contains("\"command failed\"")).noneMatch(l -> l.contains("Connection refused"));
+                assertThat(k.state()).isEqualTo(SimulatedKubelet.State.RUNNING);
+                assertThat(k.healthzServing()).isTrue();
             } finally {
                 k.stop();
             }
@@ -498,10 +567,98 @@ class SimulatedKubeletTest {
             String request = new String(java.util.Base64.getDecoder().decode(csr.getSpec().getRequest()));
             assertThat(CertificateRequests.parseSpecRequest(csr.getSpec().getRequest()).getSubject().toString()).contains("system:node:m1");
             assertThat(request).contains("CERTIFICATE REQUEST");
-            // kubejoin's approver denies it (m2's token asks for m1's identity); the kubelet reports the denial
+            // kubejoin's approver denies it (m2's token asks for m1's identity); what the kubelet then does is
+            // aForgedClientCsrDeniedKeepsARotatingKubeletRetryingWithNewCsrs
+            String first = forger.clientCsrName();
+            approveUntil(admin, nodes, () -> decided(admin, first));
+            assertThat(admin.certificates().v1().certificateSigningRequests().withName(first).get().getStatus().getConditions())
+                    .extracting(c -> c.getType()).containsExactly("Denied");
+            forger.stop();
+        }
+    }
+
+    /** client-go's manager line for a CSR that was created but never signed (WaitForCertificate's error, wrapped). */
+    private static final String CLIENT_CERT_NOT_SIGNED = "E\\d{4} \\d{2}:\\d{2}:\\d{2}\\.\\d{6} +\\d+ certificate_manager\\.go:\\d+\\] "
+            + "kubernetes\\.io/kube-apiserver-client-kubelet: certificate request was not signed: cannot watch on the certificate signing request: "
+            + "certificate signing request is denied, reason: KubejoinPolicyDenied, message: .*system:node:m1.*";
+
+    /**
+     * A denied client CSR with rotateCertificates: the real certificate manager (rotateCerts) logs "certificate request
+     * was not signed: cannot watch on the certificate signing request: certificate signing request is denied, reason:
+     * ..., message: ..." and returns to its backoff, filing a new CSR (with a new key) 2 s later; the process runs on,
+     * without a client certificate, and its healthz (:10248) answers. The old simulator exited on the denial.
+     */
+    @Tag("hostile")
+    @Test
+    void aForgedClientCsrDeniedKeepsARotatingKubeletRetryingWithNewCsrs(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            KubernetesClient admin = server.adminClient();
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "m1", "127.0.1.31", "m2", "127.0.1.32");
+            SimulatedKubelet forger = new SimulatedKubelet(runtime, nodes.root("m2"), "m2", KubeVersion.parse("1.32.4"),
+                    SimulatedKubelet.Options.sandbox().withForgeCsrForNode("m1"));
+            boolean[] exited = new boolean[1];
+            forger.onExit(() -> exited[0] = true);
+            forger.start();
+            try {
+                assertThat(forger.awaitClientCsr(20, TimeUnit.SECONDS)).isNotNull();
+                String first = forger.clientCsrName();
+                approveUntil(admin, nodes, () -> decided(admin, first));
+                // the manager's backoff (2 s +10%) files a second CSR, which the approver denies again
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (first.equals(forger.clientCsrName()) && System.nanoTime() < end) Thread.sleep(20);
+                String second = forger.clientCsrName();
+                assertThat(second).as("journal %s", forger.journal().lines()).isNotEqualTo(first);
+                approveUntil(admin, nodes, () -> decided(admin, second));
+                end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (forger.journal().lines().stream().filter(l -> l.matches(CLIENT_CERT_NOT_SIGNED)).count() < 2 && System.nanoTime() < end) {
+                    Thread.sleep(20);
+                }
+                assertThat(forger.state()).as("journal %s", forger.journal().lines()).isEqualTo(SimulatedKubelet.State.RUNNING);
+                assertThat(exited[0]).isFalse();
+                assertThat(forger.failureReason()).isNull();
+                assertThat(forger.journal().lines()).filteredOn(l -> l.matches(CLIENT_CERT_NOT_SIGNED)).hasSize(2);
+                assertThat(forger.journal().lines()).noneMatch(l -> l.contains("\"command failed\""))
+                        .noneMatch(l -> l.contains("Failed while requesting a signed certificate"))
+                        .filteredOn(l -> l.endsWith("kubernetes.io/kube-apiserver-client-kubelet: Rotating certificates")).hasSizeBetween(2, 3);
+                for (String name : List.of(first, second)) {
+                    CertificateSigningRequest csr = admin.certificates().v1().certificateSigningRequests().withName(name).get();
+                    assertThat(csr.getStatus().getConditions()).extracting(c -> c.getType()).containsExactly("Denied");
+                    assertThat(csr.getStatus().getCertificate()).isNull();
+                }
+                // client-go's generateCSR makes a new private key for every attempt
+                assertThat(CertificateRequests.parseSpecRequest(admin.certificates().v1().certificateSigningRequests().withName(first).get()
+                        .getSpec().getRequest()).getSubjectPublicKeyInfo())
+                        .isNotEqualTo(CertificateRequests.parseSpecRequest(admin.certificates().v1().certificateSigningRequests().withName(second).get()
+                                .getSpec().getRequest()).getSubjectPublicKeyInfo());
+                assertThat(nodes.root("m2").resolve("etc/kubernetes/cert/kubelet-client-current.pem")).doesNotExist();
+                assertThat(admin.nodes().withName("m2").get()).isNull();
+                // server.go starts the healthz server once RunKubelet returns, which with rotation does not wait for the certificate
+                assertThat(forger.healthzServing()).isTrue();
+            } finally {
+                forger.stop();
+            }
+        }
+    }
+
+    /** Without rotation, LoadClientCert's WaitForCertificate error ends the process ("failed to run Kubelet: ..."). */
+    @Tag("hostile")
+    @Test
+    void aDeniedClientCsrEndsAKubeletWithoutRotation(@TempDir Path tmp) throws Exception {
+        try (SandboxApiServer server = sandbox("v1.32.4")) {
+            KubernetesClient admin = server.adminClient();
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, "1.32.4", "containerd", "m1", "127.0.1.33", "m2", "127.0.1.34");
+            nodes.edit("m2", "/etc/kubernetes/kubelet-config.yaml", c -> c.replace("rotateCertificates: true", "rotateCertificates: false"));
+            SimulatedKubelet forger = new SimulatedKubelet(runtime, nodes.root("m2"), "m2", KubeVersion.parse("1.32.4"),
+                    SimulatedKubelet.Options.sandbox().withForgeCsrForNode("m1"));
+            forger.start();
+            assertThat(forger.awaitClientCsr(20, TimeUnit.SECONDS)).isNotNull();
+            assertThat(forger.healthzServing()).as("LoadClientCert runs before the healthz server").isFalse();
             approveUntil(admin, nodes, () -> forger.state() != SimulatedKubelet.State.RUNNING);
             assertThat(forger.awaitSettled(10, TimeUnit.SECONDS)).isEqualTo(SimulatedKubelet.State.FAILED);
-            assertThat(forger.failureReason()).contains("is denied");
+            assertThat(forger.failureReason()).startsWith("failed to run Kubelet: cannot watch on the certificate signing request: "
+                    + "certificate signing request is denied, reason: KubejoinPolicyDenied, message: ");
+            assertThat(forger.journal().last(1).get(0)).matches("E\\d{4} .* run\\.go:\\d+\\] \"command failed\" err=\"failed to run Kubelet: "
+                    + "cannot watch on the certificate signing request: certificate signing request is denied, reason: KubejoinPolicyDenied, message: .*\"");
         }
     }
 
@@ -533,10 +690,11 @@ class SimulatedKubeletTest {
             while ((honest.servingCsrName() == null || claimer.servingCsrName() == null) && System.nanoTime() < end) {
                 Thread.sleep(50);
             }
-            approveUntil(admin, nodes, () -> honest.servingCertificateWritten() && decided(admin, claimer.servingCsrName()));
+            String claimed = claimer.servingCsrName();
+            approveUntil(admin, nodes, () -> honest.servingCertificateWritten() && decided(admin, claimed));
 
             CertificateSigningRequest bad = admin.certificates().v1().certificateSigningRequests()
-                    .withName(claimer.servingCsrName()).get();
+                    .withName(claimed).get();
             // the kubelet asked for what its status holds, 8.8.8.8 included
             var attr = CertificateRequests.parseSpecRequest(bad.getSpec().getRequest())
                     .getAttributes(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)[0];
@@ -552,6 +710,14 @@ class SimulatedKubeletTest {
             });
             assertThat(bad.getStatus().getCertificate()).isNull();
             assertThat(claimer.servingCertificateWritten()).isFalse();
+            // the serving certificate manager logs the denial and files a new CSR on its backoff (2 s +10%), as the real one
+            end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (claimed.equals(claimer.servingCsrName()) && System.nanoTime() < end) Thread.sleep(20);
+            assertThat(claimer.servingCsrName()).as("journal %s", claimer.journal().lines()).isNotEqualTo(claimed);
+            assertThat(claimer.journal().lines()).anyMatch(l -> l.contains("kubernetes.io/kubelet-serving: certificate request was not signed: "
+                    + "cannot watch on the certificate signing request: certificate signing request is denied, reason: KubejoinPolicyDenied"));
+            assertThat(claimer.state()).isEqualTo(SimulatedKubelet.State.READY);
+            claimer.stop();
             assertThat(honest.servingCertificateWritten()).as("journal %s", honest.journal().lines()).isTrue();
             CertificateSigningRequest good = admin.certificates().v1().certificateSigningRequests()
                     .withName(honest.servingCsrName()).get();
