@@ -133,6 +133,8 @@ public final class SimulatedKubelet {
     /** The certificate manager's next try at the client certificate (a Vert.x timer), or -1. */
     volatile long bootstrapTimer = -1;
     volatile String podDnsError;
+    /** KubeletConfiguration nodeStatusUpdateFrequency (or its flag): the period of syncNodeStatus. */
+    volatile java.time.Duration nodeStatusUpdateFrequency = java.time.Duration.ofSeconds(10);
     volatile io.vertx.core.http.HttpServer servingServer;
     volatile boolean servingCertificateWritten;
 
