@@ -82,7 +82,8 @@ final class NodeRegistration extends KubeletPart {
             Future<Void> servingCsr = s.serverTLSBootstrap() ? serving.servingCsr(s, c) : Future.succeededFuture();
             if (!fresh[0]) return servingCsr;
             java.time.Duration wait = NodeStatusSync.readyAfterFirstStatus(kubelet.version, kubelet.nodeStatusUpdateFrequency);
-            return servingCsr.compose(v -> NodeStatusSync.after(kubelet, wait)).compose(v -> {
+            // the status loop runs beside the serving certificate manager: its wait starts with the first status
+            return Future.all(servingCsr, NodeStatusSync.after(kubelet, wait)).compose(v -> {
                 if (!NodeStatusSync.fastUntilReady(kubelet.version)) return syncNodeStatus(s, c);
                 // fastNodeStatusUpdate: the Node from the informer's cache (the last status this kubelet wrote); a
                 // write refused as stale is done again by syncNodeStatus, which reads the Node first
