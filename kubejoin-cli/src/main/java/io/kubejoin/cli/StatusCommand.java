@@ -80,10 +80,12 @@ public class StatusCommand implements Callable<Integer> {
     static String table(List<NodeStatus> rows, Instant now, Terminal terminal) {
         Table t = new Table("NODE", "READY", "VERSION", "KUBELET", "KUBE-PROXY", "SERVING", "CLIENT", "PROXY-CERT", "CSRS", "ACTION");
         for (NodeStatus r : rows) {
-            String ready = !r.registered() ? "missing" : r.ready() == null ? "unknown" : r.ready() ? "Ready" : "NotReady";
+            String ready = !r.registered() ? "missing" : r.ready() == null ? "unknown" : r.ready() ? "Ready"
+                    : r.starting() ? "Starting" : "NotReady";
             String proxy = r.proxyService() == null ? "-" : r.proxyService() + (Boolean.FALSE.equals(r.proxyHealthy())
                     && "active".equals(r.proxyService()) ? "!" : "");
-            t.row(r.node() + (r.inInventory() ? "" : "*"), "Ready".equals(ready) ? terminal.green(ready) : terminal.red(ready),
+            t.row(r.node() + (r.inInventory() ? "" : "*"), "Ready".equals(ready) ? terminal.green(ready)
+                            : "Starting".equals(ready) ? terminal.yellow(ready) : terminal.red(ready),
                     r.kubeletVersion() == null ? "-" : r.kubeletVersion(), r.kubeletService() == null ? "-" : r.kubeletService(),
                     proxy, days(r.servingCertExpiry(), now), days(r.clientCertExpiry(), now), days(r.proxyCertExpiry(), now),
                     r.pendingCsrs(), r.healthy() ? "" : terminal.yellow("yes"));
@@ -116,6 +118,7 @@ public class StatusCommand implements Callable<Integer> {
             n.put("inInventory", r.inInventory());
             n.put("registered", r.registered());
             if (r.ready() != null) n.put("ready", r.ready());
+            if (r.starting()) n.put("starting", true);
             if (r.readyMessage() != null) n.put("readyMessage", r.readyMessage());
             if (r.kubeletVersion() != null) n.put("kubeletVersion", r.kubeletVersion());
             if (r.expectedVersion() != null) n.put("expectedVersion", r.expectedVersion());

@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import io.kubejoin.version.KubeVersion;
+import io.kubejoin.version.VersionRules;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -762,6 +764,39 @@ public final class NodeReadiness {
 
     private static Duration nonNegative(Duration d) {
         return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    /**
+     * Slack on top of the release's first-status-to-Ready time before a starting Node counts as NotReady: the
+     * condition's time is to the second, and kubelet's clock and this machine's differ a little.
+     */
+    public static final Duration STARTUP_MARGIN = Duration.ofSeconds(5);
+
+    /**
+     * Whether a registered Node that is not Ready is only in its kubelet's start-up, and then what it is waiting for
+     * (else null). A kubelet posts NotReady first (reason KubeletNotReady: PLEG has not relisted yet) and Ready when its
+     * release does ({@link VersionRules#kubeletReadyAfterFirstStatus}: the next node-status sync before 1.26, the fast
+     * path from 1.26): so a KubeletNotReady condition whose transition is more recent than that, plus
+     * {@link #STARTUP_MARGIN}, is no failure yet. Any other reason, an older transition or no time: null.
+     *
+     * @param ready                     the Node's Ready condition (null: none)
+     * @param kubelet                   the kubelet's release (the Node's kubeletVersion, else the inventory's)
+     * @param nodeStatusUpdateFrequency the kubelet's configured period (kubejoin renders 10 s)
+     */
+    public static String startingUp(NodeCondition ready, KubeVersion kubelet, Duration nodeStatusUpdateFrequency, Instant now) {
+        if (ready == null || !"False".equals(ready.getStatus()) || !"KubeletNotReady".equals(ready.getReason())) return null;
+        Instant since;
+        try {
+            since = Instant.parse(ready.getLastTransitionTime());
+        } catch (RuntimeException e) {
+            return null;
+        }
+        Duration expected = VersionRules.kubeletReadyAfterFirstStatus(kubelet, nodeStatusUpdateFrequency);
+        if (Duration.between(since, now).compareTo(expected.plus(STARTUP_MARGIN)) > 0) return null;
+        return VersionRules.kubeletFastStatusUntilReady(kubelet)
+                ? "kubelet " + kubelet.minorString() + " posts Ready as soon as its runtime checks pass (within seconds)"
+                : "kubelet " + kubelet.minorString() + " posts Ready at its next node-status sync, nodeStatusUpdateFrequency ("
+                        + nodeStatusUpdateFrequency.toSeconds() + " s) after its first status";
     }
 
     static boolean isReady(Node node) {

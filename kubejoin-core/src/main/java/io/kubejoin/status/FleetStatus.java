@@ -66,8 +66,8 @@ public final class FleetStatus {
             if (inv.node(n.getMetadata().getName()).isPresent()) continue;
             List<NodeStatus.Flag> problems = new ArrayList<>();
             Boolean ready = ready(n);
-            if (!Boolean.TRUE.equals(ready)) flag(problems, Condition.NOT_READY, "NotReady: " + readyMessage(n));
-            out.add(new NodeStatus(n.getMetadata().getName(), internalIp(n), false, true, ready, readyMessage(n),
+            String readyMessage = notReady(n, ready, inv.kubernetesVersion(), DEFAULT_NODE_STATUS_UPDATE_FREQUENCY, now, problems);
+            out.add(new NodeStatus(n.getMetadata().getName(), internalIp(n), false, true, ready, readyMessage,
                     kubeletVersion(n), null, null, null, null, null, null, null,
                     pending.getOrDefault(n.getMetadata().getName(), 0), "not in the inventory", problems));
         }
@@ -106,9 +106,8 @@ public final class FleetStatus {
             flag(problems, Condition.NOT_REGISTERED, "not registered with the API server — run kubejoin join");
         } else {
             ready = ready(api);
-            readyMessage = readyMessage(api);
             version = kubeletVersion(api);
-            if (!Boolean.TRUE.equals(ready)) flag(problems, Condition.NOT_READY, "NotReady: " + readyMessage);
+            readyMessage = notReady(api, ready, inv.kubernetesVersion(), nodeStatusUpdateFrequency(node), now, problems);
             if (version != null && !sameRelease(version, inv.kubernetesVersion())) {
                 flag(problems, Condition.KUBELET_VERSION, "kubelet " + version + ", the inventory says " + expected
                         + " — run kubejoin join to install it");
@@ -156,6 +155,37 @@ public final class FleetStatus {
         }
         return new NodeStatus(node.name(), node.address(), true, api != null, ready, readyMessage, version, expected,
                 serving, client, proxyCert, kubelet, proxy, healthz, pendingCsrs, ssh, problems);
+    }
+
+    /** What kubejoin renders for nodeStatusUpdateFrequency unless the inventory sets it (kubelet's default too). */
+    static final Duration DEFAULT_NODE_STATUS_UPDATE_FREQUENCY = Duration.ofSeconds(10);
+
+    /** The node's kubelet nodeStatusUpdateFrequency: the inventory's kubelet config, else what kubejoin renders. */
+    static Duration nodeStatusUpdateFrequency(io.kubejoin.inventory.Node node) {
+        Object v = node.kubelet().config().get("nodeStatusUpdateFrequency");
+        try {
+            return v instanceof String s ? io.kubejoin.util.GoDuration.parse(s) : DEFAULT_NODE_STATUS_UPDATE_FREQUENCY;
+        } catch (IllegalArgumentException e) {
+            return DEFAULT_NODE_STATUS_UPDATE_FREQUENCY;
+        }
+    }
+
+    /**
+     * The Ready message status shows, and NOT_READY flagged unless Ready: a kubelet that has just posted its first,
+     * NotReady status is starting, not failing, until its release would have posted Ready
+     * ({@link io.kubejoin.cluster.NodeReadiness#startingUp}); its message then says so and nothing is flagged.
+     */
+    static String notReady(Node n, Boolean ready, KubeVersion inventoryRelease, Duration frequency, Instant now,
+                           List<NodeStatus.Flag> problems) {
+        String message = readyMessage(n);
+        if (Boolean.TRUE.equals(ready)) return message;
+        NodeCondition condition = conditions(n).stream().filter(c -> "Ready".equals(c.getType())).findFirst().orElse(null);
+        String version = kubeletVersion(n);
+        KubeVersion release = version == null ? inventoryRelease : KubeVersion.ofGitVersion(version).orElse(inventoryRelease);
+        String starting = io.kubejoin.cluster.NodeReadiness.startingUp(condition, release, frequency, now);
+        if (starting != null) return NodeStatus.STARTING + message + " (" + starting + ")";
+        flag(problems, Condition.NOT_READY, "NotReady: " + message);
+        return message;
     }
 
     /**

@@ -36,6 +36,18 @@ public record NodeStatus(String node, String address, boolean inInventory, boole
         flags = List.copyOf(flags);
     }
 
+    /** How {@link #readyMessage} begins for a kubelet still in its start-up (its first status is NotReady). */
+    public static final String STARTING = "starting: ";
+
+    /**
+     * Registered, not Ready, and not flagged: the kubelet has posted its first, NotReady status and its release posts
+     * Ready only later (status shows it as Starting, no failure yet).
+     */
+    public boolean starting() {
+        return registered && Boolean.FALSE.equals(ready) && readyMessage != null && readyMessage.startsWith(STARTING)
+                && flags.stream().noneMatch(f -> f.condition() == Condition.NOT_READY);
+    }
+
     /** The flags' texts, as status prints them. */
     public List<String> problems() {
         return flags.stream().map(Flag::text).toList();

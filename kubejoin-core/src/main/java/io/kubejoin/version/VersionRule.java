@@ -72,7 +72,12 @@ public record VersionRule(Component component, Kind kind, String name, KubeVersi
          * an order the component's start must keep against the node's other services; the rule's range is the
          * releases that need that order
          */
-        START_ORDER
+        START_ORDER,
+        /**
+         * how the component reports its Node's status at start (when Ready follows registration); the rule's range is
+         * the releases that report so
+         */
+        NODE_STATUS
     }
 
     /** True when the release {@code v} has this flag / field / mode. */

@@ -4,6 +4,7 @@ import io.kubejoin.util.Suggestions;
 
 import io.kubejoin.version.VersionRule.Component;
 import io.kubejoin.version.VersionRule.Kind;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -120,6 +121,37 @@ public final class VersionRules {
      */
     public static boolean kubeProxyMayStartBeforeItsNode(KubeVersion v) {
         return !available(Component.KUBE_PROXY, Kind.START_ORDER, KUBE_PROXY_AFTER_ITS_NODE, v);
+    }
+
+    /**
+     * kubelet keeps retrying its status every 100 ms at start until the Node is Ready (the range); before, its first
+     * status after registration is NotReady and Ready waits for the next node-status sync. See the rule's note.
+     */
+    public static final String FAST_STATUS_UNTIL_READY = "fast-status-until-ready";
+
+    /** fastStatusUpdateOnce's tick (kubelet.go, kubernetes#112618). */
+    static final Duration FAST_STATUS_TICK = Duration.ofMillis(100);
+
+    /**
+     * Upper bound for the fast path: PLEG relists every second, the first time as the sync loop starts (the first
+     * status loses that race on a fresh node), and the fast loop sees it within a tick; twice that, for a loaded node.
+     */
+    static final Duration FAST_STATUS_READY_WITHIN = Duration.ofSeconds(2);
+
+    /** Whether kubelet of this release retries its status quickly at start until Ready (kubernetes#112618, 1.26). */
+    public static boolean kubeletFastStatusUntilReady(KubeVersion v) {
+        return available(Component.KUBELET, Kind.NODE_STATUS, FAST_STATUS_UNTIL_READY, v);
+    }
+
+    /**
+     * How long after its first status (NotReady: PLEG has not relisted yet) a healthy, freshly registered kubelet of
+     * this release reports Ready, at most: before 1.26 its next node-status sync, {@code nodeStatusUpdateFrequency}
+     * later plus the sync loop's jitter (wait.JitterUntil, factor 0.04); from 1.26 the fast loop's next tick after
+     * PLEG's first relist, well under a second ({@link #FAST_STATUS_READY_WITHIN} allowed).
+     */
+    public static Duration kubeletReadyAfterFirstStatus(KubeVersion v, Duration nodeStatusUpdateFrequency) {
+        if (kubeletFastStatusUntilReady(v)) return FAST_STATUS_READY_WITHIN;
+        return nodeStatusUpdateFrequency.plus(nodeStatusUpdateFrequency.multipliedBy(4).dividedBy(100));
     }
 
     /** Whether kube-proxy of this release needs the conntrack program on the node. */
@@ -254,6 +286,15 @@ public final class VersionRules {
                 "1.29 (kubernetes#119525) to 1.33 kube-proxy reads its Node at start, 6 tries over ~31 s, then falls "
                         + "back: start it after its kubelet registered the Node; before 1.29 a bindAddress spares the "
                         + "read, from 1.34 (kubernetes#130837) it waits up to 5 minutes for the Node"));
+        // when a freshly registered Node turns Ready: its first status is NotReady ("PLEG is not healthy: pleg has yet
+        // to be successful": the sync loop starts after registration); reference log kubelet-1.24: registered
+        // 16:14:58.05, NodeReady 16:15:08.3, at the next syncNodeStatus
+        rules.add(rule(Component.KUBELET, Kind.NODE_STATUS, FAST_STATUS_UNTIL_READY, 26, 0, 0, "",
+                "before 1.26 a fresh Node turns Ready only at the kubelet's next node-status sync, "
+                        + "nodeStatusUpdateFrequency (10 s) after its NotReady first status (fastStatusUpdateOnce gave up "
+                        + "after one update once a podCIDR was set); from 1.26 (kubernetes#112618) fastStatusUpdateOnce "
+                        + "retries every 100 ms until Ready (up to nodeReadyGracePeriod, 120 s), so Ready follows within a "
+                        + "second"));
         rules.add(rule(Component.KUBELET, Kind.NODE_REQUIREMENT, CRI_V1ALPHA2_ONLY, 0, 0, 23, "",
                 "kubelet speaks CRI v1 from 1.23 (v1alpha2 before); containerd 2.0 serves v1 only"));
         rules.add(rule(Component.KUBELET, Kind.NODE_REQUIREMENT, CGROUP_DRIVER_FROM_CRI, 31, 0, 0, "",

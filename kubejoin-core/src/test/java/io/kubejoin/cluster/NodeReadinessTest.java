@@ -490,4 +490,43 @@ class NodeReadinessTest {
         created.setStatus(status);
         conn.client().certificates().v1().certificateSigningRequests().resource(created).updateStatus();
     }
+
+    private static io.fabric8.kubernetes.api.model.NodeCondition condition(String status, String reason, Instant transition) {
+        return new io.fabric8.kubernetes.api.model.NodeConditionBuilder().withType("Ready").withStatus(status).withReason(reason)
+                .withMessage("PLEG is not healthy: pleg has yet to be successful")
+                .withLastTransitionTime(transition == null ? null : transition.toString()).build();
+    }
+
+    /**
+     * A kubelet's first status is NotReady (KubeletNotReady); before 1.26 Ready comes only at its next node-status sync
+     * (the reference 1.24 kubelet: 10.3 s later), from 1.26 within a second: until then the node is starting, not
+     * failing. Past that, or for any other reason, it is NotReady.
+     */
+    @Test
+    void aKubeletsFirstNotReadyStatusIsStartingUpUntilItsReleaseWouldHavePostedReady() {
+        Instant now = Instant.parse("2026-12-05T16:15:05Z");
+        Duration tenSeconds = Duration.ofSeconds(10);
+        io.kubejoin.version.KubeVersion v124 = io.kubejoin.version.KubeVersion.parse("1.24.17");
+        io.kubejoin.version.KubeVersion v134 = io.kubejoin.version.KubeVersion.parse("1.34.2");
+        Instant registered = Instant.parse("2026-12-05T16:14:58Z");
+        assertThat(NodeReadiness.startingUp(condition("False", "KubeletNotReady", registered), v124, tenSeconds, now))
+                .contains("next node-status sync").contains("10 s");
+        // 10 s sync + 4 % jitter + the margin: 15.4 s after the first status it is NotReady
+        assertThat(NodeReadiness.startingUp(condition("False", "KubeletNotReady", registered), v124, tenSeconds,
+                registered.plusMillis(15_400))).isNotNull();
+        assertThat(NodeReadiness.startingUp(condition("False", "KubeletNotReady", registered), v124, tenSeconds,
+                registered.plusMillis(15_500))).isNull();
+        // a longer configured period is waited for
+        assertThat(NodeReadiness.startingUp(condition("False", "KubeletNotReady", registered), v124, Duration.ofSeconds(30),
+                registered.plusSeconds(30))).contains("30 s");
+        // from 1.26 the fast path posts Ready within a second: 8 s after (2 s allowed, plus the margin), it is a failure
+        assertThat(NodeReadiness.startingUp(condition("False", "KubeletNotReady", registered), v134, tenSeconds, registered.plusSeconds(3)))
+                .contains("within seconds");
+        assertThat(NodeReadiness.startingUp(condition("False", "KubeletNotReady", registered), v134, tenSeconds, registered.plusSeconds(8))).isNull();
+        // not the kubelet's own start-up NotReady: Unknown (the node controller: no heartbeat), another reason, no time
+        assertThat(NodeReadiness.startingUp(condition("Unknown", "NodeStatusUnknown", registered), v124, tenSeconds, now)).isNull();
+        assertThat(NodeReadiness.startingUp(condition("True", "KubeletReady", registered), v124, tenSeconds, now)).isNull();
+        assertThat(NodeReadiness.startingUp(condition("False", "KubeletNotReady", null), v124, tenSeconds, now)).isNull();
+        assertThat(NodeReadiness.startingUp(null, v124, tenSeconds, now)).isNull();
+    }
 }

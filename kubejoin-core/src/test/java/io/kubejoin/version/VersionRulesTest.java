@@ -160,6 +160,23 @@ class VersionRulesTest {
     }
 
     @Test
+    void kubeletRetriesItsStatusUntilReadyFrom126AndWaitsForItsNextSyncBefore() {
+        for (int m = 17; m <= 35; m++) {
+            assertThat(VersionRules.kubeletFastStatusUntilReady(minor(m))).as("1.%d", m).isEqualTo(m >= 26);
+        }
+        assertThat(VersionRules.kubeletFastStatusUntilReady(KubeVersion.parse("1.25.16"))).isFalse();
+        assertThat(VersionRules.kubeletFastStatusUntilReady(KubeVersion.parse("1.26.0"))).isTrue();
+        java.time.Duration tenSeconds = java.time.Duration.ofSeconds(10);
+        // the reference 1.24 kubelet: NodeReady 10.3 s after registering, at its next sync (10 s, jitter 4 %)
+        assertThat(VersionRules.kubeletReadyAfterFirstStatus(KubeVersion.parse("1.24.0"), tenSeconds)).isEqualTo(java.time.Duration.ofMillis(10_400));
+        assertThat(VersionRules.kubeletReadyAfterFirstStatus(KubeVersion.parse("1.25.16"), java.time.Duration.ofSeconds(20)))
+                .isEqualTo(java.time.Duration.ofMillis(20_800));
+        assertThat(VersionRules.kubeletReadyAfterFirstStatus(KubeVersion.parse("1.26.0"), tenSeconds)).isLessThan(java.time.Duration.ofSeconds(3));
+        assertThat(VersionRules.find(Component.KUBELET, Kind.NODE_STATUS, VersionRules.FAST_STATUS_UNTIL_READY).orElseThrow().note())
+                .contains("kubernetes#112618");
+    }
+
+    @Test
     void tableIsConsistent() {
         Set<String> seen = new HashSet<>();
         for (VersionRule r : VersionRules.all()) {

@@ -343,6 +343,44 @@ class JoinEndToEndTest {
         assertThat(second.nodes()).allSatisfy(r -> assertThat(r.changed()).as(r.node() + " " + r.phases()).isFalse());
     }
 
+    /**
+     * A kubelet before 1.26 posts NotReady first and Ready only at its next node-status sync, 10 s later (the
+     * reference 1.24 kubelet: registered 16:14:58.05, NodeReady 16:15:08.3): the join waits for that Ready and
+     * succeeds, its wait-ready taking the sync's 10 s.
+     */
+    @Test
+    void anOldTargetJoinsWaitingForTheReadyOfTheKubeletsNextStatusSync() throws Exception {
+        Files.writeString(dir.resolve("inventory.yaml"), Files.readString(dir.resolve("inventory.yaml"))
+                .replace("kubernetesVersion: \"1.34.2\"", "kubernetesVersion: \"1.24.17\"").replace("mode: nftables", "mode: iptables"));
+        inv = InventoryLoader.load(dir.resolve("inventory.yaml"));
+        assertThat(io.kubejoin.version.VersionRules.kubeletFastStatusUntilReady(inv.kubernetesVersion())).isFalse();
+        // the sandbox's control plane is 1.34, ten minors ahead of these kubelets: preflight's skew check refuses it
+        Join.Outcome outcome = join(Set.of("preflight"), Duration.ofSeconds(60), VerifyPhase.DEFAULT_TIMEOUT);
+        assertThat(outcome.allJoined()).as(String.join("\n", progress)).isTrue();
+        for (JoinRunner.NodeReport r : outcome.nodes()) {
+            PhaseRecordCheck.tookAtLeast(r, "wait-ready", Duration.ofSeconds(10));
+            SimulatedKubelet k = nodes.get(r.node()).node.kubelet();
+            assertThat(k.journal().lines()).as(r.node()).anyMatch(l -> l.contains("event=\"NodeReady\""))
+                    .noneMatch(l -> l.contains("Fast updating node status"));
+        }
+        assertThat(sandbox.adminClient().nodes().list().getItems()).allSatisfy(n -> assertThat(n.getStatus().getConditions())
+                .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")));
+    }
+
+    /** From 1.26 the kubelet retries its status every 100 ms until Ready: the join's wait is not held up by a sync. */
+    @Test
+    void aCurrentTargetTurnsReadyOnTheKubeletsFastStatusPath() throws Exception {
+        assertThat(io.kubejoin.version.VersionRules.kubeletFastStatusUntilReady(inv.kubernetesVersion())).isTrue();
+        Join.Outcome outcome = join();
+        assertThat(outcome.allJoined()).as(String.join("\n", progress)).isTrue();
+        for (JoinRunner.NodeReport r : outcome.nodes()) {
+            SimulatedKubelet k = nodes.get(r.node()).node.kubelet();
+            assertThat(k.journal().lines()).as(r.node()).anyMatch(l -> l.contains("Fast updating node status as it just became ready"));
+            assertThat(r.phases()).filteredOn(p -> p.phase().equals("wait-ready")).singleElement()
+                    .satisfies(p -> assertThat(p.took()).as(r.node()).isLessThan(Duration.ofSeconds(10)));
+        }
+    }
+
     /** Issue 12: a real kube-proxy programs the kubernetes service VIP only with its first sync, after its start. */
     @Test
     void verifyWaitsForKubeProxysFirstSync() throws Exception {

@@ -88,6 +88,12 @@ final class KubeletStartup extends KubeletPart {
         } catch (IllegalArgumentException e) {
             fileCheckFrequency = java.time.Duration.ofSeconds(20);
         }
+        try {
+            kubelet.nodeStatusUpdateFrequency = io.kubejoin.util.GoDuration.parse(flags.getOrDefault("node-status-update-frequency",
+                    string(config.get("nodeStatusUpdateFrequency"), "10s")));
+        } catch (IllegalArgumentException e) {
+            kubelet.nodeStatusUpdateFrequency = java.time.Duration.ofSeconds(10);
+        }
 
         Map<String, String> labels = new LinkedHashMap<>();
         String nodeLabels = flags.get("node-labels");

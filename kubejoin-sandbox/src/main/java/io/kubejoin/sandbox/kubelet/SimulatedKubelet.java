@@ -39,10 +39,12 @@ import io.kubejoin.sandbox.kubelet.KubeletStartup.Startup;
  *       0600) and the {@code kubelet-client-current.pem} symlink (relative, where kubelet's is absolute);
  *       {@code kubelet.kubeconfig} naming that symlink is written before the CSR with rotateCertificates (as
  *       LoadClientConfig does), after the certificate without it (LoadClientCert);</li>
- *   <li>with that client certificate: registers the Node (labels, taints, addresses, nodeInfo), posts
- *       Ready=True through {@code /status}, and with serverTLSBootstrap files its serving CSR (signer
- *       kubernetes.io/kubelet-serving, its SANs taken from its Node status addresses as kubelet takes them:
- *       name and address, plus {@link Options#extraStatusAddress()} when a test makes it report one).</li>
+ *   <li>with that client certificate: registers the Node (labels, taints, addresses, nodeInfo), posts its first
+ *       status through {@code /status} (NotReady for a fresh Node), with serverTLSBootstrap files its serving CSR
+ *       (signer kubernetes.io/kubelet-serving, its SANs taken from its Node status addresses as kubelet takes them:
+ *       name and address, plus {@link Options#extraStatusAddress()} when a test makes it report one), and posts
+ *       Ready=True when its release would ({@link NodeStatusSync}: the next node-status sync before 1.26, the fast
+ *       path from 1.26).</li>
  * </ul>
  * Once Ready it waits in the background for the serving certificate and writes {@code kubelet-server-current.pem}.
  * With rotateCertificates, a CSR that cannot be created (401/403, a timeout, a refused connection) or that is denied,
@@ -137,6 +139,8 @@ public final class SimulatedKubelet {
     /** The serving certificate manager's next try (a Vert.x timer), or -1. */
     volatile long servingTimer = -1;
     volatile String podDnsError;
+    /** KubeletConfiguration nodeStatusUpdateFrequency (or its flag): the period of syncNodeStatus. */
+    volatile java.time.Duration nodeStatusUpdateFrequency = java.time.Duration.ofSeconds(10);
     volatile io.vertx.core.http.HttpServer servingServer;
     volatile boolean servingCertificateWritten;
 

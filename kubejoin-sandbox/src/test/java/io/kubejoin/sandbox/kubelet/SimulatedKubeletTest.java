@@ -149,6 +149,111 @@ class SimulatedKubeletTest {
         joinsAndTurnsReady("1.17.2", "docker", tmp);
     }
 
+    /** One Ready condition the watch saw on the Node: when (nanoTime), status, reason, message. */
+    record SeenReady(long at, String status, String reason, String message) {
+    }
+
+    /**
+     * Starts a kubelet of {@code version} on a fresh node (its kubelet config edited by {@code config}), approves its
+     * CSRs until it is READY, and returns every Ready condition a watch on its Node saw, in order.
+     */
+    private List<SeenReady> readyTimeline(String version, Path tmp, java.util.function.UnaryOperator<String> config,
+                                          SimulatedKubelet[] started) throws Exception {
+        try (SandboxApiServer server = sandbox("v" + version)) {
+            KubernetesClient admin = server.adminClient();
+            RenderedNodes nodes = RenderedNodes.render(server, tmp, version, "containerd", "r1", "127.0.1.1");
+            nodes.edit("r1", "/etc/kubernetes/kubelet-config.yaml", config);
+            List<SeenReady> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (var w = admin.nodes().withName("r1").watch(new io.fabric8.kubernetes.client.Watcher<io.fabric8.kubernetes.api.model.Node>() {
+                @Override
+                public void eventReceived(Action action, io.fabric8.kubernetes.api.model.Node n) {
+                    if (n.getStatus() == null || n.getStatus().getConditions() == null) return;
+                    n.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst().ifPresent(c -> {
+                        SeenReady r = new SeenReady(System.nanoTime(), c.getStatus(), c.getReason(), c.getMessage());
+                        SeenReady last = seen.isEmpty() ? null : seen.get(seen.size() - 1);
+                        if (last == null || !last.status().equals(r.status())) seen.add(r);
+                    });
+                }
+
+                @Override
+                public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {
+                }
+            })) {
+                SimulatedKubelet k = new SimulatedKubelet(runtime, nodes.root("r1"), "r1", KubeVersion.parse(version),
+                        SimulatedKubelet.Options.sandbox());
+                started[0] = k;
+                k.start();
+                approveUntil(admin, nodes, () -> k.state() != SimulatedKubelet.State.RUNNING);
+                assertThat(k.awaitSettled(5, TimeUnit.SECONDS)).as("journal %s", k.journal().lines()).isEqualTo(SimulatedKubelet.State.READY);
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (seen.stream().noneMatch(r -> r.status().equals("True")) && System.nanoTime() < end) Thread.sleep(20);
+                k.stop();
+            }
+            return seen;
+        }
+    }
+
+    /** The real kubelet's first status of a fresh Node (reference log kubelet-1.24: no event for it, the next one NodeReady). */
+    private static void firstStatusIsNotReadyThenReady(List<SeenReady> seen, SimulatedKubelet k) {
+        assertThat(seen).as("Ready conditions seen; journal %s", k.journal().lines()).hasSize(2);
+        assertThat(seen.get(0).status()).isEqualTo("False");
+        assertThat(seen.get(0).reason()).isEqualTo("KubeletNotReady");
+        assertThat(seen.get(0).message()).isEqualTo("PLEG is not healthy: pleg has yet to be successful");
+        assertThat(seen.get(1).status()).isEqualTo("True");
+        assertThat(seen.get(1).reason()).isEqualTo("KubeletReady");
+        assertThat(seen.get(1).message()).isEqualTo("kubelet is posting ready status");
+        List<String> journal = k.journal().lines();
+        assertThat(journal.stream().filter(l -> l.contains("event=\"NodeReady\"")).count()).as("journal %s", journal).isOne();
+        assertThat(journal).noneMatch(l -> l.contains("event=\"NodeNotReady\"") || l.contains("Node became not ready"));
+    }
+
+    /**
+     * From "Successfully registered node" to the NodeReady event, by the kubelet's own journal timestamps (a watch's
+     * delivery lags on a loaded machine).
+     */
+    private static long registeredToReadyMillis(SimulatedKubelet k) {
+        java.util.function.Function<String, Long> at = text -> k.journal().lines().stream().filter(l -> l.contains(text)).findFirst()
+                .map(l -> java.time.LocalTime.parse(l.substring(6, 21)).toNanoOfDay() / 1_000_000).orElseThrow();
+        return at.apply("event=\"NodeReady\"") - at.apply("Successfully registered node");
+    }
+
+    /**
+     * Before 1.26 a fresh Node is NotReady at first (PLEG has not relisted when kubelet posts its first status) and
+     * Ready only at the kubelet's next node-status sync: the reference 1.24 kubelet registered at 16:14:58.05 and
+     * recorded NodeReady at 16:15:08.3. The old simulator posted Ready right after registering.
+     */
+    @Test
+    void aFreshNodeOfAReleaseBefore126TurnsReadyAtTheNextNodeStatusSync(@TempDir Path tmp) throws Exception {
+        SimulatedKubelet[] k = new SimulatedKubelet[1];
+        List<SeenReady> seen = readyTimeline("1.24.17", tmp, c -> c, k);
+        firstStatusIsNotReadyThenReady(seen, k[0]);
+        // nodeStatusUpdateFrequency 10 s (kubejoin renders the default), plus kubelet's jitter of up to 4 %
+        assertThat(registeredToReadyMillis(k[0])).as("registered to Ready").isBetween(10_000L, 13_000L);
+        assertThat(k[0].journal().lines()).noneMatch(l -> l.contains("Fast updating node status"));
+    }
+
+    /** The sync comes nodeStatusUpdateFrequency after the first status: the config's value, not a constant. */
+    @Test
+    void theNextSyncFollowsTheConfiguredNodeStatusUpdateFrequency(@TempDir Path tmp) throws Exception {
+        SimulatedKubelet[] k = new SimulatedKubelet[1];
+        List<SeenReady> seen = readyTimeline("1.17.17", tmp, c -> c.replace("nodeStatusUpdateFrequency: 10s", "nodeStatusUpdateFrequency: 3s"), k);
+        firstStatusIsNotReadyThenReady(seen, k[0]);
+        assertThat(registeredToReadyMillis(k[0])).as("registered to Ready").isBetween(3_000L, 6_000L);
+    }
+
+    /**
+     * From 1.26 (kubernetes#112618) fastStatusUpdateOnce retries every 100 ms until the Node is Ready: NotReady
+     * first all the same, Ready within a second, with its "Fast updating node status" line.
+     */
+    @Test
+    void aFreshNodeFrom126TurnsReadyOnTheFastStatusPath(@TempDir Path tmp) throws Exception {
+        SimulatedKubelet[] k = new SimulatedKubelet[1];
+        List<SeenReady> seen = readyTimeline("1.26.15", tmp, c -> c, k);
+        firstStatusIsNotReadyThenReady(seen, k[0]);
+        assertThat(registeredToReadyMillis(k[0])).as("registered to Ready").isBetween(300L, 1_500L);
+        assertThat(k[0].journal().lines()).anyMatch(l -> l.contains("kubelet_node_status.go:497] \"Fast updating node status as it just became ready\""));
+    }
+
     /** client-go's certificate manager line for the client certificate: the 1.19+ wording, signer name first. */
     private static final String CLIENT_CERT_FAILURE = "E\\d{4} \\d{2}:\\d{2}:\\d{2}\\.\\d{6} +\\d+ certificate_manager\\.go:\\d+\\] "
             + "kubernetes\\.io/kube-apiserver-client-kubelet: Failed while requesting a signed certificate from the control plane: "
