@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -34,7 +35,7 @@ public final class JoinBenchmark {
 
     public record Result(int nodes, int joined, double sandboxStartSeconds, double wallSeconds, ProcessStats join,
                          double sandboxCpuSeconds, List<PhaseFigures> phases, int exitCode, Path dir,
-                         StatusFigures status, long sandboxPeakRssKiB) {
+                         StatusFigures status, long sandboxPeakRssKiB, String classArchive) {
         public double nodesPerSecond() {
             return wallSeconds == 0 ? 0 : joined / wallSeconds;
         }
@@ -48,6 +49,7 @@ public final class JoinBenchmark {
             sb.append(String.format("join peak heap    %d MiB of %d MiB max (sum of heap pools' peaks)%n",
                     join.peakHeapBytes() >> 20, join.maxHeapBytes() >> 20));
             sb.append(String.format("join peak threads %d%n", join.peakThreads()));
+            sb.append("join class archive ").append(classArchive).append('\n');
             sb.append(String.format("sandbox start     %.1f s (separate process, not in the figures above)%n", sandboxStartSeconds));
             sb.append(String.format("sandbox CPU       %.1f s during the join (the simulated cluster's share of the machine)%n",
                     sandboxCpuSeconds));
@@ -96,6 +98,23 @@ public final class JoinBenchmark {
             // the JVM flags of the ./kubejoin launcher, so the figures are those of a user's run; extra JVM flags for
             // the timed join (a profiler, say): KUBEJOIN_BENCH_JOIN_OPTS
             List<String> joinCmd = run.jvm(s.joinHeap(), "join", "KUBEJOIN_BENCH_JOIN_OPTS");
+            // the launcher's class archive of join, mapped as every ./kubejoin join after a user's first maps it (class
+            // loading and verification from the jar are ~5% of a 1,000-node join's CPU); none yet: this join dumps it at
+            // its exit, as the launcher's first run does (after it wrote its figures: the dump is not in its CPU)
+            Optional<ClassArchive> archive = ClassArchive.of("join", classpath, Path.of(run.java));
+            Path dumpTo = null;
+            String archiveUse;
+            if (archive.isEmpty()) {
+                archiveUse = "none (classes from the jar: the classpath is not one jar, or KUBEJOIN_CDS=off)";
+            } else if (archive.get().exists()) {
+                joinCmd.addAll(archive.get().useFlags());
+                archiveUse = "mapped " + archive.get().file();
+            } else {
+                dumpTo = archive.get().dumpTarget();
+                joinCmd.addAll(ClassArchive.dumpFlags(dumpTo));
+                archiveUse = "none: this first join loaded its classes from the jar and dumped " + archive.get().file()
+                        + " at its exit (in its wall time, not its CPU); the next runs map it";
+            }
             joinCmd.add("-D" + ProcessStats.PROPERTY + "=" + stats);
             joinCmd.addAll(List.of("-cp", classpath, "io.kubejoin.cli.Main", "join", "-f", sandboxDir.resolve("inventory.yaml").toString(),
                     "--kubeconfig", sandboxDir.resolve("admin.kubeconfig").toString(), "--plain", "-o", "json",
@@ -107,7 +126,19 @@ public final class JoinBenchmark {
             double sandboxCpu0 = cpuSeconds(sandbox);
             long j0 = System.nanoTime();
             Process join = new ProcessBuilder(run.nearSandbox(joinCmd)).redirectOutput(json.toFile()).redirectError(joinLog.toFile()).start();
-            int exit = join.waitFor();
+            int exit;
+            try {
+                exit = join.waitFor();
+                if (exit == 0 && dumpTo != null) {
+                    try {
+                        archive.get().keep(dumpTo);
+                    } catch (IOException e) {
+                        // best effort, as the launcher's (mv || true): the next run dumps again
+                    }
+                }
+            } finally {
+                if (dumpTo != null) Files.deleteIfExists(dumpTo);
+            }
             double wall = (System.nanoTime() - j0) / 1e9;
             double sandboxCpu = cpuSeconds(sandbox) - sandboxCpu0;
             long sandboxRss = peakRssKiB(sandbox);
@@ -131,7 +162,7 @@ public final class JoinBenchmark {
             });
             StatusFigures status = s.thenStatus() ? status(run, sandboxDir, dir, s, progress) : null;
             return new Result(s.nodes(), joined, sandboxStart, wall, figures, sandboxCpu, phases, exit, dir, status,
-                    Math.max(sandboxRss, peakRssKiB(sandbox)));
+                    Math.max(sandboxRss, peakRssKiB(sandbox)), archiveUse);
         } finally {
             BenchRun.stop(sandbox);
         }
