@@ -333,8 +333,23 @@ public final class VersionRules {
     }
 
     public static Optional<VersionRule> find(Component component, Kind kind, String name) {
-        return ALL.stream().filter(r -> r.component() == component && r.kind() == kind && r.name().equals(name))
-                .findFirst();
+        return Optional.ofNullable(FIRST.get(key(component, kind, name)));
+    }
+
+    /**
+     * The first rule of the table for each component, kind and name: what a scan of {@link #ALL} finds, without the
+     * scan (every config field of every simulated kubelet and kube-proxy is looked up, a thousand nodes at a time).
+     */
+    private static final java.util.Map<String, VersionRule> FIRST = index();
+
+    private static java.util.Map<String, VersionRule> index() {
+        java.util.Map<String, VersionRule> first = new java.util.HashMap<>();
+        for (VersionRule r : ALL) first.putIfAbsent(key(r.component(), r.kind(), r.name()), r);
+        return java.util.Map.copyOf(first);
+    }
+
+    private static String key(Component component, Kind kind, String name) {
+        return component.name() + '\u0000' + kind.name() + '\u0000' + name;
     }
 
     /** True when the flag exists in that release; flags the table does not know are assumed to exist. */

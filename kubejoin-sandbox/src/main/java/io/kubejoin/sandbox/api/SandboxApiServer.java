@@ -362,8 +362,20 @@ public final class SandboxApiServer implements AutoCloseable {
     }
 
     private Optional<Secret> kubeSystemSecret(String name) {
-        return store.get("/api/v1/namespaces/kube-system/secrets/" + name, Secret.class);
+        Optional<String> json = store.get("/api/v1/namespaces/kube-system/secrets/" + name);
+        if (json.isEmpty()) return Optional.empty();
+        // the real authenticator reads typed Secrets from an informer's cache: decoded once per change, not per
+        // request (every bootstrap-token request of every kubelet asks); the object is only read, never changed
+        java.util.Map.Entry<String, Secret> known = decodedSecrets.get(name);
+        if (known != null && known.getKey().equals(json.get())) return Optional.of(known.getValue());
+        Secret secret = Serialization.unmarshal(json.get(), Secret.class);
+        if (decodedSecrets.size() > 10_000) decodedSecrets.clear();
+        decodedSecrets.put(name, java.util.Map.entry(json.get(), secret));
+        return Optional.of(secret);
     }
+
+    /** kube-system Secrets by name as last decoded, with the JSON they were decoded from. */
+    private final java.util.Map<String, java.util.Map.Entry<String, Secret>> decodedSecrets = new java.util.concurrent.ConcurrentHashMap<>();
 
     private void dropRecordedRequest() {
         try {

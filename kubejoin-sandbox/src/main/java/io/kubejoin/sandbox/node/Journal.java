@@ -43,8 +43,19 @@ public final class Journal {
     private void add(char severity, String source, String message) {
         java.time.Instant now = clock.instant();
         ZonedDateTime t = now.atZone(ZoneOffset.UTC);
-        String line = String.format("%c%02d%02d %02d:%02d:%02d.%06d %7d %s] %s", severity, t.getMonthValue(),
-                t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond(), t.getNano() / 1000, pid, source, message);
+        // klog's header, "%c%02d%02d %02d:%02d:%02d.%06d %7d %s] %s", built by hand: String.format's parsing and
+        // locale lookups were most of a line's cost, and every simulated kubelet and kube-proxy logs dozens
+        StringBuilder b = new StringBuilder(40 + source.length() + message.length()).append(severity);
+        digits(b, t.getMonthValue(), 2);
+        digits(b, t.getDayOfMonth(), 2);
+        digits(b.append(' '), t.getHour(), 2);
+        digits(b.append(':'), t.getMinute(), 2);
+        digits(b.append(':'), t.getSecond(), 2);
+        digits(b.append('.'), t.getNano() / 1000, 6);
+        String p = Integer.toString(pid);
+        b.append(' ');
+        for (int i = p.length(); i < 7; i++) b.append(' ');
+        String line = b.append(p).append(' ').append(source).append("] ").append(message).toString();
         synchronized (lines) {
             if (lines.size() == MAX_LINES) {
                 lines.remove(0);
@@ -53,6 +64,13 @@ public final class Journal {
             lines.add(line);
             times.add(now);
         }
+    }
+
+    /** {@code value} zero-padded to {@code width} digits (value >= 0). */
+    private static void digits(StringBuilder b, int value, int width) {
+        String v = Integer.toString(value);
+        for (int i = v.length(); i < width; i++) b.append('0');
+        b.append(v);
     }
 
     /** Every line kept, oldest first. */

@@ -107,10 +107,13 @@ public final class NodeRoot {
         return w.replace("%%", "%").replace("$$", "$");
     }
 
+    /** Immutable once built, so shared; a Load (its constructor keeps state while it works) is made per call. */
+    private static final LoadSettings YAML_SETTINGS = LoadSettings.builder().setAllowDuplicateKeys(false).build();
+
     /** One YAML document as maps and lists (YAML 1.2 core schema). */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> yamlMap(String text) {
-        Object doc = new Load(LoadSettings.builder().setAllowDuplicateKeys(false).build()).loadFromString(text);
+        Object doc = new Load(YAML_SETTINGS).loadFromString(text);
         if (!(doc instanceof Map<?, ?> m)) throw new IllegalArgumentException("not a YAML mapping");
         return (Map<String, Object>) m;
     }

@@ -161,6 +161,20 @@ class SandboxApiServerTest {
     }
 
     @Test
+    void bootstrapTokenFollowsItsSecretAsTheSecretChanges() {
+        // the authenticator's Secrets are decoded once per change: a changed or deleted Secret counts at once
+        String token = createToken(admin, "sc0001", Map.of());
+        assertThat(raw.get("/api", token).code()).isEqualTo(200);
+        admin.secrets().inNamespace("kube-system").resource(tokenSecret("sc0001", "ffffffffffffffff", Map.of())).update();
+        assertThat(raw.get("/api", token).code()).as("token-secret changed").isEqualTo(401);
+        assertThat(raw.get("/api", "sc0001.ffffffffffffffff").code()).isEqualTo(200);
+        admin.secrets().inNamespace("kube-system").withName("bootstrap-token-sc0001").delete();
+        assertThat(raw.get("/api", "sc0001.ffffffffffffffff").code()).as("secret deleted").isEqualTo(401);
+        createToken(admin, "sc0001", Map.of());
+        assertThat(raw.get("/api", token).code()).as("created again").isEqualTo(200);
+    }
+
+    @Test
     void bootstrapTokenAuthSwitchedOffRefusesEveryBootstrapToken() {
         String token = createToken(admin, "dddddd", Map.of());
         assertThat(raw.get("/api", token).code()).isEqualTo(200);

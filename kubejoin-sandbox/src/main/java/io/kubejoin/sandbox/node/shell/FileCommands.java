@@ -421,13 +421,18 @@ final class FileCommands extends CommandSupport {
             return 1;
         }
         try {
+            boolean created = false;
             if (!Files.exists(to)) {
                 // created with its final mode: no moment in which a secret's temp file is readable by others
                 Files.createFile(to, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                         java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
                 setMode(to, 0666 & ~umask);
+                created = true;
             }
-            try (OutputStream out = Files.newOutputStream(to, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            // dd's O_TRUNC only on a file that was there: the one just created is empty, and truncating it anyway made
+            // ext4 (auto_da_alloc) start writing its blocks out at close, in the sandbox's CPU time, for every file pushed
+            try (OutputStream out = created ? Files.newOutputStream(to, StandardOpenOption.WRITE)
+                    : Files.newOutputStream(to, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 // block by block, as dd: a 100 MiB binary is never one array
                 for (long left = total; left > 0; ) {
                     byte[] block = io.raw().read((int) Math.min(left, Math.min(bs, 1 << 20)));

@@ -92,10 +92,38 @@ public final class NodeShell {
         return script(command, "", stdin == null ? null : new Stdin(stdin), DEFAULT_UMASK, "sh", List.of());
     }
 
+    /**
+     * Syntax trees by script text, the most recent few hundred: a fleet's nodes are sent the same scripts (node
+     * scripts, and the functions and steps inside their {@code sh -c}), and the tree depends on the text alone and is
+     * never changed by a run (a real sh parses each time, but on the node's CPU, not the one the sandbox shares with
+     * kubejoin; two thirds of the scripts of a 300-node join were seen before). Long scripts are parsed each time.
+     */
+    private static final int CACHED_SCRIPTS = 512;
+    private static final int CACHED_SCRIPT_CHARS = 16 * 1024;
+    private static final java.util.Map<String, Node> PARSED = new java.util.LinkedHashMap<>(CACHED_SCRIPTS * 2, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Node> e) {
+            return size() > CACHED_SCRIPTS;
+        }
+    };
+
+    static Node parsed(String text) {
+        if (text.length() > CACHED_SCRIPT_CHARS) return new Parser(text).program();
+        synchronized (PARSED) {
+            Node known = PARSED.get(text);
+            if (known != null) return known;
+        }
+        Node tree = new Parser(text).program(); // a syntax error is not kept: it is thrown again at each try
+        synchronized (PARSED) {
+            PARSED.put(text, tree);
+        }
+        return tree;
+    }
+
     ExecResult script(String text, String stdin, Stdin raw, int umask, String arg0, List<String> args) {
         Node tree;
         try {
-            tree = new Parser(text).program();
+            tree = parsed(text);
         } catch (SyntaxError e) {
             return new ExecResult(2, "", e.getMessage() + "\n");
         }

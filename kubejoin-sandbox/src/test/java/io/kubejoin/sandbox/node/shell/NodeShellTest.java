@@ -317,6 +317,33 @@ class NodeShellTest {
     }
 
     @Test
+    void ddOverAnExistingFileReplacesAllOfItsContent() throws IOException {
+        // only a file dd creates is left untruncated (it is empty): one that was there is cut to what dd writes
+        file("/etc/long", "0123456789", "rw-r--r--");
+        ExecResult r = shell.run("dd of=/etc/long bs=3 count=1 iflag=fullblock status=none",
+                new java.io.ByteArrayInputStream("abc".getBytes(StandardCharsets.UTF_8)));
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(local("/etc/long")).hasContent("abc");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(local("/etc/long")))).isEqualTo("rw-r--r--");
+    }
+
+    @Test
+    void theSameScriptTextRunsAlikeEachTimeAndItsSyntaxErrorsStayLoud() throws IOException {
+        // the parsed trees are kept by text and shared: each run has its own variables, functions and positional args
+        String script = "f() { echo \"$1-$2\"; }; f \"$1\" b; exit 3";
+        for (String arg : List.of("x", "y", "x")) {
+            ExecResult r = shell.run("sh -c " + io.kubejoin.remote.script.Sh.quote(script) + " sh " + arg);
+            assertThat(r.exitCode()).isEqualTo(3);
+            assertThat(r.stdout()).isEqualTo(arg + "-b\n");
+        }
+        for (int i = 0; i < 2; i++) {
+            ExecResult bad = shell.run("if true; then echo x");
+            assertThat(bad.exitCode()).isEqualTo(2);
+            assertThat(bad.stderr()).startsWith("sandbox node: syntax error: ");
+        }
+    }
+
+    @Test
     void ddWithCountBytesReadsExactlyThatManyBytesInBlocks() throws IOException {
         file("/etc/f", "x", "rw-r--r--");
         // GNU dd: count_bytes makes count a byte count; the last block is cut to it, the rest stays for the next reader
