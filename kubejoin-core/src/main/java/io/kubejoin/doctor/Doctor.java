@@ -271,13 +271,14 @@ public final class Doctor {
 
     /**
      * A journal finding the present state contradicts: "node not found" while the Node exists (a healthy first
-     * start logs it, even once after registering); a failed registration while the Node is Ready and its kubelet
-     * runs. A kubelet failing now (Unauthorized while registering, say) keeps its finding: that is the cause.
+     * start logs it, even once after registering). A failed registration is not: the kubelet retries it for ever
+     * while running (registerWithAPIServer), and the Node may still read Ready from its predecessor's last heartbeat
+     * (a kubelet restarted with a stale certificate, T3); only a later "registered" line of the same run clears it
+     * (the signature's own clearing pattern). A kubelet failing now keeps its finding: that is the cause.
      */
     static boolean contradicted(String signature, NodeStatus st) {
         return switch (signature) {
             case "node-not-found" -> st.registered();
-            case "register-node-failed" -> st.registered() && Boolean.TRUE.equals(st.ready()) && "active".equals(st.kubeletService());
             default -> false;
         };
     }

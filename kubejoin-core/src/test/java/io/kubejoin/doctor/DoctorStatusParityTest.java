@@ -82,7 +82,8 @@ class DoctorStatusParityTest {
         assertThat(Doctor.contradicted("node-not-found", readyRunning)).isTrue();
         assertThat(Doctor.contradicted("node-not-found", failing)).isTrue();
         assertThat(Doctor.contradicted("node-not-found", unregistered)).isFalse();
-        assertThat(Doctor.contradicted("register-node-failed", readyRunning)).isTrue();
+        // a running kubelet retries its registration for ever; Ready may be its predecessor's (T3): not history
+        assertThat(Doctor.contradicted("register-node-failed", readyRunning)).isFalse();
         assertThat(Doctor.contradicted("register-node-failed", failing)).isFalse();
         assertThat(Doctor.contradicted("t3-stale-client-credential", readyRunning)).isFalse();
     }
