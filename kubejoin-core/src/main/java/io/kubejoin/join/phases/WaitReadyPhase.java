@@ -197,6 +197,15 @@ public final class WaitReadyPhase implements NodePhase {
             this.ctx = ctx;
         }
 
+        /** The fix of the signature {@code line} matches (the last, as the table orders them), else {@code otherwise}. */
+        private static String signatureFix(String line, String node, String otherwise) {
+            String found = otherwise;
+            for (JournalSignatures.Match m : JournalSignatures.match(JournalSignatures.KUBELET, List.of(line))) {
+                found = m.what() + ": " + m.fix().replace("NODE", node);
+            }
+            return found;
+        }
+
         @Override
         public String check(String node) {
             java.util.Map<String, String> p = new java.util.HashMap<>();
@@ -230,20 +239,14 @@ public final class WaitReadyPhase implements NodePhase {
                 String denial = csrDenial(certificateManager);
                 if (denial != null) {
                     journal = List.copyOf(certificateManager);
-                    fix = "read the CSR's conditions (`kubectl get csr`), fix what the reason names, then re-run 'kubejoin join'";
-                    for (JournalSignatures.Match m : JournalSignatures.match(JournalSignatures.KUBELET, List.of(denial))) {
-                        fix = m.what() + ": " + m.fix().replace("NODE", node);
-                    }
+                    fix = signatureFix(denial, node, "read the CSR's conditions (`kubectl get csr`), fix what the reason names, then re-run 'kubejoin join'");
                     return "kubelet's client certificate request was denied (" + state + "): " + denial;
                 }
                 // running, its Node create refused for good: it retries its registration forever
                 String registrationRefusal = permanentRegistrationRefusal(registration);
                 if (registrationRefusal != null) {
                     journal = List.copyOf(registration);
-                    fix = "read the kubelet's error below, fix what it names, then re-run 'kubejoin join'";
-                    for (JournalSignatures.Match m : JournalSignatures.match(JournalSignatures.KUBELET, List.of(registrationRefusal))) {
-                        fix = m.what() + ": " + m.fix().replace("NODE", node);
-                    }
+                    fix = signatureFix(registrationRefusal, node, "read the kubelet's error below, fix what it names, then re-run 'kubejoin join'");
                     return "kubelet cannot register its Node, kube-apiserver refuses it (" + state + "): " + registrationRefusal;
                 }
                 // running: its certificate manager retries a refused CSR forever; only a refusal for good ends the wait
@@ -254,12 +257,10 @@ public final class WaitReadyPhase implements NodePhase {
                     return null;
                 }
                 journal = List.copyOf(certificateManager);
-                fix = "kube-apiserver forbids the kubelet's bootstrap credential to create a CSR: bind the group system:bootstrappers"
+                fix = signatureFix(refusal, node,
+                        "kube-apiserver forbids the kubelet's bootstrap credential to create a CSR: bind the group system:bootstrappers"
                         + " to the ClusterRole system:node-bootstrapper (kubejoin join creates the binding kubelet-bootstrap), then"
-                        + " re-run 'kubejoin join'";
-                for (JournalSignatures.Match m : JournalSignatures.match(JournalSignatures.KUBELET, List.of(refusal))) {
-                    fix = m.what() + ": " + m.fix().replace("NODE", node);
-                }
+                        + " re-run 'kubejoin join'");
                 return "kubelet cannot get its client certificate, kube-apiserver refuses its CSR (" + state + "): " + refusal;
             }
             if (active.isEmpty()) return null;
