@@ -21,6 +21,8 @@ import java.util.stream.Stream;
 record ClassArchive(Path file) {
     /** The launcher's flags that silence the JVM's CDS notes (they would reach stdout). */
     static final String QUIET = "-Xlog:cds=off,cds+dynamic=off";
+    /** What a benchmark reports when {@link #of} finds no archive to use: the classes come from the jar. */
+    static final String NONE = "none (classes from the jar: the classpath is not one jar, or KUBEJOIN_CDS=off)";
 
     /**
      * The archive of {@code command} for {@code classpath} run by {@code java}; empty when the classpath is not one jar

@@ -105,7 +105,7 @@ public final class JoinBenchmark {
             Path dumpTo = null;
             String archiveUse;
             if (archive.isEmpty()) {
-                archiveUse = "none (classes from the jar: the classpath is not one jar, or KUBEJOIN_CDS=off)";
+                archiveUse = ClassArchive.NONE;
             } else if (archive.get().exists()) {
                 joinCmd.addAll(archive.get().useFlags());
                 archiveUse = "mapped " + archive.get().file();

@@ -224,7 +224,7 @@ public final class SshBenchmark {
             } finally {
                 closeAll(kjNodes, s.keepFiles());
             }
-            String cds = archive.isEmpty() ? "none (classes from the jar: the classpath is not one jar, or KUBEJOIN_CDS=off)"
+            String cds = archive.isEmpty() ? ClassArchive.NONE
                     : archive.get().exists() ? archive.get().file().toString()
                     : "none (the untimed first join did not leave one; see " + dir.resolve("warm-up/join.log") + ")";
             return new Result(new Settings(s.nodes(), s.parallel(), s.binaryMiB(), dir, s.joinHeap(), s.keepFiles()), load,

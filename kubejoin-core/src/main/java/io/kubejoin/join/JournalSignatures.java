@@ -84,6 +84,13 @@ public final class JournalSignatures {
     private static final String NAME = "[A-Za-z0-9][A-Za-z0-9.:_-]*";
 
     private static final Pattern NODE_REGISTERED = Pattern.compile("Successfully registered node|Node was previously registered");
+    /**
+     * kubelet pkg/kubelet/kubelet_node_status.go (registerWithAPIServer): "Unable to register node %q with API server:
+     * %v"; structured: "Unable to register node with API server" err="..." node="x". The error is group err or quoted.
+     */
+    private static final Pattern REGISTER_NODE_FAILED = Pattern.compile("Unable to register node (?:\"[^\"]*\" with API server: (?<err>.*)"
+            + "|with API server\"\\s*err=\"(?<quoted>(?:[^\"\\\\]|\\\\.)*)\")");
+
     private static final Pattern CSR_ISSUED = Pattern.compile("certificate signing request (?:" + NAME + " )?is issued");
 
     private static final List<Signature> TABLE = List.of(
@@ -256,11 +263,7 @@ public final class JournalSignatures {
                             + " reaches kube-apiserver, then restart kube-proxy (or re-run `kubejoin join`)",
                     null, List.of("kube-proxy-node-not-found")),
 
-            // kubelet pkg/kubelet/kubelet_node_status.go (registerWithAPIServer): "Unable to register node %q with
-            // API server: %v"; structured: "Unable to register node with API server" err="..." node="x".
-            new Signature("register-node-failed", KUBELET,
-                    Pattern.compile("Unable to register node (?:\"[^\"]*\" with API server: (?<err>.*)"
-                            + "|with API server\"\\s*err=\"(?<quoted>(?:[^\"\\\\]|\\\\.)*)\")"),
+            new Signature("register-node-failed", KUBELET, REGISTER_NODE_FAILED,
                     "the kubelet cannot register its Node with kube-apiserver: [[${err}]][[${quoted}]]",
                     "act on the error: connection refused or a timeout → the server in kubelet.kubeconfig and kube-apiserver's"
                             + " listening address; forbidden → the client certificate's CN (system:node:NAME) must equal the node name,"
@@ -284,6 +287,16 @@ public final class JournalSignatures {
     private static final Pattern OPTIONAL = Pattern.compile("\\[\\[(.*?)\\]\\]");
 
     private JournalSignatures() {
+    }
+
+    /**
+     * The error of a kubelet's failed Node create ("Unable to register node", either log form), or null when
+     * {@code line} is not one: wait-ready's look reads it with the signature's own pattern.
+     */
+    public static String registrationError(String line) {
+        Matcher m = REGISTER_NODE_FAILED.matcher(line);
+        if (!m.find()) return null;
+        return m.group("err") != null ? m.group("err") : m.group("quoted");
     }
 
     /** The table, most specific first. */

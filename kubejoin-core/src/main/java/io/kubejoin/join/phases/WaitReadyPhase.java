@@ -146,9 +146,6 @@ public final class WaitReadyPhase implements NodePhase {
         return null;
     }
 
-    /** kubelet_node_status.go's failed Node create: "Unable to register node with API server" err="ERR" (klog text: ": ERR"). */
-    private static final Pattern REGISTER_FAILED = Pattern.compile("Unable to register node (?:with API server\"\\s*err=\"|\"[^\"]*\" with API server: )(?<err>.*)");
-
     /**
      * The registration's last line when it and the try before it are both permanent refusals of the Node create
      * (Unauthorized, forbidden: e.g. NodeRestriction refusing a name other than the client certificate's); null
@@ -161,8 +158,8 @@ public final class WaitReadyPhase implements NodePhase {
         for (int i = registrationLines.size() - 1; i >= 0 && refusals < 2; i--) {
             String l = registrationLines.get(i);
             if (l.contains("Attempting to register node")) continue;
-            var m = REGISTER_FAILED.matcher(l);
-            if (!m.find() || !PERMANENT.matcher(m.group("err")).find()) return null;
+            String err = JournalSignatures.registrationError(l);
+            if (err == null || !PERMANENT.matcher(err).find()) return null;
             if (last == null) last = l;
             refusals++;
         }
