@@ -131,21 +131,215 @@ final class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
         return scoped(scopeOf(attributeExtractor.fromPath(path), path), () -> super.handleDelete(path));
     }
 
-    /** The mock's watch, whose initial events (sent when the websocket opens) come from the candidates only. */
+    /**
+     * A watch: the mock's semantics (its query, as the mock builds it; the matching objects as ADDED when it opens,
+     * events that came before the opening after them; ADDED, MODIFIED or DELETED as an object enters, stays in or
+     * leaves the query; the event line {@code {"object":...,"type":...}}), kept here instead of the mock's
+     * WatchEventsListener, which per watch started a thread of its own, was tested against every change of every
+     * object, and read every object it sent back from JSON into a map and wrote it out again (the stored JSON, which
+     * its serializer wrote in the first place). A watch on one name is told only of changes to objects of that name;
+     * its initial events come from the candidates of its name or label value.
+     */
     @Override
     public MockResponse handleWatch(String path) {
-        MockResponse response = super.handleWatch(path);
         AttributeSet query = attributeExtractor.fromPath(path);
         String name = watchedName(path);
         if (name != null) query = query.add(new Attribute(NAME, name));
-        Scope scope = scopeOf(query, path);
-        if (scope != null && response.getWebSocketListener() != null) {
-            response.withWebSocketUpgrade(new NonBlockingWatchClose(response.getWebSocketListener(), open -> scoped(scope, () -> {
-                open.run();
-                return null;
-            })));
+        List<String> names = values(query, NAME);
+        Watch watch = new Watch(query, names != null && names.size() == 1 ? names.get(0) : null, scopeOf(query, path));
+        watches.add(watch);
+        return new MockResponse().withWebSocketUpgrade(watch);
+    }
+
+    /** Open watches on one name, by that name; the others under "". */
+    private final Watches watches = new Watches();
+
+    private static final class Watches {
+        private final Map<String, Set<Watch>> byName = new java.util.concurrent.ConcurrentHashMap<>();
+
+        void add(Watch w) {
+            byName.compute(w.name == null ? "" : w.name, (k, set) -> {
+                Set<Watch> s = set != null ? set : java.util.concurrent.ConcurrentHashMap.newKeySet();
+                s.add(w);
+                return s;
+            });
         }
-        return response;
+
+        void remove(Watch w) {
+            byName.computeIfPresent(w.name == null ? "" : w.name, (k, set) -> {
+                set.remove(w);
+                return set.isEmpty() ? null : set;
+            });
+        }
+
+        /** The watches an object with these names may match: those on its name(s) and those on no one name. */
+        List<Watch> candidates(String oldName, String newName) {
+            List<Watch> out = new ArrayList<>();
+            Set<Watch> any = byName.get("");
+            if (any != null) out.addAll(any);
+            if (oldName != null && !oldName.isEmpty()) {
+                Set<Watch> s = byName.get(oldName);
+                if (s != null) out.addAll(s);
+            }
+            if (newName != null && !newName.isEmpty() && !newName.equals(oldName)) {
+                Set<Watch> s = byName.get(newName);
+                if (s != null) out.addAll(s);
+            }
+            return out;
+        }
+    }
+
+    /** The mock's processEvent (the table), then the watches this store keeps, as the mock told its own. */
+    @Override
+    public void processEvent(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,
+                             io.fabric8.kubernetes.api.model.GenericKubernetesResource resource, String newState) {
+        String existing = oldAttributes == null ? null : table.get(oldAttributes);
+        super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
+        if (java.util.Objects.equals(existing, newState)) return;
+        AttributeSet newAttributes = null;
+        if (newState != null) {
+            // as the mock's processEvent keys the new state
+            KubernetesAttributesExtractor extractor = (KubernetesAttributesExtractor) attributeExtractor;
+            newAttributes = resource != null ? extractor.extract(resource) : extractor.fromResource(newState);
+            if (!newAttributes.containsKey(KubernetesAttributesExtractor.PLURAL)) newAttributes = AttributeSet.merge(pathAttributes, newAttributes);
+        }
+        String oldName = oldAttributes == null ? null : AttributeIndex.valueOf(oldAttributes, NAME);
+        String newName = newAttributes == null ? null : AttributeIndex.valueOf(newAttributes, NAME);
+        for (Watch w : watches.candidates(oldName, newName)) {
+            boolean matchesOld = oldAttributes != null && oldAttributes.matches(w.query);
+            boolean matchesNew = newAttributes != null && newAttributes.matches(w.query);
+            if (matchesOld && matchesNew) w.send(newState, "MODIFIED");
+            else if (matchesOld) w.send(existing, "DELETED");
+            else if (matchesNew) w.send(newState, "ADDED");
+        }
+    }
+
+    /**
+     * Sends watch lines off the store's lock and off the event loops: the mock's websocket waits until its write is
+     * done on an event loop, which may itself be waiting for the store's lock. One small pool for every watch (the
+     * mock ran a thread per watch); each watch's lines leave in order, one drain at a time.
+     */
+    private static final java.util.concurrent.ExecutorService SENDER = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "sandbox-watch-send");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** One watch's stream (a websocket, or a plain HTTP watch's lines): sent in the order the store changed. */
+    final class Watch extends io.fabric8.mockwebserver.http.WebSocketListener {
+        private final AttributeSet query;
+        private final String name;
+        private final Scope scope;
+        private final java.util.concurrent.ConcurrentLinkedQueue<String> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
+        private volatile io.fabric8.mockwebserver.http.WebSocket socket;
+        private List<String> pending = new ArrayList<>();
+        private volatile boolean closed;
+
+        Watch(AttributeSet query, String name, Scope scope) {
+            this.query = query;
+            this.name = name;
+            this.scope = scope;
+        }
+
+        /** The mock's event line for {@code json}: WatchEvent written by its serializer, object first. */
+        private static String line(String json, String type) {
+            return "{\"object\":" + json + ",\"type\":\"" + type + "\"}";
+        }
+
+        /** Called under the store's write lock: queues the line, never writes it here. */
+        void send(String json, String type) {
+            String line = line(json, type);
+            synchronized (this) {
+                if (closed) return;
+                if (socket == null) {
+                    pending.add(line); // before the opening: sent after the initial events, as the mock does
+                    return;
+                }
+                queue.add(line);
+            }
+            schedule();
+        }
+
+        private void schedule() {
+            if (!queue.isEmpty() && draining.compareAndSet(false, true)) {
+                try {
+                    SENDER.execute(this::drain);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    draining.set(false);
+                }
+            }
+        }
+
+        private void drain() {
+            do {
+                String line;
+                while ((line = queue.poll()) != null) {
+                    if (closed) {
+                        queue.clear();
+                        break;
+                    }
+                    try {
+                        socket.send(line);
+                    } catch (RuntimeException e) {
+                        // the client went away meanwhile; its close takes the watch off
+                    }
+                }
+                draining.set(false);
+            } while (!queue.isEmpty() && draining.compareAndSet(false, true));
+        }
+
+        @Override
+        public void onOpen(io.fabric8.mockwebserver.http.WebSocket ws, io.fabric8.mockwebserver.http.Response response) {
+            // the initial events queued under the store's read lock, so no change comes between them
+            readLock.lock();
+            try {
+                List<String> initial = new ArrayList<>();
+                scoped(scope, () -> {
+                    synchronized (table) {
+                        for (Map.Entry<AttributeSet, String> e : table.entrySet()) {
+                            if (e.getKey().matches(query)) initial.add(e.getValue());
+                        }
+                    }
+                    return null;
+                });
+                synchronized (this) {
+                    if (closed) return;
+                    for (String json : initial) queue.add(line(json, "ADDED"));
+                    queue.addAll(pending);
+                    pending = null;
+                    socket = ws;
+                }
+            } finally {
+                readLock.unlock();
+            }
+            schedule();
+        }
+
+        @Override
+        public void onClosing(io.fabric8.mockwebserver.http.WebSocket ws, int code, String reason) {
+            ws.close(code, reason);
+        }
+
+        @Override
+        public void onClosed(io.fabric8.mockwebserver.http.WebSocket ws, int code, String reason) {
+            end();
+            ws.close(code, reason);
+        }
+
+        @Override
+        public void onFailure(io.fabric8.mockwebserver.http.WebSocket ws, Throwable t, io.fabric8.mockwebserver.http.Response response) {
+            end();
+            ws.close(1000, t.getMessage());
+        }
+
+        private void end() {
+            synchronized (this) {
+                closed = true;
+                pending = null;
+            }
+            watches.remove(this);
+        }
     }
 
     /** The name a watch's {@code fieldSelector=metadata.name=N} asks for, read as the mock reads it. */

@@ -6,7 +6,6 @@ import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Consumer;
 
 /**
  * Wraps the mock's watch listener so that a client closing its watch never blocks the server. fabric8's
@@ -25,16 +24,9 @@ final class NonBlockingWatchClose extends WebSocketListener {
     });
 
     private final WebSocketListener delegate;
-    /** Runs the delegate's onOpen (which sends the watch's initial events), e.g. inside an index scope. */
-    private final Consumer<Runnable> onOpenScope;
 
     NonBlockingWatchClose(WebSocketListener delegate) {
-        this(delegate, Runnable::run);
-    }
-
-    NonBlockingWatchClose(WebSocketListener delegate, Consumer<Runnable> onOpenScope) {
         this.delegate = delegate;
-        this.onOpenScope = onOpenScope;
     }
 
     @Override
@@ -44,7 +36,7 @@ final class NonBlockingWatchClose extends WebSocketListener {
 
     @Override
     public void onOpen(WebSocket ws, Response response) {
-        onOpenScope.accept(() -> delegate.onOpen(ws, response));
+        delegate.onOpen(ws, response);
     }
 
     @Override

@@ -133,7 +133,8 @@ final class SandboxDispatcher extends Dispatcher {
             response = ApiStatus.internalError("an error on the server (" + e.getClass().getSimpleName() + ") has prevented the request from succeeding");
         }
         if (response == null) response = ApiStatus.methodNotAllowed();
-        if (response.getWebSocketListener() != null && !(response.getWebSocketListener() instanceof NonBlockingWatchClose)) {
+        if (response.getWebSocketListener() != null && !(response.getWebSocketListener() instanceof NonBlockingWatchClose)
+                && !(response.getWebSocketListener() instanceof IndexedCrudDispatcher.Watch)) { // a Watch never blocks its close
             response.withWebSocketUpgrade(new NonBlockingWatchClose(response.getWebSocketListener()));
         }
         // the CRUD mock sends no Content-Type; client-go (kubectl) would then try to read JSON as protobuf

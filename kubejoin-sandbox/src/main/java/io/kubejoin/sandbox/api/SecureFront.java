@@ -111,6 +111,10 @@ final class SecureFront implements AutoCloseable {
                 // as the mock's own listener: kubectl's exec/attach subprotocols, Expect: 100-continue
                 .setWebSocketSubProtocols(List.of("v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "v1.channel.k8s.io"))
                 .setHandle100ContinueAutomatically(true).setWebSocketClosingTimeout(1)
+                // HTTP/2 by ALPN beside HTTP/1.1, as kube-apiserver's Go server, with its 1,000 streams per connection
+                // (--http2-max-streams-per-connection as kube-apiserver sets it); websockets stay on HTTP/1.1
+                .setUseAlpn(true).setAlpnVersions(List.of(io.vertx.core.http.HttpVersion.HTTP_2, io.vertx.core.http.HttpVersion.HTTP_1_1))
+                .setInitialSettings(new io.vertx.core.http.Http2Settings().setMaxConcurrentStreams(1000))
                 .setTrustOptions(TrustOptions.wrap(new RequestAnyClientCert(x509.ca())));
         cipherPreference(AesHardware.inThisJvm()).forEach(opts::addEnabledCipherSuite); // kept in this order
         List<HttpServer> servers = new ArrayList<>();

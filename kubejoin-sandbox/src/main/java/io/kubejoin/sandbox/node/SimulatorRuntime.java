@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -31,9 +32,13 @@ public final class SimulatorRuntime implements AutoCloseable {
                 .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
         // one TLS client context per credential, shared by both clients: a kubelet's watch resumes its session
         PerCredentialSslEngineOptions tls = new PerCredentialSslEngineOptions();
-        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000).setKeepAlive(true).setSslEngineOptions(tls),
+        // HTTP/2 where the server offers it (ALPN), as client-go: a kubelet's requests and watches share one connection
+        // per credential (the bootstrap token's, then its certificate's), where HTTP/1.1 needed a second connection,
+        // and a second TLS handshake, for the requests sent while its serving CSR's watch held the first
+        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000).setKeepAlive(true).setSslEngineOptions(tls)
+                        .setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true),
                 // a real kubelet has its own connection: a small shared pool queues hundreds of kubelets' requests
-                new PoolOptions().setHttp1MaxSize(64));
+                new PoolOptions().setHttp1MaxSize(64).setHttp2MaxSize(1));
         this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout(5_000).setSslEngineOptions(tls));
     }
 
