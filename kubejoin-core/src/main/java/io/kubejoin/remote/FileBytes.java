@@ -17,8 +17,8 @@ import java.util.HexFormat;
 /**
  * A large file's bytes (a release binary) outside the Java heap: the file mapped read-only, shared by every node's
  * push. Held in the heap as byte[], 90 MiB of binaries were a fixed third of the join's heap (384 MiB instead of
- * 160), and each push copied from it anyway: here a push copies 32 KiB at a time from the page cache into a small
- * buffer that stays in the CPU cache, which MINA then copies into its packets, as it did from the byte[].
+ * 160), and each push copied from it anyway. An SSH push copies each packet's payload once, from the mapping into
+ * its packet ({@link #bytes}, {@link MappedStdinWriter}); other writers get it 32 KiB at a time ({@link #writeTo}).
  */
 public final class FileBytes {
     /** One SSH packet's worth (OpenSSH's maximum packet is 32 KiB): the chunk stays in the CPU cache. */
@@ -82,6 +82,14 @@ public final class FileBytes {
             out.write(chunk, 0, n);
             pos += n;
         }
+    }
+
+    /**
+     * The mapping, its own position and limit (an SSH push copies from it straight into its packets,
+     * {@link MappedStdinWriter}).
+     */
+    ByteBuffer bytes() {
+        return map.duplicate();
     }
 
     /** All of it into {@code ch} (a local file), straight from the mapping. */

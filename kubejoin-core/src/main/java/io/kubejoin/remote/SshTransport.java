@@ -161,7 +161,7 @@ public final class SshTransport implements Transport {
         return execRaw(command, List.of(), timeout);
     }
 
-    /** A part of a command's stdin: bytes in the heap, or a file's ({@link RemoteFile#writeTo}). */
+    /** A part of a command's stdin: bytes in the heap, or a mapped file's ({@link Mapped}). */
     @FunctionalInterface
     interface Stdin {
         void writeTo(OutputStream out) throws IOException;
@@ -169,6 +169,22 @@ public final class SshTransport implements Transport {
 
     static Stdin bytes(byte[] b) {
         return out -> out.write(b);
+    }
+
+    /**
+     * A mapped file's bytes (a release binary): {@link #execRaw} writes its packets itself ({@link MappedStdinWriter}),
+     * straight from the mapping; {@link #writeTo} is the plain stream's way, for any other writer.
+     */
+    record Mapped(FileBytes file) implements Stdin {
+        @Override
+        public void writeTo(OutputStream out) throws IOException {
+            file.writeTo(out);
+        }
+    }
+
+    /** A file's bytes as a part of a command's stdin. */
+    static Stdin stdinOf(RemoteFile f) {
+        return f.file() != null ? new Mapped(f.file()) : bytes(f.content());
     }
 
     /** Runs exactly {@code command} as the login user, {@code input} (one part after the other) on its stdin. */
@@ -182,7 +198,16 @@ public final class SshTransport implements Transport {
             ch.setChannelStreamWriterResolver(PacedStreamWriter.RESOLVER); // stdin: little queued in the heap
             ch.open().verify(timeout);
             try (OutputStream in = ch.getInvertedIn()) { // then EOF: a command that reads stdin ends, never hangs
-                for (Stdin part : input) part.writeTo(in);
+                MappedStdinWriter packets = null;
+                for (Stdin part : input) {
+                    if (part instanceof Mapped m) {
+                        in.flush(); // what the stream holds goes first, in order
+                        if (packets == null) packets = new MappedStdinWriter(ch);
+                        packets.write(m.file().bytes());
+                    } else {
+                        part.writeTo(in);
+                    }
+                }
             } catch (IOException e) {
                 // the command ended without reading it all, or the connection dropped: its exit status (or the
                 // lost session, below) tells which
@@ -282,7 +307,7 @@ public final class SshTransport implements Transport {
 
         // every changed file, binaries too, on the finishing command's stdin: no SFTP session, no per-write replies
         ExecResult fin = execAsRoot(RemotePaths.finishCommand(plan.write(), plan.write(), null, plan.fixModeOnly()),
-                plan.write().stream().<Stdin>map(f -> f::writeTo).toList(), INTERNAL_TIMEOUT);
+                plan.write().stream().map(SshTransport::stdinOf).toList(), INTERNAL_TIMEOUT);
         requireOk(fin, "placing files");
         Set<String> backedUp = new HashSet<>();
         fin.stdout().lines().filter(l -> l.startsWith("B /")).forEach(l -> backedUp.add(l.substring(2)));
@@ -296,7 +321,7 @@ public final class SshTransport implements Transport {
      */
     private PushResult pushInOneCommand(List<RemoteFile> files) throws TransportException {
         ExecResult r = execAsRoot(RemotePaths.inlinePushCommand(files),
-                files.stream().<Stdin>map(f -> f::writeTo).toList(), INTERNAL_TIMEOUT);
+                files.stream().map(SshTransport::stdinOf).toList(), INTERNAL_TIMEOUT);
         requireOk(r, "placing files");
         Set<String> changed = new HashSet<>();
         Set<String> same = new HashSet<>();
