@@ -2,7 +2,6 @@ package io.kubejoin.remote;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -18,10 +17,10 @@ import java.util.HexFormat;
  * A large file's bytes (a release binary) outside the Java heap: the file mapped read-only, shared by every node's
  * push. Held in the heap as byte[], 90 MiB of binaries were a fixed third of the join's heap (384 MiB instead of
  * 160), and each push copied from it anyway. An SSH push copies each packet's payload once, from the mapping into
- * its packet ({@link #bytes}, {@link MappedStdinWriter}); other writers get it 32 KiB at a time ({@link #writeTo}).
+ * its packet ({@link #bytes}, {@link MappedStdinWriter}); a local push writes the mapping to the file ({@link #writeTo}).
  */
 public final class FileBytes {
-    /** One SSH packet's worth (OpenSSH's maximum packet is 32 KiB): the chunk stays in the CPU cache. */
+    /** One SSH packet's worth (OpenSSH's maximum packet is 32 KiB): {@link #copyOf} reads 8 at a time. */
     static final int CHUNK = 32 * 1024;
 
     private final MappedByteBuffer map;
@@ -70,18 +69,6 @@ public final class FileBytes {
 
     public long size() {
         return map.capacity();
-    }
-
-    /** All of it on {@code out}, {@value #CHUNK} bytes at a time, through one small buffer. */
-    public void writeTo(OutputStream out) throws IOException {
-        int size = map.capacity();
-        byte[] chunk = new byte[Math.min(CHUNK, size)];
-        for (int pos = 0; pos < size; ) {
-            int n = Math.min(chunk.length, size - pos);
-            map.get(pos, chunk, 0, n); // absolute: the mapping is shared by every node's thread
-            out.write(chunk, 0, n);
-            pos += n;
-        }
     }
 
     /**

@@ -2,7 +2,6 @@ package io.kubejoin.remote;
 
 import io.kubejoin.render.RenderedFile;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
@@ -51,12 +50,6 @@ public record RemoteFile(String path, int mode, byte[] content, String sha256, F
         return content != null ? content.length : file.size();
     }
 
-    /** The bytes on {@code out} (a command's stdin). */
-    public void writeTo(OutputStream out) throws IOException {
-        if (content != null) out.write(content);
-        else file.writeTo(out);
-    }
-
     /** The bytes into {@code ch} (a local file). */
     public void writeTo(FileChannel ch) throws IOException {
         if (content == null) {
@@ -67,7 +60,7 @@ public record RemoteFile(String path, int mode, byte[] content, String sha256, F
         while (buf.hasRemaining()) ch.write(buf);
     }
 
-    /** The bytes in the heap: {@code content}, or a copy of {@code file}'s (for checks; pushes use {@link #writeTo}). */
+    /** The bytes in the heap: {@code content}, or a copy of {@code file}'s (for checks; pushes read {@link #content} or {@link #file}). */
     public byte[] bytes() {
         return content != null ? content : file.readAllBytes();
     }

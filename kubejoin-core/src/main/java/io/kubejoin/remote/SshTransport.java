@@ -161,25 +161,20 @@ public final class SshTransport implements Transport {
         return execRaw(command, List.of(), timeout);
     }
 
-    /** A part of a command's stdin: bytes in the heap, or a mapped file's ({@link Mapped}). */
-    @FunctionalInterface
-    interface Stdin {
-        void writeTo(OutputStream out) throws IOException;
+    /** A part of a command's stdin: bytes in the heap ({@link Heap}), or a mapped file's ({@link Mapped}). */
+    sealed interface Stdin permits Heap, Mapped {
+    }
+
+    /** Bytes in the heap (configs, keys, the become password's line): through MINA's channel stream. */
+    record Heap(byte[] bytes) implements Stdin {
+    }
+
+    /** A mapped file's bytes (a release binary): {@link #execRaw} writes its packets itself ({@link MappedStdinWriter}). */
+    record Mapped(FileBytes file) implements Stdin {
     }
 
     static Stdin bytes(byte[] b) {
-        return out -> out.write(b);
-    }
-
-    /**
-     * A mapped file's bytes (a release binary): {@link #execRaw} writes its packets itself ({@link MappedStdinWriter}),
-     * straight from the mapping; {@link #writeTo} is the plain stream's way, for any other writer.
-     */
-    record Mapped(FileBytes file) implements Stdin {
-        @Override
-        public void writeTo(OutputStream out) throws IOException {
-            file.writeTo(out);
-        }
+        return new Heap(b);
     }
 
     /** A file's bytes as a part of a command's stdin. */
@@ -205,7 +200,7 @@ public final class SshTransport implements Transport {
                         if (packets == null) packets = new MappedStdinWriter(ch);
                         packets.write(m.file().bytes());
                     } else {
-                        part.writeTo(in);
+                        in.write(((Heap) part).bytes());
                     }
                 }
             } catch (IOException e) {
