@@ -68,7 +68,7 @@ public final class NodeRoot {
         List<String> order = new ArrayList<>();
         for (String w : words.subList(1, words.size())) {
             if (!w.startsWith("-")) throw new IllegalArgumentException("unexpected argument " + w);
-            String body = w.replaceFirst("^--?", "");
+            String body = w.substring(w.startsWith("--") ? 2 : 1); // not replaceFirst: a regex compiled per flag
             int eq = body.indexOf('=');
             String name = eq < 0 ? body : body.substring(0, eq);
             flags.put(name, eq < 0 ? null : body.substring(eq + 1));

@@ -113,12 +113,39 @@ abstract class CommandSupport {
         try {
             Files.setAttribute(p, "unix:mode", mode & 07777);
         } catch (UnsupportedOperationException | IllegalArgumentException e) {
-            Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-            for (PosixFilePermission perm : PosixFilePermission.values()) {
-                if ((mode & (0400 >> perm.ordinal())) != 0) perms.add(perm);
-            }
-            Files.setPosixFilePermissions(p, perms);
+            Files.setPosixFilePermissions(p, permissions(mode));
         }
+    }
+
+    /** The rwx bits of {@code mode} as permissions. */
+    static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+        for (PosixFilePermission perm : PosixFilePermission.values()) {
+            if ((mode & (0400 >> perm.ordinal())) != 0) perms.add(perm);
+        }
+        return perms;
+    }
+
+    /** This JVM's own umask (Linux: /proc/self/status), -1 when unknown: the kernel takes it off a mode at create. */
+    private static final int PROCESS_UMASK = processUmask();
+
+    private static int processUmask() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Umask:")) return Integer.parseInt(line.substring("Umask:".length()).strip(), 8);
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or an old kernel: every create is followed by a chmod
+        }
+        return -1;
+    }
+
+    /**
+     * Whether a file or folder created with the rwx {@code mode} gets exactly it (this process's umask takes nothing
+     * off), so no chmod needs to follow the create: a real mkdir or dd makes it in the one system call too.
+     */
+    static boolean createsExactly(int mode) {
+        return PROCESS_UMASK >= 0 && (mode & ~0777) == 0 && (mode & PROCESS_UMASK) == 0;
     }
 
     static int octalMode(String cmd, String mode) {

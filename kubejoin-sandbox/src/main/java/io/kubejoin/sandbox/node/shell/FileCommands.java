@@ -3,6 +3,8 @@ package io.kubejoin.sandbox.node.shell;
 import io.kubejoin.sandbox.node.NodeRoot;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -14,7 +16,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +31,8 @@ import static io.kubejoin.sandbox.node.shell.ShellError.unsupportedOption;
  * {@code mv}, {@code ln}, {@code cp}, {@code install}, {@code dd}.
  */
 final class FileCommands extends CommandSupport {
+    private static final ThreadLocal<byte[]> DD_BUFFER = ThreadLocal.withInitial(() -> new byte[64 * 1024]);
+
     FileCommands(NodeRoot root) {
         super(root);
     }
@@ -41,6 +47,8 @@ final class FileCommands extends CommandSupport {
             Path p = local("mkdir", path);
             if (parents) {
                 if (p.toFile().isDirectory()) continue; // no exception for a missing one, unlike Files.isDirectory
+                if (madeWithParents(p, mode)) continue;
+                // anything unusual (a file or dangling link on the way, a race, no permission): the way that tells why
                 List<Path> missing = new ArrayList<>();
                 for (Path q = p; q != null && !Files.exists(q, LinkOption.NOFOLLOW_LINKS); q = q.getParent()) missing.add(0, q);
                 try {
@@ -74,6 +82,30 @@ final class FileCommands extends CommandSupport {
             }
         }
         return st;
+    }
+
+    /**
+     * mkdir -p's usual case without an exception per missing folder (Files.exists built two for each): the folders
+     * missing below the deepest one java.io.File's stat finds, made top-down, each with its mode in the create call
+     * when this process's umask leaves it whole (else a chmod after, as before). False, leaving it to the caller, at the
+     * first that could not be made or when nothing was missing; what it made by then the caller's way would have made too:
+     * only a dangling link, the first of the list, is counted missing here and there, and its create fails first.
+     */
+    private static boolean madeWithParents(Path p, int mode) throws IOException {
+        List<Path> missing = new ArrayList<>();
+        for (Path q = p; q != null && !q.toFile().exists(); q = q.getParent()) missing.add(q);
+        if (missing.isEmpty()) return false;
+        java.nio.file.attribute.FileAttribute<?> perms = PosixFilePermissions.asFileAttribute(permissions(mode));
+        for (int i = missing.size() - 1; i >= 0; i--) {
+            Path q = missing.get(i);
+            try {
+                Files.createDirectory(q, perms);
+            } catch (FileSystemException e) {
+                return false;
+            }
+            if (!createsExactly(mode)) setMode(q, mode);
+        }
+        return true;
     }
 
     int chmod(List<String> args, Io io) throws IOException {
@@ -420,26 +452,25 @@ final class FileCommands extends CommandSupport {
             io.err().add("dd: failed to open '" + dst + "': Is a directory\n");
             return 1;
         }
-        try {
-            boolean created = false;
-            if (!Files.exists(to)) {
-                // created with its final mode: no moment in which a secret's temp file is readable by others
-                Files.createFile(to, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-                setMode(to, 0666 & ~umask);
-                created = true;
-            }
-            // dd's O_TRUNC only on a file that was there: the one just created is empty, and truncating it anyway made
-            // ext4 (auto_da_alloc) start writing its blocks out at close, in the sandbox's CPU time, for every file pushed
-            try (OutputStream out = created ? Files.newOutputStream(to, StandardOpenOption.WRITE)
-                    : Files.newOutputStream(to, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                // block by block, as dd: a 100 MiB binary is never one array
-                for (long left = total; left > 0; ) {
-                    byte[] block = io.raw().read((int) Math.min(left, Math.min(bs, 1 << 20)));
-                    out.write(block);
-                    if (block.length == 0) break; // end of input
-                    left -= block.length;
-                }
+        // java.io.File's stat: Files.exists built two exceptions for the missing temp file every dd of a push writes
+        boolean created = !to.toFile().exists();
+        int mode = 0666 & ~umask;
+        try (FileChannel out = created
+                // created with its final mode: no moment in which a secret's temp file is readable by others; the
+                // mode in the open itself when this process's umask leaves it whole (dd's one open), else a chmod after
+                ? FileChannel.open(to, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                        PosixFilePermissions.asFileAttribute(permissions(createsExactly(mode) ? mode : 0600)))
+                // dd's O_TRUNC only on a file that was there: the one just created is empty, and truncating it anyway
+                // made ext4 (auto_da_alloc) start writing its blocks out at close, in the sandbox's CPU time
+                : FileChannel.open(to, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            if (created && !createsExactly(mode)) setMode(to, mode);
+            // block by block, as dd: a 100 MiB binary is never one array; one buffer per thread, not one per block
+            byte[] buf = DD_BUFFER.get();
+            for (long left = total; left > 0; ) {
+                int n = io.raw().read(buf, (int) Math.min(left, Math.min(bs, buf.length)));
+                for (ByteBuffer b = ByteBuffer.wrap(buf, 0, n); b.hasRemaining(); ) out.write(b);
+                if (n == 0) break; // end of input
+                left -= n;
             }
         } catch (NoSuchFileException e) {
             io.err().add("dd: failed to open '" + dst + "': No such file or directory\n");

@@ -37,9 +37,9 @@ record Io(String in, Sink out, Sink err, Stdin raw) {
             this.in = in;
         }
 
-        /** Up to {@code n} bytes: fewer only at end of input (dd's iflag=fullblock). */
-        synchronized byte[] read(int n) throws IOException {
-            return in.readNBytes(n);
+        /** Up to {@code n} bytes into {@code buf}: fewer only at end of input (dd's iflag=fullblock). */
+        synchronized int read(byte[] buf, int n) throws IOException {
+            return in.readNBytes(buf, 0, n);
         }
     }
 }

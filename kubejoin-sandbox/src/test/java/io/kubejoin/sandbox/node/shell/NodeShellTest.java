@@ -462,6 +462,20 @@ class NodeShellTest {
         assertThat(clash.exitCode()).isEqualTo(1);
         assertThat(clash.stderr()).isEqualTo("mkdir: cannot create directory '/etc/file': File exists\n");
         assertThat(shell.run("mkdir /no/parent").stderr()).contains("No such file or directory");
+        // a mode this JVM's own umask would cut: the create's mode, then a chmod, must still give it whole
+        assertThat(shell.run("umask 000; mkdir -p /open/y && dd of=/open/f bs=1 count=1 iflag=fullblock status=none",
+                new java.io.ByteArrayInputStream(new byte[] {'x'})).exitCode()).isZero();
+        assertThat(perms(local("/open"))).isEqualTo("rwxrwxrwx");
+        assertThat(perms(local("/open/y"))).isEqualTo("rwxrwxrwx");
+        assertThat(perms(local("/open/f"))).isEqualTo("rw-rw-rw-");
+        // something other than a folder on the way: the reason, as GNU mkdir -p
+        assertThat(shell.run("mkdir -p /etc/file/sub").stderr())
+                .isEqualTo("mkdir: cannot create directory '/etc/file/sub': Not a directory\n");
+        Files.createSymbolicLink(local("/dangling"), local("/nowhere"));
+        ExecResult dangling = shell.run("mkdir -p /dangling/sub");
+        assertThat(dangling.exitCode()).isEqualTo(1);
+        assertThat(dangling.stderr()).isEqualTo("mkdir: cannot create directory '/dangling/sub': No such file or directory\n");
+        assertThat(local("/nowhere")).doesNotExist();
 
         assertThat(shell.run("chmod 0600 -- /etc/file").exitCode()).isZero();
         assertThat(perms(local("/etc/file"))).isEqualTo("rw-------");
