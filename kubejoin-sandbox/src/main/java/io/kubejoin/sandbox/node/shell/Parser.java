@@ -109,6 +109,10 @@ final class Parser {
     }
 
     private String peekReserved() {
+        // most words are no reserved word and longer than any ("function"): no substring for them
+        int j = pos;
+        while (j < s.length() && j - pos <= 8 && plain(s.charAt(j))) j++;
+        if (j - pos > 8) return null;
         String w = peekWord();
         return w != null && RESERVED.contains(w) ? w : null;
     }
@@ -385,8 +389,11 @@ final class Parser {
             } else if (c == '~' && first) {
                 throw unsupportedSyntax("tilde expansion");
             } else {
-                w.add(c, false);
-                pos++;
+                // a run of plain characters at once, not one append each (scripts are mostly such runs)
+                int end = pos + 1;
+                while (end < s.length() && plain(s.charAt(end))) end++;
+                w.add(s, pos, end, false);
+                pos = end;
             }
             first = false;
         }
@@ -419,8 +426,10 @@ final class Parser {
             } else if (c == '`') {
                 throw unsupportedSyntax("command substitution `...`");
             } else {
-                w.add(c, true);
-                pos++;
+                int end = pos + 1;
+                while (end < s.length() && "\"\\$`".indexOf(s.charAt(end)) < 0) end++;
+                w.add(s, pos, end, true);
+                pos = end;
             }
         }
     }

@@ -88,6 +88,13 @@ final class Syntax {
             lit.append(c);
         }
 
+        /** The characters {@code from} to {@code end} of {@code text}, all quoted or all not. */
+        void add(String text, int from, int end, boolean quoted) {
+            if (lit.length() > 0 && litQuoted != quoted) flush();
+            litQuoted = quoted;
+            lit.append(text, from, end);
+        }
+
         /** Quoted text, possibly empty (an empty quoted word is still a word). */
         void quoted(String text) {
             flush();
