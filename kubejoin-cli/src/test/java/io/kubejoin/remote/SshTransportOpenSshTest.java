@@ -96,6 +96,37 @@ class SshTransportOpenSshTest {
         }
     }
 
+    /**
+     * A release binary's stdin to OpenSSH's sshd: in flight at most the limit (sshd's buffer for the command's stdin
+     * then grows in a few steps instead of ~115), never dropped (sshd gives back as its command reads), every byte
+     * there.
+     */
+    @Test
+    void aBinarysStdinKeepsAtMostTheLimitInFlight(@TempDir Path dir) throws Exception {
+        byte[] bytes = new byte[24 * 1024 * 1024 + 4321];
+        new java.util.Random(7).nextBytes(bytes);
+        FileBytes bin = FileBytes.map(Files.write(dir.resolve("kubelet-source"), bytes));
+        Path dest = dir.resolve("opt/k8s/bin/kubelet");
+        try (SshConnector c = new SshConnector(SshOptions.defaults());
+                SshTransport t = c.open(target("ed25519"))) {
+            assertThat(t.push(List.of(new RemoteFile(dest.toString(), 0755, bin, bin.sha256()))).changed()).hasSize(1);
+            SshTransport.StdinPacing p = t.lastPacing();
+            assertThat(p).isNotNull();
+            assertThat(p.limit()).isEqualTo(MappedStdinWriter.IN_FLIGHT);
+            assertThat(p.limitDropped()).isFalse();
+            assertThat(p.maxInFlight()).isPositive().isLessThanOrEqualTo(p.limit());
+            assertThat(Files.readAllBytes(dest)).isEqualTo(bytes);
+
+            // a re-run: the survey hashes the binary (its size is the source's) and finds it unchanged
+            assertThat(t.push(List.of(new RemoteFile(dest.toString(), 0755, bin, bin.sha256()))).anyChanged()).isFalse();
+            // another release, another size: changed without hashing the old one, and the new one is there
+            byte[] other = java.util.Arrays.copyOf(bytes, bytes.length - 1000);
+            FileBytes next = FileBytes.map(Files.write(dir.resolve("kubelet-next"), other));
+            assertThat(t.push(List.of(new RemoteFile(dest.toString(), 0755, next, next.sha256()))).changed()).hasSize(1);
+            assertThat(Files.readAllBytes(dest)).isEqualTo(other);
+        }
+    }
+
     @Tag("hostile")
     @ParameterizedTest
     @ValueSource(booleans = {false, true})

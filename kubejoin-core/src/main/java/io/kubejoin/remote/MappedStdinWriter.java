@@ -31,6 +31,16 @@ import org.apache.sshd.core.CoreModuleProperties;
  * <p>Pacing as {@link PacedStreamWriter}: at most {@value #POOL} packets queued per channel; a writer that found none
  * free is woken once {@value #RESUME_AT} are free again, not once per packet. The buffers live as long as the push, so
  * they are promoted once instead of being young garbage each.
+ *
+ * <p>In flight: with a limit ({@link #inFlightLimit}: OpenSSH nodes), at most that many bytes are sent and not yet
+ * given back by the node's window adjustments, although its window allows more. OpenSSH's sshd since 8.9 grows a
+ * channel's buffer for the command's stdin 32 KiB at a time, each step a new allocation, a copy of all it holds and
+ * the old one zeroed and unmapped: a sender that keeps the 2 MiB window full makes it grow to ~4 MiB in ~115 steps
+ * (strace: that many mmap/munmap pairs), copying and faulting in ~240 MB to pass a 90 MB binary, half the node's CPU
+ * of a push. Kept to 512 KiB it grows in a few steps. sshd gives back what its command read after 3 packets, so on a
+ * network the limit caps a node at 512 KiB a round trip (128 MiB/s at 4 ms, 17 MiB/s at 30 ms); the window alone
+ * allows 4 times that. A node that gives back nothing for {@link #LIMIT_WAIT} while the limit holds (a stalled
+ * command, or a server by another rule) gets the whole window from then on, as without a limit.
  */
 final class MappedStdinWriter {
     /** OpenSSH's maximum packet (and RFC 4254's every peer must accept): bounds the pool's heap per channel. */
@@ -39,19 +49,61 @@ final class MappedStdinWriter {
     static final int POOL = 8;
     /** A writer that found no free buffer goes on when this many are free. */
     static final int RESUME_AT = POOL / 2;
+    /** Bytes in flight at most to an OpenSSH node ({@link #inFlightLimit}). */
+    static final long IN_FLIGHT = 512 * 1024;
+    /** How long the writer waits for a node to give back enough window for the limit, before it drops the limit. */
+    static final Duration LIMIT_WAIT = Duration.ofSeconds(2);
 
     private final AbstractChannel channel;
     private final RemoteWindow window;
     private final Duration waitTimeout;
+    private final long limit;
+    private final Duration limitWait;
+    private long peakWindow; // the largest window seen: the node's whole window once all was given back
+    private long maxInFlight; // the most bytes sent and not given back, for the report and tests
+    private boolean limitDropped;
     private final Object lock = new Object();
     private final ArrayDeque<Buffer> free = new ArrayDeque<>(POOL); // guarded by lock
     private int created; // guarded by lock
     private Throwable failure; // guarded by lock
 
-    MappedStdinWriter(AbstractChannel channel) {
+    /** @param limit bytes in flight at most ({@link #inFlightLimit}), 0 for the node's whole window */
+    MappedStdinWriter(AbstractChannel channel, long limit) {
+        this(channel, limit, LIMIT_WAIT);
+    }
+
+    MappedStdinWriter(AbstractChannel channel, long limit, Duration limitWait) {
         this.channel = channel;
         this.window = channel.getRemoteWindow();
         this.waitTimeout = CoreModuleProperties.WAIT_FOR_SPACE_TIMEOUT.getRequired(channel);
+        this.limit = limit;
+        this.limitWait = limitWait;
+    }
+
+    /**
+     * The in-flight limit for a node: none (0) unless its server is OpenSSH, whose rule for giving window back is known
+     * (an adjustment once more than 3 packets are out and any was read); else {@link #IN_FLIGHT} bytes, at least 8 of
+     * its packets.
+     *
+     * @param serverVersion the node's SSH identification ("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3")
+     */
+    static long inFlightLimit(String serverVersion, long packetSize) {
+        if (serverVersion == null || !serverVersion.startsWith("SSH-2.0-OpenSSH_")) return 0;
+        return Math.max(IN_FLIGHT, 8 * packetSize);
+    }
+
+    long limit() {
+        return limit;
+    }
+
+    /** The most bytes this writer had sent and not given back by the node. */
+    long maxInFlight() {
+        return maxInFlight;
+    }
+
+    /** Whether the node gave back too little for the limit, so the writer went on without it. */
+    boolean limitDropped() {
+        return limitDropped;
     }
 
     /** All of {@code bytes} (from its position to its limit, which stay as they are) on the channel's stdin. */
@@ -72,7 +124,7 @@ final class MappedStdinWriter {
                 int w = buf.wpos();
                 bytes.get(pos, buf.array(), w, len); // absolute: the mapping is shared by every node's thread
                 buf.wpos(w + len);
-                window.waitAndConsume(len, waitTimeout); // the space is there: this thread alone writes stdin now
+                consume(len); // the space is there: this thread alone writes stdin now
                 IoWriteFuture f;
                 try {
                     f = channel.writePacket(buf); // a closing channel answers with a failed future
@@ -91,6 +143,29 @@ final class MappedStdinWriter {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while writing the stdin of " + channel);
         }
+    }
+
+    /**
+     * Consumes {@code len} bytes of the window, first waiting until no more than the limit minus {@code len} is in
+     * flight. MINA waits only for a size: holding back the window above the limit is a wait for {@code len} plus that
+     * part, which is then given back at once (this thread alone consumes this channel's window).
+     */
+    private void consume(int len) throws IOException, InterruptedException {
+        long size = window.getSize();
+        peakWindow = Math.max(peakWindow, size);
+        long hold = limit > 0 && !limitDropped ? peakWindow - limit : 0;
+        if (hold > 0) {
+            try {
+                window.waitAndConsume(len + hold, limitWait);
+                window.expand(hold);
+                maxInFlight = Math.max(maxInFlight, peakWindow - window.getSize());
+                return;
+            } catch (java.net.SocketTimeoutException e) {
+                limitDropped = true; // a node that gives back only near the window's end: no limit for it
+            }
+        }
+        window.waitAndConsume(len, waitTimeout);
+        maxInFlight = Math.max(maxInFlight, peakWindow - window.getSize());
     }
 
     private Buffer take(Session session) throws IOException, InterruptedException {

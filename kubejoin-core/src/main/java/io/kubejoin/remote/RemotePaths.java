@@ -65,13 +65,19 @@ final class RemotePaths {
         return PushScripts.survey(paths, dirs, createMissing);
     }
 
+    /** @param sizeFirst paths hashed only at this size (release binaries): "S size path" otherwise */
+    static String surveyCommand(Collection<String> paths, Collection<String> dirs, boolean createMissing,
+                                Map<String, Long> sizeFirst) {
+        return PushScripts.survey(paths, dirs, createMissing, sizeFirst);
+    }
+
     /** @param failedDirs folders the survey was to create and could not */
     record Survey(Map<String, RemoteState> files, Set<String> missingDirs, Set<String> failedDirs) {
     }
 
     static Survey parseSurvey(String stdout, Collection<String> paths) {
         Set<String> wanted = Set.copyOf(paths);
-        Map<String, String> hashes = parseSha256(stdout, wanted);
+        Map<String, String> hashes = parseSha256SizeFirst(stdout, wanted);
         Map<String, int[]> stats = new HashMap<>();
         Set<String> missing = new LinkedHashSet<>();
         Set<String> failed = new LinkedHashSet<>();

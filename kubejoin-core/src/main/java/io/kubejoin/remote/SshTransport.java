@@ -43,6 +43,12 @@ public final class SshTransport implements Transport {
     private final SshTarget target;
     private ClientSession session;
     private boolean closed;
+    /** The last mapped stdin's pacing (tests read it). */
+    private volatile StdinPacing lastPacing;
+
+    /** How a mapped file's stdin was paced: its in-flight limit (0: none), the most in flight, whether it was dropped. */
+    record StdinPacing(long limit, long maxInFlight, boolean limitDropped) {
+    }
 
     SshTransport(SshConnector connector, SshTarget target) {
         this.connector = connector;
@@ -192,12 +198,15 @@ public final class SshTransport implements Transport {
             ch.setErr(err);
             ch.setChannelStreamWriterResolver(PacedStreamWriter.RESOLVER); // stdin: little queued in the heap
             ch.open().verify(timeout);
+            MappedStdinWriter packets = null;
             try (OutputStream in = ch.getInvertedIn()) { // then EOF: a command that reads stdin ends, never hangs
-                MappedStdinWriter packets = null;
                 for (Stdin part : input) {
                     if (part instanceof Mapped m) {
                         in.flush(); // what the stream holds goes first, in order
-                        if (packets == null) packets = new MappedStdinWriter(ch);
+                        if (packets == null) {
+                            packets = new MappedStdinWriter(ch, MappedStdinWriter.inFlightLimit(s.getServerVersion(),
+                                    ch.getRemoteWindow().getPacketSize()));
+                        }
                         packets.write(m.file().bytes());
                     } else {
                         in.write(((Heap) part).bytes());
@@ -206,6 +215,8 @@ public final class SshTransport implements Transport {
             } catch (IOException e) {
                 // the command ended without reading it all, or the connection dropped: its exit status (or the
                 // lost session, below) tells which
+            } finally {
+                if (packets != null) lastPacing = new StdinPacing(packets.limit(), packets.maxInFlight(), packets.limitDropped());
             }
             Set<ClientChannelEvent> ev = ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), timeout);
             if (ev.contains(ClientChannelEvent.TIMEOUT)) {
@@ -232,6 +243,11 @@ public final class SshTransport implements Transport {
             }
             throw lost("while running " + abbreviate(command), e);
         }
+    }
+
+    /** The last mapped stdin's pacing on this node, or null before one. */
+    StdinPacing lastPacing() {
+        return lastPacing;
     }
 
     private static boolean isTimeout(Throwable e) {
@@ -290,7 +306,10 @@ public final class SshTransport implements Transport {
         if (files.stream().allMatch(f -> f.size() <= INLINE_MAX)) return pushInOneCommand(files);
         List<String> paths = files.stream().map(RemoteFile::path).toList();
         // one command as root: hashes, modes, owners, and the missing folders, created then and there
-        ExecResult survey = exec(RemotePaths.surveyCommand(paths, RemotePaths.parents(files), true), INTERNAL_TIMEOUT);
+        Map<String, Long> sizeFirst = new java.util.LinkedHashMap<>();
+        for (RemoteFile f : files) if (f.size() > INLINE_MAX) sizeFirst.put(f.path(), f.size());
+        ExecResult survey = exec(RemotePaths.surveyCommand(paths, RemotePaths.parents(files), true, sizeFirst),
+                INTERNAL_TIMEOUT);
         requireOk(survey, "surveying files"); // exits 0 by design: otherwise sudo or the shell failed
         RemotePaths.Survey s = RemotePaths.parseSurvey(survey.stdout(), paths);
         if (!s.failedDirs().isEmpty()) {

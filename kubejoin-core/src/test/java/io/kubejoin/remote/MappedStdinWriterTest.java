@@ -128,4 +128,54 @@ class MappedStdinWriterTest {
             assertThat(next.stdout().strip()).isEqualTo("100000");
         }
     }
+
+    /** The limit only for OpenSSH, whose rule for giving window back is known; at least 8 of its packets. */
+    @Test
+    void theInFlightLimitIsForOpenSshOnly() {
+        assertThat(MappedStdinWriter.inFlightLimit("SSH-2.0-APACHE-SSHD-2.20.0", 32768)).isZero();
+        assertThat(MappedStdinWriter.inFlightLimit("SSH-2.0-dropbear_2022.83", 32768)).isZero();
+        assertThat(MappedStdinWriter.inFlightLimit(null, 32768)).isZero();
+        String openssh = "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3";
+        assertThat(MappedStdinWriter.inFlightLimit(openssh, 32768)).isEqualTo(MappedStdinWriter.IN_FLIGHT);
+        assertThat(MappedStdinWriter.inFlightLimit(openssh, 256 * 1024)).as("8 packets").isEqualTo(8 * 256 * 1024);
+    }
+
+    /**
+     * A node that says it is OpenSSH (MINA gives window back by the same rule): as its command reads, at most the
+     * limit is in flight; when its command reads nothing for longer than the limit's wait, the writer drops the limit
+     * (the whole window, as without one) rather than wait on, and every byte arrives either way.
+     */
+    @Test
+    void theLimitHoldsWhileTheNodeReadsAndIsDroppedWhenItStopsReading() throws Exception {
+        MinaNode openssh = new MinaNode(List.of(TestKeys.publicKey(clientKey)), null, null);
+        try {
+            CoreModuleProperties.SERVER_IDENTIFICATION.set(openssh.server, "OpenSSH_9.2p1 Debian-2+deb12u3");
+            CoreModuleProperties.WINDOW_SIZE.set(openssh.server, 2L * 1024 * 1024);
+            FileBytes a = mapped(6 * 1024 * 1024 + 5, 5);
+            Path knownHosts = dir.resolve("known_hosts_openssh");
+            Files.writeString(knownHosts, openssh.knownHostsLine());
+            try (SshTransport t = connector.open(new SshTarget("127.0.0.1", openssh.port(), "root", clientKey, knownHosts, null))) {
+                Path reads = dir.resolve("reads");
+                ExecResult r = t.execRaw("cat > " + reads, List.of(new SshTransport.Mapped(a)), Duration.ofSeconds(60));
+                assertThat(r.ok()).as(r.summary()).isTrue();
+                SshTransport.StdinPacing p = t.lastPacing();
+                assertThat(p.limit()).isEqualTo(MappedStdinWriter.IN_FLIGHT);
+                assertThat(p.limitDropped()).isFalse();
+                assertThat(p.maxInFlight()).isPositive().isLessThanOrEqualTo(p.limit());
+                assertThat(Files.readAllBytes(reads)).isEqualTo(a.readAllBytes());
+
+                Path late = dir.resolve("late");
+                long waitMillis = MappedStdinWriter.LIMIT_WAIT.toMillis() + 1500;
+                r = t.execRaw("sleep " + waitMillis / 1000.0 + "; cat > " + late, List.of(new SshTransport.Mapped(a)),
+                        Duration.ofSeconds(60));
+                assertThat(r.ok()).as(r.summary()).isTrue();
+                p = t.lastPacing();
+                assertThat(p.limitDropped()).isTrue();
+                assertThat(p.maxInFlight()).isGreaterThan(p.limit());
+                assertThat(Files.readAllBytes(late)).isEqualTo(a.readAllBytes());
+            }
+        } finally {
+            openssh.close();
+        }
+    }
 }

@@ -86,6 +86,10 @@ public final class ScriptCatalog {
         sizes.put(PATHS.kubeletBinary(), 17L);
         sizes.put(PATHS.kubeProxyBinary(), 1000L);
         s.add(new Sample("push", "sha256-size-first", PushScripts.sha256SizeFirst(List.of(PATHS.kubeletConfig()), sizes), none));
+        // a push's survey with binaries: each hashed only at its source's size (openssl where the node has it)
+        List<String> withBinaries = new ArrayList<>(paths);
+        withBinaries.addAll(sizes.keySet());
+        s.add(new Sample("push", "survey-size-first", PushScripts.survey(withBinaries, PushScripts.parents(files), true, sizes), none));
         s.add(new Sample("push", "read", PushScripts.read(PATHS.kubeletConfig()), none));
         s.add(new Sample("push", "inline", PushScripts.inlinePush(files), allContents()));
         byte[] all = allContents();
