@@ -70,4 +70,35 @@ class SshBenchmarkTest {
             java.nio.file.Files.delete(f);
         }
     }
+
+    @Test
+    void aBinaryMustEqualItsSourceByteForByteAndAConfigItsSha256() throws Exception {
+        Path dir = java.nio.file.Files.createTempDirectory("kubejoin-same");
+        try {
+            byte[] bytes = new byte[300_000];
+            new java.util.Random(7).nextBytes(bytes);
+            Path source = java.nio.file.Files.write(dir.resolve("kubelet"), bytes);
+            Path copy = java.nio.file.Files.write(dir.resolve("copy"), bytes);
+            SshBenchmark.Expected binary = new SshBenchmark.Expected("/usr/local/bin/kubelet", "0755",
+                    SshBenchmark.sha256(source), bytes.length, source);
+            assertThat(SshBenchmark.sameContent(binary, copy)).isTrue();
+            bytes[200_001] ^= 1;
+            java.nio.file.Files.write(copy, bytes);
+            assertThat(SshBenchmark.sameContent(binary, copy)).as("one bit off, same size").isFalse();
+            java.nio.file.Files.write(copy, java.util.Arrays.copyOf(bytes, 1000));
+            assertThat(SshBenchmark.sameContent(binary, copy)).as("cut short").isFalse();
+
+            Path config = java.nio.file.Files.writeString(dir.resolve("config"), "a: 1\n");
+            SshBenchmark.Expected rendered = new SshBenchmark.Expected("/etc/kubernetes/config", "0644",
+                    SshBenchmark.sha256(config), 5);
+            assertThat(SshBenchmark.sameContent(rendered, config)).isTrue();
+            java.nio.file.Files.writeString(config, "a: 2\n");
+            assertThat(SshBenchmark.sameContent(rendered, config)).isFalse();
+        } finally {
+            try (var s = java.nio.file.Files.list(dir)) {
+                for (Path p : s.toList()) java.nio.file.Files.delete(p);
+            }
+            java.nio.file.Files.delete(dir);
+        }
+    }
 }
