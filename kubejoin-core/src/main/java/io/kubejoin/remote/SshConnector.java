@@ -39,6 +39,11 @@ public final class SshConnector implements AutoCloseable {
     private final Identities identities;
 
     public SshConnector(SshOptions options) {
+        this(options, true);
+    }
+
+    /** {@code gathering} false: MINA's own NIO2 sessions, a write(2) per packet (for PushCpuMeasurement's A/B). */
+    SshConnector(SshOptions options, boolean gathering) {
         this.options = options;
         this.identities = new Identities(options.passphrase());
         SshClient c = SshClient.setUpDefaultClient();
@@ -52,6 +57,8 @@ public final class SshConnector implements AutoCloseable {
         if (options.agentSocket() != null) c.setAgentFactory(new UnixAgent.Factory(options.agentSocket()));
         if (options.preferCurve25519()) c.setKeyExchangeFactories(curve25519First(c.getKeyExchangeFactories()));
         c.setCipherFactories(preferredCiphers(c.getCipherFactories(), AesHardware.inThisJvm()));
+        // packets queued during a socket write leave in one write (GatheringNio2), not one write(2) each
+        if (gathering) c.setIoServiceFactoryFactory(new GatheringNio2.FactoryFactory());
         // without TCP_NODELAY each exec waits 40-80 ms on Nagle's algorithm (measured, stack notes)
         CoreModuleProperties.TCP_NODELAY.set(c, true);
         CoreModuleProperties.NIO_WORKERS.set(c, options.ioThreads());
