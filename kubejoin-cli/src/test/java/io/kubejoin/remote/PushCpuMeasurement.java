@@ -65,7 +65,7 @@ class PushCpuMeasurement {
                             OpenSshNode n = ns.get(i);
                             Path dest = dir.resolve("dest" + i).resolve("bin");
                             fs.add(pool.submit(() -> {
-                                SshTarget t = new SshTarget("127.0.0.1", n.port, "root", key, kh, null);
+                                SshTarget t = new SshTarget("127.0.0.1", n.port, "root", key, kh);
                                 try (SshTransport tr = c.open(t)) {
                                     assertThat(tr.push(List.of(new RemoteFile(dest.toString(), 0755, fb, sha))).changed())
                                             .hasSize(1);

@@ -199,7 +199,7 @@ class SshConfigOpenSshTest {
         try (OpenSshAgent agent = new OpenSshAgent(dir)) {
             agent.add(agentOnlyEd25519);
             // no key file at all: the inventory's default path does not exist
-            SshTarget t = new SshTarget("127.0.0.4", node.port, "root", dir.resolve("no-such-key"), kh, null);
+            SshTarget t = new SshTarget("127.0.0.4", node.port, "root", dir.resolve("no-such-key"), kh);
             try (SshConnector c = new SshConnector(SshOptions.defaults().withAgentSocket(agent.socket));
                     SshTransport tr = c.open(t)) {
                 assertThat(tr.exec("echo agent", T).stdout().strip()).isEqualTo("agent");
@@ -209,7 +209,7 @@ class SshConfigOpenSshTest {
             // with a key file too, the agent's key is offered first and accepted
             String before = node.log();
             try (SshConnector c = new SshConnector(SshOptions.defaults().withAgentSocket(agent.socket));
-                    SshTransport tr = c.open(new SshTarget("127.0.0.4", node.port, "root", key, kh, null))) {
+                    SshTransport tr = c.open(new SshTarget("127.0.0.4", node.port, "root", key, kh))) {
                 assertThat(tr.exec("true", T).ok()).isTrue();
             }
             String after = node.log().substring(before.length());
@@ -223,7 +223,7 @@ class SshConfigOpenSshTest {
         Path kh = knownHosts(dir, node);
         try (OpenSshAgent agent = new OpenSshAgent(dir)) {
             agent.add(agentOnlyRsa);
-            SshTarget t = new SshTarget("127.0.0.4", node.port, "root", dir.resolve("no-such-key"), kh, null);
+            SshTarget t = new SshTarget("127.0.0.4", node.port, "root", dir.resolve("no-such-key"), kh);
             try (SshConnector c = new SshConnector(SshOptions.defaults().withAgentSocket(agent.socket));
                     SshTransport tr = c.open(t)) {
                 assertThat(tr.exec("true", T).ok()).isTrue();
@@ -235,7 +235,7 @@ class SshConfigOpenSshTest {
     @Test
     void anAgentThatIsNotThereLeavesTheKeyFiles(@TempDir Path dir) throws Exception {
         Path kh = knownHosts(dir, node);
-        SshTarget t = new SshTarget("127.0.0.4", node.port, "root", key, kh, null);
+        SshTarget t = new SshTarget("127.0.0.4", node.port, "root", key, kh);
         try (SshConnector c = new SshConnector(SshOptions.defaults().withAgentSocket(dir.resolve("gone.sock")));
                 SshTransport tr = c.open(t)) {
             assertThat(tr.exec("true", T).ok()).isTrue();
@@ -243,7 +243,7 @@ class SshConfigOpenSshTest {
         // without agent and without the key file, the message names the missing file
         try (SshConnector c = new SshConnector(SshOptions.defaults().withAgentSocket(null))) {
             TransportException e = assertThrows(TransportException.class,
-                    () -> c.open(new SshTarget("127.0.0.4", node.port, "root", dir.resolve("no-such-key"), kh, null)));
+                    () -> c.open(new SshTarget("127.0.0.4", node.port, "root", dir.resolve("no-such-key"), kh)));
             assertThat(e.kind()).isEqualTo(TransportException.Kind.IDENTITY);
             assertThat(e.getMessage()).contains(dir.resolve("no-such-key") + " does not exist");
         }

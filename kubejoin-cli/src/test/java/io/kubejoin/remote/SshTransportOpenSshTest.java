@@ -49,7 +49,7 @@ class SshTransportOpenSshTest {
     }
 
     static SshTarget target(String keyType) {
-        return new SshTarget("127.0.0.1", sshd.port, "root", base.resolve("keys/id_" + keyType), knownHosts, null);
+        return new SshTarget("127.0.0.1", sshd.port, "root", base.resolve("keys/id_" + keyType), knownHosts);
     }
 
     @ParameterizedTest
@@ -132,7 +132,7 @@ class SshTransportOpenSshTest {
     @ValueSource(booleans = {false, true})
     void theFixTheUnknownKeyMessageSuggestsWorksPlainAndHashed(boolean hashed, @TempDir Path dir) throws Exception {
         Path kh = dir.resolve("known_hosts");
-        SshTarget t = new SshTarget("127.0.0.1", sshd.port, "root", base.resolve("keys/id_ed25519"), kh, null);
+        SshTarget t = new SshTarget("127.0.0.1", sshd.port, "root", base.resolve("keys/id_ed25519"), kh);
         String command;
         try (SshConnector c = new SshConnector(SshOptions.defaults())) {
             HostKeyException e = org.junit.jupiter.api.Assertions.assertThrows(HostKeyException.class, () -> c.open(t));

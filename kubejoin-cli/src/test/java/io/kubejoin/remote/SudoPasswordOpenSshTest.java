@@ -54,7 +54,7 @@ class SudoPasswordOpenSshTest {
     }
 
     static SshTarget as(String user) {
-        return new SshTarget("127.0.0.1", node.port, user, key, knownHosts, null);
+        return new SshTarget("127.0.0.1", node.port, user, key, knownHosts);
     }
 
     static Supplier<String> counting(String password, AtomicInteger asked) {

@@ -40,7 +40,7 @@ class TransportMeasurement {
             for (boolean curve : new boolean[] {false, true}) {
                 for (String server : List.of("MINA", "OpenSSH")) {
                     int port = server.equals("MINA") ? mina.port() : openssh.port;
-                    SshTarget target = new SshTarget("127.0.0.1", port, "root", key, kh, null);
+                    SshTarget target = new SshTarget("127.0.0.1", port, "root", key, kh);
                     try (SshConnector c = new SshConnector(SshOptions.defaults().withPreferCurve25519(curve))) {
                         double[] ms = new double[RUNS];
                         double[] connectMs = new double[RUNS];
@@ -98,7 +98,7 @@ class TransportMeasurement {
         Path kh = dir.resolve("known_hosts");
         try (MinaNode mina = new MinaNode(List.of(TestKeys.publicKey(key)), null, null)) {
             Files.writeString(kh, mina.knownHostsLine());
-            SshTarget target = new SshTarget("127.0.0.1", mina.port(), "root", key, kh, null);
+            SshTarget target = new SshTarget("127.0.0.1", mina.port(), "root", key, kh);
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(50);
             List<SshTransport> open = java.util.Collections.synchronizedList(new ArrayList<>());
             try (SshConnector c = new SshConnector(SshOptions.defaults())) {

@@ -164,16 +164,15 @@ final class RemotePaths {
         return PushScripts.inlinePush(files.stream().map(RemotePaths::script).toList());
     }
 
-    static String finishCommand(List<RemoteFile> changed, List<String> staged, List<RemoteFile> modeOnly) {
-        return finishCommand(changed, List.of(), staged, modeOnly);
+    static String finishCommand(List<RemoteFile> changed, List<RemoteFile> modeOnly) {
+        return finishCommand(changed, List.of(), modeOnly);
     }
 
     /** {@link PushScripts#finish}: {@code inline} a subset of {@code changed} by identity, kept so in the translation. */
-    static String finishCommand(List<RemoteFile> changed, List<RemoteFile> inline, List<String> staged,
-                                List<RemoteFile> modeOnly) {
+    static String finishCommand(List<RemoteFile> changed, List<RemoteFile> inline, List<RemoteFile> modeOnly) {
         Map<RemoteFile, PushScripts.File> same = new IdentityHashMap<>();
         java.util.function.Function<RemoteFile, PushScripts.File> of = f -> same.computeIfAbsent(f, RemotePaths::script);
-        return PushScripts.finish(changed.stream().map(of).toList(), inline.stream().map(of).toList(), staged,
+        return PushScripts.finish(changed.stream().map(of).toList(), inline.stream().map(of).toList(),
                 modeOnly.stream().map(of).toList());
     }
 

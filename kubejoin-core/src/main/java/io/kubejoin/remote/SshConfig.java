@@ -47,7 +47,7 @@ public final class SshConfig {
         String jump = ssh.wrote("proxyJump") ? ssh.proxyJump() : e == null ? null : e.getProxyJump();
         SshTarget via = chain(cfg, ssh.configFile(), jump, user, keys, knownHosts, node.name(), 0);
         try {
-            return new SshTarget(host, port, user, keys.get(0), knownHosts, null, via, keys.subList(1, keys.size()),
+            return new SshTarget(host, port, user, keys.get(0), knownHosts, via, keys.subList(1, keys.size()),
                     key.equals(node.name()) && !key.equals(host) ? key : null);
         } catch (IllegalArgumentException tooMany) {
             throw new TransportException(TransportException.Kind.INVALID_REQUEST, node.name(), "the ssh settings of "
@@ -86,7 +86,7 @@ public final class SshConfig {
             SshTarget before = i == 0 ? chain(cfg, file, e == null ? null : e.getProxyJump(), nodeUser, nodeKeys,
                     nodeKnownHosts, who, depth + 1) : via;
             try {
-                via = new SshTarget(host, port, user, keys.get(0), kh, null, before, keys.subList(1, keys.size()),
+                via = new SshTarget(host, port, user, keys.get(0), kh, before, keys.subList(1, keys.size()),
                         host.equals(j.host()) ? null : j.host());
             } catch (IllegalArgumentException tooMany) {
                 throw new TransportException(TransportException.Kind.INVALID_REQUEST, who, "ProxyJump '" + spec

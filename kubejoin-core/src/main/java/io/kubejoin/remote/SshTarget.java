@@ -12,16 +12,14 @@ import java.util.Objects;
  * @param host         name or IP to connect to (the config file's HostName when it gives one)
  * @param identityFile OpenSSH-format private key (ed25519, RSA, ECDSA), optionally encrypted; tried first
  * @param knownHosts   the known_hosts file host keys are checked against (and recorded to in accept-new mode)
- * @param stagingDir   for a non-root user: the folder SFTP uploads to before {@code sudo -n install} copies into
- *                     place; null = {@code ~/.kubejoin-staging} on the node
  * @param jump         bastion (ProxyJump) to reach the node through, with its own user, keys and known_hosts, itself
  *                     possibly behind another; or null
  * @param moreIdentityFiles further keys to try after {@code identityFile} (the config file's other IdentityFile
  *                     lines); a missing one is skipped, as OpenSSH does
  * @param alias        the name the ssh config file knows this host by, when it is not {@code host}; or null
  */
-public record SshTarget(String host, int port, String user, Path identityFile, Path knownHosts, String stagingDir,
-        SshTarget jump, List<Path> moreIdentityFiles, String alias) {
+public record SshTarget(String host, int port, String user, Path identityFile, Path knownHosts, SshTarget jump,
+        List<Path> moreIdentityFiles, String alias) {
     /** More bastions than this in one chain is a loop in the config file, not a network. */
     public static final int MAX_HOPS = 8;
 
@@ -38,13 +36,12 @@ public record SshTarget(String host, int port, String user, Path identityFile, P
         }
     }
 
-    public SshTarget(String host, int port, String user, Path identityFile, Path knownHosts, String stagingDir,
-            SshTarget jump) {
-        this(host, port, user, identityFile, knownHosts, stagingDir, jump, List.of(), null);
+    public SshTarget(String host, int port, String user, Path identityFile, Path knownHosts, SshTarget jump) {
+        this(host, port, user, identityFile, knownHosts, jump, List.of(), null);
     }
 
-    public SshTarget(String host, int port, String user, Path identityFile, Path knownHosts, String stagingDir) {
-        this(host, port, user, identityFile, knownHosts, stagingDir, null);
+    public SshTarget(String host, int port, String user, Path identityFile, Path knownHosts) {
+        this(host, port, user, identityFile, knownHosts, null);
     }
 
     /**
@@ -55,12 +52,12 @@ public record SshTarget(String host, int port, String user, Path identityFile, P
     public static SshTarget of(Node node) throws TransportException {
         if (node.ssh().configFile() != null) return SshConfig.target(node);
         SshTarget target = new SshTarget(node.address(), node.ssh().port(), node.ssh().user(), node.ssh().identityFile(),
-                node.ssh().knownHosts(), null, null);
+                node.ssh().knownHosts(), null);
         SshTarget via = null;
         try {
             for (var jump : node.ssh().jumps()) {
                 via = new SshTarget(jump.host(), jump.port(), jump.user(), node.ssh().identityFile(),
-                        node.ssh().knownHosts(), null, via);
+                        node.ssh().knownHosts(), via);
             }
         } catch (IllegalArgumentException e) {
             throw new TransportException(TransportException.Kind.INVALID_REQUEST, node.name(),
@@ -78,20 +75,16 @@ public record SshTarget(String host, int port, String user, Path identityFile, P
     }
 
     public SshTarget withUser(String newUser) {
-        return new SshTarget(host, port, newUser, identityFile, knownHosts, stagingDir, jump, moreIdentityFiles, alias);
+        return new SshTarget(host, port, newUser, identityFile, knownHosts, jump, moreIdentityFiles, alias);
     }
 
     public SshTarget withIdentityFile(Path key) {
-        return new SshTarget(host, port, user, key, knownHosts, stagingDir, jump, List.of(), alias);
-    }
-
-    public SshTarget withStagingDir(String dir) {
-        return new SshTarget(host, port, user, identityFile, knownHosts, dir, jump, moreIdentityFiles, alias);
+        return new SshTarget(host, port, user, key, knownHosts, jump, List.of(), alias);
     }
 
     /** Reach the node through {@code bastion} (its host key checked against its own known_hosts). */
     public SshTarget via(SshTarget bastion) {
-        return new SshTarget(host, port, user, identityFile, knownHosts, stagingDir, bastion, moreIdentityFiles, alias);
+        return new SshTarget(host, port, user, identityFile, knownHosts, bastion, moreIdentityFiles, alias);
     }
 
     /** Commands need {@code sudo} when not logging in as root. */

@@ -320,7 +320,7 @@ public final class SshTransport implements Transport {
         if (plan.write().isEmpty() && plan.fixModeOnly().isEmpty()) return plan.result(files, Set.of());
 
         // every changed file, binaries too, on the finishing command's stdin: no SFTP session, no per-write replies
-        ExecResult fin = execAsRoot(RemotePaths.finishCommand(plan.write(), plan.write(), null, plan.fixModeOnly()),
+        ExecResult fin = execAsRoot(RemotePaths.finishCommand(plan.write(), plan.write(), plan.fixModeOnly()),
                 plan.write().stream().map(SshTransport::stdinOf).toList(), INTERNAL_TIMEOUT);
         requireOk(fin, "placing files");
         Set<String> backedUp = new HashSet<>();

@@ -61,7 +61,7 @@ class GatheringNio2Test {
         ExecutorService pool = Executors.newFixedThreadPool(channels);
         try (SshConnector connector = new SshConnector(
                 SshOptions.defaults().withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5)));
-             SshTransport t = connector.open(new SshTarget("127.0.0.1", node.port(), "root", clientKey, knownHosts, null))) {
+             SshTransport t = connector.open(new SshTarget("127.0.0.1", node.port(), "root", clientKey, knownHosts))) {
             assertThat(t.execRaw("true", Duration.ofSeconds(30)).ok()).isTrue(); // connected before the threads start
             List<Future<ExecResult>> runs = new ArrayList<>();
             for (int i = 0; i < channels; i++) {

@@ -65,7 +65,7 @@ class MappedStdinWriterTest {
     SshTransport open() throws Exception {
         Path knownHosts = dir.resolve("known_hosts");
         Files.writeString(knownHosts, node.knownHostsLine());
-        return connector.open(new SshTarget("127.0.0.1", node.port(), "root", clientKey, knownHosts, null));
+        return connector.open(new SshTarget("127.0.0.1", node.port(), "root", clientKey, knownHosts));
     }
 
     FileBytes mapped(int size, long seed) throws IOException {
@@ -154,7 +154,7 @@ class MappedStdinWriterTest {
             FileBytes a = mapped(6 * 1024 * 1024 + 5, 5);
             Path knownHosts = dir.resolve("known_hosts_openssh");
             Files.writeString(knownHosts, openssh.knownHostsLine());
-            try (SshTransport t = connector.open(new SshTarget("127.0.0.1", openssh.port(), "root", clientKey, knownHosts, null))) {
+            try (SshTransport t = connector.open(new SshTarget("127.0.0.1", openssh.port(), "root", clientKey, knownHosts))) {
                 Path reads = dir.resolve("reads");
                 ExecResult r = t.execRaw("cat > " + reads, List.of(new SshTransport.Mapped(a)), Duration.ofSeconds(60));
                 assertThat(r.ok()).as(r.summary()).isTrue();

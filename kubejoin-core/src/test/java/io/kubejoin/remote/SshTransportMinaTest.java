@@ -86,7 +86,7 @@ class SshTransportMinaTest {
     }
 
     SshTarget target() {
-        return new SshTarget("127.0.0.1", node.port(), "root", clientKey, knownHosts, null);
+        return new SshTarget("127.0.0.1", node.port(), "root", clientKey, knownHosts);
     }
 
     RemoteFile file(String rel, int mode, String content) {
@@ -336,7 +336,7 @@ class SshTransportMinaTest {
     @Test
     void acceptNewCreatesAMissingKnownHostsFolder() throws Exception {
         Path kh = dir.resolve("fresh-home/.ssh/known_hosts");
-        SshTarget t = new SshTarget("127.0.0.1", node.port(), "root", clientKey, kh, null);
+        SshTarget t = new SshTarget("127.0.0.1", node.port(), "root", clientKey, kh);
         try (SshConnector tofu = new SshConnector(SshOptions.defaults().withAcceptNewHostKeys(true));
                 SshTransport tr = tofu.open(t)) {
             assertThat(tr.exec("true", T).ok()).isTrue();
@@ -351,7 +351,7 @@ class SshTransportMinaTest {
         Path blocker = dir.resolve("not-a-folder");
         Files.writeString(blocker, "x");
         Path kh = blocker.resolve("known_hosts"); // its parent is a file: nothing can be written there
-        SshTarget t = new SshTarget("127.0.0.1", node.port(), "root", clientKey, kh, null);
+        SshTarget t = new SshTarget("127.0.0.1", node.port(), "root", clientKey, kh);
         try (SshConnector tofu = new SshConnector(SshOptions.defaults().withAcceptNewHostKeys(true))) {
             assertThatThrownBy(() -> tofu.open(t)).isInstanceOfSatisfying(HostKeyException.class, e -> {
                 System.out.println("[message] " + e.getMessage());
@@ -368,7 +368,7 @@ class SshTransportMinaTest {
             closedPort = s.getLocalPort();
         }
         long start = System.nanoTime();
-        SshTarget t = new SshTarget("127.0.0.1", closedPort, "root", clientKey, knownHosts, null);
+        SshTarget t = new SshTarget("127.0.0.1", closedPort, "root", clientKey, knownHosts);
         assertThatThrownBy(() -> connector.open(t))
                 .isInstanceOfSatisfying(TransportException.class, e -> {
                     System.out.println("[message] " + e.getMessage());
@@ -398,7 +398,7 @@ class SshTransportMinaTest {
         Path enc = TestKeys.generate(dir, "ed25519", "correct horse");
         try (MinaNode other = new MinaNode(List.of(TestKeys.publicKey(enc)), null, null)) {
             Files.writeString(knownHosts, other.knownHostsLine());
-            SshTarget t = new SshTarget("127.0.0.1", other.port(), "root", enc, knownHosts, null);
+            SshTarget t = new SshTarget("127.0.0.1", other.port(), "root", enc, knownHosts);
             try (SshConnector c = new SshConnector(SshOptions.defaults().withPassphrase(() -> "correct horse"));
                     SshTransport tr = c.open(t)) {
                 assertThat(tr.exec("echo ok", T).stdout()).isEqualTo("ok\n");
@@ -485,8 +485,7 @@ class SshTransportMinaTest {
      */
     @Test
     void nonRootUserPushesBinariesThroughSudoOnStdin() throws Exception {
-        Path staging = dir.resolve("home-staging");
-        SshTarget deploy = target().withUser("deploy").withStagingDir(staging.toString());
+        SshTarget deploy = target().withUser("deploy");
         byte[] binary = new byte[SshTransport.INLINE_MAX + 1]; // over INLINE_MAX: survey, then the finish
         new java.util.Random(3).nextBytes(binary);
         List<RemoteFile> files = List.of(
@@ -502,7 +501,6 @@ class SshTransportMinaTest {
             assertThat(SecureFiles.mode(dir.resolve("opt/bin/kubelet"))).isEqualTo(0755);
             assertThat(SecureFiles.mode(dir.resolve("etc/kubernetes/bootstrap.kubeconfig"))).isEqualTo(0600);
             assertThat(SecureFiles.mode(dir.resolve("etc/systemd/system/kubelet.service"))).isEqualTo(0644);
-            assertThat(staging).doesNotExist();
             assertThat(node.commands).allMatch(c -> c.startsWith("sudo -n sh -c "));
             assertThat(t.push(files).anyChanged()).isFalse();
             assertThat(leftoverTempFiles()).isEmpty();
@@ -513,7 +511,7 @@ class SshTransportMinaTest {
     @Tag("hostile")
     @Test
     void sudoThatWantsAPasswordIsAClearFailure() throws Exception {
-        try (SshTransport t = connector.open(target().withUser("deploy").withStagingDir(dir.resolve("s").toString()))) {
+        try (SshTransport t = connector.open(target().withUser("deploy"))) {
             // the shim refuses when -n is missing: prove the transport never leaves it out, then force the refusal
             Path sudoLog = keys.resolve("sudo.log");
             Files.deleteIfExists(sudoLog);
@@ -535,8 +533,7 @@ class SshTransportMinaTest {
         Files.setPosixFilePermissions(sudo, SecureFiles.permissions(0755));
         try (MinaNode strictNode = new MinaNode(List.of(TestKeys.publicKey(clientKey)), strict, null)) {
             Files.writeString(knownHosts, strictNode.knownHostsLine());
-            SshTarget t = new SshTarget("127.0.0.1", strictNode.port(), "deploy", clientKey, knownHosts,
-                    dir.resolve("staging").toString());
+            SshTarget t = new SshTarget("127.0.0.1", strictNode.port(), "deploy", clientKey, knownHosts);
             try (SshTransport tr = connector.open(t)) {
                 assertThatThrownBy(() -> tr.push(List.of(file("etc/x.conf", 0644, "x\n"))))
                         .isInstanceOfSatisfying(TransportException.class, e -> {
@@ -585,7 +582,7 @@ class SshTransportMinaTest {
         try (MinaNode bastion = new MinaNode(List.of(TestKeys.publicKey(clientKey)), null, null, true)) {
             Path bastionKnown = dir.resolve("bastion_known_hosts");
             Files.writeString(bastionKnown, bastion.knownHostsLine());
-            SshTarget jump = new SshTarget("127.0.0.1", bastion.port(), "jumper", clientKey, bastionKnown, null);
+            SshTarget jump = new SshTarget("127.0.0.1", bastion.port(), "jumper", clientKey, bastionKnown);
             try (SshTransport t = connector.open(target().via(jump))) {
                 assertThat(t.target()).contains("via jumper@127.0.0.1:" + bastion.port());
                 assertThat(t.exec("echo through", T).stdout()).isEqualTo("through\n");

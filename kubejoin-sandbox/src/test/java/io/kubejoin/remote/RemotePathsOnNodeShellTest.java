@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Tag;
 /**
  * The commands SshTransport sends for hashing, reading and pushing, run by the sandbox node's shell on a folder:
  * the same strings (RemotePaths), wrapped as {@code SshTransport.asRoot} wraps them, parsed as SshTransport parses
- * the answers. SFTP's part of a push (writing the temp or staged files) is done here directly.
+ * the answers. The temp files a finish does not write from its stdin are written here directly.
  */
 class RemotePathsOnNodeShellTest {
     @TempDir
@@ -130,7 +130,7 @@ class RemotePathsOnNodeShellTest {
             Files.write(tmp, f.content());
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
         }
-        ExecResult fin = exec(RemotePaths.finishCommand(plan.write(), null, plan.fixModeOnly()), false);
+        ExecResult fin = exec(RemotePaths.finishCommand(plan.write(), plan.fixModeOnly()), false);
         assertThat(fin.exitCode()).as(fin.stderr()).isZero();
         assertThat(fin.stderr()).isEmpty();
         Set<String> backedUp = new HashSet<>();
@@ -173,36 +173,12 @@ class RemotePathsOnNodeShellTest {
     }
 
     @Test
-    void pushWithSudoInstallsStagedCopies() throws IOException {
-        write("/etc/kubernetes/kubelet.service", "old unit\n", "rw-r--r--");
-        List<RemoteFile> changed = List.of(file("/etc/kubernetes/kubelet.service", 0644, "new unit\n"),
-                file("/etc/kubernetes/cert/kubelet-key.pem", 0600, "KEY\n"));
-        List<String> staged = new ArrayList<>();
-        for (int i = 0; i < changed.size(); i++) {
-            String path = "/home/core/.kubejoin-staging/" + i + "-" + RemotePaths.name(changed.get(i).path());
-            write(path, new String(changed.get(i).content(), StandardCharsets.UTF_8), "rw-r--r--");
-            staged.add(path);
-        }
-
-        ExecResult fin = exec(RemotePaths.finishCommand(changed, staged, List.of()), true);
-
-        assertThat(fin).isEqualTo(new ExecResult(0, "B /etc/kubernetes/kubelet.service\n", ""));
-        assertThat(local("/etc/kubernetes/kubelet.service")).hasContent("new unit");
-        assertThat(local("/etc/kubernetes/kubelet.service.kubejoin-bak")).hasContent("old unit");
-        assertThat(local("/etc/kubernetes/cert/kubelet-key.pem")).hasContent("KEY");
-        assertThat(perms("/etc/kubernetes/cert/kubelet-key.pem")).isEqualTo("rw-------");
-        assertThat(perms("/etc/kubernetes/cert")).isEqualTo("rwxr-xr-x");
-        assertThat(local(staged.get(0))).doesNotExist();
-        assertThat(local(staged.get(1))).doesNotExist();
-    }
-
-    @Test
     void placeRefusesAFolderAsDestination() throws IOException {
         Files.createDirectories(local("/etc/kubernetes/kubelet.conf"));
         RemoteFile f = file("/etc/kubernetes/kubelet.conf", 0644, "x");
         write(RemotePaths.tmp(f.path()), "x", "rw-------");
 
-        ExecResult fin = exec(RemotePaths.finishCommand(List.of(f), null, List.of()), false);
+        ExecResult fin = exec(RemotePaths.finishCommand(List.of(f), List.of()), false);
 
         assertThat(fin.exitCode()).isEqualTo(1);
         assertThat(fin.stderr()).isEqualTo("/etc/kubernetes/kubelet.conf is a folder\n");
@@ -215,7 +191,7 @@ class RemotePathsOnNodeShellTest {
         // no temp file: SFTP's upload did not happen, so chmod fails and nothing is renamed
         write("/etc/kubernetes/a.yaml", "old", "rw-r--r--");
 
-        ExecResult fin = exec(RemotePaths.finishCommand(List.of(f), null, List.of()), false);
+        ExecResult fin = exec(RemotePaths.finishCommand(List.of(f), List.of()), false);
 
         assertThat(fin.exitCode()).isEqualTo(1);
         assertThat(fin.stderr()).isEqualTo("chmod: cannot access '/etc/kubernetes/.a.yaml.kubejoin-tmp': "
@@ -226,7 +202,7 @@ class RemotePathsOnNodeShellTest {
 
     /** As SshTransport.push does for small files: their bytes on the finishing command's stdin. */
     private ExecResult finishWithStdin(List<RemoteFile> changed, List<RemoteFile> inline, byte[] stdin) {
-        String cmd = "sh -c " + io.kubejoin.remote.script.Sh.quote(RemotePaths.finishCommand(changed, inline, null, List.of()));
+        String cmd = "sh -c " + io.kubejoin.remote.script.Sh.quote(RemotePaths.finishCommand(changed, inline, List.of()));
         return shell.run(cmd, new java.io.ByteArrayInputStream(stdin));
     }
 

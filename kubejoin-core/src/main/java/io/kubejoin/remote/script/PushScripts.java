@@ -298,38 +298,20 @@ public final class PushScripts {
     }
 
     /**
-     * The command that finishes a push on the node: optionally folders and staged copies (sudo mode), the
-     * {@code inline} files (a subset of {@code changed}, by identity) written from the command's stdin, their bytes
-     * one after the other in that order, then backups and renames, then mode/owner fixes of files whose bytes were
-     * already right.
+     * The command that finishes a push on the node: the {@code inline} files (a subset of {@code changed}, by
+     * identity) written from the command's stdin, their bytes one after the other in that order, then backups and
+     * renames, then mode/owner fixes of files whose bytes were already right.
      *
-     * <p>The SSH transport sends every changed file inline, release binaries too (no SFTP); {@code staged} copies
-     * (written by another means as the login user) are {@code install}ed as root.
-     *
-     * @param staged staged path per changed file not inline (written there as the login user), or null when every
-     *               temp file not inline was written in place as root (they get their modes here, before the renames)
+     * <p>The SSH transport sends every changed file inline, release binaries too (no SFTP). A changed file not inline
+     * is a temp file already written in place as root (tests write them so); it gets its mode here, before the renames.
      */
-    public static String finish(List<File> changed, List<File> inline, List<String> staged, List<File> modeOnly) {
+    public static String finish(List<File> changed, List<File> inline, List<File> modeOnly) {
         Set<File> inlined = Collections.newSetFromMap(new IdentityHashMap<>());
         inlined.addAll(inline);
-        List<File> viaSftp = changed.stream().filter(f -> !inlined.contains(f)).toList();
         StringBuilder sb = new StringBuilder("umask 022\n").append(PLACE_FUNCTION);
-        if (staged != null) {
-            // sudo mode: the survey (as the login user) created no folders
-            List<String> dirs = parents(changed);
-            if (!dirs.isEmpty()) sb.append("mkdir -p -- ").append(quoteAll(dirs)).append(" || exit 1\n");
-        }
         appendInlineWrites(sb, inline);
-        if (staged != null) {
-            for (int i = 0; i < viaSftp.size(); i++) {
-                File f = viaSftp.get(i);
-                // install: copy owned by root with the final mode before the rename
-                sb.append("install -m ").append(String.format("%04o", f.mode())).append(" -o 0 -g 0 -- ")
-                        .append(quote(staged.get(i))).append(' ').append(quote(tmp(f.path()))).append(" || exit 1\n");
-            }
-        }
-        // temp files written here or in place as root: their final modes, one chmod per distinct mode, before any rename
-        appendTempModes(sb, changed.stream().filter(f -> staged == null || inlined.contains(f)).toList(), inlined);
+        // the temp files: their final modes, one chmod per distinct mode, before any rename
+        appendTempModes(sb, changed, inlined);
         for (File f : changed) {
             sb.append("place ").append(quote(tmp(f.path()))).append(' ').append(quote(f.path())).append(' ')
                     .append(quote(bak(f.path()))).append(" || exit 1\n");
@@ -339,7 +321,6 @@ public final class PushScripts {
                     .append(String.format("%04o", f.mode())).append(" -- ").append(quote(f.path()))
                     .append(" || exit 1\n");
         }
-        if (staged != null && !staged.isEmpty()) sb.append("rm -f -- ").append(quoteAll(staged)).append('\n');
         sb.append("exit 0\n");
         return sb.toString();
     }

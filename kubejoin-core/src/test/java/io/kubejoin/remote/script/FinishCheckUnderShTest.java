@@ -74,7 +74,7 @@ class FinishCheckUnderShTest {
         List<PushScripts.File> files = List.of(
                 new PushScripts.File(dir.resolve("etc/config.yaml").toString(), 0644, sha256(config), config.length),
                 new PushScripts.File(dir.resolve("opt/bin/kubelet").toString(), 0755, sha256(binary), binary.length));
-        String script = PushScripts.finish(files, files, null, List.of());
+        String script = PushScripts.finish(files, files, List.of());
         ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", script).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("PATH", path);
         Process p = pb.start();

@@ -94,18 +94,15 @@ public final class ScriptCatalog {
         s.add(new Sample("push", "inline", PushScripts.inlinePush(files), allContents()));
         byte[] all = allContents();
         s.add(new Sample("push", "inline-cut-short", PushScripts.inlinePush(files), java.util.Arrays.copyOf(all, all.length - 2)));
-        s.add(new Sample("push", "finish-inline", PushScripts.finish(files, files, null, List.of()), allContents()));
+        s.add(new Sample("push", "finish-inline", PushScripts.finish(files, files, List.of()), allContents()));
         // a release binary among them: over PushScripts.DD_BLOCK, so dd copies it in blocks (count_bytes)
         byte[] binary = binary();
         List<PushScripts.File> withBinary = new ArrayList<>(files);
         withBinary.add(new PushScripts.File(PATHS.kubeletBinary(), 0755, sha256(binary), binary.length));
         byte[] allWithBinary = concat(allContents(), binary);
-        s.add(new Sample("push", "finish-binary", PushScripts.finish(withBinary, withBinary, null, List.of()), allWithBinary));
-        s.add(new Sample("push", "finish-binary-cut-short", PushScripts.finish(withBinary, withBinary, null, List.of()),
+        s.add(new Sample("push", "finish-binary", PushScripts.finish(withBinary, withBinary, List.of()), allWithBinary));
+        s.add(new Sample("push", "finish-binary-cut-short", PushScripts.finish(withBinary, withBinary, List.of()),
                 java.util.Arrays.copyOf(allWithBinary, allWithBinary.length - 5000)));
-        List<PushScripts.File> staged = files.subList(0, 2);
-        s.add(new Sample("push", "finish-staged", PushScripts.finish(staged, List.of(), List.of("/tmp/kubejoin-stage/0-ca.pem",
-                "/tmp/kubejoin-stage/1-kubelet-config.yaml"), files.subList(2, 3)), none));
         // survey of the node (node-preflight) and push-files' own look
         s.add(new Sample("survey", "node-preflight", PreflightScripts.nodePreflight(SOCKET, true, true,
                 List.of(new String[] {"10250", "kubelet"}, new String[] {"10256", "kube-proxy"}), MODULES, SYSCTLS,

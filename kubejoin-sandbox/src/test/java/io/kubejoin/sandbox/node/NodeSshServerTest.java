@@ -186,7 +186,7 @@ class NodeSshServerTest {
     }
 
     SshTarget target(String address) {
-        return new SshTarget(address, server.port(), "root", clientKey, knownHosts, null);
+        return new SshTarget(address, server.port(), "root", clientKey, knownHosts);
     }
 
     SshTransport open(String address) throws TransportException {
