@@ -63,12 +63,10 @@ public class DemoCommand implements Callable<Integer> {
         List<io.kubejoin.sandbox.SandboxFault> faults = faultOptions.faults();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Path where = dir != null ? dir : Files.createTempDirectory("kubejoin-demo-");
         if (dir != null && Files.isDirectory(dir.resolve("nodes"))) {
             throw new UserFacingException(dir + " holds an earlier sandbox; give a new --dir", ExitCodes.BAD_INPUT);
         }
         long t0 = System.nanoTime();
-        out.println("== kubejoin demo: a simulated cluster on this machine (sandbox; nothing else is contacted)");
         Sandbox.Options options = shape.options(nodes);
         io.kubejoin.version.KubeVersion target = io.kubejoin.version.KubeVersion.parse(options.version());
         if (upgrade) {
@@ -80,6 +78,9 @@ public class DemoCommand implements Callable<Integer> {
             // the control plane is upgraded first: the nodes start one minor behind it
             options = options.withVersion(target.major() + "." + (target.minor() - 1) + ".0").withApiServerVersion(options.version());
         }
+        // the input is checked: only now a folder of ours (bad input leaves nothing behind)
+        Path where = dir != null ? dir : Files.createTempDirectory("kubejoin-demo-");
+        out.println("== kubejoin demo: a simulated cluster on this machine (sandbox; nothing else is contacted)");
         try (Sandbox sandbox = Sandbox.start(where, options)) {
             var inv = sandbox.inventory();
             out.printf("   Kubernetes %s, %s, kube-proxy %s; API server %s; %d machines reachable over SSH on %s …%n",

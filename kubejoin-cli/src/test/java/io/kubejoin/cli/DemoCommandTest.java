@@ -45,8 +45,19 @@ class DemoCommandTest {
 
     @Tag("hostile")
     @Test
-    void badShapeIsRefusedWithExitTwo() {
+    void badShapeIsRefusedWithExitTwoAndLeavesNoFolderBehind() throws Exception {
+        java.util.Set<Path> before = demoFolders();
         assertThat(Cli.kubejoin("demo", "--kubernetes-version", "1.99").exit()).isEqualTo(2);
         assertThat(Cli.kubejoin("demo", "--runtime", "cri-o").exit()).isEqualTo(2);
+        assertThat(Cli.kubejoin("demo", "--upgrade", "--kubernetes-version", "1.17").exit()).isEqualTo(2);
+        assertThat(demoFolders()).as("a refused demo makes no temp folder").isEqualTo(before);
+    }
+
+    private static java.util.Set<Path> demoFolders() throws java.io.IOException {
+        try (var s = java.nio.file.Files.newDirectoryStream(Path.of(System.getProperty("java.io.tmpdir")), "kubejoin-demo-*")) {
+            java.util.Set<Path> all = new java.util.HashSet<>();
+            s.forEach(all::add);
+            return all;
+        }
     }
 }
