@@ -92,7 +92,8 @@ class ReportAndRunLogTest {
     /** Chromium (Debian's package) draws the report: a 1200×800 PNG with the bars' colours on it. */
     static void screenshot(Path report) throws Exception {
         Processes.requireTool("chromium");
-        Path profile = Files.createTempDirectory("kubejoin-chromium");
+        // its profile beside the report, in the test's own folder: removed with it, not left in /tmp
+        Path profile = Files.createDirectories(report.resolveSibling("chromium-profile"));
         Path png = report.resolveSibling("report.png");
         Processes.Result r = Processes.run(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
