@@ -109,7 +109,7 @@ final class HostKeyVerifier implements ServerKeyVerifier {
                     : java.util.List.of(new SshdSocketAddress(a.host, a.port));
         }
 
-        /** Tests only the lines that name the node (see {@link KnownHostsIndex}). */
+        /** Tests only the lines that name the node and its port (see {@link KnownHostsIndex}). */
         @Override
         protected java.util.List<HostEntryPair> findKnownHostEntries(ClientSession session, SocketAddress remote,
                 java.util.Collection<HostEntryPair> knownHosts) {
@@ -117,7 +117,7 @@ final class HostKeyVerifier implements ServerKeyVerifier {
             if (a == null || !(knownHosts instanceof KnownHostsIndex index)) {
                 return super.findKnownHostEntries(session, remote, knownHosts);
             }
-            return super.findKnownHostEntries(session, remote, index.candidates(a.host));
+            return super.findKnownHostEntries(session, remote, index.candidates(a.host, a.port));
         }
 
         /** Recorded as OpenSSH writes it ("[host]:port type key"), for the inventory's name of the node. */
