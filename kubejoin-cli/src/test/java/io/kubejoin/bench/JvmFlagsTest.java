@@ -70,23 +70,9 @@ class JvmFlagsTest {
     @Test
     void underTheJoinFlagsCryptoReachesC2AndOrdinaryCodeGoesStraightToC1() throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        Path log = tmp.resolve("jit.log");
-        List<String> cmd = new ArrayList<>(List.of(java));
-        cmd.addAll(JvmFlags.forCommand("join", tmp.resolve("jvm")));
-        cmd.addAll(List.of("-Xbatch", "-Xlog:jit+compilation=debug:file=" + log, "-XX:+DisplayVMOutput",
-                "-XX:+PrintIntrinsics", "-cp",
-                System.getProperty("java.class.path"), JitProbe.class.getName()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
-        // a line: [uptime][debug][jit,compilation]   id  flags  tier  class::method (size)
-        Map<String, List<Integer>> tiers = new HashMap<>();
-        for (String line : Files.readAllLines(log)) {
-            Matcher m = Pattern.compile("\\s([0-4])\\s+(\\S+::\\S+)").matcher(line);
-            if (!m.find() || line.contains("made not entrant")) continue;
-            tiers.computeIfAbsent(m.group(2), k -> new ArrayList<>()).add(Integer.parseInt(m.group(1)));
-        }
+        JitRun run = jitRun(java);
+        Map<String, List<Integer>> tiers = run.tiers();
+        String out = run.out();
         assertThat(tiers.get(JitProbe.class.getName() + "::ordinaryWork")).containsExactly(1);
         assertThat(tiers.values()).as("no tier-3 compile").noneMatch(t -> t.contains(3));
         // the callers of the intrinsics at tier 4: an intrinsic method as a compile's root gets its Java body
@@ -107,6 +93,89 @@ class JvmFlagsTest {
                 assertThat(out).as(intrinsic).containsPattern(Pattern.quote(intrinsic) + " \\(\\d+ bytes\\)\\s+\\(intrinsic");
             }
         }
+    }
+
+    /**
+     * The same flags on a newer JDK, where one exists beside the JDK 17 the tests run on (this machine kind's second
+     * JDK, Temurin's): from JDK 18 AES-GCM goes through GaloisCounterMode.implGCMCrypt, which calls a combined
+     * AES + GHASH intrinsic (AVX-512 VAES): the directives give that caller C2 too, and nothing else beyond their
+     * list, with still no tier-3 compile. Without such a JDK there is nothing to check.
+     */
+    @Test
+    void onANewerJdkTheCombinedAesGcmPathReachesC2Too() throws Exception {
+        Path newer = newerJdk();
+        org.junit.jupiter.api.Assumptions.assumeTrue(newer != null, "no JDK 18 or later under /usr/lib/jvm");
+        JitRun run = jitRun(newer.toString());
+        Map<String, List<Integer>> tiers = run.tiers();
+        assertThat(tiers.get(JitProbe.class.getName() + "::ordinaryWork")).as(newer.toString()).containsExactly(1);
+        assertThat(tiers.values()).as("no tier-3 compile").noneMatch(t -> t.contains(3));
+        assertThat(tiers.get("com.sun.crypto.provider.GaloisCounterMode::implGCMCrypt")).as(newer.toString()).contains(4);
+        Set<String> named = c2Set();
+        assertThat(tiers).as("only the directives' methods at tier 4").allSatisfy((method, t) -> {
+            if (t.contains(4)) assertThat(named).contains(method);
+        });
+        if (cpuHas("vaes", "vpclmulqdq", "avx512vl", "avx512bw", "avx512dq")) {
+            // a line: @ 134   com.sun.crypto.provider.GaloisCounterMode::implGCMCrypt0 (136 bytes)   inline (hot)
+            //   (intrinsic, predicate)   (intrinsic): used for inputs long enough, the Java body for the rest
+            assertThat(run.out()).containsPattern(Pattern.quote("GaloisCounterMode::implGCMCrypt0")
+                    + " \\(\\d+ bytes\\)[^\\n]*\\(intrinsic\\)");
+        }
+    }
+
+    /** The newest JDK of feature release 18 or later under /usr/lib/jvm (its bin/java), or null. */
+    private static Path newerJdk() throws Exception {
+        Path jvms = Path.of("/usr/lib/jvm");
+        if (!Files.isDirectory(jvms)) return null;
+        Path best = null;
+        int bestFeature = 17;
+        try (Stream<Path> s = Files.list(jvms)) {
+            for (Path home : s.sorted().toList()) {
+                Path release = home.resolve("release");
+                Path java = home.resolve("bin/java");
+                if (!Files.isRegularFile(release) || !Files.isExecutable(java)) continue;
+                Matcher m = Pattern.compile("(?m)^JAVA_VERSION=\"(\\d+)").matcher(Files.readString(release));
+                if (m.find() && Integer.parseInt(m.group(1)) > bestFeature) {
+                    bestFeature = Integer.parseInt(m.group(1));
+                    best = java;
+                }
+            }
+        }
+        return best;
+    }
+
+    private static boolean cpuHas(String... flags) throws Exception {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (!Files.isReadable(cpuinfo)) return false;
+        String text = Files.readString(cpuinfo);
+        Matcher m = Pattern.compile("(?m)^flags\\s*:(.*)$").matcher(text);
+        if (!m.find()) return false;
+        Set<String> have = Set.of(m.group(1).trim().split("\\s+"));
+        return Stream.of(flags).allMatch(have::contains);
+    }
+
+    /** What a run of {@link JitProbe} under the join's flags compiled, at which tiers, and what it printed. */
+    private record JitRun(Map<String, List<Integer>> tiers, String out) {
+    }
+
+    private JitRun jitRun(String java) throws Exception {
+        Path log = Files.createTempFile(tmp, "jit", ".log");
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(JvmFlags.forCommand("join", tmp.resolve("jvm")));
+        cmd.addAll(List.of("-Xbatch", "-Xlog:jit+compilation=debug:file=" + log, "-XX:+DisplayVMOutput",
+                "-XX:+PrintIntrinsics", "-cp",
+                System.getProperty("java.class.path"), JitProbe.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        // a line: [uptime][debug][jit,compilation]   id  flags  tier  class::method (size)
+        Map<String, List<Integer>> tiers = new HashMap<>();
+        for (String line : Files.readAllLines(log)) {
+            Matcher m = Pattern.compile("\\s([0-4])\\s+(\\S+::\\S+)").matcher(line);
+            if (!m.find() || line.contains("made not entrant")) continue;
+            tiers.computeIfAbsent(m.group(2), k -> new ArrayList<>()).add(Integer.parseInt(m.group(1)));
+        }
+        return new JitRun(tiers, out);
     }
 
     /** The methods c2-crypto.json leaves to C2, as the compile log names them (class::method). */
