@@ -73,9 +73,15 @@ final class HostKeyVerifier implements ServerKeyVerifier {
         return KeyUtils.getFingerPrint(BuiltinDigests.sha256, key);
     }
 
-    private static final class KnownHosts extends KnownHostsServerKeyVerifier {
+    static final class KnownHosts extends KnownHostsServerKeyVerifier {
         /** files shorter than this are kept as MINA loads them: the index pays off only for a fleet's file */
         static final int INDEX_FROM = 32;
+
+        /** The file's bytes at the last load and the entries they held: a later load parses only what was appended. */
+        private byte[] loadedBytes;
+        private java.util.List<HostEntryPair> loadedEntries;
+        /** Lines parsed by all loads so far (the tests' view of how much each load cost). */
+        private long linesParsed;
 
         KnownHosts(Path file, boolean acceptNew) {
             // the delegate decides about keys that are not in the file at all; modified keys never reach it
@@ -85,19 +91,70 @@ final class HostKeyVerifier implements ServerKeyVerifier {
 
         /**
          * MINA's load (its parse, and lines whose key cannot be decoded left out), kept as the lines' text with an
-         * index by host instead of a parsed entry per line (see {@link KnownHostsIndex}).
+         * index by host instead of a parsed entry per line (see {@link KnownHostsIndex}). MINA loads the file again
+         * after every change, its own appends included: with --accept-new-host-keys a first join records one line a
+         * node, and each next connection parsed and decoded the whole file again, O(nodes²) (~45 us a line: ~22 s of
+         * CPU for 1,000 new nodes). When the file is what was loaded plus lines after it, only those are parsed and
+         * added; any other change (a line edited or removed, another tool's rewrite) loads the whole file as before.
          */
         @Override
-        protected java.util.List<HostEntryPair> reloadKnownHosts(ClientSession session, Path file)
+        protected synchronized java.util.List<HostEntryPair> reloadKnownHosts(ClientSession session, Path file)
                 throws java.io.IOException, java.security.GeneralSecurityException {
-            java.util.List<HostEntryPair> loaded = super.reloadKnownHosts(session, file);
-            if (loaded == null || loaded.size() < INDEX_FROM) return loaded;
+            // recorded before the read: a change after it is seen by the next check and loaded then
+            updateReloadAttributes();
+            byte[] bytes = java.nio.file.Files.readAllBytes(file);
+            byte[] before = loadedBytes;
+            java.util.List<HostEntryPair> entries;
+            if (before != null && bytes.length >= before.length
+                    && (before.length == 0 || before[before.length - 1] == '\n')
+                    && java.util.Arrays.equals(bytes, 0, before.length, before, 0, before.length)) {
+                java.util.List<HostEntryPair> added = parse(bytes, before.length, file);
+                entries = added.isEmpty() ? loadedEntries : plus(loadedEntries, added);
+            } else {
+                entries = plus(java.util.List.of(), parse(bytes, 0, file));
+            }
+            loadedBytes = bytes;
+            loadedEntries = entries;
+            return entries;
+        }
+
+        /** MINA's parse of the file's lines from byte {@code from}, each with its decoded key (undecodable: left out). */
+        private java.util.List<HostEntryPair> parse(byte[] bytes, int from, Path file) throws java.io.IOException {
+            java.util.List<KnownHostEntry> read = KnownHostEntry.readKnownHostEntries(new java.io.StringReader(
+                    new String(bytes, from, bytes.length - from, java.nio.charset.StandardCharsets.UTF_8)), true);
+            linesParsed += read.size();
+            PublicKeyEntryResolver resolver = getFallbackPublicKeyEntryResolver();
+            java.util.List<HostEntryPair> out = new java.util.ArrayList<>(read.size());
+            for (KnownHostEntry entry : read) {
+                try {
+                    PublicKey key = resolveHostKey(null, entry, resolver);
+                    if (key != null) out.add(new HostEntryPair(entry, key));
+                } catch (Exception e) {
+                    // as MINA's own load: a line whose key cannot be decoded is left out, with a warning
+                    log.warn("reloadKnownHosts({}) failed ({}) to load key of {}: {}", file,
+                            e.getClass().getSimpleName(), entry, e.getMessage());
+                }
+            }
+            return out;
+        }
+
+        /** {@code base} and then {@code added}: MINA's plain list while short, the index from {@link #INDEX_FROM} lines. */
+        private java.util.List<HostEntryPair> plus(java.util.List<HostEntryPair> base, java.util.List<HostEntryPair> added) {
+            if (base instanceof KnownHostsIndex index) return index.plus(added);
+            java.util.List<HostEntryPair> all = new java.util.ArrayList<>(base.size() + added.size());
+            all.addAll(base);
+            all.addAll(added);
+            if (all.size() < INDEX_FROM) return all;
             // parsed again without the session that loaded the file, which the index must not keep alive
             PublicKeyEntryResolver resolver = getFallbackPublicKeyEntryResolver();
-            return new KnownHostsIndex(loaded, line -> {
+            return new KnownHostsIndex(all, line -> {
                 KnownHostEntry entry = KnownHostEntry.parseKnownHostEntry(line);
                 return new HostEntryPair(entry, resolveHostKey(null, entry, resolver));
             });
+        }
+
+        synchronized long linesParsed() {
+            return linesParsed;
         }
 
         /** Look the node up by its inventory name and port, not by the socket's peer (a forwarding port). */

@@ -55,6 +55,30 @@ final class KnownHostsIndex extends AbstractList<HostEntryPair> {
         everyHost = every.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /** This index and then {@code added} (entries MINA parsed from lines appended to the file): this one is unchanged. */
+    KnownHostsIndex plus(List<HostEntryPair> added) {
+        return new KnownHostsIndex(this, added);
+    }
+
+    private KnownHostsIndex(KnownHostsIndex base, List<HostEntryPair> added) {
+        this.parser = base.parser;
+        this.lines = java.util.Arrays.copyOf(base.lines, base.lines.length + added.size());
+        // the arrays are never changed in place (merge makes new ones), so sharing them with base is safe
+        this.byKey.putAll(base.byKey);
+        List<Integer> every = new ArrayList<>();
+        for (int i = base.lines.length; i < lines.length; i++) {
+            lines[i] = added.get(i - base.lines.length).getHostEntry().getConfigLine();
+            List<String> keys = keys(lines[i]);
+            if (keys == null) {
+                every.add(i);
+            } else {
+                for (String k : keys) byKey.merge(k, new int[] {i}, KnownHostsIndex::append);
+            }
+        }
+        int[] more = every.stream().mapToInt(Integer::intValue).toArray();
+        this.everyHost = more.length == 0 ? base.everyHost : append(base.everyHost, more);
+    }
+
     private static int[] append(int[] a, int[] b) {
         int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
