@@ -42,17 +42,7 @@ final class KnownHostsIndex extends AbstractList<HostEntryPair> {
     KnownHostsIndex(List<HostEntryPair> loaded, Parser parser) {
         this.parser = parser;
         this.lines = new String[loaded.size()];
-        List<Integer> every = new ArrayList<>();
-        for (int i = 0; i < lines.length; i++) {
-            lines[i] = loaded.get(i).getHostEntry().getConfigLine();
-            List<String> keys = keys(lines[i]);
-            if (keys == null) {
-                every.add(i);
-            } else {
-                for (String k : keys) byKey.merge(k, new int[] {i}, KnownHostsIndex::append);
-            }
-        }
-        everyHost = every.stream().mapToInt(Integer::intValue).toArray();
+        this.everyHost = index(loaded, 0, NONE);
     }
 
     /** This index and then {@code added} (entries MINA parsed from lines appended to the file): this one is unchanged. */
@@ -63,20 +53,27 @@ final class KnownHostsIndex extends AbstractList<HostEntryPair> {
     private KnownHostsIndex(KnownHostsIndex base, List<HostEntryPair> added) {
         this.parser = base.parser;
         this.lines = java.util.Arrays.copyOf(base.lines, base.lines.length + added.size());
-        // the arrays are never changed in place (merge makes new ones), so sharing them with base is safe
+        // the position arrays are never changed in place (merge makes new ones): sharing them with base is safe
         this.byKey.putAll(base.byKey);
-        List<Integer> every = new ArrayList<>();
-        for (int i = base.lines.length; i < lines.length; i++) {
-            lines[i] = added.get(i - base.lines.length).getHostEntry().getConfigLine();
+        this.everyHost = index(added, base.lines.length, base.everyHost);
+    }
+
+    /**
+     * Keeps the lines of {@code entries} from position {@code from} and indexes them; returns {@code every} with the
+     * positions of those that name no plain host and port.
+     */
+    private int[] index(List<HostEntryPair> entries, int from, int[] every) {
+        List<Integer> more = new ArrayList<>();
+        for (int i = from; i < lines.length; i++) {
+            lines[i] = entries.get(i - from).getHostEntry().getConfigLine();
             List<String> keys = keys(lines[i]);
             if (keys == null) {
-                every.add(i);
+                more.add(i);
             } else {
                 for (String k : keys) byKey.merge(k, new int[] {i}, KnownHostsIndex::append);
             }
         }
-        int[] more = every.stream().mapToInt(Integer::intValue).toArray();
-        this.everyHost = more.length == 0 ? base.everyHost : append(base.everyHost, more);
+        return more.isEmpty() ? every : append(every, more.stream().mapToInt(Integer::intValue).toArray());
     }
 
     private static int[] append(int[] a, int[] b) {
