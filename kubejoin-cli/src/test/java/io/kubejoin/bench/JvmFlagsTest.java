@@ -73,8 +73,7 @@ class JvmFlagsTest {
         JitRun run = jitRun(java);
         Map<String, List<Integer>> tiers = run.tiers();
         String out = run.out();
-        assertThat(tiers.get(JitProbe.class.getName() + "::ordinaryWork")).containsExactly(1);
-        assertThat(tiers.values()).as("no tier-3 compile").noneMatch(t -> t.contains(3));
+        assertThePolicy(tiers, java);
         // the callers of the intrinsics at tier 4: an intrinsic method as a compile's root gets its Java body
         for (String caller : List.of("com.sun.crypto.provider.CounterMode::crypt", "com.sun.crypto.provider.GHASH::update",
                 "sun.security.provider.DigestBase::implCompressMultiBlock")) {
@@ -82,10 +81,6 @@ class JvmFlagsTest {
         }
         // the GCM wrapper around them stays C1
         assertThat(tiers.get("com.sun.crypto.provider.GaloisCounterMode$GCMEncrypt::doFinal")).containsOnly(1);
-        Set<String> named = c2Set();
-        assertThat(tiers).as("only the directives' methods at tier 4").allSatisfy((method, t) -> {
-            if (t.contains(4)) assertThat(named).contains(method);
-        });
         if (AesHardware.inThisJvm()) {
             // a line: @ 28   com.sun.crypto.provider.CounterMode::implCrypt (88 bytes)   (intrinsic)
             for (String intrinsic : List.of("CounterMode::implCrypt", "GHASH::processBlocks",
@@ -107,19 +102,27 @@ class JvmFlagsTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(newer != null, "no JDK 18 or later under /usr/lib/jvm");
         JitRun run = jitRun(newer.toString());
         Map<String, List<Integer>> tiers = run.tiers();
-        assertThat(tiers.get(JitProbe.class.getName() + "::ordinaryWork")).as(newer.toString()).containsExactly(1);
-        assertThat(tiers.values()).as("no tier-3 compile").noneMatch(t -> t.contains(3));
+        assertThePolicy(tiers, newer.toString());
         assertThat(tiers.get("com.sun.crypto.provider.GaloisCounterMode::implGCMCrypt")).as(newer.toString()).contains(4);
-        Set<String> named = c2Set();
-        assertThat(tiers).as("only the directives' methods at tier 4").allSatisfy((method, t) -> {
-            if (t.contains(4)) assertThat(named).contains(method);
-        });
         if (cpuHas("vaes", "vpclmulqdq", "avx512vl", "avx512bw", "avx512dq")) {
             // a line: @ 134   com.sun.crypto.provider.GaloisCounterMode::implGCMCrypt0 (136 bytes)   inline (hot)
             //   (intrinsic, predicate)   (intrinsic): used for inputs long enough, the Java body for the rest
             assertThat(run.out()).containsPattern(Pattern.quote("GaloisCounterMode::implGCMCrypt0")
                     + " \\(\\d+ bytes\\)[^\\n]*\\(intrinsic\\)");
         }
+    }
+
+    /**
+     * What the join's flags promise on any JDK: ordinary code compiled once, at tier 1; no tier-3 compile; tier 4 only
+     * for the methods the directives name.
+     */
+    private static void assertThePolicy(Map<String, List<Integer>> tiers, String java) throws Exception {
+        assertThat(tiers.get(JitProbe.class.getName() + "::ordinaryWork")).as(java).containsExactly(1);
+        assertThat(tiers.values()).as("no tier-3 compile").noneMatch(t -> t.contains(3));
+        Set<String> named = c2Set();
+        assertThat(tiers).as("only the directives' methods at tier 4").allSatisfy((method, t) -> {
+            if (t.contains(4)) assertThat(named).contains(method);
+        });
     }
 
     /** The newest JDK of feature release 18 or later under /usr/lib/jvm (its bin/java), or null. */
