@@ -21,9 +21,13 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class JoinBenchmark {
     /** How the two processes are started. */
-    /** @param thenStatus after the join, also time a {@code kubejoin status} of all nodes (in a process of its own) */
+    /**
+     * @param thenStatus  after the join, also time a {@code kubejoin status} of all nodes (in a process of its own)
+     * @param sandboxArgs added to {@code kubejoin sandbox up}, e.g. {@code --fault=slow-kube-proxy-sync} (a cluster
+     *                    whose kube-proxy takes seconds to its first sync, as with thousands of Services)
+     */
     public record Settings(int nodes, int parallel, String joinHeap, String sandboxHeap, Path dir, List<String> joinArgs,
-                           boolean thenStatus) {
+                           boolean thenStatus, List<String> sandboxArgs) {
     }
 
     /** What the timed {@code kubejoin status} found: its wall time and how many rows were healthy. */
@@ -88,7 +92,7 @@ public final class JoinBenchmark {
         progress.flush();
         long t0 = System.nanoTime();
         // extra JVM flags for the sandbox only: KUBEJOIN_BENCH_SANDBOX_OPTS
-        Process sandbox = run.startSandbox(run.jvm(sandboxHeap, "sandbox", "KUBEJOIN_BENCH_SANDBOX_OPTS"), s.nodes(), List.of());
+        Process sandbox = run.startSandbox(run.jvm(sandboxHeap, "sandbox", "KUBEJOIN_BENCH_SANDBOX_OPTS"), s.nodes(), s.sandboxArgs());
         try {
             awaitReady(sandbox, sandboxLog);
             double sandboxStart = (System.nanoTime() - t0) / 1e9;

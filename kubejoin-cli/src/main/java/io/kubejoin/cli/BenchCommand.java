@@ -49,6 +49,11 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--join-arg", paramLabel = "ARG", description = "Extra argument for the timed join (repeatable).")
     List<String> joinArgs = new ArrayList<>();
 
+    @Option(names = "--sandbox-arg", paramLabel = "ARG", description = "Extra argument for 'kubejoin sandbox up' "
+            + "(repeatable), e.g. --sandbox-arg=--fault=slow-kube-proxy-sync: a cluster whose kube-proxy takes 5 s to "
+            + "its first sync, as with thousands of Services.")
+    List<String> sandboxArgs = new ArrayList<>();
+
     @Option(names = "--upgrade", description = "Time an upgrade instead: the nodes joined at --from (not timed) under a "
             + "control plane at --to, then the inventory and binaries raised and 'kubejoin upgrade' timed: wall time, API "
             + "requests per node, CPU, peak RSS.")
@@ -82,7 +87,7 @@ public class BenchCommand implements Callable<Integer> {
             return u.upgraded() == u.nodes() && u.exitCode() == ExitCodes.OK ? ExitCodes.OK : ExitCodes.FAILED;
         }
         JoinBenchmark.Result r = JoinBenchmark.run(new JoinBenchmark.Settings(nodes, parallel, joinHeap, sandboxHeap, where,
-                joinArgs, thenStatus), out);
+                joinArgs, thenStatus, sandboxArgs), out);
         out.print(r.format());
         out.flush();
         return r.joined() == r.nodes() ? ExitCodes.OK : ExitCodes.FAILED;
