@@ -76,8 +76,11 @@ import org.apache.sshd.sftp.server.SftpSubsystemFactory;
  * address (127.x.y.z, all on the same port), which picks per connection, by the address the client connected to,
  * the node's host key, its file system root (for SFTP) and its command handler (for exec channels).
  *
- * <p>Threads are shared by all nodes, however many: the NIO2 group ({@code cores + 1}), one timer, one bounded pool
- * for exec commands ({@value #EXEC_THREADS} threads, {@code sandbox-node-exec-N}) and one for SFTP requests
+ * <p>Threads are shared by all nodes, however many: the NIO2 group ({@code cores + 1}), one timer, one pool for exec
+ * commands ({@code sandbox-node-exec-N}: a thread per command running at the moment, idle ones reused and ended
+ * after 30 s; a command is a process of its own on a real node, so one that waits — verify's poll for kube-proxy's
+ * first sync, a {@code sleep} — must not hold up other nodes' commands, as a fixed pool of 32 threads did once 32
+ * nodes polled at once; the clients' own parallelism bounds them) and one for SFTP requests
  * ({@value #SFTP_THREADS} threads, {@code sandbox-node-sftp-N}). MINA's own SFTP subsystem parks one thread per open
  * SFTP channel for the channel's lifetime (a blocking {@code take()} loop), and kubejoin's client keeps its SFTP
  * channel open as long as its connection, so with MINA's default 1,000 connected nodes would hold 1,000 threads:
@@ -114,7 +117,6 @@ public final class NodeSshServer implements AutoCloseable {
     public record Stats(long sessionsOpened, long execs, long sftpBytesWritten) {
     }
 
-    static final int EXEC_THREADS = 32;
     static final int SFTP_THREADS = 8;
     private static final int BIND_ATTEMPTS = 5;
     private static final AttributeRepository.AttributeKey<Endpoint> ENDPOINT = new AttributeRepository.AttributeKey<>();
@@ -138,9 +140,8 @@ public final class NodeSshServer implements AutoCloseable {
         this.endpoints = endpoints;
         this.authorizedKey = authorizedKey;
         this.oneListener = oneListener;
-        this.execPool = new ThreadPoolExecutor(EXEC_THREADS, EXEC_THREADS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), daemonThreads("sandbox-node-exec-"));
-        this.execPool.allowCoreThreadTimeOut(true);
+        this.execPool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+                new java.util.concurrent.SynchronousQueue<>(), daemonThreads("sandbox-node-exec-"));
         this.sftpPool = new SshThreadPoolExecutor(SFTP_THREADS, SFTP_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), daemonThreads("sandbox-node-sftp-"));
         this.sftpPool.allowCoreThreadTimeOut(true);

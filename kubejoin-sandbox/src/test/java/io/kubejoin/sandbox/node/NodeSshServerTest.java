@@ -94,7 +94,7 @@ class NodeSshServerTest {
     }
 
     /** A node whose commands run in {@code sh} with every quoted absolute path moved below its root. */
-    static final class FakeNode implements NodeSshServer.Endpoint {
+    static class FakeNode implements NodeSshServer.Endpoint {
         final String address;
         final Path root;
         volatile KeyPair key = NodeSshServer.generateHostKey();
@@ -384,6 +384,56 @@ class NodeSshServerTest {
     }
 
     @Test
+    void commandsThatWaitOnManyNodesHoldUpNoOtherNodesCommand() throws Exception {
+        // 64 nodes each run a command that waits (as verify's poll for kube-proxy's first sync does) until another
+        // node's command has answered: on real machines nothing ties them; a fixed pool of 32 threads never answered
+        int waiting = 64;
+        List<FakeNode> nodes = new ArrayList<>();
+        java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch allStarted = new java.util.concurrent.CountDownLatch(waiting);
+        for (int i = 0; i < waiting; i++) {
+            nodes.add(new FakeNode("127.66.9." + (i + 1), dir.resolve("nodes").resolve("w" + i)) {
+                @Override
+                public ExecResult exec(String command, java.io.InputStream stdin) {
+                    allStarted.countDown();
+                    try {
+                        return answered.await(60, TimeUnit.SECONDS) ? new ExecResult(0, "synced\n", "")
+                                : new ExecResult(1, "", "timed out");
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return new ExecResult(130, "", "interrupted");
+                    }
+                }
+            });
+        }
+        FakeNode other = node(A);
+        List<FakeNode> all = new ArrayList<>(nodes);
+        all.add(other);
+        start(all);
+        ExecutorService pool = Executors.newFixedThreadPool(waiting);
+        List<SshTransport> open = new CopyOnWriteArrayList<>();
+        try {
+            List<Future<ExecResult>> polls = new ArrayList<>();
+            for (FakeNode n : nodes) {
+                polls.add(pool.submit(() -> {
+                    SshTransport t = connector.open(target(n.address));
+                    open.add(t);
+                    return t.exec("until ready; do sleep 0.2; done", java.time.Duration.ofSeconds(90));
+                }));
+            }
+            assertThat(allStarted.await(60, TimeUnit.SECONDS)).as("all 64 commands running").isTrue();
+            SshTransport t = open(other.address);
+            assertThat(t.exec("echo hi", java.time.Duration.ofSeconds(20)).stdout()).isEqualTo("hi\n");
+            answered.countDown();
+            for (Future<ExecResult> f : polls) assertThat(f.get(60, TimeUnit.SECONDS).stdout()).isEqualTo("synced\n");
+        } finally {
+            answered.countDown();
+            pool.shutdownNow();
+            open.forEach(SshTransport::close);
+        }
+    }
+
+    @Test
     void threeHundredNodesOnOnePortShareTheServersThreads() throws Exception {
         int n = 300;
         List<FakeNode> nodes = new ArrayList<>();
@@ -462,9 +512,9 @@ class NodeSshServerTest {
                 FakeNode node = nodes.get(100 + i);
                 assertThat(Files.readString(node.root.resolve("etc/kubernetes/f3"))).isEqualTo(node.address + " 3");
             }
-            // NIO workers (cores + 1) + timer + the two shared pools: nothing per session or per node
-            long cap = Runtime.getRuntime().availableProcessors() + 1 + 1 + NodeSshServer.EXEC_THREADS
-                    + NodeSshServer.SFTP_THREADS;
+            // NIO workers (cores + 1) + timer + a thread per command running at once + the SFTP pool: nothing per
+            // session or per node
+            long cap = Runtime.getRuntime().availableProcessors() + 1 + 1 + concurrent + NodeSshServer.SFTP_THREADS;
             assertThat((long) peakServer.get()).isLessThanOrEqualTo(cap);
             assertThat(groups.getOrDefault("sftp", 0L)).isLessThanOrEqualTo(NodeSshServer.SFTP_THREADS);
             assertThat(groups).doesNotContainKey("sftp-per-channel");
