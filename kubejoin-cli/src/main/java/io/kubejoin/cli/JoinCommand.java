@@ -48,7 +48,9 @@ public class JoinCommand implements Callable<Integer> {
             + "'plan --prepare' shows each change first.")
     boolean prepare;
 
-    @Option(names = "--parallel", defaultValue = "50", description = "Nodes joined at once (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--parallel", defaultValue = "50", description = "Nodes worked on at once: connect, preflight, "
+            + "pushes, starts (default: ${DEFAULT-VALUE}). A node waiting for Ready or for kube-proxy's first sync "
+            + "gives its place to the next node, so the waits overlap; up to 4 times as many nodes are in flight.")
     int parallel;
 
     @Option(names = "--retries", defaultValue = "2",

@@ -190,12 +190,24 @@ public final class JoinRunner {
     }
 
     /**
-     * As above, each node's files rendered inside its own task: only the nodes being joined (at most
-     * {@link Options#parallel}) hold theirs, so memory does not grow with the number of nodes.
+     * How many nodes may be in flight per {@code --parallel} place when phases wait (wait-ready, verify): a waiting
+     * node holds its SSH connection, a thread and its files, not a place in the work, so the next node's work goes on
+     * meanwhile. Four lets the waits take four times as long as a node's work before the work stalls for them.
+     */
+    static final int IN_FLIGHT_PER_PLACE = 4;
+
+    /**
+     * As above, each node's files rendered inside its own task: only the nodes in flight hold theirs, so memory does
+     * not grow with the number of nodes. At most {@link Options#parallel} nodes work at once (connect, preflight,
+     * pushes, starts); a node in a phase that {@link NodePhase#waits() waits} gives its place to the next node and
+     * takes one again, in turn with the new nodes, when it has work left. Nodes in flight, working or waiting: at
+     * most {@link #IN_FLIGHT_PER_PLACE} times the places (a rolling batch bounds them too).
      */
     public List<NodeReport> run(Inventory inv, NodeFiles filesFor, TransportFactory transports,
                                 Consumer<String> progress) throws InterruptedException {
-        int threads = Math.max(1, Math.min(options.parallel(), inv.nodes().size()));
+        int places = Math.max(1, Math.min(options.parallel(), inv.nodes().size()));
+        boolean waits = phases.stream().anyMatch(p -> p.waits() && !skip.contains(p.name()));
+        int threads = waits ? (int) Math.min(inv.nodes().size(), (long) places * IN_FLIGHT_PER_PLACE) : places;
         ExecutorService pool = pools.apply(threads);
         AtomicBoolean stop = new AtomicBoolean();
         runStart = System.nanoTime();
@@ -203,9 +215,12 @@ public final class JoinRunner {
             List<Node> all = inv.nodes();
             int batch = options.batchSize() > 0 ? options.batchSize() : Math.max(1, all.size());
             List<NodeReport> reports = new ArrayList<>(all.size());
-            // a node is handed to the pool only when a worker is free (the permits): nothing per node waits in a
-            // queue, so the run holds the nodes in flight and the finished reports, not a task for every node
+            // a node is handed to the pool only when a worker is free (the permits) and a place in the work is: nothing
+            // per node waits in a queue, so the run holds the nodes in flight and the finished reports, not a task for
+            // every node. Places are handed out first come, first served (a fair semaphore): a node back from its wait
+            // is not overtaken by new nodes.
             Semaphore slots = new Semaphore(threads);
+            Semaphore work = new Semaphore(places, true);
             AtomicReference<Throwable> failure = new AtomicReference<>();
             // rolling batches: the next batch starts only when the previous one has finished, so a bad change
             // stops at one batch's worth of nodes with --fail-fast
@@ -216,14 +231,16 @@ public final class JoinRunner {
                     Node node = all.get(i);
                     int slot = i - from;
                     slots.acquire();
+                    Turn turn = new Turn(work);
                     try {
+                        turn.take();
                         pool.execute(() -> {
                             try {
                                 NodeReport r;
                                 if (stop.get()) {
                                     r = notStarted(node);
                                 } else {
-                                    r = joinNode(inv, node, filesFor, transports, progress);
+                                    r = joinNode(inv, node, filesFor, transports, progress, turn);
                                     if (!r.ok() && options.failFast()) stop.set(true);
                                     listener.nodeFinished(r);
                                 }
@@ -231,10 +248,12 @@ public final class JoinRunner {
                             } catch (Throwable t) {
                                 failure.compareAndSet(null, t);
                             } finally {
+                                turn.leave();
                                 slots.release();
                             }
                         });
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | InterruptedException e) {
+                        turn.leave();
                         slots.release();
                         throw e;
                     }
@@ -251,18 +270,39 @@ public final class JoinRunner {
         }
     }
 
+    /**
+     * A node's place among the nodes working at once: held while it works, left while a phase waits. Used by the
+     * node's own thread only, after the hand-over from the thread that took it first.
+     */
+    static final class Turn {
+        private final Semaphore work;
+        private boolean held;
+
+        Turn(Semaphore work) {
+            this.work = work;
+        }
+
+        void take() throws InterruptedException {
+            if (held) return;
+            work.acquire();
+            held = true;
+        }
+
+        void leave() {
+            if (!held) return;
+            held = false;
+            work.release();
+        }
+    }
+
     private NodeReport notStarted(Node node) {
         return new NodeReport(node.name(), false, List.of(), List.of(), Duration.ZERO, "not started",
                 "not started: --fail-fast stopped the run after another node failed", "", List.of());
     }
 
-    NodeReport joinNode(Inventory inv, Node node, List<RenderedFile> files, TransportFactory transports,
-                        Consumer<String> progress) throws InterruptedException {
-        return joinNode(inv, node, (NodeFiles) n -> files, transports, progress);
-    }
-
+    /** Joins one node; {@code turn} is held on entry. */
     NodeReport joinNode(Inventory inv, Node node, NodeFiles filesFor, TransportFactory transports,
-                        Consumer<String> progress) throws InterruptedException {
+                        Consumer<String> progress, Turn turn) throws InterruptedException {
         long start = System.nanoTime();
         List<PhaseRecord> records = new ArrayList<>();
         Transport transport;
@@ -282,10 +322,16 @@ public final class JoinRunner {
                     records.add(new PhaseRecord(phase.name(), true, false, "skipped", since(runStart), Duration.ZERO));
                     continue;
                 }
+                NodeContext.Settled done = ctx.settled(phase.name());
+                // a phase an earlier one already did needs no place; a waiting one gives its place to the next node
+                if (done == null && phase.waits()) {
+                    turn.leave();
+                } else if (done == null) {
+                    turn.take();
+                }
                 long phaseStart = System.nanoTime();
                 listener.phaseStarted(node.name(), phase.name());
                 try {
-                    NodeContext.Settled done = ctx.settled(phase.name());
                     PhaseResult result = done != null ? done.get() : runWithRetries(phase, ctx, progress);
                     records.add(new PhaseRecord(phase.name(), false, result.changed(), shared(result.summary()),
                             Duration.ofNanos(phaseStart - runStart), since(phaseStart)));

@@ -12,4 +12,13 @@ public interface NodePhase {
     String description();
 
     PhaseResult run(NodeContext ctx) throws PhaseFailure, InterruptedException;
+
+    /**
+     * Whether the phase mostly waits for the node or the cluster (a kubelet's TLS bootstrap and Ready, kube-proxy's
+     * first sync) rather than working over SSH: the runner gives the node's place among the {@code --parallel} nodes
+     * to the next node meanwhile, so a fleet's waits overlap instead of adding up wave after wave.
+     */
+    default boolean waits() {
+        return false;
+    }
 }

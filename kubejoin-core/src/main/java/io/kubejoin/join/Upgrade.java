@@ -465,6 +465,11 @@ public final class Upgrade {
         }
 
         @Override
+        public boolean waits() {
+            return inner.waits();
+        }
+
+        @Override
         public String description() {
             return "wait until the Node is Ready with a heartbeat newer than kubelet's restart and reports the "
                     + "inventory's release as its kubelet version";

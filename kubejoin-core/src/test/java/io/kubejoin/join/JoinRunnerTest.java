@@ -421,6 +421,118 @@ class JoinRunnerTest {
         assertThat(longest.get()).as("tasks waiting in the pool's queue at once, --parallel 1, 3 nodes").isLessThanOrEqualTo(1);
     }
 
+    /** A phase that counts the nodes in it at once, and, when waiting, stays until {@code gate} opens. */
+    private static final class CountingPhase implements NodePhase {
+        final String name;
+        final boolean waits;
+        final AtomicInteger in = new AtomicInteger();
+        final AtomicInteger most = new AtomicInteger();
+        final java.util.concurrent.CountDownLatch gate;
+        final java.util.concurrent.atomic.AtomicBoolean gateOpened = new java.util.concurrent.atomic.AtomicBoolean();
+
+        CountingPhase(String name, boolean waits, java.util.concurrent.CountDownLatch gate) {
+            this.name = name;
+            this.waits = waits;
+            this.gate = gate;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public String description() {
+            return name;
+        }
+
+        @Override
+        public boolean waits() {
+            return waits;
+        }
+
+        @Override
+        public PhaseResult run(NodeContext ctx) throws InterruptedException {
+            most.accumulateAndGet(in.incrementAndGet(), Math::max);
+            try {
+                if (gate != null) {
+                    gate.countDown();
+                    if (gate.await(20, java.util.concurrent.TimeUnit.SECONDS)) gateOpened.set(true);
+                } else {
+                    Thread.sleep(5);
+                }
+                return new PhaseResult(false, name, List.of());
+            } finally {
+                in.decrementAndGet();
+            }
+        }
+    }
+
+    private Inventory nodes(int n) throws Exception {
+        StringBuilder extra = new StringBuilder();
+        for (int i = 4; i <= n; i++) {
+            extra.append("  - name: worker-").append(i).append("\n    address: 10.0.0.").append(20 + i).append('\n');
+        }
+        Path pki = Path.of("examples/pki").toAbsolutePath();
+        Path f = dir.resolve("inventory-" + n + ".yaml");
+        Files.writeString(f, Files.readString(Path.of("examples/current/inventory.yaml")).replace("../pki/", pki + "/")
+                + extra);
+        return InventoryLoader.load(f);
+    }
+
+    @Test
+    void aWaitingNodeGivesItsPlaceToTheNextSoTheWaitsOverlap() throws Exception {
+        // --parallel 1, 4 nodes: each works, then waits until all four wait at once (a wave of one would never get
+        // there: the gate opens only when every node is waiting), then works again one at a time
+        Inventory four = nodes(4);
+        java.util.concurrent.CountDownLatch allWaiting = new java.util.concurrent.CountDownLatch(4);
+        CountingPhase before = new CountingPhase("push", false, null);
+        CountingPhase wait = new CountingPhase("wait-ready", true, allWaiting);
+        CountingPhase after = new CountingPhase("kube-proxy-files", false, null);
+        List<JoinRunner.NodeReport> reports = new JoinRunner(List.of(before, wait, after), Set.of(),
+                new JoinRunner.Options(1, 0, Duration.ZERO, false)).run(four, (JoinRunner.NodeFiles) n -> List.of(),
+                this::open, line -> { });
+        assertThat(reports).allMatch(JoinRunner.NodeReport::ok);
+        assertThat(wait.gateOpened).as("all four nodes waiting at once at --parallel 1").isTrue();
+        assertThat(wait.most.get()).isEqualTo(4);
+        assertThat(before.most.get()).as("nodes working at once").isEqualTo(1);
+        assertThat(after.most.get()).as("nodes working at once after their wait").isEqualTo(1);
+    }
+
+    @Test
+    void nodesInFlightStayWithinFourPerPlace() throws Exception {
+        // --parallel 1, 6 nodes, each waiting 300 ms after 5 ms of work: the waits would pile up to 6 unbounded
+        Inventory six = nodes(6);
+        CountingPhase wait = new CountingPhase("verify", true, new java.util.concurrent.CountDownLatch(1000) {
+            @Override
+            public boolean await(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+                return super.await(300, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        });
+        List<JoinRunner.NodeReport> reports = new JoinRunner(List.of(new CountingPhase("push", false, null), wait),
+                Set.of(), new JoinRunner.Options(1, 0, Duration.ZERO, false)).run(six,
+                (JoinRunner.NodeFiles) n -> List.of(), this::open, line -> { });
+        assertThat(reports).hasSize(6).allMatch(JoinRunner.NodeReport::ok);
+        assertThat(JoinRunner.IN_FLIGHT_PER_PLACE).isEqualTo(4);
+        assertThat(wait.most.get()).as("nodes waiting at once at --parallel 1").isEqualTo(4);
+    }
+
+    @Test
+    void skippedWaitsKeepTheRunToItsPlaces() throws Exception {
+        CountingPhase push = new CountingPhase("push", false, null);
+        CountingPhase wait = new CountingPhase("verify", true, null);
+        AtomicInteger threads = new AtomicInteger();
+        List<JoinRunner.NodeReport> reports = new JoinRunner(List.of(push, wait), Set.of("verify"),
+                new JoinRunner.Options(2, 0, Duration.ZERO, false)).pools(n -> {
+                    threads.set(n);
+                    return java.util.concurrent.Executors.newFixedThreadPool(n);
+                }).run(nodes(6), (JoinRunner.NodeFiles) n -> List.of(), this::open, line -> { });
+        assertThat(reports).allMatch(JoinRunner.NodeReport::ok);
+        assertThat(threads.get()).as("workers when no phase waits: --parallel").isEqualTo(2);
+        assertThat(push.most.get()).isLessThanOrEqualTo(2);
+        assertThat(wait.most.get()).isZero();
+    }
+
     @Test
     void aWorkerThatThrowsFailsTheRunAsBefore() {
         JoinRunner runner = new JoinRunner(JoinPhases.nodeFilePhases(), Set.of(), fast);

@@ -62,6 +62,11 @@ public final class VerifyPhase implements NodePhase {
     }
 
     @Override
+    public boolean waits() {
+        return true;
+    }
+
+    @Override
     public String description() {
         return "kubelet healthz :10248, kube-proxy healthz :10256, the kubernetes service VIP in the proxy rules (P8), "
                 + "waiting for kube-proxy's first sync up to --verify-timeout";

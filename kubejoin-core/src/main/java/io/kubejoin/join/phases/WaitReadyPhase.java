@@ -55,6 +55,11 @@ public final class WaitReadyPhase implements NodePhase {
     }
 
     @Override
+    public boolean waits() {
+        return true;
+    }
+
+    @Override
     public String description() {
         return "wait until the Node is Ready (CSRs approved by kubejoin's approver meanwhile), then delete its "
                 + "bootstrap token and remove its bootstrap kubeconfig (K11, K12)";
