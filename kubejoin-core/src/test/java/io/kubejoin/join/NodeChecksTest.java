@@ -368,9 +368,15 @@ class NodeChecksTest {
         assertThat(watch.check("worker-1")).isNull();
         assertThat(watch.lastCsrError).isEqualTo(timeout);
         assertThat(loaded.commands).singleElement().asString()
-                .contains("journalctl -u kubelet -n 300 --no-pager -o cat | grep -F 'certificate_manager.go' | tail -n 5");
+                .contains("journalctl -u kubelet -n 300 --no-pager -o cat | grep -F -e 'certificate_manager.go' -e 'kubelet_node_status.go'")
+                .containsOnlyOnce("journalctl");
 
         String unauthorized = prefix + "Unauthorized";
+        // the node sends every matching line of the journal's last 300; only the certificate manager's last 5 count,
+        // so a refusal 5 lines further back is not this attempt's predecessor
+        ScriptedTransport old = new ScriptedTransport().answer("systemctl show", 0, "ActiveState=active\nSubState=running\n"
+                + "NRestarts=0\n" + unauthorized + "\n" + (rotating + "\n").repeat(4) + unauthorized + "\n");
+        assertThat(new io.kubejoin.join.phases.WaitReadyPhase.UnitWatch(ctx(inv, old)).check("worker-1")).isNull();
         // one refusal alone may be the API server's token cache not having the new Secret yet: the retry 2 s later decides
         ScriptedTransport once = new ScriptedTransport().answer("systemctl show", 0,
                 "ActiveState=active\nSubState=running\nNRestarts=0\n" + rotating + "\n" + unauthorized + "\n");
@@ -475,7 +481,7 @@ class NodeChecksTest {
                 + "(systemd: active/running, restarted 0 times): " + forbidden);
         assertThat(watch.fix).startsWith("the kubelet cannot register its Node with kube-apiserver: nodes \"worker-1\" is forbidden")
                 .contains("kubejoin reset worker-1");
-        assertThat(t.commands).singleElement().asString().contains("grep -F 'kubelet_node_status.go' | tail -n 4");
+        assertThat(t.commands).singleElement().asString().contains("-e 'kubelet_node_status.go'");
         for (String lines : List.of(attempt + "\n" + forbidden, forbidden + "\n" + attempt + "\n" + refused,
                 forbidden + "\n" + forbidden + "\n" + registered)) {
             ScriptedTransport u = new ScriptedTransport().answer("systemctl show", 0, head + lines + "\n");

@@ -183,9 +183,16 @@ public final class WaitReadyPhase implements NodePhase {
      * good. Only for an exit is the whole journal read, for the error line and the fix.
      */
     public static final class UnitWatch implements NodeReadiness.NodeWatch {
+        /**
+         * One journal read for both kinds of lines (journalctl is the look's dearest process on a node); the last 5
+         * certificate-manager and last 4 registration lines are kept here. {@code || true}: grep's exit 1 (no such line
+         * yet, a kubelet that exits at start) is an answer, not a failed look.
+         */
         static final String SHOW = io.kubejoin.remote.script.UnitScripts.restarts("kubelet") + "; "
-                + io.kubejoin.remote.script.UnitScripts.journal("kubelet", ERROR_SEARCH_LINES) + " | grep -F 'certificate_manager.go' | tail -n 5; "
-                + io.kubejoin.remote.script.UnitScripts.journal("kubelet", ERROR_SEARCH_LINES) + " | grep -F 'kubelet_node_status.go' | tail -n 4";
+                + io.kubejoin.remote.script.UnitScripts.journal("kubelet", ERROR_SEARCH_LINES)
+                + " | grep -F -e 'certificate_manager.go' -e 'kubelet_node_status.go' || true";
+        static final int CERTIFICATE_MANAGER_LINES = 5;
+        static final int REGISTRATION_LINES = 4;
         private final NodeContext ctx;
         private Integer lastRestarts;
         /** The fix for what the last look found (the signature's when one matched). */
@@ -208,6 +215,10 @@ public final class WaitReadyPhase implements NodePhase {
             return found;
         }
 
+        private static List<String> last(List<String> lines, int n) {
+            return lines.size() <= n ? lines : lines.subList(lines.size() - n, lines.size());
+        }
+
         @Override
         public String check(String node) {
             java.util.Map<String, String> p = new java.util.HashMap<>();
@@ -222,6 +233,8 @@ public final class WaitReadyPhase implements NodePhase {
                     else if (line.contains("kubelet_node_status.go")) registration.add(line);
                     else if (eq > 0) p.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
                 }
+                certificateManager = last(certificateManager, CERTIFICATE_MANAGER_LINES);
+                registration = last(registration, REGISTRATION_LINES);
             } catch (PhaseFailure e) {
                 return null; // a dropped connection is not the kubelet's failure; the wait goes on
             }

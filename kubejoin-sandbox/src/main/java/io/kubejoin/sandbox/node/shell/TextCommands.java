@@ -365,19 +365,32 @@ final class TextCommands extends CommandSupport {
         return 0;
     }
 
+    /** grep -F [-q] PATTERN, or grep -F [-q] -e PATTERN [-e PATTERN]…: a line matches when it holds any pattern. */
     static int grep(List<String> args, Io io) {
-        Opts o = opts("grep", args, "qF", "");
-        if (!o.flags().contains('F')) throw unsupportedOption("grep", "(regular expressions: only -F)");
-        if (o.operands().size() != 1) {
-            throw new ShellError(2, "sandbox node: grep: only one pattern on stdin is supported");
+        List<String> rest = new java.util.ArrayList<>();
+        List<String> patterns = new java.util.ArrayList<>();
+        boolean operandsOnly = false;
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("--")) operandsOnly = true;
+            if (!operandsOnly && args.get(i).equals("-e")) {
+                if (i + 1 == args.size()) throw unsupportedOption("grep", "-e without a pattern");
+                patterns.add(args.get(++i));
+            } else {
+                rest.add(args.get(i));
+            }
         }
-        String pattern = o.operands().get(0);
+        Opts o = opts("grep", rest, "qF", "");
+        if (!o.flags().contains('F')) throw unsupportedOption("grep", "(regular expressions: only -F)");
+        if (patterns.isEmpty() && o.operands().size() == 1) patterns.add(o.operands().get(0));
+        else if (!o.operands().isEmpty() || patterns.isEmpty()) {
+            throw new ShellError(2, "sandbox node: grep: only patterns on stdin are supported: one, or each with -e");
+        }
         boolean quiet = o.flags().contains('q');
         String in = io.in();
         boolean found = false;
         if (!in.isEmpty()) {
             for (String line : (in.endsWith("\n") ? in.substring(0, in.length() - 1) : in).split("\n", -1)) {
-                if (line.contains(pattern)) {
+                if (holdsAny(line, patterns)) {
                     found = true;
                     if (quiet) break;
                     io.out().add(line + "\n");
@@ -385,5 +398,10 @@ final class TextCommands extends CommandSupport {
             }
         }
         return found ? 0 : 1;
+    }
+
+    private static boolean holdsAny(String line, List<String> patterns) {
+        for (String p : patterns) if (line.contains(p)) return true;
+        return false;
     }
 }

@@ -241,6 +241,11 @@ class NodeShellTest {
         assertThat(shell.run("iptables-save -t nat | grep -qF -- '-d 10.96.0.2/32'").exitCode()).isEqualTo(1);
         assertThat(programs.calls).contains("iptables-save -t nat");
         assertThat(shell.run("echo abc | grep -F b").stdout()).isEqualTo("abc\n");
+        // -e: each pattern, a line matching any of them
+        programs.answer("journalctl", a -> ok("one certificate_manager.go\ntwo\nthree kubelet_node_status.go\n"));
+        assertThat(shell.run("journalctl -o cat | grep -F -e certificate_manager.go -e kubelet_node_status.go").stdout())
+                .isEqualTo("one certificate_manager.go\nthree kubelet_node_status.go\n");
+        assertThat(shell.run("echo x-e | grep -F -- -e").stdout()).isEqualTo("x-e\n");
         assertThat(shell.run("printf-like-unknown | grep -qF x").exitCode()).isEqualTo(1);
         programs.answer("wc", a -> ok(String.valueOf(programs.stdins.get(programs.stdins.size() - 1).length())));
         assertThat(shell.run("echo hello | cat | wc").stdout()).isEqualTo("6");
