@@ -51,7 +51,8 @@ public class JoinCommand implements Callable<Integer> {
     @Option(names = "--parallel", defaultValue = "50", description = "Nodes worked on at once: connect, preflight, "
             + "pushes, starts (default: ${DEFAULT-VALUE}). A node waiting for Ready or for kube-proxy's first sync "
             + "gives its place to the next node, so the waits overlap; up to 4 times as many nodes are in flight "
-            + "(--batch-size: each batch wholly done before the next starts).")
+            + "(not with --fail-fast, which keeps to --parallel nodes in flight; --batch-size: each batch wholly done "
+            + "before the next starts).")
     int parallel;
 
     @Option(names = "--retries", defaultValue = "2",

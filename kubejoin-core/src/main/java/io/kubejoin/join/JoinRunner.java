@@ -201,13 +201,16 @@ public final class JoinRunner {
      * not grow with the number of nodes. At most {@link Options#parallel} nodes work at once (connect, preflight,
      * pushes, starts); a node in a phase that {@link NodePhase#waits() waits} gives its place to the next node and
      * takes one again, in turn with the new nodes, when it has work left. Nodes in flight, working or waiting: at
-     * most {@link #IN_FLIGHT_PER_PLACE} times the places (a rolling batch bounds them too).
+     * most {@link #IN_FLIGHT_PER_PLACE} times the places (a rolling batch bounds them too), or the places alone with
+     * {@link Options#failFast}.
      */
     public List<NodeReport> run(Inventory inv, NodeFiles filesFor, TransportFactory transports,
                                 Consumer<String> progress) throws InterruptedException {
         int places = Math.max(1, Math.min(options.parallel(), inv.nodes().size()));
-        boolean waits = phases.stream().anyMatch(p -> p.waits() && !skip.contains(p.name()));
-        int threads = waits ? (int) Math.min(inv.nodes().size(), (long) places * IN_FLIGHT_PER_PLACE) : places;
+        // --fail-fast keeps to its places: a failure (often in a wait: a kubelet that exits, a refused CSR) stops the
+        // run with no more nodes started than --parallel, as the operator who asked for it expects
+        boolean overlap = !options.failFast() && phases.stream().anyMatch(p -> p.waits() && !skip.contains(p.name()));
+        int threads = overlap ? (int) Math.min(inv.nodes().size(), (long) places * IN_FLIGHT_PER_PLACE) : places;
         ExecutorService pool = pools.apply(threads);
         AtomicBoolean stop = new AtomicBoolean();
         runStart = System.nanoTime();

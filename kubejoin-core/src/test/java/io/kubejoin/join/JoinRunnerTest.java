@@ -518,6 +518,26 @@ class JoinRunnerTest {
     }
 
     @Test
+    void failFastKeepsTheNodesInFlightToItsPlaces() throws Exception {
+        // --parallel 1 --fail-fast: the first node's wait holds the run, so a failure there stops it with one node started
+        CountingPhase wait = new CountingPhase("wait-ready", true, new java.util.concurrent.CountDownLatch(1000) {
+            @Override
+            public boolean await(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+                return super.await(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        });
+        AtomicInteger threads = new AtomicInteger();
+        List<JoinRunner.NodeReport> reports = new JoinRunner(List.of(new CountingPhase("push", false, null), wait),
+                Set.of(), new JoinRunner.Options(1, 0, Duration.ZERO, true)).pools(n -> {
+                    threads.set(n);
+                    return java.util.concurrent.Executors.newFixedThreadPool(n);
+                }).run(nodes(4), (JoinRunner.NodeFiles) n -> List.of(), this::open, line -> { });
+        assertThat(reports).hasSize(4).allMatch(JoinRunner.NodeReport::ok);
+        assertThat(threads.get()).isEqualTo(1);
+        assertThat(wait.most.get()).as("nodes waiting at once, --parallel 1 --fail-fast").isEqualTo(1);
+    }
+
+    @Test
     void skippedWaitsKeepTheRunToItsPlaces() throws Exception {
         CountingPhase push = new CountingPhase("push", false, null);
         CountingPhase wait = new CountingPhase("verify", true, null);
