@@ -32,13 +32,22 @@ abstract class CommandSupport {
         this.root = root;
     }
 
-    record Opts(Set<Character> flags, Map<Character, String> values, List<String> operands) {
+    /**
+     * @param values each option's last value (GNU's rule for most options)
+     * @param given  every value of every option, in order, for options that repeat (grep's {@code -e})
+     */
+    record Opts(Set<Character> flags, Map<Character, String> values, List<Map.Entry<Character, String>> given,
+                List<String> operands) {
+        List<String> all(char option) {
+            return given.stream().filter(e -> e.getKey() == option).map(Map.Entry::getValue).toList();
+        }
     }
 
     /** GNU-style options (permuted, "--" ends them); anything not listed fails loudly. */
     static Opts opts(String cmd, List<String> args, String flagChars, String valueChars) {
         Set<Character> flags = new java.util.HashSet<>();
         Map<Character, String> values = new LinkedHashMap<>();
+        List<Map.Entry<Character, String>> given = new ArrayList<>();
         List<String> operands = new ArrayList<>();
         boolean done = false;
         for (int i = 0; i < args.size(); i++) {
@@ -57,6 +66,7 @@ abstract class CommandSupport {
                         else if (i + 1 < args.size()) v = args.get(++i);
                         else throw unsupportedOption(cmd, "-" + c + " without a value");
                         values.put(c, v);
+                        given.add(Map.entry(c, v));
                         break;
                     } else {
                         throw unsupportedOption(cmd, "-" + c);
@@ -66,7 +76,7 @@ abstract class CommandSupport {
                 operands.add(a);
             }
         }
-        return new Opts(flags, values, operands);
+        return new Opts(flags, values, given, operands);
     }
 
     /** The local file for an absolute node path given to {@code cmd}. */

@@ -367,19 +367,8 @@ final class TextCommands extends CommandSupport {
 
     /** grep -F [-q] PATTERN, or grep -F [-q] -e PATTERN [-e PATTERN]…: a line matches when it holds any pattern. */
     static int grep(List<String> args, Io io) {
-        List<String> rest = new java.util.ArrayList<>();
-        List<String> patterns = new java.util.ArrayList<>();
-        boolean operandsOnly = false;
-        for (int i = 0; i < args.size(); i++) {
-            if (args.get(i).equals("--")) operandsOnly = true;
-            if (!operandsOnly && args.get(i).equals("-e")) {
-                if (i + 1 == args.size()) throw unsupportedOption("grep", "-e without a pattern");
-                patterns.add(args.get(++i));
-            } else {
-                rest.add(args.get(i));
-            }
-        }
-        Opts o = opts("grep", rest, "qF", "");
+        Opts o = opts("grep", args, "qF", "e");
+        List<String> patterns = new java.util.ArrayList<>(o.all('e'));
         if (!o.flags().contains('F')) throw unsupportedOption("grep", "(regular expressions: only -F)");
         if (patterns.isEmpty() && o.operands().size() == 1) patterns.add(o.operands().get(0));
         else if (!o.operands().isEmpty() || patterns.isEmpty()) {
