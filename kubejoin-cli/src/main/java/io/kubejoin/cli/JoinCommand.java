@@ -50,10 +50,15 @@ public class JoinCommand implements Callable<Integer> {
 
     @Option(names = "--parallel", defaultValue = "50", description = "Nodes worked on at once: connect, preflight, "
             + "pushes, starts (default: ${DEFAULT-VALUE}). A node waiting for Ready or for kube-proxy's first sync "
-            + "gives its place to the next node, so the waits overlap; up to 4 times as many nodes are in flight "
-            + "(not with --fail-fast, which keeps to --parallel nodes in flight; --batch-size: each batch wholly done "
-            + "before the next starts).")
+            + "gives its place to the next node, so the waits overlap: see --max-in-flight (--batch-size: each batch "
+            + "wholly done before the next starts).")
     int parallel;
+
+    @Option(names = "--max-in-flight", paramLabel = "N", description = "Nodes in flight at most, working or waiting, "
+            + "each with its SSH connection open (default: 4 times --parallel; --parallel with --fail-fast, so a "
+            + "failure stops the run with no more nodes started). Give it the value of --parallel for no more "
+            + "connections than that, as a bastion or a connection limit may need.")
+    Integer maxInFlight;
 
     @Option(names = "--retries", defaultValue = "2",
             description = "Retries of a phase after a transient failure such as a dropped connection (default: ${DEFAULT-VALUE}).")
@@ -113,6 +118,12 @@ public class JoinCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         Set<String> skip = JoinPhases.validateSkipNames(skipPhases, Join.phaseNames());
+        if (parallel < 1) throw new ParameterException(spec.commandLine(), "--parallel takes 1 or more (got " + parallel + ")");
+        if (maxInFlight != null && maxInFlight < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-in-flight takes 1 or more (got " + maxInFlight
+                    + "); leave it out for 4 times --parallel");
+        }
+        if (batchSize < 0) throw new ParameterException(spec.commandLine(), "--batch-size takes 0 (all at once) or more (got " + batchSize + ")");
         Inventory inv = cluster.inventory();
         if (inv == null) throw new ParameterException(spec.commandLine(), "join needs the inventory: -f inventory.yaml");
         inv = NodeSelection.restrict(spec.commandLine(), inv, nodeNames, cluster.inventoryFile());
@@ -121,7 +132,7 @@ public class JoinCommand implements Callable<Integer> {
         }
         StateStore state = new StateStore(stateDir != null ? stateDir : StateStore.defaultDirFor(cluster.inventoryFile()));
         Join.Settings settings = new Join.Settings(skip, new JoinRunner.Options(parallel, retries, Duration.ofSeconds(1),
-                failFast, batchSize), readyTimeout, autoApproveBootstrapClients, maxServingExpiration, verifyTimeout)
+                failFast, batchSize, maxInFlight == null ? 0 : maxInFlight), readyTimeout, autoApproveBootstrapClients, maxServingExpiration, verifyTimeout)
                 .withPrepare(prepare);
         Terminal terminal = Terminal.of(spec);
         RunProgress progress = RunProgress.of(spec, terminal, output, plain, inv.nodes().size());

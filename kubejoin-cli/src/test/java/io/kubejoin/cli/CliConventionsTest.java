@@ -253,4 +253,21 @@ class CliConventionsTest {
         assertThat(Main.run(usage.out, usage.err, "join", "--log-file", file.toString())).isEqualTo(2);
         assertThat(Files.readString(file)).contains(" err kubejoin: join needs the inventory: -f inventory.yaml");
     }
+
+    /** Numbers of nodes the run cannot take are refused before anything is read or contacted, exit 2, naming the fix. */
+    @Test
+    void joinRefusesCountsItCannotRunWith() {
+        for (List<String> args : List.of(List.of("--parallel", "0"), List.of("--max-in-flight", "0"),
+                List.of("--max-in-flight", "-4"), List.of("--batch-size", "-1"))) {
+            StringWriterPair p = new StringWriterPair();
+            List<String> all = new java.util.ArrayList<>(List.of("join", "-f", "no-such-inventory.yaml"));
+            all.addAll(args);
+            assertThat(Main.run(p.out, p.err, all.toArray(String[]::new))).as(args.toString()).isEqualTo(2);
+            assertThat(p.errText.toString()).as(args.toString()).contains(args.get(0) + " takes ")
+                    .doesNotContain("no-such-inventory");
+        }
+        StringWriterPair help = new StringWriterPair();
+        assertThat(Main.run(help.out, help.err, "join", "--help")).isZero();
+        assertThat(help.outText.toString()).contains("--max-in-flight=N");
+    }
 }

@@ -37,10 +37,19 @@ public final class JoinRunner {
         Transport open(Node node) throws TransportException;
     }
 
-    /** @param batchSize nodes per rolling batch: a batch starts when the previous one has finished (0: one batch) */
-    public record Options(int parallel, int retries, Duration retryBackoff, boolean failFast, int batchSize) {
+    /**
+     * @param batchSize nodes per rolling batch: a batch starts when the previous one has finished (0: one batch)
+     * @param maxInFlight nodes in flight at most, working or waiting (0: {@link #IN_FLIGHT_PER_PLACE} times
+     *                    {@code parallel}, or {@code parallel} alone with {@code failFast}); below {@code parallel} it
+     *                    bounds the work too
+     */
+    public record Options(int parallel, int retries, Duration retryBackoff, boolean failFast, int batchSize, int maxInFlight) {
         public Options(int parallel, int retries, Duration retryBackoff, boolean failFast) {
-            this(parallel, retries, retryBackoff, failFast, 0);
+            this(parallel, retries, retryBackoff, failFast, 0, 0);
+        }
+
+        public Options(int parallel, int retries, Duration retryBackoff, boolean failFast, int batchSize) {
+            this(parallel, retries, retryBackoff, failFast, batchSize, 0);
         }
 
         public static Options defaults() {
@@ -48,7 +57,18 @@ public final class JoinRunner {
         }
 
         public Options withBatchSize(int size) {
-            return new Options(parallel, retries, retryBackoff, failFast, size);
+            return new Options(parallel, retries, retryBackoff, failFast, size, maxInFlight);
+        }
+
+        public Options withMaxInFlight(int n) {
+            return new Options(parallel, retries, retryBackoff, failFast, batchSize, n);
+        }
+
+        /** The bound on nodes in flight this run keeps, before the inventory's size: see {@link #maxInFlight}. */
+        int inFlightBound() {
+            if (maxInFlight > 0) return maxInFlight;
+            int places = Math.max(1, parallel);
+            return failFast ? places : (int) Math.min(Integer.MAX_VALUE, (long) places * IN_FLIGHT_PER_PLACE);
         }
     }
 
@@ -201,16 +221,18 @@ public final class JoinRunner {
      * not grow with the number of nodes. At most {@link Options#parallel} nodes work at once (connect, preflight,
      * pushes, starts); a node in a phase that {@link NodePhase#waits() waits} gives its place to the next node and
      * takes one again, in turn with the new nodes, when it has work left. Nodes in flight, working or waiting: at
-     * most {@link #IN_FLIGHT_PER_PLACE} times the places (a rolling batch bounds them too), or the places alone with
-     * {@link Options#failFast}.
+     * most {@link Options#maxInFlight} (by default {@link #IN_FLIGHT_PER_PLACE} times the places, or the places alone
+     * with {@link Options#failFast}); a rolling batch bounds them too.
      */
     public List<NodeReport> run(Inventory inv, NodeFiles filesFor, TransportFactory transports,
                                 Consumer<String> progress) throws InterruptedException {
-        int places = Math.max(1, Math.min(options.parallel(), inv.nodes().size()));
-        // --fail-fast keeps to its places: a failure (often in a wait: a kubelet that exits, a refused CSR) stops the
-        // run with no more nodes started than --parallel, as the operator who asked for it expects
-        boolean overlap = !options.failFast() && phases.stream().anyMatch(p -> p.waits() && !skip.contains(p.name()));
-        int threads = overlap ? (int) Math.min(inv.nodes().size(), (long) places * IN_FLIGHT_PER_PLACE) : places;
+        // --fail-fast keeps to its places unless --max-in-flight says otherwise: a failure (often in a wait: a kubelet
+        // that exits, a refused CSR) stops the run with no more nodes started than --parallel, as the operator who
+        // asked for it expects
+        int inFlight = Math.max(1, Math.min(inv.nodes().size(), options.inFlightBound()));
+        int places = Math.max(1, Math.min(options.parallel(), inFlight));
+        boolean overlap = phases.stream().anyMatch(p -> p.waits() && !skip.contains(p.name()));
+        int threads = overlap ? inFlight : places;
         ExecutorService pool = pools.apply(threads);
         AtomicBoolean stop = new AtomicBoolean();
         runStart = System.nanoTime();

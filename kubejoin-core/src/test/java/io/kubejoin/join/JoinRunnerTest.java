@@ -518,6 +518,59 @@ class JoinRunnerTest {
     }
 
     @Test
+    void maxInFlightBoundsTheNodesInFlight() throws Exception {
+        // --parallel 1 --max-in-flight 2, 6 nodes each waiting 300 ms: two wait at once, not four
+        CountingPhase wait = new CountingPhase("verify", true, new java.util.concurrent.CountDownLatch(1000) {
+            @Override
+            public boolean await(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+                return super.await(300, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        });
+        CountingPhase push = new CountingPhase("push", false, null);
+        AtomicInteger threads = new AtomicInteger();
+        List<JoinRunner.NodeReport> reports = new JoinRunner(List.of(push, wait), Set.of(),
+                new JoinRunner.Options(1, 0, Duration.ZERO, false).withMaxInFlight(2)).pools(n -> {
+                    threads.set(n);
+                    return java.util.concurrent.Executors.newFixedThreadPool(n);
+                }).run(nodes(6), (JoinRunner.NodeFiles) n -> List.of(), this::open, line -> { });
+        assertThat(reports).hasSize(6).allMatch(JoinRunner.NodeReport::ok);
+        assertThat(threads.get()).isEqualTo(2);
+        assertThat(wait.most.get()).as("nodes waiting at once, --parallel 1 --max-in-flight 2").isEqualTo(2);
+        assertThat(push.most.get()).as("nodes working at once").isEqualTo(1);
+    }
+
+    @Test
+    void maxInFlightBelowParallelBoundsTheWorkToo() throws Exception {
+        // --parallel 4 --max-in-flight 2 (no waiting phase): two nodes at once, never four
+        CountingPhase push = new CountingPhase("push", false, new java.util.concurrent.CountDownLatch(1000) {
+            @Override
+            public boolean await(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+                return super.await(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        });
+        List<JoinRunner.NodeReport> reports = new JoinRunner(List.of(push), Set.of(),
+                new JoinRunner.Options(4, 0, Duration.ZERO, false).withMaxInFlight(2))
+                .run(nodes(6), (JoinRunner.NodeFiles) n -> List.of(), this::open, line -> { });
+        assertThat(reports).hasSize(6).allMatch(JoinRunner.NodeReport::ok);
+        assertThat(push.most.get()).as("nodes working at once, --parallel 4 --max-in-flight 2").isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void anExplicitMaxInFlightOverlapsTheWaitsWithFailFastToo() throws Exception {
+        CountingPhase wait = new CountingPhase("wait-ready", true, new java.util.concurrent.CountDownLatch(1000) {
+            @Override
+            public boolean await(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+                return super.await(300, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        });
+        List<JoinRunner.NodeReport> reports = new JoinRunner(List.of(new CountingPhase("push", false, null), wait),
+                Set.of(), new JoinRunner.Options(1, 0, Duration.ZERO, true).withMaxInFlight(3))
+                .run(nodes(6), (JoinRunner.NodeFiles) n -> List.of(), this::open, line -> { });
+        assertThat(reports).hasSize(6).allMatch(JoinRunner.NodeReport::ok);
+        assertThat(wait.most.get()).as("nodes waiting at once, --parallel 1 --fail-fast --max-in-flight 3").isEqualTo(3);
+    }
+
+    @Test
     void failFastKeepsTheNodesInFlightToItsPlaces() throws Exception {
         // --parallel 1 --fail-fast: the first node's wait holds the run, so a failure there stops it with one node started
         CountingPhase wait = new CountingPhase("wait-ready", true, new java.util.concurrent.CountDownLatch(1000) {
