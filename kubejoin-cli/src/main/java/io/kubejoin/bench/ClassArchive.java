@@ -70,7 +70,7 @@ record ClassArchive(Path file) {
         return List.of(QUIET, "-XX:ArchiveClassesAtExit=" + tmp);
     }
 
-    /** After a run that exited 0: older archives of this command go, {@code tmp} becomes the archive. */
+    /** After a run that exited 0: this command's archives of older jars on this JVM go, {@code tmp} becomes the archive. */
     void keep(Path tmp) throws IOException {
         if (!Files.isRegularFile(tmp) || Files.size(tmp) == 0) {
             Files.deleteIfExists(tmp);
@@ -78,11 +78,18 @@ record ClassArchive(Path file) {
         }
         try (Stream<Path> s = Files.list(file.getParent())) {
             for (Path old : s.filter(p -> p.getFileName().toString().startsWith(command() + ".")
-                    && p.getFileName().toString().endsWith(".jsa") && !p.equals(file)).toList()) {
+                    && p.getFileName().toString().endsWith(jvmSuffix()) && !p.equals(file)).toList()) {
                 Files.deleteIfExists(old);
             }
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** ".<libjvm size>.<libjvm mtime>.jsa": another JVM's archives (the launcher honours JAVA_HOME) stay. */
+    private String jvmSuffix() {
+        String[] parts = file.getFileName().toString().split("\\.");
+        int n = parts.length;
+        return n < 3 ? ".jsa" : "." + parts[n - 3] + "." + parts[n - 2] + ".jsa";
     }
 
     private String command() {

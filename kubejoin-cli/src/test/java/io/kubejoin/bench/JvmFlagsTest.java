@@ -280,6 +280,7 @@ class JvmFlagsTest {
         pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
         pb.environment().remove("KUBEJOIN_JAVA_OPTS");
         pb.environment().remove("KUBEJOIN_CDS");
+        pb.environment().remove("JAVA_HOME");
         pb.environment().putAll(env);
         return pb.start();
     }
@@ -295,6 +296,37 @@ class JvmFlagsTest {
      * renamed); later runs of that command map it; a failed run leaves none; each command has its own; a changed jar
      * gets a new one and the old one goes.
      */
+    /**
+     * JAVA_HOME's java when it has one (as mvn, which builds the jar, chooses), else the java on PATH; each JVM keeps
+     * its own class archive of a command, so switching JAVA_HOME back and forth does not dump them again and again.
+     */
+    @Test
+    void theLauncherRunsJavaHomesJavaWhenThereIsOne() throws Exception {
+        Path root = checkout();
+        Path bin = fakeJava();
+        Path cds = root.resolve("kubejoin-cli/target/cds");
+        Path home = tmp.resolve("jdk");
+        Path homeJava = Files.createDirectories(home.resolve("bin")).resolve("java");
+        Files.writeString(homeJava, "#!/bin/sh\necho from-java-home\n"
+                + Files.readString(bin.resolve("java")).replaceFirst("^#!/bin/sh\n", ""));
+        Files.setPosixFilePermissions(homeJava, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        Run plain = run(root, bin, Map.of(), "--plain", "render", "-f", "x.yaml");
+        assertThat(plain.out()).doesNotContain("from-java-home").contains("-jar", "render");
+        Run withHome = run(root, bin, Map.of("JAVA_HOME", home.toString()), "--plain", "render", "-f", "x.yaml");
+        assertThat(withHome.out()).first().isEqualTo("from-java-home");
+        assertThat(withHome.flag("-XX:ArchiveClassesAtExit=")).as("its own archive, not PATH java's").isNotNull();
+        assertThat(files(cds)).filteredOn(f -> f.startsWith("render.")).hasSize(2);
+        // back to PATH's java: its archive is still there and mapped
+        Run again = run(root, bin, Map.of(), "--plain", "render", "-f", "x.yaml");
+        assertThat(again.flag("-XX:SharedArchiveFile=")).isNotNull();
+        assertThat(ClassArchive.of("render", root.resolve("kubejoin-cli/target/kubejoin.jar").toString(),
+                bin.resolve("java")).orElseThrow().file().toString()).isEqualTo(again.flag("-XX:SharedArchiveFile="));
+        // a JAVA_HOME without a java: PATH's
+        Run noJava = run(root, bin, Map.of("JAVA_HOME", tmp.resolve("no-jdk").toString()), "--plain", "render", "-f", "x.yaml");
+        assertThat(noJava.out()).doesNotContain("from-java-home").contains("-jar", "render");
+    }
+
     @Test
     void theLauncherKeepsAClassArchivePerCommandFromItsFirstGoodRun() throws Exception {
         Path root = checkout();
@@ -359,8 +391,10 @@ class JvmFlagsTest {
         assertThat(rebuilt.exists()).isFalse();
         Path tmpDump = rebuilt.dumpTarget();
         Files.writeString(tmpDump, "archive");
+        Path otherJvms = cds.resolve("join.1.2.3.4.jsa"); // another JVM's archive (JAVA_HOME), of some jar
+        Files.writeString(otherJvms, "archive");
         rebuilt.keep(tmpDump);
-        assertThat(files(cds)).containsExactly(rebuilt.file().getFileName().toString());
+        assertThat(files(cds)).containsExactlyInAnyOrder(rebuilt.file().getFileName().toString(), "join.1.2.3.4.jsa");
         Run third = run(root, bin, Map.of(), "join", "-f", "x.yaml");
         assertThat(third.flag("-XX:SharedArchiveFile=")).isEqualTo(rebuilt.file().toString());
     }
