@@ -46,7 +46,7 @@ public final class Main {
             configureLogging(args);
             KubejoinCommand root = new KubejoinCommand();
             root.terminal = terminal;
-            return execute(commandLine(root, out, err), err, args);
+            return execute(withHandlers(KubejoinCommand.tree(root, args), out, err), err, args);
         } catch (OutOfMemoryError e) {
             err.println(outOfMemory(args)); // a heap too small even for the command line itself
             return ExitCodes.FAILED;
@@ -114,13 +114,18 @@ public final class Main {
                 + " heap: KUBEJOIN_JAVA_OPTS=-Xmx" + suggest + "m ./kubejoin ..., or java -Xmx" + suggest + "m -jar kubejoin.jar ...";
     }
 
+    /** The whole command tree with kubejoin's output and failure handling. */
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        return commandLine(new KubejoinCommand(), out, err);
+        return withHandlers(KubejoinCommand.tree(new KubejoinCommand()), out, err);
     }
 
     /** Any command tree with kubejoin's output and failure handling (tests give one that fails on purpose). */
     static CommandLine commandLine(Object command, PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(command);
+        return withHandlers(command instanceof KubejoinCommand k ? KubejoinCommand.tree(k) : new CommandLine(command), out, err);
+    }
+
+    /** Sets output and handlers on {@code cli} and every subcommand it has now (picocli's setters reach no later one). */
+    private static CommandLine withHandlers(CommandLine cli, PrintWriter out, PrintWriter err) {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionStrategy(parseResult -> withRunLog(cli, parseResult));
