@@ -68,6 +68,7 @@ public class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (parallel < 1) throw new ParameterException(spec.commandLine(), "--parallel takes 1 or more (got " + parallel + ")");
         Inventory inv = cluster.inventory();
         if (inv == null) throw new ParameterException(spec.commandLine(), "plan needs the inventory: -f inventory.yaml");
         inv = NodeSelection.restrict(spec.commandLine(), inv, nodeNames, cluster.inventoryFile());

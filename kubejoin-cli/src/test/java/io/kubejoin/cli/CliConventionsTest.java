@@ -256,7 +256,7 @@ class CliConventionsTest {
 
     /** Numbers of nodes the run cannot take are refused before anything is read or contacted, exit 2, naming the fix. */
     @Test
-    void joinRefusesCountsItCannotRunWith() {
+    void joinAndPlanRefuseCountsTheyCannotRunWith() {
         for (List<String> args : List.of(List.of("--parallel", "0"), List.of("--max-in-flight", "0"),
                 List.of("--max-in-flight", "-4"), List.of("--batch-size", "-1"))) {
             StringWriterPair p = new StringWriterPair();
@@ -266,6 +266,9 @@ class CliConventionsTest {
             assertThat(p.errText.toString()).as(args.toString()).contains(args.get(0) + " takes ")
                     .doesNotContain("no-such-inventory");
         }
+        StringWriterPair plan = new StringWriterPair();
+        assertThat(Main.run(plan.out, plan.err, "plan", "-f", "no-such-inventory.yaml", "--parallel", "0")).isEqualTo(2);
+        assertThat(plan.errText.toString()).contains("--parallel takes 1 or more").doesNotContain("no-such-inventory");
         StringWriterPair help = new StringWriterPair();
         assertThat(Main.run(help.out, help.err, "join", "--help")).isZero();
         assertThat(help.outText.toString()).contains("--max-in-flight=N");
