@@ -76,7 +76,8 @@ public class KubejoinCommand implements Runnable {
             for (Class<?> c : SUBCOMMANDS) {
                 Command cmd = c.getAnnotation(Command.class);
                 if (c == AutoComplete.GenerateCompletion.class) continue; // its script covers every command
-                if (a.equals(cmd.name()) || java.util.Arrays.asList(cmd.aliases()).contains(a)) return c;
+                // the root's --help before the command prints the root's usage, which lists them all
+                if (a.equals(cmd.name()) || java.util.Arrays.asList(cmd.aliases()).contains(a)) return help ? null : c;
             }
             return null; // not a command's name: picocli's message and suggestions want them all
         }

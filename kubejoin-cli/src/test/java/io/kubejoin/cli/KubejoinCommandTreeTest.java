@@ -27,6 +27,8 @@ class KubejoinCommandTreeTest {
         assertThat(KubejoinCommand.invoked("generate-completion")).isNull();
         assertThat(KubejoinCommand.invoked("--", "join")).isNull();
         assertThat(KubejoinCommand.invoked("--version", "--help")).isNull();
+        assertThat(KubejoinCommand.invoked("--help", "join")).as("the root's usage lists every command").isNull();
+        assertThat(KubejoinCommand.invoked("join", "--help")).isEqualTo(JoinCommand.class);
         // the root's version alone needs no subcommand
         assertThat(KubejoinCommand.invoked("--version")).isEqualTo(KubejoinCommand.class);
         assertThat(KubejoinCommand.invoked("-V")).isEqualTo(KubejoinCommand.class);
@@ -61,9 +63,12 @@ class KubejoinCommandTreeTest {
         StringWriter err = new StringWriter();
         assertThat(Main.run(NONE, new PrintWriter(err, true), "jon", "-f", "x.yaml")).isEqualTo(2);
         assertThat(err.toString()).contains("Did you mean: kubejoin join");
-        StringWriter out = new StringWriter();
-        assertThat(Main.run(new PrintWriter(out, true), NONE, "--help")).isZero();
-        assertThat(out.toString()).contains("render", "join", "upgrade", "doctor", "generate-completion");
+        for (String[] args : new String[][] {{"--help"}, {"--help", "join"}, {"-h", "status"}}) {
+            StringWriter out = new StringWriter();
+            assertThat(Main.run(new PrintWriter(out, true), NONE, args)).isZero();
+            assertThat(out.toString()).as(String.join(" ", args)).startsWith("Usage: kubejoin [-hVv]")
+                    .contains("render", "join", "upgrade", "doctor", "generate-completion");
+        }
     }
 
     @Test
