@@ -292,11 +292,6 @@ class JvmFlagsTest {
     }
 
     /**
-     * Class-data sharing: the first run of a command that exits 0 leaves its archive (written under a temp name, then
-     * renamed); later runs of that command map it; a failed run leaves none; each command has its own; a changed jar
-     * gets a new one and the old one goes.
-     */
-    /**
      * JAVA_HOME's java when it has one (as mvn, which builds the jar, chooses), else the java on PATH; each JVM keeps
      * its own class archive of a command, so switching JAVA_HOME back and forth does not dump them again and again.
      */
@@ -327,6 +322,11 @@ class JvmFlagsTest {
         assertThat(noJava.out()).doesNotContain("from-java-home").contains("-jar", "render");
     }
 
+    /**
+     * Class-data sharing: the first run of a command that exits 0 leaves its archive (written under a temp name, then
+     * renamed); later runs of that command map it; a failed run leaves none; each command has its own; a changed jar
+     * gets a new one and the old one goes.
+     */
     @Test
     void theLauncherKeepsAClassArchivePerCommandFromItsFirstGoodRun() throws Exception {
         Path root = checkout();

@@ -422,6 +422,24 @@ class JoinRunnerTest {
     }
 
     /** A phase that counts the nodes in it at once, and, when waiting, stays until {@code gate} opens. */
+    /** A phase whose run takes {@code millis} (its gate never opens), counting how many run at once. */
+    private static CountingPhase taking(String name, boolean waits, long millis) {
+        return new CountingPhase(name, waits, new java.util.concurrent.CountDownLatch(1000) {
+            @Override
+            public boolean await(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+                return super.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    /** Worker pools as the runner's, recording how many workers it asked for. */
+    private static java.util.function.IntFunction<java.util.concurrent.ExecutorService> recording(AtomicInteger threads) {
+        return n -> {
+            threads.set(n);
+            return java.util.concurrent.Executors.newFixedThreadPool(n);
+        };
+    }
+
     private static final class CountingPhase implements NodePhase {
         final String name;
         final boolean waits;
@@ -503,12 +521,7 @@ class JoinRunnerTest {
     void nodesInFlightStayWithinFourPerPlace() throws Exception {
         // --parallel 1, 6 nodes, each waiting 300 ms after 5 ms of work: the waits would pile up to 6 unbounded
         Inventory six = nodes(6);
-        CountingPhase wait = new CountingPhase("verify", true, new java.util.concurrent.CountDownLatch(1000) {
-            @Override
-            public boolean await(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
-                return super.await(300, java.util.concurrent.TimeUnit.MILLISECONDS);
-            }
-        });
+        CountingPhase wait = taking("verify", true, 300);
         List<JoinRunner.NodeReport> reports = new JoinRunner(List.of(new CountingPhase("push", false, null), wait),
                 Set.of(), new JoinRunner.Options(1, 0, Duration.ZERO, false)).run(six,
                 (JoinRunner.NodeFiles) n -> List.of(), this::open, line -> { });
@@ -520,19 +533,12 @@ class JoinRunnerTest {
     @Test
     void maxInFlightBoundsTheNodesInFlight() throws Exception {
         // --parallel 1 --max-in-flight 2, 6 nodes each waiting 300 ms: two wait at once, not four
-        CountingPhase wait = new CountingPhase("verify", true, new java.util.concurrent.CountDownLatch(1000) {
-            @Override
-            public boolean await(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
-                return super.await(300, java.util.concurrent.TimeUnit.MILLISECONDS);
-            }
-        });
+        CountingPhase wait = taking("verify", true, 300);
         CountingPhase push = new CountingPhase("push", false, null);
         AtomicInteger threads = new AtomicInteger();
         List<JoinRunner.NodeReport> reports = new JoinRunner(List.of(push, wait), Set.of(),
-                new JoinRunner.Options(1, 0, Duration.ZERO, false).withMaxInFlight(2)).pools(n -> {
-                    threads.set(n);
-                    return java.util.concurrent.Executors.newFixedThreadPool(n);
-                }).run(nodes(6), (JoinRunner.NodeFiles) n -> List.of(), this::open, line -> { });
+                new JoinRunner.Options(1, 0, Duration.ZERO, false).withMaxInFlight(2)).pools(recording(threads))
+                .run(nodes(6), (JoinRunner.NodeFiles) n -> List.of(), this::open, line -> { });
         assertThat(reports).hasSize(6).allMatch(JoinRunner.NodeReport::ok);
         assertThat(threads.get()).isEqualTo(2);
         assertThat(wait.most.get()).as("nodes waiting at once, --parallel 1 --max-in-flight 2").isEqualTo(2);
@@ -542,12 +548,7 @@ class JoinRunnerTest {
     @Test
     void maxInFlightBelowParallelBoundsTheWorkToo() throws Exception {
         // --parallel 4 --max-in-flight 2 (no waiting phase): two nodes at once, never four
-        CountingPhase push = new CountingPhase("push", false, new java.util.concurrent.CountDownLatch(1000) {
-            @Override
-            public boolean await(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
-                return super.await(100, java.util.concurrent.TimeUnit.MILLISECONDS);
-            }
-        });
+        CountingPhase push = taking("push", false, 100);
         List<JoinRunner.NodeReport> reports = new JoinRunner(List.of(push), Set.of(),
                 new JoinRunner.Options(4, 0, Duration.ZERO, false).withMaxInFlight(2))
                 .run(nodes(6), (JoinRunner.NodeFiles) n -> List.of(), this::open, line -> { });
@@ -557,12 +558,7 @@ class JoinRunnerTest {
 
     @Test
     void anExplicitMaxInFlightOverlapsTheWaitsWithFailFastToo() throws Exception {
-        CountingPhase wait = new CountingPhase("wait-ready", true, new java.util.concurrent.CountDownLatch(1000) {
-            @Override
-            public boolean await(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
-                return super.await(300, java.util.concurrent.TimeUnit.MILLISECONDS);
-            }
-        });
+        CountingPhase wait = taking("wait-ready", true, 300);
         List<JoinRunner.NodeReport> reports = new JoinRunner(List.of(new CountingPhase("push", false, null), wait),
                 Set.of(), new JoinRunner.Options(1, 0, Duration.ZERO, true).withMaxInFlight(3))
                 .run(nodes(6), (JoinRunner.NodeFiles) n -> List.of(), this::open, line -> { });
@@ -573,18 +569,11 @@ class JoinRunnerTest {
     @Test
     void failFastKeepsTheNodesInFlightToItsPlaces() throws Exception {
         // --parallel 1 --fail-fast: the first node's wait holds the run, so a failure there stops it with one node started
-        CountingPhase wait = new CountingPhase("wait-ready", true, new java.util.concurrent.CountDownLatch(1000) {
-            @Override
-            public boolean await(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
-                return super.await(50, java.util.concurrent.TimeUnit.MILLISECONDS);
-            }
-        });
+        CountingPhase wait = taking("wait-ready", true, 50);
         AtomicInteger threads = new AtomicInteger();
         List<JoinRunner.NodeReport> reports = new JoinRunner(List.of(new CountingPhase("push", false, null), wait),
-                Set.of(), new JoinRunner.Options(1, 0, Duration.ZERO, true)).pools(n -> {
-                    threads.set(n);
-                    return java.util.concurrent.Executors.newFixedThreadPool(n);
-                }).run(nodes(4), (JoinRunner.NodeFiles) n -> List.of(), this::open, line -> { });
+                Set.of(), new JoinRunner.Options(1, 0, Duration.ZERO, true)).pools(recording(threads))
+                .run(nodes(4), (JoinRunner.NodeFiles) n -> List.of(), this::open, line -> { });
         assertThat(reports).hasSize(4).allMatch(JoinRunner.NodeReport::ok);
         assertThat(threads.get()).isEqualTo(1);
         assertThat(wait.most.get()).as("nodes waiting at once, --parallel 1 --fail-fast").isEqualTo(1);
@@ -596,10 +585,8 @@ class JoinRunnerTest {
         CountingPhase wait = new CountingPhase("verify", true, null);
         AtomicInteger threads = new AtomicInteger();
         List<JoinRunner.NodeReport> reports = new JoinRunner(List.of(push, wait), Set.of("verify"),
-                new JoinRunner.Options(2, 0, Duration.ZERO, false)).pools(n -> {
-                    threads.set(n);
-                    return java.util.concurrent.Executors.newFixedThreadPool(n);
-                }).run(nodes(6), (JoinRunner.NodeFiles) n -> List.of(), this::open, line -> { });
+                new JoinRunner.Options(2, 0, Duration.ZERO, false)).pools(recording(threads))
+                .run(nodes(6), (JoinRunner.NodeFiles) n -> List.of(), this::open, line -> { });
         assertThat(reports).allMatch(JoinRunner.NodeReport::ok);
         assertThat(threads.get()).as("workers when no phase waits: --parallel").isEqualTo(2);
         assertThat(push.most.get()).isLessThanOrEqualTo(2);
